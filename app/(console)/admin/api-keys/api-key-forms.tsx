@@ -1,0 +1,56 @@
+"use client";
+
+import { useState } from "react";
+import { ActionForm } from "@/components/forms/action-form";
+import { Field, Input, Select } from "@/components/ui/field";
+import { useI18n } from "@/lib/i18n/client";
+import { createApiKey, revokeApiKey } from "./actions";
+
+export function ApiKeyForm({ scopes }: { scopes: { value: string; label: string }[] }) {
+  const { t } = useI18n();
+  const [secret, setSecret] = useState<string | null>(null);
+  return (
+    <div className="space-y-3">
+      <ActionForm
+        action={createApiKey}
+        submitLabel={t.common.create}
+        testId="api-key-create-form"
+        onDone={(data) => setSecret((data as { secret: string }).secret)}
+      >
+        {(errors) => (
+          <div className="grid gap-3 md:grid-cols-2">
+            <Field label={t.common.name} error={errors.name}>
+              <Input name="name" data-testid="api-key-name" />
+            </Field>
+            <Field label={t.apiKeys.scope} error={errors.scope}>
+              <Select name="scope" data-testid="api-key-scope">
+                {scopes.map((scope) => (
+                  <option key={scope.value} value={scope.value}>
+                    {scope.label}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          </div>
+        )}
+      </ActionForm>
+      {secret ? (
+        <div className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 ring-1 ring-emerald-200">
+          {t.apiKeys.shownOnce}
+          <code className="mt-1 block select-all break-all font-mono text-xs" data-testid="api-key-secret">
+            {secret}
+          </code>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function RevokeApiKey({ id }: { id: string }) {
+  const { t } = useI18n();
+  return (
+    <ActionForm action={revokeApiKey} submitLabel={t.apiKeys.revoke} variant="danger" className="[&>div]:mt-0" confirmText={`${t.apiKeys.revoke}?`}>
+      <input type="hidden" name="id" value={id} />
+    </ActionForm>
+  );
+}

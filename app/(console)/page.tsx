@@ -1,0 +1,64 @@
+import { Card, PageHeader, Stat } from "@/components/ui/page-header";
+import { getCompanyAccount } from "@/lib/accounts/company";
+import { getDepartment, listDepartments } from "@/lib/accounts/departments";
+import { consolePage } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+
+export default async function DashboardPage() {
+  const ctx = await consolePage("dashboard.view");
+  const { t, actor } = ctx;
+  const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
+  return (
+    <div className="space-y-5">
+      <PageHeader title={t.dashboard.title}>{format(t.dashboard.welcome, { email: actor.label })}</PageHeader>
+      {actor.role === "admin" ? <CompanyQuota /> : null}
+      {actor.role === "department" && actor.departmentId ? <DepartmentQuota id={actor.departmentId} /> : null}
+      {actor.role === "manager" ? <ReadableDepartments /> : null}
+    </div>
+  );
+
+  async function CompanyQuota() {
+    const company = await getCompanyAccount(ctx);
+    return (
+      <Card title={t.dashboard.companyQuota} testId="company-quota">
+        <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
+          <Stat label={t.dashboard.purchased} value={number(company.quotaTotal)} />
+          <Stat label={t.dashboard.sent} value={number(company.quotaUsed)} />
+          <Stat label={t.dashboard.reserved} value={number(company.quotaReserved)} />
+          <Stat label={t.dashboard.remaining} value={number(company.quotaRemaining)} />
+          <Stat label={t.dashboard.departments} value={number(company.departmentCount)} />
+        </div>
+      </Card>
+    );
+  }
+
+  async function DepartmentQuota({ id }: { id: string }) {
+    const department = await getDepartment(ctx, id);
+    return (
+      <Card title={`${t.dashboard.departmentQuota} · ${department.name}`} testId="department-quota">
+        <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+          <Stat label={t.dashboard.allocated} value={number(department.quotaAllocated)} testId="department-allocated" />
+          <Stat label={t.dashboard.sent} value={number(department.quotaUsed)} />
+          <Stat label={t.dashboard.reserved} value={number(department.quotaReserved)} />
+          <Stat label={t.dashboard.remaining} value={number(department.quotaRemaining)} />
+        </div>
+      </Card>
+    );
+  }
+
+  async function ReadableDepartments() {
+    const { rows } = await listDepartments(ctx, { offset: 0, limit: 200 });
+    return (
+      <Card title={t.dashboard.readable} testId="readable-departments">
+        {actor.readable === "all" ? <p className="mb-2 text-sm text-slate-500">{t.dashboard.allDepartments}</p> : null}
+        <ul className="flex flex-wrap gap-2 text-sm">
+          {rows.map((row) => (
+            <li key={row.id} className="rounded bg-slate-100 px-2 py-1">
+              {row.name}
+            </li>
+          ))}
+        </ul>
+      </Card>
+    );
+  }
+}

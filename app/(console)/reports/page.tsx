@@ -1,0 +1,5 @@
+import { SectionPlaceholder } from "../section-placeholder";
+
+export default function ReportsPage() {
+  return <SectionPlaceholder permission="reports.view" section="reports" />;
+}

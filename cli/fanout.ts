@@ -1,0 +1,93 @@
+import { parseArgs } from "node:util";
+import { closeDatabase, getDatabaseHandle } from "@/db/client";
+import { createDepartment } from "@/lib/accounts/departments";
+import { createUser } from "@/lib/accounts/users";
+import { cliActor } from "@/lib/auth/actor";
+import { createApiKey } from "@/lib/auth/api-keys";
+import type { Ctx } from "@/lib/context";
+import { AppError, toErrorBody } from "@/lib/errors";
+
+const USAGE = `usage: npm run fanout -- <command>
+  admin create --email E --password P
+  department create --name N [--quota Q]
+  apikey create (--department ID | --company) [--name N]`;
+
+class UsageError extends Error {}
+
+type Command = (args: string[], ctx: () => Promise<Ctx>) => Promise<string>;
+
+function options<T extends Record<string, { type: "string" | "boolean" }>>(args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(value: string | boolean | undefined, flag: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+const commands: Record<string, Command> = {
+  "admin create": async (args, ctx) => {
+    const values = options(args, { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } });
+    const created = await createUser(await ctx(), {
+      email: required(values.email, "--email"),
+      password: required(values.password, "--password"),
+      name: typeof values.name === "string" ? values.name : "",
+      role: "admin",
+    });
+    return created.id;
+  },
+  "department create": async (args, ctx) => {
+    const values = options(args, { name: { type: "string" }, quota: { type: "string" }, description: { type: "string" } });
+    let quota: number | null = null;
+    if (typeof values.quota === "string") {
+      if (!/^\d+$/.test(values.quota)) throw new UsageError(`--quota must be a whole number, not "${values.quota}"`);
+      quota = Number(values.quota);
+    }
+    const created = await createDepartment(await ctx(), {
+      name: required(values.name, "--name").trim(),
+      description: typeof values.description === "string" ? values.description : "",
+      quotaAllocated: quota,
+    });
+    return created.id;
+  },
+  "apikey create": async (args, ctx) => {
+    const values = options(args, { department: { type: "string" }, company: { type: "boolean" }, name: { type: "string" } });
+    if (values.company && values.department) throw new UsageError("give either --department ID or --company, not both");
+    if (!values.company && !values.department) throw new UsageError("give --department ID or --company");
+    const created = await createApiKey(await ctx(), {
+      name: typeof values.name === "string" ? values.name : "",
+      scope: values.company ? { company: true } : { company: false, departmentId: required(values.department, "--department") },
+    });
+    return created.secret;
+  },
+};
+
+export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const key = argv.slice(0, 2).join(" ");
+  const command = commands[key];
+  if (!command) {
+    const reason = argv.length === 0 ? "no command given" : `unknown command "${argv.join(" ")}"`;
+    return { code: 2, out: "", err: `fanout: ${reason}\n${USAGE}` };
+  }
+  try {
+    const out = await command(argv.slice(2), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor() }));
+    return { code: 0, out, err: "" };
+  } catch (error) {
+    if (error instanceof UsageError) return { code: 2, out: "", err: `fanout: ${error.message}\n${USAGE}` };
+    if (error instanceof AppError) return { code: 1, out: "", err: `fanout: ${error.message}` };
+    const { status, body } = toErrorBody(error);
+    const reason = status === 500 ? (error as Error).message.split("\n")[0] : body.error.message;
+    return { code: 1, out: "", err: `fanout: ${reason}` };
+  } finally {
+    await closeDatabase();
+  }
+}
+
+const result = await runCli(process.argv.slice(2));
+if (result.out) process.stdout.write(`${result.out}\n`);
+if (result.err) process.stderr.write(`${result.err}\n`);
+process.exitCode = result.code;

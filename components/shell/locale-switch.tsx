@@ -1,0 +1,31 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { LOCALE_COOKIE, type Locale } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+
+/** The language lives in a cookie the server reads; switching re-renders with the other catalogue. */
+export function LocaleSwitch() {
+  const { locale, t } = useI18n();
+  const router = useRouter();
+  const choose = (next: Locale) => {
+    document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
+    router.refresh();
+  };
+  return (
+    <div className="flex items-center gap-1 text-xs" role="group" aria-label={t.locale.label} data-testid="locale-switch">
+      {(["en", "zh-CN"] as const).map((option) => (
+        <button
+          key={option}
+          type="button"
+          onClick={() => choose(option)}
+          data-testid={`locale-${option}`}
+          aria-pressed={locale === option}
+          className={`rounded px-2 py-1 ${locale === option ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
+        >
+          {option === "en" ? t.locale.en : t.locale.zh}
+        </button>
+      ))}
+    </div>
+  );
+}

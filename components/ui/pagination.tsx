@@ -1,0 +1,37 @@
+import Link from "next/link";
+
+/** Previous/next links that keep the page's other query parameters. */
+export function Pagination({
+  page,
+  hasMore,
+  params,
+  labels,
+}: {
+  page: number;
+  hasMore: boolean;
+  params: Record<string, string | undefined>;
+  labels: { previous: string; next: string; page: string };
+}) {
+  const href = (target: number) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
+    query.set("page", String(target));
+    return `?${query.toString()}`;
+  };
+  const link = "rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50";
+  return (
+    <nav className="mt-3 flex items-center justify-end gap-2 text-sm" aria-label="pagination">
+      {page > 1 ? (
+        <Link className={link} href={href(page - 1)} data-testid="page-previous">
+          {labels.previous}
+        </Link>
+      ) : null}
+      <span className="text-slate-500">{labels.page}</span>
+      {hasMore ? (
+        <Link className={link} href={href(page + 1)} data-testid="page-next">
+          {labels.next}
+        </Link>
+      ) : null}
+    </nav>
+  );
+}

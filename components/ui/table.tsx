@@ -1,0 +1,34 @@
+import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
+
+export function Table({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
+      <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid={testId}>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+export function Th({ className = "", ...props }: ThHTMLAttributes<HTMLTableCellElement>) {
+  return (
+    <th
+      {...props}
+      className={`bg-slate-50 px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 ${className}`}
+    />
+  );
+}
+
+export function Td({ className = "", ...props }: TdHTMLAttributes<HTMLTableCellElement>) {
+  return <td {...props} className={`whitespace-nowrap px-3 py-2 text-slate-700 ${className}`} />;
+}
+
+export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={colSpan} className="px-3 py-6 text-center text-sm text-slate-500">
+        {children}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,234 @@
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { readEnv } from "@/lib/config/env";
+import * as schema from "./schema";
+import { migrateDatabase } from "./migrate";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** Either the database or an open transaction: domain functions accept both. */
+export type Executor = Database | Transaction;
+
+export type DriverName = "pglite" | "pglite-socket" | "pg" | "neon";
+
+export type DatabaseHandle = {
+  db: Database;
+  driver: DriverName;
+  close: () => Promise<void>;
+};
+
+export type OpenOptions = {
+  url?: string;
+  driver?: "pglite" | "pg" | "neon";
+  /** PGlite's directory parent (FANOUT_DATA_DIR), or "memory://" for a throwaway database. */
+  dataDir?: string;
+  /** The server owns an embedded database and lets other processes in through a local socket. */
+  serveSocket?: boolean;
+};
+
+const SOCKET_PORT = 5432;
+
+export function embeddedPaths(dataDir: string) {
+  return {
+    pgdata: path.join(dataDir, "pgdata"),
+    socketDir: dataDir,
+    socketFile: path.join(dataDir, `.s.PGSQL.${SOCKET_PORT}`),
+    lockFile: path.join(dataDir, "owner.pid"),
+  };
+}
+
+/**
+ * The one place a driver is chosen: PGlite when there is no URL, node-postgres for
+ * postgres://, Neon serverless for Neon hosts or DATABASE_DRIVER=neon. In embedded mode
+ * a process first tries the owning server's socket, so the CLI works while the server runs.
+ */
+export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const env = readEnv();
+  const url = options.url ?? env.databaseUrl;
+  const driver = options.driver ?? (options.url ? driverFor(options.url) : env.databaseDriver);
+  if (driver === "pg" && url) return openNodePostgres(url);
+  if (driver === "neon" && url) return openNeon(url);
+  return openEmbedded(options.dataDir ?? env.dataDir, options.serveSocket ?? false);
+}
+
+function driverFor(url: string): "pg" | "neon" {
+  return /\.neon\.tech\b/i.test(url) ? "neon" : "pg";
+}
+
+async function openNodePostgres(url: string): Promise<DatabaseHandle> {
+  const { Pool } = await import("pg");
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const db = drizzle(pool, { schema }) as unknown as Database;
+  await migrateDatabase(db, "pg", pool);
+  return { db, driver: "pg", close: () => pool.end() };
+}
+
+async function openNeon(url: string): Promise<DatabaseHandle> {
+  const { Pool, neonConfig } = await import("@neondatabase/serverless");
+  const { drizzle } = await import("drizzle-orm/neon-serverless");
+  if (typeof WebSocket !== "undefined") neonConfig.webSocketConstructor = WebSocket;
+  const pool = new Pool({ connectionString: url });
+  const db = drizzle(pool, { schema }) as unknown as Database;
+  await migrateDatabase(db, "neon", pool as never);
+  return { db, driver: "neon", close: () => pool.end() };
+}
+
+async function openEmbedded(dataDir: string, serveSocket: boolean): Promise<DatabaseHandle> {
+  if (dataDir === "memory://") return openPglite("memory://", undefined, false);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const paths = embeddedPaths(dataDir);
+  if (!serveSocket) {
+    const viaServer = await connectToOwner(paths);
+    if (viaServer) return viaServer;
+  }
+  for (let attempt = 0; ; attempt++) {
+    if (takeOwnership(paths.lockFile)) break;
+    // Another process owns the database: it is starting (socket not up yet) or serving.
+    const viaServer = await connectToOwner(paths);
+    if (viaServer) return viaServer;
+    if (attempt >= 50) {
+      throw new Error(
+        `The embedded database in ${dataDir} is held by process ${readLockPid(paths.lockFile)}, which does not answer on its socket`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return openPglite(paths.pgdata, paths, serveSocket);
+}
+
+async function openPglite(
+  dir: string,
+  paths: ReturnType<typeof embeddedPaths> | undefined,
+  serveSocket: boolean,
+): Promise<DatabaseHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  let client;
+  try {
+    client = await PGlite.create(dir);
+  } catch (error) {
+    if (paths) releaseOwnership(paths.lockFile);
+    throw error;
+  }
+  const db = drizzle(client, { schema }) as unknown as Database;
+  await migrateDatabase(db, "pglite");
+  let stopSocket: (() => Promise<void>) | undefined;
+  if (serveSocket && paths) {
+    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+    fs.rmSync(paths.socketFile, { force: true });
+    const server = new PGLiteSocketServer({ db: client, path: paths.socketFile, maxConnections: 8 });
+    await server.start();
+    fs.chmodSync(paths.socketFile, 0o600);
+    stopSocket = () => server.stop();
+  }
+  return {
+    db,
+    driver: "pglite",
+    close: async () => {
+      await stopSocket?.();
+      await client.close();
+      if (paths) releaseOwnership(paths.lockFile);
+    },
+  };
+}
+
+async function connectToOwner(paths: ReturnType<typeof embeddedPaths>): Promise<DatabaseHandle | null> {
+  if (!fs.existsSync(paths.socketFile)) return null;
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(paths.socketFile);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+  if (!reachable) return null;
+  const { Client } = await import("pg");
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const client = new Client({ host: paths.socketDir, port: SOCKET_PORT, user: "postgres", database: "postgres" });
+  await client.connect();
+  const db = drizzle(client, { schema }) as unknown as Database;
+  return { db, driver: "pglite-socket", close: () => client.end() };
+}
+
+function readLockPid(lockFile: string): number | null {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
+    return Number.isFinite(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** PGlite must have one owner: a pid file, taken atomically and reclaimed from dead owners. */
+function takeOwnership(lockFile: string): boolean {
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx", mode: 0o600 });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const pid = readLockPid(lockFile);
+  if (pid === process.pid) return true;
+  if (pid !== null && isAlive(pid)) return false;
+  fs.rmSync(lockFile, { force: true });
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx", mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function releaseOwnership(lockFile: string) {
+  if (readLockPid(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
+}
+
+type Shared = { handle?: Promise<DatabaseHandle> };
+const shared = globalThis as typeof globalThis & { __fanoutDatabase?: Shared };
+
+function sharedState(): Shared {
+  shared.__fanoutDatabase ??= {};
+  return shared.__fanoutDatabase;
+}
+
+/**
+ * The process-wide database. The server opens it at boot (owning an embedded database and
+ * serving its socket); anything else opens it lazily on first use.
+ */
+export function getDatabaseHandle(options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const state = sharedState();
+  state.handle ??= openDatabase(options).catch((error) => {
+    state.handle = undefined;
+    throw error;
+  });
+  return state.handle;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabaseHandle()).db;
+}
+
+/** Tests and the CLI install a handle they opened themselves. */
+export function useDatabaseHandle(handle: DatabaseHandle) {
+  sharedState().handle = Promise.resolve(handle);
+}
+
+export async function closeDatabase() {
+  const state = sharedState();
+  const handle = state.handle;
+  state.handle = undefined;
+  if (handle) await (await handle).close();
+}

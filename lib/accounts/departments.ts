@@ -1,0 +1,151 @@
+import { and, asc, count, eq, ne, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { companies, departments, users } from "@/db/schema";
+import { authorize, departmentScope } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import { conflict, invalidInput, notFound } from "@/lib/errors";
+import type { Ctx } from "@/lib/context";
+import { remainingQuota } from "./quota";
+
+export type DepartmentInput = { name: string; description?: string; quotaAllocated: number | null };
+
+const departmentColumns = {
+  id: departments.id,
+  name: departments.name,
+  description: departments.description,
+  quotaAllocated: departments.quotaAllocated,
+  quotaUsed: departments.quotaUsed,
+  quotaReserved: departments.quotaReserved,
+  disabled: departments.disabled,
+  createdAt: departments.createdAt,
+};
+
+export type DepartmentView = Awaited<ReturnType<typeof listDepartments>>["rows"][number];
+
+export async function listDepartments({ db, actor }: Ctx, page = { offset: 0, limit: 50 }) {
+  authorize(actor, "department.view");
+  const scope = departmentScope(actor, departments.id);
+  const rows = await db
+    .select({
+      ...departmentColumns,
+      userCount: sql<number>`(select count(*)::int from ${users} where ${users.departmentId} = ${departments.id})`,
+    })
+    .from(departments)
+    .where(scope)
+    .orderBy(asc(sql`lower(${departments.name})`))
+    .offset(page.offset)
+    .limit(page.limit);
+  const [total] = await db.select({ value: count() }).from(departments).where(scope);
+  return {
+    total: total?.value ?? 0,
+    rows: rows.map((row) => ({
+      ...row,
+      quotaRemaining: remainingQuota({ total: row.quotaAllocated, used: row.quotaUsed, reserved: row.quotaReserved }),
+    })),
+  };
+}
+
+export async function getDepartment({ db, actor }: Ctx, id: string) {
+  const [row] = await db.select(departmentColumns).from(departments).where(eq(departments.id, id));
+  if (!row) throw notFound("Department");
+  authorize(actor, "department.view", { departmentId: row.id });
+  return {
+    ...row,
+    quotaRemaining: remainingQuota({ total: row.quotaAllocated, used: row.quotaUsed, reserved: row.quotaReserved }),
+  };
+}
+
+/** Department allocations may not add up to more than the company bought. */
+async function assertAllocationFits(tx: Executor, quota: number | null, exceptId?: string) {
+  if (quota === null) return;
+  const [company] = await tx.select({ total: companies.quotaTotal }).from(companies).where(eq(companies.id, 1));
+  if (!company || company.total === null) return;
+  const [sum] = await tx
+    .select({ allocated: sql<string | null>`sum(${departments.quotaAllocated})` })
+    .from(departments)
+    .where(exceptId ? ne(departments.id, exceptId) : undefined);
+  const others = Number(sum?.allocated ?? 0);
+  if (others + quota > company.total) {
+    throw invalidInput(
+      `Only ${Math.max(0, company.total - others)} of the company's ${company.total} are left to allocate`,
+      { field: "quotaAllocated" },
+    );
+  }
+}
+
+async function assertNameFree(tx: Executor, name: string, exceptId?: string) {
+  const [existing] = await tx
+    .select({ id: departments.id })
+    .from(departments)
+    .where(and(sql`lower(${departments.name}) = lower(${name})`, exceptId ? ne(departments.id, exceptId) : undefined));
+  if (existing) throw conflict(`A department named "${name}" already exists`, { field: "name" });
+}
+
+export async function createDepartment({ db, actor }: Ctx, input: DepartmentInput) {
+  authorize(actor, "department.create");
+  return db.transaction(async (tx) => {
+    // Serialise allocation changes on the company row.
+    await tx.select({ id: companies.id }).from(companies).where(eq(companies.id, 1)).for("update");
+    await assertNameFree(tx, input.name);
+    await assertAllocationFits(tx, input.quotaAllocated);
+    const [created] = await tx
+      .insert(departments)
+      .values({ name: input.name, description: input.description ?? "", quotaAllocated: input.quotaAllocated })
+      .returning({ id: departments.id });
+    await recordAudit(tx, actor, {
+      action: "department.create",
+      objectType: "department",
+      objectId: created!.id,
+      departmentId: created!.id,
+      summary: `Created department "${input.name}" with quota ${input.quotaAllocated ?? "unlimited"}`,
+    });
+    return created!;
+  });
+}
+
+export type DepartmentUpdate = DepartmentInput & { disabled?: boolean };
+
+export async function updateDepartment({ db, actor }: Ctx, id: string, input: DepartmentUpdate) {
+  authorize(actor, "department.update", { departmentId: id });
+  return db.transaction(async (tx) => {
+    await tx.select({ id: companies.id }).from(companies).where(eq(companies.id, 1)).for("update");
+    const [current] = await tx.select().from(departments).where(eq(departments.id, id)).for("update");
+    if (!current) throw notFound("Department");
+    await assertNameFree(tx, input.name, id);
+    if (input.quotaAllocated !== null && input.quotaAllocated < current.quotaUsed + current.quotaReserved) {
+      throw invalidInput(
+        `The quota cannot be below what the department has sent or reserved (${current.quotaUsed + current.quotaReserved})`,
+        { field: "quotaAllocated" },
+      );
+    }
+    await assertAllocationFits(tx, input.quotaAllocated, id);
+    await tx
+      .update(departments)
+      .set({
+        name: input.name,
+        description: input.description ?? current.description,
+        quotaAllocated: input.quotaAllocated,
+        disabled: input.disabled ?? current.disabled,
+        updatedAt: new Date(),
+      })
+      .where(eq(departments.id, id));
+    const changes = describeChanges(current, input);
+    await recordAudit(tx, actor, {
+      action: "department.update",
+      objectType: "department",
+      objectId: id,
+      departmentId: id,
+      summary: `Updated department "${input.name}"${changes ? `: ${changes}` : ""}`,
+    });
+  });
+}
+
+function describeChanges(current: typeof departments.$inferSelect, input: DepartmentUpdate): string {
+  const parts: string[] = [];
+  if (current.name !== input.name) parts.push(`name "${current.name}" → "${input.name}"`);
+  if (current.quotaAllocated !== input.quotaAllocated) {
+    parts.push(`quota ${current.quotaAllocated ?? "unlimited"} → ${input.quotaAllocated ?? "unlimited"}`);
+  }
+  if (input.disabled !== undefined && current.disabled !== input.disabled) parts.push(input.disabled ? "disabled" : "enabled");
+  return parts.join(", ");
+}

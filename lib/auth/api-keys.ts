@@ -1,0 +1,106 @@
+import crypto from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { apiKeys, departments } from "@/db/schema";
+import type { Ctx } from "@/lib/context";
+import { recordAudit } from "@/lib/audit/record";
+import { invalidInput, notFound } from "@/lib/errors";
+import type { Actor } from "./actor";
+import { authorize, departmentScope } from "./policy";
+
+const KEY_PREFIX = "fo_";
+
+function hashSecret(secret: string) {
+  return crypto.createHash("sha256").update(secret).digest("hex");
+}
+
+export type ApiKeyScope = { company: true } | { company: false; departmentId: string };
+
+/** Creates a key and returns its secret, which is never stored and never shown again. */
+export async function createApiKey({ db, actor }: Ctx, input: { name?: string; scope: ApiKeyScope }) {
+  const departmentId = input.scope.company ? null : input.scope.departmentId;
+  authorize(actor, "apikey.manage", { departmentId });
+  const secret = `${KEY_PREFIX}${crypto.randomBytes(24).toString("base64url")}`;
+  return db.transaction(async (tx) => {
+    if (departmentId) {
+      const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+      if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    }
+    const [created] = await tx
+      .insert(apiKeys)
+      .values({
+        name: input.name?.trim() ?? "",
+        prefix: secret.slice(0, 10),
+        secretHash: hashSecret(secret),
+        departmentId,
+        createdBy: actor.kind === "user" ? actor.id : null,
+      })
+      .returning({ id: apiKeys.id });
+    await recordAudit(tx, actor, {
+      action: "apikey.create",
+      objectType: "apikey",
+      objectId: created!.id,
+      departmentId,
+      summary: `Created ${departmentId ? "department" : "company"} API key "${input.name ?? ""}" (${secret.slice(0, 10)}…)`,
+    });
+    return { id: created!.id, secret };
+  });
+}
+
+export async function listApiKeys({ db, actor }: Ctx) {
+  authorize(actor, "apikey.view");
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      departmentId: apiKeys.departmentId,
+      departmentName: departments.name,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
+    .where(departmentScope(actor, apiKeys.departmentId))
+    .orderBy(desc(apiKeys.createdAt))
+    .limit(500);
+}
+
+export async function revokeApiKey({ db, actor }: Ctx, id: string) {
+  return db.transaction(async (tx) => {
+    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
+    if (!key) throw notFound("API key");
+    authorize(actor, "apikey.manage", { departmentId: key.departmentId });
+    if (key.revokedAt) return;
+    await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
+    await recordAudit(tx, actor, {
+      action: "apikey.revoke",
+      objectType: "apikey",
+      objectId: id,
+      departmentId: key.departmentId,
+      summary: `Revoked API key "${key.name}" (${key.prefix}…)`,
+    });
+  });
+}
+
+/** Resolves a bearer key to the caller it stands for, or null when it is unknown or revoked. */
+export async function actorFromApiKey(db: Executor, secret: string, ip: string): Promise<Actor | null> {
+  if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
+  const [key] = await db
+    .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId, disabled: departments.disabled })
+    .from(apiKeys)
+    .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
+    .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
+  if (!key || key.disabled) return null;
+  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, key.id));
+  return {
+    kind: "apikey",
+    id: key.id,
+    label: key.name ? `API key "${key.name}"` : `API key ${key.prefix}…`,
+    role: key.departmentId ? "department" : "admin",
+    departmentId: key.departmentId,
+    readable: key.departmentId ? [key.departmentId] : "all",
+    ip,
+  };
+}

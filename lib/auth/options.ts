@@ -1,0 +1,52 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { getDb } from "@/db/client";
+import { getSecrets } from "@/lib/config/secrets";
+import { clientIp, SESSION_MAX_AGE_SECONDS, useSecureCookies, type SessionClaims } from "./session";
+import { signIn, SignInError } from "./sign-in";
+
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: getSecrets().authSecret,
+    useSecureCookies: useSecureCookies(),
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: "/login", error: "/login" },
+    providers: [
+      CredentialsProvider({
+        name: "Fanout",
+        credentials: { email: { type: "email" }, password: { type: "password" } },
+        async authorize(credentials, request) {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(request?.headers ?? {})) {
+            if (typeof value === "string") headers.set(name, value);
+          }
+          try {
+            const user = await signIn(await getDb(), credentials?.email ?? "", credentials?.password ?? "", clientIp(headers));
+            return { id: user.id, email: user.email, name: user.name, role: user.role, departmentId: user.departmentId, sv: user.sessionVersion };
+          } catch (error) {
+            // next-auth passes the message of an Error thrown here to the sign-in form.
+            if (error instanceof SignInError) throw new Error(error.wire);
+            throw error;
+          }
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        const claims = token as SessionClaims;
+        if (user) {
+          const signedIn = user as typeof user & { role: string; departmentId: string | null; sv: number };
+          claims.uid = signedIn.id;
+          claims.role = signedIn.role;
+          claims.departmentId = signedIn.departmentId;
+          claims.sv = signedIn.sv;
+        }
+        return claims;
+      },
+      session({ session, token }) {
+        const claims = token as SessionClaims;
+        return { ...session, user: { ...session.user, id: claims.uid, role: claims.role, departmentId: claims.departmentId } };
+      },
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Role } from "@/db/schema";
+import { can, type Permission } from "@/lib/auth/policy";
+import type { Messages } from "@/lib/i18n";
+
+type NavKey = keyof Messages["nav"];
+export type NavItem = { href: string; label: NavKey; permission: Permission; testId: string };
+export type NavGroup = { label?: NavKey; items: NavItem[] };
+
+/** The console's sections; each shows only for roles whose permission map allows it. */
+export const NAVIGATION: NavGroup[] = [
+  {
+    items: [
+      { href: "/", label: "dashboard", permission: "dashboard.view", testId: "nav-dashboard" },
+      { href: "/pools", label: "pools", permission: "pools.manage", testId: "nav-pools" },
+      { href: "/templates", label: "templates", permission: "templates.manage", testId: "nav-templates" },
+      { href: "/tasks", label: "tasks", permission: "tasks.manage", testId: "nav-tasks" },
+      { href: "/senders", label: "senders", permission: "senders.manage", testId: "nav-senders" },
+      { href: "/reports", label: "reports", permission: "reports.view", testId: "nav-reports" },
+      { href: "/logs", label: "logs", permission: "audit.view", testId: "nav-logs" },
+    ],
+  },
+  {
+    label: "admin",
+    items: [
+      { href: "/admin/company", label: "company", permission: "company.view", testId: "nav-company" },
+      { href: "/admin/departments", label: "departments", permission: "department.create", testId: "nav-departments" },
+      { href: "/admin/users", label: "users", permission: "user.view", testId: "nav-users" },
+      { href: "/admin/api-keys", label: "apiKeys", permission: "apikey.view", testId: "nav-api-keys" },
+    ],
+  },
+];
+
+export function navigationFor(role: Role): NavGroup[] {
+  return NAVIGATION.map((group) => ({ ...group, items: group.items.filter((item) => can(role, item.permission)) })).filter(
+    (group) => group.items.length > 0,
+  );
+}

@@ -1,0 +1,28 @@
+import "server-only";
+import { cookies, headers } from "next/headers";
+import type { Executor } from "@/db/client";
+import type { Actor } from "@/lib/auth/actor";
+import { actorFromSessionToken, clientIp, sessionTokenFromCookies } from "@/lib/auth/session";
+
+/** The signed-in caller of the current request (server components and server actions). */
+export async function sessionActor(db: Executor): Promise<Actor | null> {
+  const [cookieStore, headerList] = await Promise.all([cookies(), headers()]);
+  const token = sessionTokenFromCookies((name) => cookieStore.get(name)?.value);
+  return actorFromSessionToken(db, token, clientIp(headerList));
+}
+
+/** The signed-in caller of a route handler's request. */
+export function sessionActorFromRequest(db: Executor, request: Request): Promise<Actor | null> {
+  const jar = parseCookies(request.headers.get("cookie") ?? "");
+  return actorFromSessionToken(db, sessionTokenFromCookies((name) => jar.get(name)), clientIp(request.headers));
+}
+
+function parseCookies(header: string): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of header.split(";")) {
+    const index = part.indexOf("=");
+    if (index <= 0) continue;
+    jar.set(part.slice(0, index).trim(), decodeURIComponent(part.slice(index + 1).trim()));
+  }
+  return jar;
+}

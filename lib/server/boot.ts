@@ -1,0 +1,33 @@
+import { count, eq } from "drizzle-orm";
+import { getDatabaseHandle, type Database } from "@/db/client";
+import { users } from "@/db/schema";
+import { createUser } from "@/lib/accounts/users";
+import { systemActor } from "@/lib/auth/actor";
+import { readEnv } from "@/lib/config/env";
+import { getSecrets } from "@/lib/config/secrets";
+
+/**
+ * Runs once when the server starts: opens the database (owning an embedded one and
+ * serving its socket to the CLI), applies migrations, makes sure secrets exist and creates
+ * the first admin from the environment when asked to.
+ */
+export async function bootServer() {
+  getSecrets();
+  const handle = await getDatabaseHandle({ serveSocket: true });
+  await ensureFirstAdmin(handle.db);
+  console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
+}
+
+export async function ensureFirstAdmin(db: Database) {
+  const { adminEmail, adminPassword } = readEnv();
+  if (!adminEmail || !adminPassword) return;
+  const [admins] = await db.select({ value: count() }).from(users).where(eq(users.role, "admin"));
+  if ((admins?.value ?? 0) > 0) return;
+  await createUser({ db, actor: systemActor("FANOUT_ADMIN_EMAIL") }, { email: adminEmail, password: adminPassword, role: "admin", name: "Administrator" });
+  console.log(`[fanout] created the first admin ${adminEmail}`);
+}
+
+export async function hasAnyAdmin(db: Database): Promise<boolean> {
+  const [admins] = await db.select({ value: count() }).from(users).where(eq(users.role, "admin"));
+  return (admins?.value ?? 0) > 0;
+}
