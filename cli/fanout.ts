@@ -1,3 +1,4 @@
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { closeDatabase, getDatabaseHandle } from "@/db/client";
 import { createDepartment } from "@/lib/accounts/departments";
@@ -74,7 +75,7 @@ export async function runCli(argv: string[]): Promise<{ code: number; out: strin
     return { code: 2, out: "", err: `fanout: ${reason}\n${USAGE}` };
   }
   try {
-    const out = await command(argv.slice(2), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor() }));
+    const out = await command(argv.slice(2), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor(os.userInfo().username) }));
     return { code: 0, out, err: "" };
   } catch (error) {
     if (error instanceof UsageError) return { code: 2, out: "", err: `fanout: ${error.message}\n${USAGE}` };

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { readEnv } from "@/lib/config/env";
 import * as schema from "./schema";
@@ -194,6 +195,12 @@ function takeOwnership(lockFile: string): boolean {
 
 function releaseOwnership(lockFile: string) {
   if (readLockPid(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
+}
+
+/** Rows of a raw SQL query, whichever driver ran it. */
+export async function queryRows<Row>(executor: Executor, query: SQL): Promise<Row[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: Row[] };
+  return result.rows;
 }
 
 type Shared = { handle?: Promise<DatabaseHandle> };

@@ -4,12 +4,16 @@ import { useRouter } from "next/navigation";
 import { LOCALE_COOKIE, type Locale } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 
+function rememberLocale(locale: Locale) {
+  document.cookie = `${LOCALE_COOKIE}=${locale}; path=/; max-age=31536000; samesite=lax`;
+}
+
 /** The language lives in a cookie the server reads; switching re-renders with the other catalogue. */
 export function LocaleSwitch() {
   const { locale, t } = useI18n();
   const router = useRouter();
   const choose = (next: Locale) => {
-    document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
+    rememberLocale(next);
     router.refresh();
   };
   return (

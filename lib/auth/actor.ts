@@ -13,8 +13,8 @@ export type Actor = {
   ip: string;
 };
 
-export function cliActor(): Actor {
-  return { kind: "cli", id: "cli", label: "command line", role: "admin", departmentId: null, readable: "all", ip: "" };
+export function cliActor(osUser = "local"): Actor {
+  return { kind: "cli", id: "cli", label: `command line (${osUser})`, role: "admin", departmentId: null, readable: "all", ip: "" };
 }
 
 export function systemActor(label = "system"): Actor {

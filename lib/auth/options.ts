@@ -1,14 +1,26 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/db/client";
+import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
-import { clientIp, SESSION_MAX_AGE_SECONDS, useSecureCookies, type SessionClaims } from "./session";
+import { clientIp, SESSION_MAX_AGE_SECONDS, secureCookies, type SessionClaims } from "./session";
 import { signIn, SignInError } from "./sign-in";
 
+/**
+ * next-auth builds its redirects from NEXTAUTH_URL, defaulting to localhost:3000. Fanout's
+ * public address is FANOUT_PUBLIC_URL when given; otherwise the address the browser used.
+ */
+function configureBaseUrl() {
+  const publicUrl = readEnv().publicUrl;
+  if (publicUrl) process.env.NEXTAUTH_URL ??= publicUrl;
+  else process.env.AUTH_TRUST_HOST ??= "true";
+}
+
 export function authOptions(): NextAuthOptions {
+  configureBaseUrl();
   return {
     secret: getSecrets().authSecret,
-    useSecureCookies: useSecureCookies(),
+    useSecureCookies: secureCookies(),
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/login", error: "/login" },
     providers: [

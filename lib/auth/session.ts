@@ -8,12 +8,12 @@ import type { Actor } from "./actor";
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
-export function useSecureCookies(): boolean {
+export function secureCookies(): boolean {
   return readEnv().publicUrl?.startsWith("https://") ?? false;
 }
 
 export function sessionCookieName(): string {
-  return `${useSecureCookies() ? "__Secure-" : ""}next-auth.session-token`;
+  return `${secureCookies() ? "__Secure-" : ""}next-auth.session-token`;
 }
 
 /** Reads next-auth's session cookie, joining the chunks it splits large tokens into. */

@@ -35,7 +35,7 @@ export type FanoutEnv = {
 };
 
 /** Reads the environment once per call site; every setting Fanout knows is validated here. */
-export function readEnv(source: NodeJS.ProcessEnv = process.env): FanoutEnv {
+export function readEnv(source: Record<string, string | undefined> = process.env): FanoutEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,0 +1,89 @@
+import { spawn } from "node:child_process";
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase, queryRows } from "@/db/client";
+import { ROOT, startServer, type RunningServer } from "../helpers/server";
+
+type CliResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `npm run fanout -- …` the way an operator does, in a process of its own. */
+function fanout(dataDir: string, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const env: Record<string, string | undefined> = { ...process.env, FANOUT_DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    delete env.VITEST;
+    const child = spawn("npm", ["run", "-s", "fanout", "--", ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (code) => resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() }));
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe("operations CLI on the embedded database", () => {
+  let server: RunningServer | undefined;
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("works while the server owns the database", async () => {
+    server = await startServer();
+    expect(await (await fetch(`${server.url}/login`)).text()).toContain('data-testid="no-admin"');
+    const department = await fanout(server.dataDir, "department", "create", "--name", "Marketing", "--quota", "2000");
+    expect(department.stderr).toBe("");
+    expect(department.code).toBe(0);
+    expect(department.stdout).toMatch(UUID);
+
+    const admin = await fanout(server.dataDir, "admin", "create", "--email", "ops@fanout.test", "--password", "operator password");
+    expect(admin.code).toBe(0);
+    expect(admin.stdout).toMatch(UUID);
+
+    const key = await fanout(server.dataDir, "apikey", "create", "--department", department.stdout, "--name", "crm");
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(/^fo_[A-Za-z0-9_-]{20,}$/);
+
+    // The server reads what the CLI wrote: with the CLI's admin, its login page stops asking for one.
+    const login = await (await fetch(`${server.url}/login`)).text();
+    expect(login).not.toContain('data-testid="no-admin"');
+
+    const duplicate = await fanout(server.dataDir, "department", "create", "--name", "marketing");
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toBe('fanout: A department named "marketing" already exists');
+
+    const unknown = await fanout(server.dataDir, "frobnicate");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split("\n")[0]).toBe('fanout: unknown command "frobnicate"');
+  });
+
+  it("works when no server is running and leaves the data for the server", async () => {
+    const started = await startServer();
+    const dataDir = started.dataDir;
+    await started.stop();
+
+    const department = await fanout(dataDir, "department", "create", "--name", "Offline", "--quota", "10");
+    expect(department.code).toBe(0);
+    const company = await fanout(dataDir, "apikey", "create", "--company");
+    expect(company.code).toBe(0);
+    const missing = await fanout(dataDir, "apikey", "create");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.split("\n")[0]).toBe("fanout: give --department ID or --company");
+    const badQuota = await fanout(dataDir, "department", "create", "--name", "X", "--quota", "many");
+    expect(badQuota.code).toBe(2);
+    expect(badQuota.stderr.split("\n")[0]).toBe('fanout: --quota must be a whole number, not "many"');
+
+    const handle = await openDatabase({ dataDir });
+    try {
+      const rows = await queryRows<{ name: string; quota_allocated: number }>(handle.db, sql`select name, quota_allocated from departments`);
+      expect(rows).toEqual([{ name: "Offline", quota_allocated: 10 }]);
+      const audit = await queryRows<{ action: string; operator_label: string }>(handle.db, sql`select action, operator_label from audit_log order by id`);
+      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create"]);
+      expect(audit[0]!.operator_label).toMatch(/^command line/);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import type { Page } from "playwright-core";
+
+/** Page objects: the console as a person uses it, found by test ids. */
+export class LoginPage {
+  constructor(
+    private readonly page: Page,
+    private readonly baseUrl: string,
+  ) {}
+
+  async open() {
+    await this.page.goto(`${this.baseUrl}/login`);
+    await this.page.getByTestId("login-form").waitFor();
+  }
+
+  async submit(email: string, password: string) {
+    await this.page.getByTestId("login-email").fill(email);
+    await this.page.getByTestId("login-password").fill(password);
+    await this.page.getByTestId("login-submit").click();
+  }
+
+  async signIn(email: string, password: string) {
+    await this.open();
+    await this.submit(email, password);
+    await this.page.getByTestId("sidebar").waitFor();
+  }
+
+  async error(): Promise<string> {
+    const alert = this.page.getByTestId("login-error");
+    await alert.waitFor();
+    return (await alert.textContent()) ?? "";
+  }
+}
+
+export class ConsolePage {
+  constructor(
+    readonly page: Page,
+    private readonly baseUrl: string,
+  ) {}
+
+  async visit(path: string) {
+    await this.page.goto(`${this.baseUrl}${path}`);
+  }
+
+  async navigationIds(): Promise<string[]> {
+    const links = this.page.getByTestId("sidebar").locator("a[data-testid]");
+    return links.evaluateAll((elements) => elements.map((element) => element.getAttribute("data-testid") ?? ""));
+  }
+
+  async signOut() {
+    await this.page.getByTestId("sign-out").click();
+    await this.page.getByTestId("login-form").waitFor();
+  }
+
+  async createDepartment(name: string, quota: number) {
+    await this.visit("/admin/departments");
+    const form = this.page.getByTestId("department-create-form");
+    await form.getByTestId("department-name").fill(name);
+    await form.getByTestId("department-quota").fill(String(quota));
+    await form.getByRole("button").click();
+    await this.page.getByTestId(`department-row-${name}`).waitFor();
+  }
+
+  async createUser(user: { email: string; password: string; role: "department" | "manager" | "admin"; department?: string }) {
+    await this.visit("/admin/users");
+    const form = this.page.getByTestId("user-create-form");
+    await form.getByTestId("user-email").fill(user.email);
+    await form.getByTestId("user-password").fill(user.password);
+    await form.getByTestId("user-role").selectOption(user.role);
+    if (user.department) await form.getByTestId("user-department").selectOption({ label: user.department });
+    await form.getByRole("button", { name: /create|创建/i }).click();
+    await this.page.getByTestId(`user-row-${user.email}`).waitFor();
+  }
+
+  /** Forms and buttons that create or change something on the current page. */
+  async mutatingControls(): Promise<number> {
+    return this.page.locator("main form[data-testid$='-form'], main button[data-testid^='edit-']").count();
+  }
+}

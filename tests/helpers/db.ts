@@ -1,0 +1,67 @@
+import crypto from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe } from "vitest";
+import { openDatabase, useDatabaseHandle, type Database, type DatabaseHandle } from "@/db/client";
+
+export type DatabaseTarget = { name: "pglite" | "postgres"; open: () => Promise<DatabaseHandle & { drop: () => Promise<void> }> };
+
+/** PGlite always; the Postgres server at TEST_DATABASE_URL too when it is set (CI sets it). */
+export function databaseTargets(): DatabaseTarget[] {
+  const targets: DatabaseTarget[] = [
+    {
+      name: "pglite",
+      open: async () => {
+        const handle = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+        return { ...handle, drop: () => handle.close() };
+      },
+    },
+  ];
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (serverUrl) targets.push({ name: "postgres", open: () => openFreshPostgres(serverUrl) });
+  return targets;
+}
+
+/** Each test file gets a database of its own on the server, dropped afterwards. */
+async function openFreshPostgres(serverUrl: string) {
+  const name = `fanout_test_${crypto.randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString(), driver: "pg" });
+  return {
+    ...handle,
+    drop: async () => {
+      await handle.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/**
+ * Runs a suite once per database target. The suite's `db()` is that target's database,
+ * also installed as the process-wide one so server actions and route handlers use it.
+ */
+export function describeOnDatabases(title: string, suite: (db: () => Database, target: DatabaseTarget["name"]) => void) {
+  for (const target of databaseTargets()) {
+    describe(`${title} [${target.name}]`, () => {
+      let handle: (DatabaseHandle & { drop: () => Promise<void> }) | undefined;
+      beforeAll(async () => {
+        handle = await target.open();
+        useDatabaseHandle(handle);
+      });
+      afterAll(async () => {
+        await handle?.drop();
+      });
+      suite(() => {
+        if (!handle) throw new Error("database not open yet");
+        return handle.db;
+      }, target.name);
+    });
+  }
+}
