@@ -17,7 +17,7 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    reporters: ["default"],
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
     setupFiles: ["tests/helpers/setup.ts"],
   },
 });
