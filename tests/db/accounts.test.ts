@@ -11,19 +11,12 @@ import { actorFromSessionToken, encodeSessionToken } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { listAuditEntries } from "@/lib/audit/queries";
 import { describeOnDatabases } from "../helpers/db";
+import { rejection } from "../helpers/rejection";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 
 const system = systemActor("test");
 
-async function errorOf(run: Promise<unknown>): Promise<AppError> {
-  try {
-    await run;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected an error");
-}
+const errorOf = (run: Promise<unknown>) => rejection(run, AppError);
 
 describeOnDatabases("company and departments", (db) => {
   it("keeps department allocations within the purchased total", async () => {

@@ -3,17 +3,10 @@ import { setUserDisabled } from "@/lib/accounts/users";
 import { systemActor } from "@/lib/auth/actor";
 import { FAILURES_PER_ACCOUNT, FAILURES_PER_IP, signIn, SignInError } from "@/lib/auth/sign-in";
 import { describeOnDatabases } from "../helpers/db";
+import { rejection } from "../helpers/rejection";
 import { makeDepartment, makeUser, TEST_PASSWORD, unique } from "../helpers/factories";
 
-async function failure(run: Promise<unknown>): Promise<SignInError> {
-  try {
-    await run;
-  } catch (error) {
-    if (error instanceof SignInError) return error;
-    throw error;
-  }
-  throw new Error("sign-in was expected to fail");
-}
+const failure = (run: Promise<unknown>) => rejection(run, SignInError);
 
 describeOnDatabases("sign-in", (db) => {
   it("signs in with the right password, whatever the case of the address", async () => {
