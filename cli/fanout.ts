@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDatabase, getDatabaseHandle } from "@/db/client";
 import { createDepartment } from "@/lib/accounts/departments";
@@ -7,11 +9,13 @@ import { cliActor } from "@/lib/auth/actor";
 import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
 import { AppError, toErrorBody } from "@/lib/errors";
+import { importTable } from "@/lib/pools/import-csv";
 
 const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
   department create --name N [--quota Q]
-  apikey create (--department ID | --company) [--name N]`;
+  apikey create (--department ID | --company) [--name N]
+  import --pool ID FILE.csv [--update]`;
 
 class UsageError extends Error {}
 
@@ -67,15 +71,51 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** A progress bar on stderr when it is a terminal; nothing otherwise, so stdout stays the JSON report. */
+function progressBar(total: number) {
+  if (!process.stderr.isTTY || total === 0) return () => undefined;
+  return (bytes: number) => {
+    const share = Math.min(1, bytes / total);
+    const filled = Math.round(share * 30);
+    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(30 - filled)}] ${Math.floor(share * 100)}%`);
+    if (share >= 1) process.stderr.write("\n");
+  };
+}
+
+commands["import"] = async (args, ctx) => {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { pool: { type: "string" }, update: { type: "boolean" } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const poolId = required(parsed.values.pool, "--pool");
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) throw new UsageError("give exactly one FILE to import");
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+  const report = await importTable(await ctx(), poolId, fs.createReadStream(file), {
+    fileName: path.basename(file),
+    updateExisting: parsed.values.update === true,
+    onProgress: progressBar(size),
+  });
+  progressBar(size)(size);
+  return JSON.stringify(report);
+};
+
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const key = argv.slice(0, 2).join(" ");
+  const key = argv[0] === "import" ? "import" : argv.slice(0, 2).join(" ");
   const command = commands[key];
   if (!command) {
     const reason = argv.length === 0 ? "no command given" : `unknown command "${argv.join(" ")}"`;
     return { code: 2, out: "", err: `fanout: ${reason}\n${USAGE}` };
   }
   try {
-    const out = await command(argv.slice(2), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor(os.userInfo().username) }));
+    const out = await command(argv.slice(key.split(" ").length), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor(os.userInfo().username) }));
     return { code: 0, out, err: "" };
   } catch (error) {
     if (error instanceof UsageError) return { code: 2, out: "", err: `fanout: ${error.message}\n${USAGE}` };

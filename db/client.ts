@@ -106,10 +106,11 @@ async function openPglite(
   serveSocket: boolean,
 ): Promise<DatabaseHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
   let client;
   try {
-    client = await PGlite.create(dir);
+    client = await PGlite.create(dir, { extensions: { pg_trgm } });
   } catch (error) {
     if (paths) releaseOwnership(paths.lockFile);
     throw error;
@@ -201,6 +202,12 @@ function releaseOwnership(lockFile: string) {
 export async function queryRows<Row>(executor: Executor, query: SQL): Promise<Row[]> {
   const result = (await executor.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
+}
+
+/** Rows an insert, update or delete touched, whichever driver ran it. */
+export function affectedRows(result: unknown): number {
+  const value = result as { rowCount?: number | null; affectedRows?: number };
+  return Number(value.rowCount ?? value.affectedRows ?? 0);
 }
 
 type Shared = { handle?: Promise<DatabaseHandle> };

@@ -15,6 +15,22 @@ export const AUDIT_ACTIONS = [
   "user.reset_password",
   "apikey.create",
   "apikey.revoke",
+  "pool.create",
+  "pool.update",
+  "pool.delete",
+  "pool.clear",
+  "pool.copy",
+  "pool.move",
+  "pool.import_upload",
+  "pool.import_start",
+  "pool.import",
+  "pool.export",
+  "pool.contacts_add",
+  "pool.subscribe",
+  "pool.subscribe_confirm",
+  "pool.unsubscribe",
+  "suppression.add",
+  "suppression.remove",
 ] as const;
 
 export type AuditFilters = {

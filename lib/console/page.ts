@@ -1,5 +1,6 @@
 import "server-only";
-import { redirect } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
+import { AppError } from "@/lib/errors";
 import { getDb } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { can, type Permission } from "@/lib/auth/policy";
@@ -28,4 +29,15 @@ export function pageNumber(value: string | string[] | undefined): number {
 export function firstParam(value: string | string[] | undefined): string | undefined {
   const single = Array.isArray(value) ? value[0] : value;
   return single && single.trim() !== "" ? single.trim() : undefined;
+}
+
+/** Loads what a page shows: a missing object is a 404 page, another department's is null (show Forbidden). */
+export async function loadOrDeny<T>(load: Promise<T>): Promise<T | null> {
+  try {
+    return await load;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") notFound();
+    if (error instanceof AppError && error.code === "forbidden") return null;
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import { createUser } from "@/lib/accounts/users";
 import { systemActor } from "@/lib/auth/actor";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
+import { resumeStaleImports } from "@/lib/pools/import-jobs";
 
 /**
  * Runs once when the server starts: opens the database (owning an embedded one and
@@ -15,6 +16,8 @@ export async function bootServer() {
   getSecrets();
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
+  const resumed = await resumeStaleImports(handle.db);
+  if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
 }
 

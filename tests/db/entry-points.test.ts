@@ -1,66 +1,88 @@
 /**
  * Every mutating entry point (server action or route handler) is listed in ENTRY_POINTS,
- * and this test proves for each that a manager and a department user acting outside
- * their department are refused (403) with nothing changed, and that an admin's call
- * is recorded in the operation log with operator and IP. A new entry point that is not
- * in the table fails the first test.
+ * and this test proves for each that a manager and a department caller acting outside
+ * their department are refused (403) with nothing changed, and that an admin's (or a
+ * company key's) call is recorded in the operation log with operator and IP. A new entry
+ * point that is not in the table fails the first test.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, users } from "@/db/schema";
+import { auditLog, imports, users } from "@/db/schema";
 import { systemActor } from "@/lib/auth/actor";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { storeUpload } from "@/lib/pools/import-jobs";
+import { createPool } from "@/lib/pools/pools";
+import { addSuppressions } from "@/lib/pools/suppression";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment, makeUser, unique } from "../helpers/factories";
-import { serveAs } from "../helpers/next-headers";
+import { serveAnonymous, serveAs } from "../helpers/next-headers";
 import { snapshotState } from "../helpers/snapshot";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
 type Outcome = { status: number };
-type Fixture = {
-  db: Database;
-  /** A department the department user does not belong to, with a user and a key of its own. */
-  other: { departmentId: string; userId: string; apiKeyId: string };
-  own: { departmentId: string };
-};
-type Case = {
-  /** department: acts on one department's object; company: company-wide; public: no caller to check. */
-  scope: "department" | "company" | "public";
-  why?: string;
-  call?: (fixture: Fixture) => Promise<Outcome>;
-};
+/** Objects of a department the department caller does not belong to. */
+type Other = { departmentId: string; userId: string; apiKeyId: string; poolId: string; secondPoolId: string; importId: string; suppressedEmail: string };
+/** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
+type Caller = { apiKey: string | null; ip: string };
+type Case =
+  | { auth: "session" | "apikey"; call: (other: Other, caller: Caller) => Promise<Outcome> }
+  | { auth: "public"; why: string };
 
 const ROOT = path.resolve(__dirname, "../..");
+const STATUS_BY_CODE: Record<string, number> = { forbidden: 403, unauthorized: 401, invalid_input: 400, not_found: 404, conflict: 409 };
 
 async function action(file: string, name: string, input: Record<string, unknown>): Promise<Outcome> {
   const exported = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, (input: unknown) => Promise<{ ok: boolean; error?: { code: string } }>>;
   const result = await exported[name]!(input);
-  if (result.ok) return { status: 200 };
-  const statusByCode: Record<string, number> = { forbidden: 403, unauthorized: 401, invalid_input: 400, not_found: 404, conflict: 409 };
-  return { status: statusByCode[result.error!.code] ?? 500 };
+  return { status: result.ok ? 200 : (STATUS_BY_CODE[result.error!.code] ?? 500) };
 }
+
+type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+async function route(file: string, method: string, caller: Caller, options: { params?: Record<string, string>; json?: unknown; body?: string; type?: string; cookie?: string }) {
+  const exported = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, Handler>;
+  const headers = new Headers({ "x-forwarded-for": caller.ip });
+  if (caller.apiKey) headers.set("authorization", `Bearer ${caller.apiKey}`);
+  if (options.cookie) headers.set("cookie", options.cookie);
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers.set("content-type", "application/json");
+  } else if (options.type) headers.set("content-type", options.type);
+  const response = await exported[method]!(new Request("http://fanout.test/x", { method, headers, body }), { params: Promise.resolve(options.params ?? {}) });
+  return { status: response.status };
+}
+
+async function* chunks(text: string) {
+  yield new TextEncoder().encode(text);
+}
+
+const POOLS_ACTIONS = "app/(console)/pools/actions.ts";
+const SUPPRESSION_ACTIONS = "app/(console)/suppressions/actions.ts";
+const CSV = "email,name\nnew.person@example.com,New Person\n";
+
+let sessionCookie = "";
 
 const ENTRY_POINTS: Record<string, Case> = {
   "app/(console)/admin/company/actions.ts#updateCompany": {
-    scope: "company",
+    auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "updateCompany", { name: unique("Company"), quotaTotal: "" }),
   },
   "app/(console)/admin/departments/actions.ts#createDepartment": {
-    scope: "company",
+    auth: "session",
     call: () => action("app/(console)/admin/departments/actions.ts", "createDepartment", { name: unique("dept"), quotaAllocated: "10" }),
   },
   "app/(console)/admin/departments/actions.ts#updateDepartment": {
-    scope: "department",
-    call: ({ other }) =>
-      action("app/(console)/admin/departments/actions.ts", "updateDepartment", { id: other.departmentId, name: unique("renamed"), quotaAllocated: "5" }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/departments/actions.ts", "updateDepartment", { id: other.departmentId, name: unique("renamed"), quotaAllocated: "5" }),
   },
   "app/(console)/admin/users/actions.ts#createUser": {
-    scope: "department",
-    call: ({ other }) =>
+    auth: "session",
+    call: (other) =>
       action("app/(console)/admin/users/actions.ts", "createUser", {
         email: `${unique("new")}@example.com`,
         password: "long enough password",
@@ -69,28 +91,88 @@ const ENTRY_POINTS: Record<string, Case> = {
       }),
   },
   "app/(console)/admin/users/actions.ts#changeUserRole": {
-    scope: "department",
-    call: ({ other }) => action("app/(console)/admin/users/actions.ts", "changeUserRole", { id: other.userId, role: "manager", readsAllDepartments: "on" }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/users/actions.ts", "changeUserRole", { id: other.userId, role: "manager", readsAllDepartments: "on" }),
   },
   "app/(console)/admin/users/actions.ts#setUserStatus": {
-    scope: "department",
-    call: ({ other }) => action("app/(console)/admin/users/actions.ts", "setUserStatus", { id: other.userId, disabled: "true" }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/users/actions.ts", "setUserStatus", { id: other.userId, disabled: "true" }),
   },
   "app/(console)/admin/users/actions.ts#resetPassword": {
-    scope: "department",
-    call: ({ other }) => action("app/(console)/admin/users/actions.ts", "resetPassword", { id: other.userId, password: "another long password" }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/users/actions.ts", "resetPassword", { id: other.userId, password: "another long password" }),
   },
   "app/(console)/admin/api-keys/actions.ts#createApiKey": {
-    scope: "department",
-    call: ({ other }) => action("app/(console)/admin/api-keys/actions.ts", "createApiKey", { name: "integration", scope: other.departmentId }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/api-keys/actions.ts", "createApiKey", { name: "integration", scope: other.departmentId }),
   },
   "app/(console)/admin/api-keys/actions.ts#revokeApiKey": {
-    scope: "department",
-    call: ({ other }) => action("app/(console)/admin/api-keys/actions.ts", "revokeApiKey", { id: other.apiKeyId }),
+    auth: "session",
+    call: (other) => action("app/(console)/admin/api-keys/actions.ts", "revokeApiKey", { id: other.apiKeyId }),
+  },
+  [`${POOLS_ACTIONS}#createPool`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "createPool", { name: unique("pool"), departmentId: other.departmentId }),
+  },
+  [`${POOLS_ACTIONS}#updatePool`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "updatePool", { id: other.poolId, name: unique("renamed") }),
+  },
+  [`${POOLS_ACTIONS}#deletePool`]: { auth: "session", call: (other) => action(POOLS_ACTIONS, "deletePool", { id: other.poolId }) },
+  [`${POOLS_ACTIONS}#clearPool`]: { auth: "session", call: (other) => action(POOLS_ACTIONS, "clearPool", { id: other.poolId }) },
+  [`${POOLS_ACTIONS}#clearUncategorised`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "clearUncategorised", { departmentId: other.departmentId }),
+  },
+  [`${POOLS_ACTIONS}#transferContacts`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "transferContacts", { fromPoolId: other.poolId, toPoolId: other.secondPoolId, mode: "copy" }),
+  },
+  [`${POOLS_ACTIONS}#startImport`]: {
+    auth: "session",
+    call: (other) =>
+      action(POOLS_ACTIONS, "startImport", { id: other.importId, emailColumn: "0", nameColumn: "1", attributeColumns: "[]", hasHeader: "on" }),
+  },
+  [`${SUPPRESSION_ACTIONS}#addSuppressions`]: {
+    auth: "session",
+    call: (other) => action(SUPPRESSION_ACTIONS, "addSuppressions", { departmentId: other.departmentId, addresses: "blocked@example.com", reason: "manual" }),
+  },
+  [`${SUPPRESSION_ACTIONS}#removeSuppression`]: {
+    auth: "session",
+    call: (other) => action(SUPPRESSION_ACTIONS, "removeSuppression", { departmentId: other.departmentId, email: other.suppressedEmail, reason: "asked again" }),
+  },
+  "app/(console)/pools/[id]/import/upload/route.ts#POST": {
+    auth: "session",
+    call: (other, caller) => route("app/(console)/pools/[id]/import/upload/route.ts", "POST", caller, { params: { id: other.poolId }, body: CSV, cookie: sessionCookie }),
+  },
+  "app/api/v1/pools/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/pools/route.ts", "POST", caller, { json: { name: unique("api pool"), departmentId: other.departmentId } }),
+  },
+  "app/api/v1/pools/[id]/contacts/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) =>
+      route("app/api/v1/pools/[id]/contacts/route.ts", "POST", caller, { params: { id: other.poolId }, json: { contacts: [{ email: "api@example.com" }] } }),
+  },
+  "app/api/v1/pools/[id]/import/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/pools/[id]/import/route.ts", "POST", caller, { params: { id: other.poolId }, body: CSV, type: "text/csv" }),
+  },
+  "app/api/v1/subscribe/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/subscribe/route.ts", "POST", caller, { json: { poolId: other.poolId, email: "reader@example.com" } }),
+  },
+  "app/api/v1/unsubscribe/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/unsubscribe/route.ts", "POST", caller, { json: { poolId: other.poolId, email: "member@example.com" } }),
   },
   "app/api/auth/[...nextauth]/route.ts#POST": {
-    scope: "public",
+    auth: "public",
     why: "signing in is how a caller becomes known; lib/auth/sign-in.ts is tested on its own",
+  },
+  "app/u/confirm/actions.ts#confirmSubscription": {
+    auth: "public",
+    why: "the signed confirmation token is the authority; tests/db/pools.test.ts proves forged tokens change nothing",
   },
 };
 
@@ -110,8 +192,7 @@ async function discoverMutatingEntryPoints(): Promise<string[]> {
     const exported = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exported)) {
       if (typeof value !== "function") continue;
-      const isAction = file.endsWith("actions.ts");
-      if (isAction || MUTATING_ROUTE_METHODS.has(name)) found.push(`${file}#${name}`);
+      if (file.endsWith("actions.ts") || MUTATING_ROUTE_METHODS.has(name)) found.push(`${file}#${name}`);
     }
   }
   return found.sort();
@@ -127,60 +208,88 @@ describeOnDatabases("mutating entry points", (db) => {
   let admin: { id: string; email: string };
   let manager: { id: string; email: string };
   let departmentUser: { id: string; email: string };
-  let ownDepartmentId: string;
+  let ownKey: string;
+  let companyKey: string;
 
   beforeAll(async () => {
     const own = await makeDepartment(db());
-    ownDepartmentId = own.id;
     admin = await makeUser(db(), "admin");
     manager = await makeUser(db(), "manager", { readsAll: true });
     departmentUser = await makeUser(db(), "department", { departmentId: own.id });
+    const system = { db: db(), actor: systemActor("test") };
+    ownKey = (await createApiKey(system, { name: "own", scope: { company: false, departmentId: own.id } })).secret;
+    companyKey = (await createApiKey(system, { name: "company", scope: { company: true } })).secret;
   });
 
-  async function freshFixture(): Promise<Fixture> {
-    const other = await makeDepartment(db());
-    const otherUser = await makeUser(db(), "department", { departmentId: other.id });
-    const key = await createApiKey({ db: db(), actor: systemActor("test") }, { name: "theirs", scope: { company: false, departmentId: other.id } });
-    return { db: db(), other: { departmentId: other.id, userId: otherUser.id, apiKeyId: key.id }, own: { departmentId: ownDepartmentId } };
+  async function otherDepartment(): Promise<Other> {
+    const database: Database = db();
+    const system = { db: database, actor: systemActor("test") };
+    const department = await makeDepartment(database);
+    const user = await makeUser(database, "department", { departmentId: department.id });
+    const key = await createApiKey(system, { name: "theirs", scope: { company: false, departmentId: department.id } });
+    const pool = await createPool(system, { name: unique("theirs"), departmentId: department.id });
+    const second = await createPool(system, { name: unique("theirs"), departmentId: department.id });
+    const upload = await storeUpload(system, pool.id, "theirs.csv", chunks("email,name\nmember@example.com,Member\n"));
+    const suppressedEmail = `${unique("gone")}@example.com`;
+    await addSuppressions(system, { departmentId: department.id, addresses: suppressedEmail, reason: "manual" });
+    return { departmentId: department.id, userId: user.id, apiKeyId: key.id, poolId: pool.id, secondPoolId: second.id, importId: upload.id, suppressedEmail };
   }
 
-  const checked = Object.entries(ENTRY_POINTS).filter(([, entry]) => entry.scope !== "public");
+  async function signInAs(user: { id: string }, ip: string) {
+    const [row] = await db().select({ sv: users.sessionVersion }).from(users).where(eq(users.id, user.id));
+    const token = await serveAs({ id: user.id, sessionVersion: row!.sv }, ip);
+    sessionCookie = `next-auth.session-token=${token}`;
+  }
 
-  it.each(checked)("%s refuses a manager and changes nothing", async (_name, entry) => {
-    const fixture = await freshFixture();
+  const checked = Object.entries(ENTRY_POINTS).filter((entry): entry is [string, Exclude<Case, { auth: "public" }>] => entry[1].auth !== "public");
+  const sessionOnly = checked.filter(([, entry]) => entry.auth === "session");
+
+  it.each(sessionOnly)("%s refuses a manager and changes nothing", async (_name, entry) => {
+    const other = await otherDepartment();
+    await signInAs(manager, "198.51.100.7");
     const before = await snapshotState(db());
-    await serveAs(manager);
-    expect((await entry.call!(fixture)).status).toBe(403);
+    expect((await entry.call(other, { apiKey: null, ip: "198.51.100.7" })).status).toBe(403);
     expect(await snapshotState(db())).toBe(before);
   });
 
-  it.each(checked)("%s refuses a department user outside its department and changes nothing", async (_name, entry) => {
-    const fixture = await freshFixture();
+  it.each(checked)("%s refuses a department caller outside its department and changes nothing", async (_name, entry) => {
+    const other = await otherDepartment();
+    await signInAs(departmentUser, "198.51.100.8");
     const before = await snapshotState(db());
-    await serveAs(departmentUser);
-    expect((await entry.call!(fixture)).status).toBe(403);
+    expect((await entry.call(other, { apiKey: ownKey, ip: "198.51.100.8" })).status).toBe(403);
     expect(await snapshotState(db())).toBe(before);
   });
 
-  it.each(checked)("%s is recorded in the operation log with operator and IP when an admin calls it", async (_name, entry) => {
-    const fixture = await freshFixture();
+  it.each(checked)("%s is recorded in the operation log with operator and IP for an admin caller", async (_name, entry) => {
+    const other = await otherDepartment();
     const [last] = await db().select({ id: auditLog.id }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-    const [adminRow] = await db().select({ sv: users.sessionVersion }).from(users).where(eq(users.id, admin.id));
-    await serveAs({ id: admin.id, sessionVersion: adminRow!.sv }, "203.0.113.77");
-    expect((await entry.call!(fixture)).status).toBe(200);
-    const entries = await db().select().from(auditLog).orderBy(desc(auditLog.id)).limit(5);
-    const fresh = entries.filter((row) => row.id > (last?.id ?? 0));
-    expect(fresh).toHaveLength(1);
-    expect(fresh[0]).toMatchObject({ operatorLabel: admin.email, operatorRole: "admin", ip: "203.0.113.77", operatorId: `user:${admin.id}` });
+    await signInAs(admin, "203.0.113.77");
+    const outcome = await entry.call(other, { apiKey: companyKey, ip: "203.0.113.77" });
+    expect(outcome.status).toBeLessThan(300);
+    const fresh = await db().select().from(auditLog).where(gt(auditLog.id, last?.id ?? 0)).orderBy(auditLog.id);
+    expect(fresh.length).toBeGreaterThanOrEqual(1);
+    const operator = entry.auth === "apikey" ? { operatorLabel: 'API key "company"', operatorRole: "apikey:admin" } : { operatorLabel: admin.email, operatorRole: "admin" };
+    expect(fresh[0]).toMatchObject({ ...operator, ip: "203.0.113.77" });
     expect(fresh[0]!.summary.length).toBeGreaterThan(5);
+    await waitForImports();
   });
 
-  it("refuses a caller with no session", async () => {
-    const { serveAnonymous } = await import("../helpers/next-headers");
+  it("refuses a caller with no session or key", async () => {
     serveAnonymous();
-    const fixture = await freshFixture();
+    sessionCookie = "";
+    const other = await otherDepartment();
     const before = await snapshotState(db());
-    for (const [, entry] of checked) expect((await entry.call!(fixture)).status).toBe(401);
+    for (const [, entry] of checked) expect((await entry.call(other, { apiKey: null, ip: "198.51.100.9" })).status).toBe(401);
     expect(await snapshotState(db())).toBe(before);
   });
+
+  /** startImport runs in the background; let it finish before the next snapshot. */
+  async function waitForImports() {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const running = await db().select({ id: imports.id }).from(imports).where(eq(imports.status, "running"));
+      if (running.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("an import did not finish");
+  }
 });

@@ -1,0 +1,280 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { ActionForm } from "@/components/forms/action-form";
+import { Button } from "@/components/ui/button";
+import { Field, Input, Select } from "@/components/ui/field";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import { startImport } from "../../actions";
+
+type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[] };
+type Upload = {
+  id: string;
+  format: string;
+  encoding: string | null;
+  delimiter: string | null;
+  sizeBytes: number;
+  preview: string[][];
+  hasHeader: boolean;
+  mapping: Mapping | null;
+};
+type Progress = {
+  status: "uploaded" | "running" | "completed" | "failed";
+  sizeBytes: number;
+  processedBytes: number;
+  rowsRead: number;
+  imported: number;
+  updated: number;
+  duplicates: number;
+  invalid: number;
+  error: string | null;
+};
+
+function sendFile(url: string, file: File, onProgress: (percent: number) => void): Promise<Upload> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", url);
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded / event.total) * 100));
+    request.onload = () => {
+      const body = JSON.parse(request.responseText || "{}");
+      if (request.status >= 200 && request.status < 300) resolve(body as Upload);
+      else reject(new Error(body?.error?.message ?? `Upload failed (${request.status})`));
+    };
+    request.onerror = () => reject(new Error("The upload was interrupted"));
+    request.send(file);
+  });
+}
+
+function sizeLabel(bytes: number) {
+  return bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+}
+
+/** Upload → map columns → watch progress; the job id in the URL lets a reload find the import again. */
+export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string | null }) {
+  const { t } = useI18n();
+  const router = useRouter();
+  const [upload, setUpload] = useState<Upload | null>(null);
+  const [percent, setPercent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  if (jobId) return <ImportProgress jobId={jobId} poolId={poolId} />;
+  if (upload) return <MappingStep upload={upload} onStarted={() => router.replace(`/pools/${poolId}/import?job=${upload.id}`)} />;
+  return (
+    <form
+      className="space-y-3"
+      data-testid="upload-form"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const file = (event.currentTarget.elements.namedItem("file") as HTMLInputElement).files?.[0];
+        if (!file) return;
+        setError(null);
+        setPercent(0);
+        try {
+          setUpload(await sendFile(`/pools/${poolId}/import/upload?name=${encodeURIComponent(file.name)}`, file, setPercent));
+        } catch (failure) {
+          setError((failure as Error).message);
+        } finally {
+          setPercent(null);
+        }
+      }}
+    >
+      <Field label={t.imports.chooseFile}>
+        <Input type="file" name="file" accept=".csv,.tsv,.txt,.xlsx,text/csv" required data-testid="upload-file" />
+      </Field>
+      {error ? (
+        <p className="text-sm text-red-600" role="alert" data-testid="upload-error">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={percent !== null} data-testid="upload-submit">
+        {percent !== null ? format(t.imports.uploading, { percent }) : t.imports.upload}
+      </Button>
+    </form>
+  );
+}
+
+function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => void }) {
+  const { t } = useI18n();
+  const width = Math.max(...upload.preview.map((row) => row.length));
+  const [hasHeader, setHasHeader] = useState(upload.hasHeader);
+  const [emailColumn, setEmailColumn] = useState(upload.mapping?.emailColumn ?? 0);
+  const [nameColumn, setNameColumn] = useState<number | null>(upload.mapping?.nameColumn ?? null);
+  const header = hasHeader ? (upload.preview[0] ?? []) : [];
+  const columnLabel = (index: number) => header[index]?.trim() || format(t.imports.column, { n: index + 1 });
+  const [attributes, setAttributes] = useState<Record<number, { on: boolean; key: string }>>(() =>
+    Object.fromEntries(
+      Array.from({ length: width }, (_, index) => {
+        const suggested = upload.mapping?.attributeColumns.find((column) => column.index === index);
+        return [index, { on: Boolean(suggested), key: suggested?.key ?? `column_${index + 1}` }];
+      }),
+    ),
+  );
+  const attributeColumns = Object.entries(attributes)
+    .map(([index, value]) => ({ index: Number(index), key: value.key.trim(), on: value.on }))
+    .filter((column) => column.on && column.index !== emailColumn && column.index !== nameColumn && column.key)
+    .map(({ index, key }) => ({ index, key }));
+  return (
+    <div className="space-y-4" data-testid="mapping-step">
+      <p className="text-sm text-slate-500" data-testid="detected">
+        {format(t.imports.detected, {
+          format: upload.format.toUpperCase(),
+          encoding: upload.encoding ?? "—",
+          delimiter: upload.delimiter === "\t" ? "TAB" : (upload.delimiter ?? "—"),
+          size: sizeLabel(upload.sizeBytes),
+        })}
+      </p>
+      <div className="overflow-x-auto rounded-md ring-1 ring-slate-200">
+        <table className="min-w-full text-xs" data-testid="preview-table">
+          <tbody className="divide-y divide-slate-100">
+            {upload.preview.map((row, rowIndex) => (
+              <tr key={rowIndex} className={hasHeader && rowIndex === 0 ? "bg-slate-50 font-semibold" : ""}>
+                {Array.from({ length: width }, (_, index) => (
+                  <td key={index} className="whitespace-nowrap px-2 py-1">
+                    {row[index] ?? ""}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ActionForm action={startImport} submitLabel={t.imports.start} resetOnSuccess={false} onDone={onStarted} testId="mapping-form">
+        {(errors) => (
+          <div className="space-y-3">
+            <input type="hidden" name="id" value={upload.id} />
+            <input type="hidden" name="attributeColumns" value={JSON.stringify(attributeColumns)} />
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="hasHeader" checked={hasHeader} onChange={(event) => setHasHeader(event.target.checked)} />
+              {t.imports.hasHeader}
+            </label>
+            <div className="grid gap-3 md:grid-cols-2">
+              <Field label={t.imports.emailColumn} error={errors.emailColumn}>
+                <Select name="emailColumn" value={emailColumn} onChange={(event) => setEmailColumn(Number(event.target.value))} data-testid="map-email">
+                  {Array.from({ length: width }, (_, index) => (
+                    <option key={index} value={index}>
+                      {columnLabel(index)}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+              <Field label={t.imports.nameColumn} error={errors.nameColumn}>
+                <Select
+                  name="nameColumn"
+                  value={nameColumn ?? ""}
+                  onChange={(event) => setNameColumn(event.target.value === "" ? null : Number(event.target.value))}
+                  data-testid="map-name"
+                >
+                  <option value="">{t.imports.noName}</option>
+                  {Array.from({ length: width }, (_, index) => (
+                    <option key={index} value={index}>
+                      {columnLabel(index)}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            </div>
+            <fieldset className="space-y-1">
+              <legend className="text-xs font-medium text-slate-700">{t.imports.attribute}</legend>
+              {Array.from({ length: width }, (_, index) =>
+                index === emailColumn || index === nameColumn ? null : (
+                  <div key={index} className="flex items-center gap-2 text-sm">
+                    <input
+                      type="checkbox"
+                      checked={attributes[index]?.on ?? false}
+                      onChange={(event) => setAttributes({ ...attributes, [index]: { key: attributes[index]?.key ?? "", on: event.target.checked } })}
+                      data-testid={`map-attribute-${index}`}
+                    />
+                    <span className="w-40 truncate text-slate-500">{columnLabel(index)}</span>
+                    <Input
+                      aria-label={t.imports.attributeKey}
+                      value={attributes[index]?.key ?? ""}
+                      onChange={(event) => setAttributes({ ...attributes, [index]: { on: attributes[index]?.on ?? true, key: event.target.value } })}
+                      className="w-48"
+                    />
+                  </div>
+                ),
+              )}
+            </fieldset>
+            <Field label={t.imports.duplicates}>
+              <Select name="updateExisting" defaultValue="" data-testid="map-duplicates">
+                <option value="">{t.imports.keepExisting}</option>
+                <option value="true">{t.imports.updateExisting}</option>
+              </Select>
+            </Field>
+          </div>
+        )}
+      </ActionForm>
+    </div>
+  );
+}
+
+function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
+  const { t } = useI18n();
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const response = await fetch(`/imports/${jobId}`, { cache: "no-store" });
+        const body = await response.json();
+        if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+        if (stopped) return;
+        setProgress(body as Progress);
+        if (body.status === "running" || body.status === "uploaded") setTimeout(poll, 600);
+      } catch (failure) {
+        if (!stopped) setError((failure as Error).message);
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+    };
+  }, [jobId]);
+  if (error) return <p className="text-sm text-red-600" role="alert">{error}</p>;
+  if (!progress) return <p className="text-sm text-slate-500">{t.common.working}</p>;
+  const percent = progress.status === "completed" ? 100 : progress.sizeBytes > 0 ? Math.min(99, Math.floor((progress.processedBytes / progress.sizeBytes) * 100)) : 0;
+  const counts: [string, number, string][] = [
+    [t.imports.rows, progress.rowsRead, "count-rows"],
+    [t.imports.imported, progress.imported, "count-imported"],
+    [t.imports.duplicateCount, progress.duplicates, "count-duplicates"],
+    [t.imports.invalid, progress.invalid, "count-invalid"],
+    [t.imports.updated, progress.updated, "count-updated"],
+  ];
+  return (
+    <div className="space-y-4" data-testid="import-progress" data-status={progress.status}>
+      <div className="text-sm font-medium" data-testid="import-status">
+        {progress.status === "completed" ? t.imports.completed : progress.status === "failed" ? t.imports.failed : t.imports.progress}
+      </div>
+      <div className="h-2.5 w-full overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
+        <div className="h-full bg-indigo-600 transition-all" style={{ width: `${percent}%` }} data-testid="progress-bar" />
+      </div>
+      {progress.error ? <p className="text-sm text-red-600">{progress.error}</p> : null}
+      <dl className="grid grid-cols-2 gap-3 text-sm md:grid-cols-5">
+        {counts.map(([label, value, testId]) => (
+          <div key={testId} className="rounded-md bg-slate-50 px-3 py-2">
+            <dt className="text-xs text-slate-500">{label}</dt>
+            <dd className="text-lg font-semibold tabular-nums" data-testid={testId}>
+              {value.toLocaleString()}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {progress.status === "completed" || progress.status === "failed" ? (
+        <div className="flex gap-4 text-sm">
+          {progress.invalid > 0 ? (
+            <a className="text-indigo-600 hover:underline" href={`/imports/${jobId}/errors`} data-testid="error-report">
+              {t.imports.errorReport}
+            </a>
+          ) : null}
+          <Link className="text-indigo-600 hover:underline" href={`/pools/${poolId}`}>
+            {t.imports.backToPool}
+          </Link>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+import { loadPool } from "@/lib/pools/pools";
+import { ImportWizard } from "./import-wizard";
+
+export default async function ImportPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const ctx = await consolePage("pools.manage");
+  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
+  const pool = await loadOrDeny(loadPool(ctx, (await params).id));
+  if (!pool) return <Forbidden message={ctx.t.errors.forbidden} />;
+  const job = firstParam((await searchParams).job);
+  return (
+    <div className="space-y-4">
+      <PageHeader title={format(ctx.t.imports.title, { pool: pool.name })} />
+      <Card>
+        <ImportWizard poolId={pool.id} jobId={job && /^[0-9a-f-]{36}$/i.test(job) ? job : null} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import Link from "next/link";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card } from "@/components/ui/page-header";
+import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { listPools, loadPool } from "@/lib/pools/pools";
+import { ContactsView } from "../contacts-view";
+import { TransferForm } from "./transfer-form";
+
+export default async function PoolPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const ctx = await consolePage("pools.manage");
+  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
+  const { id } = await params;
+  const query = await searchParams;
+  const pool = await loadOrDeny(loadPool(ctx, id));
+  if (!pool) return <Forbidden message={ctx.t.errors.forbidden} />;
+  const siblings = (await listPools(ctx)).filter((other) => other.departmentId === pool.departmentId && other.id !== pool.id);
+  return (
+    <div className="space-y-5">
+      <ContactsView
+        ctx={ctx}
+        scope={{ poolId: pool.id }}
+        title={`${pool.name} · ${pool.contactCount.toLocaleString(ctx.locale)}`}
+        params={{ q: firstParam(query.q), status: firstParam(query.status), cursor: firstParam(query.cursor) }}
+        basePath={`/pools/${pool.id}`}
+        exportPath={`/pools/${pool.id}/export`}
+        actions={
+          <Link className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500" href={`/pools/${pool.id}/import`}>
+            {ctx.t.pools.import}
+          </Link>
+        }
+      />
+      {siblings.length > 0 ? (
+        <Card title={ctx.t.pools.copyMove}>
+          <TransferForm fromPoolId={pool.id} pools={siblings.map((other) => ({ id: other.id, name: other.name }))} />
+        </Card>
+      ) : null}
+    </div>
+  );
+}

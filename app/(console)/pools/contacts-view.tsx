@@ -1,0 +1,119 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { Badge, PageHeader } from "@/components/ui/page-header";
+import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
+import type { PageContext } from "@/lib/console/page";
+import { listContacts, type ContactScope } from "@/lib/pools/contacts";
+import { formatInZone } from "@/lib/time/zone";
+
+type Params = { q?: string; status?: string; cursor?: string };
+
+/** The address table of a pool or of Uncategorised: search, status filter, keyset pages, export. */
+export async function ContactsView({
+  ctx,
+  scope,
+  title,
+  params,
+  basePath,
+  exportPath,
+  fixed = {},
+  actions,
+}: {
+  ctx: PageContext;
+  scope: ContactScope;
+  title: string;
+  params: Params;
+  basePath: string;
+  exportPath: string;
+  /** Query parameters every link keeps (the department of Uncategorised). */
+  fixed?: Record<string, string>;
+  actions?: ReactNode;
+}) {
+  const { t } = ctx;
+  const status = (CONTACT_STATUSES as readonly string[]).includes(params.status ?? "") ? (params.status as ContactStatus) : undefined;
+  const cursor = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : undefined;
+  const page = await listContacts(ctx, scope, { q: params.q, status, cursor });
+  const href = (path: string, extra: Record<string, string | undefined> = {}) => {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, ...extra })) if (value) search.set(key, value);
+    const text = search.toString();
+    return text ? `${path}?${text}` : path;
+  };
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={title}
+        actions={
+          <>
+            <a className="rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50" href={href(exportPath)} data-testid="export-csv">
+              {t.pools.export}
+            </a>
+            {actions}
+          </>
+        }
+      />
+      <form className="flex flex-wrap items-end gap-2" action={basePath} data-testid="contact-filters">
+        {Object.entries(fixed).map(([key, value]) => (
+          <input key={key} type="hidden" name={key} value={value} />
+        ))}
+        <Input name="q" defaultValue={params.q ?? ""} placeholder={t.pools.search} className="w-72" data-testid="contact-search" />
+        <Select name="status" defaultValue={status ?? ""} className="w-40">
+          <option value="">{t.pools.anyStatus}</option>
+          {CONTACT_STATUSES.map((value) => (
+            <option key={value} value={value}>
+              {t.pools.statuses[value]}
+            </option>
+          ))}
+        </Select>
+        <Button type="submit" variant="secondary">
+          {t.common.filter}
+        </Button>
+      </form>
+      <Table testId="contacts-table">
+        <thead>
+          <tr>
+            <Th>{t.common.email}</Th>
+            <Th>{t.common.name}</Th>
+            <Th>{t.pools.status}</Th>
+            <Th>{t.pools.attributes}</Th>
+            <Th>{t.pools.added}</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {page.contacts.length === 0 ? <EmptyRow colSpan={5}>{t.common.noRows}</EmptyRow> : null}
+          {page.contacts.map((contact) => (
+            <tr key={contact.id}>
+              <Td className="font-medium text-slate-900">{contact.email}</Td>
+              <Td>{contact.name || t.common.none}</Td>
+              <Td className="space-x-1">
+                <Badge tone={contact.status === "active" ? "green" : contact.status === "pending" ? "amber" : "red"}>{t.pools.statuses[contact.status]}</Badge>
+                {contact.suppressedReason ? <Badge tone="red">{`${t.pools.suppressed}: ${t.suppressions.reasons[contact.suppressedReason]}`}</Badge> : null}
+              </Td>
+              <Td className="max-w-md truncate text-xs text-slate-500">
+                {Object.entries(contact.attributes)
+                  .map(([key, value]) => `${key}: ${value}`)
+                  .join(" · ") || t.common.none}
+              </Td>
+              <Td className="tabular-nums">{formatInZone(contact.createdAt, ctx.timeZone)}</Td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      <nav className="flex justify-end gap-2 text-sm">
+        {cursor ? (
+          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(basePath)}>
+            {t.pools.first}
+          </Link>
+        ) : null}
+        {page.nextCursor ? (
+          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(basePath, { cursor: page.nextCursor })} data-testid="page-next">
+            {t.pools.more}
+          </Link>
+        ) : null}
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
+import { csvResponse } from "@/lib/csv/write";
+import { AppError } from "@/lib/errors";
+import { defineRoute } from "@/lib/entry/route";
+import { exportContacts } from "@/lib/pools/export";
+
+export const GET = defineRoute({
+  permission: "pools.manage",
+  auth: "session",
+  handle: async (ctx, request) => {
+    const params = new URL(request.url).searchParams;
+    const departmentId = params.get("department") ?? ctx.actor.departmentId;
+    if (!departmentId || !/^[0-9a-f-]{36}$/i.test(departmentId)) throw new AppError("invalid_input", "department: which department's Uncategorised addresses?");
+    const status = params.get("status");
+    const lines = await exportContacts(ctx, { uncategorised: departmentId }, {
+      q: params.get("q") ?? undefined,
+      status: (CONTACT_STATUSES as readonly string[]).includes(status ?? "") ? (status as ContactStatus) : undefined,
+    });
+    return csvResponse(lines, "uncategorised.csv");
+  },
+});

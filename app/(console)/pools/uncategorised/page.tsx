@@ -1,0 +1,23 @@
+import { Forbidden } from "@/components/ui/forbidden";
+import { consolePage, firstParam } from "@/lib/console/page";
+import { notFound } from "next/navigation";
+import { ContactsView } from "../contacts-view";
+
+export default async function UncategorisedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const ctx = await consolePage("pools.manage");
+  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
+  const query = await searchParams;
+  const departmentId = firstParam(query.department) ?? ctx.actor.departmentId;
+  if (!departmentId || !/^[0-9a-f-]{36}$/i.test(departmentId)) notFound();
+  return (
+    <ContactsView
+      ctx={ctx}
+      scope={{ uncategorised: departmentId }}
+      title={ctx.t.pools.uncategorised}
+      params={{ q: firstParam(query.q), status: firstParam(query.status), cursor: firstParam(query.cursor) }}
+      basePath="/pools/uncategorised"
+      exportPath="/pools/uncategorised/export"
+      fixed={{ department: departmentId }}
+    />
+  );
+}

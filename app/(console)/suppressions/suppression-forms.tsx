@@ -1,0 +1,82 @@
+"use client";
+
+import { useState } from "react";
+import { ActionForm } from "@/components/forms/action-form";
+import { Button } from "@/components/ui/button";
+import { Field, Input, Select } from "@/components/ui/field";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import { addSuppressions, removeSuppression } from "./actions";
+
+export function AddSuppressionsForm({ departments }: { departments: { id: string; name: string }[] | null }) {
+  const { t } = useI18n();
+  const [result, setResult] = useState<string | null>(null);
+  return (
+    <ActionForm
+      action={addSuppressions}
+      submitLabel={t.suppressions.add}
+      testId="suppression-add-form"
+      onDone={(data) => {
+        const outcome = data as { added: number; alreadySuppressed: number; invalid: unknown[] };
+        setResult(format(t.suppressions.added, { added: outcome.added, already: outcome.alreadySuppressed, invalid: outcome.invalid.length }));
+      }}
+    >
+      {(errors) => (
+        <div className="grid gap-3 md:grid-cols-3">
+          {departments ? (
+            <Field label={t.common.department} error={errors.departmentId}>
+              <Select name="departmentId" required>
+                {departments.map((department) => (
+                  <option key={department.id} value={department.id}>
+                    {department.name}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          ) : null}
+          <Field label={t.suppressions.addresses} error={errors.addresses}>
+            <textarea name="addresses" required rows={3} className="block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300" data-testid="suppression-addresses" />
+          </Field>
+          <div className="space-y-3">
+            <Field label={t.suppressions.reason}>
+              <Select name="reason" defaultValue="manual">
+                {(["manual", "unsubscribed", "hard_bounce", "complaint"] as const).map((reason) => (
+                  <option key={reason} value={reason}>
+                    {t.suppressions.reasons[reason]}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label={t.suppressions.note} error={errors.note}>
+              <Input name="note" maxLength={500} />
+            </Field>
+          </div>
+          {result ? <p className="text-sm text-emerald-700 md:col-span-3">{result}</p> : null}
+        </div>
+      )}
+    </ActionForm>
+  );
+}
+
+export function RemoveSuppression({ departmentId, email }: { departmentId: string; email: string }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <Button variant="secondary" onClick={() => setOpen(true)}>
+        {t.suppressions.remove}
+      </Button>
+    );
+  }
+  return (
+    <ActionForm action={removeSuppression} submitLabel={t.suppressions.remove} variant="danger" className="flex items-end gap-2 [&>div]:mt-0">
+      {(errors) => (
+        <>
+          <input type="hidden" name="departmentId" value={departmentId} />
+          <input type="hidden" name="email" value={email} />
+          <Input name="reason" required minLength={3} placeholder={t.suppressions.removeReason} aria-invalid={Boolean(errors.reason)} className="w-56" />
+        </>
+      )}
+    </ActionForm>
+  );
+}

@@ -1,0 +1,161 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { departments } from "./accounts";
+
+export const CONTACT_STATUSES = ["active", "pending", "unsubscribed", "bounced", "complained"] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual"] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** Address pools (地址池): named groups of a department's contacts. */
+export const pools = pgTable(
+  "pools",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** Kept in step with pool_members in the same transactions, so lists never count rows. */
+    contactCount: integer("contact_count").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("pools_department_name_unique").on(table.departmentId, sql`lower(${table.name})`)],
+);
+
+/** One row per normalised address per department; a contact may be in several pools or none. */
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    attributes: jsonb("attributes").$type<Record<string, string>>().notNull().default({}),
+    status: text("status", { enum: CONTACT_STATUSES }).notNull().default("active"),
+    /** What the search box matches: address, name and attribute values, lower-cased. */
+    searchText: text("search_text")
+      .notNull()
+      .generatedAlwaysAs(sql`lower(email || ' ' || name || ' ' || attributes::text)`),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("contacts_department_email_unique").on(table.departmentId, table.email),
+    index("contacts_search_trgm").using("gin", sql`${table.searchText} gin_trgm_ops`),
+  ],
+);
+
+export const poolMembers = pgTable(
+  "pool_members",
+  {
+    poolId: uuid("pool_id")
+      .notNull()
+      .references(() => pools.id, { onDelete: "cascade" }),
+    contactId: bigint("contact_id", { mode: "number" })
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    addedAt: timestamp("added_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.poolId, table.contactId] }), index("pool_members_contact_idx").on(table.contactId)],
+);
+
+/** Addresses a department must not send to; consulted before every send. */
+export const suppressions = pgTable(
+  "suppressions",
+  {
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    reason: text("reason", { enum: SUPPRESSION_REASONS }).notNull(),
+    note: text("note").notNull().default(""),
+    createdBy: text("created_by").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.departmentId, table.email] }), index("suppressions_created_idx").on(table.departmentId, table.createdAt)],
+);
+
+export const IMPORT_STATUSES = ["uploaded", "running", "completed", "failed"] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+export type ImportMapping = {
+  emailColumn: number;
+  nameColumn: number | null;
+  attributeColumns: { index: number; key: string }[];
+};
+
+/** An import of a file into a pool; progress and counts are committed with each batch, so it resumes after a restart. */
+export const imports = pgTable(
+  "imports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    poolId: uuid("pool_id")
+      .notNull()
+      .references(() => pools.id, { onDelete: "cascade" }),
+    fileName: text("file_name").notNull(),
+    format: text("format").notNull(),
+    encoding: text("encoding"),
+    delimiter: text("delimiter"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
+    status: text("status", { enum: IMPORT_STATUSES }).notNull().default("uploaded"),
+    preview: jsonb("preview").$type<string[][]>().notNull().default([]),
+    mapping: jsonb("mapping").$type<ImportMapping>(),
+    hasHeader: boolean("has_header").notNull().default(true),
+    updateExisting: boolean("update_existing").notNull().default(false),
+    processedBytes: bigint("processed_bytes", { mode: "number" }).notNull().default(0),
+    resumeAfterLine: integer("resume_after_line").notNull().default(0),
+    rowsRead: integer("rows_read").notNull().default(0),
+    imported: integer("imported").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    duplicates: integer("duplicates").notNull().default(0),
+    invalid: integer("invalid").notNull().default(0),
+    error: text("error"),
+    /** Set by the process running the import after each batch; a stale one can be taken over. */
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+    /** Who started it, to audit the outcome in their name. */
+    operator: jsonb("operator").$type<{ id: string; kind: string; label: string; role: string; ip: string }>(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (table) => [index("imports_department_idx").on(table.departmentId, table.createdAt)],
+);
+
+export const importErrors = pgTable(
+  "import_errors",
+  {
+    importId: uuid("import_id")
+      .notNull()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(),
+    reason: text("reason").notNull(),
+    value: text("value").notNull().default(""),
+  },
+  (table) => [primaryKey({ columns: [table.importId, table.line] })],
+);
+
+export type Pool = typeof pools.$inferSelect;
+export type Contact = typeof contacts.$inferSelect;
+export type Suppression = typeof suppressions.$inferSelect;
+export type ImportJob = typeof imports.$inferSelect;

@@ -1,0 +1,268 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { importErrors, imports, pools, type ImportJob, type ImportMapping } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import { readEnv } from "@/lib/config/env";
+import type { Ctx } from "@/lib/context";
+import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
+import { importRows } from "./import";
+import { suggestMapping } from "./mapping";
+import { openTable, TableFormatError, type SourceFormat, type TableSource } from "./parse";
+import { loadPool } from "./pools";
+import { toByteChunks } from "./parse/decode";
+import { peekRows } from "./rows";
+
+export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
+const PREVIEW_ROWS = 6;
+const STALE_AFTER_MS = 60_000;
+
+function uploadPath(id: string) {
+  return path.join(readEnv().dataDir, "imports", id);
+}
+
+/** Counts bytes as they pass and stops an upload that is larger than allowed. */
+async function* limited(body: AsyncIterable<Uint8Array>, max: number) {
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > max) throw new AppError("payload_too_large", `The file is larger than ${Math.round(max / 1024 / 1024)} MiB`);
+    yield chunk;
+  }
+}
+
+/**
+ * Opens a stored upload. Encoding and delimiter are detected again (the same bytes give the
+ * same answer), so a file that is ASCII at first and GB18030 later is still read right.
+ */
+async function openStored(job: Pick<ImportJob, "id" | "format" | "fileName">): Promise<TableSource> {
+  return openTable(fs.createReadStream(uploadPath(job.id)), { format: job.format as SourceFormat, filename: job.fileName });
+}
+
+/**
+ * Step one of a console import: the file is streamed to FANOUT_DATA_DIR/imports, its format,
+ * encoding and delimiter detected, and its first rows kept for the mapping step.
+ */
+export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) {
+  const pool = await loadPool(ctx, poolId);
+  const [job] = await ctx.db
+    .insert(imports)
+    .values({ departmentId: pool.departmentId, poolId: pool.id, fileName: fileName.slice(0, 255) || "upload.csv", format: "csv" })
+    .returning({ id: imports.id });
+  const file = uploadPath(job!.id);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    await pipeline(Readable.from(limited(toByteChunks(body), MAX_IMPORT_BYTES)), fs.createWriteStream(file, { mode: 0o600 }));
+    const size = fs.statSync(file).size;
+    if (size === 0) throw invalidInput("The file is empty");
+    const source = await openTable(fs.createReadStream(file), { filename: fileName });
+    const { head } = await peekRows(source.rows, PREVIEW_ROWS);
+    if (head.length === 0) throw invalidInput("The file has no rows");
+    await ctx.db
+      .update(imports)
+      .set({ format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields) })
+      .where(eq(imports.id, job!.id));
+    await recordAudit(ctx.db, ctx.actor, {
+      action: "pool.import_upload",
+      objectType: "import",
+      objectId: job!.id,
+      departmentId: pool.departmentId,
+      summary: `Uploaded "${fileName}" (${size} bytes, ${source.format}) for "${pool.name}"`,
+    });
+    const suggestion = suggestMapping(head.map((row) => row.fields));
+    return { id: job!.id, format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields), ...suggestion };
+  } catch (error) {
+    fs.rmSync(file, { force: true });
+    await ctx.db.delete(imports).where(eq(imports.id, job!.id));
+    if (error instanceof TableFormatError) throw invalidInput(error.message);
+    throw error;
+  }
+}
+
+export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Import");
+  const [job] = await ctx.db.select().from(imports).where(eq(imports.id, id));
+  if (!job) throw notFound("Import");
+  authorize(ctx.actor, "pools.manage", { departmentId: job.departmentId });
+  return job;
+}
+
+/** Step two: the user's mapping is saved and the import runs in the background. */
+export async function startImport(ctx: Ctx, id: string, input: { mapping: ImportMapping; hasHeader: boolean; updateExisting: boolean }) {
+  const job = await loadImport(ctx, id);
+  if (job.status !== "uploaded") throw conflict("This import has already started");
+  const width = Math.max(0, ...job.preview.map((row) => row.length));
+  const columns = [input.mapping.emailColumn, input.mapping.nameColumn, ...input.mapping.attributeColumns.map((column) => column.index)];
+  if (columns.some((column) => column !== null && (column < 0 || column >= width))) {
+    throw invalidInput("The mapping names a column the file does not have", { field: "mapping" });
+  }
+  const operator = { id: ctx.actor.id, kind: ctx.actor.kind, label: ctx.actor.label, role: ctx.actor.role, ip: ctx.actor.ip };
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(imports)
+      .set({ status: "running", mapping: input.mapping, hasHeader: input.hasHeader, updateExisting: input.updateExisting, operator, startedAt: new Date() })
+      .where(eq(imports.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.import_start",
+      objectType: "import",
+      objectId: id,
+      departmentId: job.departmentId,
+      summary: `Started importing "${job.fileName}" (${job.sizeBytes} bytes)`,
+    });
+  });
+  void runImport(ctx.db as Database, id);
+}
+
+const running = new Set<string>();
+
+/**
+ * Runs (or resumes) an import: each batch commits its contacts, the job's counters, its
+ * errors and the last line done together, so a restart continues after that line.
+ */
+export async function runImport(db: Database, id: string): Promise<void> {
+  if (running.has(id)) return;
+  running.add(id);
+  try {
+    const [claimed] = await db
+      .update(imports)
+      .set({ heartbeatAt: new Date() })
+      .where(
+        and(
+          eq(imports.id, id),
+          eq(imports.status, "running"),
+          or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS))),
+        ),
+      )
+      .returning();
+    if (!claimed || !claimed.mapping) return;
+    const operator = claimed.operator;
+    const actor: Actor = {
+      kind: (operator?.kind as Actor["kind"]) ?? "system",
+      id: operator?.id ?? "system",
+      label: operator?.label ?? "import",
+      role: (operator?.role as Actor["role"]) ?? "admin",
+      departmentId: claimed.departmentId,
+      readable: [claimed.departmentId],
+      ip: operator?.ip ?? "",
+    };
+    try {
+      const source = await openStored(claimed);
+      await importRows({
+        db,
+        departmentId: claimed.departmentId,
+        poolId: claimed.poolId,
+        rows: source.rows,
+        mapping: claimed.mapping,
+        hasHeader: claimed.hasHeader,
+        updateExisting: claimed.updateExisting,
+        resumeAfterLine: claimed.resumeAfterLine,
+        record: async (tx, outcome) => {
+          await tx
+            .update(imports)
+            .set({
+              rowsRead: sql`${imports.rowsRead} + ${outcome.rowsRead}`,
+              imported: sql`${imports.imported} + ${outcome.imported}`,
+              updated: sql`${imports.updated} + ${outcome.updated}`,
+              duplicates: sql`${imports.duplicates} + ${outcome.duplicates}`,
+              invalid: sql`${imports.invalid} + ${outcome.invalid}`,
+              resumeAfterLine: outcome.lastLine,
+              processedBytes: source.bytesRead(),
+              heartbeatAt: new Date(),
+            })
+            .where(eq(imports.id, id));
+          for (let start = 0; start < outcome.invalidRows.length; start += 2_000) {
+            await tx
+              .insert(importErrors)
+              .values(outcome.invalidRows.slice(start, start + 2_000).map((row) => ({ importId: id, line: row.line, reason: row.reason, value: row.value })))
+              .onConflictDoNothing();
+          }
+        },
+      });
+      await db.transaction(async (tx) => {
+        const [done] = await tx
+          .update(imports)
+          .set({ status: "completed", finishedAt: new Date(), processedBytes: claimed.sizeBytes })
+          .where(eq(imports.id, id))
+          .returning();
+        const [pool] = await tx.select({ name: pools.name }).from(pools).where(eq(pools.id, claimed.poolId));
+        await recordAudit(tx, actor, {
+          action: "pool.import",
+          objectType: "pool",
+          objectId: claimed.poolId,
+          departmentId: claimed.departmentId,
+          summary: `Imported "${claimed.fileName}" into "${pool?.name ?? "?"}": ${done!.imported} imported, ${done!.duplicates} duplicates, ${done!.invalid} invalid, ${done!.updated} updated`,
+          details: { importId: id, rows: done!.rowsRead, imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
+        });
+      });
+      fs.rmSync(uploadPath(id), { force: true });
+    } catch (error) {
+      const message = error instanceof AppError || error instanceof TableFormatError ? error.message : "The import stopped on an unexpected error";
+      if (!(error instanceof AppError || error instanceof TableFormatError)) console.error("[fanout] import failed", id, error);
+      await db.transaction(async (tx) => {
+        await tx.update(imports).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(imports.id, id));
+        await recordAudit(tx, actor, {
+          action: "pool.import",
+          objectType: "pool",
+          objectId: claimed.poolId,
+          departmentId: claimed.departmentId,
+          summary: `Import of "${claimed.fileName}" failed: ${message}`,
+        });
+      });
+    }
+  } finally {
+    running.delete(id);
+  }
+}
+
+/** On start: picks up imports whose process died (no heartbeat for a minute). */
+export async function resumeStaleImports(db: Database) {
+  const stale = await db
+    .select({ id: imports.id })
+    .from(imports)
+    .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
+  for (const job of stale) void runImport(db, job.id);
+  return stale.length;
+}
+
+export async function importProgress(ctx: Ctx, id: string) {
+  const job = await loadImport(ctx, id);
+  return {
+    id: job.id,
+    status: job.status,
+    fileName: job.fileName,
+    sizeBytes: job.sizeBytes,
+    processedBytes: job.processedBytes,
+    rowsRead: job.rowsRead,
+    imported: job.imported,
+    updated: job.updated,
+    duplicates: job.duplicates,
+    invalid: job.invalid,
+    error: job.error,
+    poolId: job.poolId,
+  };
+}
+
+export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncIterable<{ line: number; reason: string; value: string }>> {
+  await loadImport(ctx, id);
+  const db = ctx.db;
+  async function* rows() {
+    let after = 0;
+    for (;;) {
+      const page = await db
+        .select({ line: importErrors.line, reason: importErrors.reason, value: importErrors.value })
+        .from(importErrors)
+        .where(and(eq(importErrors.importId, id), sql`${importErrors.line} > ${after}`))
+        .orderBy(importErrors.line)
+        .limit(5_000);
+      if (page.length === 0) return;
+      yield* page;
+      after = page[page.length - 1]!.line;
+    }
+  }
+  return rows();
+}

@@ -1,0 +1,172 @@
+import { eq, sql } from "drizzle-orm";
+import { affectedRows, queryRows, type Executor, type Transaction } from "@/db/client";
+import { pools, type ImportMapping } from "@/db/schema";
+import type { ParsedRow } from "./parse";
+import { normalizeAddress } from "./validate";
+
+export const IMPORT_BATCH_SIZE = 5_000;
+const MAX_NAME = 200;
+const MAX_ATTRIBUTE = 1_000;
+
+export type ImportCounts = { rowsRead: number; imported: number; updated: number; duplicates: number; invalid: number };
+export type InvalidRow = { line: number; reason: string; value: string };
+
+/** What one committed batch changed; `record` runs inside the batch's transaction. */
+export type BatchOutcome = ImportCounts & { lastLine: number; invalidRows: InvalidRow[] };
+
+export type PreparedContact = { line: number; email: string; name: string; attributes: Record<string, string> };
+export type Prepared = PreparedContact | InvalidRow;
+
+export type BatchTarget = {
+  db: Executor;
+  departmentId: string;
+  poolId: string;
+  updateExisting: boolean;
+  record?: (tx: Transaction, outcome: BatchOutcome) => Promise<void>;
+};
+
+export function emptyCounts(): ImportCounts {
+  return { rowsRead: 0, imported: 0, updated: 0, duplicates: 0, invalid: 0 };
+}
+
+/** Turns one parsed row into a contact, or says why it cannot be one. */
+export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
+  const raw = row.fields[mapping.emailColumn];
+  if (raw === undefined || raw.trim() === "") {
+    return { line: row.line, reason: "no address in the address column", value: "" };
+  }
+  const checked = normalizeAddress(raw);
+  if (!checked.ok) return { line: row.line, reason: checked.reason, value: raw.slice(0, 320) };
+  const name = mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim().slice(0, MAX_NAME);
+  const attributes: Record<string, string> = {};
+  for (const column of mapping.attributeColumns) {
+    const value = row.fields[column.index]?.trim();
+    if (value) attributes[column.key] = value.slice(0, MAX_ATTRIBUTE);
+  }
+  return { line: row.line, email: checked.email, name, attributes };
+}
+
+/**
+ * Streams rows into a pool in batches. Each batch is one transaction: contacts upserted
+ * (kept or updated, as the caller chose), pool membership added, the pool's count moved and
+ * `record` called, so progress saved there always matches what was committed.
+ */
+export async function importRows(
+  options: BatchTarget & {
+    rows: AsyncIterable<ParsedRow>;
+    mapping: ImportMapping;
+    hasHeader: boolean;
+    resumeAfterLine?: number;
+    batchSize?: number;
+  },
+): Promise<ImportCounts> {
+  const totals = emptyCounts();
+  const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
+  const resumeAfter = options.resumeAfterLine ?? 0;
+  let headerSkipped = !options.hasHeader;
+  let batch: Prepared[] = [];
+  let pending: Promise<void> = Promise.resolve();
+
+  const flush = async (rows: Prepared[]) => {
+    const outcome = await writeBatch(options, rows);
+    for (const key of Object.keys(totals) as (keyof ImportCounts)[]) totals[key] += outcome[key];
+  };
+
+  for await (const row of options.rows) {
+    if (!headerSkipped) {
+      headerSkipped = true;
+      continue;
+    }
+    if (row.line <= resumeAfter) continue;
+    batch.push(prepareRow(row, options.mapping));
+    if (batch.length >= batchSize) {
+      const full = batch;
+      batch = [];
+      // Parse the next batch while this one is written; writes stay in order.
+      await pending;
+      pending = flush(full);
+    }
+  }
+  await pending;
+  if (batch.length > 0) await flush(batch);
+  return totals;
+}
+
+/** Writes one batch of prepared rows in one transaction (see importRows). */
+export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promise<BatchOutcome> {
+  const invalidRows: InvalidRow[] = [];
+  const unique = new Map<string, PreparedContact>();
+  let repeated = 0;
+  for (const prepared of rows) {
+    if ("reason" in prepared) {
+      invalidRows.push(prepared);
+      continue;
+    }
+    const earlier = unique.get(prepared.email);
+    if (earlier) {
+      repeated++;
+      if (options.updateExisting) unique.set(prepared.email, mergeContact(earlier, prepared));
+    } else {
+      unique.set(prepared.email, prepared);
+    }
+  }
+  const contacts = [...unique.values()];
+  const outcome: BatchOutcome = {
+    rowsRead: rows.length,
+    imported: 0,
+    updated: 0,
+    duplicates: repeated,
+    invalid: invalidRows.length,
+    lastLine: rows[rows.length - 1]?.line ?? 0,
+    invalidRows,
+  };
+  await options.db.transaction(async (tx) => {
+    if (contacts.length > 0) {
+      const payload = JSON.stringify(contacts.map(({ email, name, attributes }) => ({ email, name, attributes })));
+      const changed = await queryRows<{ updated: boolean }>(
+        tx,
+        options.updateExisting
+          ? sql`
+            insert into contacts (department_id, email, name, attributes)
+            select ${options.departmentId}::uuid, email, name, attributes
+            from json_to_recordset(${payload}::json) as input(email text, name text, attributes jsonb)
+            on conflict (department_id, email) do update set
+              name = case when excluded.name <> '' then excluded.name else contacts.name end,
+              attributes = contacts.attributes || excluded.attributes,
+              updated_at = now()
+            where (excluded.name <> '' and excluded.name is distinct from contacts.name)
+               or not (contacts.attributes @> excluded.attributes)
+            returning (xmax <> 0) as updated`
+          : sql`
+            insert into contacts (department_id, email, name, attributes)
+            select ${options.departmentId}::uuid, email, name, attributes
+            from json_to_recordset(${payload}::json) as input(email text, name text, attributes jsonb)
+            on conflict (department_id, email) do nothing
+            returning false as updated`,
+      );
+      outcome.updated = changed.filter((row) => row.updated).length;
+      const emails = JSON.stringify(contacts.map((contact) => contact.email));
+      outcome.imported = affectedRows(
+        await tx.execute(sql`
+          insert into pool_members (pool_id, contact_id)
+          select ${options.poolId}::uuid, contacts.id from contacts
+          where contacts.department_id = ${options.departmentId}::uuid
+            and contacts.email in (select value from json_array_elements_text(${emails}::json))
+          on conflict do nothing`),
+      );
+      outcome.duplicates += contacts.length - outcome.imported;
+      if (outcome.imported > 0) {
+        await tx
+          .update(pools)
+          .set({ contactCount: sql`${pools.contactCount} + ${outcome.imported}`, updatedAt: new Date() })
+          .where(eq(pools.id, options.poolId));
+      }
+    }
+    await options.record?.(tx, outcome);
+  });
+  return outcome;
+}
+
+function mergeContact(earlier: PreparedContact, later: PreparedContact): PreparedContact {
+  return { ...later, name: later.name || earlier.name, attributes: { ...earlier.attributes, ...later.attributes } };
+}

@@ -1,0 +1,194 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { affectedRows as rowCount, type Executor } from "@/db/client";
+import { contacts, departments, poolMembers, pools } from "@/db/schema";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import type { Ctx } from "@/lib/context";
+import { conflict, invalidInput, notFound } from "@/lib/errors";
+
+export const poolColumns = {
+  id: pools.id,
+  departmentId: pools.departmentId,
+  name: pools.name,
+  description: pools.description,
+  contactCount: pools.contactCount,
+  createdAt: pools.createdAt,
+};
+
+export type PoolView = { id: string; departmentId: string; name: string; description: string; contactCount: number; createdAt: Date };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Loads a pool the caller may manage: 404 when it does not exist, 403 when it is another department's. */
+export async function loadPool({ db, actor }: Ctx, id: string, options: { forUpdate?: boolean } = {}): Promise<PoolView> {
+  if (!UUID.test(id)) throw notFound("Pool");
+  const query = db.select(poolColumns).from(pools).where(eq(pools.id, id));
+  const [pool] = options.forUpdate ? await query.for("update") : await query;
+  if (!pool) throw notFound("Pool");
+  authorize(actor, "pools.manage", { departmentId: pool.departmentId });
+  return pool;
+}
+
+export async function listPools({ db, actor }: Ctx) {
+  authorize(actor, "pools.manage");
+  return db
+    .select({ ...poolColumns, departmentName: departments.name })
+    .from(pools)
+    .innerJoin(departments, eq(departments.id, pools.departmentId))
+    .where(departmentScope(actor, pools.departmentId))
+    .orderBy(asc(departments.name), asc(sql`lower(${pools.name})`))
+    .limit(1000);
+}
+
+/** Contacts of each visible department that belong to no pool (the "Uncategorised" bucket). */
+export async function uncategorisedCounts({ db, actor }: Ctx) {
+  authorize(actor, "pools.manage");
+  return db
+    .select({ departmentId: departments.id, departmentName: departments.name, count: sql<number>`count(${contacts.id})::int` })
+    .from(departments)
+    .leftJoin(
+      contacts,
+      and(
+        eq(contacts.departmentId, departments.id),
+        sql`not exists (select 1 from ${poolMembers} where ${poolMembers.contactId} = ${contacts.id})`,
+      ),
+    )
+    .where(departmentScope(actor, departments.id))
+    .groupBy(departments.id, departments.name)
+    .orderBy(asc(departments.name));
+}
+
+async function assertNameFree(db: Executor, departmentId: string, name: string, exceptId?: string) {
+  const [existing] = await db
+    .select({ id: pools.id })
+    .from(pools)
+    .where(
+      and(
+        eq(pools.departmentId, departmentId),
+        sql`lower(${pools.name}) = lower(${name})`,
+        exceptId ? sql`${pools.id} <> ${exceptId}` : undefined,
+      ),
+    );
+  if (existing) throw conflict(`A pool named "${name}" already exists in this department`, { field: "name" });
+}
+
+export async function createPool(ctx: Ctx, input: { name: string; description?: string; departmentId?: string | null }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "pools.manage", { departmentId });
+  return ctx.db.transaction(async (tx) => {
+    const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+    if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    await assertNameFree(tx, departmentId, input.name);
+    const [created] = await tx
+      .insert(pools)
+      .values({ departmentId, name: input.name, description: input.description ?? "" })
+      .returning(poolColumns);
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.create",
+      objectType: "pool",
+      objectId: created!.id,
+      departmentId,
+      summary: `Created pool "${input.name}"`,
+    });
+    return created!;
+  });
+}
+
+export async function updatePool(ctx: Ctx, id: string, input: { name: string; description?: string }) {
+  return ctx.db.transaction(async (tx) => {
+    const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
+    await assertNameFree(tx, pool.departmentId, input.name, id);
+    await tx
+      .update(pools)
+      .set({ name: input.name, description: input.description ?? pool.description, updatedAt: new Date() })
+      .where(eq(pools.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.update",
+      objectType: "pool",
+      objectId: id,
+      departmentId: pool.departmentId,
+      summary: pool.name === input.name ? `Updated pool "${input.name}"` : `Renamed pool "${pool.name}" to "${input.name}"`,
+    });
+  });
+}
+
+/** Deletes the pool; its contacts stay in the department (in other pools or Uncategorised). */
+export async function deletePool(ctx: Ctx, id: string) {
+  return ctx.db.transaction(async (tx) => {
+    const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
+    await tx.delete(pools).where(eq(pools.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.delete",
+      objectType: "pool",
+      objectId: id,
+      departmentId: pool.departmentId,
+      summary: `Deleted pool "${pool.name}" (${pool.contactCount} addresses stay in the department)`,
+    });
+  });
+}
+
+/** 清除地址: empties the pool; the contacts stay in the department. */
+export async function clearPool(ctx: Ctx, id: string) {
+  return ctx.db.transaction(async (tx) => {
+    const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
+    const removed = rowCount(await tx.execute(sql`delete from ${poolMembers} where pool_id = ${id}`));
+    await tx.update(pools).set({ contactCount: 0, updatedAt: new Date() }).where(eq(pools.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.clear",
+      objectType: "pool",
+      objectId: id,
+      departmentId: pool.departmentId,
+      summary: `Cleared pool "${pool.name}": ${removed} addresses removed`,
+    });
+    return { removed };
+  });
+}
+
+/** Deletes a department's contacts that are in no pool. */
+export async function clearUncategorised(ctx: Ctx, departmentId: string) {
+  authorize(ctx.actor, "pools.manage", { departmentId });
+  return ctx.db.transaction(async (tx) => {
+    const removed = rowCount(
+      await tx.execute(sql`
+        delete from ${contacts} where department_id = ${departmentId}
+        and not exists (select 1 from ${poolMembers} where ${poolMembers.contactId} = ${contacts.id})`),
+    );
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.clear",
+      objectType: "pool",
+      objectId: "uncategorised",
+      departmentId,
+      summary: `Cleared Uncategorised: ${removed} addresses deleted`,
+    });
+    return { removed };
+  });
+}
+
+/** Copies (or moves) every contact of one pool into another pool of the same department. */
+export async function transferContacts(ctx: Ctx, input: { fromPoolId: string; toPoolId: string; move: boolean }) {
+  if (input.fromPoolId === input.toPoolId) throw invalidInput("Choose a different target pool", { field: "toPoolId" });
+  return ctx.db.transaction(async (tx) => {
+    const from = await loadPool({ ...ctx, db: tx }, input.fromPoolId, { forUpdate: true });
+    const to = await loadPool({ ...ctx, db: tx }, input.toPoolId, { forUpdate: true });
+    if (from.departmentId !== to.departmentId) throw invalidInput("Both pools must belong to the same department", { field: "toPoolId" });
+    const added = rowCount(
+      await tx.execute(sql`
+        insert into ${poolMembers} (pool_id, contact_id)
+        select ${to.id}, contact_id from ${poolMembers} where pool_id = ${from.id}
+        on conflict do nothing`),
+    );
+    await tx.update(pools).set({ contactCount: sql`${pools.contactCount} + ${added}`, updatedAt: new Date() }).where(eq(pools.id, to.id));
+    if (input.move) {
+      await tx.execute(sql`delete from ${poolMembers} where pool_id = ${from.id}`);
+      await tx.update(pools).set({ contactCount: 0, updatedAt: new Date() }).where(eq(pools.id, from.id));
+    }
+    await recordAudit(tx, ctx.actor, {
+      action: input.move ? "pool.move" : "pool.copy",
+      objectType: "pool",
+      objectId: from.id,
+      departmentId: from.departmentId,
+      summary: `${input.move ? "Moved" : "Copied"} ${from.contactCount} addresses from "${from.name}" to "${to.name}" (${added} new there)`,
+    });
+    return { added };
+  });
+}

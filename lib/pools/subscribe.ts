@@ -1,0 +1,150 @@
+import { and, eq, sql } from "drizzle-orm";
+import { contacts, poolMembers, pools, suppressions } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import { signToken, verifyToken } from "@/lib/auth/tokens";
+import type { Ctx } from "@/lib/context";
+import { invalidInput, notFound } from "@/lib/errors";
+import { publicBaseUrl, sendSystemMessage } from "@/lib/transports/system-mail";
+import { affectedRows, type Database } from "@/db/client";
+import { systemActor } from "@/lib/auth/actor";
+import { authorize, departmentScope } from "@/lib/auth/policy";
+import { loadPool } from "./pools";
+import { markContacts } from "./suppression";
+import { normalizeAddress } from "./validate";
+
+const CONFIRM_PURPOSE = "subscribe-confirm";
+const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
+
+export type SubscribeInput = { poolId: string; email: string; name?: string; attributes?: Record<string, unknown>; doubleOptIn?: boolean };
+
+/**
+ * Adds a person to a pool. With doubleOptIn the contact stays `pending` and receives a
+ * confirmation message with a signed link; an active contact stays active.
+ */
+export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ status: "subscribed" | "pending" }> {
+  const pool = await loadPool(ctx, input.poolId);
+  const checked = normalizeAddress(input.email);
+  if (!checked.ok) throw invalidInput(`email: ${checked.reason}`, { field: "email" });
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.attributes ?? {})) {
+    if (value !== null && value !== undefined && String(value) !== "") attributes[key.slice(0, 100)] = String(value).slice(0, 1000);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [contact] = await tx
+      .insert(contacts)
+      .values({
+        departmentId: pool.departmentId,
+        email: checked.email,
+        name: (input.name ?? "").trim().slice(0, 200),
+        attributes,
+        status: input.doubleOptIn ? "pending" : "active",
+      })
+      .onConflictDoUpdate({
+        target: [contacts.departmentId, contacts.email],
+        set: {
+          name: sql`case when excluded.name <> '' then excluded.name else ${contacts.name} end`,
+          attributes: sql`${contacts.attributes} || excluded.attributes`,
+          updatedAt: new Date(),
+        },
+      })
+      .returning({ id: contacts.id, status: contacts.status });
+    const added = affectedRows(
+      await tx.execute(sql`insert into ${poolMembers} (pool_id, contact_id) values (${pool.id}, ${contact!.id}) on conflict do nothing`),
+    );
+    if (added > 0) await tx.update(pools).set({ contactCount: sql`${pools.contactCount} + 1` }).where(eq(pools.id, pool.id));
+    const pending = input.doubleOptIn === true && contact!.status !== "active";
+    if (pending) {
+      const token = signToken(CONFIRM_PURPOSE, { c: contact!.id, p: pool.id }, CONFIRM_TTL_SECONDS);
+      const link = `${publicBaseUrl()}/u/confirm?token=${encodeURIComponent(token)}`;
+      await sendSystemMessage(tx, {
+        departmentId: pool.departmentId,
+        kind: "subscribe-confirmation",
+        to: checked.email,
+        subject: "Please confirm your subscription / 请确认订阅",
+        text: `Please confirm that you want to receive messages from us:\n${link}\n\n请点击以下链接确认订阅：\n${link}\n`,
+        html: `<p>Please confirm that you want to receive messages from us.</p><p>请点击以下链接确认订阅。</p><p><a href="${link}">Confirm / 确认订阅</a></p>`,
+      });
+    }
+    await recordAudit(tx, ctx.actor, {
+      action: "pool.subscribe",
+      objectType: "contact",
+      objectId: String(contact!.id),
+      departmentId: pool.departmentId,
+      summary: `${checked.email} subscribed to "${pool.name}"${pending ? " (awaiting confirmation)" : ""}`,
+    });
+    return { status: pending ? "pending" : "subscribed" };
+  });
+}
+
+/** The link in the confirmation message: activates the contact and lifts an earlier unsubscribe. */
+export async function confirmSubscription(db: Database, token: string): Promise<{ email: string } | null> {
+  const payload = verifyToken<{ c: number; p: string }>(CONFIRM_PURPOSE, token);
+  if (!payload || typeof payload.c !== "number") return null;
+  return db.transaction(async (tx) => {
+    const [contact] = await tx.select().from(contacts).where(eq(contacts.id, payload.c));
+    if (!contact) return null;
+    await tx.update(contacts).set({ status: "active", updatedAt: new Date() }).where(eq(contacts.id, contact.id));
+    await tx
+      .delete(suppressions)
+      .where(and(eq(suppressions.departmentId, contact.departmentId), eq(suppressions.email, contact.email), eq(suppressions.reason, "unsubscribed")));
+    await recordAudit(tx, systemActor("recipient"), {
+      action: "pool.subscribe_confirm",
+      objectType: "contact",
+      objectId: String(contact.id),
+      departmentId: contact.departmentId,
+      summary: `${contact.email} confirmed the subscription`,
+    });
+    return { email: contact.email };
+  });
+}
+
+/**
+ * The API's unsubscribe: with a pool, the address leaves that pool; without one, the
+ * department stops sending to it (contact marked, address suppressed).
+ */
+export async function unsubscribe(ctx: Ctx, input: { email: string; poolId?: string; departmentId?: string | null }) {
+  const checked = normalizeAddress(input.email);
+  if (!checked.ok) throw invalidInput(`email: ${checked.reason}`, { field: "email" });
+  if (input.poolId) {
+    const pool = await loadPool(ctx, input.poolId);
+    return ctx.db.transaction(async (tx) => {
+      const removed = affectedRows(
+        await tx.execute(sql`
+          delete from ${poolMembers} using ${contacts}
+          where ${poolMembers.poolId} = ${pool.id} and ${poolMembers.contactId} = ${contacts.id}
+            and ${contacts.departmentId} = ${pool.departmentId} and ${contacts.email} = ${checked.email}`),
+      );
+      if (removed > 0) await tx.update(pools).set({ contactCount: sql`greatest(${pools.contactCount} - ${removed}, 0)` }).where(eq(pools.id, pool.id));
+      await recordAudit(tx, ctx.actor, {
+        action: "pool.unsubscribe",
+        objectType: "pool",
+        objectId: pool.id,
+        departmentId: pool.departmentId,
+        summary: `${checked.email} unsubscribed from "${pool.name}"`,
+      });
+      return { status: "unsubscribed" as const };
+    });
+  }
+  authorize(ctx.actor, "pools.manage");
+  const departmentIds = ctx.actor.departmentId
+    ? [ctx.actor.departmentId]
+    : input.departmentId
+      ? [input.departmentId]
+      : (await ctx.db.selectDistinct({ id: contacts.departmentId }).from(contacts).where(and(eq(contacts.email, checked.email), departmentScope(ctx.actor, contacts.departmentId)))).map((row) => row.id);
+  if (departmentIds.length === 0) throw notFound("Contact");
+  await ctx.db.transaction(async (tx) => {
+    for (const departmentId of departmentIds) {
+      authorize(ctx.actor, "pools.manage", { departmentId });
+      await tx.insert(suppressions).values({ departmentId, email: checked.email, reason: "unsubscribed", createdBy: ctx.actor.label }).onConflictDoNothing();
+      await markContacts(tx, departmentId, [checked.email], "unsubscribed");
+      await recordAudit(tx, ctx.actor, {
+        action: "pool.unsubscribe",
+        objectType: "contact",
+        objectId: checked.email,
+        departmentId,
+        summary: `${checked.email} unsubscribed from the department`,
+      });
+    }
+  });
+  return { status: "unsubscribed" as const };
+}

@@ -1,0 +1,110 @@
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";
+import { operatorId } from "@/lib/auth/actor";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import type { Ctx } from "@/lib/context";
+import { invalidInput } from "@/lib/errors";
+import { normalizeAddress } from "./validate";
+
+export const SUPPRESSION_PAGE_SIZE = 50;
+export const MAX_BULK_SUPPRESSIONS = 50_000;
+
+export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?: SuppressionReason; before?: string } = {}) {
+  authorize(ctx.actor, "pools.manage");
+  const conditions: (SQL | undefined)[] = [departmentScope(ctx.actor, suppressions.departmentId)];
+  if (filters.q) conditions.push(sql`${suppressions.email} like ${`%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (filters.reason) conditions.push(eq(suppressions.reason, filters.reason));
+  if (filters.before) conditions.push(lt(suppressions.createdAt, new Date(filters.before)));
+  const rows = await ctx.db
+    .select({
+      departmentId: suppressions.departmentId,
+      departmentName: departments.name,
+      email: suppressions.email,
+      reason: suppressions.reason,
+      note: suppressions.note,
+      createdBy: suppressions.createdBy,
+      createdAt: suppressions.createdAt,
+    })
+    .from(suppressions)
+    .innerJoin(departments, eq(departments.id, suppressions.departmentId))
+    .where(and(...conditions))
+    .orderBy(desc(suppressions.createdAt), desc(suppressions.email))
+    .limit(SUPPRESSION_PAGE_SIZE + 1);
+  const page = rows.slice(0, SUPPRESSION_PAGE_SIZE);
+  return { rows: page, nextBefore: rows.length > SUPPRESSION_PAGE_SIZE ? page[page.length - 1]!.createdAt.toISOString() : null };
+}
+
+/**
+ * Adds addresses to a department's suppression list (one or many, one per line or
+ * separated by commas/semicolons). Existing entries keep their first reason.
+ */
+export async function addSuppressions(
+  ctx: Ctx,
+  input: { departmentId?: string | null; addresses: string; reason: SuppressionReason; note?: string },
+) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "pools.manage", { departmentId });
+  const candidates = input.addresses.split(/[\r\n,;]+/).map((value) => value.trim()).filter(Boolean);
+  if (candidates.length === 0) throw invalidInput("Give at least one address", { field: "addresses" });
+  if (candidates.length > MAX_BULK_SUPPRESSIONS) throw invalidInput(`At most ${MAX_BULK_SUPPRESSIONS} addresses at once`, { field: "addresses" });
+  const invalid: { value: string; reason: string }[] = [];
+  const emails = new Set<string>();
+  for (const candidate of candidates) {
+    const checked = normalizeAddress(candidate);
+    if (checked.ok) emails.add(checked.email);
+    else invalid.push({ value: candidate, reason: checked.reason });
+  }
+  const added = await ctx.db.transaction(async (tx) => {
+    const rows = [...emails].map((email) => ({
+      departmentId,
+      email,
+      reason: input.reason,
+      note: input.note ?? "",
+      createdBy: operatorId(ctx.actor),
+    }));
+    let count = 0;
+    for (let start = 0; start < rows.length; start += 5_000) {
+      const inserted = await tx.insert(suppressions).values(rows.slice(start, start + 5_000)).onConflictDoNothing().returning({ email: suppressions.email });
+      count += inserted.length;
+    }
+    if (input.reason === "unsubscribed" && emails.size > 0) await markContacts(tx, departmentId, [...emails], "unsubscribed");
+    await recordAudit(tx, ctx.actor, {
+      action: "suppression.add",
+      objectType: "suppression",
+      objectId: emails.size === 1 ? [...emails][0]! : "",
+      departmentId,
+      summary: `Suppressed ${count} address${count === 1 ? "" : "es"} (${input.reason})${input.note ? `: ${input.note}` : ""}`,
+    });
+    return count;
+  });
+  return { added, alreadySuppressed: emails.size - added, invalid };
+}
+
+export async function removeSuppression(ctx: Ctx, input: { departmentId: string; email: string; reason: string }) {
+  authorize(ctx.actor, "pools.manage", { departmentId: input.departmentId });
+  if (input.reason.trim().length < 3) throw invalidInput("Say why the address may be sent to again", { field: "reason" });
+  return ctx.db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(suppressions)
+      .where(and(eq(suppressions.departmentId, input.departmentId), eq(suppressions.email, input.email)))
+      .returning({ reason: suppressions.reason });
+    if (removed.length === 0) return { removed: false };
+    await recordAudit(tx, ctx.actor, {
+      action: "suppression.remove",
+      objectType: "suppression",
+      objectId: input.email,
+      departmentId: input.departmentId,
+      summary: `Removed ${input.email} from the suppression list (was ${removed[0]!.reason}): ${input.reason.trim()}`,
+    });
+    return { removed: true };
+  });
+}
+
+export async function markContacts(executor: Executor, departmentId: string, emails: string[], status: "unsubscribed" | "bounced" | "complained") {
+  await executor
+    .update(contacts)
+    .set({ status, updatedAt: new Date() })
+    .where(and(eq(contacts.departmentId, departmentId), inArray(contacts.email, emails)));
+}
