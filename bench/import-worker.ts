@@ -1,0 +1,169 @@
+/**
+ * One measurement of the import benchmark, run in a process of its own (see bench/import.ts)
+ * so that the peak RSS it reports belongs to this import alone. The task arrives as JSON in
+ * argv[2]; the result goes back over the IPC channel. Anything printed goes to stderr.
+ */
+import fs from "node:fs";
+import { performance } from "node:perf_hooks";
+import { sql } from "drizzle-orm";
+import { openDatabase, queryRows } from "@/db/client";
+import type { ImportMapping } from "@/db/schema";
+import { createDepartment } from "@/lib/accounts/departments";
+import { systemActor } from "@/lib/auth/actor";
+import type { Ctx } from "@/lib/context";
+import { CONTACT_PAGE_SIZE, listContacts, type ContactFilters } from "@/lib/pools/contacts";
+import { prepareRow } from "@/lib/pools/import";
+import { importTable } from "@/lib/pools/import-csv";
+import { mappingFromHeader } from "@/lib/pools/mapping";
+import { openTable } from "@/lib/pools/parse";
+import { createPool } from "@/lib/pools/pools";
+
+export type SearchTerms = { rare: string; common: string; cjk: string; city: string };
+
+export type WorkerTask =
+  | { kind: "parse"; file: string }
+  | {
+      kind: "import";
+      file: string;
+      fileBytes: number;
+      target: { driver: "pglite"; dataDir: string } | { driver: "pg"; url: string };
+      terms: SearchTerms;
+    };
+
+/** Milliseconds of one listContacts call, and how many contacts its page held. */
+export type QueryTiming = { p50Ms: number; p95Ms: number; pageRows: number };
+
+export type ParseResult = { seconds: number; rowsPerSecond: number; peakRssMb: number; rows: number; invalid: number };
+
+export type ImportResult = {
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+  counts: { rows: number; imported: number; duplicates: number; invalid: number };
+  poolContactCount: number;
+  databaseMb: number;
+  queries: {
+    page1: QueryTiming;
+    /** Page 1,000, or the last full page when the pool holds fewer than 50,000 contacts. */
+    pageN: QueryTiming & { page: number };
+    searchRare: QueryTiming & { term: string };
+    searchCommon: QueryTiming & { term: string };
+    searchCjk: QueryTiming & { term: string };
+    searchCity: QueryTiming & { term: string };
+  };
+};
+
+const WARMUPS = 2;
+const RUNS = 20;
+const TARGET_PAGE = 1000;
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const peakRssMb = () => round(process.resourceUsage().maxRSS / 1024);
+
+/** Nearest-rank percentile of sorted samples. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
+}
+
+async function parseOnly(file: string): Promise<ParseResult> {
+  const start = performance.now();
+  const source = await openTable(fs.createReadStream(file), { filename: "bench.csv" });
+  let mapping: ImportMapping | null = null;
+  let rows = 0;
+  let invalid = 0;
+  for await (const row of source.rows) {
+    if (!mapping) {
+      mapping = mappingFromHeader(row.fields);
+      if (!mapping) throw new Error("the generated CSV has no email column");
+      continue;
+    }
+    rows++;
+    if ("reason" in prepareRow(row, mapping)) invalid++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds: round(seconds, 2), rowsPerSecond: Math.round(rows / seconds), peakRssMb: peakRssMb(), rows, invalid };
+}
+
+async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Promise<ImportResult> {
+  const handle =
+    task.target.driver === "pglite"
+      ? await openDatabase({ driver: "pglite", dataDir: task.target.dataDir })
+      : await openDatabase({ driver: "pg", url: task.target.url });
+  try {
+    const ctx: Ctx = { db: handle.db, actor: systemActor("bench") };
+    const department = await createDepartment(ctx, { name: "Bench", quotaAllocated: null });
+    const pool = await createPool(ctx, { name: "Bench import", departmentId: department.id });
+
+    let nextReport = 0.1;
+    const start = performance.now();
+    const report = await importTable(ctx, pool.id, fs.createReadStream(task.file), {
+      fileName: "bench.csv",
+      onProgress: (bytes) => {
+        if (bytes / task.fileBytes < nextReport) return;
+        const elapsed = (performance.now() - start) / 1000;
+        console.error(`  ${task.target.driver}: ${Math.round((bytes / task.fileBytes) * 100)}% after ${elapsed.toFixed(1)} s`);
+        nextReport += 0.1;
+      },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const importPeakRssMb = peakRssMb();
+
+    const [poolRow] = await queryRows<{ count: number }>(handle.db, sql`select contact_count as count from pools where id = ${pool.id}`);
+    const [size] = await queryRows<{ bytes: string | number }>(handle.db, sql`select pg_database_size(current_database())::text as bytes`);
+    const poolContactCount = Number(poolRow?.count ?? 0);
+
+    const time = async (filters: ContactFilters): Promise<QueryTiming> => {
+      for (let i = 0; i < WARMUPS; i++) await listContacts(ctx, { poolId: pool.id }, filters);
+      const samples: number[] = [];
+      let pageRows = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const begin = performance.now();
+        const page = await listContacts(ctx, { poolId: pool.id }, filters);
+        samples.push(performance.now() - begin);
+        pageRows = page.contacts.length;
+      }
+      samples.sort((a, b) => a - b);
+      return { p50Ms: round(percentile(samples, 0.5), 2), p95Ms: round(percentile(samples, 0.95), 2), pageRows };
+    };
+
+    // The cursor of page N is the id of the last contact on page N - 1.
+    const page = Math.max(1, Math.min(TARGET_PAGE, Math.floor(poolContactCount / CONTACT_PAGE_SIZE)));
+    const [cursorRow] =
+      page > 1
+        ? await queryRows<{ id: string }>(
+            handle.db,
+            sql`select contact_id::text as id from pool_members where pool_id = ${pool.id}
+                order by contact_id offset ${(page - 1) * CONTACT_PAGE_SIZE - 1} limit 1`,
+          )
+        : [];
+    const cursor = cursorRow ? Number(cursorRow.id) : undefined;
+
+    console.error(`  ${task.target.driver}: imported in ${seconds.toFixed(1)} s; timing queries`);
+    const queries: ImportResult["queries"] = {
+      page1: await time({}),
+      pageN: { page, ...(await time({ cursor })) },
+      searchRare: { term: task.terms.rare, ...(await time({ q: task.terms.rare })) },
+      searchCommon: { term: task.terms.common, ...(await time({ q: task.terms.common })) },
+      searchCjk: { term: task.terms.cjk, ...(await time({ q: task.terms.cjk })) },
+      searchCity: { term: task.terms.city, ...(await time({ q: task.terms.city })) },
+    };
+
+    return {
+      seconds: round(seconds, 2),
+      rowsPerSecond: Math.round(report.rows / seconds),
+      peakRssMb: importPeakRssMb,
+      counts: { rows: report.rows, imported: report.imported, duplicates: report.duplicates, invalid: report.invalid.length },
+      poolContactCount,
+      databaseMb: round(Number(size?.bytes ?? 0) / 1024 / 1024),
+      queries,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+const send = process.send?.bind(process);
+if (!send) throw new Error("bench/import-worker.ts is started by bench/import.ts");
+const task = JSON.parse(process.argv[2] ?? "null") as WorkerTask;
+const result = task.kind === "parse" ? await parseOnly(task.file) : await importAndQuery(task);
+send(result, undefined, undefined, () => process.exit(0));
