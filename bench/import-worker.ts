@@ -99,10 +99,11 @@ async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Pr
     const report = await importTable(ctx, pool.id, fs.createReadStream(task.file), {
       fileName: "bench.csv",
       onProgress: (bytes) => {
-        if (bytes / task.fileBytes < nextReport) return;
+        const done = bytes / task.fileBytes;
+        if (done < nextReport) return;
+        while (nextReport <= done) nextReport += 0.1;
         const elapsed = (performance.now() - start) / 1000;
-        console.error(`  ${task.target.driver}: ${Math.round((bytes / task.fileBytes) * 100)}% after ${elapsed.toFixed(1)} s`);
-        nextReport += 0.1;
+        console.error(`  ${task.target.driver}: ${Math.round(done * 100)}% read after ${elapsed.toFixed(1)} s`);
       },
     });
     const seconds = (performance.now() - start) / 1000;

@@ -25,7 +25,25 @@ export function openApiDocument() {
     servers: [{ url: "/api/v1" }],
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A department or company API key" } },
-      schemas: { Error: errorSchema },
+      schemas: {
+        Error: errorSchema,
+        Pool: {
+          type: "object",
+          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, contactCount: { type: "integer" }, departmentId: { type: "string" } },
+        },
+        Contact: {
+          type: "object",
+          properties: {
+            id: { type: "string" },
+            email: { type: "string" },
+            name: { type: "string" },
+            attributes: { type: "object", additionalProperties: { type: "string" } },
+            status: { type: "string" },
+            suppressed: { type: "boolean" },
+            createdAt: { type: "string", format: "date-time" },
+          },
+        },
+      },
       responses: {
         BadRequest: errorResponse("Bad input"),
         Unauthorized: errorResponse("Missing, unknown or revoked API key"),
@@ -55,6 +73,121 @@ export function openApiDocument() {
       "/openapi.json": {
         get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1 document" } } },
       },
+      "/pools": {
+        get: {
+          summary: "Pools the key may use",
+          responses: { "200": jsonResponse("Pools", { type: "array", items: { $ref: "#/components/schemas/Pool" } }), "401": ref("Unauthorized") },
+        },
+        post: {
+          summary: "Create a pool (a company key names departmentId)",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["name"],
+            properties: { name: { type: "string" }, description: { type: "string" }, departmentId: { type: "string", format: "uuid" } },
+          }),
+          responses: { "201": jsonResponse("The pool", { $ref: "#/components/schemas/Pool" }), "400": ref("BadRequest"), "403": ref("Forbidden"), "409": ref("Conflict") },
+        },
+      },
+      "/pools/{id}/contacts": {
+        parameters: [idParameter],
+        get: {
+          summary: "A page of the pool's contacts, by id",
+          parameters: [
+            { name: "cursor", in: "query", schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+            { name: "q", in: "query", schema: { type: "string" } },
+            { name: "status", in: "query", schema: { enum: ["active", "pending", "unsubscribed", "bounced", "complained"] } },
+          ],
+          responses: {
+            "200": jsonResponse("Contacts and the cursor of the next page (null at the end)", {
+              type: "object",
+              properties: { contacts: { type: "array", items: { $ref: "#/components/schemas/Contact" } }, nextCursor: { type: ["string", "null"] } },
+            }),
+            "403": ref("Forbidden"),
+            "404": ref("NotFound"),
+          },
+        },
+        post: {
+          summary: "Add or update up to 10,000 contacts",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["contacts"],
+            properties: {
+              contacts: {
+                type: "array",
+                maxItems: 10000,
+                items: { type: "object", required: ["email"], properties: { email: { type: "string" }, name: { type: "string" }, attributes: { type: "object" } } },
+              },
+            },
+          }),
+          responses: {
+            "200": jsonResponse("What happened", {
+              type: "object",
+              properties: {
+                added: { type: "integer" },
+                updated: { type: "integer" },
+                invalid: { type: "array", items: { type: "object", properties: { index: { type: "integer" }, email: { type: "string" }, reason: { type: "string" } } } },
+              },
+            }),
+            "400": ref("BadRequest"),
+            "403": ref("Forbidden"),
+          },
+        },
+      },
+      "/pools/{id}/import": {
+        parameters: [idParameter],
+        post: {
+          summary: "Import a CSV (header row with an email column; UTF-8 with or without BOM, GB18030, UTF-16)",
+          requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } }, "text/tab-separated-values": { schema: { type: "string" } } } },
+          responses: {
+            "200": jsonResponse("The import report", {
+              type: "object",
+              properties: {
+                imported: { type: "integer" },
+                duplicates: { type: "integer" },
+                updated: { type: "integer" },
+                rows: { type: "integer" },
+                invalid: { type: "array", items: { type: "object", properties: { line: { type: "integer" }, reason: { type: "string" } } } },
+              },
+            }),
+            "400": ref("BadRequest"),
+            "403": ref("Forbidden"),
+            "413": errorResponse("The body is too large"),
+          },
+        },
+      },
+      "/subscribe": {
+        post: {
+          summary: "Add a person to a pool; with doubleOptIn they stay pending until they confirm",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["poolId", "email"],
+            properties: { poolId: { type: "string" }, email: { type: "string" }, name: { type: "string" }, attributes: { type: "object" }, doubleOptIn: { type: "boolean" } },
+          }),
+          responses: { "200": jsonResponse("Status", { type: "object", properties: { status: { enum: ["subscribed", "pending"] } } }), "400": ref("BadRequest"), "403": ref("Forbidden") },
+        },
+      },
+      "/unsubscribe": {
+        post: {
+          summary: "Unsubscribe an address from a pool, or (without poolId) from the department",
+          requestBody: jsonBody({ type: "object", required: ["email"], properties: { email: { type: "string" }, poolId: { type: "string" } } }),
+          responses: { "200": jsonResponse("Status", { type: "object", properties: { status: { const: "unsubscribed" } } }), "400": ref("BadRequest"), "404": ref("NotFound") },
+        },
+      },
     } as Record<string, unknown>,
   };
+}
+
+const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+
+function ref(name: string) {
+  return { $ref: `#/components/responses/${name}` };
+}
+
+function jsonBody(schema: unknown) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+function jsonResponse(description: string, schema: unknown) {
+  return { description, content: { "application/json": { schema } } };
 }

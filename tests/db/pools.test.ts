@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { queryRows } from "@/db/client";
@@ -147,6 +148,28 @@ describeOnDatabases("address pools", (db) => {
     for await (const row of await importErrorLines(ctx, upload.id)) errors.push(row);
     expect(errors.map(({ line, reason }) => ({ line, reason }))).toEqual(EXPECTED_INVALID);
     expect(errors[0]!.value).toBe("not-an-address");
+  });
+
+  it("imports the first sheet of an XLSX workbook", async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("客户");
+    sheet.addRow(["邮箱", "姓名", "注册日期", "积分"]);
+    sheet.addRow(["li@example.com", "李娜", new Date(Date.UTC(2026, 0, 5)), 120]);
+    sheet.addRow(["not valid", "坏", null, 1]);
+    sheet.addRow(["LI@example.com", "again", null, null]);
+    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    const pool = await createPool(ctx, { name: unique("xlsx") });
+    const upload = await storeUpload(ctx, pool.id, "客户.xlsx", streamOf(bytes));
+    expect(upload).toMatchObject({ format: "xlsx", hasHeader: true, mapping: { emailColumn: 0, nameColumn: 1 } });
+    await startImport(ctx, upload.id, { mapping: upload.mapping!, hasHeader: true, updateExisting: false });
+    let progress = await importProgress(ctx, upload.id);
+    for (let attempt = 0; progress.status === "running" && attempt < 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      progress = await importProgress(ctx, upload.id);
+    }
+    expect(progress).toMatchObject({ status: "completed", imported: 1, duplicates: 1, invalid: 1 });
+    const page = await listContacts(ctx, { poolId: pool.id });
+    expect(page.contacts[0]).toMatchObject({ email: "li@example.com", name: "李娜", attributes: { 注册日期: "2026-01-05", 积分: "120" } });
   });
 
   it("updates existing contacts only when asked", async () => {

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows } from "@/db/client";
@@ -53,6 +55,26 @@ describe("operations CLI on the embedded database", () => {
     const duplicate = await fanout(server.dataDir, "department", "create", "--name", "marketing");
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toBe('fanout: A department named "marketing" already exists');
+
+    // A pool made over HTTP with the CLI's key, filled by `fanout import` while the server runs.
+    const company = await fanout(server.dataDir, "apikey", "create", "--company");
+    const created = await fetch(`${server.url}/api/v1/pools`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${company.stdout}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Newsletter", departmentId: department.stdout }),
+    });
+    expect(created.status).toBe(201);
+    const pool = (await created.json()) as { id: string };
+    const csv = path.join(server.dataDir, "list.csv");
+    fs.writeFileSync(csv, "email,name,city\nann@example.com,Ann,Beijing\nANN@example.com,Ann again,\nnope,Nope,\n");
+    const imported = await fanout(server.dataDir, "import", "--pool", pool.id, csv);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 1, duplicates: 1, invalid: [{ line: 4, reason: "missing @" }] });
+    const listed = await fetch(`${server.url}/api/v1/pools/${pool.id}/contacts`, { headers: { authorization: `Bearer ${company.stdout}` } });
+    expect(((await listed.json()) as { contacts: { email: string }[] }).contacts.map((contact) => contact.email)).toEqual(["ann@example.com"]);
+    const missingFile = await fanout(server.dataDir, "import", "--pool", pool.id, path.join(server.dataDir, "missing.csv"));
+    expect(missingFile.code).toBe(2);
+    expect(missingFile.stderr.split("\n")[0]).toMatch(/^fanout: cannot read .*missing\.csv$/);
 
     const unknown = await fanout(server.dataDir, "frobnicate");
     expect(unknown.code).toBe(2);

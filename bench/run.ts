@@ -1,0 +1,60 @@
+/**
+ * `npm run bench [-- name… --rows N]`: runs the named benchmarks (all of them without a name),
+ * prints their JSON on stdout and merges it into bench/results/latest.json. Progress goes to
+ * stderr. A benchmark is one line in BENCHMARKS; its flags are declared in OPTIONS.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runImportBenchmark } from "./import";
+
+const OPTIONS = {
+  rows: { type: "string" },
+} as const;
+
+type BenchOptions = { rows?: string };
+
+const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<unknown>> = {
+  import: runImportBenchmark,
+};
+
+const RESULTS = path.join(import.meta.dirname, "results", "latest.json");
+
+function fail(reason: string): never {
+  console.error(`bench: ${reason}`);
+  process.exit(1);
+}
+
+function readPrevious(): Record<string, unknown> {
+  if (!fs.existsSync(RESULTS)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(RESULTS, "utf8")) as Record<string, unknown>;
+  } catch {
+    console.error(`bench: ${RESULTS} is not valid JSON; starting it afresh`);
+    return {};
+  }
+}
+
+let parsed;
+try {
+  parsed = parseArgs({ options: OPTIONS, allowPositionals: true });
+} catch (error) {
+  fail((error as Error).message);
+}
+const names = parsed.positionals.length > 0 ? parsed.positionals : Object.keys(BENCHMARKS);
+const unknown = names.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0) fail(`unknown benchmark "${unknown.join('", "')}" (known: ${Object.keys(BENCHMARKS).join(", ")})`);
+
+const results: Record<string, unknown> = {};
+for (const name of names) {
+  try {
+    results[name] = await BENCHMARKS[name]!(parsed.values);
+  } catch (error) {
+    fail(`${name} failed: ${(error as Error).message}`);
+  }
+}
+
+const json = JSON.stringify(results, null, 2);
+console.log(json);
+fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+fs.writeFileSync(RESULTS, `${JSON.stringify({ ...readPrevious(), ...results }, null, 2)}\n`);
