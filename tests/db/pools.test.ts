@@ -6,6 +6,10 @@ import { queryRows } from "@/db/client";
 import { contacts, imports, outboxMessages, pools } from "@/db/schema";
 import { POST as importRoute } from "@/app/api/v1/pools/[id]/import/route";
 import { GET as contactsRoute } from "@/app/api/v1/pools/[id]/contacts/route";
+import { GET as exportRoute } from "@/app/(console)/pools/[id]/export/route";
+import { GET as progressRoute } from "@/app/(console)/imports/[id]/route";
+import { GET as errorsRoute } from "@/app/(console)/imports/[id]/errors/route";
+import { encodeSessionToken } from "@/lib/auth/session";
 import { systemActor, type Actor } from "@/lib/auth/actor";
 import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
@@ -274,6 +278,21 @@ describeOnDatabases("address pools", (db) => {
       expect(api.status).toBe(403);
       const [job] = await db().select({ status: imports.status }).from(imports).where(eq(imports.id, theirImport));
       expect(job!.status).toBe("uploaded");
+    });
+
+    it("is refused by the console's download and progress routes for a signed-in user of another department", async () => {
+      const token = await encodeSessionToken({ uid: user.id, sv: 1 });
+      const headers = { cookie: `next-auth.session-token=${token}` };
+      const calls: [string, Promise<Response>][] = [
+        ["export", exportRoute(new Request(`http://fanout.test/pools/${theirs.id}/export`, { headers }), { params: Promise.resolve({ id: theirs.id }) })],
+        ["progress", progressRoute(new Request(`http://fanout.test/imports/${theirImport}`, { headers }), { params: Promise.resolve({ id: theirImport }) })],
+        ["errors", errorsRoute(new Request(`http://fanout.test/imports/${theirImport}/errors`, { headers }), { params: Promise.resolve({ id: theirImport }) })],
+      ];
+      for (const [name, call] of calls) expect((await call).status, name).toBe(403);
+      const own = await createPool(ctx, { name: unique("mine") });
+      const allowed = await exportRoute(new Request(`http://fanout.test/pools/${own.id}/export`, { headers }), { params: Promise.resolve({ id: own.id }) });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     });
   });
 });
