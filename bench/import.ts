@@ -104,7 +104,7 @@ const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceA
  * Writes `rows` rows (~90% new addresses, ~5% repeats of earlier ones, ~5% invalid) to `file`,
  * streaming, and returns the counts an import must report plus search terms that fit the file.
  */
-async function generateCsv(file: string, rows: number): Promise<{ expected: Expected; terms: SearchTerms }> {
+export async function generateCsv(file: string, rows: number): Promise<{ expected: Expected; terms: SearchTerms }> {
   const random = prng(SEED);
   const out = fs.createWriteStream(file);
   const expected: Expected = { rows, imported: 0, duplicates: 0, invalid: 0 };

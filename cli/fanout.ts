@@ -10,12 +10,14 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
 import { AppError, toErrorBody } from "@/lib/errors";
 import { importTable } from "@/lib/pools/import-csv";
+import { createSender } from "@/lib/senders/senders";
 
 const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
   department create --name N [--quota Q]
   apikey create (--department ID | --company) [--name N]
-  import --pool ID FILE.csv [--update]`;
+  import --pool ID FILE.csv [--update]
+  sender create --department ID --address A [--name N]`;
 
 class UsageError extends Error {}
 
@@ -68,6 +70,16 @@ const commands: Record<string, Command> = {
       scope: values.company ? { company: true } : { company: false, departmentId: required(values.department, "--department") },
     });
     return created.secret;
+  },
+  "sender create": async (args, ctx) => {
+    const values = options(args, { department: { type: "string" }, address: { type: "string" }, name: { type: "string" } });
+    const created = await createSender(await ctx(), {
+      departmentId: required(values.department, "--department"),
+      address: required(values.address, "--address"),
+      name: typeof values.name === "string" ? values.name : "",
+      registerDomain: true,
+    });
+    return created.id;
   },
 };
 

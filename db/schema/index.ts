@@ -3,3 +3,5 @@ export * from "./auth";
 export * from "./audit";
 export * from "./pools";
 export * from "./outbox";
+export * from "./senders";
+export * from "./templates";

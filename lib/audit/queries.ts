@@ -31,6 +31,15 @@ export const AUDIT_ACTIONS = [
   "pool.unsubscribe",
   "suppression.add",
   "suppression.remove",
+  "domain.create",
+  "domain.check",
+  "sender.create",
+  "sender.delete",
+  "settings.update",
+  "template.create",
+  "template.update",
+  "template.test_send",
+  "attachment.upload",
 ] as const;
 
 export type AuditFilters = {

@@ -16,6 +16,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/templates", label: "templates", permission: "templates.manage", testId: "nav-templates" },
       { href: "/tasks", label: "tasks", permission: "tasks.manage", testId: "nav-tasks" },
       { href: "/senders", label: "senders", permission: "senders.manage", testId: "nav-senders" },
+      { href: "/outbox", label: "outbox", permission: "senders.manage", testId: "nav-outbox" },
       { href: "/reports", label: "reports", permission: "reports.view", testId: "nav-reports" },
       { href: "/logs", label: "logs", permission: "audit.view", testId: "nav-logs" },
     ],

@@ -1,0 +1,60 @@
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { listDepartments } from "@/lib/accounts/departments";
+import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { listSenders } from "@/lib/senders/senders";
+import { listVersions, loadTemplate, previewContacts } from "@/lib/templates/store";
+import { formatInZone } from "@/lib/time/zone";
+import { TemplateEditor } from "./template-editor";
+
+const STARTER = {
+  subject: "{{ name | default: \"Hello\" }}, news from us",
+  html: "<p>Dear {{ name | default: \"customer\" }},</p>\n<p>Write your message here.</p>\n<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>",
+};
+
+/** /templates/new and /templates/{id}: the editor with preview, test send and versions. */
+export default async function TemplatePage({ params }: { params: Promise<{ id: string }> }) {
+  const ctx = await consolePage("templates.manage");
+  const { t, allowed, actor } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const { id } = await params;
+  const template = id === "new" ? null : await loadOrDeny(loadTemplate(ctx, id));
+  if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
+  const departments = actor.role === "admin" && !template ? (await listDepartments(ctx, { offset: 0, limit: 1000 })).rows : [];
+  const departmentId = template?.departmentId ?? actor.departmentId ?? departments[0]?.id ?? null;
+  const [senders, contacts, versions] = await Promise.all([
+    listSenders(ctx),
+    departmentId ? previewContacts(ctx, departmentId) : Promise.resolve([]),
+    template ? listVersions(ctx, template.id) : Promise.resolve([]),
+  ]);
+  return (
+    <div className="space-y-4">
+      <PageHeader title={template ? `${template.name} · v${template.currentVersion}` : t.templates.new} />
+      <TemplateEditor
+        template={
+          template
+            ? { id: template.id, name: template.name, subject: template.content.subject, html: template.content.html, text: template.content.text ?? "", attachmentIds: template.content.attachmentIds }
+            : { id: null, name: "", subject: STARTER.subject, html: STARTER.html, text: "", attachmentIds: [] }
+        }
+        departments={departments.map((row) => ({ id: row.id, name: row.name }))}
+        departmentId={departmentId}
+        senders={senders.filter((sender) => sender.departmentId === departmentId).map((sender) => ({ id: sender.id, label: `${sender.name ? `${sender.name} ` : ""}<${sender.address}>` }))}
+        contacts={contacts.map((contact) => ({ id: contact.id, label: `${contact.name ? `${contact.name} ` : ""}<${contact.email}>` }))}
+      />
+      {versions.length > 0 ? (
+        <section className="rounded-lg bg-white p-4 text-sm ring-1 ring-slate-200" data-testid="versions">
+          <h2 className="mb-2 font-semibold">{t.templates.versions}</h2>
+          <ul className="space-y-1">
+            {versions.map((version) => (
+              <li key={version.version} className="flex gap-3">
+                <span className="w-10 tabular-nums text-slate-500">v{version.version}</span>
+                <span className="tabular-nums text-slate-500">{formatInZone(version.createdAt, ctx.timeZone)}</span>
+                <span className="truncate">{version.subject}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}

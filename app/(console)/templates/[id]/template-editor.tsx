@@ -1,0 +1,271 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, useTransition } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, Input, Select } from "@/components/ui/field";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import { saveTemplate, testSend } from "../actions";
+import { RichTextToolbar } from "./rich-text-toolbar";
+
+type Issue = { code: string; message: string; part: string; line?: number; column?: number };
+type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; rendered: { subject: string; html: string; text: string } | null };
+type Draft = { id: string | null; name: string; subject: string; html: string; text: string; attachmentIds: string[] };
+type Option = { id: string | number; label: string };
+
+export function TemplateEditor({
+  template,
+  departments,
+  departmentId: initialDepartment,
+  senders,
+  contacts,
+}: {
+  template: Draft;
+  departments: { id: string; name: string }[];
+  departmentId: string | null;
+  senders: Option[];
+  contacts: Option[];
+}) {
+  const { t } = useI18n();
+  const router = useRouter();
+  const [draft, setDraft] = useState(template);
+  const [departmentId, setDepartmentId] = useState(initialDepartment);
+  const [mode, setMode] = useState<"rich" | "html">("rich");
+  const [contactId, setContactId] = useState<number | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [uploads, setUploads] = useState<{ id: string; fileName: string }[]>([]);
+  const [pending, startTransition] = useTransition();
+  const editor = useRef<HTMLDivElement>(null);
+
+  const update = (patch: Partial<Draft>) => setDraft((current) => ({ ...current, ...patch }));
+
+  useEffect(() => {
+    const timer = setTimeout(async () => {
+      const response = await fetch("/templates/preview", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ subject: draft.subject, html: draft.html, text: draft.text || undefined, departmentId: departmentId ?? undefined, contactId: contactId ?? undefined }),
+      });
+      if (response.ok) setPreview((await response.json()) as Preview);
+    }, 350);
+    return () => clearTimeout(timer);
+  }, [draft.subject, draft.html, draft.text, departmentId, contactId]);
+
+  const switchMode = (next: "rich" | "html") => {
+    if (next === "rich" && editor.current) editor.current.innerHTML = draft.html;
+    setMode(next);
+  };
+
+  const upload = async (file: File) => {
+    const response = await fetch(`/templates/attachments?name=${encodeURIComponent(file.name)}${departmentId ? `&department=${departmentId}` : ""}`, { method: "POST", body: file });
+    const body = await response.json();
+    if (!response.ok) return setMessage({ ok: false, text: body?.error?.message ?? "Upload failed" });
+    setUploads((current) => [...current, { id: body.id, fileName: body.fileName }]);
+    update({ attachmentIds: [...draft.attachmentIds, body.id] });
+  };
+
+  const save = () =>
+    startTransition(async () => {
+      const result = await saveTemplate({
+        id: draft.id ?? undefined,
+        departmentId: departmentId ?? undefined,
+        name: draft.name,
+        subject: draft.subject,
+        html: draft.html,
+        text: draft.text || undefined,
+        attachmentIds: draft.attachmentIds,
+      });
+      if (!result.ok) return setMessage({ ok: false, text: result.error.message });
+      const saved = result.data as { id: string; version: number };
+      setMessage({ ok: true, text: format(t.templates.saved, { version: saved.version }) });
+      if (!draft.id) router.push(`/templates/${saved.id}`);
+      else router.refresh();
+    });
+
+  const issues = preview?.lint;
+  return (
+    <div className="grid gap-4 xl:grid-cols-2">
+      <div className="space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="template-editor">
+        {departments.length > 0 && !draft.id ? (
+          <Field label={t.common.department}>
+            <Select value={departmentId ?? ""} onChange={(event) => setDepartmentId(event.target.value)}>
+              {departments.map((department) => (
+                <option key={department.id} value={department.id}>
+                  {department.name}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        ) : null}
+        <Field label={t.templates.name}>
+          <Input value={draft.name} onChange={(event) => update({ name: event.target.value })} data-testid="template-name" />
+        </Field>
+        <Field label={t.templates.subject}>
+          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} data-testid="template-subject" />
+        </Field>
+        <div className="flex gap-1 text-xs">
+          {(["rich", "html"] as const).map((option) => (
+            <button
+              key={option}
+              type="button"
+              onClick={() => switchMode(option)}
+              data-testid={`mode-${option}`}
+              className={`rounded px-2 py-1 ${mode === option ? "bg-slate-800 text-white" : "bg-slate-100 text-slate-700"}`}
+            >
+              {option === "rich" ? t.templates.richText : t.templates.html}
+            </button>
+          ))}
+        </div>
+        <div className={mode === "rich" ? "" : "hidden"}>
+          <RichTextToolbar onChange={() => editor.current && update({ html: editor.current.innerHTML })} />
+          <div
+            ref={editor}
+            contentEditable
+            suppressContentEditableWarning
+            className="prose min-h-64 max-w-none rounded-b-md border border-t-0 border-slate-300 p-3 text-sm focus:outline-none"
+            onInput={(event) => update({ html: event.currentTarget.innerHTML })}
+            dangerouslySetInnerHTML={{ __html: template.html }}
+            data-testid="rich-editor"
+          />
+        </div>
+        {mode === "html" ? (
+          <textarea
+            value={draft.html}
+            onChange={(event) => update({ html: event.target.value })}
+            rows={16}
+            spellCheck={false}
+            className="block w-full rounded-md p-2 font-mono text-xs ring-1 ring-inset ring-slate-300"
+            data-testid="html-source"
+          />
+        ) : null}
+        <Field label={t.templates.text} hint={t.templates.textHint}>
+          <textarea value={draft.text} onChange={(event) => update({ text: event.target.value })} rows={4} className="block w-full rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
+        </Field>
+        <Field label={`${t.templates.attachments} (${draft.attachmentIds.length})`}>
+          <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} className="text-xs" data-testid="attachment-input" />
+        </Field>
+        {uploads.length > 0 ? <p className="text-xs text-slate-500">{uploads.map((item) => item.fileName).join(", ")}</p> : null}
+        {message ? (
+          <p className={`text-sm ${message.ok ? "text-emerald-700" : "text-red-600"}`} role="alert" data-testid="template-message">
+            {message.text}
+          </p>
+        ) : null}
+        <Button onClick={save} disabled={pending} data-testid="template-save">
+          {pending ? t.common.working : t.templates.save}
+        </Button>
+      </div>
+      <div className="space-y-3">
+        <div className="rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="template-preview">
+          <div className="mb-2 flex items-center justify-between gap-2">
+            <h2 className="text-sm font-semibold">{t.templates.preview}</h2>
+            <Select className="w-64" value={contactId ?? ""} onChange={(event) => setContactId(event.target.value ? Number(event.target.value) : null)} data-testid="preview-contact">
+              <option value="">{t.templates.placeholderContact}</option>
+              {contacts.map((contact) => (
+                <option key={contact.id} value={contact.id}>
+                  {contact.label}
+                </option>
+              ))}
+            </Select>
+          </div>
+          {issues ? <LintList issues={issues} /> : null}
+          {preview?.rendered ? (
+            <>
+              <div className="mb-2 text-sm font-medium" data-testid="preview-subject">
+                {preview.rendered.subject}
+              </div>
+              <iframe title={t.templates.preview} sandbox="" srcDoc={preview.rendered.html} className="h-80 w-full rounded border border-slate-200 bg-white" data-testid="preview-frame" />
+            </>
+          ) : null}
+        </div>
+        {draft.id ? <TestSendPanel templateId={draft.id} senders={senders} contactId={contactId} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function LintList({ issues }: { issues: { errors: Issue[]; warnings: Issue[] } }) {
+  const { t } = useI18n();
+  const where = (issue: Issue) => (issue.line ? ` — ${issue.part} ${issue.line}:${issue.column ?? 1}` : ` — ${issue.part}`);
+  if (issues.errors.length === 0 && issues.warnings.length === 0) return <p className="mb-2 text-xs text-emerald-700">{t.templates.noIssues}</p>;
+  return (
+    <div className="mb-3 space-y-2 text-xs" data-testid="lint">
+      {issues.errors.length > 0 ? (
+        <div className="rounded bg-red-50 p-2 text-red-800">
+          <div className="font-semibold">{t.templates.lintErrors}</div>
+          <ul className="list-disc pl-4">
+            {issues.errors.map((issue, index) => (
+              <li key={index} data-testid="lint-error">
+                {issue.message}
+                {where(issue)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {issues.warnings.length > 0 ? (
+        <div className="rounded bg-amber-50 p-2 text-amber-900">
+          <div className="font-semibold">{t.templates.lintWarnings}</div>
+          <ul className="list-disc pl-4">
+            {issues.warnings.map((issue, index) => (
+              <li key={index}>
+                {issue.message}
+                {where(issue)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function TestSendPanel({ templateId, senders, contactId }: { templateId: string; senders: Option[]; contactId: number | null }) {
+  const { t } = useI18n();
+  const [senderId, setSenderId] = useState(String(senders[0]?.id ?? ""));
+  const [recipients, setRecipients] = useState("");
+  const [outcome, setOutcome] = useState<{ error?: string; results?: { to: string; ok: boolean; code: number | null; reply: string }[] } | null>(null);
+  const [pending, startTransition] = useTransition();
+  if (senders.length === 0) return <p className="rounded-lg bg-white p-4 text-sm text-slate-500 ring-1 ring-slate-200">{t.templates.noSenders}</p>;
+  return (
+    <div className="space-y-2 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="test-send">
+      <h2 className="text-sm font-semibold">{t.templates.testSend}</h2>
+      <Field label={t.templates.sender}>
+        <Select value={senderId} onChange={(event) => setSenderId(event.target.value)}>
+          {senders.map((sender) => (
+            <option key={sender.id} value={sender.id}>
+              {sender.label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label={t.templates.testRecipients}>
+        <Input value={recipients} onChange={(event) => setRecipients(event.target.value)} data-testid="test-recipients" />
+      </Field>
+      <Button
+        disabled={pending || !recipients.trim()}
+        data-testid="test-send-button"
+        onClick={() =>
+          startTransition(async () => {
+            const result = await testSend({ templateId, senderId, recipients, contactId: contactId ?? undefined });
+            setOutcome(result.ok ? (result.data as { results: { to: string; ok: boolean; code: number | null; reply: string }[] }) : { error: result.error.message });
+          })
+        }
+      >
+        {pending ? t.common.working : t.templates.send}
+      </Button>
+      {outcome?.error ? <p className="text-sm text-red-600">{outcome.error}</p> : null}
+      {outcome?.results ? (
+        <ul className="text-xs" data-testid="test-results">
+          {outcome.results.map((result) => (
+            <li key={result.to} className={result.ok ? "text-emerald-700" : "text-red-600"}>
+              {result.to}: {result.code ? `${result.code} ` : ""}
+              {result.reply}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { defineRoute, json, readJson } from "@/lib/entry/route";
+import { lintTemplate } from "@/lib/templates/lint";
+import { renderContent, sampleContact } from "@/lib/templates/store";
+import { resolveTargetDepartment } from "@/lib/auth/policy";
+
+const body = z.object({
+  subject: z.string().max(2000),
+  html: z.string().max(2_000_000),
+  text: z.string().max(2_000_000).optional(),
+  departmentId: z.string().uuid().optional(),
+  contactId: z.number().int().positive().optional(),
+});
+
+/** The editor's live preview: lint findings and the content rendered for a chosen contact. Changes nothing. */
+export const POST = defineRoute({
+  permission: "templates.manage",
+  auth: "session",
+  handle: async (ctx, request) => {
+    const input = await readJson(request, body);
+    const lint = lintTemplate({ subject: input.subject, html: input.html, text: input.text });
+    if (lint.errors.length > 0) return json({ lint, rendered: null });
+    const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+    const contact = await sampleContact(ctx, departmentId, input.contactId);
+    return json({ lint, rendered: renderContent(input, contact), contact: { email: contact.email, name: contact.name } });
+  },
+});

@@ -1,0 +1,64 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { departments } from "./accounts";
+
+export type LintIssue = { code: string; message: string; part: "subject" | "html" | "text"; line?: number; column?: number };
+export type LintReport = { errors: LintIssue[]; warnings: LintIssue[] };
+
+/** Mail templates (邮件模板): the current version number points into template_versions. */
+export const templates = pgTable(
+  "templates",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    currentVersion: integer("current_version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("templates_department_name_unique").on(table.departmentId, sql`lower(${table.name})`)],
+);
+
+/** Every saved version is kept; a task freezes the version it sends. */
+export const templateVersions = pgTable(
+  "template_versions",
+  {
+    templateId: uuid("template_id")
+      .notNull()
+      .references(() => templates.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    /** Null when the plain text is generated from the HTML. */
+    text: text("text"),
+    attachmentIds: jsonb("attachment_ids").$type<string[]>().notNull().default([]),
+    lint: jsonb("lint").$type<LintReport>().notNull(),
+    usable: boolean("usable").notNull(),
+    createdBy: text("created_by").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.templateId, table.version] })],
+);
+
+/** Attachment files live under FANOUT_DATA_DIR/attachments/<id>; rows describe them. */
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    fileName: text("file_name").notNull(),
+    contentType: text("content_type").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("attachments_department_idx").on(table.departmentId)],
+);
+
+export type Template = typeof templates.$inferSelect;
+export type TemplateVersion = typeof templateVersions.$inferSelect;
+export type Attachment = typeof attachments.$inferSelect;

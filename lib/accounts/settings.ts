@@ -1,0 +1,28 @@
+import { eq } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { settings } from "@/db/schema";
+import { authorize } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import type { Ctx } from "@/lib/context";
+
+/** Company settings and their defaults; the value type of each is fixed here. */
+export const SETTINGS = {
+  requireVerifiedDomains: false as boolean,
+};
+export type SettingKey = keyof typeof SETTINGS;
+
+export async function readSetting<K extends SettingKey>(db: Executor, key: K): Promise<(typeof SETTINGS)[K]> {
+  const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key));
+  return row ? (row.value as (typeof SETTINGS)[K]) : SETTINGS[key];
+}
+
+export async function writeSetting<K extends SettingKey>(ctx: Ctx, key: K, value: (typeof SETTINGS)[K]) {
+  authorize(ctx.actor, "company.update");
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .insert(settings)
+      .values({ key, value, updatedAt: new Date() })
+      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
+    await recordAudit(tx, ctx.actor, { action: "settings.update", objectType: "setting", objectId: key, summary: `Set ${key} to ${JSON.stringify(value)}` });
+  });
+}

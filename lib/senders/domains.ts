@@ -1,0 +1,105 @@
+import crypto from "node:crypto";
+import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { departments, senderDomains } from "@/db/schema";
+import { authorize } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import type { Ctx } from "@/lib/context";
+import { conflict, invalidInput, notFound } from "@/lib/errors";
+import { normalizeAddress } from "@/lib/pools/validate";
+import { checkRecords, generateDkimKey, recordsFor, systemResolver, type Resolver } from "./dns";
+
+/** What pages and the API may show of a domain: never the private key. */
+export const domainColumns = {
+  id: senderDomains.id,
+  departmentId: senderDomains.departmentId,
+  domain: senderDomains.domain,
+  status: senderDomains.status,
+  dkimSelector: senderDomains.dkimSelector,
+  dkimPublicKey: senderDomains.dkimPublicKey,
+  checks: senderDomains.checks,
+  checkedAt: senderDomains.checkedAt,
+  createdAt: senderDomains.createdAt,
+};
+
+export function normalizeDomain(raw: string): string {
+  const checked = normalizeAddress(`postmaster@${raw.trim().replace(/\.$/, "")}`);
+  if (!checked.ok) throw invalidInput(`"${raw}" is not a domain: ${checked.reason}`, { field: "domain" });
+  return checked.email.slice("postmaster@".length);
+}
+
+/** Domains a caller may send from: its department's and the company-wide ones. */
+export function visibleDomains(departmentId: string | null) {
+  return departmentId ? or(eq(senderDomains.departmentId, departmentId), isNull(senderDomains.departmentId)) : undefined;
+}
+
+export async function listDomains(ctx: Ctx) {
+  authorize(ctx.actor, "senders.manage");
+  const rows = await ctx.db
+    .select({ ...domainColumns, departmentName: departments.name })
+    .from(senderDomains)
+    .leftJoin(departments, eq(departments.id, senderDomains.departmentId))
+    .where(ctx.actor.role === "admin" ? undefined : visibleDomains(ctx.actor.departmentId))
+    .orderBy(asc(senderDomains.domain));
+  return rows.map((row) => ({ ...row, records: recordsFor(row.domain, row.dkimSelector, row.dkimPublicKey) }));
+}
+
+export async function loadDomain(ctx: Ctx, id: string, purpose: "use" | "manage") {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Domain");
+  const [row] = await ctx.db.select(domainColumns).from(senderDomains).where(eq(senderDomains.id, id));
+  if (!row) throw notFound("Domain");
+  // A company-wide domain may be used by every department but managed by admins only.
+  if (purpose === "manage" || row.departmentId !== null) authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });
+  else authorize(ctx.actor, "senders.manage");
+  return row;
+}
+
+export async function addDomain(ctx: Ctx, input: { domain: string; departmentId: string | null }, executor: Executor = ctx.db) {
+  authorize(ctx.actor, "senders.manage", { departmentId: input.departmentId });
+  const domain = normalizeDomain(input.domain);
+  const key = generateDkimKey();
+  const selector = `fanout${crypto.randomBytes(3).toString("hex")}`;
+  return executor.transaction(async (tx) => {
+    const [existing] = await tx.select({ id: senderDomains.id }).from(senderDomains).where(sql`lower(${senderDomains.domain}) = ${domain}`);
+    if (existing) throw conflict(`The domain ${domain} is already registered`, { field: "domain" });
+    const [created] = await tx
+      .insert(senderDomains)
+      .values({ departmentId: input.departmentId, domain, dkimSelector: selector, dkimPrivateKey: key.privateKey, dkimPublicKey: key.publicKey })
+      .returning(domainColumns);
+    await recordAudit(tx, ctx.actor, {
+      action: "domain.create",
+      objectType: "domain",
+      objectId: created!.id,
+      departmentId: input.departmentId,
+      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}`,
+    });
+    return created!;
+  });
+}
+
+/** Resolves the domain's records now and stores what was found. */
+export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = systemResolver) {
+  const domain = await loadDomain(ctx, id, "manage");
+  const checks = await checkRecords(domain.domain, domain.dkimSelector, domain.dkimPublicKey, resolver);
+  const status = checks.every((check) => check.pass) ? "verified" : "failed";
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(senderDomains).set({ checks, status, checkedAt: new Date() }).where(eq(senderDomains.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "domain.check",
+      objectType: "domain",
+      objectId: id,
+      departmentId: domain.departmentId,
+      summary: `Checked ${domain.domain}: ${checks.map((check) => `${check.record} ${check.pass ? "pass" : "fail"}`).join(", ")}`,
+    });
+  });
+  return { status, checks };
+}
+
+/** The signing key of a domain, for the SMTP transport only. */
+export async function dkimKeyFor(db: Executor, domainId: string) {
+  const [row] = await db
+    .select({ domainName: senderDomains.domain, keySelector: senderDomains.dkimSelector, privateKey: senderDomains.dkimPrivateKey })
+    .from(senderDomains)
+    .where(and(eq(senderDomains.id, domainId)));
+  return row ?? null;
+}

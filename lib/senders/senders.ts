@@ -1,0 +1,93 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { departments, senderDomains, senders } from "@/db/schema";
+import { readSetting } from "@/lib/accounts/settings";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import type { Ctx } from "@/lib/context";
+import { conflict, invalidInput, notFound } from "@/lib/errors";
+import { normalizeAddress } from "@/lib/pools/validate";
+import { addDomain } from "./domains";
+
+export const senderColumns = {
+  id: senders.id,
+  departmentId: senders.departmentId,
+  address: senders.address,
+  name: senders.name,
+  domainId: senders.domainId,
+  domain: senderDomains.domain,
+  domainStatus: senderDomains.status,
+  createdAt: senders.createdAt,
+};
+
+export async function listSenders(ctx: Ctx) {
+  authorize(ctx.actor, "senders.manage");
+  return ctx.db
+    .select({ ...senderColumns, departmentName: departments.name })
+    .from(senders)
+    .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
+    .innerJoin(departments, eq(departments.id, senders.departmentId))
+    .where(departmentScope(ctx.actor, senders.departmentId))
+    .orderBy(asc(senders.address));
+}
+
+export async function loadSender(ctx: Ctx, id: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Sender");
+  const [row] = await ctx.db.select(senderColumns).from(senders).innerJoin(senderDomains, eq(senderDomains.id, senders.domainId)).where(eq(senders.id, id));
+  if (!row) throw notFound("Sender");
+  authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });
+  return row;
+}
+
+/**
+ * A sender identity on a domain the department may use. With `registerDomain` (the CLI's
+ * local use) an unknown domain is registered for the department, unverified.
+ */
+export async function createSender(ctx: Ctx, input: { departmentId?: string | null; address: string; name?: string; registerDomain?: boolean }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "senders.manage", { departmentId });
+  const checked = normalizeAddress(input.address);
+  if (!checked.ok) throw invalidInput(`address: ${checked.reason}`, { field: "address" });
+  const domainName = checked.email.split("@")[1]!;
+  return ctx.db.transaction(async (tx) => {
+    const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+    if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    let [domain] = await tx
+      .select({ id: senderDomains.id, status: senderDomains.status, departmentId: senderDomains.departmentId })
+      .from(senderDomains)
+      .where(sql`lower(${senderDomains.domain}) = ${domainName}`);
+    if (domain && !(domain.departmentId === null || domain.departmentId === departmentId)) {
+      throw invalidInput(`The domain ${domainName} belongs to another department`, { field: "address" });
+    }
+    if (!domain) {
+      if (!input.registerDomain) throw invalidInput(`Add the domain ${domainName} first`, { field: "address" });
+      const created = await addDomain({ ...ctx, db: tx }, { domain: domainName, departmentId }, tx);
+      domain = { id: created.id, status: created.status, departmentId };
+    }
+    if (domain.status !== "verified" && (await readSetting(tx, "requireVerifiedDomains"))) {
+      throw invalidInput(`The domain ${domainName} is not verified, and the company requires verified domains`, { field: "address" });
+    }
+    const [existing] = await tx.select({ id: senders.id }).from(senders).where(and(eq(senders.departmentId, departmentId), eq(senders.address, checked.email)));
+    if (existing) throw conflict(`The sender ${checked.email} already exists`, { field: "address" });
+    const [created] = await tx
+      .insert(senders)
+      .values({ departmentId, domainId: domain.id, address: checked.email, name: (input.name ?? "").trim().slice(0, 200) })
+      .returning({ id: senders.id });
+    await recordAudit(tx, ctx.actor, {
+      action: "sender.create",
+      objectType: "sender",
+      objectId: created!.id,
+      departmentId,
+      summary: `Added sender ${input.name ? `${input.name} ` : ""}<${checked.email}>${domain.status === "verified" ? "" : " (domain not verified)"}`,
+    });
+    return created!;
+  });
+}
+
+export async function deleteSender(ctx: Ctx, id: string) {
+  const sender = await loadSender(ctx, id);
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(senders).where(eq(senders.id, id));
+    await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: `Removed sender <${sender.address}>` });
+  });
+}
+

@@ -1,0 +1,48 @@
+import crypto from "node:crypto";
+import { signToken } from "@/lib/auth/tokens";
+import { mailHosts } from "@/lib/senders/dns";
+import { publicBaseUrl } from "@/lib/transports/system-mail";
+import type { OutgoingMessage } from "@/lib/transports/types";
+
+export const UNSUBSCRIBE_PURPOSE = "unsubscribe";
+
+export type MessageParts = {
+  deliveryId: string;
+  to: string;
+  from: { address: string; name?: string };
+  rendered: { subject: string; html: string; text: string };
+  attachments?: { fileName: string; contentType: string; content: Buffer }[];
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
+};
+
+/** The per-delivery links every message carries (API.md "Messages Fanout sends"). */
+export function unsubscribeLinks(deliveryId: string, senderDomain: string) {
+  const token = signToken(UNSUBSCRIBE_PURPOSE, { d: deliveryId });
+  const bounceDomain = mailHosts().returnPathTarget.includes(".") ? mailHosts().returnPathTarget : senderDomain;
+  return { url: `${publicBaseUrl()}/u/${token}`, mailto: `mailto:unsubscribe+${token}@${bounceDomain}` };
+}
+
+/**
+ * A rendered message as the transports take it: Message-ID on the sender's domain, the
+ * List-Unsubscribe pair with one-click POST, and the delivery id for tracing.
+ */
+export function buildMessage(parts: MessageParts): OutgoingMessage {
+  const domain = parts.from.address.split("@")[1] ?? "fanout.localhost";
+  const links = unsubscribeLinks(parts.deliveryId, domain);
+  return {
+    id: parts.deliveryId,
+    from: parts.from,
+    to: parts.to,
+    subject: parts.rendered.subject,
+    html: parts.rendered.html,
+    text: parts.rendered.text,
+    messageId: `<${crypto.randomUUID()}@${domain}>`,
+    headers: {
+      "List-Unsubscribe": `<${links.url}>, <${links.mailto}>`,
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+      "X-Fanout-Delivery": parts.deliveryId,
+    },
+    attachments: parts.attachments?.map((attachment) => ({ filename: attachment.fileName, contentType: attachment.contentType, content: attachment.content })),
+    ...(parts.dkim ? { dkim: parts.dkim } : {}),
+  };
+}

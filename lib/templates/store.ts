@@ -1,0 +1,174 @@
+import crypto from "node:crypto";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { contacts, departments, templates, templateVersions, type LintReport } from "@/db/schema";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { recordAudit } from "@/lib/audit/record";
+import { operatorId } from "@/lib/auth/actor";
+import type { Ctx } from "@/lib/context";
+import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
+import { lintTemplate } from "./lint";
+import { compileTemplate } from "./render";
+
+export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[] };
+
+/** Lints content and refuses it when it has errors, naming each with its line and column. */
+export function checkContent(content: TemplateContent): LintReport {
+  const report = lintTemplate({ subject: content.subject, html: content.html, text: content.text ?? undefined });
+  if (report.errors.length > 0) {
+    const first = report.errors[0]!;
+    const where = first.line ? ` (${first.part}, line ${first.line}, column ${first.column ?? 1})` : ` (${first.part})`;
+    throw new AppError("invalid_input", `${first.message}${where}`, { errors: report.errors, warnings: report.warnings });
+  }
+  return report;
+}
+
+export async function listTemplates(ctx: Ctx) {
+  authorize(ctx.actor, "templates.manage");
+  return ctx.db
+    .select({
+      id: templates.id,
+      departmentId: templates.departmentId,
+      departmentName: departments.name,
+      name: templates.name,
+      version: templates.currentVersion,
+      subject: templateVersions.subject,
+      lint: templateVersions.lint,
+      updatedAt: templates.updatedAt,
+    })
+    .from(templates)
+    .innerJoin(departments, eq(departments.id, templates.departmentId))
+    .innerJoin(templateVersions, and(eq(templateVersions.templateId, templates.id), eq(templateVersions.version, templates.currentVersion)))
+    .where(departmentScope(ctx.actor, templates.departmentId))
+    .orderBy(desc(templates.updatedAt))
+    .limit(500);
+}
+
+export async function loadTemplate(ctx: Ctx, id: string, version?: number) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Template");
+  const [template] = await ctx.db.select().from(templates).where(eq(templates.id, id));
+  if (!template) throw notFound("Template");
+  authorize(ctx.actor, "templates.manage", { departmentId: template.departmentId });
+  const [current] = await ctx.db
+    .select()
+    .from(templateVersions)
+    .where(and(eq(templateVersions.templateId, id), eq(templateVersions.version, version ?? template.currentVersion)));
+  if (!current) throw notFound("Template version");
+  return { ...template, content: current };
+}
+
+export async function listVersions(ctx: Ctx, id: string) {
+  await loadTemplate(ctx, id);
+  return ctx.db
+    .select({ version: templateVersions.version, subject: templateVersions.subject, createdBy: templateVersions.createdBy, createdAt: templateVersions.createdAt })
+    .from(templateVersions)
+    .where(eq(templateVersions.templateId, id))
+    .orderBy(desc(templateVersions.version));
+}
+
+async function assertNameFree(db: Executor, departmentId: string, name: string, exceptId?: string) {
+  const [existing] = await db
+    .select({ id: templates.id })
+    .from(templates)
+    .where(and(eq(templates.departmentId, departmentId), sql`lower(${templates.name}) = lower(${name})`, exceptId ? sql`${templates.id} <> ${exceptId}` : undefined));
+  if (existing) throw conflict(`A template named "${name}" already exists`, { field: "name" });
+}
+
+export async function createTemplate(ctx: Ctx, input: TemplateContent & { name: string; departmentId?: string | null }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "templates.manage", { departmentId });
+  const lint = checkContent(input);
+  return ctx.db.transaction(async (tx) => {
+    await assertNameFree(tx, departmentId, input.name);
+    const [template] = await tx.insert(templates).values({ departmentId, name: input.name }).returning({ id: templates.id });
+    await tx.insert(templateVersions).values({
+      templateId: template!.id,
+      version: 1,
+      subject: input.subject,
+      html: input.html,
+      text: input.text?.trim() ? input.text : null,
+      attachmentIds: input.attachmentIds ?? [],
+      lint,
+      usable: true,
+      createdBy: operatorId(ctx.actor),
+    });
+    await recordAudit(tx, ctx.actor, {
+      action: "template.create",
+      objectType: "template",
+      objectId: template!.id,
+      departmentId,
+      summary: `Created template "${input.name}" (${lint.warnings.length} warnings)`,
+    });
+    return { id: template!.id, version: 1, lint };
+  });
+}
+
+/** Saves new content as the next version; earlier versions stay for the tasks that froze them. */
+export async function saveTemplateVersion(ctx: Ctx, id: string, input: TemplateContent & { name: string }) {
+  const lint = checkContent(input);
+  return ctx.db.transaction(async (tx) => {
+    const template = await loadTemplate({ ...ctx, db: tx }, id);
+    await assertNameFree(tx, template.departmentId, input.name, id);
+    const version = template.currentVersion + 1;
+    await tx.insert(templateVersions).values({
+      templateId: id,
+      version,
+      subject: input.subject,
+      html: input.html,
+      text: input.text?.trim() ? input.text : null,
+      attachmentIds: input.attachmentIds ?? template.content.attachmentIds,
+      lint,
+      usable: true,
+      createdBy: operatorId(ctx.actor),
+    });
+    await tx.update(templates).set({ name: input.name, currentVersion: version, updatedAt: new Date() }).where(eq(templates.id, id));
+    await recordAudit(tx, ctx.actor, {
+      action: "template.update",
+      objectType: "template",
+      objectId: id,
+      departmentId: template.departmentId,
+      summary: `Saved version ${version} of "${input.name}" (${lint.warnings.length} warnings)`,
+    });
+    return { id, version, lint };
+  });
+}
+
+/** A task may use a version only when it lints without errors today. */
+export async function assertTemplateUsable(ctx: Ctx, id: string, version?: number) {
+  const template = await loadTemplate(ctx, id, version);
+  checkContent(template.content);
+  return template;
+}
+
+export type SampleContact = { email: string; name: string; attributes: Record<string, string> };
+
+export const PLACEHOLDER_CONTACT: SampleContact = { email: "someone@example.com", name: "Someone", attributes: {} };
+
+export async function sampleContact(ctx: Ctx, departmentId: string, contactId?: number): Promise<SampleContact> {
+  if (!contactId) return PLACEHOLDER_CONTACT;
+  const [contact] = await ctx.db
+    .select({ email: contacts.email, name: contacts.name, attributes: contacts.attributes, departmentId: contacts.departmentId })
+    .from(contacts)
+    .where(eq(contacts.id, contactId));
+  if (!contact) throw notFound("Contact");
+  authorize(ctx.actor, "templates.manage", { departmentId: contact.departmentId });
+  if (contact.departmentId !== departmentId) throw invalidInput("The contact belongs to another department");
+  return contact;
+}
+
+/** Renders unsaved content for the live preview; compiled once per distinct content. */
+export function renderContent(content: TemplateContent, contact: SampleContact, extra: Record<string, unknown> = {}) {
+  const key = crypto.createHash("sha1").update(`${content.subject}\u0000${content.html}\u0000${content.text ?? ""}`).digest("hex");
+  const compiled = compileTemplate({ id: `preview:${key}`, version: 0, subject: content.subject, html: content.html, text: content.text ?? null });
+  return compiled.render(contact, extra);
+}
+
+export async function previewContacts(ctx: Ctx, departmentId: string, limit = 20) {
+  authorize(ctx.actor, "templates.manage", { departmentId });
+  return ctx.db
+    .select({ id: contacts.id, email: contacts.email, name: contacts.name })
+    .from(contacts)
+    .where(eq(contacts.departmentId, departmentId))
+    .orderBy(asc(contacts.id))
+    .limit(limit);
+}

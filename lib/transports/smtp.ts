@@ -1,0 +1,161 @@
+import nodemailer from "nodemailer";
+import type SMTPPool from "nodemailer/lib/smtp-pool";
+import { mailOptionsFor } from "./mime";
+import { enhancedStatusOf, type OutgoingMessage, type SendResult, type Transport } from "./types";
+
+export type SmtpTransportOptions = {
+  /**
+   * `smtp://user:pass@host:port` (STARTTLS when the server offers it) or `smtps://…` (TLS from
+   * the first byte). `?tls=insecure` accepts any certificate (self-signed relays); nothing else does.
+   */
+  url: string;
+  /** Always pooled; the option exists to say so at the call site. */
+  pool?: true;
+  /** Connections kept open to the relay, and messages of a batch in flight at once (default 5). */
+  maxConnections?: number;
+  /** Messages per connection before it is replaced (default 100). */
+  maxMessagesPerConnection?: number;
+  /** With rateLimit: at most rateLimit messages per rateDelta milliseconds, across connections. */
+  rateDelta?: number;
+  rateLimit?: number;
+  /** Milliseconds to wait for the TCP connection (default 30 s). */
+  connectionTimeout?: number;
+  /** Milliseconds to wait for the greeting after connecting (default 30 s). */
+  greetingTimeout?: number;
+  /** Milliseconds of silence on the socket before giving up (default 2 min; DATA replies can be slow). */
+  socketTimeout?: number;
+  /** The name we give in EHLO (default: this machine's host name). */
+  clientName?: string;
+};
+
+type SmtpError = Error & { code?: string; responseCode?: number; response?: string; command?: string };
+
+/** Parses an SMTP URL into nodemailer pool options; credentials are URL-decoded. */
+export function smtpOptionsFromUrl(url: string): SMTPPool.Options {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "smtp:" && parsed.protocol !== "smtps:") {
+    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${parsed.protocol}//)`);
+  }
+  const options: SMTPPool.Options = {
+    pool: true,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"),
+    secure: parsed.protocol === "smtps:",
+  };
+  if (parsed.port) options.port = Number(parsed.port);
+  if (parsed.username) options.auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) };
+  const tls = parsed.searchParams.get("tls");
+  if (tls === "insecure") options.tls = { rejectUnauthorized: false };
+  else if (tls !== null) throw new Error(`SMTP_URL: unknown tls=${tls} (only tls=insecure is understood)`);
+  return options;
+}
+
+/** The relay URL without credentials or options, for the console. */
+export function describeSmtpUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port || (parsed.protocol === "smtps:" ? "465" : "587");
+    const user = parsed.username ? ` (as ${decodeURIComponent(parsed.username)})` : "";
+    return `${parsed.protocol}//${parsed.hostname}:${port}${user}`;
+  } catch {
+    return "(unparsable SMTP_URL)";
+  }
+}
+
+/**
+ * Sends through any SMTP relay with a pool of nodemailer connections. Each message is its own
+ * transaction with one RCPT TO, so the relay's reply to RCPT TO or to the end of DATA is that
+ * recipient's result, kept as the server said it (code, enhanced status, text).
+ */
+export function createSmtpTransport(options: SmtpTransportOptions): Transport {
+  const maxConnections = Math.max(1, options.maxConnections ?? 5);
+  const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
+    ...smtpOptionsFromUrl(options.url),
+    maxConnections,
+    maxMessages: options.maxMessagesPerConnection ?? 100,
+    // A message whose connection closes under it is tried once more on a fresh connection,
+    // not forever (nodemailer's default), so a batch always ends.
+    maxRequeues: 1,
+    connectionTimeout: options.connectionTimeout ?? 30_000,
+    greetingTimeout: options.greetingTimeout ?? 30_000,
+    socketTimeout: options.socketTimeout ?? 120_000,
+    name: options.clientName,
+    logger: false,
+  };
+  if (options.rateLimit) {
+    poolOptions.rateLimit = options.rateLimit;
+    poolOptions.rateDelta = options.rateDelta ?? 1000;
+  }
+  const transporter = nodemailer.createTransport(poolOptions);
+
+  async function sendOne(message: OutgoingMessage): Promise<SendResult> {
+    try {
+      const info = await transporter.sendMail(mailOptionsFor(message));
+      const reply = fromWire(String(info.response ?? ""));
+      return { id: message.id, ok: true, code: Number(/^\d{3}/.exec(reply)?.[0] ?? 250), reply, providerId: queueIdOf(reply) };
+    } catch (error) {
+      return failureOf(message, error as SmtpError);
+    }
+  }
+
+  return {
+    name: "smtp",
+    maxBatch: 100,
+    target: describeSmtpUrl(options.url),
+    async sendBatch(messages, sendOptions) {
+      const results: SendResult[] = new Array(messages.length);
+      let next = 0;
+      // As many transactions in flight as the pool has connections; the rest wait their turn here,
+      // so an abort leaves the messages not yet started untouched.
+      const worker = async () => {
+        while (next < messages.length) {
+          const index = next++;
+          const message = messages[index]!;
+          results[index] = sendOptions?.signal?.aborted
+            ? { id: message.id, ok: false, retry: true, reply: "not sent: the batch was aborted before this message" }
+            : await sendOne(message);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(maxConnections, messages.length) }, worker));
+      return results;
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+/** "250 2.0.0 Ok: queued as 4Xyz12" (Postfix), "250 OK id=1rAbc-000123-Xy" (Exim) → the relay's id. */
+function queueIdOf(reply: string): string | undefined {
+  return /queued as\s+<?([A-Za-z0-9._@-]+?)>?(?:\s|$)/i.exec(reply)?.[1] ?? /\bid=([A-Za-z0-9._-]+)/.exec(reply)?.[1];
+}
+
+/** nodemailer reads replies as latin1; give UTF-8 text (SMTPUTF8 servers) back its characters. */
+function fromWire(text: string): string {
+  if (!/[\u0080-\u00ff]/.test(text)) return text;
+  const decoded = Buffer.from(text, "latin1").toString("utf8");
+  return decoded.includes("\uFFFD") ? text : decoded;
+}
+
+/**
+ * A reply to MAIL FROM, RCPT TO or DATA is about this message: 4xx is temporary, 5xx final.
+ * Anything else (connection refused or dropped, timeouts, TLS, a 5xx to EHLO or AUTH, which is
+ * the relay's configuration and not this recipient) is worth another try later.
+ */
+function failureOf(message: OutgoingMessage, error: SmtpError): SendResult {
+  const aboutMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
+  if (typeof error.responseCode === "number" && error.response) {
+    const reply = fromWire(error.response);
+    const code = error.responseCode;
+    return {
+      id: message.id,
+      ok: false,
+      retry: !(aboutMessage && code >= 500),
+      code,
+      enhancedStatus: enhancedStatusOf(reply),
+      reply,
+    };
+  }
+  // Refused before the relay said anything (an invalid address, a message over the advertised SIZE).
+  if (aboutMessage) return { id: message.id, ok: false, retry: false, reply: error.message };
+  return { id: message.id, ok: false, retry: true, reply: error.code ? `${error.code}: ${error.message}` : error.message };
+}

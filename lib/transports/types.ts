@@ -1,0 +1,65 @@
+/**
+ * The one interface every outgoing-mail transport implements (Resend, an SMTP relay, the
+ * outbox table). A transport sends what it is given and reports one result per message; it
+ * never decides about suppression, quota or templates.
+ */
+
+export type OutgoingMessage = {
+  /** The delivery this message is for; echoed in results and used for idempotency keys. */
+  id: string;
+  from: { address: string; name?: string };
+  to: string; // one recipient per message
+  replyTo?: string;
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string; // "<random@sender-domain>" — set as the Message-ID header
+  headers: Record<string, string>; // e.g. List-Unsubscribe, List-Unsubscribe-Post, X-Fanout-Delivery
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** The department the message is sent for; the outbox files it under that department. */
+  departmentId?: string | null;
+  /** SMTP MAIL FROM (the Return-Path, e.g. a VERP bounce address); defaults to from.address. */
+  envelopeFrom?: string;
+};
+
+export type SendResult =
+  | { id: string; ok: true; providerId?: string; code?: number; reply?: string }
+  | {
+      id: string;
+      ok: false;
+      /** true: try again later (4xx, timeouts, connection errors, provider 429/5xx); false: final. */
+      retry: boolean;
+      code?: number;
+      enhancedStatus?: string;
+      reply: string;
+      /** How long the provider asked us to wait before trying again, when it said so. */
+      retryAfterMs?: number;
+    };
+
+export type SendFailure = Extract<SendResult, { ok: false }>;
+
+export interface Transport {
+  readonly name: "resend" | "smtp" | "outbox";
+  /** Largest batch one sendBatch call should get (Resend 100). */
+  readonly maxBatch: number;
+  /** Where messages go, without secrets (for the console): a relay URL, an API base URL, a table. */
+  readonly target?: string;
+  /**
+   * Sends the messages and resolves with one result per message, in the same order. Failures of
+   * single messages, of the connection or of the provider are results, not rejections.
+   */
+  sendBatch(messages: OutgoingMessage[], options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<SendResult[]>; // one result per message, same order
+  close(): Promise<void>;
+}
+
+/** "550 5.1.1 User unknown" → "5.1.1" (RFC 3463: class.subject.detail, first line only). */
+export function enhancedStatusOf(reply: string | undefined): string | undefined {
+  const match = /^[2-5]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})(?=\s|$)/.exec(reply ?? "");
+  return match?.[1];
+}
+
+/** A failure for every message: the provider or the connection failed as a whole. */
+export function failAll(messages: readonly OutgoingMessage[], failure: Omit<SendFailure, "id" | "ok">): SendResult[] {
+  return messages.map((message) => ({ id: message.id, ok: false, ...failure }));
+}
