@@ -26,7 +26,7 @@ const ARTICLES = [
   ["Meet our new store", "We opened a new flagship store downtown with a café, a repair corner and a kids' area."],
 ] as const;
 
-export function newsletterHtml(): string {
+function newsletterHtml(): string {
   const articles = ARTICLES.map(
     ([title, body], i) => `
         <tr>
