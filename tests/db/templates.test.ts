@@ -78,6 +78,7 @@ describeOnDatabases("templates", (db) => {
     expect(preview.text).toContain("北京 的新品已经上架");
     expect(preview.text).toContain("https://shop.example.com/new?from=mail");
 
+    sink.reset();
     const previousSmtp = process.env.SMTP_URL;
     process.env.SMTP_URL = sink.url;
     try {
