@@ -174,6 +174,44 @@ export function openApiDocument() {
           responses: { "200": jsonResponse("Status", { type: "object", properties: { status: { const: "unsubscribed" } } }), "400": ref("BadRequest"), "404": ref("NotFound") },
         },
       },
+      "/templates": {
+        post: {
+          summary: "Create a template ({{ name }}, {{ email }}, {{ attributes.X }} personalise); refused with line and column when it does not parse",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["name", "subject", "html"],
+            properties: { name: { type: "string" }, subject: { type: "string" }, html: { type: "string" }, text: { type: "string" }, departmentId: { type: "string" } },
+          }),
+          responses: {
+            "201": jsonResponse("The template", {
+              type: "object",
+              properties: { id: { type: "string" }, version: { type: "integer" }, warnings: { type: "array", items: { type: "object" } } },
+            }),
+            "400": ref("BadRequest"),
+            "403": ref("Forbidden"),
+          },
+        },
+      },
+      "/senders": {
+        get: {
+          summary: "Sender identities the key may use",
+          responses: {
+            "200": jsonResponse("Senders", {
+              type: "array",
+              items: {
+                type: "object",
+                properties: {
+                  id: { type: "string" },
+                  address: { type: "string" },
+                  name: { type: "string" },
+                  domain: { type: "string" },
+                  domainStatus: { enum: ["unverified", "verified", "failed"] },
+                },
+              },
+            }),
+          },
+        },
+      },
     } as Record<string, unknown>,
   };
 }
