@@ -90,6 +90,12 @@ describe("operations CLI on the embedded database", () => {
     expect(department.code).toBe(0);
     const company = await fanout(dataDir, "apikey", "create", "--company");
     expect(company.code).toBe(0);
+    const sender = await fanout(dataDir, "sender", "create", "--department", department.stdout, "--address", "News@Mail.Example.com", "--name", "Newsroom");
+    expect(sender.stderr).toBe("");
+    expect(sender.stdout).toMatch(UUID);
+    const again = await fanout(dataDir, "sender", "create", "--department", department.stdout, "--address", "news@mail.example.com");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("fanout: The sender news@mail.example.com already exists");
     const missing = await fanout(dataDir, "apikey", "create");
     expect(missing.code).toBe(2);
     expect(missing.stderr.split("\n")[0]).toBe("fanout: give --department ID or --company");
@@ -102,7 +108,12 @@ describe("operations CLI on the embedded database", () => {
       const rows = await queryRows<{ name: string; quota_allocated: number }>(handle.db, sql`select name, quota_allocated from departments`);
       expect(rows).toEqual([{ name: "Offline", quota_allocated: 10 }]);
       const audit = await queryRows<{ action: string; operator_label: string }>(handle.db, sql`select action, operator_label from audit_log order by id`);
-      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create"]);
+      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create", "domain.create", "sender.create"]);
+      const senders = await queryRows<{ address: string; domain: string; status: string }>(
+        handle.db,
+        sql`select s.address, d.domain, d.status from senders s join sender_domains d on d.id = s.domain_id`,
+      );
+      expect(senders).toEqual([{ address: "news@mail.example.com", domain: "mail.example.com", status: "unverified" }]);
       expect(audit[0]!.operator_label).toMatch(/^command line/);
     } finally {
       await handle.close();
