@@ -6,6 +6,7 @@ import type { Ctx } from "@/lib/context";
 import { invalidInput } from "@/lib/errors";
 import { writeBatch, type Prepared } from "./import";
 import { loadPool } from "./pools";
+import { matchesDirectly, matchingIds } from "./search";
 import { normalizeAddress } from "./validate";
 
 export const CONTACT_PAGE_SIZE = 50;
@@ -15,10 +16,6 @@ export type ContactFilters = { q?: string; status?: ContactStatus; cursor?: numb
 
 /** Which contacts a listing covers: one pool, or the department's contacts in no pool. */
 export type ContactScope = { poolId: string } | { uncategorised: string };
-
-function likePattern(q: string) {
-  return `%${q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 
 export async function resolveScope(ctx: Ctx, scope: ContactScope): Promise<{ departmentId: string; condition: SQL }> {
   if ("poolId" in scope) {
@@ -41,31 +38,100 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
     eq(contacts.departmentId, departmentId),
     scopeCondition,
     filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined,
-    q ? sql`${contacts.searchText} like ${likePattern(q)}` : undefined,
+    q ? matchesDirectly(q) : undefined,
   );
 }
 
-/** One page of contacts, by id (keyset): page 1,000 costs what page 1 costs. */
+const listColumns = {
+  id: contacts.id,
+  email: contacts.email,
+  name: contacts.name,
+  attributes: contacts.attributes,
+  status: contacts.status,
+  createdAt: contacts.createdAt,
+  suppressedReason: suppressions.reason,
+};
+
+/** Rows a search looks through in id order before it asks the trigram index instead. */
+const ORDERED_SCAN_BUDGET = 20_000;
+
+/**
+ * One page of contacts, by id (keyset): page 1,000 costs what page 1 costs. A pool's page is
+ * read along its membership index. A search first walks the next rows in order (common terms
+ * fill a page at once); when that is not enough it lets the trigram index find the rest (rare
+ * terms are few), so neither kind scans the whole pool.
+ */
 export async function listContacts(ctx: Ctx, scope: ContactScope, filters: ContactFilters = {}) {
   const { departmentId, condition } = await resolveScope(ctx, scope);
   const limit = Math.min(Math.max(filters.limit ?? CONTACT_PAGE_SIZE, 1), 1000);
-  const rows = await ctx.db
-    .select({
-      id: contacts.id,
-      email: contacts.email,
-      name: contacts.name,
-      attributes: contacts.attributes,
-      status: contacts.status,
-      createdAt: contacts.createdAt,
-      suppressedReason: suppressions.reason,
-    })
-    .from(contacts)
-    .leftJoin(suppressions, and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email)))
-    .where(and(contactConditions(departmentId, condition, filters), filters.cursor ? gt(contacts.id, filters.cursor) : undefined))
-    .orderBy(asc(contacts.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { contacts: page, nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  const q = filters.q?.trim();
+  const status = filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined;
+  const suppressionJoin = and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email));
+  const after = filters.cursor ?? 0;
+
+  const page = async (from: number, extra: SQL | undefined, scanLimit?: number) => {
+    if ("poolId" in scope) {
+      const members = ctx.db
+        .select({ contactId: poolMembers.contactId })
+        .from(poolMembers)
+        .where(and(eq(poolMembers.poolId, scope.poolId), gt(poolMembers.contactId, from)))
+        .orderBy(asc(poolMembers.contactId))
+        .limit(scanLimit ?? 2_147_483_647)
+        .as("members");
+      return ctx.db
+        .select(listColumns)
+        .from(members)
+        .innerJoin(contacts, eq(contacts.id, members.contactId))
+        .leftJoin(suppressions, suppressionJoin)
+        .where(and(status, extra))
+        .orderBy(asc(contacts.id))
+        .limit(limit + 1);
+    }
+    return ctx.db
+      .select(listColumns)
+      .from(contacts)
+      .leftJoin(suppressions, suppressionJoin)
+      .where(and(eq(contacts.departmentId, departmentId), condition, gt(contacts.id, from), status, extra))
+      .orderBy(asc(contacts.id))
+      .limit(limit + 1);
+  };
+
+  let rows = await page(after, q ? matchesDirectly(q) : undefined, q ? ORDERED_SCAN_BUDGET : undefined);
+  if (q && rows.length <= limit) {
+    // The ordered walk ran out of budget (or of rows): let the trigram index find the matches after it.
+    const [walked] = await ctx.db
+      .select({ last: sql<number | null>`max(contact_id)` })
+      .from(
+        ("poolId" in scope
+          ? ctx.db
+              .select({ contact_id: poolMembers.contactId })
+              .from(poolMembers)
+              .where(and(eq(poolMembers.poolId, scope.poolId), gt(poolMembers.contactId, after)))
+              .orderBy(asc(poolMembers.contactId))
+              .limit(ORDERED_SCAN_BUDGET)
+          : ctx.db
+              .select({ contact_id: contacts.id })
+              .from(contacts)
+              .where(and(eq(contacts.departmentId, departmentId), gt(contacts.id, after)))
+              .orderBy(asc(contacts.id))
+              .limit(ORDERED_SCAN_BUDGET)
+        ).as("walked"),
+      );
+    const last = walked?.last === null || walked?.last === undefined ? null : Number(walked.last);
+    if (last !== null) {
+      const matches = sql`${contacts.id} in ${matchingIds(departmentId, q, last)}`;
+      const rest = await ctx.db
+        .select(listColumns)
+        .from(contacts)
+        .leftJoin(suppressions, suppressionJoin)
+        .where(and(matches, condition, status))
+        .orderBy(asc(contacts.id))
+        .limit(limit + 1 - rows.length);
+      rows = [...rows, ...rest];
+    }
+  }
+  const result = rows.slice(0, limit);
+  return { contacts: result, nextCursor: rows.length > limit ? String(result[result.length - 1]!.id) : null };
 }
 
 export type ContactInput = { email: string; name?: string; attributes?: Record<string, string | number | boolean | null> };

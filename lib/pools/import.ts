@@ -133,6 +133,7 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
             on conflict (department_id, email) do update set
               name = case when excluded.name <> '' then excluded.name else contacts.name end,
               attributes = contacts.attributes || excluded.attributes,
+              search_pending = true,
               updated_at = now()
             where (excluded.name <> '' and excluded.name is distinct from contacts.name)
                or not (contacts.attributes @> excluded.attributes)

@@ -44,6 +44,7 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
         set: {
           name: sql`case when excluded.name <> '' then excluded.name else ${contacts.name} end`,
           attributes: sql`${contacts.attributes} || excluded.attributes`,
+          searchPending: true,
           updatedAt: new Date(),
         },
       })

@@ -6,6 +6,7 @@ import { systemActor } from "@/lib/auth/actor";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { resumeStaleImports } from "@/lib/pools/import-jobs";
+import { startSearchIndexer } from "@/lib/pools/search";
 
 /**
  * Runs once when the server starts: opens the database (owning an embedded one and
@@ -16,6 +17,7 @@ export async function bootServer() {
   getSecrets();
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
+  startSearchIndexer(handle.db);
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);

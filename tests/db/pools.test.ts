@@ -19,6 +19,7 @@ import { exportContacts } from "@/lib/pools/export";
 import { importTable } from "@/lib/pools/import-csv";
 import { importErrorLines, importProgress, startImport, storeUpload } from "@/lib/pools/import-jobs";
 import { clearPool, createPool, transferContacts, uncategorisedCounts } from "@/lib/pools/pools";
+import { indexPendingContacts } from "@/lib/pools/search";
 import { confirmSubscription, subscribe, unsubscribe } from "@/lib/pools/subscribe";
 import { addSuppressions, removeSuppression } from "@/lib/pools/suppression";
 import { describeOnDatabases } from "../helpers/db";
@@ -174,6 +175,23 @@ describeOnDatabases("address pools", (db) => {
     expect(progress).toMatchObject({ status: "completed", imported: 1, duplicates: 1, invalid: 1 });
     const page = await listContacts(ctx, { poolId: pool.id });
     expect(page.contacts[0]).toMatchObject({ email: "li@example.com", name: "李娜", attributes: { 注册日期: "2026-01-05", 积分: "120" } });
+  });
+
+  it("finds contacts by address, name or attribute before and after the search indexer ran", async () => {
+    const pool = await createPool(ctx, { name: unique("search") });
+    await importTable(ctx, pool.id, streamOf("email,name,city\nmei@example.cn,韩梅梅,Nanjing\nlei@example.cn,李雷,Xiamen\n"));
+    const find = async (q: string) => (await listContacts(ctx, { poolId: pool.id }, { q })).contacts.map((contact) => contact.email);
+    expect(await find("nanjing")).toEqual(["mei@example.cn"]);
+    expect(await indexPendingContacts(db())).toBeGreaterThanOrEqual(2);
+    expect(await find("韩梅")).toEqual(["mei@example.cn"]);
+    expect(await find("XIAMEN")).toEqual(["lei@example.cn"]);
+    expect(await find("example.cn")).toEqual(["mei@example.cn", "lei@example.cn"]);
+    expect(await find("city")).toEqual([]);
+    await importTable(ctx, pool.id, streamOf("email,name,city\nlei@example.cn,李雷,Shenzhen\n"), { updateExisting: true });
+    expect(await find("shenzhen")).toEqual(["lei@example.cn"]);
+    await indexPendingContacts(db());
+    expect(await find("shenzhen")).toEqual(["lei@example.cn"]);
+    expect(await find("xiamen")).toEqual([]);
   });
 
   it("updates existing contacts only when asked", async () => {
