@@ -12,7 +12,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { finished } from "node:stream/promises";
 import pg from "pg";
-import type { ImportResult, ParseResult, QueryTiming, SearchTerms, WorkerTask } from "./import-worker";
+import type { CreateResult, DatabaseTarget, ImportResult, ParseResult, QueryTiming, SearchTerms, WorkerTask } from "./import-worker";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORKER = path.join(ROOT, "bench", "import-worker.ts");
@@ -24,7 +24,7 @@ export const TARGETS = { postgresRowsPerSecond: 50_000, peakRssMb: 400, queryMs:
 
 type Expected = { rows: number; imported: number; duplicates: number; invalid: number };
 type Skipped = { skipped: string };
-type TargetResult = ImportResult & { countsMatch: boolean };
+type TargetResult = ImportResult & { countsMatch: boolean; create: CreateResult };
 
 const log = (message: string) => console.error(`[bench import] ${message}`);
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -226,10 +226,12 @@ export async function runImportBenchmark(options: { rows?: string }) {
     log("parse only (no database)");
     const parseOnly = await runWorker<ParseResult>({ kind: "parse", file });
 
-    const importInto = async (target: Extract<WorkerTask, { kind: "import" }>["target"]): Promise<TargetResult> => {
+    const importInto = async (target: DatabaseTarget): Promise<TargetResult> => {
+      log(`creating the ${target.driver} database`);
+      const create = await runWorker<CreateResult>({ kind: "create", target });
       log(`importing into ${target.driver}`);
       const result = await runWorker<ImportResult>({ kind: "import", file, fileBytes, target, terms });
-      return { ...result, countsMatch: countsMatch(result, expected) };
+      return { ...result, countsMatch: countsMatch(result, expected), create };
     };
 
     const pglite = await importInto({ driver: "pglite", dataDir: path.join(dir, "pglite") });

@@ -3,6 +3,7 @@
  * prints their JSON on stdout and merges it into bench/results/latest.json. Progress goes to
  * stderr. A benchmark is one line in BENCHMARKS; its flags are declared in OPTIONS.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,7 +15,7 @@ const OPTIONS = {
 
 type BenchOptions = { rows?: string };
 
-const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<unknown>> = {
+const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   import: runImportBenchmark,
 };
 
@@ -23,6 +24,17 @@ const RESULTS = path.join(import.meta.dirname, "results", "latest.json");
 function fail(reason: string): never {
   console.error(`bench: ${reason}`);
   process.exit(1);
+}
+
+/** The commit measured, marked when tracked files differ from it, so results can be traced. */
+function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: import.meta.dirname, encoding: "utf8" }).trim();
+    const commit = git("rev-parse", "--short", "HEAD");
+    return git("status", "--porcelain", "--untracked-files=no") ? `${commit}+uncommitted changes` : commit;
+  } catch {
+    return "unknown";
+  }
 }
 
 function readPrevious(): Record<string, unknown> {
@@ -48,7 +60,8 @@ if (unknown.length > 0) fail(`unknown benchmark "${unknown.join('", "')}" (known
 const results: Record<string, unknown> = {};
 for (const name of names) {
   try {
-    results[name] = await BENCHMARKS[name]!(parsed.values);
+    const measuredAt = new Date().toISOString();
+    results[name] = { measuredAt, code: codeVersion(), ...(await BENCHMARKS[name]!(parsed.values)) };
   } catch (error) {
     fail(`${name} failed: ${(error as Error).message}`);
   }

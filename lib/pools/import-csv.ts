@@ -47,6 +47,7 @@ export async function importTable(
       mapping,
       hasHeader: true,
       updateExisting: options.updateExisting ?? false,
+      concurrency: 2,
       record: async (_tx, outcome) => {
         invalid.push(...outcome.invalidRows);
         options.onProgress?.(source.bytesRead());

@@ -116,6 +116,7 @@ export async function updatePool(ctx: Ctx, id: string, input: { name: string; de
 export async function deletePool(ctx: Ctx, id: string) {
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
+    await tx.execute(sql`delete from ${poolMembers} where pool_id = ${id}`);
     await tx.delete(pools).where(eq(pools.id, id));
     await recordAudit(tx, ctx.actor, {
       action: "pool.delete",
