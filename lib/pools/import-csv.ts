@@ -48,6 +48,8 @@ export async function importTable(
       hasHeader: true,
       updateExisting: options.updateExisting ?? false,
       concurrency: 2,
+      // The audit row below commits synchronously, which flushes every batch before the answer.
+      asyncCommit: true,
       record: async (_tx, outcome) => {
         invalid.push(...outcome.invalidRows);
         options.onProgress?.(source.bytesRead());

@@ -161,6 +161,9 @@ export async function runImport(db: Database, id: string): Promise<void> {
         hasHeader: claimed.hasHeader,
         updateExisting: claimed.updateExisting,
         resumeAfterLine: claimed.resumeAfterLine,
+        // Commit order is kept, so a crash loses a suffix of batches together with their
+        // progress rows; the job's final (synchronous) commit flushes everything before it.
+        asyncCommit: true,
         record: async (tx, outcome) => {
           await tx
             .update(imports)

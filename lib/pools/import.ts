@@ -19,6 +19,11 @@ export type Prepared = PreparedContact | InvalidRow;
 
 export type BatchTarget = {
   db: Executor;
+  /**
+   * Commit without waiting for the WAL flush. Atomicity and order stay; a crash can lose the
+   * last fraction of a second of batches, which a repeated import adds again (it is idempotent).
+   */
+  asyncCommit?: boolean;
   departmentId: string;
   poolId: string;
   updateExisting: boolean;
@@ -130,6 +135,7 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
     invalidRows,
   };
   await withDeadlockRetry(() => options.db.transaction(async (tx) => {
+    if (options.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
     if (contacts.length > 0) {
       const payload = JSON.stringify(contacts.map(({ email, name, attributes }) => ({ email, name, attributes })));
       // One statement: upsert the contacts (returning every id, existing ones too), link them to
