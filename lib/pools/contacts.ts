@@ -53,7 +53,7 @@ const listColumns = {
 };
 
 /** Rows a search looks through in id order before it asks the trigram index instead. */
-const ORDERED_SCAN_BUDGET = 20_000;
+const ORDERED_SCAN_BUDGET = 5_000;
 
 /**
  * One page of contacts, by id (keyset): page 1,000 costs what page 1 costs. A pool's page is
