@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { browserTestsEnabled, launchChromium } from "../helpers/browser";
+import { startServer, type RunningServer } from "../helpers/server";
+import { ConsolePage, LoginPage } from "./pages";
+
+const ADMIN = { email: "admin@fanout.test", password: "admin password 1" };
+const run = browserTestsEnabled();
+
+describe.skipIf(!run)("senders, templates and the outbox in Chromium", () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("adds a domain and a sender, writes a template with a live preview, test-sends it and reads it in the outbox", async () => {
+    const page = await (await browser.newContext({ locale: "en-US" })).newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await new LoginPage(page, server.url).signIn(ADMIN.email, ADMIN.password);
+    const console = new ConsolePage(page, server.url);
+    await console.createDepartment("Marketing", 10_000);
+
+    await console.visit("/senders");
+    await page.getByTestId("domain-name").fill("Mail.Example.com");
+    await page.getByTestId("domain-add-form").getByRole("button").click();
+    await page.getByTestId("domain-mail.example.com").waitFor();
+    expect(await page.getByTestId("record-dkim").textContent()).toMatch(/_domainkey\.mail\.example\.com.*v=DKIM1; k=rsa; p=/);
+    await page.getByTestId("sender-address").fill("news@mail.example.com");
+    await page.getByTestId("sender-name").fill("Newsroom");
+    await page.getByTestId("sender-add-form").getByRole("button").click();
+    await page.getByTestId("sender-row-news@mail.example.com").waitFor();
+
+    await console.visit("/templates/new");
+    await page.getByTestId("template-name").fill("Welcome");
+    await page.getByTestId("template-subject").fill("Welcome, {{ name | default: \"friend\" }}");
+    await page.getByTestId("mode-html").click();
+    await page.getByTestId("html-source").fill('<p>你好 {{ name }}，欢迎！</p>\n<p><a href="https://example.com/start">Start</a></p>');
+    await expect.poll(() => page.getByTestId("preview-subject").textContent(), { timeout: 10_000 }).toBe("Welcome, Someone");
+    const frame = page.frameLocator("[data-testid=preview-frame]");
+    await expect.poll(() => frame.locator("body").textContent()).toContain("你好 Someone，欢迎！");
+
+    await page.getByTestId("html-source").fill("<p>{% if name %}unclosed</p>");
+    await expect.poll(() => page.getByTestId("lint-error").first().textContent(), { timeout: 10_000 }).toMatch(/html 1:4/);
+    await page.getByTestId("template-save").click();
+    await expect.poll(() => page.getByTestId("template-message").textContent()).toMatch(/line 1, column 4/);
+
+    await page.getByTestId("html-source").fill('<p>你好 {{ name }}，欢迎！</p>\n<p><a href="https://example.com/start">Start</a></p>');
+    await page.getByTestId("template-save").click();
+    await page.waitForURL(/\/templates\/[0-9a-f-]{36}$/);
+    await page.getByTestId("test-send").waitFor();
+    await page.getByTestId("test-recipients").fill("reader@example.org");
+    await page.getByTestId("test-send-button").click();
+    await expect.poll(() => page.getByTestId("test-results").textContent(), { timeout: 10_000 }).toMatch(/^reader@example\.org: /);
+
+    await console.visit("/outbox");
+    await page.getByTestId("outbox-table").getByRole("link", { name: "[TEST] Welcome, Someone" }).click();
+    await expect.poll(() => page.getByTestId("outbox-text").textContent()).toContain("你好 Someone，欢迎！");
+    expect(errors).toEqual([]);
+  });
+});
