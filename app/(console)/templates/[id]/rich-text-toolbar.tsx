@@ -50,13 +50,13 @@ export function RichTextToolbar({ onChange }: { onChange: () => void }) {
         const url = window.prompt(labels.linkPrompt, "https://");
         if (url) run("createLink", url);
       }}>
-        🔗
+        {labels.link}
       </button>
       <button type="button" className={button} title={labels.image} onClick={() => {
         const url = window.prompt(labels.imagePrompt, "https://");
         if (url) run("insertImage", url);
       }}>
-        🖼
+        {labels.image}
       </button>
     </div>
   );
