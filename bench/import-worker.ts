@@ -170,23 +170,7 @@ async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Pr
       searchCity: { term: task.terms.city, ...(await time({ q: task.terms.city })) },
     };
 
-    // TEMPORARY (proposal test): the same queries after ANALYZE.
-    const a0 = performance.now();
-    await handle.db.execute(sql`analyze contacts, pool_members, contact_search`);
-    const analyzeMs = performance.now() - a0;
-    const afterAnalyze = {
-      analyzeMs,
-      page1: await time({}),
-      pageN: await time({ cursor }),
-      searchRare: await time({ q: task.terms.rare }),
-      searchCommon: await time({ q: task.terms.common }),
-      searchCjk: await time({ q: task.terms.cjk }),
-      searchCity: await time({ q: task.terms.city }),
-    };
-    console.error(JSON.stringify({ target: task.target.driver, afterAnalyze }));
-
     return {
-      afterAnalyze,
       seconds: round(seconds, 2),
       rowsPerSecond: Math.round(report.rows / seconds),
       peakRssMb: importPeakRssMb,

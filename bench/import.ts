@@ -265,7 +265,7 @@ export async function runImportBenchmark(options: { rows?: string }) {
       pass.postgresPeakRss,
       ...Object.values(pass.queriesP95UnderTarget.pglite ?? {}),
       ...Object.values(pass.queriesP95UnderTarget.postgres ?? {}),
-    ].every((value) => value !== false);
+    ].every((value) => value === true); // a skipped Postgres run leaves its targets unproven
 
     const ratios = {
       /** How much longer an import takes than reading and checking the same file without a database. */

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runImportBenchmark } from "./import";
+import { runRenderBench } from "./render";
 
 const OPTIONS = {
   rows: { type: "string" },
@@ -17,6 +18,7 @@ type BenchOptions = { rows?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   import: runImportBenchmark,
+  render: runRenderBench,
 };
 
 const RESULTS = path.join(import.meta.dirname, "results", "latest.json");

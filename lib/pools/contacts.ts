@@ -83,7 +83,8 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
         .from(members)
         .innerJoin(contacts, eq(contacts.id, members.contactId))
         .leftJoin(suppressions, suppressionJoin)
-        .where(and(status, extra))
+        // Repeats the members' bound on contacts, so with statistics the plan still starts at the cursor.
+        .where(and(gt(contacts.id, from), status, extra))
         .orderBy(asc(contacts.id))
         .limit(limit + 1);
     }

@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/context";
 import { invalidInput } from "@/lib/errors";
-import { importRows, type InvalidRow } from "./import";
+import { importRows, refreshStatistics, type InvalidRow } from "./import";
 import { mappingFromHeader } from "./mapping";
 import { openTable, TableFormatError, type SourceFormat } from "./parse";
 import { loadPool } from "./pools";
@@ -37,7 +37,7 @@ export async function importTable(
       line: header.line,
     });
   }
-  const invalid: InvalidRow[] = [];
+  const invalid: Pick<InvalidRow, "line" | "reason">[] = [];
   try {
     const totals = await importRows({
       db: ctx.db as Database,
@@ -51,10 +51,12 @@ export async function importTable(
       // The audit row below commits synchronously, which flushes every batch before the answer.
       asyncCommit: true,
       record: async (_tx, outcome) => {
-        invalid.push(...outcome.invalidRows);
+        // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
+        for (const { line, reason } of outcome.invalidRows) invalid.push({ line, reason });
         options.onProgress?.(source.bytesRead());
       },
     });
+    await refreshStatistics(ctx.db, totals.imported);
     await recordAudit(ctx.db, ctx.actor, {
       action: "pool.import",
       objectType: "pool",
@@ -68,7 +70,7 @@ export async function importTable(
       duplicates: totals.duplicates,
       updated: totals.updated,
       rows: totals.rowsRead,
-      invalid: invalid.map(({ line, reason }) => ({ line, reason })),
+      invalid,
     };
   } catch (error) {
     if (error instanceof TableFormatError) throw invalidInput(error.message);

@@ -11,7 +11,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
-import { importRows } from "./import";
+import { importRows, refreshStatistics } from "./import";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -186,6 +186,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           }
         },
       });
+      await refreshStatistics(db, claimed.imported);
       await db.transaction(async (tx) => {
         const [done] = await tx
           .update(imports)

@@ -207,3 +207,14 @@ async function withDeadlockRetry<T>(run: () => Promise<T>, attempts = 5): Promis
 function mergeContact(earlier: PreparedContact, later: PreparedContact): PreparedContact {
   return { ...later, name: later.name || earlier.name, attributes: { ...earlier.attributes, ...later.attributes } };
 }
+
+/**
+ * The planner needs to know a big import happened: without fresh statistics it takes a pool of
+ * 900,000 for a few thousand and reads it all (seconds instead of milliseconds). Autovacuum may
+ * be off or late, and PGlite never runs it, so a large import analyzes its tables itself.
+ */
+export async function refreshStatistics(db: Executor, rowsAdded: number) {
+  if (rowsAdded >= STATISTICS_THRESHOLD) await db.execute(sql`analyze contacts, pool_members`);
+}
+
+export const STATISTICS_THRESHOLD = 10_000;

@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { affectedRows, type Executor } from "@/db/client";
 import { contacts, contactSearch } from "@/db/schema";
+import { STATISTICS_THRESHOLD } from "./import";
 
 /** What a search matches, computed from a contacts row: address, name, attribute values, lower-cased. */
 export const searchableText: SQL = sql`lower(${contacts.email} || ' ' || ${contacts.name} || ' ' || coalesce((select string_agg(value, ' ') from jsonb_each_text(${contacts.attributes})), ''))`;
@@ -51,6 +52,7 @@ export async function indexPendingContacts(db: Executor, maxBatches = Number.POS
     total += done;
     if (done < INDEX_BATCH) break;
   }
+  if (total >= STATISTICS_THRESHOLD) await db.execute(sql`analyze contact_search`);
   return total;
 }
 

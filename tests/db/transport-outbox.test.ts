@@ -6,27 +6,18 @@ import { outboxMessages } from "@/db/schema";
 import { buildMime } from "@/lib/transports/mime";
 import { createOutboxTransport } from "@/lib/transports/outbox";
 import type { OutgoingMessage } from "@/lib/transports/types";
+import { outgoingMessage } from "../helpers/messages";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment } from "../helpers/factories";
 
-function message(to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  const id = crypto.randomUUID();
-  return {
-    id,
+const message = (to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage =>
+  outgoingMessage(to, {
     from: { address: "news@news.example.com", name: "通讯编辑部" },
-    to,
     subject: "季度报告：欢迎订阅 🎉",
     html: '<p>您好！<a href="https://news.example.com/r/1?a=1&amp;b=2">查看报告</a></p>',
     text: "您好！查看报告：https://news.example.com/r/1?a=1&b=2",
-    messageId: `<${crypto.randomUUID()}@news.example.com>`,
-    headers: {
-      "List-Unsubscribe": `<https://fanout.example.com/u/${id}>, <mailto:unsubscribe@news.example.com?subject=${id}>`,
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "X-Fanout-Delivery": id,
-    },
     ...extra,
-  };
-}
+  });
 
 describeOnDatabases("outbox transport", (db) => {
   it("stores each message's MIME, which parses back to the same message", async () => {

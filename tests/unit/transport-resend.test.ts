@@ -5,27 +5,17 @@ import type { Executor } from "@/db/client";
 import { describeTransport, transportFromEnv } from "@/lib/transports";
 import { createResendTransport, formatAddress, waitBeforeRetry } from "@/lib/transports/resend";
 import type { OutgoingMessage, SendResult } from "@/lib/transports/types";
+import { outgoingMessage } from "../helpers/messages";
 import { startFakeResend, type FakeResend } from "@/tests/helpers/fake-resend";
 import { freePort } from "@/tests/helpers/server";
 
-function message(to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    from: { address: "news@news.example.com", name: "Example News" },
-    to,
+const message = (to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage =>
+  outgoingMessage(to, {
     subject: "季度报告",
     html: '<p>您好 <a href="https://news.example.com/r/1">报告</a></p>',
     text: "您好 https://news.example.com/r/1",
-    messageId: `<${crypto.randomUUID()}@news.example.com>`,
-    headers: {
-      "List-Unsubscribe": `<https://fanout.example.com/u/${id}>, <mailto:unsubscribe@news.example.com?subject=${id}>`,
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "X-Fanout-Delivery": id,
-    },
     ...extra,
-  };
-}
+  });
 
 const many = (count: number) => Array.from({ length: count }, (_, i) => message(`reader${i}@example.test`));
 const providerIds = (results: SendResult[]) => results.map((result) => (result.ok ? result.providerId : undefined));

@@ -2,27 +2,11 @@ import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmtpTransport, describeSmtpUrl, smtpOptionsFromUrl } from "@/lib/transports/smtp";
 import type { OutgoingMessage, Transport } from "@/lib/transports/types";
+import { outgoingMessage } from "../helpers/messages";
 import { freePort } from "@/tests/helpers/server";
 import { startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
 
-function message(to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    from: { address: "news@news.example.com", name: "Example News" },
-    to,
-    subject: "Hello",
-    html: "<p>Hello</p>",
-    text: "Hello",
-    messageId: `<${crypto.randomUUID()}@news.example.com>`,
-    headers: {
-      "List-Unsubscribe": `<https://fanout.example.com/u/${id}>, <mailto:unsubscribe@news.example.com?subject=${id}>`,
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "X-Fanout-Delivery": id,
-    },
-    ...extra,
-  };
-}
+const message = (to: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => outgoingMessage(to, extra);
 
 describe("SMTP transport", () => {
   let sink: SmtpSink;

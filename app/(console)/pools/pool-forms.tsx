@@ -2,8 +2,9 @@
 
 import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
+import { DepartmentField } from "@/components/forms/department-field";
 import { Button } from "@/components/ui/button";
-import { Field, Input, Select } from "@/components/ui/field";
+import { Field, Input } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { clearPool, clearUncategorised, createPool, deletePool, updatePool } from "./actions";
@@ -16,17 +17,7 @@ export function CreatePoolForm({ departments }: { departments: { id: string; nam
     <ActionForm action={createPool} submitLabel={t.common.create} testId="pool-create-form">
       {(errors) => (
         <div className="grid gap-3 md:grid-cols-3">
-          {departments ? (
-            <Field label={t.common.department} error={errors.departmentId}>
-              <Select name="departmentId" required>
-                {departments.map((department) => (
-                  <option key={department.id} value={department.id}>
-                    {department.name}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-          ) : null}
+          <DepartmentField departments={departments} error={errors.departmentId} />
           <Field label={t.pools.name} error={errors.name}>
             <Input name="name" required maxLength={100} data-testid="pool-name" />
           </Field>

@@ -1,28 +1,13 @@
 "use client";
 
 import { ActionForm } from "@/components/forms/action-form";
-import { Field, Input, Select } from "@/components/ui/field";
+import { DepartmentField } from "@/components/forms/department-field";
+import { Field, Input } from "@/components/ui/field";
 import { useI18n } from "@/lib/i18n/client";
 import { addDomain, checkDomain, createSender, deleteSender, setRequireVerifiedDomains } from "./actions";
 
 type Departments = { id: string; name: string }[] | null;
 const inline = "inline-block [&>div]:mt-0";
-
-function DepartmentField({ departments, error }: { departments: Departments; error?: string }) {
-  const { t } = useI18n();
-  if (!departments) return null;
-  return (
-    <Field label={t.common.department} error={error}>
-      <Select name="departmentId">
-        {departments.map((department) => (
-          <option key={department.id} value={department.id}>
-            {department.name}
-          </option>
-        ))}
-      </Select>
-    </Field>
-  );
-}
 
 export function AddDomainForm({ departments }: { departments: Departments }) {
   const { t } = useI18n();

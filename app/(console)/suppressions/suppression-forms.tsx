@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
+import { DepartmentField } from "@/components/forms/department-field";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
@@ -23,17 +24,7 @@ export function AddSuppressionsForm({ departments }: { departments: { id: string
     >
       {(errors) => (
         <div className="grid gap-3 md:grid-cols-3">
-          {departments ? (
-            <Field label={t.common.department} error={errors.departmentId}>
-              <Select name="departmentId" required>
-                {departments.map((department) => (
-                  <option key={department.id} value={department.id}>
-                    {department.name}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-          ) : null}
+          <DepartmentField departments={departments} error={errors.departmentId} />
           <Field label={t.suppressions.addresses} error={errors.addresses}>
             <textarea name="addresses" required rows={3} className="block w-full rounded-md px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300" data-testid="suppression-addresses" />
           </Field>
