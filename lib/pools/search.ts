@@ -33,7 +33,8 @@ export const INDEX_BATCH = 20_000;
 
 /**
  * Writes the search rows of contacts waiting for it, a batch at a time, and clears their
- * flag in the same statement. Safe to run from several processes (SKIP LOCKED).
+ * flag in the same statement. Safe to run from several processes (SKIP LOCKED). Runs outside
+ * a transaction: after a large batch it vacuums.
  */
 export async function indexPendingContacts(db: Executor, maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
   let total = 0;
@@ -52,7 +53,12 @@ export async function indexPendingContacts(db: Executor, maxBatches = Number.POS
     total += done;
     if (done < INDEX_BATCH) break;
   }
-  if (total >= STATISTICS_THRESHOLD) await db.execute(sql`analyze contact_search`);
+  if (total >= STATISTICS_THRESHOLD) {
+    // Clearing the flags left as many dead row versions (and dead entries in the pending index)
+    // as rows indexed; without autovacuum a later search would wade through them.
+    await db.execute(sql`vacuum (analyze) contacts`);
+    await db.execute(sql`analyze contact_search`);
+  }
   return total;
 }
 

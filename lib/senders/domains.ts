@@ -8,6 +8,7 @@ import type { Ctx } from "@/lib/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/pools/validate";
 import { checkRecords, generateDkimKey, recordsFor, systemResolver, type Resolver } from "./dns";
+import { refreshFromResend, registerWithResend, resendDomainsClient } from "./resend-domains";
 
 /** What pages and the API may show of a domain: never the private key. */
 export const domainColumns = {
@@ -19,6 +20,7 @@ export const domainColumns = {
   dkimPublicKey: senderDomains.dkimPublicKey,
   checks: senderDomains.checks,
   checkedAt: senderDomains.checkedAt,
+  resendDomainId: senderDomains.resendDomainId,
   createdAt: senderDomains.createdAt,
 };
 
@@ -41,7 +43,13 @@ export async function listDomains(ctx: Ctx) {
     .leftJoin(departments, eq(departments.id, senderDomains.departmentId))
     .where(ctx.actor.role === "admin" ? undefined : visibleDomains(ctx.actor.departmentId))
     .orderBy(asc(senderDomains.domain));
-  return rows.map((row) => ({ ...row, records: recordsFor(row.domain, row.dkimSelector, row.dkimPublicKey) }));
+  return rows.map((row) => ({
+    ...row,
+    // A domain Resend manages shows Resend's records; any other, the ones Fanout signs for.
+    records: row.resendDomainId
+      ? row.checks.map((check) => ({ record: check.record, type: check.expected.split(" ")[0] as "TXT" | "CNAME", host: check.host, value: check.expected.slice(check.expected.indexOf(" ") + 1) }))
+      : recordsFor(row.domain, row.dkimSelector, row.dkimPublicKey),
+  }));
 }
 
 export async function loadDomain(ctx: Ctx, id: string, purpose: "use" | "manage") {
@@ -59,19 +67,28 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
   const domain = normalizeDomain(input.domain);
   const key = generateDkimKey();
   const selector = `fanout${crypto.randomBytes(3).toString("hex")}`;
+  const [existing] = await executor.select({ id: senderDomains.id }).from(senderDomains).where(sql`lower(${senderDomains.domain}) = ${domain}`);
+  if (existing) throw conflict(`The domain ${domain} is already registered`, { field: "domain" });
+  const resend = resendDomainsClient();
+  const registered = resend ? await registerWithResend(resend, domain) : null;
   return executor.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: senderDomains.id }).from(senderDomains).where(sql`lower(${senderDomains.domain}) = ${domain}`);
-    if (existing) throw conflict(`The domain ${domain} is already registered`, { field: "domain" });
     const [created] = await tx
       .insert(senderDomains)
-      .values({ departmentId: input.departmentId, domain, dkimSelector: selector, dkimPrivateKey: key.privateKey, dkimPublicKey: key.publicKey })
+      .values({
+        departmentId: input.departmentId,
+        domain,
+        dkimSelector: selector,
+        dkimPrivateKey: key.privateKey,
+        dkimPublicKey: key.publicKey,
+        ...(registered ? { resendDomainId: registered.id, status: registered.status, checks: registered.checks, checkedAt: new Date() } : {}),
+      })
       .returning(domainColumns);
     await recordAudit(tx, ctx.actor, {
       action: "domain.create",
       objectType: "domain",
       objectId: created!.id,
       departmentId: input.departmentId,
-      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}`,
+      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}${registered ? " (registered with Resend)" : ""}`,
     });
     return created!;
   });
@@ -80,8 +97,14 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
 /** Resolves the domain's records now and stores what was found. */
 export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = systemResolver) {
   const domain = await loadDomain(ctx, id, "manage");
-  const checks = await checkRecords(domain.domain, domain.dkimSelector, domain.dkimPublicKey, resolver);
-  const status = checks.every((check) => check.pass) ? "verified" : "failed";
+  const resend = domain.resendDomainId ? resendDomainsClient() : null;
+  const { checks, status } =
+    resend && domain.resendDomainId
+      ? await refreshFromResend(resend, domain.resendDomainId, domain.domain)
+      : await checkRecords(domain.domain, domain.dkimSelector, domain.dkimPublicKey, resolver).then((found) => ({
+          checks: found,
+          status: found.every((check) => check.pass) ? ("verified" as const) : ("failed" as const),
+        }));
   await ctx.db.transaction(async (tx) => {
     await tx.update(senderDomains).set({ checks, status, checkedAt: new Date() }).where(eq(senderDomains.id, id));
     await recordAudit(tx, ctx.actor, {

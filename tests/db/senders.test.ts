@@ -7,6 +7,7 @@ import { addDomain, checkDomain, listDomains } from "@/lib/senders/domains";
 import { createSender, listSenders } from "@/lib/senders/senders";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
+import { startFakeResend } from "../helpers/fake-resend";
 import { rejection } from "../helpers/rejection";
 
 /** A DNS zone in memory, answering like node's resolver (ENOTFOUND for a missing name). */
@@ -64,6 +65,59 @@ describeOnDatabases("sender domains and identities", (db) => {
       ["return_path", false, "no CNAME record"],
     ]);
     expect(failed.checks[3]!.found).toEqual(["no record"]);
+  });
+
+  it("registers the domain with Resend when Resend is the transport, and takes its records and status from it", async () => {
+    let verified = false;
+    const fake = await startFakeResend({
+      intercept: (request) => {
+        const records = (status: string) => [
+          { record: "SPF", name: "send", type: "MX", value: "feedback-smtp.us-east-1.amazonses.com", status, ttl: "Auto", priority: 10 },
+          { record: "SPF", name: "send", type: "TXT", value: "v=spf1 include:amazonses.com ~all", status, ttl: "Auto" },
+          { record: "DKIM", name: "resend._domainkey", type: "TXT", value: "p=MIGfMA0GCSq", status, ttl: "Auto" },
+        ];
+        if (request.method === "POST" && request.path === "/domains") {
+          const name = (request.body as { name: string }).name;
+          return { status: 201, body: { id: "dom_123", name, status: "not_started", created_at: new Date().toISOString(), region: "us-east-1", records: records("not_started") } };
+        }
+        if (request.method === "POST" && request.path === "/domains/dom_123/verify") {
+          verified = true;
+          return { status: 200, body: { object: "domain", id: "dom_123" } };
+        }
+        if (request.method === "GET" && request.path === "/domains/dom_123") {
+          const status = verified ? "verified" : "pending";
+          return { status: 200, body: { object: "domain", id: "dom_123", name: "x", status, created_at: "", region: "us-east-1", records: records(status) } };
+        }
+        return undefined;
+      },
+    });
+    const saved = { key: process.env.RESEND_API_KEY, url: process.env.RESEND_BASE_URL };
+    process.env.RESEND_API_KEY = "re_test_key";
+    process.env.RESEND_BASE_URL = fake.url;
+    try {
+      const department = await makeDepartment(db());
+      const admin = { db: db(), actor: systemActor("test") };
+      const name = `${unique("rs")}.example.com`;
+      const domain = await addDomain(admin, { domain: name, departmentId: department.id });
+      expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(["POST /domains"]);
+      const [listed] = (await listDomains(admin)).filter((row) => row.id === domain.id);
+      expect(listed!.records.map((record) => [record.record, record.host, record.type])).toEqual([
+        ["return_path", `send.${name}`, "MX"],
+        ["spf", `send.${name}`, "TXT"],
+        ["dkim", `resend._domainkey.${name}`, "TXT"],
+      ]);
+      expect(listed!.status).toBe("unverified");
+      const checked = await checkDomain(admin, domain.id);
+      expect(checked.status).toBe("verified");
+      expect(checked.checks.every((check) => check.pass)).toBe(true);
+      expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(["POST /domains", "POST /domains/dom_123/verify", "GET /domains/dom_123"]);
+    } finally {
+      if (saved.key === undefined) delete process.env.RESEND_API_KEY;
+      else process.env.RESEND_API_KEY = saved.key;
+      if (saved.url === undefined) delete process.env.RESEND_BASE_URL;
+      else process.env.RESEND_BASE_URL = saved.url;
+      await fake.close();
+    }
   });
 
   it("lets a failing domain send unless the company requires verified domains", async () => {
