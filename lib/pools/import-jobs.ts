@@ -152,7 +152,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
     };
     try {
       const source = await openStored(claimed);
-      await importRows({
+      const totals = await importRows({
         db,
         departmentId: claimed.departmentId,
         poolId: claimed.poolId,
@@ -186,7 +186,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           }
         },
       });
-      await refreshStatistics(db, claimed.imported);
+      await refreshStatistics(db, claimed.imported + totals.imported);
       await db.transaction(async (tx) => {
         const [done] = await tx
           .update(imports)
