@@ -30,7 +30,7 @@ export function createOutboxTransport(db: Executor): Transport {
           rows.push({
             id,
             departmentId: message.departmentId ?? null,
-            kind: "delivery",
+            kind: message.kind ?? "delivery",
             fromAddress: message.from.address,
             toAddress: message.to,
             subject: message.subject,

@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
-import nodemailer from "nodemailer";
 import type { Executor } from "@/db/client";
-import { outboxMessages } from "@/db/schema";
 import { readEnv } from "@/lib/config/env";
+import { transportFromEnv } from "./index";
 
 export type SystemMessage = { departmentId: string | null; kind: string; to: string; subject: string; text: string; html: string };
 
@@ -16,32 +15,31 @@ function systemSender(): string {
 }
 
 /**
- * Messages Fanout sends on its own behalf (subscription confirmations): through SMTP_URL when
- * set, otherwise into the outbox table, where the console can show them.
+ * Messages Fanout sends on its own behalf (subscription confirmations), through the configured
+ * transport like any other: Resend, SMTP_URL, or the outbox the console shows.
  */
-export async function sendSystemMessage(db: Executor, message: SystemMessage): Promise<{ messageId: string; via: "smtp" | "outbox" }> {
+export async function sendSystemMessage(db: Executor, message: SystemMessage): Promise<{ messageId: string; via: string }> {
   const from = systemSender();
   const messageId = `<${crypto.randomUUID()}@${from.split("@")[1]}>`;
-  const mail = { from, to: message.to, subject: message.subject, text: message.text, html: message.html, messageId };
-  const smtpUrl = process.env.SMTP_URL;
-  if (smtpUrl) {
-    const transport = nodemailer.createTransport(smtpUrl);
-    try {
-      await transport.sendMail(mail);
-    } finally {
-      transport.close();
-    }
-    return { messageId, via: "smtp" };
+  const transport = transportFromEnv(db);
+  try {
+    const [result] = await transport.sendBatch([
+      {
+        id: `system-${crypto.randomUUID()}`,
+        kind: message.kind,
+        departmentId: message.departmentId ?? undefined,
+        from: { address: from },
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        messageId,
+        headers: {},
+      },
+    ]);
+    if (!result?.ok) throw new Error(`The ${message.kind} message to ${message.to} was not sent: ${result?.reply ?? "no answer"}`);
+    return { messageId, via: transport.name };
+  } finally {
+    await transport.close();
   }
-  const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" }).sendMail(mail);
-  await db.insert(outboxMessages).values({
-    departmentId: message.departmentId,
-    kind: message.kind,
-    fromAddress: from,
-    toAddress: message.to,
-    subject: message.subject,
-    messageId,
-    mime: (built.message as Buffer).toString("utf8"),
-  });
-  return { messageId, via: "outbox" };
 }

@@ -19,6 +19,8 @@ export type OutgoingMessage = {
   dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** The department the message is sent for; the outbox files it under that department. */
   departmentId?: string | null;
+  /** What the message is, as the outbox files it: "delivery" unless said (e.g. "subscribe-confirmation"). */
+  kind?: string;
   /** SMTP MAIL FROM (the Return-Path, e.g. a VERP bounce address); defaults to from.address. */
   envelopeFrom?: string;
 };
