@@ -1,35 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { browserTestsEnabled, launchChromium } from "../helpers/browser";
-import { startServer, type RunningServer } from "../helpers/server";
+import { describe, expect, it } from "vitest";
+import { browserTestsEnabled } from "../helpers/browser";
+import { ADMIN, useConsole } from "./harness";
 import { ConsolePage, LoginPage } from "./pages";
 
-const ADMIN = { email: "admin@fanout.test", password: "admin password 1" };
 const run = browserTestsEnabled();
 
 describe.skipIf(!run)("console in Chromium", () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function freshPage(): Promise<Page> {
-    const context = await browser.newContext({ locale: "en-US" });
-    return context.newPage();
-  }
+  const app = useConsole();
+  const freshPage = () => app.newPage();
 
   it("lets an admin create a department and its user, who then sees only that department; a manager only reads", async () => {
     const page = await freshPage();
-    const login = new LoginPage(page, server.url);
-    const console = new ConsolePage(page, server.url);
+    const login = new LoginPage(page, app.url());
+    const console = new ConsolePage(page, app.url());
 
     await login.signIn(ADMIN.email, ADMIN.password);
     expect(await console.navigationIds()).toEqual(
@@ -77,7 +60,7 @@ describe.skipIf(!run)("console in Chromium", () => {
 
   it("answers bad sign-ins clearly without telling which accounts exist", async () => {
     const page = await freshPage();
-    const login = new LoginPage(page, server.url);
+    const login = new LoginPage(page, app.url());
     await login.open();
     await login.submit(ADMIN.email, "wrong password");
     const wrong = await login.error();
@@ -88,7 +71,7 @@ describe.skipIf(!run)("console in Chromium", () => {
 
   it("switches the console to Simplified Chinese and back", async () => {
     const page = await freshPage();
-    const login = new LoginPage(page, server.url);
+    const login = new LoginPage(page, app.url());
     await login.signIn(ADMIN.email, ADMIN.password);
     await page.getByTestId("locale-zh-CN").click();
     await expect.poll(() => page.getByTestId("nav-pools").textContent()).toBe("地址池管理");

@@ -1,13 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { browserTestsEnabled, launchChromium } from "../helpers/browser";
-import { startServer, type RunningServer } from "../helpers/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { browserTestsEnabled } from "../helpers/browser";
+import { ADMIN, useConsole } from "./harness";
 import { ConsolePage, LoginPage } from "./pages";
 
-const ADMIN = { email: "admin@fanout.test", password: "admin password 1" };
 const ROWS = 40_000;
 const run = browserTestsEnabled();
 
@@ -22,26 +20,15 @@ function writeCsv(file: string) {
 }
 
 describe.skipIf(!run)("address pool import in Chromium", () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const app = useConsole();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fanout-csv-")), "customers.csv");
 
-  beforeAll(async () => {
-    writeCsv(file);
-    server = await startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  beforeAll(() => writeCsv(file));
 
   it("uploads a CSV, maps its columns, shows progress and serves the error report", async () => {
-    const context = await browser.newContext({ locale: "en-US", acceptDownloads: true });
-    const page = await context.newPage();
-    await new LoginPage(page, server.url).signIn(ADMIN.email, ADMIN.password);
-    const console = new ConsolePage(page, server.url);
+    const page = await app.newPage({ acceptDownloads: true });
+    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
+    const console = new ConsolePage(page, app.url());
     await console.createDepartment("Sales", 1_000_000);
 
     await console.visit("/pools");

@@ -1,32 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { browserTestsEnabled, launchChromium } from "../helpers/browser";
-import { startServer, type RunningServer } from "../helpers/server";
+import { describe, expect, it } from "vitest";
+import { browserTestsEnabled } from "../helpers/browser";
+import { ADMIN, useConsole } from "./harness";
 import { ConsolePage, LoginPage } from "./pages";
 
-const ADMIN = { email: "admin@fanout.test", password: "admin password 1" };
 const run = browserTestsEnabled();
 
 describe.skipIf(!run)("senders, templates and the outbox in Chromium", () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = useConsole();
 
   it("adds a domain and a sender, writes a template with a live preview, test-sends it and reads it in the outbox", async () => {
-    const page = await (await browser.newContext({ locale: "en-US" })).newPage();
+    const page = await app.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await new LoginPage(page, server.url).signIn(ADMIN.email, ADMIN.password);
-    const console = new ConsolePage(page, server.url);
+    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
+    const console = new ConsolePage(page, app.url());
     await console.createDepartment("Marketing", 10_000);
 
     await console.visit("/senders");
