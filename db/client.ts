@@ -62,6 +62,8 @@ async function openNodePostgres(url: string): Promise<DatabaseHandle> {
   const { Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const pool = new Pool({ connectionString: url, max: 10 });
+  // An idle connection the server closes (a restart, an administrator) must not crash the process.
+  pool.on("error", (error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
   await migrateDatabase(db, "pg", pool);
   return { db, driver: "pg", close: () => pool.end() };
@@ -72,6 +74,7 @@ async function openNeon(url: string): Promise<DatabaseHandle> {
   const { drizzle } = await import("drizzle-orm/neon-serverless");
   if (typeof WebSocket !== "undefined") neonConfig.webSocketConstructor = WebSocket;
   const pool = new Pool({ connectionString: url });
+  pool.on("error", (error: Error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
   await migrateDatabase(db, "neon", pool as never);
   return { db, driver: "neon", close: () => pool.end() };

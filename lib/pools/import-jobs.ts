@@ -115,7 +115,7 @@ export async function startImport(ctx: Ctx, id: string, input: { mapping: Import
       summary: `Started importing "${job.fileName}" (${job.sizeBytes} bytes)`,
     });
   });
-  void runImport(ctx.db as Database, id);
+  runImport(ctx.db as Database, id).catch((error) => console.error("[fanout] import", id, error));
 }
 
 const running = new Set<string>();
@@ -229,7 +229,7 @@ export async function resumeStaleImports(db: Database) {
     .select({ id: imports.id })
     .from(imports)
     .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
-  for (const job of stale) void runImport(db, job.id);
+  for (const job of stale) runImport(db, job.id).catch((error) => console.error("[fanout] import", job.id, error));
   return stale.length;
 }
 
