@@ -1,3 +1,8 @@
+import { eq, sql } from "drizzle-orm";
+import { queryRows, type Executor } from "@/db/client";
+import { companies, departments } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+
 /** Quota arithmetic shared by the company and its departments; null total means unlimited. */
 export type QuotaCounters = { total: number | null; used: number; reserved: number };
 
@@ -5,4 +10,66 @@ export function remainingQuota({ total, used, reserved }: QuotaCounters): number
   return total === null ? null : Math.max(0, total - used - reserved);
 }
 
-export const quotaSchemaLimit = 1_000_000_000_000;
+/**
+ * Reserves `count` sends of a department's quota and of the company's, atomically: each is one
+ * conditional UPDATE, so concurrent reservations can never overspend either. Department first,
+ * then company, in every caller, so two reservations cannot deadlock. Call inside a transaction;
+ * when either does not fit, nothing is reserved and the error says what is left.
+ */
+export async function reserveQuota(tx: Executor, departmentId: string, count: number): Promise<void> {
+  if (!Number.isInteger(count) || count < 0) throw new AppError("invalid_input", `Cannot reserve ${count} sends`);
+  if (count === 0) return;
+  const department = await queryRows<{ id: string }>(
+    tx,
+    sql`update ${departments} set quota_reserved = quota_reserved + ${count}
+        where id = ${departmentId} and (quota_allocated is null or quota_allocated - quota_used - quota_reserved >= ${count})
+        returning id`,
+  );
+  if (department.length === 0) throw await quotaExceeded(tx, departmentId, count);
+  const company = await queryRows<{ id: number }>(
+    tx,
+    sql`update ${companies} set quota_reserved = quota_reserved + ${count}
+        where id = 1 and (quota_total is null or quota_total - quota_used - quota_reserved >= ${count})
+        returning id`,
+  );
+  if (company.length === 0) {
+    // Undo the department's share within this transaction before refusing.
+    await tx.update(departments).set({ quotaReserved: sql`${departments.quotaReserved} - ${count}` }).where(eq(departments.id, departmentId));
+    throw await quotaExceeded(tx, null, count);
+  }
+}
+
+/** Gives back reserved sends that will not happen (suppressed, cancelled, failed before sending). */
+export async function releaseQuota(tx: Executor, departmentId: string, count: number): Promise<void> {
+  if (count <= 0) return;
+  await tx.update(departments).set({ quotaReserved: sql`greatest(${departments.quotaReserved} - ${count}, 0)` }).where(eq(departments.id, departmentId));
+  await tx.update(companies).set({ quotaReserved: sql`greatest(${companies.quotaReserved} - ${count}, 0)` }).where(eq(companies.id, 1));
+}
+
+/** Turns reserved sends into used ones as messages go out. */
+export async function consumeQuota(tx: Executor, departmentId: string, count: number): Promise<void> {
+  if (count <= 0) return;
+  await tx
+    .update(departments)
+    .set({ quotaReserved: sql`greatest(${departments.quotaReserved} - ${count}, 0)`, quotaUsed: sql`${departments.quotaUsed} + ${count}` })
+    .where(eq(departments.id, departmentId));
+  await tx
+    .update(companies)
+    .set({ quotaReserved: sql`greatest(${companies.quotaReserved} - ${count}, 0)`, quotaUsed: sql`${companies.quotaUsed} + ${count}` })
+    .where(eq(companies.id, 1));
+}
+
+async function quotaExceeded(tx: Executor, departmentId: string | null, count: number): Promise<AppError> {
+  if (departmentId) {
+    const [row] = await tx
+      .select({ name: departments.name, total: departments.quotaAllocated, used: departments.quotaUsed, reserved: departments.quotaReserved })
+      .from(departments)
+      .where(eq(departments.id, departmentId));
+    if (!row) return new AppError("not_found", "Department not found");
+    const left = remainingQuota(row) ?? 0;
+    return new AppError("quota_exceeded", `Department "${row.name}" has ${left} sends left of its quota; this needs ${count}`, { remaining: left, needed: count, scope: "department" });
+  }
+  const [company] = await tx.select({ total: companies.quotaTotal, used: companies.quotaUsed, reserved: companies.quotaReserved }).from(companies).where(eq(companies.id, 1));
+  const left = company ? (remainingQuota(company) ?? 0) : 0;
+  return new AppError("quota_exceeded", `The company has ${left} sends left of its purchased total; this needs ${count}`, { remaining: left, needed: count, scope: "company" });
+}
