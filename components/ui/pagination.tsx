@@ -1,5 +1,7 @@
 import Link from "next/link";
 
+const pageLink = "rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50";
+
 /** Previous/next links that keep the page's other query parameters. */
 export function Pagination({
   page,
@@ -18,18 +20,36 @@ export function Pagination({
     query.set("page", String(target));
     return `?${query.toString()}`;
   };
-  const link = "rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50";
   return (
     <nav className="mt-3 flex items-center justify-end gap-2 text-sm" aria-label="pagination">
       {page > 1 ? (
-        <Link className={link} href={href(page - 1)} data-testid="page-previous">
+        <Link className={pageLink} href={href(page - 1)} data-testid="page-previous">
           {labels.previous}
         </Link>
       ) : null}
       <span className="text-slate-500">{labels.page}</span>
       {hasMore ? (
-        <Link className={link} href={href(page + 1)} data-testid="page-next">
+        <Link className={pageLink} href={href(page + 1)} data-testid="page-next">
           {labels.next}
+        </Link>
+      ) : null}
+    </nav>
+  );
+}
+
+/** Links for keyset pages, which know the way forward (and back to the start) but not page numbers. */
+export function KeysetNav({ first, next }: { first?: { href: string; label: string } | null; next?: { href: string; label: string } | null }) {
+  if (!first && !next) return null;
+  return (
+    <nav className="flex justify-end gap-2 text-sm" aria-label="pagination">
+      {first ? (
+        <Link className={pageLink} href={first.href}>
+          {first.label}
+        </Link>
+      ) : null}
+      {next ? (
+        <Link className={pageLink} href={next.href} data-testid="page-next">
+          {next.label}
         </Link>
       ) : null}
     </nav>

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, PageHeader } from "@/components/ui/page-header";
+import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { consolePage, firstParam } from "@/lib/console/page";
 import { listOutbox } from "@/lib/outbox/messages";
@@ -44,13 +45,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
           ))}
         </tbody>
       </Table>
-      {nextBefore ? (
-        <nav className="flex justify-end text-sm">
-          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`?before=${encodeURIComponent(nextBefore)}`}>
-            {t.common.next}
-          </Link>
-        </nav>
-      ) : null}
+      <KeysetNav next={nextBefore ? { href: `?before=${encodeURIComponent(nextBefore)}`, label: t.common.next } : null} />
     </div>
   );
 }

@@ -1,8 +1,8 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { Badge, PageHeader } from "@/components/ui/page-header";
+import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
 import type { PageContext } from "@/lib/console/page";
@@ -102,18 +102,10 @@ export async function ContactsView({
           ))}
         </tbody>
       </Table>
-      <nav className="flex justify-end gap-2 text-sm">
-        {cursor ? (
-          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(basePath)}>
-            {t.pools.first}
-          </Link>
-        ) : null}
-        {page.nextCursor ? (
-          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(basePath, { cursor: page.nextCursor })} data-testid="page-next">
-            {t.pools.more}
-          </Link>
-        ) : null}
-      </nav>
+      <KeysetNav
+        first={cursor ? { href: href(basePath), label: t.pools.first } : null}
+        next={page.nextCursor ? { href: href(basePath, { cursor: page.nextCursor }), label: t.pools.more } : null}
+      />
     </div>
   );
 }

@@ -1,8 +1,8 @@
-import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
+import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { SUPPRESSION_REASONS, type SuppressionReason } from "@/db/schema";
 import { listDepartments } from "@/lib/accounts/departments";
@@ -77,13 +77,7 @@ export default async function SuppressionsPage({ searchParams }: { searchParams:
           ))}
         </tbody>
       </Table>
-      {nextBefore ? (
-        <nav className="flex justify-end text-sm">
-          <Link className="rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`?${nextQuery.toString()}`}>
-            {t.common.next}
-          </Link>
-        </nav>
-      ) : null}
+      <KeysetNav next={nextBefore ? { href: `?${nextQuery.toString()}`, label: t.common.next } : null} />
     </div>
   );
 }
