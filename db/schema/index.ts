@@ -5,3 +5,4 @@ export * from "./pools";
 export * from "./outbox";
 export * from "./senders";
 export * from "./templates";
+export * from "./tasks";

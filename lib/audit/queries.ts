@@ -40,6 +40,11 @@ export const AUDIT_ACTIONS = [
   "template.update",
   "template.test_send",
   "attachment.upload",
+  "task.create",
+  "task.update",
+  "task.pause",
+  "task.resume",
+  "task.cancel",
 ] as const;
 
 export type AuditFilters = {

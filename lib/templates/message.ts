@@ -13,6 +13,8 @@ export type MessageParts = {
   rendered: { subject: string; html: string; text: string };
   attachments?: { fileName: string; contentType: string; content: Buffer }[];
   dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
+  /** A stable Message-ID (the send engine derives one per delivery, so a re-send is byte-identical); random when absent. */
+  messageId?: string;
 };
 
 /** The per-delivery links every message carries (API.md "Messages Fanout sends"). */
@@ -36,7 +38,7 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     subject: parts.rendered.subject,
     html: parts.rendered.html,
     text: parts.rendered.text,
-    messageId: `<${crypto.randomUUID()}@${domain}>`,
+    messageId: parts.messageId ?? `<${crypto.randomUUID()}@${domain}>`,
     headers: {
       "List-Unsubscribe": `<${links.url}>, <${links.mailto}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

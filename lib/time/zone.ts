@@ -56,3 +56,19 @@ export function formatInZone(date: Date, timeZone: string): string {
   const pad = (value: number) => String(value).padStart(2, "0");
   return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
 }
+
+/** The instant a wall-clock time ("2026-11-25T18:30", as a datetime-local field gives it) names in the zone. */
+export function instantOfZonedTime(local: string, timeZone: string): Date {
+  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
+  if (!match || !isIsoDate(match[1]!)) throw new Error(`"${local}" is not a date and time (YYYY-MM-DDTHH:MM)`);
+  const [year, month, day] = match[1]!.split("-").map(Number) as [number, number, number];
+  const wall = Date.UTC(year, month - 1, day, Number(match[2]), Number(match[3]), Number(match[4] ?? 0));
+  let instant = wall;
+  for (let pass = 0; pass < 3; pass++) instant = wall - zoneOffsetMs(new Date(instant), timeZone);
+  return new Date(instant);
+}
+
+/** The datetime-local form ("2026-11-25T18:30") of an instant in the zone. */
+export function zonedLocalTime(date: Date, timeZone: string): string {
+  return formatInZone(date, timeZone).slice(0, 16).replace(" ", "T");
+}

@@ -1,0 +1,137 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { departments } from "./accounts";
+import { senders } from "./senders";
+import { templates } from "./templates";
+
+export const TASK_STATUSES = ["scheduled", "sending", "paused", "completed", "cancelled", "failed"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** A delivery is final once it is sent, delivered, failed, suppressed or cancelled. */
+export const DELIVERY_STATUSES = ["queued", "sending", "sent", "delivered", "failed", "suppressed", "cancelled"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const BOUNCE_CATEGORIES = ["user_unknown", "mailbox_full", "rejected", "other"] as const;
+export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];
+
+/** Send tasks (群发任务): a template version, its recipients, a sender and a time. */
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    templateId: uuid("template_id")
+      .notNull()
+      .references(() => templates.id, { onDelete: "restrict" }),
+    /** The version frozen when the task was created (or last edited while scheduled). */
+    templateVersion: integer("template_version").notNull(),
+    /** Null: every active contact of the department. */
+    poolIds: jsonb("pool_ids").$type<string[] | null>(),
+    senderId: uuid("sender_id")
+      .notNull()
+      .references(() => senders.id, { onDelete: "restrict" }),
+    fromName: text("from_name").notNull().default(""),
+    /** At most this many recipients; null: all of them. */
+    recipientLimit: integer("recipient_limit"),
+    tracking: boolean("tracking").notNull().default(true),
+    status: text("status", { enum: TASK_STATUSES }).notNull(),
+    scheduledAt: timestamp("scheduled_at", { withTimezone: true }).notNull(),
+    /** Quota this task holds and has not yet used or given back. */
+    reserved: integer("reserved").notNull().default(0),
+    /** Materialisation walks contacts in id order; null once every recipient has a delivery row. */
+    materializeCursor: bigint("materialize_cursor", { mode: "number" }).default(0),
+    total: integer("total").notNull().default(0),
+    queued: integer("queued").notNull().default(0),
+    sent: integer("sent").notNull().default(0),
+    delivered: integer("delivered").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    suppressed: integer("suppressed").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+    opened: integer("opened").notNull().default(0),
+    clicked: integer("clicked").notNull().default(0),
+    unsubscribed: integer("unsubscribed").notNull().default(0),
+    /** Why the task failed, or what it left out (e.g. recipients beyond the quota). */
+    note: text("note").notNull().default(""),
+    createdBy: text("created_by").notNull().default(""),
+    /** The IP the task was created from; reports group sends by it. */
+    clientIp: text("client_ip").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("tasks_department_created_idx").on(table.departmentId, table.createdAt),
+    index("tasks_due_idx").on(table.scheduledAt).where(sql`${table.status} = 'scheduled'`),
+    index("tasks_active_idx").on(table.status).where(sql`${table.status} = 'sending'`),
+  ],
+);
+
+/**
+ * The ledger: one row per recipient of a task, written before anything is sent. A batch is
+ * claimed (queued → sending with a lease), sent, and recorded (sent / failed / queued again
+ * for a retry) with the task's counters in one transaction.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    departmentId: uuid("department_id").notNull(),
+    contactId: bigint("contact_id", { mode: "number" }),
+    email: text("email").notNull(),
+    status: text("status", { enum: DELIVERY_STATUSES }).notNull(),
+    /** Recipients are grouped into batches when materialised; a claim takes (part of) one batch. */
+    batchNo: integer("batch_no").notNull().default(0),
+    /** Transport answers received (a crash before the answer does not count, so a re-send reuses the idempotency key). */
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    /** Set by each claim; a result is recorded only by the claim that still holds the row. */
+    claimToken: text("claim_token"),
+    category: text("category", { enum: BOUNCE_CATEGORIES }),
+    code: integer("code"),
+    enhancedStatus: text("enhanced_status"),
+    error: text("error"),
+    providerId: text("provider_id"),
+    messageId: text("message_id"),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("deliveries_task_email_unique").on(table.taskId, table.email),
+    index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),
+    index("deliveries_lease_idx").on(table.leaseUntil).where(sql`${table.status} = 'sending'`),
+    index("deliveries_task_status_idx").on(table.taskId, table.status, table.id),
+  ],
+);
+
+/**
+ * Daily counts the reports read (invariant 7), moved in the same transaction as the deliveries
+ * they count. The day is the calendar day in FANOUT_TIMEZONE.
+ */
+export const deliveryDaily = pgTable(
+  "delivery_daily",
+  {
+    day: date("day").notNull(),
+    departmentId: uuid("department_id").notNull(),
+    clientIp: text("client_ip").notNull(),
+    senderDomain: text("sender_domain").notNull(),
+    recipientDomain: text("recipient_domain").notNull(),
+    sent: integer("sent").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    userUnknown: integer("user_unknown").notNull().default(0),
+    mailboxFull: integer("mailbox_full").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    other: integer("other").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] })],
+);
+
+export type Task = typeof tasks.$inferSelect;
+export type Delivery = typeof deliveries.$inferSelect;

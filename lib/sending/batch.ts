@@ -1,0 +1,296 @@
+import crypto from "node:crypto";
+import { sql } from "drizzle-orm";
+import { queryRows, type Executor } from "@/db/client";
+import type { BounceCategory } from "@/db/schema";
+import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
+import { categoryOfReply } from "@/lib/feedback/reply";
+import { buildMessage, unsubscribeLinks } from "@/lib/templates/message";
+import { readEnv } from "@/lib/config/env";
+import { zonedDate } from "@/lib/time/zone";
+import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
+import { retryDelayMs, type SendingConfig } from "./config";
+import { sendContextFor, type SendContext } from "./context";
+import { completeIfFinished } from "./materialize";
+import { toArray } from "./recipients";
+import type { RateLimiter } from "./throttle";
+
+export type EngineDeps = {
+  db: Executor;
+  transport: Transport;
+  config: SendingConfig;
+  limiter?: RateLimiter;
+  /** Aborts a transport call in flight (process shutdown). */
+  signal?: AbortSignal;
+};
+
+export type BatchOutcome = {
+  /** Why nothing was claimed: the task is not sending, or no recipient is due now. */
+  idle?: "not_sending" | "nothing_due";
+  claimed: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+  suppressed: number;
+};
+
+type Claimed = { id: number; email: string; contactId: number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
+
+const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, sent: 0, failed: 0, retrying: 0, suppressed: 0 });
+
+/**
+ * One turn of the engine for one task: claim up to one batch of due recipients (a lease,
+ * committed before anything is sent), render and send them, and record every answer with the
+ * task's counters, the quota and the daily rollups in one transaction.
+ */
+export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchOutcome> {
+  const { db, config } = deps;
+  const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
+  const claimToken = crypto.randomUUID();
+  const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken);
+  if (claimed === "not_sending") return IDLE("not_sending");
+  if (claimed.length === 0) return IDLE("nothing_due");
+
+  const context = await sendContextFor(db, taskId);
+  const outcomes = new Map<number, Outcome>();
+  const messages: OutgoingMessage[] = [];
+  for (const recipient of claimed) {
+    if (recipient.suppressed) {
+      outcomes.set(recipient.id, { kind: "suppressed" });
+      continue;
+    }
+    try {
+      messages.push(messageFor(context, recipient));
+    } catch (error) {
+      outcomes.set(recipient.id, { kind: "unsendable", reply: `Rendering failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  if (messages.length > 0) {
+    await pace(deps, context, messages);
+    const results = await deps.transport.sendBatch(messages, { idempotencyKey: idempotencyKeyFor(taskId, claimed), signal: deps.signal });
+    results.forEach((result, index) => outcomes.set(Number(messages[index]!.id), outcomeOf(result, claimed.find((row) => row.id === Number(messages[index]!.id))!, config)));
+  }
+  return recordOutcomes(deps, context, claimed, outcomes, claimToken);
+}
+
+/** Claims due rows of the first batch that has any, or says the task is not sending. */
+async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
+  return db.transaction(async (tx) => {
+    const [task] = await queryRows<{ status: string }>(tx, sql`select status from tasks where id = ${taskId}`);
+    if (task?.status !== "sending") return "not_sending" as const;
+    const rows = await queryRows<{ id: string | number; email: string; contact_id: string | number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
+      tx,
+      sql`with picked as (
+            select id, batch_no from deliveries
+            where task_id = ${taskId} and status = 'queued' and next_attempt_at <= now()
+            order by batch_no, id limit ${size} for update skip locked
+          ), first_batch as (select min(batch_no) as batch_no from picked),
+          claimed as (
+            update deliveries d set status = 'sending', lease_until = now() + ${leaseMs} * interval '1 millisecond', claim_token = ${claimToken}, updated_at = now()
+            from picked, first_batch where d.id = picked.id and picked.batch_no = first_batch.batch_no
+            returning d.id, d.email, d.contact_id, d.attempts, d.department_id
+          )
+          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes,
+                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and s.email = claimed.email) as suppressed
+          from claimed left join contacts c on c.id = claimed.contact_id
+          order by claimed.id`,
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      email: row.email,
+      contactId: row.contact_id === null ? null : Number(row.contact_id),
+      attempts: row.attempts,
+      name: row.name,
+      attributes: row.attributes,
+      suppressed: row.suppressed,
+    }));
+  });
+}
+
+function messageFor(context: SendContext, recipient: Claimed): OutgoingMessage {
+  const deliveryId = String(recipient.id);
+  const rendered = context.template.render(
+    { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },
+    { sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribeLinks(deliveryId, context.senderDomain).url },
+  );
+  return {
+    ...buildMessage({
+      deliveryId,
+      to: recipient.email,
+      from: context.from,
+      rendered,
+      attachments: context.attachments,
+      dkim: context.dkim,
+      messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
+    }),
+    departmentId: context.departmentId,
+  };
+}
+
+/**
+ * The same recipients at the same attempt give the same key, so a batch re-sent after a crash
+ * is recognised by Resend as the one already sent (24 h); a retry after an answer is a new key.
+ */
+export function idempotencyKeyFor(taskId: string, claimed: readonly { id: number; attempts: number }[]): string {
+  const ids = claimed.map((row) => `${row.id}:${row.attempts}`).sort();
+  return `fanout-${crypto.createHash("sha256").update(`${taskId}|${ids.join(",")}`).digest("hex").slice(0, 40)}`;
+}
+
+async function pace(deps: EngineDeps, context: SendContext, messages: OutgoingMessage[]) {
+  const { limiter, config, transport } = deps;
+  if (!limiter) return;
+  if (transport.name === "resend") {
+    const requests = messages.some((message) => message.attachments?.length) ? messages.length : Math.ceil(messages.length / transport.maxBatch);
+    await limiter.acquire("transport:resend:requests", config.resendRequestsPerSecond, requests, deps.signal);
+  }
+  await limiter.acquire(`transport:${transport.name}`, config.transportRatePerSecond, messages.length, deps.signal);
+  await limiter.acquire(`domain:${context.senderDomain}`, config.domainRatePerSecond, messages.length, deps.signal);
+}
+
+type Outcome =
+  | { kind: "sent"; providerId?: string; code?: number; reply?: string }
+  | { kind: "failed"; category: BounceCategory; code?: number; enhancedStatus?: string; reply: string }
+  | { kind: "retry"; code?: number; enhancedStatus?: string; reply: string; delayMs: number }
+  | { kind: "suppressed" }
+  /** Never reached the transport (e.g. rendering failed): final, and its quota is given back. */
+  | { kind: "unsendable"; reply: string };
+
+function outcomeOf(result: SendResult, recipient: Claimed, config: SendingConfig): Outcome {
+  if (result.ok) return { kind: "sent", providerId: result.providerId, code: result.code, reply: result.reply };
+  const answers = recipient.attempts + 1;
+  if (result.retry && answers < config.maxAttempts) {
+    return { kind: "retry", code: result.code, enhancedStatus: result.enhancedStatus, reply: result.reply, delayMs: retryDelayMs(config, answers, result.retryAfterMs) };
+  }
+  return { kind: "failed", category: categoryOfReply(result), code: result.code, enhancedStatus: result.enhancedStatus, reply: result.reply };
+}
+
+type RecordRow = {
+  id: number;
+  status: "sent" | "failed" | "queued" | "suppressed";
+  answered: boolean;
+  category: BounceCategory | null;
+  code: number | null;
+  enhanced: string | null;
+  error: string | null;
+  provider_id: string | null;
+  message_id: string | null;
+  delay_ms: number;
+};
+
+/** Records every outcome of a claim, its counters, quota and rollups in one transaction. */
+async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: Claimed[], outcomes: Map<number, Outcome>, claimToken: string): Promise<BatchOutcome> {
+  const rows: RecordRow[] = claimed.map((recipient) => {
+    const outcome = outcomes.get(recipient.id) ?? { kind: "retry", reply: "No answer from the transport", delayMs: retryDelayMs(deps.config, recipient.attempts + 1) };
+    const messageId = `<${context.taskId}.${recipient.id}@${context.senderDomain}>`;
+    switch (outcome.kind) {
+      case "sent":
+        return { id: recipient.id, status: "sent", answered: true, category: null, code: outcome.code ?? null, enhanced: null, error: null, provider_id: outcome.providerId ?? null, message_id: messageId, delay_ms: 0 };
+      case "failed":
+        return { id: recipient.id, status: "failed", answered: true, category: outcome.category, code: outcome.code ?? null, enhanced: outcome.enhancedStatus ?? null, error: outcome.reply, provider_id: null, message_id: messageId, delay_ms: 0 };
+      case "retry":
+        return { id: recipient.id, status: "queued", answered: true, category: null, code: outcome.code ?? null, enhanced: outcome.enhancedStatus ?? null, error: outcome.reply, provider_id: null, message_id: null, delay_ms: outcome.delayMs };
+      case "suppressed":
+        return { id: recipient.id, status: "suppressed", answered: false, category: null, code: null, enhanced: null, error: "Suppressed at send time", provider_id: null, message_id: null, delay_ms: 0 };
+      case "unsendable":
+        return { id: recipient.id, status: "failed", answered: false, category: "other", code: null, enhanced: null, error: outcome.reply, provider_id: null, message_id: null, delay_ms: 0 };
+    }
+  });
+
+  return deps.db.transaction(async (tx) => {
+    // Only rows this claim still holds are recorded: if the lease ran out and another worker took them, its answer counts.
+    const recorded = await queryRows<{ id: string | number; status: RecordRow["status"]; answered: boolean; category: BounceCategory | null; email: string; contact_id: string | number | null }>(
+      tx,
+      sql`update deliveries d set
+            status = r.status, attempts = d.attempts + case when r.answered then 1 else 0 end,
+            category = r.category, code = r.code, enhanced_status = r.enhanced, error = r.error,
+            provider_id = coalesce(r.provider_id, d.provider_id), message_id = coalesce(r.message_id, d.message_id),
+            sent_at = case when r.status in ('sent', 'failed') and r.answered then now() else d.sent_at end,
+            next_attempt_at = now() + r.delay_ms * interval '1 millisecond',
+            lease_until = null, claim_token = null, updated_at = now()
+          from json_to_recordset(${JSON.stringify(rows)}::json) as r(id bigint, status text, answered boolean, category text, code int, enhanced text, error text, provider_id text, message_id text, delay_ms bigint)
+          where d.id = r.id and d.status = 'sending' and d.claim_token = ${claimToken}
+          returning d.id, r.status, r.answered, r.category, d.email, d.contact_id`,
+    );
+    const count = (predicate: (row: (typeof recorded)[number]) => boolean) => recorded.filter(predicate).length;
+    const sent = count((row) => row.status === "sent");
+    const failed = count((row) => row.status === "failed");
+    const suppressed = count((row) => row.status === "suppressed");
+    const retrying = count((row) => row.status === "queued");
+    const consumed = count((row) => row.answered && row.status !== "queued");
+    const released = count((row) => !row.answered && row.status !== "queued");
+    const finals = sent + failed + suppressed;
+
+    if (finals > 0) {
+      const [task] = await queryRows<{ department_id: string }>(
+        tx,
+        sql`update tasks set queued = queued - ${finals}, sent = sent + ${sent}, failed = failed + ${failed}, suppressed = suppressed + ${suppressed},
+              reserved = greatest(reserved - ${consumed + released}, 0), updated_at = now()
+            where id = ${context.taskId} returning department_id`,
+      );
+      if (task) {
+        await consumeQuota(tx, task.department_id, consumed);
+        await releaseQuota(tx, task.department_id, released);
+      }
+      await addToDailyRollup(tx, context, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")));
+      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered));
+      await completeIfFinished(tx, context.taskId);
+    }
+    return { claimed: claimed.length, sent, failed, retrying, suppressed };
+  });
+}
+
+async function addToDailyRollup(tx: Executor, context: SendContext, rows: { status: string; category: BounceCategory | null; email: string }[]) {
+  if (rows.length === 0) return;
+  const day = zonedDate(new Date(), readEnv().timeZone);
+  const groups = new Map<string, { recipientDomain: string; sent: number; failed: number; user_unknown: number; mailbox_full: number; rejected: number; other: number }>();
+  for (const row of rows) {
+    const recipientDomain = row.email.slice(row.email.lastIndexOf("@") + 1);
+    const group = groups.get(recipientDomain) ?? { recipientDomain, sent: 0, failed: 0, user_unknown: 0, mailbox_full: 0, rejected: 0, other: 0 };
+    if (row.status === "sent") group.sent++;
+    else {
+      group.failed++;
+      group[row.category ?? "other"]++;
+    }
+    groups.set(recipientDomain, group);
+  }
+  const values = [...groups.values()].sort((a, b) => a.recipientDomain.localeCompare(b.recipientDomain));
+  await tx.execute(sql`
+    insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, sent, failed, user_unknown, mailbox_full, rejected, other)
+    select ${day}::date, ${context.departmentId}, ${context.clientIp}, ${context.senderDomain}, g.domain, g.sent, g.failed, g.user_unknown, g.mailbox_full, g.rejected, g.other
+    from json_to_recordset(${JSON.stringify(values.map((value) => ({ ...value, domain: value.recipientDomain })))}::json)
+      as g(domain text, sent int, failed int, user_unknown int, mailbox_full int, rejected int, other int)
+    on conflict (day, department_id, client_ip, sender_domain, recipient_domain) do update set
+      sent = delivery_daily.sent + excluded.sent, failed = delivery_daily.failed + excluded.failed,
+      user_unknown = delivery_daily.user_unknown + excluded.user_unknown, mailbox_full = delivery_daily.mailbox_full + excluded.mailbox_full,
+      rejected = delivery_daily.rejected + excluded.rejected, other = delivery_daily.other + excluded.other`);
+}
+
+/**
+ * ARCHITECTURE.md "Bounce categories": an unknown user is suppressed at once; a full mailbox
+ * after its third final failure in a row; a rejection blames the sender, not the address.
+ */
+async function suppressHardFailures(tx: Executor, departmentId: string, rows: { category: BounceCategory | null; email: string }[]) {
+  const unknown = rows.filter((row) => row.category === "user_unknown").map((row) => row.email);
+  const full = rows.filter((row) => row.category === "mailbox_full").map((row) => row.email);
+  let repeatedFull: string[] = [];
+  if (full.length > 0) {
+    const streaks = await queryRows<{ email: string }>(
+      tx,
+      sql`select email from (
+            select email, category, row_number() over (partition by email order by sent_at desc, id desc) as n
+            from deliveries where department_id = ${departmentId} and email = any(${toArray(full)}::text[]) and status in ('sent', 'delivered', 'failed')
+          ) recent where n <= 3 group by email having count(*) filter (where category = 'mailbox_full') = 3`,
+    );
+    repeatedFull = streaks.map((row) => row.email);
+  }
+  const hard = [...new Set([...unknown, ...repeatedFull])].sort();
+  if (hard.length === 0) return;
+  await tx.execute(sql`
+    insert into suppressions (department_id, email, reason, note, created_by)
+    select ${departmentId}, email, 'hard_bounce', 'Bounced when sent', 'send engine' from unnest(${toArray(hard)}::text[]) as email
+    on conflict (department_id, email) do nothing`);
+  await tx.execute(sql`update contacts set status = 'bounced', updated_at = now() where department_id = ${departmentId} and email = any(${toArray(hard)}::text[]) and status = 'active'`);
+}
+
+export type { Claimed };
+export { claimBatch };

@@ -1,0 +1,196 @@
+import { eq, sql } from "drizzle-orm";
+import { queryRows, type Executor, type Transaction } from "@/db/client";
+import { tasks } from "@/db/schema";
+import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota";
+import { AppError } from "@/lib/errors";
+import type { SendingConfig } from "./config";
+import { nextCandidates, toArray } from "./recipients";
+
+/**
+ * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers
+ * whether this call started it.
+ */
+export async function startTask(db: Executor, taskId: string, now: Date = new Date()): Promise<boolean> {
+  const started = await queryRows<{ id: string }>(
+    db,
+    sql`update tasks set status = 'sending', started_at = coalesce(started_at, now()), updated_at = now()
+        where id = ${taskId} and status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz returning id`,
+  );
+  return started.length > 0;
+}
+
+/** Scheduled tasks whose time has come, oldest first. */
+export async function dueTasks(db: Executor, now: Date = new Date(), limit = 20): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select id from tasks where status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz order by scheduled_at limit ${limit}`,
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Sending or paused tasks that still have contacts to turn into deliveries. */
+export async function tasksToMaterialize(db: Executor, limit = 20): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select id from tasks where status in ('sending', 'paused') and materialize_cursor is not null order by started_at limit ${limit}`,
+  );
+  return rows.map((row) => row.id);
+}
+
+export type MaterializeStep = { done: boolean; added: number; suppressed: number };
+
+/**
+ * Turns the next contacts of a task's audience into delivery rows (one transaction, at most
+ * `config.materializeStep` contacts): suppressed ones as "suppressed", the rest "queued" and
+ * numbered into batches, up to the task's limit. Each queued row holds one unit of quota; what
+ * the task reserved at creation covers them, and more is reserved when the audience has grown
+ * since. What cannot be reserved is left out and said in the task's note. Repeating a step
+ * after a crash is harmless: the cursor moves in the same transaction as the rows.
+ */
+export async function materializeStep(db: Executor, taskId: string, config: SendingConfig): Promise<MaterializeStep> {
+  return db.transaction(async (tx) => {
+    const [task] = await queryRows<{
+      department_id: string;
+      pool_ids: string[] | null;
+      recipient_limit: number | null;
+      materialize_cursor: string | number | null;
+      status: string;
+      total: number;
+      queued: number;
+      suppressed: number;
+      reserved: number;
+      note: string;
+    }>(
+      tx,
+      sql`select department_id, pool_ids, recipient_limit, materialize_cursor, status, total, queued, suppressed, reserved, note
+          from tasks where id = ${taskId} for update`,
+    );
+    if (!task || task.materialize_cursor === null || !["sending", "paused"].includes(task.status)) return { done: true, added: 0, suppressed: 0 };
+
+    const cursor = Number(task.materialize_cursor);
+    const sendableSoFar = task.total - task.suppressed;
+    const limitLeft = task.recipient_limit === null ? Number.POSITIVE_INFINITY : task.recipient_limit - sendableSoFar;
+    const candidates = await nextCandidates(tx, { departmentId: task.department_id, poolIds: task.pool_ids }, cursor, config.materializeStep);
+
+    const rows: { contactId: number; email: string; status: "queued" | "suppressed"; batchNo: number }[] = [];
+    let lastId = cursor;
+    let sendable = 0;
+    let reachedLimit = candidates.length < config.materializeStep;
+    for (const candidate of candidates) {
+      if (!candidate.suppressed && sendable >= limitLeft) {
+        reachedLimit = true;
+        break;
+      }
+      const batchNo = candidate.suppressed ? -1 : Math.floor((sendableSoFar + sendable) / config.batchSize);
+      if (!candidate.suppressed) sendable++;
+      rows.push({ contactId: candidate.id, email: candidate.email, status: candidate.suppressed ? "suppressed" : "queued", batchNo });
+      lastId = candidate.id;
+    }
+
+    let note = task.note;
+    const unassigned = Math.max(0, task.reserved - task.queued);
+    let extraReserved = 0;
+    if (sendable > unassigned) {
+      const fits = await reserveUpTo(tx, task.department_id, sendable - unassigned);
+      extraReserved = fits;
+      const keep = unassigned + fits;
+      if (keep < sendable) {
+        note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + keep} recipients).`;
+        trimToSendable(rows, keep);
+        lastId = rows.at(-1)?.contactId ?? cursor;
+        sendable = keep;
+        reachedLimit = true;
+      }
+    }
+
+    if (rows.length > 0) {
+      await tx.execute(sql`
+        insert into deliveries (task_id, department_id, contact_id, email, status, batch_no)
+        select ${taskId}, ${task.department_id}, r.contact_id, r.email, r.status, r.batch_no
+        from unnest(${toArray(rows.map((row) => row.contactId))}::bigint[], ${toArray(rows.map((row) => row.email))}::text[],
+                    ${toArray(rows.map((row) => row.status))}::text[], ${toArray(rows.map((row) => row.batchNo))}::int[])
+             as r(contact_id, email, status, batch_no)
+        on conflict (task_id, email) do nothing`);
+    }
+    const suppressedAdded = rows.length - sendable;
+    const done = reachedLimit;
+    const queued = task.queued + sendable;
+    let reserved = task.reserved + extraReserved;
+    if (done && reserved > queued) {
+      // Every recipient now has its row: give back what the estimate held beyond them.
+      await releaseQuota(tx, task.department_id, reserved - queued);
+      reserved = queued;
+    }
+    await tx
+      .update(tasks)
+      .set({
+        total: task.total + rows.length,
+        queued,
+        suppressed: task.suppressed + suppressedAdded,
+        reserved,
+        note,
+        materializeCursor: done ? null : lastId,
+        updatedAt: new Date(),
+      })
+      .where(eq(tasks.id, taskId));
+    if (done) await completeIfFinished(tx, taskId);
+    return { done, added: sendable, suppressed: suppressedAdded };
+  });
+}
+
+function trimToSendable(rows: { status: string }[], keep: number) {
+  let kept = 0;
+  for (let index = 0; index < rows.length; index++) {
+    if (rows[index]!.status !== "queued") continue;
+    if (kept === keep) {
+      rows.length = index;
+      return;
+    }
+    kept++;
+  }
+}
+
+/** Reserves `wanted` if it fits, else as much as is left; answers how much was reserved. */
+async function reserveUpTo(tx: Transaction, departmentId: string, wanted: number): Promise<number> {
+  try {
+    await reserveQuota(tx, departmentId, wanted);
+    return wanted;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "quota_exceeded") throw error;
+  }
+  const [left] = await queryRows<{ department_total: number | null; department_used: number; department_reserved: number; company_total: number | null; company_used: number; company_reserved: number }>(
+    tx,
+    sql`select d.quota_allocated as department_total, d.quota_used as department_used, d.quota_reserved as department_reserved,
+               c.quota_total as company_total, c.quota_used as company_used, c.quota_reserved as company_reserved
+        from departments d, companies c where d.id = ${departmentId} and c.id = 1`,
+  );
+  if (!left) return 0;
+  const fits = Math.min(
+    wanted,
+    remainingQuota({ total: left.department_total, used: left.department_used, reserved: left.department_reserved }) ?? wanted,
+    remainingQuota({ total: left.company_total, used: left.company_used, reserved: left.company_reserved }) ?? wanted,
+  );
+  if (fits <= 0) return 0;
+  try {
+    await reserveQuota(tx, departmentId, fits);
+    return fits;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Marks a sending task completed once every recipient has a row and none is waiting or in
+ * flight, giving back any quota it still holds. Safe to call any time, from anywhere.
+ */
+export async function completeIfFinished(tx: Executor, taskId: string): Promise<boolean> {
+  const finished = await queryRows<{ department_id: string; reserved: number }>(
+    tx,
+    sql`update tasks set status = 'completed', finished_at = now(), updated_at = now(), reserved = 0
+        where id = ${taskId} and status = 'sending' and materialize_cursor is null and queued = 0
+        returning department_id, (select reserved from tasks t where t.id = ${taskId}) as reserved`,
+  );
+  const row = finished[0];
+  if (row && row.reserved > 0) await releaseQuota(tx, row.department_id, row.reserved);
+  return Boolean(row);
+}

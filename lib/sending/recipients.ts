@@ -1,0 +1,45 @@
+import { sql, type SQL } from "drizzle-orm";
+import { queryRows, type Executor } from "@/db/client";
+
+/** Who a task sends to: a department's contacts, in some pools or in any (null). */
+export type Audience = { departmentId: string; poolIds: string[] | null };
+
+/** Contacts of the audience that are recipients at all (a pending double opt-in is not). */
+function audienceWhere(audience: Audience): SQL {
+  const inPools =
+    audience.poolIds === null
+      ? sql`true`
+      : sql`exists (select 1 from pool_members pm where pm.contact_id = c.id and pm.pool_id = any(${toArray(audience.poolIds)}::uuid[]))`;
+  return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inPools}`;
+}
+
+/** "suppressed" when the address is on the suppression list or the contact no longer receives mail. */
+const suppressedExpression = sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and s.email = c.email))`;
+
+/** How many the audience would receive now, and how many of it are suppressed. */
+export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number }> {
+  const [row] = await queryRows<{ sendable: string | number; suppressed: string | number }>(
+    db,
+    sql`select count(*) filter (where not ${suppressedExpression}) as sendable, count(*) filter (where ${suppressedExpression}) as suppressed
+        from contacts c where ${audienceWhere(audience)}`,
+  );
+  return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0) };
+}
+
+export type Candidate = { id: number; email: string; suppressed: boolean };
+
+/** The next contacts of the audience after `afterId`, in id order. */
+export async function nextCandidates(db: Executor, audience: Audience, afterId: number, limit: number): Promise<Candidate[]> {
+  const rows = await queryRows<{ id: string | number; email: string; suppressed: boolean }>(
+    db,
+    sql`select c.id, c.email, ${suppressedExpression} as suppressed from contacts c
+        where ${audienceWhere(audience)} and c.id > ${afterId}
+        order by c.id limit ${limit}`,
+  );
+  return rows.map((row) => ({ id: Number(row.id), email: row.email, suppressed: row.suppressed }));
+}
+
+/** A Postgres array literal parameter (drizzle would otherwise expand a JS array into a row). */
+export function toArray(values: readonly (string | number)[]): string {
+  return `{${values.map((value) => `"${String(value).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+}

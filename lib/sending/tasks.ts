@@ -1,0 +1,305 @@
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { queryRows } from "@/db/client";
+import { departments, pools, senders, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
+import { releaseQuota, reserveQuota } from "@/lib/accounts/quota";
+import { recordAudit } from "@/lib/audit/record";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import type { Ctx } from "@/lib/context";
+import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
+import { loadSender } from "@/lib/senders/senders";
+import { assertTemplateUsable } from "@/lib/templates/store";
+import { notifyEngine } from "./dispatch";
+import { countAudience } from "./recipients";
+
+export type TaskInput = {
+  name: string;
+  templateId: string;
+  poolIds: string[] | "all";
+  senderId: string;
+  fromName?: string | null;
+  limit?: number | null;
+  /** Absent or null: now. */
+  scheduledAt?: Date | null;
+  tracking?: boolean;
+  /** Required of company-wide callers; a department caller may leave it out. */
+  departmentId?: string | null;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The task as API.md answers it, plus what the console shows. */
+export function taskView(task: Task) {
+  return {
+    id: task.id,
+    name: task.name,
+    status: task.status,
+    departmentId: task.departmentId,
+    templateId: task.templateId,
+    templateVersion: task.templateVersion,
+    poolIds: task.poolIds ?? ("all" as const),
+    senderId: task.senderId,
+    fromName: task.fromName,
+    limit: task.recipientLimit,
+    scheduledAt: task.scheduledAt.toISOString(),
+    total: task.total,
+    queued: task.queued,
+    sent: task.sent,
+    delivered: task.delivered,
+    failed: task.failed,
+    suppressed: task.suppressed,
+    cancelled: task.cancelled,
+    opened: task.opened,
+    clicked: task.clicked,
+    unsubscribed: task.unsubscribed,
+    reserved: task.reserved,
+    materialized: task.materializeCursor === null,
+    note: task.note,
+    startedAt: task.startedAt?.toISOString() ?? null,
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+    createdAt: task.createdAt.toISOString(),
+    createdBy: task.createdBy,
+  };
+}
+export type TaskView = ReturnType<typeof taskView>;
+
+/** Checks what a task names (template, sender, pools) against its department and freezes the template version. */
+async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
+  const name = input.name.trim();
+  if (!name) throw invalidInput("Give the task a name", { field: "name" });
+  if (name.length > 200) throw invalidInput("The name is longer than 200 characters", { field: "name" });
+  const template = await assertTemplateUsable(ctx, input.templateId).catch((error) => {
+    throw withField(error, "templateId");
+  });
+  if (template.departmentId !== departmentId) throw invalidInput("The template belongs to another department", { field: "templateId" });
+  const sender = await loadSender(ctx, input.senderId).catch((error) => {
+    throw withField(error, "senderId");
+  });
+  if (sender.departmentId !== departmentId) throw invalidInput("The sender belongs to another department", { field: "senderId" });
+  let poolIds: string[] | null = null;
+  if (input.poolIds !== "all") {
+    poolIds = [...new Set(input.poolIds)];
+    if (poolIds.length === 0) throw invalidInput('Choose at least one pool, or "all"', { field: "poolIds" });
+    const bad = poolIds.find((id) => !UUID.test(id));
+    if (bad) throw invalidInput(`Pool ${bad} not found`, { field: "poolIds" });
+    const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
+    const missing = poolIds.find((id) => !found.some((row) => row.id === id));
+    if (missing) throw invalidInput(`Pool ${missing} not found in this department`, { field: "poolIds" });
+  }
+  const limit = input.limit ?? null;
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("The number to send must be a whole number of at least 1", { field: "limit" });
+  const fromName = (input.fromName ?? "").trim();
+  if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("The display name must be one line of at most 200 characters", { field: "fromName" });
+  return { name, template, sender, poolIds, limit, fromName };
+}
+
+function withField(error: unknown, field: string) {
+  if (error instanceof AppError && error.code === "not_found") return invalidInput(error.message, { field });
+  return error;
+}
+
+/** Quota a task reserves when it is created: what its audience holds now, up to its limit. */
+async function estimate(ctx: Ctx, departmentId: string, poolIds: string[] | null, limit: number | null) {
+  const { sendable } = await countAudience(ctx.db, { departmentId, poolIds });
+  return limit === null ? sendable : Math.min(limit, sendable);
+}
+
+/**
+ * Creates a task: checks it, reserves its quota (409 quota_exceeded when it does not fit) and
+ * hands it to the engine, which starts it at its time.
+ */
+export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "tasks.manage", { departmentId });
+  const plan = await resolvePlan(ctx, input, departmentId);
+  const scheduledAt = input.scheduledAt ?? new Date();
+  const reserve = await estimate(ctx, departmentId, plan.poolIds, plan.limit);
+  const task = await ctx.db.transaction(async (tx) => {
+    await reserveQuota(tx, departmentId, reserve);
+    const [row] = await tx
+      .insert(tasks)
+      .values({
+        departmentId,
+        name: plan.name,
+        templateId: plan.template.id,
+        templateVersion: plan.template.currentVersion,
+        poolIds: plan.poolIds,
+        senderId: plan.sender.id,
+        fromName: plan.fromName,
+        recipientLimit: plan.limit,
+        tracking: input.tracking ?? true,
+        status: "scheduled",
+        scheduledAt,
+        reserved: reserve,
+        createdBy: ctx.actor.label,
+        clientIp: ctx.actor.ip ?? "",
+      })
+      .returning();
+    await recordAudit(tx, ctx.actor, {
+      action: "task.create",
+      objectType: "task",
+      objectId: row!.id,
+      departmentId,
+      summary: `Created task "${plan.name}" (${plan.poolIds ? `${plan.poolIds.length} pool(s)` : "all addresses"}, about ${reserve} recipients, ${input.scheduledAt ? `at ${scheduledAt.toISOString()}` : "now"})`,
+    });
+    return row!;
+  });
+  await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
+  return taskView(task);
+}
+
+async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
+  if (!UUID.test(id)) throw notFound("Task");
+  const [task] = await queryRows<{ id: string; department_id: string }>(tx, sql`select id, department_id from tasks where id = ${id} for update`);
+  if (!task) throw notFound("Task");
+  authorize(ctx.actor, "tasks.manage", { departmentId: task.department_id });
+  const [row] = await tx.select().from(tasks).where(eq(tasks.id, id));
+  return row!;
+}
+
+/** Changes a task that has not started yet; its quota reservation follows the new audience. */
+export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promise<TaskView> {
+  const current = await loadTask(ctx, id, "tasks.manage");
+  const plan = await resolvePlan(ctx, input, current.departmentId);
+  const reserve = await estimate(ctx, current.departmentId, plan.poolIds, plan.limit);
+  const task = await ctx.db.transaction(async (tx) => {
+    const locked = await lockTask(ctx, tx, id);
+    if (locked.status !== "scheduled") throw conflict(`Only a scheduled task can be edited; this one is ${locked.status}`);
+    await releaseQuota(tx, locked.departmentId, locked.reserved);
+    await reserveQuota(tx, locked.departmentId, reserve);
+    const [row] = await tx
+      .update(tasks)
+      .set({
+        name: plan.name,
+        templateId: plan.template.id,
+        templateVersion: plan.template.currentVersion,
+        poolIds: plan.poolIds,
+        senderId: plan.sender.id,
+        fromName: plan.fromName,
+        recipientLimit: plan.limit,
+        tracking: input.tracking ?? locked.tracking,
+        scheduledAt: input.scheduledAt ?? new Date(),
+        reserved: reserve,
+        updatedAt: new Date(),
+      })
+      .where(eq(tasks.id, id))
+      .returning();
+    await recordAudit(tx, ctx.actor, { action: "task.update", objectType: "task", objectId: id, departmentId: locked.departmentId, summary: `Edited task "${plan.name}" (about ${reserve} recipients)` });
+    return row!;
+  });
+  await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
+  return taskView(task);
+}
+
+/** Stops taking new batches; the batch in flight finishes and is recorded. */
+export async function pauseTask(ctx: Ctx, id: string): Promise<TaskView> {
+  const task = await transition(ctx, id, "task.pause", ["sending", "scheduled"], "paused", (row) => `Paused task "${row.name}" (${row.sent} sent, ${row.queued} waiting)`);
+  await notifyEngine("paused", task);
+  return taskView(task);
+}
+
+/** Continues a paused task where it stopped (or waits for its time if it never started). */
+export async function resumeTask(ctx: Ctx, id: string): Promise<TaskView> {
+  const task = await transition(ctx, id, "task.resume", ["paused"], (row) => (row.startedAt ? "sending" : "scheduled"), (row) => `Resumed task "${row.name}"`);
+  await notifyEngine(task.status === "scheduled" ? "scheduled" : "resumed", { id: task.id, scheduledAt: task.scheduledAt });
+  return taskView(task);
+}
+
+/** Stops the task for good: waiting recipients are cancelled and their quota given back. */
+export async function cancelTask(ctx: Ctx, id: string): Promise<TaskView> {
+  const task = await ctx.db.transaction(async (tx) => {
+    const locked = await lockTask(ctx, tx, id);
+    if (!["scheduled", "sending", "paused"].includes(locked.status)) throw conflict(`The task is already ${locked.status}`);
+    const cancelled = await queryRows<{ id: string }>(
+      tx,
+      sql`update deliveries set status = 'cancelled', updated_at = now(), error = 'Task cancelled' where task_id = ${id} and status = 'queued' returning id`,
+    );
+    // Rows in flight keep their reservation until their batch is recorded.
+    const inFlight = locked.queued - cancelled.length;
+    const release = Math.max(0, locked.reserved - inFlight);
+    await releaseQuota(tx, locked.departmentId, release);
+    const [row] = await tx
+      .update(tasks)
+      .set({
+        status: "cancelled",
+        queued: inFlight,
+        cancelled: locked.cancelled + cancelled.length,
+        reserved: locked.reserved - release,
+        materializeCursor: null,
+        finishedAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(tasks.id, id))
+      .returning();
+    await recordAudit(tx, ctx.actor, {
+      action: "task.cancel",
+      objectType: "task",
+      objectId: id,
+      departmentId: locked.departmentId,
+      summary: `Cancelled task "${locked.name}": ${locked.sent} sent, ${cancelled.length} not sent, ${release} quota given back`,
+    });
+    return row!;
+  });
+  await notifyEngine("cancelled", task);
+  return taskView(task);
+}
+
+async function transition(
+  ctx: Ctx,
+  id: string,
+  action: string,
+  from: TaskStatus[],
+  to: TaskStatus | ((task: Task) => TaskStatus),
+  summary: (task: Task) => string,
+): Promise<Task> {
+  return ctx.db.transaction(async (tx) => {
+    const locked = await lockTask(ctx, tx, id);
+    if (!from.includes(locked.status)) throw conflict(`The task is ${locked.status}; this needs it ${from.join(" or ")}`);
+    const status = typeof to === "function" ? to(locked) : to;
+    const [row] = await tx.update(tasks).set({ status, updatedAt: new Date() }).where(eq(tasks.id, id)).returning();
+    await recordAudit(tx, ctx.actor, { action, objectType: "task", objectId: id, departmentId: locked.departmentId, summary: summary(locked) });
+    return row!;
+  });
+}
+
+/** One task the caller may see (`reports.view`) or change (`tasks.manage`). */
+export async function loadTask(ctx: Ctx, id: string, permission: "tasks.manage" | "reports.view" = "reports.view"): Promise<Task> {
+  if (!UUID.test(id)) throw notFound("Task");
+  const [task] = await ctx.db.select().from(tasks).where(eq(tasks.id, id));
+  if (!task) throw notFound("Task");
+  authorize(ctx.actor, permission, { departmentId: task.departmentId });
+  return task;
+}
+
+export async function getTask(ctx: Ctx, id: string): Promise<TaskView> {
+  return taskView(await loadTask(ctx, id));
+}
+
+export const TASK_PAGE_SIZE = 20;
+
+/** The caller's tasks, newest first, with template, sender and department names. */
+export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?: number; pageSize?: number } = {}) {
+  authorize(ctx.actor, "reports.view");
+  const pageSize = options.pageSize ?? TASK_PAGE_SIZE;
+  const page = Math.max(1, options.page ?? 1);
+  const filters: (SQL | undefined)[] = [departmentScope(ctx.actor, tasks.departmentId), options.status ? eq(tasks.status, options.status) : undefined];
+  const where = and(...filters);
+  const [rows, [counted]] = await Promise.all([
+    ctx.db
+      .select({ task: tasks, templateName: templates.name, senderAddress: senders.address, departmentName: departments.name })
+      .from(tasks)
+      .innerJoin(templates, eq(templates.id, tasks.templateId))
+      .innerJoin(senders, eq(senders.id, tasks.senderId))
+      .innerJoin(departments, eq(departments.id, tasks.departmentId))
+      .where(where)
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    ctx.db.select({ value: sql<number>`count(*)::int` }).from(tasks).where(where),
+  ]);
+  return {
+    tasks: rows.map((row) => ({ ...taskView(row.task), templateName: row.templateName, senderAddress: row.senderAddress, departmentName: row.departmentName })),
+    total: counted?.value ?? 0,
+    page,
+    pageSize,
+  };
+}

@@ -1,0 +1,82 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { deliveries, departments, suppressions, tasks } from "@/db/schema";
+import { LocalRunner } from "@/lib/sending/runner";
+import { cancelTask, createTask, getTask, pauseTask, resumeTask } from "@/lib/sending/tasks";
+import { createSmtpTransport } from "@/lib/transports";
+import { describeOnDatabases } from "../helpers/db";
+import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+
+describeOnDatabases("send engine", (db) => {
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+  });
+  afterAll(async () => {
+    await sink?.close();
+  });
+
+  function runner(overrides = {}) {
+    return new LocalRunner(db(), { transport: createSmtpTransport({ url: sink.url }), config: testSendingConfig(overrides), log: () => undefined });
+  }
+
+  it("sends every recipient of a pool once, with the counters, quota and SMTP answers recorded", async () => {
+    const setup = await makeSendingSetup(db(), { emails: [...Array.from({ length: 25 }, (_, i) => `ok-${i}@engine.test`), "unknown@engine.test", "spam@engine.test", "later@engine.test"], quota: 1000 });
+    const created = await createTask(setup.ctx, taskInput(setup));
+    expect(created.status).toBe("scheduled");
+    const engine = runner({ maxAttempts: 2 });
+    try {
+      await engine.drain();
+    } finally {
+      await engine.stop();
+    }
+    const task = await getTask(setup.ctx, created.id);
+    expect(task).toMatchObject({ status: "completed", total: 28, queued: 0, sent: 25, failed: 3, suppressed: 0 });
+    const received = sink.messages.filter((message) => message.envelope.rcptTo[0]!.endsWith("@engine.test")).map((message) => message.envelope.rcptTo[0]);
+    expect(received.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `ok-${i}@engine.test`).sort());
+    const rows = await db().select().from(deliveries).where(eq(deliveries.taskId, created.id));
+    expect(rows.find((row) => row.email === "unknown@engine.test")).toMatchObject({ status: "failed", category: "user_unknown", code: 550, enhancedStatus: "5.1.1" });
+    expect(rows.find((row) => row.email === "later@engine.test")).toMatchObject({ status: "failed", attempts: 2 });
+    const [department] = await db().select().from(departments).where(eq(departments.id, setup.departmentId));
+    expect(department).toMatchObject({ quotaUsed: 28, quotaReserved: 0 });
+    const suppressed = await db().select().from(suppressions).where(eq(suppressions.departmentId, setup.departmentId));
+    expect(suppressed.map((row) => row.email)).toEqual(["unknown@engine.test"]);
+    const [raw] = await db().select().from(tasks).where(eq(tasks.id, created.id));
+    expect(raw!.reserved).toBe(0);
+  });
+
+  it("pauses within one batch, resumes where it stopped, and cancel gives back the unused quota", async () => {
+    const setup = await makeSendingSetup(db(), { count: 60, quota: 100 });
+    const created = await createTask(setup.ctx, taskInput(setup));
+    const engine = runner({ concurrency: 1 });
+    sink.reset();
+    engine.start();
+    try {
+      await sink.waitFor(1);
+      await pauseTask(setup.ctx, created.id);
+      const atPause = sink.messages.length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(sink.messages.length - atPause).toBeLessThanOrEqual(10);
+      const paused = await getTask(setup.ctx, created.id);
+      expect(paused.status).toBe("paused");
+      expect(paused.sent).toBeLessThan(60);
+      const stoppedAt = sink.messages.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sink.messages.length).toBe(stoppedAt);
+      await resumeTask(setup.ctx, created.id);
+      await sink.waitFor(stoppedAt + 5);
+      const cancelled = await cancelTask(setup.ctx, created.id);
+      expect(cancelled.status).toBe("cancelled");
+      await engine.drain();
+    } finally {
+      await engine.stop();
+    }
+    const task = await getTask(setup.ctx, created.id);
+    const [department] = await db().select().from(departments).where(eq(departments.id, setup.departmentId));
+    expect(task.sent + task.cancelled).toBe(60);
+    expect(department).toMatchObject({ quotaUsed: task.sent, quotaReserved: 0 });
+    const addresses = sink.messages.map((message) => message.envelope.rcptTo[0]);
+    expect(new Set(addresses).size).toBe(addresses.length);
+  });
+});

@@ -1,0 +1,56 @@
+import type { Database } from "@/db/client";
+import { systemActor } from "@/lib/auth/actor";
+import type { Ctx } from "@/lib/context";
+import { addContacts } from "@/lib/pools/contacts";
+import { createPool } from "@/lib/pools/pools";
+import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
+import type { TaskInput } from "@/lib/sending/tasks";
+import { createSender } from "@/lib/senders/senders";
+import { createTemplate } from "@/lib/templates/store";
+import { makeDepartment, unique } from "./factories";
+
+export const PERSONAL_TEMPLATE = {
+  subject: "Hello {{ name }}",
+  html: '<p>Dear {{ name }} from {{ attributes.city }},</p><p><a href="https://example.com/offer">See the offer</a></p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+};
+
+/** Engine settings for tests: no waiting between retries unless asked, small batches. */
+export function testSendingConfig(overrides: Partial<SendingConfig> = {}): SendingConfig {
+  return { ...sendingConfig({}), batchSize: 10, retryBaseMs: 0, leaseMs: 60_000, tickMs: 50, ...overrides };
+}
+
+export type SendingSetup = {
+  ctx: Ctx;
+  departmentId: string;
+  poolId: string;
+  templateId: string;
+  senderId: string;
+  emails: string[];
+};
+
+/**
+ * A department with a pool of `count` contacts (recipient-0@…, or the given addresses), a
+ * personalised template and a sender on its own domain, made the way the console makes them.
+ */
+export async function makeSendingSetup(db: Database, options: { count?: number; emails?: string[]; quota?: number | null; domain?: string } = {}): Promise<SendingSetup> {
+  const ctx: Ctx = { db, actor: systemActor("test") };
+  const department = await makeDepartment(db, { quota: options.quota ?? null });
+  const tag = unique("t");
+  const emails = options.emails ?? Array.from({ length: options.count ?? 20 }, (_, index) => `recipient-${index}.${tag}@example.net`);
+  const pool = await createPool(ctx, { name: unique("pool"), departmentId: department.id });
+  for (let start = 0; start < emails.length; start += 10_000) {
+    await addContacts(
+      ctx,
+      pool.id,
+      emails.slice(start, start + 10_000).map((email, index) => ({ email, name: `Person ${start + index}`, attributes: { city: index % 2 ? "上海" : "Berlin" } })),
+    );
+  }
+  const template = await createTemplate(ctx, { name: unique("template"), departmentId: department.id, ...PERSONAL_TEMPLATE });
+  const sender = await createSender(ctx, { departmentId: department.id, address: `news@${options.domain ?? `${tag}.example.org`}`, name: "Fanout News", registerDomain: true });
+  return { ctx, departmentId: department.id, poolId: pool.id, templateId: template.id, senderId: sender.id, emails };
+}
+
+/** A task for the whole pool of a setup, sent now unless said otherwise. */
+export function taskInput(setup: SendingSetup, overrides: Partial<TaskInput> = {}): TaskInput {
+  return { name: unique("task"), templateId: setup.templateId, poolIds: [setup.poolId], senderId: setup.senderId, departmentId: setup.departmentId, ...overrides };
+}
