@@ -31,6 +31,28 @@ export function openApiDocument() {
           type: "object",
           properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, contactCount: { type: "integer" }, departmentId: { type: "string" } },
         },
+        Task: {
+          type: "object",
+          required: ["id", "status", "total", "queued", "sent", "delivered", "failed", "suppressed", "opened", "clicked", "unsubscribed", "startedAt", "finishedAt"],
+          properties: {
+            id: { type: "string" },
+            name: { type: "string" },
+            status: { enum: ["scheduled", "sending", "paused", "completed", "cancelled", "failed"] },
+            total: { type: "integer" },
+            queued: { type: "integer" },
+            sent: { type: "integer" },
+            delivered: { type: "integer" },
+            failed: { type: "integer" },
+            suppressed: { type: "integer" },
+            cancelled: { type: "integer" },
+            opened: { type: "integer" },
+            clicked: { type: "integer" },
+            unsubscribed: { type: "integer" },
+            scheduledAt: { type: "string", format: "date-time" },
+            startedAt: { type: ["string", "null"], format: "date-time" },
+            finishedAt: { type: ["string", "null"], format: "date-time" },
+          },
+        },
         Contact: {
           type: "object",
           properties: {
@@ -209,6 +231,83 @@ export function openApiDocument() {
                 },
               },
             }),
+          },
+        },
+      },
+      "/tasks": {
+        post: {
+          summary: "Create a send task; it reserves the department's quota (409 quota_exceeded says what is left) and starts at scheduledAt, or now",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["name", "templateId", "poolIds", "senderId"],
+            properties: {
+              name: { type: "string" },
+              templateId: { type: "string" },
+              poolIds: { oneOf: [{ type: "array", items: { type: "string" } }, { const: "all" }] },
+              senderId: { type: "string" },
+              fromName: { type: "string" },
+              limit: { type: ["integer", "null"], minimum: 1, description: "At most this many recipients; absent: all" },
+              scheduledAt: { type: ["string", "null"], format: "date-time", description: "ISO 8601 with offset; absent: now" },
+              tracking: { type: "boolean" },
+              departmentId: { type: "string", description: "Required of a company key" },
+            },
+          }),
+          responses: { "201": jsonResponse("The task", { $ref: "#/components/schemas/Task" }), "400": ref("BadRequest"), "403": ref("Forbidden"), "409": ref("Conflict") },
+        },
+      },
+      "/tasks/{id}": {
+        get: {
+          summary: "A task with its counters",
+          parameters: [idParameter],
+          responses: { "200": jsonResponse("The task", { $ref: "#/components/schemas/Task" }), "404": ref("NotFound") },
+        },
+      },
+      ...Object.fromEntries(
+        (["pause", "resume", "cancel"] as const).map((action) => [
+          `/tasks/{id}/${action}`,
+          {
+            post: {
+              summary: { pause: "Stop taking new batches (the batch in flight finishes)", resume: "Continue where the task stopped", cancel: "Stop for good; waiting recipients are cancelled and their quota given back" }[action],
+              parameters: [idParameter],
+              responses: { "200": jsonResponse("The task", { $ref: "#/components/schemas/Task" }), "404": ref("NotFound"), "409": ref("Conflict") },
+            },
+          },
+        ]),
+      ),
+      "/tasks/{id}/deliveries": {
+        get: {
+          summary: "The task's per-recipient log, a page at a time",
+          parameters: [
+            idParameter,
+            { name: "status", in: "query", schema: { enum: ["queued", "sending", "sent", "delivered", "failed", "suppressed", "cancelled"] } },
+            { name: "category", in: "query", schema: { enum: ["user_unknown", "mailbox_full", "rejected", "other"] } },
+            { name: "q", in: "query", schema: { type: "string" }, description: "Part of the address" },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500 } },
+          ],
+          responses: {
+            "200": jsonResponse("A page of deliveries", {
+              type: "object",
+              properties: {
+                deliveries: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["email", "status"],
+                    properties: {
+                      email: { type: "string" },
+                      status: { type: "string" },
+                      category: { enum: ["user_unknown", "mailbox_full", "rejected", "other"] },
+                      error: { type: "string" },
+                      sentAt: { type: "string", format: "date-time" },
+                    },
+                  },
+                },
+                nextCursor: { type: ["string", "null"] },
+              },
+            }),
+            "400": ref("BadRequest"),
+            "404": ref("NotFound"),
           },
         },
       },

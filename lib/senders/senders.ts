@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from "drizzle-orm";
-import { departments, senderDomains, senders } from "@/db/schema";
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import { departments, senderDomains, senders, tasks } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -86,6 +86,8 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
 export async function deleteSender(ctx: Ctx, id: string) {
   const sender = await loadSender(ctx, id);
   await ctx.db.transaction(async (tx) => {
+    const [used] = await tx.select({ value: count() }).from(tasks).where(eq(tasks.senderId, id));
+    if ((used?.value ?? 0) > 0) throw conflict(`<${sender.address}> is the sender of ${used!.value} task(s); it stays so their history stays readable`);
     await tx.delete(senders).where(eq(senders.id, id));
     await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: `Removed sender <${sender.address}>` });
   });

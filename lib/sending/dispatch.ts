@@ -3,7 +3,10 @@ import { TASK_EVENTS, type TaskEventName } from "@/inngest/events";
 import { engineMode } from "./config";
 
 type Listener = (event: TaskEventName, taskId: string) => void;
-const listeners = new Set<Listener>();
+// On globalThis: Next.js may load this module once for instrumentation (where the runner
+// listens) and again for route handlers and server actions (where tasks change).
+const registry = globalThis as typeof globalThis & { __fanoutTaskListeners?: Set<Listener> };
+const listeners = (registry.__fanoutTaskListeners ??= new Set<Listener>());
 
 /** The local runner listens here so it reacts at once instead of at its next tick. */
 export function onTaskEvent(listener: Listener): () => void {

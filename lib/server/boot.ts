@@ -7,6 +7,8 @@ import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { resumeStaleImports } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
+import { engineMode } from "@/lib/sending/config";
+import { LocalRunner } from "@/lib/sending/runner";
 
 /**
  * Runs once when the server starts: opens the database (owning an embedded one and
@@ -20,6 +22,12 @@ export async function bootServer() {
   startSearchIndexer(handle.db);
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
+  if (engineMode() === "local") {
+    const runner = new LocalRunner(handle.db).start();
+    console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
+  } else {
+    console.log("[fanout] sending is driven by Inngest (/api/inngest)");
+  }
   console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
 }
 

@@ -15,6 +15,15 @@ const TABLES = [
   "imports",
   "import_errors",
   "outbox_messages",
+  "sender_domains",
+  "senders",
+  "templates",
+  "template_versions",
+  "attachments",
+  "settings",
+  "tasks",
+  "deliveries",
+  "delivery_daily",
 ];
 
 // Using a key stamps its last use; that is bookkeeping of the attempt, not a change the call made.
@@ -24,7 +33,7 @@ const SNAPSHOT_COLUMNS: Record<string, string> = { api_keys: "id, name, prefix, 
 export async function snapshotState(db: Database): Promise<string> {
   const parts: string[] = [];
   for (const table of TABLES) {
-    parts.push(`${table}:${JSON.stringify(await queryRows(db, sql.raw(`select ${SNAPSHOT_COLUMNS[table] ?? "*"} from ${table} order by 1`)))}`);
+    parts.push(`${table}:${JSON.stringify(await queryRows(db, sql.raw(`select ${SNAPSHOT_COLUMNS[table] ?? "*"} from ${table} order by 1, 2`)))}`);
   }
   return parts.join("\n");
 }
