@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { affectedRows as rowCount, type Executor } from "@/db/client";
+import { affectedRows as rowCount, queryRows, type Executor } from "@/db/client";
 import { contacts, departments, poolMembers, pools } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -116,6 +116,14 @@ export async function updatePool(ctx: Ctx, id: string, input: { name: string; de
 export async function deletePool(ctx: Ctx, id: string) {
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
+    const waiting = await queryRows<{ name: string }>(
+      tx,
+      sql`select name from tasks where department_id = ${pool.departmentId} and materialize_cursor is not null
+            and status in ('scheduled', 'sending', 'paused') and pool_ids @> ${JSON.stringify([id])}::jsonb order by created_at limit 3`,
+    );
+    if (waiting.length > 0) {
+      throw conflict(`Pool "${pool.name}" is the audience of task(s) not yet started: ${waiting.map((task) => `"${task.name}"`).join(", ")}; cancel or edit them first`);
+    }
     await tx.execute(sql`delete from ${poolMembers} where pool_id = ${id}`);
     await tx.delete(pools).where(eq(pools.id, id));
     await recordAudit(tx, ctx.actor, {

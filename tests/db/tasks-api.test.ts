@@ -8,7 +8,9 @@ import { POST as cancelRoute } from "@/app/api/v1/tasks/[id]/cancel/route";
 import { GET as deliveriesRoute } from "@/app/api/v1/tasks/[id]/deliveries/route";
 import { departments } from "@/db/schema";
 import { addContacts } from "@/lib/pools/contacts";
-import { createPool } from "@/lib/pools/pools";
+import { createPool, deletePool } from "@/lib/pools/pools";
+import { deleteSender } from "@/lib/senders/senders";
+import { AppError } from "@/lib/errors";
 import { systemActor } from "@/lib/auth/actor";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { LocalRunner } from "@/lib/sending/runner";
@@ -16,6 +18,7 @@ import { createTask, getTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeSendingSetup, taskInput, testSendingConfig, type SendingSetup } from "../helpers/sending";
+import { rejection } from "../helpers/rejection";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string } };
@@ -114,6 +117,9 @@ describeOnDatabases("task API", (db) => {
     expect(refusal.message).toMatch(/has 20 sends left of its quota; this needs 30/);
     const fits = await post({ name: "Twenty", templateId: setup.templateId, poolIds: [setup.poolId], senderId: setup.senderId, limit: 20 });
     expect(fits.status).toBe(201);
+    // What a waiting task needs cannot be pulled from under it.
+    expect((await rejection(deletePool(setup.ctx, setup.poolId), AppError)).message).toMatch(/is the audience of task\(s\) not yet started: "Twenty"/);
+    expect((await rejection(deleteSender(setup.ctx, setup.senderId), AppError)).code).toBe("conflict");
 
     const otherTask = await createTask(other.ctx, taskInput(other, { scheduledAt: new Date("2099-01-01T00:00:00Z") }));
     expect((await getTaskRoute(request(key, "GET", `/tasks/${otherTask.id}`), params(otherTask.id))).status).toBe(403);
