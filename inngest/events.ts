@@ -1,3 +1,5 @@
+import { eventType, staticSchema } from "inngest";
+
 /** The events that drive the send engine under Inngest; data always names the task. */
 export const TASK_EVENTS = {
   scheduled: "fanout/task.scheduled",
@@ -12,3 +14,9 @@ export type TaskEventName = keyof typeof TASK_EVENTS;
 export type TaskEventData = { taskId: string; scheduledAt?: string };
 /** A batch event also says which transport and sender domain it sends through, for concurrency and throttle keys. */
 export type BatchEventData = { taskId: string; transport: string; domain: string };
+
+/** Typed triggers for the functions in inngest/functions/ (types only: the data is our own). */
+export const taskScheduledEvent = eventType(TASK_EVENTS.scheduled, { schema: staticSchema<TaskEventData>() });
+export const taskResumedEvent = eventType(TASK_EVENTS.resumed, { schema: staticSchema<TaskEventData>() });
+export const taskCancelledEvent = eventType(TASK_EVENTS.cancelled, { schema: staticSchema<TaskEventData>() });
+export const taskBatchEvent = eventType(TASK_EVENTS.batch, { schema: staticSchema<BatchEventData>() });
