@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import type { GetStepTools, TimeStr } from "inngest";
+import type { FailureEventArgs, GetStepTools, TimeStr } from "inngest";
 import { queryRows } from "@/db/client";
 import { tasks } from "@/db/schema";
 import { inngest } from "@/inngest/client";
@@ -7,6 +7,7 @@ import { TASK_EVENTS, taskBatchEvent, taskCancelledEvent, taskResumedEvent, task
 import { runBatch, type BatchOutcome, type EngineDeps } from "@/lib/sending/batch";
 import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
 import { sendContextFor } from "@/lib/sending/context";
+import { failTask, isTaskUnusable } from "@/lib/sending/lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "@/lib/sending/materialize";
 import { reconcile, tasksWithDueWork } from "@/lib/sending/reconcile";
 
@@ -186,6 +187,12 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
       triggers: [taskBatchEvent],
       concurrency: batchConcurrency(config),
       ...(throttle ? { throttle } : {}),
+      // Retries exhausted: when the task itself cannot be sent (template or sender gone), fail it
+      // so its waiting recipients are cancelled and their quota comes back; anything else the
+      // reconciler restarts later.
+      onFailure: async ({ event, error }: FailureEventArgs<{ name: string; data: BatchEventData }>) => {
+        if (isTaskUnusable(error)) await failTask((await engine()).db, event.data.event.data.taskId, error.message);
+      },
     },
     async ({ event, step, runId }) => {
       const data: BatchEventData = event.data;

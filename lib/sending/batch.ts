@@ -45,12 +45,13 @@ const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, 
 export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchOutcome> {
   const { db, config } = deps;
   const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
+  // Loaded before claiming (cached per task): a task that cannot be sent fails without holding rows.
+  const context = await sendContextFor(db, taskId);
   const claimToken = crypto.randomUUID();
   const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken);
   if (claimed === "not_sending") return IDLE("not_sending");
   if (claimed.length === 0) return IDLE("nothing_due");
 
-  const context = await sendContextFor(db, taskId);
   const outcomes = new Map<number, Outcome>();
   const messages: OutgoingMessage[] = [];
   for (const recipient of claimed) {
@@ -107,7 +108,8 @@ async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: n
   });
 }
 
-function messageFor(context: SendContext, recipient: Claimed): OutgoingMessage {
+/** The message of one claimed recipient (exported for the send benchmark's transport-only baseline). */
+export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" | "email" | "name" | "attributes">): OutgoingMessage {
   const deliveryId = String(recipient.id);
   const rendered = context.template.render(
     { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },

@@ -25,3 +25,8 @@ export async function failTask(db: Database, taskId: string, reason: string): Pr
                            reserved = ${task.reserved - release}, materialize_cursor = null, finished_at = now(), updated_at = now() where id = ${taskId}`);
   });
 }
+
+/** Errors that will not go away by trying again: the task's template or sender is gone or broken. */
+export function isTaskUnusable(error: unknown): boolean {
+  return error instanceof Error && /has no template version or sender|does not exist|attachment/i.test(error.message);
+}

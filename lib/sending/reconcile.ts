@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
+import { releaseQuota } from "@/lib/accounts/quota";
 import { completeIfFinished } from "./materialize";
 
 /**
@@ -8,12 +9,39 @@ import { completeIfFinished } from "./materialize";
  * the same idempotency key. Answers how many were re-queued.
  */
 export async function requeueExpiredLeases(db: Executor, now: Date = new Date()): Promise<number> {
+  await abandonStoppedInFlight(db, now);
   const rows = await queryRows<{ id: string }>(
     db,
     sql`update deliveries set status = 'queued', lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now()
         where status = 'sending' and lease_until < ${now.toISOString()}::timestamptz returning id`,
   );
   return rows.length;
+}
+
+/**
+ * Expired claims of tasks that were cancelled or failed meanwhile are not sent again: they become
+ * "cancelled" (their outcome unknown), leave the task's waiting count and give back their quota.
+ */
+async function abandonStoppedInFlight(db: Executor, now: Date) {
+  await db.transaction(async (tx) => {
+    const abandoned = await queryRows<{ task_id: string; department_id: string; count: string | number }>(
+      tx,
+      sql`with stopped as (
+            update deliveries d set status = 'cancelled', lease_until = null, claim_token = null, updated_at = now(),
+                   error = 'The task stopped while this message was in flight; whether it went out is unknown'
+            from tasks t
+            where t.id = d.task_id and t.status in ('cancelled', 'failed') and d.status = 'sending' and d.lease_until < ${now.toISOString()}::timestamptz
+            returning d.task_id, d.department_id
+          ) select task_id, department_id, count(*) as count from stopped group by task_id, department_id`,
+    );
+    for (const row of abandoned) {
+      const count = Number(row.count);
+      await tx.execute(
+        sql`update tasks set queued = greatest(queued - ${count}, 0), cancelled = cancelled + ${count}, reserved = greatest(reserved - ${count}, 0), updated_at = now() where id = ${row.task_id}`,
+      );
+      await releaseQuota(tx, row.department_id, count);
+    }
+  });
 }
 
 /** Completes sending tasks with nothing left to do (e.g. the last record happened before a crash). */

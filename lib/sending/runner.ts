@@ -4,7 +4,7 @@ import { transportFromEnv } from "@/lib/transports";
 import { runBatch, type EngineDeps } from "./batch";
 import { sendingConfig, type SendingConfig } from "./config";
 import { onTaskEvent } from "./dispatch";
-import { failTask } from "./lifecycle";
+import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
@@ -145,9 +145,4 @@ export class LocalRunner {
     await Promise.allSettled([...this.workers]);
     if (this.ownsTransport) await this.transport.close();
   }
-}
-
-/** Errors that will not go away by trying again: the task's template or sender is gone or broken. */
-function isTaskUnusable(error: unknown): boolean {
-  return error instanceof Error && /has no template version or sender|does not exist|attachment/i.test(error.message);
 }

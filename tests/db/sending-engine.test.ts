@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { deliveries, departments, suppressions, tasks } from "@/db/schema";
+import { deliveries, departments, suppressions, tasks, templateVersions } from "@/db/schema";
 import { LocalRunner } from "@/lib/sending/runner";
 import { cancelTask, createTask, getTask, pauseTask, resumeTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
@@ -56,7 +56,11 @@ describeOnDatabases("send engine", (db) => {
       await sink.waitFor(1);
       await pauseTask(setup.ctx, created.id);
       const atPause = sink.messages.length;
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The batch in flight (at most one: concurrency 1, batches of 10) finishes and is recorded.
+      for (let wait = 0; (await db().select().from(deliveries).where(and(eq(deliveries.taskId, created.id), eq(deliveries.status, "sending")))).length > 0; wait++) {
+        if (wait > 200) throw new Error("the batch in flight was never recorded");
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       expect(sink.messages.length - atPause).toBeLessThanOrEqual(10);
       const paused = await getTask(setup.ctx, created.id);
       expect(paused.status).toBe("paused");
@@ -78,5 +82,44 @@ describeOnDatabases("send engine", (db) => {
     expect(department).toMatchObject({ quotaUsed: task.sent, quotaReserved: 0 });
     const addresses = sink.messages.map((message) => message.envelope.rcptTo[0]);
     expect(new Set(addresses).size).toBe(addresses.length);
+  });
+
+  it("fails a task whose template version is gone, cancelling its waiting recipients and giving back their quota", async () => {
+    const setup = await makeSendingSetup(db(), { count: 15, quota: 100 });
+    const created = await createTask(setup.ctx, taskInput(setup));
+    await db().delete(templateVersions).where(eq(templateVersions.templateId, setup.templateId));
+    const engine = runner();
+    try {
+      await engine.drain();
+    } finally {
+      await engine.stop();
+    }
+    const task = await getTask(setup.ctx, created.id);
+    expect(task).toMatchObject({ status: "failed", sent: 0, queued: 0 });
+    expect(task.note).toMatch(/has no template version or sender/);
+    const [department] = await db().select().from(departments).where(eq(departments.id, setup.departmentId));
+    expect(department).toMatchObject({ quotaUsed: 0, quotaReserved: 0 });
+    expect(sink.messages.filter((message) => message.envelope.rcptTo[0]!.includes(setup.emails[0]!.split("@")[0]!.split(".")[1]!))).toHaveLength(0);
+  });
+
+  it("does not send again what was in flight when its task was cancelled and its worker died", async () => {
+    const setup = await makeSendingSetup(db(), { count: 3, quota: 100 });
+    const created = await createTask(setup.ctx, taskInput(setup));
+    const engine = runner();
+    // Materialise and claim by hand, as a worker that then died would have.
+    const { materializeStep, startTask } = await import("@/lib/sending/materialize");
+    await startTask(db(), created.id);
+    await materializeStep(db(), created.id, engine.config);
+    await db().update(deliveries).set({ status: "sending", leaseUntil: new Date(Date.now() - 1000), claimToken: "dead-worker" }).where(eq(deliveries.taskId, created.id));
+    await cancelTask(setup.ctx, created.id);
+    expect((await getTask(setup.ctx, created.id)).queued).toBe(3);
+    await engine.drain();
+    await engine.stop();
+    const task = await getTask(setup.ctx, created.id);
+    expect(task).toMatchObject({ status: "cancelled", queued: 0, cancelled: 3, sent: 0 });
+    const rows = await db().select().from(deliveries).where(eq(deliveries.taskId, created.id));
+    expect(rows.map((row) => row.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    const [department] = await db().select().from(departments).where(eq(departments.id, setup.departmentId));
+    expect(department).toMatchObject({ quotaUsed: 0, quotaReserved: 0 });
   });
 });
