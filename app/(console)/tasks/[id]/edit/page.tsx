@@ -1,0 +1,44 @@
+import Link from "next/link";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+import { taskDetail } from "@/lib/sending/console";
+import { draftFrom, taskFormProps } from "../../form-page";
+import { TaskForm } from "../../task-form";
+
+/** Editing is for a task that has not started: its time, audience, template and sender may all change. */
+export default async function EditTaskPage({ params }: { params: Promise<{ id: string }> }) {
+  const ctx = await consolePage("tasks.manage");
+  const { t, allowed } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const { id } = await params;
+  const detail = await loadOrDeny(taskDetail(ctx, id));
+  if (!detail) return <Forbidden message={t.errors.forbidden} />;
+  const back = (
+    <Link href={`/tasks/${id}`} className="rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50">
+      {t.tasks.back}
+    </Link>
+  );
+  if (detail.task.status !== "scheduled") {
+    return (
+      <div className="space-y-4">
+        <PageHeader title={format(t.tasks.editTitle, { name: detail.task.name })} actions={back} />
+        <Card>
+          <p className="text-sm text-slate-600" data-testid="task-not-editable">
+            {format(t.tasks.notEditable, { status: t.tasks.statuses[detail.task.status] })}
+          </p>
+        </Card>
+      </div>
+    );
+  }
+  const props = await taskFormProps(ctx);
+  return (
+    <div className="space-y-4">
+      <PageHeader title={format(t.tasks.editTitle, { name: detail.task.name })} actions={back} />
+      <Card>
+        <TaskForm draft={draftFrom(detail, ctx.timeZone, { id: detail.task.id })} {...props} />
+      </Card>
+    </div>
+  );
+}

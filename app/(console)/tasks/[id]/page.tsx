@@ -1,0 +1,65 @@
+import type { ReactNode } from "react";
+import { TaskProgressBar } from "@/components/tasks/task-progress";
+import { TaskStatusBadge } from "@/components/tasks/task-status";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { taskDetail } from "@/lib/sending/console";
+import { formatInZone } from "@/lib/time/zone";
+import { DeliveryLog } from "./delivery-log";
+import { TaskActions } from "./task-actions";
+
+/** 群发任务状态: one task's live counters, what it sends, its actions and its delivery log. */
+export default async function TaskPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const ctx = await consolePage("tasks.manage");
+  const { t, allowed, actor } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const { id } = await params;
+  const query = await searchParams;
+  const detail = await loadOrDeny(taskDetail(ctx, id));
+  if (!detail) return <Forbidden message={t.errors.forbidden} />;
+  const { task } = detail;
+  const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
+  const rows: [string, ReactNode, string][] = [
+    ...(actor.role === "admin" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),
+    [t.tasks.columns.template, `${detail.templateName} · v${task.templateVersion}`, "template"],
+    [t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"],
+    [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
+    [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
+    [t.tasks.scheduledAt, when(task.scheduledAt), "scheduled"],
+    [t.tasks.startedAt, when(task.startedAt), "started"],
+    [t.tasks.finishedAt, when(task.finishedAt), "finished"],
+    [t.tasks.createdBy, `${task.createdBy} · ${when(task.createdAt)}`, "created"],
+  ];
+  return (
+    <div className="space-y-5">
+      <PageHeader title={task.name} actions={<TaskActions task={{ id: task.id, name: task.name, status: task.status }} />}>
+        <span data-testid="task-header-status">
+          <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
+        </span>
+      </PageHeader>
+      <Card title={t.tasks.statusCard} testId="task-status-card">
+        <TaskProgressBar key={task.status} initial={detail.progress} />
+      </Card>
+      <Card title={t.tasks.details}>
+        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2" data-testid="task-details">
+          {rows.map(([label, value, key]) => (
+            <div key={key} className="flex gap-2">
+              <dt className="w-32 shrink-0 text-slate-500">{label}</dt>
+              <dd className="min-w-0 break-words text-slate-900" data-testid={`task-detail-${key}`}>
+                {value}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <DeliveryLog ctx={ctx} taskId={task.id} params={{ q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) }} />
+    </div>
+  );
+}

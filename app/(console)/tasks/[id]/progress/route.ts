@@ -1,0 +1,9 @@
+import { defineRoute, json } from "@/lib/entry/route";
+import { loadTaskProgress } from "@/lib/sending/console";
+
+/** The task's progress bar polls this while the task is scheduled or sending. */
+export const GET = defineRoute<{ id: string }>({
+  permission: "tasks.manage",
+  auth: "session",
+  handle: async (ctx, _request, { id }) => json(await loadTaskProgress(ctx, id), 200, { "cache-control": "no-store" }),
+});

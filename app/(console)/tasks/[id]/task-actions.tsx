@@ -1,0 +1,44 @@
+"use client";
+
+import Link from "next/link";
+import { ActionForm } from "@/components/forms/action-form";
+import type { TaskStatus } from "@/db/schema";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import { cancelTask, pauseTask, resumeTask } from "../actions";
+
+const inline = "inline-block [&>div]:mt-0";
+const link = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
+
+/** What can be done with a task in its status: edit while scheduled, pause, resume, cancel, duplicate. */
+export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus } }) {
+  const { t } = useI18n();
+  const { status } = task;
+  return (
+    <div className="flex flex-wrap items-center gap-2" data-testid="task-actions">
+      {status === "scheduled" ? (
+        <Link className={link} href={`/tasks/${task.id}/edit`} data-testid="task-edit">
+          {t.tasks.edit}
+        </Link>
+      ) : null}
+      {status === "scheduled" || status === "sending" ? (
+        <ActionForm action={pauseTask} submitLabel={t.tasks.pause} variant="secondary" className={inline} testId="task-pause-form">
+          <input type="hidden" name="id" value={task.id} />
+        </ActionForm>
+      ) : null}
+      {status === "paused" ? (
+        <ActionForm action={resumeTask} submitLabel={t.tasks.resume} className={inline} testId="task-resume-form">
+          <input type="hidden" name="id" value={task.id} />
+        </ActionForm>
+      ) : null}
+      {status === "scheduled" || status === "sending" || status === "paused" ? (
+        <ActionForm action={cancelTask} submitLabel={t.tasks.cancel} variant="danger" className={inline} testId="task-cancel-form" confirmText={format(t.tasks.cancelConfirm, { name: task.name })}>
+          <input type="hidden" name="id" value={task.id} />
+        </ActionForm>
+      ) : null}
+      <Link className={link} href={`/tasks/new?from=${task.id}`} data-testid="task-duplicate">
+        {t.tasks.duplicate}
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+"use server";
+
+import { z } from "zod";
+import { readEnv } from "@/lib/config/env";
+import { defineAction } from "@/lib/entry/action";
+import { idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
+import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
+import { instantOfZonedTime } from "@/lib/time/zone";
+
+const choice = z.string().uuid("choose one");
+const blankToNull = (value: unknown) => (value === "" || value === undefined || value === null ? null : value);
+
+/** The task form as it is posted: radio choices decide which of the other fields count. */
+const taskForm = z.object({
+  departmentId: optionalUuid,
+  name: requiredText(200),
+  templateId: choice,
+  audience: z.enum(["all", "pools"]).default("pools"),
+  poolIds: idList,
+  senderId: choice,
+  fromName: optionalText(200),
+  amount: z.enum(["all", "some"]).default("all"),
+  limit: z.preprocess(blankToNull, z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000).nullable()),
+  when: z.enum(["now", "later"]).default("now"),
+  /** A datetime-local value, wall-clock time in FANOUT_TIMEZONE. */
+  scheduledAt: z.string().max(40).optional().default(""),
+});
+type TaskForm = z.output<typeof taskForm>;
+
+function checkChoices(form: TaskForm, context: z.RefinementCtx) {
+  if (form.amount === "some" && form.limit === null) context.addIssue({ code: "custom", path: ["limit"], message: "say how many to send" });
+  if (form.when !== "later") return;
+  let at: Date;
+  try {
+    at = instantOfZonedTime(form.scheduledAt, readEnv().timeZone);
+  } catch {
+    context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is not a date and time" });
+    return;
+  }
+  if (at.getTime() < Date.now() - 60_000) context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is in the past; choose a later time or send now" });
+}
+
+function toTaskInput(form: TaskForm): TaskInput {
+  return {
+    name: form.name,
+    templateId: form.templateId,
+    poolIds: form.audience === "all" ? "all" : form.poolIds,
+    senderId: form.senderId,
+    fromName: form.fromName,
+    limit: form.amount === "some" ? form.limit : null,
+    scheduledAt: form.when === "later" ? instantOfZonedTime(form.scheduledAt, readEnv().timeZone) : null,
+    departmentId: form.departmentId,
+  };
+}
+
+export const createTask = defineAction({
+  permission: "tasks.manage",
+  input: taskForm.superRefine(checkChoices),
+  run: (ctx, form) => create(ctx, toTaskInput(form)),
+});
+
+export const updateTask = defineAction({
+  permission: "tasks.manage",
+  input: taskForm.extend({ id: uuid }).superRefine(checkChoices),
+  run: (ctx, { id, ...form }) => update(ctx, id, toTaskInput(form)),
+});
+
+export const pauseTask = defineAction({
+  permission: "tasks.manage",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => pause(ctx, id),
+});
+
+export const resumeTask = defineAction({
+  permission: "tasks.manage",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => resume(ctx, id),
+});
+
+export const cancelTask = defineAction({
+  permission: "tasks.manage",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => cancel(ctx, id),
+});

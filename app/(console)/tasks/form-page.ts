@@ -1,0 +1,31 @@
+import "server-only";
+import type { PageContext } from "@/lib/console/page";
+import { taskFormOptions, type TaskDetail } from "@/lib/sending/console";
+import { zonedLocalTime } from "@/lib/time/zone";
+import type { TaskDraft } from "./task-form";
+
+/** What the create and edit pages hand the task form: its choices and the time "At" starts from. */
+export async function taskFormProps(ctx: PageContext) {
+  const options = await taskFormOptions(ctx);
+  // The next full hour (in whole-hour zones; elsewhere a little off, which a default may be).
+  const nextHour = new Date(Math.ceil((Date.now() + 60_000) / 3_600_000) * 3_600_000);
+  return { options, showDepartment: ctx.actor.role === "admin", timeZone: ctx.timeZone, laterDefault: zonedLocalTime(nextHour, ctx.timeZone) };
+}
+
+/** A draft from an existing task: the same choices, its time only if it is still ahead. */
+export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Partial<TaskDraft>): TaskDraft {
+  const { task } = detail;
+  const at = new Date(task.scheduledAt);
+  return {
+    id: null,
+    departmentId: task.departmentId,
+    name: task.name,
+    templateId: task.templateId,
+    poolIds: task.poolIds === "all" ? "all" : detail.pools.map((pool) => pool.id),
+    senderId: task.senderId,
+    fromName: task.fromName,
+    limit: task.limit,
+    scheduledAt: at.getTime() > Date.now() + 60_000 ? zonedLocalTime(at, timeZone) : null,
+    ...overrides,
+  };
+}

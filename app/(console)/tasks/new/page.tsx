@@ -1,0 +1,43 @@
+import Link from "next/link";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+import { taskDetail } from "@/lib/sending/console";
+import { draftFrom, taskFormProps } from "../form-page";
+import { TaskForm, type TaskDraft } from "../task-form";
+
+const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", poolIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null };
+
+/** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate). */
+export default async function NewTaskPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const ctx = await consolePage("tasks.manage");
+  const { t, allowed } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const from = firstParam((await searchParams).from);
+  const source = from ? await loadOrDeny(taskDetail(ctx, from)) : null;
+  if (from && !source) return <Forbidden message={t.errors.forbidden} />;
+  const props = await taskFormProps(ctx);
+  const draft = source ? draftFrom(source, ctx.timeZone, { name: format(t.tasks.copyName, { name: source.task.name }) }) : EMPTY;
+  const ready = props.options.templates.length > 0 && props.options.senders.length > 0;
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={source ? format(t.tasks.duplicateOf, { name: source.task.name }) : t.tasks.new}
+        actions={
+          <Link href="/tasks" className="rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50">
+            {t.tasks.back}
+          </Link>
+        }
+      />
+      {ready ? null : (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="task-needs-setup">
+          {t.tasks.needsSetup}
+        </p>
+      )}
+      <Card>
+        <TaskForm draft={draft} {...props} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,287 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { ActionForm } from "@/components/forms/action-form";
+import { Field, Input, Select } from "@/components/ui/field";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import type { TaskFormOptions } from "@/lib/sending/console";
+import { createTask, updateTask } from "./actions";
+
+export type TaskDraft = {
+  /** Set when editing a scheduled task; null for a new one (or a duplicate). */
+  id: string | null;
+  departmentId: string | null;
+  name: string;
+  templateId: string;
+  poolIds: string[] | "all";
+  senderId: string;
+  fromName: string;
+  limit: number | null;
+  /** datetime-local in FANOUT_TIMEZONE; null: now. */
+  scheduledAt: string | null;
+};
+
+const radio = "h-4 w-4 border-slate-300 text-indigo-600 focus:ring-indigo-600";
+
+/** 添加群发任务: template, pools (or all addresses), sender, display name, how many and when. */
+export function TaskForm({
+  draft,
+  options,
+  showDepartment,
+  timeZone,
+  laterDefault,
+}: {
+  draft: TaskDraft;
+  options: TaskFormOptions;
+  showDepartment: boolean;
+  timeZone: string;
+  /** What the date field offers when "At" is chosen and the draft has no time. */
+  laterDefault: string;
+}) {
+  const { t, locale } = useI18n();
+  const router = useRouter();
+  const editing = draft.id !== null;
+  const [departmentId, setDepartmentId] = useState(draft.departmentId ?? options.departments[0]?.id ?? "");
+  const [name, setName] = useState(draft.name);
+  const [nameTouched, setNameTouched] = useState(draft.name !== "");
+  const [templateId, setTemplateId] = useState(draft.templateId);
+  const [audience, setAudience] = useState<"all" | "pools">(draft.poolIds === "all" ? "all" : "pools");
+  const [poolIds, setPoolIds] = useState<string[]>(draft.poolIds === "all" ? [] : draft.poolIds);
+  const [senderId, setSenderId] = useState(draft.senderId);
+  const [fromName, setFromName] = useState(draft.fromName);
+  const [fromNameTouched, setFromNameTouched] = useState(draft.fromName !== "");
+  const [amount, setAmount] = useState<"all" | "some">(draft.limit === null ? "all" : "some");
+  const [when, setWhen] = useState<"now" | "later">(draft.scheduledAt ? "later" : "now");
+  const [measured, setMeasured] = useState<{ query: string; sendable: number; suppressed: number } | null>(null);
+
+  const inDepartment = <T extends { departmentId: string }>(rows: T[]) => rows.filter((row) => !departmentId || row.departmentId === departmentId);
+  const templates = inDepartment(options.templates);
+  const pools = inDepartment(options.pools);
+  const senders = inDepartment(options.senders);
+  const domains = [...new Set(senders.map((sender) => sender.domain))];
+  const number = (value: number) => value.toLocaleString(locale);
+
+  const audienceQuery = new URLSearchParams([
+    ...(departmentId ? [["department", departmentId]] : []),
+    ...(audience === "all" ? [["all", "1"]] : poolIds.map((id) => ["pool", id])),
+  ]).toString();
+  const measurable = audience === "all" || poolIds.length > 0;
+  // The count answered for the current choice only; an older answer is not shown.
+  const size = measurable && measured?.query === audienceQuery ? measured : null;
+
+  useEffect(() => {
+    if (!measurable) return;
+    let stopped = false;
+    const timer = setTimeout(async () => {
+      const response = await fetch(`/tasks/audience?${audienceQuery}`, { cache: "no-store" }).catch(() => null);
+      if (!stopped && response?.ok) setMeasured({ query: audienceQuery, ...((await response.json()) as { sendable: number; suppressed: number }) });
+    }, 250);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [audienceQuery, measurable]);
+
+  const chooseDepartment = (id: string) => {
+    setDepartmentId(id);
+    setTemplateId("");
+    setSenderId("");
+    setPoolIds([]);
+  };
+  const chooseTemplate = (id: string) => {
+    setTemplateId(id);
+    const template = options.templates.find((row) => row.id === id);
+    if (!nameTouched && template) setName(template.name);
+  };
+  const chooseSender = (id: string) => {
+    setSenderId(id);
+    const sender = options.senders.find((row) => row.id === id);
+    if (!fromNameTouched) setFromName(sender?.name ?? "");
+  };
+  const togglePool = (id: string, on: boolean) => setPoolIds((current) => (on ? [...current, id] : current.filter((other) => other !== id)));
+
+  return (
+    <ActionForm
+      action={editing ? updateTask : createTask}
+      submitLabel={editing ? t.tasks.submitEdit : t.tasks.submitCreate}
+      resetOnSuccess={false}
+      onDone={(data) => router.push(`/tasks/${(data as { id: string }).id}`)}
+      testId="task-form"
+    >
+      {(errors) => (
+        <div className="max-w-3xl space-y-4">
+          {editing ? <input type="hidden" name="id" value={draft.id!} /> : null}
+          {showDepartment && !editing ? (
+            <Field label={t.common.department} error={errors.departmentId}>
+              <Select name="departmentId" value={departmentId} onChange={(event) => chooseDepartment(event.target.value)} data-testid="task-department">
+                {options.departments.map((department) => (
+                  <option key={department.id} value={department.id}>
+                    {department.name}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          ) : (
+            <input type="hidden" name="departmentId" value={departmentId} />
+          )}
+          <Field label={t.tasks.template} error={errors.templateId}>
+            <Select name="templateId" value={templateId} onChange={(event) => chooseTemplate(event.target.value)} required data-testid="task-template">
+              <option value="">{t.tasks.chooseTemplate}</option>
+              {templates.map((template) => (
+                <option key={template.id} value={template.id}>
+                  {`${template.name} · v${template.version}`}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label={t.tasks.name} error={errors.name}>
+            <Input
+              name="name"
+              value={name}
+              onChange={(event) => {
+                setName(event.target.value);
+                setNameTouched(true);
+              }}
+              required
+              maxLength={200}
+              data-testid="task-name"
+            />
+          </Field>
+          <fieldset className="space-y-2">
+            <legend className="text-xs font-medium text-slate-700">{t.tasks.audience}</legend>
+            <div className="flex flex-wrap gap-4 text-sm">
+              <label className="flex items-center gap-1.5">
+                <input type="radio" className={radio} name="audience" value="pools" checked={audience === "pools"} onChange={() => setAudience("pools")} data-testid="task-audience-pools" />
+                {t.tasks.someAddresses}
+              </label>
+              <label className="flex items-center gap-1.5">
+                <input type="radio" className={radio} name="audience" value="all" checked={audience === "all"} onChange={() => setAudience("all")} data-testid="task-audience-all" />
+                {t.tasks.allAddresses}
+              </label>
+            </div>
+            {audience === "pools" ? (
+              pools.length === 0 ? (
+                <p className="text-sm text-slate-500">{t.tasks.noPools}</p>
+              ) : (
+                <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
+                  {pools.map((pool) => (
+                    <label key={pool.id} className="flex items-center gap-2">
+                      <input
+                        type="checkbox"
+                        className="h-4 w-4 rounded border-slate-300 text-indigo-600"
+                        name="poolIds"
+                        value={pool.id}
+                        checked={poolIds.includes(pool.id)}
+                        onChange={(event) => togglePool(pool.id, event.target.checked)}
+                        data-testid={`task-pool-${pool.name}`}
+                      />
+                      <span className="truncate">{pool.name}</span>
+                      <span className="text-xs text-slate-500">{format(t.tasks.poolAddresses, { count: number(pool.contactCount) })}</span>
+                    </label>
+                  ))}
+                </div>
+              )
+            ) : null}
+            {size ? (
+              <p className="text-xs text-slate-600" data-testid="audience-size">
+                {format(t.tasks.audienceSize, { sendable: number(size.sendable) })}
+                {size.suppressed > 0 ? ` · ${format(t.tasks.audienceSuppressed, { suppressed: number(size.suppressed) })}` : ""}
+              </p>
+            ) : null}
+            {errors.poolIds ? (
+              <p className="text-xs text-red-600" role="alert">
+                {errors.poolIds}
+              </p>
+            ) : null}
+          </fieldset>
+          <div className="grid gap-4 md:grid-cols-2">
+            <Field label={t.tasks.sender} error={errors.senderId}>
+              <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
+                <option value="">{t.tasks.chooseSender}</option>
+                {domains.map((domain) => (
+                  <optgroup key={domain} label={domain}>
+                    {senders
+                      .filter((sender) => sender.domain === domain)
+                      .map((sender) => (
+                        <option key={sender.id} value={sender.id}>
+                          {sender.address}
+                        </option>
+                      ))}
+                  </optgroup>
+                ))}
+              </Select>
+            </Field>
+            <Field label={t.tasks.fromName} hint={t.tasks.fromNameHint} error={errors.fromName}>
+              <Input
+                name="fromName"
+                value={fromName}
+                onChange={(event) => {
+                  setFromName(event.target.value);
+                  setFromNameTouched(true);
+                }}
+                maxLength={200}
+                data-testid="task-from-name"
+              />
+            </Field>
+          </div>
+          <fieldset className="space-y-2">
+            <legend className="text-xs font-medium text-slate-700">{t.tasks.amount}</legend>
+            <label className="flex items-center gap-1.5 text-sm">
+              <input type="radio" className={radio} name="amount" value="all" checked={amount === "all"} onChange={() => setAmount("all")} data-testid="task-amount-all" />
+              {t.tasks.amountAll}
+            </label>
+            <label className="flex flex-wrap items-center gap-1.5 text-sm">
+              <input type="radio" className={radio} name="amount" value="some" checked={amount === "some"} onChange={() => setAmount("some")} data-testid="task-amount-some" />
+              {t.tasks.amountSome}
+              <Input
+                name="limit"
+                type="number"
+                min={1}
+                step={1}
+                className="w-28"
+                defaultValue={draft.limit ?? ""}
+                disabled={amount !== "some"}
+                data-testid="task-limit"
+              />
+              {t.tasks.amountSomeSuffix}
+            </label>
+            {errors.limit ? (
+              <p className="text-xs text-red-600" role="alert">
+                {errors.limit}
+              </p>
+            ) : null}
+          </fieldset>
+          <fieldset className="space-y-2">
+            <legend className="text-xs font-medium text-slate-700">{t.tasks.when}</legend>
+            <div className="flex flex-wrap items-center gap-4 text-sm">
+              <label className="flex items-center gap-1.5">
+                <input type="radio" className={radio} name="when" value="now" checked={when === "now"} onChange={() => setWhen("now")} data-testid="task-when-now" />
+                {t.tasks.now}
+              </label>
+              <label className="flex items-center gap-1.5">
+                <input type="radio" className={radio} name="when" value="later" checked={when === "later"} onChange={() => setWhen("later")} data-testid="task-when-later" />
+                {t.tasks.later}
+              </label>
+              <Input
+                name="scheduledAt"
+                type="datetime-local"
+                className="w-56"
+                defaultValue={draft.scheduledAt ?? laterDefault}
+                disabled={when !== "later"}
+                data-testid="task-scheduled-at"
+              />
+              <span className="text-xs text-slate-500">{format(t.tasks.timeZone, { zone: timeZone })}</span>
+            </div>
+            {errors.scheduledAt ? (
+              <p className="text-xs text-red-600" role="alert">
+                {errors.scheduledAt}
+              </p>
+            ) : null}
+          </fieldset>
+        </div>
+      )}
+    </ActionForm>
+  );
+}

@@ -1,0 +1,108 @@
+import "server-only";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { departments, pools, senderDomains, senders, templates } from "@/db/schema";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import type { Ctx } from "@/lib/context";
+import { invalidInput } from "@/lib/errors";
+import { countAudience } from "./recipients";
+import { loadTask, taskView, type TaskView } from "./tasks";
+
+/** Read-only helpers for the console's Tasks pages; the changes themselves go through tasks.ts. */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the progress bar shows; the route handler answers it and the pages start from it. */
+export function taskProgress(view: TaskView) {
+  return {
+    id: view.id,
+    status: view.status,
+    total: view.total,
+    queued: view.queued,
+    sent: view.sent,
+    delivered: view.delivered,
+    failed: view.failed,
+    suppressed: view.suppressed,
+    cancelled: view.cancelled,
+    materialized: view.materialized,
+    note: view.note,
+    startedAt: view.startedAt,
+    finishedAt: view.finishedAt,
+  };
+}
+export type TaskProgress = ReturnType<typeof taskProgress>;
+
+export async function loadTaskProgress(ctx: Ctx, id: string): Promise<TaskProgress> {
+  return taskProgress(taskView(await loadTask(ctx, id, "tasks.manage")));
+}
+
+/** The templates, pools and senders a task form offers, each with its department. */
+export async function taskFormOptions(ctx: Ctx) {
+  authorize(ctx.actor, "tasks.manage");
+  const [departmentRows, templateRows, poolRows, senderRows] = await Promise.all([
+    ctx.db.select({ id: departments.id, name: departments.name }).from(departments).where(departmentScope(ctx.actor, departments.id)).orderBy(asc(departments.name)).limit(1000),
+    ctx.db
+      .select({ id: templates.id, departmentId: templates.departmentId, name: templates.name, version: templates.currentVersion })
+      .from(templates)
+      .where(departmentScope(ctx.actor, templates.departmentId))
+      .orderBy(asc(templates.name))
+      .limit(1000),
+    ctx.db
+      .select({ id: pools.id, departmentId: pools.departmentId, name: pools.name, contactCount: pools.contactCount })
+      .from(pools)
+      .where(departmentScope(ctx.actor, pools.departmentId))
+      .orderBy(asc(pools.name))
+      .limit(1000),
+    ctx.db
+      .select({ id: senders.id, departmentId: senders.departmentId, address: senders.address, name: senders.name, domain: senderDomains.domain, domainStatus: senderDomains.status })
+      .from(senders)
+      .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
+      .where(departmentScope(ctx.actor, senders.departmentId))
+      .orderBy(asc(senderDomains.domain), asc(senders.address))
+      .limit(1000),
+  ]);
+  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows };
+}
+export type TaskFormOptions = Awaited<ReturnType<typeof taskFormOptions>>;
+
+/** How many a task for these pools (or all addresses) would send to now, and how many are suppressed. */
+export async function audienceSize(ctx: Ctx, input: { departmentId?: string | null; poolIds: string[] | "all" }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "tasks.manage", { departmentId });
+  let poolIds: string[] | null = null;
+  if (input.poolIds !== "all") {
+    poolIds = [...new Set(input.poolIds)];
+    if (poolIds.some((id) => !UUID.test(id))) throw invalidInput("A pool id is malformed", { field: "poolIds" });
+    if (poolIds.length === 0) return { sendable: 0, suppressed: 0 };
+    const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
+    if (found.length !== poolIds.length) throw invalidInput("A pool is not in this department", { field: "poolIds" });
+  }
+  return countAudience(ctx.db, { departmentId, poolIds });
+}
+
+/** A task with the names of what it refers to, for its detail page and its forms. */
+export async function taskDetail(ctx: Ctx, id: string) {
+  const task = await loadTask(ctx, id, "tasks.manage");
+  const [[template], [sender], [department], poolRows] = await Promise.all([
+    ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)),
+    ctx.db
+      .select({ address: senders.address, name: senders.name })
+      .from(senders)
+      .where(eq(senders.id, task.senderId)),
+    ctx.db.select({ name: departments.name }).from(departments).where(eq(departments.id, task.departmentId)),
+    task.poolIds && task.poolIds.length > 0
+      ? ctx.db.select({ id: pools.id, name: pools.name }).from(pools).where(and(inArray(pools.id, task.poolIds), eq(pools.departmentId, task.departmentId)))
+      : Promise.resolve([]),
+  ]);
+  const view = taskView(task);
+  return {
+    task: view,
+    progress: taskProgress(view),
+    templateName: template?.name ?? "",
+    senderAddress: sender?.address ?? "",
+    senderName: sender?.name ?? "",
+    departmentName: department?.name ?? "",
+    /** In the task's order; a pool deleted since is left out. */
+    pools: (task.poolIds ?? []).flatMap((poolId) => poolRows.filter((row) => row.id === poolId)),
+  };
+}
+export type TaskDetail = Awaited<ReturnType<typeof taskDetail>>;
