@@ -18,6 +18,7 @@ import { createPool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
+import { createTask, pauseTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment, makeUser, unique } from "../helpers/factories";
@@ -40,6 +41,9 @@ type Other = {
   domain: string;
   senderId: string;
   templateId: string;
+  /** A task scheduled far ahead, and one paused before it started. */
+  taskId: string;
+  pausedTaskId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -88,6 +92,9 @@ const SENDER_ACTIONS = "app/(console)/senders/actions.ts";
 const TEMPLATE_ACTIONS = "app/(console)/templates/actions.ts";
 const TEMPLATE_CONTENT = { subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" };
 const SUPPRESSION_ACTIONS = "app/(console)/suppressions/actions.ts";
+const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
+/** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
+const taskForm = (other: Other) => ({ departmentId: other.departmentId, name: unique("console task"), templateId: other.templateId, audience: "pools", poolIds: other.poolId, senderId: other.senderId, amount: "all", when: "later", scheduledAt: "2099-01-01T08:00" });
 const CSV = "email,name\nnew.person@example.com,New Person\n";
 
 let sessionCookie = "";
@@ -221,9 +228,33 @@ const ENTRY_POINTS: Record<string, Case> = {
     call: (other, caller) =>
       route(`app/(console)/templates/attachments/route.ts`, "POST", caller, { body: "plain text attachment", cookie: sessionCookie, query: `?name=notes.txt&department=${other.departmentId}` }),
   },
+  [`${TASK_ACTIONS}#createTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createTask", taskForm(other)) },
+  [`${TASK_ACTIONS}#updateTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "updateTask", { ...taskForm(other), id: other.taskId, amount: "some", limit: "5" }) },
+  [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
+  [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
+  [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
   "app/api/v1/templates/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/templates/route.ts", "POST", caller, { json: { name: unique("api"), ...TEMPLATE_CONTENT, departmentId: other.departmentId } }),
+  },
+  "app/api/v1/tasks/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) =>
+      route("app/api/v1/tasks/route.ts", "POST", caller, {
+        json: { name: unique("api task"), templateId: other.templateId, poolIds: [other.poolId], senderId: other.senderId, departmentId: other.departmentId, scheduledAt: "2099-01-01T00:00:00Z" },
+      }),
+  },
+  "app/api/v1/tasks/[id]/pause/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tasks/[id]/pause/route.ts", "POST", caller, { params: { id: other.taskId } }),
+  },
+  "app/api/v1/tasks/[id]/resume/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tasks/[id]/resume/route.ts", "POST", caller, { params: { id: other.pausedTaskId } }),
+  },
+  "app/api/v1/tasks/[id]/cancel/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tasks/[id]/cancel/route.ts", "POST", caller, { params: { id: other.taskId } }),
   },
   "app/api/auth/[...nextauth]/route.ts#POST": {
     auth: "public",
@@ -294,7 +325,16 @@ describeOnDatabases("mutating entry points", (db) => {
     const domain = await addDomain(system, { domain: `${unique("theirs")}.example.com`, departmentId: department.id });
     const sender = await createSender(system, { departmentId: department.id, address: `news@${domain.domain}` });
     const template = await createTemplate(system, { name: unique("theirs"), departmentId: department.id, ...TEMPLATE_CONTENT });
+    const later = new Date("2099-01-01T00:00:00Z");
+    // Tasks get a sender of their own: a sender used by a task cannot be deleted, and deleteSender is tested on `senderId`.
+    const taskSender = await createSender(system, { departmentId: department.id, address: `tasks@${domain.domain}` });
+    const taskInput = { templateId: template.id, poolIds: [second.id], senderId: taskSender.id, departmentId: department.id, scheduledAt: later };
+    const task = await createTask(system, { name: unique("task"), ...taskInput });
+    const pausedTask = await createTask(system, { name: unique("paused"), ...taskInput });
+    await pauseTask(system, pausedTask.id);
     return {
+      taskId: task.id,
+      pausedTaskId: pausedTask.id,
       departmentId: department.id,
       userId: user.id,
       apiKeyId: key.id,
