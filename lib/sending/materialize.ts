@@ -28,11 +28,11 @@ export async function dueTasks(db: Executor, now: Date = new Date(), limit = 20)
   return rows.map((row) => row.id);
 }
 
-/** Sending or paused tasks that still have contacts to turn into deliveries. */
+/** Started (sending, or paused after starting) tasks that still have contacts to turn into deliveries. */
 export async function tasksToMaterialize(db: Executor, limit = 20): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select id from tasks where status in ('sending', 'paused') and materialize_cursor is not null order by started_at limit ${limit}`,
+    sql`select id from tasks where status in ('sending', 'paused') and started_at is not null and materialize_cursor is not null order by started_at limit ${limit}`,
   );
   return rows.map((row) => row.id);
 }
@@ -55,6 +55,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       recipient_limit: number | null;
       materialize_cursor: string | number | null;
       status: string;
+      started: boolean;
       total: number;
       queued: number;
       suppressed: number;
@@ -62,10 +63,11 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       note: string;
     }>(
       tx,
-      sql`select department_id, pool_ids, recipient_limit, materialize_cursor, status, total, queued, suppressed, reserved, note
+      sql`select department_id, pool_ids, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
           from tasks where id = ${taskId} for update`,
     );
-    if (!task || task.materialize_cursor === null || !["sending", "paused"].includes(task.status)) return { done: true, added: 0, suppressed: 0 };
+    // A task paused before its time keeps no rows: an edit after resuming may still change its audience.
+    if (!task || task.materialize_cursor === null || !task.started || !["sending", "paused"].includes(task.status)) return { done: true, added: 0, suppressed: 0 };
 
     const cursor = Number(task.materialize_cursor);
     const sendableSoFar = task.total - task.suppressed;

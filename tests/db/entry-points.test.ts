@@ -256,6 +256,14 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/tasks/[id]/cancel/route.ts", "POST", caller, { params: { id: other.taskId } }),
   },
+  "app/api/inngest/route.ts#POST": {
+    auth: "public",
+    why: "Inngest's serve handler checks the request signature with INNGEST_SIGNING_KEY; it only runs the send engine's own steps on tasks that were authorised when created",
+  },
+  "app/api/inngest/route.ts#PUT": {
+    auth: "public",
+    why: "registration of the functions with Inngest (signed the same way); it changes no data",
+  },
   "app/api/auth/[...nextauth]/route.ts#POST": {
     auth: "public",
     why: "signing in is how a caller becomes known; lib/auth/sign-in.ts is tested on its own",

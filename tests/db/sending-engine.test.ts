@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { deliveries, departments, suppressions, tasks, templateVersions } from "@/db/schema";
 import { LocalRunner } from "@/lib/sending/runner";
-import { cancelTask, createTask, getTask, pauseTask, resumeTask } from "@/lib/sending/tasks";
+import { cancelTask, createTask, getTask, pauseTask, resumeTask, updateTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
@@ -121,5 +121,22 @@ describeOnDatabases("send engine", (db) => {
     expect(rows.map((row) => row.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
     const [department] = await db().select().from(departments).where(eq(departments.id, setup.departmentId));
     expect(department).toMatchObject({ quotaUsed: 0, quotaReserved: 0 });
+  });
+
+  it("keeps a task paused before its time unmaterialised, so an edit after resuming still decides its audience", async () => {
+    const setup = await makeSendingSetup(db(), { count: 5, quota: 100 });
+    const created = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date(Date.now() + 86_400_000) }));
+    await pauseTask(setup.ctx, created.id);
+    const engine = runner();
+    await engine.drain();
+    await engine.stop();
+    expect(await db().select().from(deliveries).where(eq(deliveries.taskId, created.id))).toHaveLength(0);
+    expect((await resumeTask(setup.ctx, created.id)).status).toBe("scheduled");
+    const edited = await updateTask(setup.ctx, created.id, taskInput(setup, { limit: 1, scheduledAt: new Date(Date.now() - 1000) }));
+    expect(edited.reserved).toBe(1);
+    const again = runner();
+    await again.drain();
+    await again.stop();
+    expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "completed", total: 1, sent: 1, reserved: 0 });
   });
 });
