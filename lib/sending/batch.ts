@@ -77,7 +77,8 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
 /** Claims due rows of the first batch that has any, or says the task is not sending. */
 async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
   return db.transaction(async (tx) => {
-    const [task] = await queryRows<{ status: string }>(tx, sql`select status from tasks where id = ${taskId}`);
+    // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
+    const [task] = await queryRows<{ status: string }>(tx, sql`select status from tasks where id = ${taskId} for update`);
     if (task?.status !== "sending") return "not_sending" as const;
     const rows = await queryRows<{ id: string | number; email: string; contact_id: string | number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
       tx,
