@@ -1,3 +1,4 @@
+import net from "node:net";
 import nodemailer from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
 import { mailOptionsFor } from "./mime";
@@ -49,6 +50,34 @@ export function smtpOptionsFromUrl(url: string): SMTPPool.Options {
   return options;
 }
 
+/**
+ * Opens the TCP connection for nodemailer with Nagle's algorithm off. nodemailer leaves it on, and
+ * an SMTP transaction's small writes then wait for the relay's delayed ACK: about 40 ms per
+ * command, capping a connection near 20 messages a second. nodemailer still does TLS (smtps) and
+ * STARTTLS on the socket it is given.
+ */
+function connectWithoutDelay(options: SMTPPool.Options): NonNullable<SMTPPool.Options["getSocket"]> {
+  const host = options.host ?? "localhost";
+  const port = options.port ?? (options.secure ? 465 : 587);
+  const timeoutMs = options.connectionTimeout ?? 30_000;
+  return (_options, callback) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    const timer = setTimeout(() => onError(Object.assign(new Error(`Connection to ${host}:${port} timed out`), { code: "ETIMEDOUT" })), timeoutMs);
+    function onError(error: Error) {
+      clearTimeout(timer);
+      socket.destroy();
+      callback(error, undefined);
+    }
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      socket.setKeepAlive(true);
+      callback(null, { connection: socket });
+    });
+  };
+}
+
 /** The relay URL without credentials or options, for the console. */
 export function describeSmtpUrl(url: string): string {
   try {
@@ -81,6 +110,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
     name: options.clientName,
     logger: false,
   };
+  poolOptions.getSocket = connectWithoutDelay(poolOptions);
   if (options.rateLimit) {
     poolOptions.rateLimit = options.rateLimit;
     poolOptions.rateDelta = options.rateDelta ?? 1000;
