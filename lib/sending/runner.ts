@@ -76,8 +76,11 @@ export class LocalRunner {
     await reconcile(this.db);
     for (const id of await dueTasks(this.db)) await startTask(this.db, id);
     for (const id of await tasksToMaterialize(this.db)) {
-      while (!this.abort.signal.aborted && !(await materializeStep(this.db, id, this.config)).done) {
+      // A first step of a few batches, so that sending starts at once and the rest is materialised meanwhile.
+      let step = { ...this.config, materializeStep: Math.min(this.config.materializeStep, this.config.batchSize * this.config.concurrency) };
+      while (!this.abort.signal.aborted && !(await materializeStep(this.db, id, step)).done) {
         this.fill(); // send while the rest is being materialised
+        step = this.config;
       }
     }
     this.fill();
