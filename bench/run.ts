@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runImportBenchmark } from "./import";
 import { runRenderBench } from "./render";
+import { runSendBenchmark } from "./send";
 
 const OPTIONS = {
   rows: { type: "string" },
@@ -19,6 +20,7 @@ type BenchOptions = { rows?: string };
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   import: runImportBenchmark,
   render: runRenderBench,
+  send: runSendBenchmark,
 };
 
 const RESULTS = path.join(import.meta.dirname, "results", "latest.json");
