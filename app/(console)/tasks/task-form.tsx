@@ -267,6 +267,7 @@ export function TaskForm({
               <Input
                 name="scheduledAt"
                 type="datetime-local"
+                step={1}
                 className="w-56"
                 defaultValue={draft.scheduledAt ?? laterDefault}
                 disabled={when !== "later"}
