@@ -41,6 +41,7 @@ import { compileTemplate } from "@/lib/templates/render";
 import { createTemplate } from "@/lib/templates/store";
 import { createResendTransport, createSmtpTransport, type OutgoingMessage, type Transport } from "@/lib/transports";
 import type { ChildMessage, ChildTask, ResendStats, SmtpStats } from "./send-child";
+import { ARTICLES } from "./articles";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CHILD = path.join(ROOT, "bench", "send-child.ts");
@@ -135,12 +136,6 @@ async function postgresTarget(serverUrl: string): Promise<Target | Skipped> {
 
 const SUBJECT = "{{ name | default: \"Hello\" }}, what is new in {{ attributes.city | default: \"your city\" }}";
 
-const ARTICLES = [
-  ["Spring collection is here", "Fresh colours and lighter fabrics for the new season, made to last and priced to move."],
-  ["春季新品上市", "全新春季系列现已上线，轻盈面料与清新配色，欢迎选购。会员专享九折优惠，数量有限，售完即止。"],
-  ["Free delivery this week", "Every order over 99 ships free until Sunday night, wherever you are in the country."],
-  ["Meet our new store", "We opened a new flagship store downtown with a café, a repair corner and a kids' area."],
-] as const;
 
 /** A newsletter of about 3 KB: greeting, city and plan from the contact, seven links and the unsubscribe link. */
 const HTML = `<!doctype html>

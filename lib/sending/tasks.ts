@@ -92,6 +92,19 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   return { name, template, sender, poolIds, limit, fromName };
 }
 
+/** The task columns a checked plan decides, the same on creation and on an edit. */
+function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
+  return {
+    name: plan.name,
+    templateId: plan.template.id,
+    templateVersion: plan.template.currentVersion,
+    poolIds: plan.poolIds,
+    senderId: plan.sender.id,
+    fromName: plan.fromName,
+    recipientLimit: plan.limit,
+  };
+}
+
 function withField(error: unknown, field: string) {
   if (error instanceof AppError && error.code === "not_found") return invalidInput(error.message, { field });
   return error;
@@ -119,13 +132,7 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
       .insert(tasks)
       .values({
         departmentId,
-        name: plan.name,
-        templateId: plan.template.id,
-        templateVersion: plan.template.currentVersion,
-        poolIds: plan.poolIds,
-        senderId: plan.sender.id,
-        fromName: plan.fromName,
-        recipientLimit: plan.limit,
+        ...planColumns(plan),
         tracking: input.tracking ?? true,
         status: "scheduled",
         scheduledAt,
@@ -169,13 +176,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
     const [row] = await tx
       .update(tasks)
       .set({
-        name: plan.name,
-        templateId: plan.template.id,
-        templateVersion: plan.template.currentVersion,
-        poolIds: plan.poolIds,
-        senderId: plan.sender.id,
-        fromName: plan.fromName,
-        recipientLimit: plan.limit,
+        ...planColumns(plan),
         tracking: input.tracking ?? locked.tracking,
         scheduledAt: input.scheduledAt ?? new Date(),
         reserved: reserve,
