@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from "@/db/client";
 import { createTask } from "@/lib/sending/tasks";
+import { createScratchDatabase } from "../helpers/db";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
@@ -47,25 +46,16 @@ type Shared = {
 };
 
 async function sharedPostgres(serverUrl: string): Promise<Shared> {
-  const name = `fanout_crash_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(serverUrl, "fanout_crash");
   let handle: DatabaseHandle | undefined;
   return {
     name: "postgres",
-    connect: async () => (handle ??= await openDatabase({ url: url.toString(), driver: "pg" })).db,
+    connect: async () => (handle ??= await openDatabase({ url: scratch.url, driver: "pg" })).db,
     release: async () => undefined,
-    childEnv: { DATABASE_URL: url.toString() },
+    childEnv: { DATABASE_URL: scratch.url },
     drop: async () => {
       await handle?.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }

@@ -21,24 +21,35 @@ export function databaseTargets(): DatabaseTarget[] {
   return targets;
 }
 
-/** Each test file gets a database of its own on the server, dropped afterwards. */
-async function openFreshPostgres(serverUrl: string) {
-  const name = `fanout_test_${crypto.randomBytes(6).toString("hex")}`;
+/** A new, empty database on the server (name with a random suffix), and how to drop it. */
+export async function createScratchDatabase(serverUrl: string, prefix = "fanout_test") {
+  const name = `${prefix}_${crypto.randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), driver: "pg" });
   return {
-    ...handle,
+    url: url.toString(),
     drop: async () => {
-      await handle.close();
       const cleanup = new pg.Client({ connectionString: serverUrl });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${name} with (force)`);
       await cleanup.end();
+    },
+  };
+}
+
+/** Each test file gets a database of its own on the server, dropped afterwards. */
+async function openFreshPostgres(serverUrl: string) {
+  const scratch = await createScratchDatabase(serverUrl);
+  const handle = await openDatabase({ url: scratch.url, driver: "pg" });
+  return {
+    ...handle,
+    drop: async () => {
+      await handle.close();
+      await scratch.drop();
     },
   };
 }
