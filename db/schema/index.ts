@@ -6,3 +6,4 @@ export * from "./outbox";
 export * from "./senders";
 export * from "./templates";
 export * from "./tasks";
+export * from "./feedback";

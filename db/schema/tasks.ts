@@ -53,6 +53,9 @@ export const tasks = pgTable(
     opened: integer("opened").notNull().default(0),
     clicked: integer("clicked").notNull().default(0),
     unsubscribed: integer("unsubscribed").notNull().default(0),
+    /** Bounces that came back after the message was accepted (counted in both `sent` and `failed`). */
+    bounced: integer("bounced").notNull().default(0),
+    complained: integer("complained").notNull().default(0),
     /** Why the task failed, or what it left out (e.g. recipients beyond the quota). */
     note: text("note").notNull().default(""),
     createdBy: text("created_by").notNull().default(""),
@@ -101,10 +104,26 @@ export const deliveries = pgTable(
     providerId: text("provider_id"),
     messageId: text("message_id"),
     sentAt: timestamp("sent_at", { withTimezone: true }),
+    /** Feedback after the send (lib/feedback): confirmed delivery, a bounce that came back, a complaint, an unsubscribe. */
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    bouncedAt: timestamp("bounced_at", { withTimezone: true }),
+    complainedAt: timestamp("complained_at", { withTimezone: true }),
+    unsubscribedAt: timestamp("unsubscribed_at", { withTimezone: true }),
+    /** Opens and clicks by people; likely machine ones (prefetchers, link scanners) are counted apart and left out of the rates. */
+    openCount: integer("open_count").notNull().default(0),
+    firstOpenAt: timestamp("first_open_at", { withTimezone: true }),
+    machineOpenCount: integer("machine_open_count").notNull().default(0),
+    clickCount: integer("click_count").notNull().default(0),
+    firstClickAt: timestamp("first_click_at", { withTimezone: true }),
+    machineClickCount: integer("machine_click_count").notNull().default(0),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
     uniqueIndex("deliveries_task_email_unique").on(table.taskId, table.email),
+    // The delivery log (数据投递日志): newest first within a department, by address, by provider message.
+    index("deliveries_department_id_idx").on(table.departmentId, table.id),
+    index("deliveries_email_idx").on(table.email, table.id),
+    index("deliveries_provider_idx").on(table.providerId).where(sql`${table.providerId} is not null`),
     index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),
     index("deliveries_lease_idx").on(table.leaseUntil).where(sql`${table.status} = 'sending'`),
     index("deliveries_task_status_idx").on(table.taskId, table.status, table.id),
@@ -129,6 +148,15 @@ export const deliveryDaily = pgTable(
     mailboxFull: integer("mailbox_full").notNull().default(0),
     rejected: integer("rejected").notNull().default(0),
     other: integer("other").notNull().default(0),
+    /** Feedback counted on the day it arrived: `bounced` ⊆ `failed` (came back after acceptance); opens and clicks are first ones by people per delivery. */
+    delivered: integer("delivered").notNull().default(0),
+    bounced: integer("bounced").notNull().default(0),
+    complained: integer("complained").notNull().default(0),
+    unsubscribed: integer("unsubscribed").notNull().default(0),
+    opened: integer("opened").notNull().default(0),
+    clicked: integer("clicked").notNull().default(0),
+    machineOpened: integer("machine_opened").notNull().default(0),
+    machineClicked: integer("machine_clicked").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] })],
 );

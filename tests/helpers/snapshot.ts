@@ -24,6 +24,8 @@ const TABLES = [
   "tasks",
   "deliveries",
   "delivery_daily",
+  "delivery_events",
+  "task_links",
 ];
 
 // Using a key stamps its last use; that is bookkeeping of the attempt, not a change the call made.
