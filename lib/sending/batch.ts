@@ -129,6 +129,7 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
       attachments: context.attachments,
       dkim: context.dkim,
       messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
+      verp: true,
     }),
     departmentId: context.departmentId,
   };

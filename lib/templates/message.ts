@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { signToken } from "@/lib/auth/tokens";
-import { mailHosts } from "@/lib/senders/dns";
+import { feedbackAddress } from "@/lib/feedback/address-token";
 import { publicBaseUrl } from "@/lib/transports/system-mail";
 import type { OutgoingMessage } from "@/lib/transports/types";
 
@@ -15,13 +15,14 @@ export type MessageParts = {
   dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
   /** A stable Message-ID (the send engine derives one per delivery, so a re-send is byte-identical); random when absent. */
   messageId?: string;
+  /** Use the delivery's own return path (`bounce+<token>@…`) as the envelope sender. */
+  verp?: boolean;
 };
 
 /** The per-delivery links every message carries (API.md "Messages Fanout sends"). */
 export function unsubscribeLinks(deliveryId: string, senderDomain: string) {
   const token = signToken(UNSUBSCRIBE_PURPOSE, { d: deliveryId });
-  const bounceDomain = mailHosts().returnPathTarget.includes(".") ? mailHosts().returnPathTarget : senderDomain;
-  return { url: `${publicBaseUrl()}/u/${token}`, mailto: `mailto:unsubscribe+${token}@${bounceDomain}` };
+  return { url: `${publicBaseUrl()}/u/${token}`, mailto: `mailto:${feedbackAddress("unsubscribe", deliveryId, senderDomain)}` };
 }
 
 /**
@@ -39,6 +40,8 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     html: parts.rendered.html,
     text: parts.rendered.text,
     messageId: parts.messageId ?? `<${crypto.randomUUID()}@${domain}>`,
+    // Bounces of a task's message come back to its own address (VERP); a test message's go to the sender.
+    ...(parts.verp ? { envelopeFrom: feedbackAddress("bounce", parts.deliveryId, domain) } : {}),
     headers: {
       "List-Unsubscribe": `<${links.url}>, <${links.mailto}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
