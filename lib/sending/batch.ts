@@ -4,6 +4,7 @@ import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory } from "@/db/schema";
 import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
 import { categoryOfReply } from "@/lib/feedback/reply";
+import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { buildMessage, unsubscribeLinks } from "@/lib/templates/message";
 import { readEnv } from "@/lib/config/env";
 import { zonedDate } from "@/lib/time/zone";
@@ -11,7 +12,6 @@ import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/ty
 import { retryDelayMs, type SendingConfig } from "./config";
 import { sendContextFor, type SendContext } from "./context";
 import { completeIfFinished } from "./materialize";
-import { toArray } from "./recipients";
 import type { RateLimiter } from "./throttle";
 
 export type EngineDeps = {
@@ -260,6 +260,7 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
     const released = count((row) => !row.answered && row.status !== "queued");
     const finals = sent + failed + suppressed;
 
+    await recordRetryReplies(tx, context.departmentId, rows, recorded, deps.transport.name === "resend" ? "resend" : "smtp");
     if (finals > 0) {
       const [task] = await queryRows<{ department_id: string }>(
         tx,
@@ -272,11 +273,21 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
         await releaseQuota(tx, task.department_id, released);
       }
       await addToDailyRollup(tx, context, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")));
-      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered));
+      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), "Bounced when sent");
       await completeIfFinished(tx, context.taskId);
     }
     return { claimed: claimed.length, sent, failed, retrying, suppressed };
   });
+}
+
+/** A retried attempt's reply is overwritten on the row by the next one; the delivery's trail keeps it. */
+async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend") {
+  const retried = new Set(recorded.filter((row) => row.status === "queued" && row.answered).map((row) => Number(row.id)));
+  if (retried.size === 0) return;
+  const events = rows.filter((row) => retried.has(row.id)).map((row) => ({ id: row.id, detail: { code: row.code, status: row.enhanced, reply: row.error } }));
+  await tx.execute(sql`
+    insert into delivery_events (delivery_id, department_id, type, source, detail)
+    select e.id, ${departmentId}, 'retry', ${source}, e.detail from json_to_recordset(${JSON.stringify(events)}::json) as e(id bigint, detail jsonb)`);
 }
 
 async function addToDailyRollup(tx: Executor, context: SendContext, rows: { status: string; category: BounceCategory | null; email: string }[]) {
@@ -303,33 +314,6 @@ async function addToDailyRollup(tx: Executor, context: SendContext, rows: { stat
       sent = delivery_daily.sent + excluded.sent, failed = delivery_daily.failed + excluded.failed,
       user_unknown = delivery_daily.user_unknown + excluded.user_unknown, mailbox_full = delivery_daily.mailbox_full + excluded.mailbox_full,
       rejected = delivery_daily.rejected + excluded.rejected, other = delivery_daily.other + excluded.other`);
-}
-
-/**
- * ARCHITECTURE.md "Bounce categories": an unknown user is suppressed at once; a full mailbox
- * after its third final failure in a row; a rejection blames the sender, not the address.
- */
-async function suppressHardFailures(tx: Executor, departmentId: string, rows: { category: BounceCategory | null; email: string }[]) {
-  const unknown = rows.filter((row) => row.category === "user_unknown").map((row) => row.email);
-  const full = rows.filter((row) => row.category === "mailbox_full").map((row) => row.email);
-  let repeatedFull: string[] = [];
-  if (full.length > 0) {
-    const streaks = await queryRows<{ email: string }>(
-      tx,
-      sql`select email from (
-            select email, category, row_number() over (partition by email order by sent_at desc, id desc) as n
-            from deliveries where department_id = ${departmentId} and email = any(${toArray(full)}::text[]) and status in ('sent', 'delivered', 'failed')
-          ) recent where n <= 3 group by email having count(*) filter (where category = 'mailbox_full') = 3`,
-    );
-    repeatedFull = streaks.map((row) => row.email);
-  }
-  const hard = [...new Set([...unknown, ...repeatedFull])].sort();
-  if (hard.length === 0) return;
-  await tx.execute(sql`
-    insert into suppressions (department_id, email, reason, note, created_by)
-    select ${departmentId}, email, 'hard_bounce', 'Bounced when sent', 'send engine' from unnest(${toArray(hard)}::text[]) as email
-    on conflict (department_id, email) do nothing`);
-  await tx.execute(sql`update contacts set status = 'bounced', updated_at = now() where department_id = ${departmentId} and email = any(${toArray(hard)}::text[]) and status = 'active'`);
 }
 
 export type { Claimed };

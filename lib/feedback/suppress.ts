@@ -1,0 +1,41 @@
+import { sql } from "drizzle-orm";
+import { queryRows, type Executor } from "@/db/client";
+import type { BounceCategory, ContactStatus, SuppressionReason } from "@/db/schema";
+import { toArray } from "@/lib/sending/recipients";
+
+/**
+ * ARCHITECTURE.md "Bounce categories": an unknown user is suppressed at once; a full mailbox
+ * after its third final failure in a row; a rejection blames the sender, not the address. Used
+ * for replies at send time and for bounces that come back later alike.
+ */
+export async function suppressHardFailures(tx: Executor, departmentId: string, rows: { category: BounceCategory | null; email: string }[], note: string) {
+  const unknown = rows.filter((row) => row.category === "user_unknown").map((row) => row.email);
+  const full = rows.filter((row) => row.category === "mailbox_full").map((row) => row.email);
+  let repeatedFull: string[] = [];
+  if (full.length > 0) {
+    const streaks = await queryRows<{ email: string }>(
+      tx,
+      sql`select email from (
+            select email, category, row_number() over (partition by email order by coalesce(bounced_at, sent_at) desc, id desc) as n
+            from deliveries where department_id = ${departmentId} and email = any(${toArray(full)}::text[]) and status in ('sent', 'delivered', 'failed')
+          ) recent where n <= 3 group by email having count(*) filter (where category = 'mailbox_full') = 3`,
+    );
+    repeatedFull = streaks.map((row) => row.email);
+  }
+  await suppressAddresses(tx, departmentId, [...new Set([...unknown, ...repeatedFull])], "hard_bounce", note, "send engine");
+}
+
+const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active" };
+
+/** Adds addresses to a department's suppression list (first reason wins) and marks their active contacts. */
+export async function suppressAddresses(tx: Executor, departmentId: string, emails: string[], reason: SuppressionReason, note: string, createdBy: string) {
+  if (emails.length === 0) return;
+  const sorted = [...emails].sort();
+  await tx.execute(sql`
+    insert into suppressions (department_id, email, reason, note, created_by)
+    select ${departmentId}, email, ${reason}, ${note}, ${createdBy} from unnest(${toArray(sorted)}::text[]) as email
+    on conflict (department_id, email) do nothing`);
+  const status = CONTACT_STATUS_OF[reason];
+  if (status === "active") return;
+  await tx.execute(sql`update contacts set status = ${status}, updated_at = now() where department_id = ${departmentId} and email = any(${toArray(sorted)}::text[]) and status = 'active'`);
+}
