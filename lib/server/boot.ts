@@ -7,6 +7,7 @@ import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { resumeStaleImports } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
+import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
 import { engineMode } from "@/lib/sending/config";
 import { LocalRunner } from "@/lib/sending/runner";
 
@@ -27,6 +28,12 @@ export async function bootServer() {
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");
+  }
+  const gatewayPort = process.env.FANOUT_GATEWAY_PORT?.trim();
+  if (gatewayPort) {
+    if (!/^\d{1,5}$/.test(gatewayPort) || Number(gatewayPort) > 65535) throw new Error(`Invalid environment: FANOUT_GATEWAY_PORT "${gatewayPort}" is not a port number`);
+    const port = await listen(createFeedbackMailServer(handle.db), Number(gatewayPort));
+    console.log(`[fanout] SMTP entrance listening on port ${port} (bounces, complaints and mailed unsubscribes for Fanout return paths)`);
   }
   console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
 }

@@ -13,6 +13,8 @@ import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, testSendingConfig, type SendingSetup } from "../helpers/sending";
 import { snapshotState } from "../helpers/snapshot";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import nodemailer from "nodemailer";
+import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
 import { POST as inboundPost } from "@/app/api/webhooks/inbound/route";
 import { POST as resendPost } from "@/app/api/webhooks/resend/route";
 
@@ -180,6 +182,30 @@ describeOnDatabases("delivery feedback", (db) => {
     // The envelope recipient a relay passes in `?to=` is enough, whatever the headers say.
     const viaEnvelope = await inbound(report("someone-else@forged.test"), `?to=${encodeURIComponent(`bounce+${realToken}@bounces.fanout.test`)}`);
     expect(await viaEnvelope.json()).toMatchObject({ outcome: "applied", category: "user_unknown" });
+  });
+
+  it("takes bounces through the SMTP entrance, refusing forged return paths at RCPT with a reply that says why", async () => {
+    const setup = await makeSendingSetup(db(), { emails: ["smtp-gone@entrance.test"] });
+    const taskId = await sendTask(setup, createSmtpTransport({ url: sink.url }));
+    const returnPath = sink.messages.find((message) => message.envelope.rcptTo[0] === "smtp-gone@entrance.test")!.envelope.mailFrom;
+    const server = createFeedbackMailServer(db());
+    const port = await listen(server, 0, "127.0.0.1");
+    const client = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true });
+    try {
+      const report = deliveryStatusReport(returnPath, "smtp-gone@entrance.test", { status: "5.1.1", diagnostic: "550 5.1.1 user unknown" });
+      const info = await client.sendMail({ envelope: { from: "", to: [returnPath] }, raw: report });
+      expect(info.response).toMatch(/^250 .*applied/);
+      expect(await deliveryOf(taskId, "smtp-gone@entrance.test")).toMatchObject({ status: "failed", category: "user_unknown" });
+
+      const before = await snapshotState(db());
+      const forged = returnPath.replace(/-[0-9a-f]{20}@/, `-${"f".repeat(20)}@`);
+      await expect(client.sendMail({ envelope: { from: "", to: [forged] }, raw: report })).rejects.toMatchObject({ responseCode: 550, response: expect.stringMatching(/unknown or forged token/) });
+      await expect(client.sendMail({ envelope: { from: "", to: ["someone@elsewhere.test"] }, raw: report })).rejects.toMatchObject({ responseCode: 550, response: expect.stringMatching(/relaying denied/) });
+      expect(await snapshotState(db())).toBe(before);
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("applies signed Resend events once each: delivered, bounced, complained; refuses bad signatures and ignores unknown messages", async () => {
