@@ -56,7 +56,8 @@ export function TaskProgressBar({ initial, compact = false }: { initial: TaskPro
   }, [initial.id, initial.status, router]);
 
   const counts: Record<(typeof SEGMENTS)[number]["key"], number> = {
-    sent: progress.sent,
+    // A bounce that came back later is counted in both; the bar shows it once, as failed.
+    sent: progress.sent - progress.bounced,
     failed: progress.failed,
     suppressed: progress.suppressed,
     cancelled: progress.cancelled,

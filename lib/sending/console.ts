@@ -21,6 +21,7 @@ export function taskProgress(view: TaskView) {
     sent: view.sent,
     delivered: view.delivered,
     failed: view.failed,
+    bounced: view.bounced,
     suppressed: view.suppressed,
     cancelled: view.cancelled,
     materialized: view.materialized,

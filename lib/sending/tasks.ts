@@ -51,6 +51,9 @@ export function taskView(task: Task) {
     opened: task.opened,
     clicked: task.clicked,
     unsubscribed: task.unsubscribed,
+    /** Came back after the transport accepted them: counted in both `sent` and `failed`. */
+    bounced: task.bounced,
+    complained: task.complained,
     reserved: task.reserved,
     materialized: task.materializeCursor === null,
     note: task.note,

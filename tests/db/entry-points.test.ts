@@ -357,6 +357,10 @@ describeOnDatabases("mutating entry points", (db) => {
     };
   }
 
+  // A refused call changes nothing (each case proves it with a snapshot), so refusals can share one target department.
+  let refusalTarget: Promise<Other> | undefined;
+  const sharedOtherDepartment = () => (refusalTarget ??= otherDepartment());
+
   async function signInAs(user: { id: string }, ip: string) {
     const [row] = await db().select({ sv: users.sessionVersion }).from(users).where(eq(users.id, user.id));
     const token = await serveAs({ id: user.id, sessionVersion: row!.sv }, ip);
@@ -367,7 +371,7 @@ describeOnDatabases("mutating entry points", (db) => {
   const sessionOnly = checked.filter(([, entry]) => entry.auth === "session");
 
   it.each(sessionOnly)("%s refuses a manager and changes nothing", async (_name, entry) => {
-    const other = await otherDepartment();
+    const other = await sharedOtherDepartment();
     await signInAs(manager, "198.51.100.7");
     const before = await snapshotState(db());
     expect((await entry.call(other, { apiKey: null, ip: "198.51.100.7" })).status).toBe(403);
@@ -375,7 +379,7 @@ describeOnDatabases("mutating entry points", (db) => {
   });
 
   it.each(checked)("%s refuses a department caller outside its department and changes nothing", async (_name, entry) => {
-    const other = await otherDepartment();
+    const other = await sharedOtherDepartment();
     await signInAs(departmentUser, "198.51.100.8");
     const before = await snapshotState(db());
     expect((await entry.call(other, { apiKey: ownKey, ip: "198.51.100.8" })).status).toBe(403);
