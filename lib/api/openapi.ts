@@ -1,3 +1,4 @@
+import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";
 
 const errorSchema = {
@@ -311,9 +312,95 @@ export function openApiDocument() {
           },
         },
       },
+      "/stats/sends": {
+        get: {
+          summary: "Messages sent per day, department, client IP and sender domain, from the daily rollup",
+          parameters: periodParameters,
+          responses: {
+            "200": jsonResponse("The send report", {
+              type: "object",
+              required: ["from", "to", "total", "rows"],
+              properties: {
+                period: { enum: REPORT_PERIODS },
+                from: { type: "string", format: "date" },
+                to: { type: "string", format: "date" },
+                total: { type: "integer" },
+                rows: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["date", "department", "ip", "domain", "sent"],
+                    properties: {
+                      date: { type: "string", format: "date" },
+                      department: { type: "string" },
+                      departmentId: { type: "string", format: "uuid" },
+                      ip: { type: "string" },
+                      domain: { type: "string", description: "Sender domain" },
+                      sent: { type: "integer" },
+                    },
+                  },
+                },
+              },
+            }),
+            "400": ref("BadRequest"),
+            "401": ref("Unauthorized"),
+          },
+        },
+      },
+      "/stats/failures": {
+        get: {
+          summary: "Failed messages per day, department and domain, by category, from the daily rollup",
+          parameters: [
+            ...periodParameters,
+            { name: "by", in: "query", schema: { enum: ["sender", "recipient"], default: "sender" }, description: "Group by the sender's domain or the recipient's" },
+          ],
+          responses: {
+            "200": jsonResponse("The failure report", {
+              type: "object",
+              required: ["from", "to", "total", "rows"],
+              properties: {
+                period: { enum: REPORT_PERIODS },
+                by: { enum: ["sender", "recipient"] },
+                from: { type: "string", format: "date" },
+                to: { type: "string", format: "date" },
+                total: { type: "integer" },
+                rows: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["date", "department", "domain", "failed", "user_unknown", "mailbox_full", "rejected", "other"],
+                    properties: {
+                      date: { type: "string", format: "date" },
+                      department: { type: "string" },
+                      departmentId: { type: "string", format: "uuid" },
+                      domain: { type: "string" },
+                      failed: { type: "integer" },
+                      user_unknown: { type: "integer" },
+                      mailbox_full: { type: "integer" },
+                      rejected: { type: "integer" },
+                      other: { type: "integer" },
+                    },
+                  },
+                },
+              },
+            }),
+            "400": ref("BadRequest"),
+            "401": ref("Unauthorized"),
+          },
+        },
+      },
     } as Record<string, unknown>,
   };
 }
+
+const REPORT_PERIODS = [...PERIODS];
+
+/** Calendar days in FANOUT_TIMEZONE; weeks start on Monday. */
+const periodParameters = [
+  { name: "period", in: "query", schema: { enum: REPORT_PERIODS, default: "this_month" } },
+  { name: "from", in: "query", schema: { type: "string", format: "date" }, description: "First day of a custom period (YYYY-MM-DD)" },
+  { name: "to", in: "query", schema: { type: "string", format: "date" }, description: "Last day of a custom period (YYYY-MM-DD), at most 366 days after from" },
+];
 
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 

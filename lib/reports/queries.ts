@@ -1,0 +1,294 @@
+import "server-only";
+import { and, asc, between, desc, eq, gt, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { departments, deliveryDaily, taskLinks, tasks, type TaskStatus } from "@/db/schema";
+import { authorize, departmentScope } from "@/lib/auth/policy";
+import type { Ctx } from "@/lib/context";
+import { notFound } from "@/lib/errors";
+import { daysOf, type ReportRange } from "./periods";
+
+/*
+ * The report pages and the stats API read the daily rollup (`delivery_daily`) and the task
+ * counters only (invariant 7): a report costs O(days × departments × IPs × domains), never
+ * O(messages). Every query is scoped to what the caller may read.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** sum() of integers is a bigint, which drivers hand back as a string. */
+const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
+
+function inRange(ctx: Ctx, range: ReportRange): SQL {
+  authorize(ctx.actor, "reports.view");
+  return and(between(deliveryDaily.day, range.from, range.to), departmentScope(ctx.actor, deliveryDaily.departmentId))!;
+}
+
+export type SendRow = { date: string; departmentId: string; department: string; ip: string; domain: string; sent: number };
+
+/** Messages sent per day × department × client IP × sender domain (群发统计 / 发送量). */
+export async function sendReport(ctx: Ctx, range: ReportRange): Promise<{ from: string; to: string; total: number; rows: SendRow[] }> {
+  const where = inRange(ctx, range);
+  const sent = total(deliveryDaily.sent);
+  const rows: SendRow[] = await ctx.db
+    .select({
+      date: deliveryDaily.day,
+      departmentId: deliveryDaily.departmentId,
+      department: departments.name,
+      ip: deliveryDaily.clientIp,
+      domain: deliveryDaily.senderDomain,
+      sent,
+    })
+    .from(deliveryDaily)
+    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .where(where)
+    .groupBy(deliveryDaily.day, deliveryDaily.departmentId, departments.name, deliveryDaily.clientIp, deliveryDaily.senderDomain)
+    .having(gt(sql`sum(${deliveryDaily.sent})`, 0))
+    .orderBy(asc(deliveryDaily.day), asc(departments.name), asc(deliveryDaily.clientIp), asc(deliveryDaily.senderDomain));
+  return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.sent, 0), rows };
+}
+
+export type FailureRow = {
+  date: string;
+  departmentId: string;
+  department: string;
+  domain: string;
+  failed: number;
+  user_unknown: number;
+  mailbox_full: number;
+  rejected: number;
+  other: number;
+};
+
+/** Failures per day × department × sender domain (or recipient domain), by category (失败统计). */
+export async function failureReport(
+  ctx: Ctx,
+  range: ReportRange,
+  by: "sender" | "recipient" = "sender",
+): Promise<{ from: string; to: string; total: number; rows: FailureRow[] }> {
+  const where = inRange(ctx, range);
+  const domain = by === "recipient" ? deliveryDaily.recipientDomain : deliveryDaily.senderDomain;
+  const rows: FailureRow[] = await ctx.db
+    .select({
+      date: deliveryDaily.day,
+      departmentId: deliveryDaily.departmentId,
+      department: departments.name,
+      domain,
+      failed: total(deliveryDaily.failed),
+      user_unknown: total(deliveryDaily.userUnknown),
+      mailbox_full: total(deliveryDaily.mailboxFull),
+      rejected: total(deliveryDaily.rejected),
+      other: total(deliveryDaily.other),
+    })
+    .from(deliveryDaily)
+    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .where(where)
+    .groupBy(deliveryDaily.day, deliveryDaily.departmentId, departments.name, domain)
+    .having(gt(sql`sum(${deliveryDaily.failed})`, 0))
+    .orderBy(asc(deliveryDaily.day), asc(departments.name), asc(domain));
+  return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.failed, 0), rows };
+}
+
+export type DailyPoint = { date: string; byDepartment: Record<string, number>; total: number };
+
+/** Sends per day stacked by department (keyed by department name), every day of the range present. */
+export async function sendsPerDay(ctx: Ctx, range: ReportRange): Promise<{ departments: string[]; points: DailyPoint[] }> {
+  const where = inRange(ctx, range);
+  const rows = await ctx.db
+    .select({ date: deliveryDaily.day, department: departments.name, sent: total(deliveryDaily.sent) })
+    .from(deliveryDaily)
+    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .where(where)
+    .groupBy(deliveryDaily.day, departments.id, departments.name)
+    .having(gt(sql`sum(${deliveryDaily.sent})`, 0));
+  const names = [...new Set(rows.map((row) => row.department))].sort((a, b) => a.localeCompare(b));
+  const points = new Map(daysOf(range).map((date) => [date, { date, byDepartment: {} as Record<string, number>, total: 0 }]));
+  for (const row of rows) {
+    const point = points.get(row.date);
+    if (!point) continue;
+    point.byDepartment[row.department] = row.sent;
+    point.total += row.sent;
+  }
+  return { departments: names, points: [...points.values()] };
+}
+
+/** Per-day sums of some rollup columns, every day of the range present (zeros where nothing happened). */
+async function perDay<K extends string>(ctx: Ctx, range: ReportRange, columns: Record<K, AnyPgColumn>): Promise<({ date: string } & Record<K, number>)[]> {
+  const where = inRange(ctx, range);
+  const keys = Object.keys(columns) as K[];
+  const selection = Object.fromEntries(keys.map((key) => [key, total(columns[key])])) as Record<K, SQL.Aliased<number> | SQL<number>>;
+  const rows = (await ctx.db
+    .select({ date: deliveryDaily.day, ...selection })
+    .from(deliveryDaily)
+    .where(where)
+    .groupBy(deliveryDaily.day)) as unknown as ({ date: string } & Record<K, number>)[];
+  const byDay = new Map(rows.map((row) => [row.date, row]));
+  return daysOf(range).map((date) => {
+    const row = byDay.get(date);
+    return { date, ...(Object.fromEntries(keys.map((key) => [key, row?.[key] ?? 0])) as Record<K, number>) };
+  });
+}
+
+/** Failures per day by category (for a stacked chart), zero-filled. */
+export async function failureCategoriesPerDay(
+  ctx: Ctx,
+  range: ReportRange,
+): Promise<{ date: string; user_unknown: number; mailbox_full: number; rejected: number; other: number }[]> {
+  return perDay(ctx, range, {
+    user_unknown: deliveryDaily.userUnknown,
+    mailbox_full: deliveryDaily.mailboxFull,
+    rejected: deliveryDaily.rejected,
+    other: deliveryDaily.other,
+  });
+}
+
+/** Sent, delivered and what people did with it, per day, zero-filled; machine opens and clicks apart. */
+export async function engagementPerDay(
+  ctx: Ctx,
+  range: ReportRange,
+): Promise<{ date: string; sent: number; delivered: number; opened: number; clicked: number; unsubscribed: number; machineOpened: number; machineClicked: number }[]> {
+  return perDay(ctx, range, {
+    sent: deliveryDaily.sent,
+    delivered: deliveryDaily.delivered,
+    opened: deliveryDaily.opened,
+    clicked: deliveryDaily.clicked,
+    unsubscribed: deliveryDaily.unsubscribed,
+    machineOpened: deliveryDaily.machineOpened,
+    machineClicked: deliveryDaily.machineClicked,
+  });
+}
+
+export type ReportSummary = {
+  sent: number;
+  failed: number;
+  delivered: number;
+  bounced: number;
+  complained: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+  machineOpened: number;
+  machineClicked: number;
+  /** Opens and clicks by people over messages sent; null when nothing was sent. */
+  openRate: number | null;
+  clickRate: number | null;
+};
+
+/** The range's totals and rates (machine opens and clicks are counted apart and left out of the rates). */
+export async function reportSummary(ctx: Ctx, range: ReportRange): Promise<ReportSummary> {
+  const where = inRange(ctx, range);
+  const [row] = await ctx.db
+    .select({
+      sent: total(deliveryDaily.sent),
+      failed: total(deliveryDaily.failed),
+      delivered: total(deliveryDaily.delivered),
+      bounced: total(deliveryDaily.bounced),
+      complained: total(deliveryDaily.complained),
+      opened: total(deliveryDaily.opened),
+      clicked: total(deliveryDaily.clicked),
+      unsubscribed: total(deliveryDaily.unsubscribed),
+      machineOpened: total(deliveryDaily.machineOpened),
+      machineClicked: total(deliveryDaily.machineClicked),
+    })
+    .from(deliveryDaily)
+    .where(where);
+  const sums = row!;
+  return {
+    ...sums,
+    openRate: sums.sent > 0 ? sums.opened / sums.sent : null,
+    clickRate: sums.sent > 0 ? sums.clicked / sums.sent : null,
+  };
+}
+
+export const TOP_LINKS = 20;
+
+export type TaskReport = {
+  task: {
+    id: string;
+    name: string;
+    status: TaskStatus;
+    departmentId: string;
+    department: string;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+  };
+  funnel: {
+    sent: number;
+    delivered: number;
+    opened: number;
+    clicked: number;
+    unsubscribed: number;
+    bounced: number;
+    complained: number;
+    failed: number;
+    suppressed: number;
+    total: number;
+  };
+  topLinks: { url: string; clicks: number; uniqueClicks: number; machineClicks: number }[];
+};
+
+/**
+ * One task's funnel from its counters and its most clicked links. A task the caller may not read
+ * is "not found", like one that does not exist, so ids of other departments say nothing.
+ */
+export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> {
+  authorize(ctx.actor, "reports.view");
+  if (!UUID.test(taskId)) throw notFound("Task");
+  const [task] = await ctx.db
+    .select({
+      id: tasks.id,
+      name: tasks.name,
+      status: tasks.status,
+      departmentId: tasks.departmentId,
+      department: departments.name,
+      createdAt: tasks.createdAt,
+      startedAt: tasks.startedAt,
+      finishedAt: tasks.finishedAt,
+      sent: tasks.sent,
+      delivered: tasks.delivered,
+      opened: tasks.opened,
+      clicked: tasks.clicked,
+      unsubscribed: tasks.unsubscribed,
+      bounced: tasks.bounced,
+      complained: tasks.complained,
+      failed: tasks.failed,
+      suppressed: tasks.suppressed,
+      total: tasks.total,
+    })
+    .from(tasks)
+    .innerJoin(departments, eq(departments.id, tasks.departmentId))
+    .where(and(eq(tasks.id, taskId), departmentScope(ctx.actor, tasks.departmentId)));
+  if (!task) throw notFound("Task");
+  authorize(ctx.actor, "reports.view", { departmentId: task.departmentId });
+  const topLinks = await ctx.db
+    .select({ url: taskLinks.url, clicks: taskLinks.clicks, uniqueClicks: taskLinks.uniqueClicks, machineClicks: taskLinks.machineClicks })
+    .from(taskLinks)
+    .where(eq(taskLinks.taskId, task.id))
+    .orderBy(desc(taskLinks.uniqueClicks), desc(taskLinks.clicks), asc(taskLinks.url))
+    .limit(TOP_LINKS);
+  return {
+    task: {
+      id: task.id,
+      name: task.name,
+      status: task.status,
+      departmentId: task.departmentId,
+      department: task.department,
+      createdAt: task.createdAt.toISOString(),
+      startedAt: task.startedAt?.toISOString() ?? null,
+      finishedAt: task.finishedAt?.toISOString() ?? null,
+    },
+    funnel: {
+      sent: task.sent,
+      delivered: task.delivered,
+      opened: task.opened,
+      clicked: task.clicked,
+      unsubscribed: task.unsubscribed,
+      bounced: task.bounced,
+      complained: task.complained,
+      failed: task.failed,
+      suppressed: task.suppressed,
+      total: task.total,
+    },
+    topLinks,
+  };
+}
