@@ -15,6 +15,9 @@ import { snapshotState } from "../helpers/snapshot";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import nodemailer from "nodemailer";
 import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
+import { GET as failureStats } from "@/app/api/v1/stats/failures/route";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { systemActor } from "@/lib/auth/actor";
 import { POST as inboundPost } from "@/app/api/webhooks/inbound/route";
 import { POST as resendPost } from "@/app/api/webhooks/resend/route";
 
@@ -139,6 +142,14 @@ describeOnDatabases("delivery feedback", (db) => {
     const [contact] = await db().select().from(contacts).where(and(eq(contacts.departmentId, setup.departmentId), eq(contacts.email, "gone@feedback.test")));
     expect(contact!.status).toBe("bounced");
 
+    // The failure report says so, for the day the bounce came back.
+    const key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "reports", scope: { company: false, departmentId: setup.departmentId } })).secret;
+    const stats = await failureStats(new Request("http://fanout.test/api/v1/stats/failures?period=today", { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
+    expect(stats.status).toBe(200);
+    const report = (await stats.json()) as { total: number; rows: Record<string, unknown>[] };
+    expect(report.total).toBe(1);
+    expect(report.rows).toEqual([expect.objectContaining({ failed: 1, user_unknown: 1, mailbox_full: 0, rejected: 0, other: 0 })]);
+
     // The same report again (an MTA retrying its notice) joins the trail and moves nothing.
     expect(await (await inbound(bounce)).json()).toMatchObject({ outcome: "recorded" });
     expect(await taskRow(taskId)).toMatchObject({ failed: 1, bounced: 1 });
@@ -154,6 +165,21 @@ describeOnDatabases("delivery feedback", (db) => {
     expect((await db().select().from(suppressions).where(eq(suppressions.departmentId, setup.departmentId))).length).toBe(1);
     const trail = await db().select().from(deliveryEvents).where(eq(deliveryEvents.deliveryId, (await deliveryOf(taskId, "fine@feedback.test")).id));
     expect(trail.map((event) => [event.type, event.source])).toEqual([["delayed", "inbound"]]);
+  });
+
+  it("unsubscribes a recipient who mails the List-Unsubscribe address, once", async () => {
+    const setup = await makeSendingSetup(db(), { emails: ["leaving@mailto.test"] });
+    const taskId = await sendTask(setup, createSmtpTransport({ url: sink.url }));
+    const raw = sink.messages.find((item) => item.envelope.rcptTo[0] === "leaving@mailto.test")!.raw.toString("utf8");
+    const header = /^List-Unsubscribe:(.*(?:\r\n[ \t].*)*)/im.exec(raw)?.[1] ?? "";
+    const mailto = /<mailto:([^>]+)>/.exec(header.replace(/\r\n[ \t]+/g, " "))?.[1];
+    expect(mailto).toMatch(/^unsubscribe\+[0-9a-z]+-[0-9a-f]{20}@/);
+    const request = Buffer.from(`From: leaving@mailto.test\r\nTo: ${mailto}\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n`);
+    expect(await (await inbound(request)).json()).toMatchObject({ outcome: "unsubscribed", already: false });
+    expect(await (await inbound(request)).json()).toMatchObject({ outcome: "unsubscribed", already: true });
+    const suppressed = await db().select().from(suppressions).where(eq(suppressions.departmentId, setup.departmentId));
+    expect(suppressed.map((row) => [row.email, row.reason])).toEqual([["leaving@mailto.test", "unsubscribed"]]);
+    expect(await taskRow(taskId)).toMatchObject({ unsubscribed: 1 });
   });
 
   it("changes nothing for a message whose return path has an unknown, forged or missing token", async () => {
