@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
 import { Forbidden } from "@/components/ui/forbidden";
@@ -43,6 +44,7 @@ export default async function TaskPage({
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>
+        <Link href={`/tasks/${task.id}/report`} className="ml-3 text-indigo-600 hover:underline" data-testid="task-report-link">{t.reports.task.link}</Link>
       </PageHeader>
       <Card title={t.tasks.statusCard} testId="task-status-card">
         <TaskProgressBar key={task.status} initial={detail.progress} />

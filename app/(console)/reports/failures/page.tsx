@@ -1,0 +1,118 @@
+import Link from "next/link";
+import { FailureCategoriesChart } from "@/components/charts/failure-categories-chart";
+import { DownloadLink } from "@/components/reports/download-link";
+import { PeriodSwitch } from "@/components/reports/period-switch";
+import { ReportTabs } from "@/components/reports/report-tabs";
+import { rangeQuery, reportHref } from "@/components/reports/report-query";
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { Pagination } from "@/components/ui/pagination";
+import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { consolePage, pageNumber } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+import { PERIODS } from "@/lib/reports/periods";
+import { failureCategoriesPerDay, failureReport } from "@/lib/reports/queries";
+import { pageOf, readBy, readRange, type SearchParams } from "../range";
+
+const toggleClass = (active: boolean) =>
+  `px-2.5 py-1 first:rounded-l-md last:rounded-r-md ring-1 ring-inset ring-slate-300 ${active ? "bg-slate-800 text-white ring-slate-800" : "text-slate-600 hover:bg-slate-50"}`;
+
+/** 投递失败统计: failed messages per day, department and sender (or recipient) domain, with their categories. */
+export default async function FailureReportPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const ctx = await consolePage("reports.view");
+  const { t, locale, allowed } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const params = await searchParams;
+  const { range, error } = readRange(params, ctx.timeZone);
+  const by = readBy(params.by);
+  const [report, categories] = await Promise.all([failureReport(ctx, range, by), failureCategoriesPerDay(ctx, range)]);
+  const query = { ...rangeQuery(range), by: by === "recipient" ? "recipient" : undefined };
+  const table = pageOf(report.rows, pageNumber(params.page));
+  const number = (value: number) => value.toLocaleString(locale);
+  const r = t.reports;
+  const totals = report.rows.reduce(
+    (sum, row) => ({
+      user_unknown: sum.user_unknown + row.user_unknown,
+      mailbox_full: sum.mailbox_full + row.mailbox_full,
+      rejected: sum.rejected + row.rejected,
+      other: sum.other + row.other,
+    }),
+    { user_unknown: 0, mailbox_full: 0, rejected: 0, other: 0 },
+  );
+  const details = (row: typeof totals) =>
+    format(r.details, { user_unknown: number(row.user_unknown), mailbox_full: number(row.mailbox_full), rejected: number(row.rejected), other: number(row.other) });
+  return (
+    <div className="space-y-4">
+      <PageHeader title={r.failuresTitle} actions={<DownloadLink href={reportHref("/reports/export/failures", query)} label={r.downloadCsv} />}>
+        <span data-testid="report-heading">{format(r.failureHeading, { from: report.from, to: report.to, total: number(report.total) })}</span>
+      </PageHeader>
+      <ReportTabs current="failures" query={query} labels={r.tabs} />
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <PeriodSwitch path="/reports/failures" periods={PERIODS} range={range} keep={{ by: query.by }} labels={r} />
+        <nav className="flex text-sm" aria-label={r.columns.domain} data-testid="failure-by">
+          <Link className={toggleClass(by === "sender")} href={reportHref("/reports/failures", { ...query, by: undefined })} data-testid="failure-by-sender">
+            {r.bySender}
+          </Link>
+          <Link className={toggleClass(by === "recipient")} href={reportHref("/reports/failures", { ...query, by: "recipient" })} data-testid="failure-by-recipient">
+            {r.byRecipient}
+          </Link>
+        </nav>
+      </div>
+      {error ? (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" role="alert" data-testid="report-range-error">
+          {format(r.invalidRange, { reason: error })}
+        </p>
+      ) : null}
+      <FailureCategoriesChart
+        points={categories}
+        locale={locale}
+        labels={{ title: r.charts.failuresPerDay, date: r.charts.date, messages: r.charts.messages, empty: r.charts.empty, categories: r.categories }}
+      />
+      <Table testId="failure-report-table">
+        <thead>
+          <tr>
+            <Th>{r.columns.date}</Th>
+            <Th>{r.columns.department}</Th>
+            <Th>{by === "recipient" ? r.columns.recipientDomain : r.columns.senderDomain}</Th>
+            <Th className="text-right">{r.columns.failed}</Th>
+            <Th>{r.columns.details}</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {table.rows.length === 0 ? <EmptyRow colSpan={5}>{r.charts.empty}</EmptyRow> : null}
+          {table.rows.map((row) => (
+            <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
+              <Td className="tabular-nums">{row.date}</Td>
+              <Td>{row.department}</Td>
+              <Td>{row.domain}</Td>
+              <Td className="text-right tabular-nums">{number(row.failed)}</Td>
+              <Td className="whitespace-normal text-slate-600" data-testid="failure-details">
+                {details(row)}
+              </Td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot className="border-t border-slate-200 bg-slate-50 font-medium">
+          <tr>
+            <Td colSpan={3}>{r.total}</Td>
+            <Td className="text-right tabular-nums" data-testid="failure-report-total">
+              {number(report.total)}
+            </Td>
+            <Td className="whitespace-normal text-slate-600" data-testid="failure-details-total">
+              {details(totals)}
+            </Td>
+          </tr>
+        </tfoot>
+      </Table>
+      <div className="flex items-center justify-between gap-3 text-sm text-slate-500">
+        <span data-testid="failure-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
+        <Pagination
+          page={table.page}
+          hasMore={table.hasMore}
+          params={query}
+          labels={{ previous: t.common.previous, next: t.common.next, page: format(t.common.page, { page: table.page }) }}
+        />
+      </div>
+    </div>
+  );
+}

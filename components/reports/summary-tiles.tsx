@@ -1,0 +1,69 @@
+import { Stat } from "@/components/ui/page-header";
+import { format } from "@/lib/i18n";
+
+export type ReportSummaryView = {
+  sent: number;
+  failed: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+  machineOpened: number;
+  machineClicked: number;
+  openRate: number | null;
+  clickRate: number | null;
+};
+
+type Labels = {
+  sent: string;
+  failed: string;
+  delivered: string;
+  openRate: string;
+  clickRate: string;
+  unsubscribed: string;
+  opened: string;
+  clicked: string;
+  machine: string;
+};
+
+export function percent(value: number | null, locale: string, none = "—"): string {
+  return value === null || !Number.isFinite(value) ? none : new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(value);
+}
+
+/** The period at a glance; opens and clicks a machine likely made are shown apart and stay out of the rates. */
+export function SummaryTiles({ summary, locale, labels }: { summary: ReportSummaryView; locale: string; labels: Labels }) {
+  const number = (value: number) => value.toLocaleString(locale);
+  return (
+    <div className="space-y-2" data-testid="report-summary">
+      <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 xl:grid-cols-6">
+        <Stat label={labels.sent} value={number(summary.sent)} testId="summary-sent" />
+        <Stat label={labels.failed} value={number(summary.failed)} testId="summary-failed" />
+        <Stat label={labels.delivered} value={number(summary.delivered)} testId="summary-delivered" />
+        <Stat
+          label={labels.openRate}
+          value={
+            <span className="flex items-baseline gap-2">
+              {percent(summary.openRate, locale)}
+              <span className="text-xs font-normal text-slate-500">{format(labels.opened, { count: number(summary.opened) })}</span>
+            </span>
+          }
+          testId="summary-open-rate"
+        />
+        <Stat
+          label={labels.clickRate}
+          value={
+            <span className="flex items-baseline gap-2">
+              {percent(summary.clickRate, locale)}
+              <span className="text-xs font-normal text-slate-500">{format(labels.clicked, { count: number(summary.clicked) })}</span>
+            </span>
+          }
+          testId="summary-click-rate"
+        />
+        <Stat label={labels.unsubscribed} value={number(summary.unsubscribed)} testId="summary-unsubscribed" />
+      </div>
+      <p className="text-xs text-slate-500" data-testid="summary-machine">
+        {format(labels.machine, { opens: number(summary.machineOpened), clicks: number(summary.machineClicked) })}
+      </p>
+    </div>
+  );
+}
