@@ -11,17 +11,19 @@ import type { Ctx } from "@/lib/context";
 import { AppError, toErrorBody } from "@/lib/errors";
 import { importTable } from "@/lib/pools/import-csv";
 import { createSender } from "@/lib/senders/senders";
+import { classifyBounceFiles, type CliOutcome } from "./bounce-classify";
 
 const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
   department create --name N [--quota Q]
   apikey create (--department ID | --company) [--name N]
   import --pool ID FILE.csv [--update]
-  sender create --department ID --address A [--name N]`;
+  sender create --department ID --address A [--name N]
+  bounce classify FILE…`;
 
 class UsageError extends Error {}
 
-type Command = (args: string[], ctx: () => Promise<Ctx>) => Promise<string>;
+type Command = (args: string[], ctx: () => Promise<Ctx>) => Promise<string | CliOutcome>;
 
 function options<T extends Record<string, { type: "string" | "boolean" }>>(args: string[], spec: T) {
   try {
@@ -119,6 +121,12 @@ commands["import"] = async (args, ctx) => {
   return JSON.stringify(report);
 };
 
+commands["bounce classify"] = async (args) => {
+  const outcome = await classifyBounceFiles(args);
+  if (outcome.code === 2) throw new UsageError(outcome.err);
+  return { ...outcome, err: outcome.err.split("\n").filter(Boolean).map((line) => `fanout: ${line}`).join("\n") };
+};
+
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const key = argv[0] === "import" ? "import" : argv.slice(0, 2).join(" ");
   const command = commands[key];
@@ -128,7 +136,7 @@ export async function runCli(argv: string[]): Promise<{ code: number; out: strin
   }
   try {
     const out = await command(argv.slice(key.split(" ").length), async () => ({ db: (await getDatabaseHandle()).db, actor: cliActor(os.userInfo().username) }));
-    return { code: 0, out, err: "" };
+    return typeof out === "string" ? { code: 0, out, err: "" } : out;
   } catch (error) {
     if (error instanceof UsageError) return { code: 2, out: "", err: `fanout: ${error.message}\n${USAGE}` };
     if (error instanceof AppError) return { code: 1, out: "", err: `fanout: ${error.message}` };

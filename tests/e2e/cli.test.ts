@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,6 +80,23 @@ describe("operations CLI on the embedded database", () => {
     const unknown = await fanout(server.dataDir, "frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split("\n")[0]).toBe('fanout: unknown command "frobnicate"');
+  });
+
+  it("classifies bounce messages and names the file it cannot read", async () => {
+    const eml = path.resolve(ROOT, "../shared/fixtures/bounces/eml");
+    if (!fs.existsSync(eml)) {
+      if (process.env.CI === "true") throw new Error(`CI=true but the bounce corpus is missing at ${eml}`);
+      console.warn(`\n!!! Bounce corpus not found at ${eml}: the bounce classify CLI case is SKIPPED.\n`);
+      return;
+    }
+    const [full, unknown, missing] = ["lhost-amazonses-03.eml", "lhost-qmail-02.eml", "missing.eml"].map((name) => path.join(eml, name));
+    const classified = await fanout(fs.mkdtempSync(path.join(os.tmpdir(), "fanout-cli-")), "bounce", "classify", full!, unknown!, missing!);
+    expect(classified.code).toBe(1);
+    expect(classified.stderr).toBe(`fanout: cannot read ${missing}`);
+    expect(classified.stdout.split("\n").map((line) => JSON.parse(line))).toEqual([
+      { file: full, category: "mailbox_full", hard: true, status: "5.2.2", recipient: "kijitora@example.jp" },
+      { file: unknown, category: "user_unknown", hard: true, status: "5.1.1", recipient: "userunknown@example.jp" },
+    ]);
   });
 
   it("works when no server is running and leaves the data for the server", async () => {

@@ -1,0 +1,104 @@
+import { decodeBytes, decodeEncodedWords, decodeQuotedPrintable } from "./charset";
+
+export type HeaderFields = Map<string, string[]>;
+
+export type MimePart = {
+  headers: HeaderFields;
+  /** Lower-cased media type, "text/plain" when absent. */
+  type: string;
+  params: Record<string, string>;
+  /** Body after content-transfer-encoding, in the part's charset. */
+  text: string;
+  children: MimePart[];
+};
+
+/** Bytes as a string of one char per byte, so boundaries and blank lines can be found before any charset is known. */
+export function toBinaryString(raw: Buffer | string): string {
+  return typeof raw === "string" ? Buffer.from(raw, "utf8").toString("latin1") : raw.toString("latin1");
+}
+
+export function parseMessage(binary: string, depth = 0): MimePart {
+  const { head, body } = splitHeadBody(binary);
+  const headers = parseHeaderBlock(head);
+  const { type, params } = parseContentType(headerValue(headers, "content-type"));
+  const bytes = decodeTransfer(body, headerValue(headers, "content-transfer-encoding"));
+  const part: MimePart = { headers, type, params, text: "", children: [] };
+  if (depth > 8) return { ...part, text: decodeBytes(bytes, params.charset) };
+  if (type.startsWith("multipart/") && params.boundary) {
+    part.children = splitMultipart(body, params.boundary).map((child) => parseMessage(child, depth + 1));
+    if (part.children.length > 0) return part;
+  }
+  const binaryBody = Buffer.from(bytes).toString("latin1");
+  if (type === "message/rfc822" || type === "message/global") {
+    part.children = [parseMessage(binaryBody.replace(/^\s+/, ""), depth + 1)];
+  }
+  part.text = decodeBytes(bytes, params.charset);
+  return part;
+}
+
+export function headerValue(headers: HeaderFields, name: string): string | undefined {
+  return headers.get(name.toLowerCase())?.[0];
+}
+
+export function splitHeadBody(binary: string): { head: string; body: string } {
+  if (/^\r?\n/.test(binary)) return { head: "", body: binary.replace(/^\r?\n/, "") };
+  const match = /\r?\n\r?\n/.exec(binary);
+  if (!match) return { head: binary, body: "" };
+  return { head: binary.slice(0, match.index), body: binary.slice(match.index + match[0].length) };
+}
+
+/** Header fields of a block of raw bytes (RFC 5322 folding undone, RFC 2047 words and raw 8-bit text decoded). */
+export function parseHeaderBlock(block: string): HeaderFields {
+  return parseFields(block, (value) => decodeEncodedWords(decodeBytes(Buffer.from(value, "latin1"))));
+}
+
+/** Fields of already decoded text, such as one group of a message/delivery-status part. */
+export function parseFields(block: string, decode: (value: string) => string = (value) => value): HeaderFields {
+  const fields: [string, string][] = [];
+  for (const line of block.split(/\r?\n/)) {
+    const match = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
+    const last = fields[fields.length - 1];
+    // Folded lines, and the unindented continuations some mailers write, belong to the field before them.
+    if (match) fields.push([match[1]!.toLowerCase(), match[2]!]);
+    else if (last && line.trim() !== "") last[1] += ` ${line.trim()}`;
+  }
+  const headers: HeaderFields = new Map();
+  for (const [name, value] of fields) headers.set(name, [...(headers.get(name) ?? []), decode(value).trim()]);
+  return headers;
+}
+
+function parseContentType(value: string | undefined): { type: string; params: Record<string, string> } {
+  const text = value ?? "text/plain";
+  const type = /^\s*([\w.+-]+\/[\w.+-]+)/.exec(text)?.[1]?.toLowerCase() ?? "text/plain";
+  const params: Record<string, string> = {};
+  // Parameters without their ";" (seen in the wild) are still parameters.
+  for (const match of text.slice(text.indexOf(type.split("/")[1]!) + type.split("/")[1]!.length).matchAll(/([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]+)/g)) {
+    params[match[1]!.toLowerCase()] = match[2]!.replace(/^"|"$/g, "");
+  }
+  return { type, params };
+}
+
+function decodeTransfer(body: string, encoding: string | undefined): Uint8Array {
+  const name = encoding?.trim().toLowerCase();
+  if (name === "base64") return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ""), "base64");
+  if (name === "quoted-printable") return decodeQuotedPrintable(body);
+  return Buffer.from(body, "latin1");
+}
+
+function splitMultipart(body: string, boundary: string): string[] {
+  const delimiter = `--${boundary}`;
+  const parts: string[] = [];
+  let current: string[] | null = null;
+  for (const line of body.split(/\n/)) {
+    const trimmed = line.replace(/\r$/, "").trimEnd();
+    if (trimmed === delimiter || trimmed === `${delimiter}--`) {
+      if (current) parts.push(current.join("\n"));
+      current = trimmed === delimiter ? [] : null;
+      if (!current) break;
+    } else if (current) {
+      current.push(line);
+    }
+  }
+  if (current && current.length > 0) parts.push(current.join("\n"));
+  return parts;
+}

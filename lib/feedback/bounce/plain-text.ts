@@ -1,0 +1,58 @@
+import { enhancedStatusIn } from "./classify";
+import { addressOf } from "./dsn";
+import { VOCABULARY } from "./vocabulary";
+
+const ADDRESS = /[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+/g;
+// Lines that name the failed recipient in the bounce formats of qmail, Exim, Postfix, Exchange, Gmail, Domino, OpenSMTPD…
+const RECIPIENT_LINE =
+  /^\s*(?:recipient:\s*|rcpt to:\s*|original-recipient:\s*|[a-z ]*to:\s*|"|<)?<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?"?\s*(?::|$|\.\.\.|\s+on\s|\s+\(|<mailto:|\s*$)/im;
+const SMTP_REPLY = /(?:^|said:|<<<|\s)\s*[45]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\b)?|\(#?[45]\.\d\.\d+\)|(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)/;
+
+export type PlainTextFindings = { recipient: string | null; status: string | null; diagnostic: string };
+
+/** Recipient, status and reply text of a bounce written for people rather than as an RFC 3464 report. */
+export function readPlainBounce(notification: string, ignored: Set<string>): PlainTextFindings {
+  const lines = notification.split(/\r?\n/);
+  const diagnostic = diagnosticLines(lines);
+  return {
+    recipient: recipientIn(notification, ignored),
+    status: enhancedStatusIn(diagnostic) ?? enhancedStatusIn(notification),
+    diagnostic,
+  };
+}
+
+function recipientIn(text: string, ignored: Set<string>): string | null {
+  const lines = text.split(/\r?\n/);
+  const onRecipientLines = lines.map((line) => addressOf(RECIPIENT_LINE.exec(line)?.[1])).filter((address): address is string => !!address);
+  const anywhere = [...text.matchAll(ADDRESS)].map((match) => addressOf(match[0])).filter((address): address is string => !!address);
+  return (
+    onRecipientLines.find((address) => !ignored.has(address)) ??
+    anywhere.find((address) => !ignored.has(address) && !/^(postmaster|mailer-daemon)@/i.test(address)) ??
+    onRecipientLines[0] ??
+    null
+  );
+}
+
+/** The remote server's reply with its continuation lines, or the first line whose words name a reason. */
+function diagnosticLines(lines: string[]): string {
+  let start = lines.findIndex((line) => SMTP_REPLY.test(line) && !/^\s*(in|out):\s*[25]\d\d/i.test(line) && !/^\s*(out:\s*)?[23]\d\d[\s-]/i.test(line));
+  if (start < 0) start = lines.findIndex((line) => line.trim() !== "" && VOCABULARY.some(({ pattern }) => pattern.test(line)));
+  if (start < 0) return "";
+  const first = lines[start]!;
+  const replyAt = first.search(/(?<![\w.-])[45]\d\d[\s-]/);
+  const picked = [replyAt > 0 && /(said|returned was|error|reply|message):?\s*$|@[\w.-]+>?:\s*$/i.test(first.slice(0, replyAt)) ? first.slice(replyAt) : first];
+  const firstCode = /(?<![\w.-])([45]\d\d)[\s-]/.exec(picked[0]!)?.[1];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === "" || picked.join(" ").length > 500) break;
+    const code = /^\s*(?:<<<\s*)?([45]\d\d)[\s-]/.exec(line)?.[1];
+    if (firstCode && code && code !== firstCode) break; // the reply of another host or recipient
+    if (!/^\s/.test(line) && !/^[45]\d\d[\s-]/.test(line) && !/^[a-z]/.test(line)) break;
+    picked.push(line);
+  }
+  return oneLine(picked.join(" "));
+}
+
+export function oneLine(text: string, limit = 500): string {
+  const single = text.replace(/\s+/g, " ").trim();
+  return single.length > limit ? `${single.slice(0, limit - 1)}…` : single;
+}
