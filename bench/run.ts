@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runImportBenchmark } from "./import";
 import { runRenderBench } from "./render";
+import { runReportsBenchmark } from "./reports";
 import { runSendBenchmark } from "./send";
 
 const OPTIONS = {
@@ -20,6 +21,7 @@ type BenchOptions = { rows?: string };
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   import: runImportBenchmark,
   render: runRenderBench,
+  reports: runReportsBenchmark,
   send: runSendBenchmark,
 };
 
