@@ -49,7 +49,7 @@ export function EngagementChart({
             label={{ value: labels.messages, angle: -90, position: "insideLeft", fontSize: 11, fill: "#64748b" }}
           />
           <Tooltip formatter={number} />
-          <Legend verticalAlign="top" height={28} wrapperStyle={{ fontSize: 12 }} />
+          <Legend verticalAlign="top" height={28} itemSorter={null} wrapperStyle={{ fontSize: 12 }} />
           {SERIES.map((series) => (
             <Line
               key={series.key}
@@ -59,7 +59,7 @@ export function EngagementChart({
               stroke={series.colour}
               strokeWidth={2}
               strokeDasharray={series.dashed ? "5 4" : undefined}
-              dot={false}
+              dot={points.length <= 14 ? { r: 3 } : false}
               isAnimationActive={false}
             />
           ))}

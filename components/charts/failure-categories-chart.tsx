@@ -36,13 +36,14 @@ export function FailureCategoriesChart({
             label={{ value: labels.messages, angle: -90, position: "insideLeft", fontSize: 11, fill: "#64748b" }}
           />
           <Tooltip formatter={number} />
-          <Legend verticalAlign="top" height={28} wrapperStyle={{ fontSize: 12 }} />
+          <Legend verticalAlign="top" height={28} itemSorter={null} wrapperStyle={{ fontSize: 12 }} />
           {FAILURE_CATEGORIES.map((category) => (
             <Bar
               key={category}
               name={labels.categories[category]}
               dataKey={category}
               stackId="failed"
+              maxBarSize={56}
               fill={CATEGORY_COLOURS[category]}
               isAnimationActive={false}
             />

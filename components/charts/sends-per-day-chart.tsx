@@ -38,13 +38,14 @@ export function SendsPerDayChart({
             label={{ value: labels.messages, angle: -90, position: "insideLeft", fontSize: 11, fill: "#64748b" }}
           />
           <Tooltip formatter={number} />
-          <Legend verticalAlign="top" height={28} wrapperStyle={{ fontSize: 12 }} />
+          <Legend verticalAlign="top" height={28} itemSorter={null} wrapperStyle={{ fontSize: 12 }} />
           {departments.map((name) => (
             <Bar
               key={name}
               name={name}
               dataKey={(point: SendsPerDayPoint) => point.byDepartment[name] ?? 0}
               stackId="sent"
+              maxBarSize={56}
               fill={departmentColour(name)}
               isAnimationActive={false}
             />

@@ -31,7 +31,7 @@ export function percent(value: number | null, locale: string, none = "—"): str
 }
 
 /** The period at a glance; opens and clicks a machine likely made are shown apart and stay out of the rates. */
-export function SummaryTiles({ summary, locale, labels }: { summary: ReportSummaryView; locale: string; labels: Labels }) {
+export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summary: ReportSummaryView; locale: string; labels: Labels; deliveredHint: string }) {
   const number = (value: number) => value.toLocaleString(locale);
   return (
     <div className="space-y-2" data-testid="report-summary">
@@ -64,6 +64,11 @@ export function SummaryTiles({ summary, locale, labels }: { summary: ReportSumma
       <p className="text-xs text-slate-500" data-testid="summary-machine">
         {format(labels.machine, { opens: number(summary.machineOpened), clicks: number(summary.machineClicked) })}
       </p>
+      {summary.delivered === 0 && summary.sent > 0 ? (
+        <p className="text-xs text-slate-500" data-testid="delivered-hint">
+          {deliveredHint}
+        </p>
+      ) : null}
     </div>
   );
 }

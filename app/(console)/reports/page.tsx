@@ -45,7 +45,7 @@ export default async function SendReportPage({ searchParams }: { searchParams: P
           {format(r.invalidRange, { reason: error })}
         </p>
       ) : null}
-      <SummaryTiles summary={summary} locale={locale} labels={r.summary} />
+      <SummaryTiles summary={summary} locale={locale} labels={r.summary} deliveredHint={r.task.deliveredHint} />
       <div className="grid gap-4 xl:grid-cols-2">
         <SendsPerDayChart
           departments={perDay.departments}
@@ -90,8 +90,8 @@ export default async function SendReportPage({ searchParams }: { searchParams: P
           </tr>
         </tfoot>
       </Table>
-      <div className="flex items-center justify-between gap-3 text-sm text-slate-500">
-        <span data-testid="send-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
+      <div className="flex items-start justify-between gap-3 text-sm text-slate-500">
+        <span className="mt-4" data-testid="send-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
         <Pagination
           page={table.page}
           hasMore={table.hasMore}

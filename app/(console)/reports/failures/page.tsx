@@ -104,8 +104,8 @@ export default async function FailureReportPage({ searchParams }: { searchParams
           </tr>
         </tfoot>
       </Table>
-      <div className="flex items-center justify-between gap-3 text-sm text-slate-500">
-        <span data-testid="failure-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
+      <div className="flex items-start justify-between gap-3 text-sm text-slate-500">
+        <span className="mt-4" data-testid="failure-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
         <Pagination
           page={table.page}
           hasMore={table.hasMore}
