@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   "pool.unsubscribe",
   "suppression.add",
   "suppression.remove",
+  "suppression.unsubscribe",
   "domain.create",
   "domain.check",
   "sender.create",

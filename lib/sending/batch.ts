@@ -4,6 +4,7 @@ import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory } from "@/db/schema";
 import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
 import { categoryOfReply } from "@/lib/feedback/reply";
+import { trackHtml } from "@/lib/feedback/tracking";
 import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { buildMessage, unsubscribeLinks } from "@/lib/templates/message";
 import { readEnv } from "@/lib/config/env";
@@ -120,12 +121,14 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
     { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },
     { sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribeLinks(deliveryId, context.senderDomain).url },
   );
+  // The text part keeps its links as written: a reader sees them in full, and a long signed URL there looks like phishing.
+  const html = context.tracking !== false ? trackHtml(rendered.html, deliveryId) : rendered.html;
   return {
     ...buildMessage({
       deliveryId,
       to: recipient.email,
       from: context.from,
-      rendered,
+      rendered: { ...rendered, html },
       attachments: context.attachments,
       dkim: context.dkim,
       messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,

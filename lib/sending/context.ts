@@ -15,6 +15,8 @@ export type SendContext = {
   senderDomain: string;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   attachments: { fileName: string; contentType: string; content: Buffer }[];
+  /** Open pixel and click-tracked links in the HTML part: the task's `tracking`; absent means on, the task default. */
+  tracking?: boolean;
 };
 
 const CACHE_LIMIT = 50;
@@ -26,11 +28,11 @@ const cache = new Map<string, Promise<SendContext>>();
  */
 export async function sendContextFor(db: Executor, taskId: string): Promise<SendContext> {
   const [task] = await db
-    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId })
+    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId, tracking: tasks.tracking })
     .from(tasks)
     .where(eq(tasks.id, taskId));
   if (!task) throw new Error(`Task ${taskId} does not exist`);
-  const key = `${taskId}:${task.templateId}:${task.version}:${task.senderId}:${task.fromName}`;
+  const key = `${taskId}:${task.templateId}:${task.version}:${task.senderId}:${task.fromName}:${task.tracking}`;
   let entry = cache.get(key);
   if (!entry) {
     entry = loadSendContext(db, taskId);
@@ -46,6 +48,7 @@ async function loadSendContext(db: Executor, taskId: string): Promise<SendContex
     .select({
       departmentId: tasks.departmentId,
       clientIp: tasks.clientIp,
+      tracking: tasks.tracking,
       fromName: tasks.fromName,
       templateId: tasks.templateId,
       version: tasks.templateVersion,
@@ -74,5 +77,6 @@ async function loadSendContext(db: Executor, taskId: string): Promise<SendContex
     senderDomain: row.domain.toLowerCase(),
     dkim: await dkimKeyFor(db, row.domainId),
     attachments: await loadAttachments(db, row.departmentId, row.attachmentIds),
+    tracking: row.tracking,
   };
 }

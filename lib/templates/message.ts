@@ -19,10 +19,16 @@ export type MessageParts = {
   verp?: boolean;
 };
 
-/** The per-delivery links every message carries (API.md "Messages Fanout sends"). */
+/**
+ * The per-delivery links every message carries (API.md "Messages Fanout sends"): `url` is the
+ * page a person sees (`{{ unsubscribe_url }}` in bodies), `oneClickUrl` the RFC 8058 endpoint the
+ * List-Unsubscribe header names (mail providers POST to it), `mailto` the address for clients
+ * that mail their unsubscribe.
+ */
 export function unsubscribeLinks(deliveryId: string, senderDomain: string) {
   const token = signToken(UNSUBSCRIBE_PURPOSE, { d: deliveryId });
-  return { url: `${publicBaseUrl()}/u/${token}`, mailto: `mailto:${feedbackAddress("unsubscribe", deliveryId, senderDomain)}` };
+  const url = `${publicBaseUrl()}/u/${token}`;
+  return { url, oneClickUrl: `${url}/one-click`, mailto: `mailto:${feedbackAddress("unsubscribe", deliveryId, senderDomain)}` };
 }
 
 /**
@@ -43,7 +49,7 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     // Bounces of a task's message come back to its own address (VERP); a test message's go to the sender.
     ...(parts.verp ? { envelopeFrom: feedbackAddress("bounce", parts.deliveryId, domain) } : {}),
     headers: {
-      "List-Unsubscribe": `<${links.url}>, <${links.mailto}>`,
+      "List-Unsubscribe": `<${links.oneClickUrl}>, <${links.mailto}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
       "X-Fanout-Delivery": parts.deliveryId,
     },

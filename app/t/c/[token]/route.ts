@@ -1,0 +1,33 @@
+import { getDb } from "@/db/client";
+import { clientIp } from "@/lib/auth/session";
+import { readClickToken, recordClick } from "@/lib/feedback/tracking";
+
+/**
+ * A tracked link: a redirect to the URL signed into the token, and only there (no open redirect).
+ * A forged or altered token gets 404 and records nothing.
+ */
+export async function GET(request: Request, { params }: { params: Promise<{ token: string }> }) {
+  const link = readClickToken((await params).token);
+  if (!link) return invalid();
+  try {
+    await recordClick(await getDb(), link.deliveryId, link.url, { userAgent: request.headers.get("user-agent"), ip: clientIp(request.headers) });
+  } catch (error) {
+    // The person still gets where the link goes.
+    console.error("Recording a click failed:", error);
+  }
+  return redirect(link.location);
+}
+
+/** Link scanners check links with HEAD: they are sent on as well, but nothing is counted. */
+export async function HEAD(_request: Request, { params }: { params: Promise<{ token: string }> }) {
+  const link = readClickToken((await params).token);
+  return link ? redirect(link.location) : invalid();
+}
+
+function redirect(url: string) {
+  return new Response(null, { status: 302, headers: { Location: url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+}
+
+function invalid() {
+  return new Response("This link is invalid.\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+}

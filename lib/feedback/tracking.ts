@@ -1,0 +1,188 @@
+import { sql } from "drizzle-orm";
+import { queryRows, type Executor } from "@/db/client";
+import type { DeliveryStatus } from "@/db/schema";
+import { signToken, verifyToken } from "@/lib/auth/tokens";
+import { addOpenPixel, rewriteLinks } from "@/lib/templates/links";
+import { publicBaseUrl } from "@/lib/transports/system-mail";
+import { addToRollup, lockDelivery, recordEvent, type LockedDelivery } from "./ledger";
+import { classifyClick, classifyOpen, type MachineVerdict } from "./machine";
+
+/**
+ * Open and click tracking. Both tokens are signed (lib/auth/tokens.ts) with a purpose of their own
+ * and hold the delivery id, so ids cannot be guessed; the click token also holds the destination,
+ * so the redirect goes only where the message linked. They never expire (people click old mail)
+ * and carry nothing but the delivery and the URL, so a re-sent message is byte-identical.
+ */
+export const OPEN_PURPOSE = "open";
+export const CLICK_PURPOSE = "click";
+
+/** verifyToken refuses longer tokens; a link whose token would be longer stays untracked. */
+const MAX_TOKEN_LENGTH = 4000;
+
+export function openPixelUrl(deliveryId: number | string): string {
+  return `${publicBaseUrl()}/t/o/${openToken(deliveryId)}`;
+}
+
+export function clickUrl(deliveryId: number | string, url: string): string {
+  return `${publicBaseUrl()}/t/c/${clickToken(deliveryId, url)}`;
+}
+
+function openToken(deliveryId: number | string): string {
+  return signToken(OPEN_PURPOSE, { d: Number(deliveryId) });
+}
+
+function clickToken(deliveryId: number | string, url: string): string {
+  return signToken(CLICK_PURPOSE, { d: Number(deliveryId), u: url });
+}
+
+/** The delivery an open token names, or null when it is forged, altered or of another purpose. */
+export function readOpenToken(token: string): number | null {
+  return deliveryIdOf(verifyToken<{ d?: unknown }>(OPEN_PURPOSE, token)?.d);
+}
+
+/**
+ * The delivery and destination of a click token: `url` as the message had it (what reports
+ * show), `location` the same URL serialised for a Location header (IDN hosts in ASCII, other
+ * characters percent-encoded).
+ */
+export function readClickToken(token: string): { deliveryId: number; url: string; location: string } | null {
+  const payload = verifyToken<{ d?: unknown; u?: unknown }>(CLICK_PURPOSE, token);
+  const deliveryId = deliveryIdOf(payload?.d);
+  if (deliveryId === null || typeof payload?.u !== "string") return null;
+  if (!URL.canParse(payload.u)) return null;
+  const location = new URL(payload.u);
+  if (location.protocol !== "https:" && location.protocol !== "http:") return null;
+  return { deliveryId, url: payload.u, location: location.href };
+}
+
+/** A positive integer id, given as a number or a decimal string (the unsubscribe token has the latter). */
+export function deliveryIdOf(value: unknown): number | null {
+  const id = typeof value === "number" ? value : typeof value === "string" && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * A rendered HTML part with every trackable link sent through its click URL and the open pixel
+ * added. Left alone: the unsubscribe links (anything under `<base>/u/`: a scanner following a
+ * wrapped unsubscribe link would be counted as a click, and the page is ours anyway), links that
+ * already point at tracking, URLs no browser could follow, and mailto:/tel:/anchors (rewriteLinks
+ * only offers http(s) URLs).
+ */
+export function trackHtml(html: string, deliveryId: number | string): string {
+  const base = publicBaseUrl();
+  const unsubscribePrefix = `${base}/u/`;
+  const trackingPrefix = `${base}/t/`;
+  const rewritten = rewriteLinks(html, (url) => {
+    if (url.startsWith(unsubscribePrefix) || url.startsWith(trackingPrefix) || !URL.canParse(url)) return url;
+    const token = clickToken(deliveryId, url);
+    return token.length > MAX_TOKEN_LENGTH ? url : `${base}/t/c/${token}`;
+  });
+  return addOpenPixel(rewritten, `${base}/t/o/${openToken(deliveryId)}`);
+}
+
+export type Visit = { at?: Date; userAgent?: string | null; ip?: string | null };
+
+export type VisitOutcome = { recorded: false } | { recorded: true; machine: boolean; first: boolean };
+
+/** Only messages that went out count: a token of a failed or unsent delivery records nothing. */
+const COUNTED: ReadonlySet<DeliveryStatus> = new Set(["sent", "delivered"]);
+
+/**
+ * One fetch of the open pixel. A person's open adds to `open_count`; the first one sets
+ * `first_open_at` and counts once in `tasks.opened` and the day's `opened`. A machine's open adds
+ * to `machine_open_count`, and its first one to the day's `machine_opened` (the rollup counts
+ * deliveries a machine opened, as `opened` counts deliveries a person opened).
+ */
+export async function recordOpen(db: Executor, deliveryId: number, visit: Visit = {}): Promise<VisitOutcome> {
+  return db.transaction(async (tx) => {
+    const delivery = await lockDelivery(tx, deliveryId);
+    if (!delivery || !COUNTED.has(delivery.status)) return { recorded: false as const };
+    const at = visit.at ?? new Date();
+    const verdict = classifyOpen({ userAgent: visit.userAgent, at, sentAt: delivery.sentAt });
+    let first: boolean;
+    if (verdict.machine) {
+      first = await countMachine(tx, delivery, "machine_open_count");
+      if (first) await addToRollup(tx, delivery, { machine_opened: 1 }, at);
+    } else {
+      first = delivery.firstOpenAt === null;
+      await tx.execute(sql`update deliveries set open_count = open_count + 1, first_open_at = coalesce(first_open_at, ${at.toISOString()}::timestamptz) where id = ${delivery.id}`);
+      if (first) {
+        await tx.execute(sql`update tasks set opened = opened + 1 where id = ${delivery.taskId}`);
+        await addToRollup(tx, delivery, { opened: 1 }, at);
+      }
+    }
+    await recordEvent(tx, delivery, { type: "opened", source: "tracking", machine: verdict.machine, detail: detailOf(visit, verdict), occurredAt: at });
+    return { recorded: true as const, machine: verdict.machine, first };
+  });
+}
+
+/**
+ * One click through a tracked link. A person's click adds to `click_count`; the first one sets
+ * `first_click_at` and counts once in `tasks.clicked` and the day's `clicked`, and when no open was
+ * seen (images blocked) it is the first open too. `task_links` counts every click of the URL, the
+ * deliveries whose person clicked it (`unique_clicks`, from the trail) and machine clicks apart.
+ */
+export async function recordClick(db: Executor, deliveryId: number, url: string, visit: Visit = {}): Promise<VisitOutcome> {
+  return db.transaction(async (tx) => {
+    const delivery = await lockDelivery(tx, deliveryId);
+    if (!delivery || !COUNTED.has(delivery.status)) return { recorded: false as const };
+    const at = visit.at ?? new Date();
+    const verdict = classifyClick({ userAgent: visit.userAgent, at, sentAt: delivery.sentAt });
+    const detail = detailOf(visit, verdict, url);
+    let first: boolean;
+    if (verdict.machine) {
+      first = await countMachine(tx, delivery, "machine_click_count");
+      if (first) await addToRollup(tx, delivery, { machine_clicked: 1 }, at);
+      await countLink(tx, delivery.taskId, url, { machine: 1 });
+    } else {
+      first = delivery.firstClickAt === null;
+      const impliedOpen = delivery.firstOpenAt === null;
+      const stamp = at.toISOString();
+      await tx.execute(sql`
+        update deliveries set click_count = click_count + 1, first_click_at = coalesce(first_click_at, ${stamp}::timestamptz),
+          open_count = open_count + ${impliedOpen ? 1 : 0}, first_open_at = coalesce(first_open_at, ${stamp}::timestamptz)
+        where id = ${delivery.id}`);
+      if (first || impliedOpen) {
+        await tx.execute(sql`update tasks set opened = opened + ${impliedOpen ? 1 : 0}, clicked = clicked + ${first ? 1 : 0} where id = ${delivery.taskId}`);
+        await addToRollup(tx, delivery, { opened: impliedOpen ? 1 : 0, clicked: first ? 1 : 0 }, at);
+      }
+      if (impliedOpen) {
+        await recordEvent(tx, delivery, { type: "opened", source: "tracking", detail: { ...detailOf(visit, verdict), inferredFrom: "click" }, occurredAt: at });
+      }
+      const [earlier] = await queryRows(
+        tx,
+        sql`select 1 from delivery_events where delivery_id = ${delivery.id} and type = 'clicked' and not machine and detail->>'url' = ${url} limit 1`,
+      );
+      await countLink(tx, delivery.taskId, url, { human: 1, unique: earlier ? 0 : 1 });
+    }
+    await recordEvent(tx, delivery, { type: "clicked", source: "tracking", machine: verdict.machine, detail, occurredAt: at });
+    return { recorded: true as const, machine: verdict.machine, first };
+  });
+}
+
+/** Adds a machine visit to the delivery; true when it is the first of its kind. */
+async function countMachine(tx: Executor, delivery: LockedDelivery, column: "machine_open_count" | "machine_click_count"): Promise<boolean> {
+  const [row] = await queryRows<{ count: number }>(tx, sql`update deliveries set ${sql.raw(`${column} = ${column} + 1`)} where id = ${delivery.id} returning ${sql.raw(column)} as count`);
+  return Number(row?.count) === 1;
+}
+
+async function countLink(tx: Executor, taskId: string, url: string, counts: { human?: number; unique?: number; machine?: number }) {
+  const human = counts.human ?? 0;
+  const unique = counts.unique ?? 0;
+  const machine = counts.machine ?? 0;
+  await tx.execute(sql`
+    insert into task_links (task_id, url, clicks, unique_clicks, machine_clicks) values (${taskId}, ${url}, ${human}, ${unique}, ${machine})
+    on conflict (task_id, url) do update set clicks = task_links.clicks + excluded.clicks,
+      unique_clicks = task_links.unique_clicks + excluded.unique_clicks, machine_clicks = task_links.machine_clicks + excluded.machine_clicks`);
+}
+
+const MAX_AGENT_LENGTH = 512;
+
+function detailOf(visit: Visit, verdict: MachineVerdict, url?: string): Record<string, unknown> {
+  return {
+    ...(url !== undefined ? { url } : {}),
+    userAgent: (visit.userAgent ?? "").slice(0, MAX_AGENT_LENGTH),
+    ip: visit.ip ?? "",
+    ...(verdict.reason ? { machineReason: verdict.reason } : {}),
+  };
+}
