@@ -1,3 +1,4 @@
+import { LogTabs } from "@/components/logs/log-tabs";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
@@ -31,6 +32,7 @@ export default async function OperationLogPage({ searchParams }: { searchParams:
   );
   return (
     <div className="space-y-4">
+      <LogTabs current="operations" labels={t.deliveryLog.tabs} />
       <PageHeader title={t.logs.title} />
       <form className="flex flex-wrap items-end gap-2 text-sm" data-testid="log-filters">
         <label className="space-y-1">

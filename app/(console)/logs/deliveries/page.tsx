@@ -1,0 +1,169 @@
+import Link from "next/link";
+import { DeliveryStatusBadge } from "@/components/logs/delivery-status-badge";
+import { LogTabs } from "@/components/logs/log-tabs";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { KeysetNav } from "@/components/ui/pagination";
+import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
+import { can } from "@/lib/auth/policy";
+import { consolePage } from "@/lib/console/page";
+import { format } from "@/lib/i18n";
+import { DELIVERY_LOG_EXPORT_LIMIT, recentTasks, searchDeliveries } from "@/lib/reports/delivery-log";
+import { formatInZone } from "@/lib/time/zone";
+import { deliveryLogFilters, deliveryLogQuery } from "./filters";
+
+const label = "space-y-1";
+const caption = "block text-xs text-slate-500";
+
+/** 数据投递日志: every delivery the caller may read, across tasks, with search, filters and keyset pages. */
+export default async function DeliveryLogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const ctx = await consolePage("reports.view");
+  const { t, allowed, actor } = ctx;
+  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const labels = t.deliveryLog;
+  const params = await searchParams;
+  const { before, ...filters } = deliveryLogFilters((name) => {
+    const value = params[name];
+    return Array.isArray(value) ? value[0] : value;
+  });
+  const [page, tasks] = await Promise.all([searchDeliveries(ctx, { ...filters, before }, undefined, { timeZone: ctx.timeZone }), recentTasks(ctx)]);
+  const showDepartment = actor.role !== "department";
+  const taskHref = (taskId: string) => (can(actor.role, "tasks.manage") ? `/tasks/${taskId}` : `/logs/deliveries${deliveryLogQuery({ taskId })}`);
+  const columns = showDepartment ? 8 : 7;
+  return (
+    <div className="space-y-4">
+      <LogTabs current="deliveries" labels={labels.tabs} />
+      <PageHeader
+        title={labels.title}
+        actions={
+          <a
+            className="inline-flex items-center rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+            href={`/logs/deliveries/export${deliveryLogQuery(filters)}`}
+            title={format(labels.downloadHint, { count: DELIVERY_LOG_EXPORT_LIMIT.toLocaleString(ctx.locale) })}
+            data-testid="delivery-log-download"
+          >
+            {labels.download}
+          </a>
+        }
+      >
+        {labels.explain}
+      </PageHeader>
+      <form className="flex flex-wrap items-end gap-2 text-sm" action="/logs/deliveries" data-testid="delivery-log-filters">
+        <label className={label}>
+          <span className={caption}>{labels.address}</span>
+          <Input name="q" defaultValue={filters.q ?? ""} placeholder={labels.addressPlaceholder} className="w-64" data-testid="delivery-log-q" />
+        </label>
+        <label className={label}>
+          <span className={caption}>{labels.task}</span>
+          <Select name="taskId" defaultValue={filters.taskId ?? ""} className="w-56" data-testid="delivery-log-task">
+            <option value="">{labels.anyTask}</option>
+            {filters.taskId && !tasks.some((task) => task.id === filters.taskId) ? (
+              <option value={filters.taskId}>{format(labels.taskId, { id: filters.taskId.slice(0, 8) })}</option>
+            ) : null}
+            {tasks.map((task) => (
+              <option key={task.id} value={task.id}>
+                {task.name}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className={label}>
+          <span className={caption}>{labels.status}</span>
+          <Select name="status" defaultValue={filters.status ?? ""} className="w-36" data-testid="delivery-log-status">
+            <option value="">{labels.anyStatus}</option>
+            {DELIVERY_STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {t.tasks.deliveryStatuses[value]}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className={label}>
+          <span className={caption}>{labels.category}</span>
+          <Select name="category" defaultValue={filters.category ?? ""} className="w-40" data-testid="delivery-log-category">
+            <option value="">{labels.anyCategory}</option>
+            {BOUNCE_CATEGORIES.map((value) => (
+              <option key={value} value={value}>
+                {t.tasks.categories[value]}
+              </option>
+            ))}
+          </Select>
+        </label>
+        <label className={label}>
+          <span className={caption}>{labels.from}</span>
+          <Input name="from" type="date" defaultValue={filters.from ?? ""} className="w-40" data-testid="delivery-log-from" />
+        </label>
+        <label className={label}>
+          <span className={caption}>{labels.to}</span>
+          <Input name="to" type="date" defaultValue={filters.to ?? ""} className="w-40" data-testid="delivery-log-to" />
+        </label>
+        <Button type="submit" variant="secondary" data-testid="delivery-log-search">
+          {labels.search}
+        </Button>
+        <Link className="px-2 py-1.5 text-slate-500 hover:text-slate-900" href="/logs/deliveries">
+          {labels.reset}
+        </Link>
+      </form>
+      <Table testId="delivery-log-table">
+        <thead>
+          <tr>
+            <Th>{labels.time}</Th>
+            <Th>{labels.address}</Th>
+            <Th>{labels.task}</Th>
+            {showDepartment ? <Th>{labels.department}</Th> : null}
+            <Th>{labels.status}</Th>
+            <Th>{labels.category}</Th>
+            <Th>{labels.reply}</Th>
+            <Th className="text-right">{labels.opensClicks}</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {page.rows.length === 0 ? <EmptyRow colSpan={columns}>{page.windowed ? labels.windowed : t.common.noRows}</EmptyRow> : null}
+          {page.rows.map((row) => {
+            const repeated = row.enhancedStatus && row.error?.includes(row.enhancedStatus);
+            const reply = [row.code, repeated ? null : row.enhancedStatus, row.error].filter((part) => part !== null && part !== "").join(" ");
+            return (
+              <tr key={row.id} data-testid={`delivery-log-row-${row.id}`}>
+                <Td className="tabular-nums">
+                  {row.sentAt ? formatInZone(row.sentAt, ctx.timeZone) : <span className="text-xs text-slate-400">{labels.notSent}</span>}
+                </Td>
+                <Td>
+                  <Link className="font-medium text-indigo-700 hover:underline" href={`/logs/deliveries/${row.id}`} data-testid="delivery-log-address">
+                    {row.email}
+                  </Link>
+                </Td>
+                <Td className="max-w-48 truncate" title={row.taskName}>
+                  <Link className="text-slate-700 hover:underline" href={taskHref(row.taskId)}>
+                    {row.taskName}
+                  </Link>
+                </Td>
+                {showDepartment ? <Td>{row.department}</Td> : null}
+                <Td>
+                  <DeliveryStatusBadge status={row.status} labels={t.tasks.deliveryStatuses} />
+                </Td>
+                <Td>{row.category ? t.tasks.categories[row.category] : t.common.none}</Td>
+                <Td className="max-w-md truncate text-xs text-slate-500" title={reply || undefined}>
+                  {reply || t.common.none}
+                </Td>
+                <Td
+                  className="text-right tabular-nums"
+                  title={format(labels.machineCounts, { count: `${row.machineOpenCount} / ${row.machineClickCount}` })}
+                >
+                  {row.openCount} / {row.clickCount}
+                </Td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </Table>
+      {page.windowed && page.rows.length > 0 ? <p className="text-xs text-slate-500">{labels.windowed}</p> : null}
+      <KeysetNav
+        first={before ? { href: `/logs/deliveries${deliveryLogQuery(filters)}`, label: labels.newest } : null}
+        next={page.nextBefore ? { href: `/logs/deliveries${deliveryLogQuery({ ...filters, before: page.nextBefore })}`, label: labels.older } : null}
+      />
+    </div>
+  );
+}

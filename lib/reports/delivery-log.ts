@@ -1,0 +1,457 @@
+import "server-only";
+import { and, asc, desc, eq, gte, ilike, inArray, lt, sql, type Column, type SQL } from "drizzle-orm";
+import {
+  BOUNCE_CATEGORIES,
+  DELIVERY_STATUSES,
+  deliveries,
+  deliveryEvents,
+  departments,
+  senders,
+  tasks,
+  type BounceCategory,
+  type DeliveryStatus,
+  type FeedbackEventType,
+  type FeedbackSource,
+} from "@/db/schema";
+import { unionAll } from "drizzle-orm/pg-core";
+import { recordAudit } from "@/lib/audit/record";
+import { authorize, departmentScope } from "@/lib/auth/policy";
+import type { Ctx } from "@/lib/context";
+import { csvLine } from "@/lib/csv/write";
+import { invalidInput, notFound } from "@/lib/errors";
+import { readEnv } from "@/lib/config/env";
+import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
+
+/**
+ * 数据投递日志: every delivery the caller may read, across tasks, newest first, and the trail of
+ * one delivery (its SMTP replies and provider events).
+ *
+ * Pages are keysets on the delivery id (`before`), read by walking indexes newest first: the
+ * address's (email, id) for a whole address, the task's (task_id, status, id) once per status for
+ * a task, the department's (department_id, id) once per readable department (merged), the primary
+ * key for callers who read everything. A filter no index serves (part of an address, a status or
+ * category across tasks, a date range) is applied to a window of at most `window` rows of that
+ * walk, so a page never reads more than the window however rare the match; a page the window cut
+ * short says so (`windowed`) and its `nextBefore` continues below what was looked at.
+ */
+
+export type DeliveryLogFilters = {
+  /** A whole address matches exactly; anything else matches addresses containing it. */
+  q?: string;
+  taskId?: string;
+  status?: DeliveryStatus;
+  category?: BounceCategory;
+  /** Calendar days (YYYY-MM-DD) in FANOUT_TIMEZONE, inclusive, on the time the message was answered (sent_at). */
+  from?: string;
+  to?: string;
+  /** Keyset cursor: only deliveries with a smaller id. */
+  before?: number;
+};
+
+export const DELIVERY_LOG_PAGE_SIZE = 50;
+/** Rows of the index walk a filter no index serves may look at for one page. */
+export const DELIVERY_LOG_SCAN_WINDOW = 10_000;
+export const DELIVERY_LOG_EXPORT_LIMIT = 100_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WHOLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function isWholeAddress(q: string): boolean {
+  return WHOLE_ADDRESS.test(q.trim());
+}
+
+export type DeliveryLogRow = {
+  id: number;
+  email: string;
+  taskId: string;
+  taskName: string;
+  departmentId: string;
+  department: string;
+  status: DeliveryStatus;
+  category: BounceCategory | null;
+  code: number | null;
+  enhancedStatus: string | null;
+  error: string | null;
+  attempts: number;
+  providerId: string | null;
+  messageId: string | null;
+  sentAt: Date | null;
+  updatedAt: Date;
+  deliveredAt: Date | null;
+  bouncedAt: Date | null;
+  complainedAt: Date | null;
+  unsubscribedAt: Date | null;
+  openCount: number;
+  machineOpenCount: number;
+  clickCount: number;
+  machineClickCount: number;
+};
+
+export type DeliveryLogPage = { rows: DeliveryLogRow[]; nextBefore: number | null; windowed: boolean };
+
+const rowColumns = {
+  id: deliveries.id,
+  email: deliveries.email,
+  taskId: deliveries.taskId,
+  departmentId: deliveries.departmentId,
+  status: deliveries.status,
+  category: deliveries.category,
+  code: deliveries.code,
+  enhancedStatus: deliveries.enhancedStatus,
+  error: deliveries.error,
+  attempts: deliveries.attempts,
+  providerId: deliveries.providerId,
+  messageId: deliveries.messageId,
+  sentAt: deliveries.sentAt,
+  updatedAt: deliveries.updatedAt,
+  deliveredAt: deliveries.deliveredAt,
+  bouncedAt: deliveries.bouncedAt,
+  complainedAt: deliveries.complainedAt,
+  unsubscribedAt: deliveries.unsubscribedAt,
+  openCount: deliveries.openCount,
+  machineOpenCount: deliveries.machineOpenCount,
+  clickCount: deliveries.clickCount,
+  machineClickCount: deliveries.machineClickCount,
+};
+
+function checkFilters(filters: DeliveryLogFilters) {
+  if (filters.status && !DELIVERY_STATUSES.includes(filters.status)) {
+    throw invalidInput(`Unknown status "${filters.status}"; one of ${DELIVERY_STATUSES.join(", ")}`, { field: "status" });
+  }
+  if (filters.category && !BOUNCE_CATEGORIES.includes(filters.category)) {
+    throw invalidInput(`Unknown category "${filters.category}"; one of ${BOUNCE_CATEGORIES.join(", ")}`, { field: "category" });
+  }
+  if (filters.taskId && !UUID.test(filters.taskId)) throw invalidInput("The task id is malformed", { field: "taskId" });
+  for (const field of ["from", "to"] as const) {
+    const value = filters[field];
+    if (value && !isIsoDate(value)) throw invalidInput(`"${value}" is not a date (YYYY-MM-DD)`, { field });
+  }
+  if (filters.before !== undefined && (!Number.isSafeInteger(filters.before) || filters.before <= 0)) {
+    throw invalidInput("The cursor is not one this page gave", { field: "before" });
+  }
+}
+
+export type SearchOptions = { limit?: number; window?: number; timeZone?: string };
+
+/**
+ * One page of the delivery log, newest first. Another department's task simply matches nothing
+ * (the department scope is part of the query), exactly like a task without deliveries.
+ */
+export async function searchDeliveries(
+  ctx: Ctx,
+  filters: DeliveryLogFilters,
+  limit = DELIVERY_LOG_PAGE_SIZE,
+  options: Omit<SearchOptions, "limit"> = {},
+): Promise<DeliveryLogPage> {
+  authorize(ctx.actor, "reports.view");
+  checkFilters(filters);
+  const timeZone = options.timeZone ?? readEnv().timeZone;
+  const pageSize = Math.min(Math.max(Math.trunc(limit), 1), 5_000);
+  const q = filters.q?.trim().toLowerCase() || undefined;
+  const exact = q !== undefined && isWholeAddress(q);
+
+  // What is looked for within the window of the index walk…
+  const residual = (w: Record<"email" | "status" | "category" | "sentAt", Column>) =>
+    [
+      q && !exact ? ilike(w.email, `%${q.replace(/[\\%_]/g, "\\$&")}%`) : undefined,
+      filters.status && (exact || !filters.taskId) ? eq(w.status, filters.status) : undefined,
+      filters.category ? eq(w.category, filters.category) : undefined,
+      filters.from ? gte(w.sentAt, startOfZonedDay(filters.from, timeZone)) : undefined,
+      filters.to ? lt(w.sentAt, startOfZonedDay(addDays(filters.to, 1), timeZone)) : undefined,
+    ].filter((condition) => condition !== undefined);
+  const filtered = residual(rowColumns).length > 0;
+  const windowSize = filtered ? Math.max(options.window ?? DELIVERY_LOG_SCAN_WINDOW, pageSize + 1) : pageSize + 1;
+
+  // …and the walk itself: one or more index ranges, newest first, merged.
+  const scope = departmentScope(ctx.actor, deliveries.departmentId);
+  const before = filters.before !== undefined ? lt(deliveries.id, filters.before) : undefined;
+  const branch = (conditions: (SQL | undefined)[], order: SQL[] = [desc(deliveries.id)]) =>
+    ctx.db
+      .select(rowColumns)
+      .from(deliveries)
+      .where(and(...conditions, before))
+      .orderBy(...order)
+      .limit(windowSize);
+  const branches = () => {
+    if (exact) return [branch([eq(deliveries.email, q), scope, filters.taskId ? eq(deliveries.taskId, filters.taskId) : undefined])];
+    if (filters.taskId) {
+      // (task_id, status, id) is in id order per status: one range per status.
+      const taskId = filters.taskId;
+      return (filters.status ? [filters.status] : DELIVERY_STATUSES).map((status) => branch([eq(deliveries.taskId, taskId), eq(deliveries.status, status), scope]));
+    }
+    const listed = ctx.actor.role === "department" ? (ctx.actor.departmentId ? [ctx.actor.departmentId] : []) : ctx.actor.role === "admin" || ctx.actor.readable === "all" ? null : ctx.actor.readable;
+    if (listed === null) return [branch([])];
+    // A range on department_id (not an equality) keeps it in the sort order, so only the
+    // (department_id, id) index serves it: walking the primary key instead would read every newer
+    // row of other departments first.
+    return listed.map((departmentId) =>
+      branch([sql`${deliveries.departmentId} between ${departmentId} and ${departmentId}`], [desc(deliveries.departmentId), desc(deliveries.id)]),
+    );
+  };
+  const walk = () => {
+    const [first, second, ...rest] = branches();
+    if (!first) return null;
+    return second ? unionAll(first, second, ...rest).orderBy(desc(deliveries.id)).limit(windowSize) : first;
+  };
+  const walked = walk();
+  if (!walked) return { rows: [], nextBefore: null, windowed: false };
+  const w = walked.as("w");
+  const found = await ctx.db
+    .select()
+    .from(w)
+    .where(and(...residual(w)))
+    .orderBy(desc(w.id))
+    .limit(pageSize + 1);
+
+  let nextBefore: number | null = null;
+  let windowed = false;
+  if (found.length > pageSize) {
+    nextBefore = found[pageSize - 1]!.id;
+  } else if (filtered) {
+    const looked = walk()!.as("looked");
+    const [edge] = await ctx.db.select({ count: sql<number>`count(*)::int`, lowest: sql<string | number | null>`min(${looked.id})` }).from(looked);
+    if (edge && Number(edge.count) >= windowSize && edge.lowest !== null) {
+      nextBefore = Number(edge.lowest);
+      windowed = true;
+    }
+  }
+  return { rows: await withNames(ctx, found.slice(0, pageSize)), nextBefore, windowed };
+}
+
+async function withNames(ctx: Ctx, page: Omit<DeliveryLogRow, "taskName" | "department">[]): Promise<DeliveryLogRow[]> {
+  if (page.length === 0) return [];
+  const taskIds = [...new Set(page.map((row) => row.taskId))];
+  const departmentIds = [...new Set(page.map((row) => row.departmentId))];
+  const [taskNames, departmentNames] = await Promise.all([
+    ctx.db.select({ id: tasks.id, name: tasks.name }).from(tasks).where(inArray(tasks.id, taskIds)),
+    ctx.db.select({ id: departments.id, name: departments.name }).from(departments).where(inArray(departments.id, departmentIds)),
+  ]);
+  const taskName = new Map(taskNames.map((row) => [row.id, row.name]));
+  const departmentName = new Map(departmentNames.map((row) => [row.id, row.name]));
+  return page.map((row) => ({ ...row, taskName: taskName.get(row.taskId) ?? "", department: departmentName.get(row.departmentId) ?? "" }));
+}
+
+/** The newest tasks the caller may read, for the log's task filter. */
+export async function recentTasks(ctx: Ctx, limit = 100) {
+  authorize(ctx.actor, "reports.view");
+  return ctx.db
+    .select({ id: tasks.id, name: tasks.name, createdAt: tasks.createdAt })
+    .from(tasks)
+    .where(departmentScope(ctx.actor, tasks.departmentId))
+    .orderBy(desc(tasks.createdAt), desc(tasks.id))
+    .limit(limit);
+}
+
+/** The log's rows for the filters as CSV lines (at most `max` rows), newest first; the export is audited. */
+export async function exportDeliveries(
+  ctx: Ctx,
+  filters: DeliveryLogFilters,
+  options: { timeZone: string; max?: number },
+): Promise<AsyncIterable<string>> {
+  authorize(ctx.actor, "reports.view");
+  checkFilters(filters);
+  const max = options.max ?? DELIVERY_LOG_EXPORT_LIMIT;
+  const described = Object.entries(filters)
+    .filter(([, value]) => value !== undefined && value !== "")
+    .map(([key, value]) => `${key}=${value}`)
+    .join(", ");
+  await recordAudit(ctx.db, ctx.actor, {
+    action: "delivery.export",
+    objectType: "delivery_log",
+    objectId: filters.taskId ?? "",
+    departmentId: ctx.actor.role === "department" ? ctx.actor.departmentId : null,
+    summary: `Exported the delivery log${described ? ` (${described})` : ""}`,
+  });
+  const time = (value: Date | null) => (value ? formatInZone(value, options.timeZone) : "");
+  async function* lines() {
+    yield csvLine([
+      `sent_at (${options.timeZone})`,
+      "email",
+      "task",
+      "department",
+      "status",
+      "category",
+      "code",
+      "enhanced_status",
+      "reply",
+      "attempts",
+      "provider_id",
+      "message_id",
+      "opens",
+      "clicks",
+      "machine_opens",
+      "machine_clicks",
+      "delivered_at",
+      "bounced_at",
+      "complained_at",
+      "unsubscribed_at",
+      "delivery_id",
+      "task_id",
+    ]);
+    let before = filters.before;
+    let written = 0;
+    while (written < max) {
+      const page = await searchDeliveries(ctx, { ...filters, before }, Math.min(1_000, max - written), { timeZone: options.timeZone });
+      let chunk = "";
+      for (const row of page.rows) {
+        chunk += csvLine([
+          time(row.sentAt),
+          row.email,
+          row.taskName,
+          row.department,
+          row.status,
+          row.category ?? "",
+          row.code ?? "",
+          row.enhancedStatus ?? "",
+          row.error ?? "",
+          row.attempts,
+          row.providerId ?? "",
+          row.messageId ?? "",
+          row.openCount,
+          row.clickCount,
+          row.machineOpenCount,
+          row.machineClickCount,
+          time(row.deliveredAt),
+          time(row.bouncedAt),
+          time(row.complainedAt),
+          time(row.unsubscribedAt),
+          row.id,
+          row.taskId,
+        ]);
+      }
+      written += page.rows.length;
+      if (chunk) yield chunk;
+      if (page.nextBefore === null) return;
+      before = page.nextBefore;
+    }
+  }
+  return lines();
+}
+
+export type TrailEntry =
+  | { kind: "queued"; at: Date | null }
+  | { kind: "event"; id: number; at: Date; type: FeedbackEventType; source: FeedbackSource; machine: boolean; detail: [string, string][] }
+  | {
+      kind: "answer";
+      at: Date | null;
+      status: DeliveryStatus;
+      category: BounceCategory | null;
+      code: number | null;
+      enhancedStatus: string | null;
+      reply: string | null;
+      providerId: string | null;
+      messageId: string | null;
+      attempts: number;
+      nextAttemptAt: Date | null;
+    };
+
+/** Keys shown first, in this order; any other plain value an event carried follows. */
+const DETAIL_ORDER = ["reply", "code", "enhancedStatus", "status", "category", "url", "userAgent", "ip", "reason"];
+const DETAIL_MAX_KEYS = 20;
+const DETAIL_MAX_CHARS = 2_000;
+
+/** An event's detail as plain key/value text: nested values and long texts are not sent to the browser whole. */
+function plainDetail(detail: Record<string, unknown> | null): [string, string][] {
+  if (!detail || typeof detail !== "object") return [];
+  const keys = Object.keys(detail).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const out: [string, string][] = [];
+  for (const key of keys) {
+    const value = detail[key];
+    if (value === null || value === undefined || value === "") continue;
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") continue;
+    out.push([key, String(value).slice(0, DETAIL_MAX_CHARS)]);
+    if (out.length >= DETAIL_MAX_KEYS) break;
+  }
+  return out;
+}
+
+function rank(key: string) {
+  const index = DETAIL_ORDER.indexOf(key);
+  return index < 0 ? DETAIL_ORDER.length : index;
+}
+
+const FINAL: readonly DeliveryStatus[] = ["sent", "delivered", "failed", "suppressed", "cancelled"];
+
+/**
+ * One delivery with its task, department and sender, and its trail in time order: queued when
+ * the task started, each recorded event (retried replies, provider events, bounces, opens, clicks,
+ * unsubscribes), and the send's answer (the last reply, provider id and Message-ID) at the time
+ * it came. Another department's delivery is not found, exactly like a missing one.
+ */
+export async function deliveryTrail(ctx: Ctx, deliveryId: number) {
+  authorize(ctx.actor, "reports.view");
+  if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw notFound("Delivery");
+  const [delivery] = await ctx.db
+    .select({
+      ...rowColumns,
+      nextAttemptAt: deliveries.nextAttemptAt,
+      firstOpenAt: deliveries.firstOpenAt,
+      firstClickAt: deliveries.firstClickAt,
+      taskName: tasks.name,
+      taskStartedAt: tasks.startedAt,
+      taskScheduledAt: tasks.scheduledAt,
+      fromName: tasks.fromName,
+      senderAddress: senders.address,
+      senderName: senders.name,
+      department: departments.name,
+    })
+    .from(deliveries)
+    .innerJoin(tasks, eq(tasks.id, deliveries.taskId))
+    .leftJoin(senders, eq(senders.id, tasks.senderId))
+    .leftJoin(departments, eq(departments.id, deliveries.departmentId))
+    .where(and(eq(deliveries.id, deliveryId), departmentScope(ctx.actor, deliveries.departmentId)))
+    .limit(1);
+  if (!delivery) throw notFound("Delivery");
+
+  const events = await ctx.db
+    .select({
+      id: deliveryEvents.id,
+      type: deliveryEvents.type,
+      source: deliveryEvents.source,
+      machine: deliveryEvents.machine,
+      detail: deliveryEvents.detail,
+      occurredAt: deliveryEvents.occurredAt,
+    })
+    .from(deliveryEvents)
+    .where(and(eq(deliveryEvents.deliveryId, delivery.id), eq(deliveryEvents.departmentId, delivery.departmentId)))
+    .orderBy(asc(deliveryEvents.occurredAt), asc(deliveryEvents.id))
+    .limit(1_000);
+
+  const answerAt = delivery.sentAt ?? (FINAL.includes(delivery.status) ? delivery.updatedAt : null);
+  const answer: TrailEntry = {
+    kind: "answer",
+    at: answerAt,
+    status: delivery.status,
+    category: delivery.category,
+    code: delivery.code,
+    enhancedStatus: delivery.enhancedStatus,
+    reply: delivery.error,
+    providerId: delivery.providerId,
+    messageId: delivery.messageId,
+    attempts: delivery.attempts,
+    nextAttemptAt: delivery.status === "queued" && delivery.attempts > 0 ? delivery.nextAttemptAt : null,
+  };
+  const timeline: TrailEntry[] = [{ kind: "queued", at: delivery.taskStartedAt ?? delivery.taskScheduledAt }];
+  let placed = false;
+  for (const event of events) {
+    // The answer goes where its time falls: after the retries before it, before the feedback after it.
+    if (!placed && answerAt && event.occurredAt.getTime() > answerAt.getTime()) {
+      timeline.push(answer);
+      placed = true;
+    }
+    timeline.push({ kind: "event", id: event.id, at: event.occurredAt, type: event.type, source: event.source, machine: event.machine, detail: plainDetail(event.detail) });
+  }
+  if (!placed) timeline.push(answer);
+
+  const { taskStartedAt: _started, taskScheduledAt: _scheduled, senderAddress, senderName, fromName, ...rest } = delivery;
+  return {
+    delivery: {
+      ...rest,
+      department: delivery.department ?? "",
+      sender: senderAddress ? { address: senderAddress, name: fromName || senderName || "" } : null,
+    },
+    timeline,
+  };
+}
+
+export type DeliveryTrail = Awaited<ReturnType<typeof deliveryTrail>>;
