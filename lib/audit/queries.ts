@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   "suppression.add",
   "suppression.remove",
   "suppression.unsubscribe",
+  "delivery.export",
   "domain.create",
   "domain.check",
   "sender.create",

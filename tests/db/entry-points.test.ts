@@ -268,6 +268,22 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "public",
     why: "signing in is how a caller becomes known; lib/auth/sign-in.ts is tested on its own",
   },
+  "app/u/[token]/actions.ts#unsubscribeFromMessage": {
+    auth: "public",
+    why: "the signed unsubscribe token is the authority; tests/db/tracking.test.ts proves forged tokens change nothing",
+  },
+  "app/u/[token]/one-click/route.ts#POST": {
+    auth: "public",
+    why: "RFC 8058 one-click unsubscribe, POSTed by mail providers; the signed token is the authority and a forged one gets 404 with nothing changed (tests/db/tracking.test.ts)",
+  },
+  "app/api/webhooks/inbound/route.ts#POST": {
+    auth: "public",
+    why: "mail that came back to a per-delivery return path; the signed token in that address is the authority, and tests/db/feedback.test.ts proves forged, unknown and missing ones change nothing",
+  },
+  "app/api/webhooks/resend/route.ts#POST": {
+    auth: "public",
+    why: "Resend's events, verified with the svix signature (RESEND_WEBHOOK_SECRET); tests/db/feedback.test.ts proves unsigned, mis-signed, tampered and stale ones change nothing",
+  },
   "app/u/confirm/actions.ts#confirmSubscription": {
     auth: "public",
     why: "the signed confirmation token is the authority; tests/db/pools.test.ts proves forged tokens change nothing",

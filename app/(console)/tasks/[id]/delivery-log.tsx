@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { Badge } from "@/components/ui/page-header";
@@ -74,7 +75,11 @@ export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; t
           {page.deliveries.length === 0 ? <EmptyRow colSpan={6}>{t.common.noRows}</EmptyRow> : null}
           {page.deliveries.map((delivery) => (
             <tr key={delivery.id} data-testid={`delivery-${delivery.email}`}>
-              <Td className="font-medium text-slate-900">{delivery.email}</Td>
+              <Td className="font-medium text-slate-900">
+                <Link href={`/logs/deliveries/${delivery.id}`} className="hover:text-indigo-700 hover:underline">
+                  {delivery.email}
+                </Link>
+              </Td>
               <Td>
                 <Badge tone={TONES[delivery.status]}>{t.tasks.deliveryStatuses[delivery.status]}</Badge>
               </Td>
