@@ -37,8 +37,23 @@ export type FanoutEnv = {
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
 const checkedZones = new Set<string>();
 
-/** Reads the environment once per call site; every setting Fanout knows is validated here. */
+const ENV_KEYS = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+let lastRead: { key: string; env: FanoutEnv } | undefined;
+
+/**
+ * Every setting Fanout knows, validated. Signing a token reads it, and a message signs several, so
+ * the answer is kept while the variables it reads are unchanged (tests change them at will).
+ */
 export function readEnv(source: Record<string, string | undefined> = process.env): FanoutEnv {
+  // The working directory too: a relative FANOUT_DATA_DIR resolves against it.
+  const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
+  if (lastRead?.key === key) return lastRead.env;
+  const env = Object.freeze(parseEnv(source));
+  lastRead = { key, env };
+  return env;
+}
+
+function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

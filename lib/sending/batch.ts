@@ -117,9 +117,10 @@ async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: n
 /** The message of one claimed recipient (exported for the send benchmark's transport-only baseline). */
 export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" | "email" | "name" | "attributes">): OutgoingMessage {
   const deliveryId = String(recipient.id);
+  const unsubscribe = unsubscribeLinks(deliveryId, context.senderDomain);
   const rendered = context.template.render(
     { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },
-    { sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribeLinks(deliveryId, context.senderDomain).url },
+    { sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribe.url },
   );
   // The text part keeps its links as written: a reader sees them in full, and a long signed URL there looks like phishing.
   const html = context.tracking !== false ? trackHtml(rendered.html, deliveryId) : rendered.html;
@@ -133,6 +134,7 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
       dkim: context.dkim,
       messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
       verp: true,
+      unsubscribe,
     }),
     departmentId: context.departmentId,
   };

@@ -17,7 +17,11 @@ export type MessageParts = {
   messageId?: string;
   /** Use the delivery's own return path (`bounce+<token>@…`) as the envelope sender. */
   verp?: boolean;
+  /** The delivery's unsubscribe links when the caller made them already (for the body). */
+  unsubscribe?: UnsubscribeLinks;
 };
+
+export type UnsubscribeLinks = ReturnType<typeof unsubscribeLinks>;
 
 /**
  * The per-delivery links every message carries (API.md "Messages Fanout sends"): `url` is the
@@ -37,7 +41,7 @@ export function unsubscribeLinks(deliveryId: string, senderDomain: string) {
  */
 export function buildMessage(parts: MessageParts): OutgoingMessage {
   const domain = parts.from.address.split("@")[1] ?? "fanout.localhost";
-  const links = unsubscribeLinks(parts.deliveryId, domain);
+  const links = parts.unsubscribe ?? unsubscribeLinks(parts.deliveryId, domain);
   return {
     id: parts.deliveryId,
     from: parts.from,
