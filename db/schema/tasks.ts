@@ -130,18 +130,9 @@ export const deliveries = pgTable(
   ],
 );
 
-/**
- * Daily counts the reports read (invariant 7), moved in the same transaction as the deliveries
- * they count. The day is the calendar day in FANOUT_TIMEZONE.
- */
-export const deliveryDaily = pgTable(
-  "delivery_daily",
-  {
-    day: date("day").notNull(),
-    departmentId: uuid("department_id").notNull(),
-    clientIp: text("client_ip").notNull(),
-    senderDomain: text("sender_domain").notNull(),
-    recipientDomain: text("recipient_domain").notNull(),
+/** The counts of a rollup row; each is moved in the same transaction as what it counts. */
+function rollupCounts() {
+  return {
     sent: integer("sent").notNull().default(0),
     failed: integer("failed").notNull().default(0),
     userUnknown: integer("user_unknown").notNull().default(0),
@@ -157,8 +148,41 @@ export const deliveryDaily = pgTable(
     clicked: integer("clicked").notNull().default(0),
     machineOpened: integer("machine_opened").notNull().default(0),
     machineClicked: integer("machine_clicked").notNull().default(0),
+  };
+}
+
+/**
+ * Daily counts the reports read (invariant 7), moved in the same transaction as the deliveries
+ * they count. The day is the calendar day in FANOUT_TIMEZONE. Two grains: with the recipient's
+ * domain (failures by recipient domain; as many rows as domains mailed), and without it (every
+ * other report; a handful of rows per department and day).
+ */
+export const deliveryDaily = pgTable(
+  "delivery_daily",
+  {
+    day: date("day").notNull(),
+    departmentId: uuid("department_id").notNull(),
+    clientIp: text("client_ip").notNull(),
+    senderDomain: text("sender_domain").notNull(),
+    recipientDomain: text("recipient_domain").notNull(),
+    ...rollupCounts(),
   },
-  (table) => [primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] })],
+  (table) => [
+    primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] }),
+    index("delivery_daily_department_day_idx").on(table.departmentId, table.day),
+  ],
+);
+
+export const deliveryDailySender = pgTable(
+  "delivery_daily_sender",
+  {
+    day: date("day").notNull(),
+    departmentId: uuid("department_id").notNull(),
+    clientIp: text("client_ip").notNull(),
+    senderDomain: text("sender_domain").notNull(),
+    ...rollupCounts(),
+  },
+  (table) => [primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain] }), index("delivery_daily_sender_department_day_idx").on(table.departmentId, table.day)],
 );
 
 export type Task = typeof tasks.$inferSelect;

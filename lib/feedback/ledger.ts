@@ -129,29 +129,44 @@ export const ROLLUP_COUNTS = [
 ] as const;
 export type RollupCount = (typeof ROLLUP_COUNTS)[number];
 
+export type RollupKey = Pick<LockedDelivery, "departmentId" | "clientIp" | "senderDomain">;
+export type RollupCounts = Partial<Record<RollupCount, number>>;
+
 /**
- * Adds to the delivery's `delivery_daily` row for the day the feedback arrived (in
- * FANOUT_TIMEZONE), keyed like the send that it follows: department, client IP, sender domain and
- * recipient domain.
+ * Adds to the day's rollups (the day in FANOUT_TIMEZONE that `at` falls on) for one department,
+ * client IP and sender domain: a row per recipient domain in `delivery_daily`, and their sum in
+ * `delivery_daily_sender`, which every report but failures by recipient domain reads. Rows are
+ * written in domain order, so concurrent writers lock them in the same order.
  */
-export async function addToRollup(
-  tx: Executor,
-  delivery: Pick<LockedDelivery, "departmentId" | "clientIp" | "senderDomain" | "email">,
-  counts: Partial<Record<RollupCount, number>>,
-  at: Date = new Date(),
-): Promise<void> {
-  const columns = ROLLUP_COUNTS.filter((column) => (counts[column] ?? 0) !== 0);
+export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDomain: { recipientDomain: string; counts: RollupCounts }[], at: Date = new Date()): Promise<void> {
+  const columns = ROLLUP_COUNTS.filter((column) => byRecipientDomain.some((group) => (group.counts[column] ?? 0) !== 0));
   if (columns.length === 0) return;
   const day = zonedDate(at, readEnv().timeZone);
-  const recipientDomain = delivery.email.slice(delivery.email.lastIndexOf("@") + 1);
+  const groups = [...byRecipientDomain].sort((a, b) => (a.recipientDomain < b.recipientDomain ? -1 : a.recipientDomain > b.recipientDomain ? 1 : 0));
+  const records = groups.map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(columns.map((column) => [column, group.counts[column] ?? 0])) }));
   const names = sql.raw(columns.join(", "));
-  const values = sql.join(
-    columns.map((column) => sql`${counts[column]!}`),
-    sql`, `,
-  );
-  const updates = sql.raw(columns.map((column) => `${column} = delivery_daily.${column} + excluded.${column}`).join(", "));
+  const recordType = sql.raw(["domain text", ...columns.map((column) => `${column} int`)].join(", "));
+  const picked = sql.raw(columns.map((column) => `g.${column}`).join(", "));
+  const summed = sql.raw(columns.map((column) => `sum(g.${column})`).join(", "));
+  const add = (table: string) => sql.raw(columns.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", "));
+  const json = JSON.stringify(records);
   await tx.execute(sql`
     insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, ${names})
-    values (${day}::date, ${delivery.departmentId}, ${delivery.clientIp}, ${delivery.senderDomain}, ${recipientDomain}, ${values})
-    on conflict (day, department_id, client_ip, sender_domain, recipient_domain) do update set ${updates}`);
+    select ${day}::date, ${key.departmentId}, ${key.clientIp}, ${key.senderDomain}, g.domain, ${picked}
+    from json_to_recordset(${json}::json) as g(${recordType})
+    on conflict (day, department_id, client_ip, sender_domain, recipient_domain) do update set ${add("delivery_daily")}`);
+  await tx.execute(sql`
+    insert into delivery_daily_sender (day, department_id, client_ip, sender_domain, ${names})
+    select ${day}::date, ${key.departmentId}, ${key.clientIp}, ${key.senderDomain}, ${summed}
+    from json_to_recordset(${json}::json) as g(${recordType})
+    on conflict (day, department_id, client_ip, sender_domain) do update set ${add("delivery_daily_sender")}`);
+}
+
+/** Adds one delivery's feedback to the rollups of the day it arrived, keyed like the send it follows. */
+export async function addToRollup(tx: Executor, delivery: RollupKey & Pick<LockedDelivery, "email">, counts: RollupCounts, at: Date = new Date()): Promise<void> {
+  await addToRollups(tx, delivery, [{ recipientDomain: recipientDomainOf(delivery.email), counts }], at);
+}
+
+export function recipientDomainOf(email: string): string {
+  return email.slice(email.lastIndexOf("@") + 1);
 }

@@ -1,14 +1,15 @@
 import "server-only";
 import { and, asc, between, desc, eq, gt, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { departments, deliveryDaily, taskLinks, tasks, type TaskStatus } from "@/db/schema";
+import { departments, deliveryDaily, deliveryDailySender, taskLinks, tasks, type TaskStatus } from "@/db/schema";
 import { authorize, departmentScope } from "@/lib/auth/policy";
 import type { Ctx } from "@/lib/context";
 import { notFound } from "@/lib/errors";
 import { daysOf, type ReportRange } from "./periods";
 
 /*
- * The report pages and the stats API read the daily rollup (`delivery_daily`) and the task
+ * The report pages and the stats API read the daily rollups (`delivery_daily_sender`, and
+ * `delivery_daily` for failures by recipient domain) and the task
  * counters only (invariant 7): a report costs O(days × departments × IPs × domains), never
  * O(messages). Every query is scoped to what the caller may read.
  */
@@ -18,9 +19,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** sum() of integers is a bigint, which drivers hand back as a string. */
 const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
 
-function inRange(ctx: Ctx, range: ReportRange): SQL {
+/** Every report but failures by recipient domain reads the rollup without the recipient's domain: a few rows per department and day. */
+const rollup = deliveryDailySender;
+
+function inRange(ctx: Ctx, range: ReportRange, table: typeof rollup | typeof deliveryDaily = rollup): SQL {
   authorize(ctx.actor, "reports.view");
-  return and(between(deliveryDaily.day, range.from, range.to), departmentScope(ctx.actor, deliveryDaily.departmentId))!;
+  return and(between(table.day, range.from, range.to), departmentScope(ctx.actor, table.departmentId))!;
 }
 
 export type SendRow = { date: string; departmentId: string; department: string; ip: string; domain: string; sent: number };
@@ -28,22 +32,22 @@ export type SendRow = { date: string; departmentId: string; department: string; 
 /** Messages sent per day × department × client IP × sender domain (群发统计 / 发送量). */
 export async function sendReport(ctx: Ctx, range: ReportRange): Promise<{ from: string; to: string; total: number; rows: SendRow[] }> {
   const where = inRange(ctx, range);
-  const sent = total(deliveryDaily.sent);
+  const sent = total(rollup.sent);
   const rows: SendRow[] = await ctx.db
     .select({
-      date: deliveryDaily.day,
-      departmentId: deliveryDaily.departmentId,
+      date: rollup.day,
+      departmentId: rollup.departmentId,
       department: departments.name,
-      ip: deliveryDaily.clientIp,
-      domain: deliveryDaily.senderDomain,
+      ip: rollup.clientIp,
+      domain: rollup.senderDomain,
       sent,
     })
-    .from(deliveryDaily)
-    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .from(rollup)
+    .innerJoin(departments, eq(departments.id, rollup.departmentId))
     .where(where)
-    .groupBy(deliveryDaily.day, deliveryDaily.departmentId, departments.name, deliveryDaily.clientIp, deliveryDaily.senderDomain)
-    .having(gt(sql`sum(${deliveryDaily.sent})`, 0))
-    .orderBy(asc(deliveryDaily.day), asc(departments.name), asc(deliveryDaily.clientIp), asc(deliveryDaily.senderDomain));
+    .groupBy(rollup.day, rollup.departmentId, departments.name, rollup.clientIp, rollup.senderDomain)
+    .having(gt(sql`sum(${rollup.sent})`, 0))
+    .orderBy(asc(rollup.day), asc(departments.name), asc(rollup.clientIp), asc(rollup.senderDomain));
   return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.sent, 0), rows };
 }
 
@@ -65,26 +69,27 @@ export async function failureReport(
   range: ReportRange,
   by: "sender" | "recipient" = "sender",
 ): Promise<{ from: string; to: string; total: number; rows: FailureRow[] }> {
-  const where = inRange(ctx, range);
-  const domain = by === "recipient" ? deliveryDaily.recipientDomain : deliveryDaily.senderDomain;
+  const table = by === "recipient" ? deliveryDaily : rollup;
+  const where = inRange(ctx, range, table);
+  const domain = by === "recipient" ? deliveryDaily.recipientDomain : rollup.senderDomain;
   const rows: FailureRow[] = await ctx.db
     .select({
-      date: deliveryDaily.day,
-      departmentId: deliveryDaily.departmentId,
+      date: table.day,
+      departmentId: table.departmentId,
       department: departments.name,
       domain,
-      failed: total(deliveryDaily.failed),
-      user_unknown: total(deliveryDaily.userUnknown),
-      mailbox_full: total(deliveryDaily.mailboxFull),
-      rejected: total(deliveryDaily.rejected),
-      other: total(deliveryDaily.other),
+      failed: total(table.failed),
+      user_unknown: total(table.userUnknown),
+      mailbox_full: total(table.mailboxFull),
+      rejected: total(table.rejected),
+      other: total(table.other),
     })
-    .from(deliveryDaily)
-    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .from(table)
+    .innerJoin(departments, eq(departments.id, table.departmentId))
     .where(where)
-    .groupBy(deliveryDaily.day, deliveryDaily.departmentId, departments.name, domain)
-    .having(gt(sql`sum(${deliveryDaily.failed})`, 0))
-    .orderBy(asc(deliveryDaily.day), asc(departments.name), asc(domain));
+    .groupBy(table.day, table.departmentId, departments.name, domain)
+    .having(gt(sql`sum(${table.failed})`, 0))
+    .orderBy(asc(table.day), asc(departments.name), asc(domain));
   return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.failed, 0), rows };
 }
 
@@ -94,12 +99,12 @@ export type DailyPoint = { date: string; byDepartment: Record<string, number>; t
 export async function sendsPerDay(ctx: Ctx, range: ReportRange): Promise<{ departments: string[]; points: DailyPoint[] }> {
   const where = inRange(ctx, range);
   const rows = await ctx.db
-    .select({ date: deliveryDaily.day, department: departments.name, sent: total(deliveryDaily.sent) })
-    .from(deliveryDaily)
-    .innerJoin(departments, eq(departments.id, deliveryDaily.departmentId))
+    .select({ date: rollup.day, department: departments.name, sent: total(rollup.sent) })
+    .from(rollup)
+    .innerJoin(departments, eq(departments.id, rollup.departmentId))
     .where(where)
-    .groupBy(deliveryDaily.day, departments.id, departments.name)
-    .having(gt(sql`sum(${deliveryDaily.sent})`, 0));
+    .groupBy(rollup.day, departments.id, departments.name)
+    .having(gt(sql`sum(${rollup.sent})`, 0));
   const names = [...new Set(rows.map((row) => row.department))].sort((a, b) => a.localeCompare(b));
   const points = new Map(daysOf(range).map((date) => [date, { date, byDepartment: {} as Record<string, number>, total: 0 }]));
   for (const row of rows) {
@@ -117,10 +122,10 @@ async function perDay<K extends string>(ctx: Ctx, range: ReportRange, columns: R
   const keys = Object.keys(columns) as K[];
   const selection = Object.fromEntries(keys.map((key) => [key, total(columns[key])])) as Record<K, SQL.Aliased<number> | SQL<number>>;
   const rows = (await ctx.db
-    .select({ date: deliveryDaily.day, ...selection })
-    .from(deliveryDaily)
+    .select({ date: rollup.day, ...selection })
+    .from(rollup)
     .where(where)
-    .groupBy(deliveryDaily.day)) as unknown as ({ date: string } & Record<K, number>)[];
+    .groupBy(rollup.day)) as unknown as ({ date: string } & Record<K, number>)[];
   const byDay = new Map(rows.map((row) => [row.date, row]));
   return daysOf(range).map((date) => {
     const row = byDay.get(date);
@@ -134,10 +139,10 @@ export async function failureCategoriesPerDay(
   range: ReportRange,
 ): Promise<{ date: string; user_unknown: number; mailbox_full: number; rejected: number; other: number }[]> {
   return perDay(ctx, range, {
-    user_unknown: deliveryDaily.userUnknown,
-    mailbox_full: deliveryDaily.mailboxFull,
-    rejected: deliveryDaily.rejected,
-    other: deliveryDaily.other,
+    user_unknown: rollup.userUnknown,
+    mailbox_full: rollup.mailboxFull,
+    rejected: rollup.rejected,
+    other: rollup.other,
   });
 }
 
@@ -147,13 +152,13 @@ export async function engagementPerDay(
   range: ReportRange,
 ): Promise<{ date: string; sent: number; delivered: number; opened: number; clicked: number; unsubscribed: number; machineOpened: number; machineClicked: number }[]> {
   return perDay(ctx, range, {
-    sent: deliveryDaily.sent,
-    delivered: deliveryDaily.delivered,
-    opened: deliveryDaily.opened,
-    clicked: deliveryDaily.clicked,
-    unsubscribed: deliveryDaily.unsubscribed,
-    machineOpened: deliveryDaily.machineOpened,
-    machineClicked: deliveryDaily.machineClicked,
+    sent: rollup.sent,
+    delivered: rollup.delivered,
+    opened: rollup.opened,
+    clicked: rollup.clicked,
+    unsubscribed: rollup.unsubscribed,
+    machineOpened: rollup.machineOpened,
+    machineClicked: rollup.machineClicked,
   });
 }
 
@@ -178,18 +183,18 @@ export async function reportSummary(ctx: Ctx, range: ReportRange): Promise<Repor
   const where = inRange(ctx, range);
   const [row] = await ctx.db
     .select({
-      sent: total(deliveryDaily.sent),
-      failed: total(deliveryDaily.failed),
-      delivered: total(deliveryDaily.delivered),
-      bounced: total(deliveryDaily.bounced),
-      complained: total(deliveryDaily.complained),
-      opened: total(deliveryDaily.opened),
-      clicked: total(deliveryDaily.clicked),
-      unsubscribed: total(deliveryDaily.unsubscribed),
-      machineOpened: total(deliveryDaily.machineOpened),
-      machineClicked: total(deliveryDaily.machineClicked),
+      sent: total(rollup.sent),
+      failed: total(rollup.failed),
+      delivered: total(rollup.delivered),
+      bounced: total(rollup.bounced),
+      complained: total(rollup.complained),
+      opened: total(rollup.opened),
+      clicked: total(rollup.clicked),
+      unsubscribed: total(rollup.unsubscribed),
+      machineOpened: total(rollup.machineOpened),
+      machineClicked: total(rollup.machineClicked),
     })
-    .from(deliveryDaily)
+    .from(rollup)
     .where(where);
   const sums = row!;
   return {

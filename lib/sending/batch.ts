@@ -5,10 +5,9 @@ import type { BounceCategory } from "@/db/schema";
 import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
 import { categoryOfReply } from "@/lib/feedback/reply";
 import { trackHtml } from "@/lib/feedback/tracking";
+import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/feedback/ledger";
 import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { buildMessage, unsubscribeLinks } from "@/lib/templates/message";
-import { readEnv } from "@/lib/config/env";
-import { zonedDate } from "@/lib/time/zone";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { retryDelayMs, type SendingConfig } from "./config";
 import { sendContextFor, type SendContext } from "./context";
@@ -297,28 +296,19 @@ async function recordRetryReplies(tx: Executor, departmentId: string, rows: Reco
 
 async function addToDailyRollup(tx: Executor, context: SendContext, rows: { status: string; category: BounceCategory | null; email: string }[]) {
   if (rows.length === 0) return;
-  const day = zonedDate(new Date(), readEnv().timeZone);
-  const groups = new Map<string, { recipientDomain: string; sent: number; failed: number; user_unknown: number; mailbox_full: number; rejected: number; other: number }>();
+  const groups = new Map<string, RollupCounts>();
   for (const row of rows) {
-    const recipientDomain = row.email.slice(row.email.lastIndexOf("@") + 1);
-    const group = groups.get(recipientDomain) ?? { recipientDomain, sent: 0, failed: 0, user_unknown: 0, mailbox_full: 0, rejected: 0, other: 0 };
-    if (row.status === "sent") group.sent++;
+    const recipientDomain = recipientDomainOf(row.email);
+    const counts = groups.get(recipientDomain) ?? {};
+    if (row.status === "sent") counts.sent = (counts.sent ?? 0) + 1;
     else {
-      group.failed++;
-      group[row.category ?? "other"]++;
+      const category = row.category ?? "other";
+      counts.failed = (counts.failed ?? 0) + 1;
+      counts[category] = (counts[category] ?? 0) + 1;
     }
-    groups.set(recipientDomain, group);
+    groups.set(recipientDomain, counts);
   }
-  const values = [...groups.values()].sort((a, b) => a.recipientDomain.localeCompare(b.recipientDomain));
-  await tx.execute(sql`
-    insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, sent, failed, user_unknown, mailbox_full, rejected, other)
-    select ${day}::date, ${context.departmentId}, ${context.clientIp}, ${context.senderDomain}, g.domain, g.sent, g.failed, g.user_unknown, g.mailbox_full, g.rejected, g.other
-    from json_to_recordset(${JSON.stringify(values.map((value) => ({ ...value, domain: value.recipientDomain })))}::json)
-      as g(domain text, sent int, failed int, user_unknown int, mailbox_full int, rejected int, other int)
-    on conflict (day, department_id, client_ip, sender_domain, recipient_domain) do update set
-      sent = delivery_daily.sent + excluded.sent, failed = delivery_daily.failed + excluded.failed,
-      user_unknown = delivery_daily.user_unknown + excluded.user_unknown, mailbox_full = delivery_daily.mailbox_full + excluded.mailbox_full,
-      rejected = delivery_daily.rejected + excluded.rejected, other = delivery_daily.other + excluded.other`);
+  await addToRollups(tx, context, [...groups].map(([recipientDomain, counts]) => ({ recipientDomain, counts })));
 }
 
 export type { Claimed };

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, expect, it, vi } from "vitest";
 import { GET as failuresRoute } from "@/app/api/v1/stats/failures/route";
 import { GET as sendsRoute } from "@/app/api/v1/stats/sends/route";
-import { deliveryDaily, departments, taskLinks, tasks } from "@/db/schema";
+import { departments, taskLinks, tasks } from "@/db/schema";
+import { addRollupRows, type RollupRow } from "../helpers/rollup";
 import { systemActor, type Actor } from "@/lib/auth/actor";
 import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
@@ -29,7 +30,7 @@ async function answer(route: typeof sendsRoute, key: string, query: string): Pro
   return (await response.json()) as Json;
 }
 
-type Counts = Partial<Omit<typeof deliveryDaily.$inferInsert, "day" | "departmentId" | "clientIp" | "senderDomain" | "recipientDomain">>;
+type Counts = Omit<RollupRow, "day" | "departmentId" | "clientIp" | "senderDomain" | "recipientDomain">;
 
 const custom: ReportRange = { period: "custom", from: "2026-11-01", to: "2026-11-03" };
 
@@ -61,9 +62,7 @@ describeOnDatabases("reports and the stats API", (db) => {
     });
     const a = alpha.departmentId;
     const b = beta.departmentId;
-    await db()
-      .insert(deliveryDaily)
-      .values([
+    await addRollupRows(db(), [
         row("2026-11-01", a, "10.0.0.1", "a.example", "qq.com", {
           sent: 100,
           failed: 5,
@@ -87,7 +86,7 @@ describeOnDatabases("reports and the stats API", (db) => {
         // Outside the range on both sides.
         row("2026-10-31", a, "10.0.0.1", "a.example", "qq.com", { sent: 1000, failed: 100, other: 100 }),
         row("2026-11-04", b, "10.0.0.3", "b.example", "qq.com", { sent: 2000, failed: 200, rejected: 200 }),
-      ]);
+    ]);
 
     const [task] = await db()
       .insert(tasks)

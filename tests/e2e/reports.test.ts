@@ -8,6 +8,7 @@ import { createTask } from "@/lib/sending/tasks";
 import { addDays } from "@/lib/time/zone";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { makeDepartment, makeUser } from "../helpers/factories";
+import { addRollupRows } from "../helpers/rollup";
 import { makeSendingSetup, taskInput } from "../helpers/sending";
 import { startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
@@ -90,16 +91,26 @@ class ReportsPage {
 }
 
 async function insertDaily(handle: DatabaseHandle, departments: Record<string, string>, rows: DailyRow[]) {
-  for (const row of rows) {
-    const [userUnknown, mailboxFull, rejected, other] = row.failures ?? [0, 0, 0, 0];
-    const engagement = row.engagement ?? { opened: 0, clicked: 0, machineOpened: 0, machineClicked: 0, unsubscribed: 0 };
-    await handle.db.execute(sql`
-      insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, sent, failed, user_unknown, mailbox_full, rejected, other,
-        opened, clicked, machine_opened, machine_clicked, unsubscribed)
-      values (${row.day}, ${departments[row.department]}, ${row.ip}, ${row.sender}, ${row.recipient}, ${row.sent},
-        ${userUnknown + mailboxFull + rejected + other}, ${userUnknown}, ${mailboxFull}, ${rejected}, ${other},
-        ${engagement.opened}, ${engagement.clicked}, ${engagement.machineOpened}, ${engagement.machineClicked}, ${engagement.unsubscribed})`);
-  }
+  await addRollupRows(
+    handle.db,
+    rows.map((row) => {
+      const [userUnknown, mailboxFull, rejected, other] = row.failures ?? [0, 0, 0, 0];
+      return {
+        day: row.day,
+        departmentId: departments[row.department]!,
+        clientIp: row.ip,
+        senderDomain: row.sender,
+        recipientDomain: row.recipient,
+        sent: row.sent,
+        failed: userUnknown + mailboxFull + rejected + other,
+        userUnknown,
+        mailboxFull,
+        rejected,
+        other,
+        ...row.engagement,
+      };
+    }),
+  );
 }
 
 describe.skipIf(!run)("report pages in Chromium", () => {

@@ -24,6 +24,7 @@ const TABLES = [
   "tasks",
   "deliveries",
   "delivery_daily",
+  "delivery_daily_sender",
   "delivery_events",
   "task_links",
 ];
