@@ -1,18 +1,6 @@
 import { Stat } from "@/components/ui/page-header";
 import { format } from "@/lib/i18n";
-
-export type ReportSummaryView = {
-  sent: number;
-  failed: number;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  unsubscribed: number;
-  machineOpened: number;
-  machineClicked: number;
-  openRate: number | null;
-  clickRate: number | null;
-};
+import type { ReportSummary } from "@/lib/reports/queries";
 
 type Labels = {
   sent: string;
@@ -30,8 +18,24 @@ export function percent(value: number | null, locale: string, none = "—"): str
   return value === null || !Number.isFinite(value) ? none : new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(value);
 }
 
+/** A rate with the count it was taken from beside it, smaller. */
+function RateStat({ label, rate, count, locale, testId }: { label: string; rate: number | null; count: string; locale: string; testId: string }) {
+  return (
+    <Stat
+      label={label}
+      value={
+        <span className="flex items-baseline gap-2">
+          {percent(rate, locale)}
+          <span className="text-xs font-normal text-slate-500">{count}</span>
+        </span>
+      }
+      testId={testId}
+    />
+  );
+}
+
 /** The period at a glance; opens and clicks a machine likely made are shown apart and stay out of the rates. */
-export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summary: ReportSummaryView; locale: string; labels: Labels; deliveredHint: string }) {
+export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summary: ReportSummary; locale: string; labels: Labels; deliveredHint: string }) {
   const number = (value: number) => value.toLocaleString(locale);
   return (
     <div className="space-y-2" data-testid="report-summary">
@@ -39,24 +43,18 @@ export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summa
         <Stat label={labels.sent} value={number(summary.sent)} testId="summary-sent" />
         <Stat label={labels.failed} value={number(summary.failed)} testId="summary-failed" />
         <Stat label={labels.delivered} value={number(summary.delivered)} testId="summary-delivered" />
-        <Stat
+        <RateStat
           label={labels.openRate}
-          value={
-            <span className="flex items-baseline gap-2">
-              {percent(summary.openRate, locale)}
-              <span className="text-xs font-normal text-slate-500">{format(labels.opened, { count: number(summary.opened) })}</span>
-            </span>
-          }
+          rate={summary.openRate}
+          count={format(labels.opened, { count: number(summary.opened) })}
+          locale={locale}
           testId="summary-open-rate"
         />
-        <Stat
+        <RateStat
           label={labels.clickRate}
-          value={
-            <span className="flex items-baseline gap-2">
-              {percent(summary.clickRate, locale)}
-              <span className="text-xs font-normal text-slate-500">{format(labels.clicked, { count: number(summary.clicked) })}</span>
-            </span>
-          }
+          rate={summary.clickRate}
+          count={format(labels.clicked, { count: number(summary.clicked) })}
+          locale={locale}
           testId="summary-click-rate"
         />
         <Stat label={labels.unsubscribed} value={number(summary.unsubscribed)} testId="summary-unsubscribed" />

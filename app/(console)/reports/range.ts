@@ -27,10 +27,10 @@ export function readBy(value: string | string[] | null | undefined): "sender" | 
 }
 
 /** One page of an already-summed table, and where it sits in the whole. */
-export function pageOf<T>(rows: readonly T[], page: number): { rows: T[]; page: number; hasMore: boolean; first: number; last: number } {
+export function pageOf<T>(rows: readonly T[], page: number): { rows: T[]; page: number; hasMore: boolean; first: number; last: number; total: number } {
   const pages = Math.max(1, Math.ceil(rows.length / REPORT_PAGE_SIZE));
   const current = Math.min(page, pages);
   const start = (current - 1) * REPORT_PAGE_SIZE;
   const slice = rows.slice(start, start + REPORT_PAGE_SIZE);
-  return { rows: slice, page: current, hasMore: current < pages, first: slice.length ? start + 1 : 0, last: start + slice.length };
+  return { rows: slice, page: current, hasMore: current < pages, first: slice.length ? start + 1 : 0, last: start + slice.length, total: rows.length };
 }

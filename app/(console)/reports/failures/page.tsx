@@ -1,13 +1,10 @@
 import Link from "next/link";
 import { FailureCategoriesChart } from "@/components/charts/failure-categories-chart";
-import { DownloadLink } from "@/components/reports/download-link";
 import { PeriodSwitch } from "@/components/reports/period-switch";
-import { ReportTabs } from "@/components/reports/report-tabs";
+import { ReportLayout, ReportTable } from "@/components/reports/report-layout";
 import { rangeQuery, reportHref } from "@/components/reports/report-query";
 import { Forbidden } from "@/components/ui/forbidden";
-import { PageHeader } from "@/components/ui/page-header";
-import { Pagination } from "@/components/ui/pagination";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { Td } from "@/components/ui/table";
 import { consolePage, pageNumber } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
 import { PERIODS } from "@/lib/reports/periods";
@@ -42,77 +39,68 @@ export default async function FailureReportPage({ searchParams }: { searchParams
   const details = (row: typeof totals) =>
     format(r.details, { user_unknown: number(row.user_unknown), mailbox_full: number(row.mailbox_full), rejected: number(row.rejected), other: number(row.other) });
   return (
-    <div className="space-y-4">
-      <PageHeader title={r.failuresTitle} actions={<DownloadLink href={reportHref("/reports/export/failures", query)} label={r.downloadCsv} />}>
-        <span data-testid="report-heading">{format(r.failureHeading, { from: report.from, to: report.to, total: number(report.total) })}</span>
-      </PageHeader>
-      <ReportTabs current="failures" query={query} labels={r.tabs} />
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <PeriodSwitch path="/reports/failures" periods={PERIODS} range={range} keep={{ by: query.by }} labels={r} />
-        <nav className="flex text-sm" aria-label={r.columns.domain} data-testid="failure-by">
-          <Link className={toggleClass(by === "sender")} href={reportHref("/reports/failures", { ...query, by: undefined })} data-testid="failure-by-sender">
-            {r.bySender}
-          </Link>
-          <Link className={toggleClass(by === "recipient")} href={reportHref("/reports/failures", { ...query, by: "recipient" })} data-testid="failure-by-recipient">
-            {r.byRecipient}
-          </Link>
-        </nav>
-      </div>
-      {error ? (
-        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" role="alert" data-testid="report-range-error">
-          {format(r.invalidRange, { reason: error })}
-        </p>
-      ) : null}
+    <ReportLayout
+      t={t}
+      current="failures"
+      title={r.failuresTitle}
+      heading={format(r.failureHeading, { from: report.from, to: report.to, total: number(report.total) })}
+      csvHref={reportHref("/reports/export/failures", query)}
+      query={query}
+      controls={
+        <div className="flex flex-wrap items-end justify-between gap-3">
+          <PeriodSwitch path="/reports/failures" periods={PERIODS} range={range} keep={{ by: query.by }} labels={r} />
+          <nav className="flex text-sm" aria-label={r.columns.domain} data-testid="failure-by">
+            <Link className={toggleClass(by === "sender")} href={reportHref("/reports/failures", { ...query, by: undefined })} data-testid="failure-by-sender">
+              {r.bySender}
+            </Link>
+            <Link className={toggleClass(by === "recipient")} href={reportHref("/reports/failures", { ...query, by: "recipient" })} data-testid="failure-by-recipient">
+              {r.byRecipient}
+            </Link>
+          </nav>
+        </div>
+      }
+      error={error}
+      rows={table}
+      rowsTestId="failure-report-rows"
+    >
       <FailureCategoriesChart
         points={categories}
         locale={locale}
         labels={{ title: r.charts.failuresPerDay, date: r.charts.date, messages: r.charts.messages, empty: r.charts.empty, categories: r.categories }}
       />
-      <Table testId="failure-report-table">
-        <thead>
-          <tr>
-            <Th>{r.columns.date}</Th>
-            <Th>{r.columns.department}</Th>
-            <Th>{by === "recipient" ? r.columns.recipientDomain : r.columns.senderDomain}</Th>
-            <Th className="text-right">{r.columns.failed}</Th>
-            <Th>{r.columns.details}</Th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {table.rows.length === 0 ? <EmptyRow colSpan={5}>{r.charts.empty}</EmptyRow> : null}
-          {table.rows.map((row) => (
-            <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
-              <Td className="tabular-nums">{row.date}</Td>
-              <Td>{row.department}</Td>
-              <Td>{row.domain}</Td>
-              <Td className="text-right tabular-nums">{number(row.failed)}</Td>
-              <Td className="whitespace-normal text-slate-600" data-testid="failure-details">
-                {details(row)}
-              </Td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot className="border-t border-slate-200 bg-slate-50 font-medium">
-          <tr>
-            <Td colSpan={3}>{r.total}</Td>
-            <Td className="text-right tabular-nums" data-testid="failure-report-total">
-              {number(report.total)}
-            </Td>
+      <ReportTable
+        testId="failure-report-table"
+        columns={[
+          { label: r.columns.date },
+          { label: r.columns.department },
+          { label: by === "recipient" ? r.columns.recipientDomain : r.columns.senderDomain },
+          { label: r.columns.failed, total: true },
+          { label: r.columns.details },
+        ]}
+        emptyLabel={r.charts.empty}
+        total={{
+          label: r.total,
+          value: number(report.total),
+          testId: "failure-report-total",
+          after: (
             <Td className="whitespace-normal text-slate-600" data-testid="failure-details-total">
               {details(totals)}
             </Td>
+          ),
+        }}
+      >
+        {table.rows.map((row) => (
+          <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
+            <Td className="tabular-nums">{row.date}</Td>
+            <Td>{row.department}</Td>
+            <Td>{row.domain}</Td>
+            <Td className="text-right tabular-nums">{number(row.failed)}</Td>
+            <Td className="whitespace-normal text-slate-600" data-testid="failure-details">
+              {details(row)}
+            </Td>
           </tr>
-        </tfoot>
-      </Table>
-      <div className="flex items-start justify-between gap-3 text-sm text-slate-500">
-        <span className="mt-4" data-testid="failure-report-rows">{format(r.rowsShown, { first: table.first, last: table.last, total: report.rows.length })}</span>
-        <Pagination
-          page={table.page}
-          hasMore={table.hasMore}
-          params={query}
-          labels={{ previous: t.common.previous, next: t.common.next, page: format(t.common.page, { page: table.page }) }}
-        />
-      </div>
-    </div>
+        ))}
+      </ReportTable>
+    </ReportLayout>
   );
 }
