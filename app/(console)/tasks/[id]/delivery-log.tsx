@@ -1,25 +1,15 @@
 import Link from "next/link";
+import { DeliveryStatusBadge } from "@/components/logs/delivery-status-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
-import { Badge } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
-import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, type DeliveryStatus } from "@/db/schema";
+import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import type { PageContext } from "@/lib/console/page";
 import { listDeliveries } from "@/lib/sending/deliveries";
 import { formatInZone } from "@/lib/time/zone";
 
 type Params = { q?: string; status?: string; category?: string; cursor?: string };
-
-const TONES: Record<DeliveryStatus, "slate" | "green" | "red" | "amber" | "indigo"> = {
-  queued: "slate",
-  sending: "indigo",
-  sent: "green",
-  delivered: "green",
-  failed: "red",
-  suppressed: "amber",
-  cancelled: "slate",
-};
 
 /** 数据投递日志: one row per recipient, searchable by address, filtered by status and failure category, keyset pages. */
 export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; taskId: string; params: Params }) {
@@ -81,7 +71,7 @@ export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; t
                 </Link>
               </Td>
               <Td>
-                <Badge tone={TONES[delivery.status]}>{t.tasks.deliveryStatuses[delivery.status]}</Badge>
+                <DeliveryStatusBadge status={delivery.status} labels={t.tasks.deliveryStatuses} />
               </Td>
               <Td>{delivery.category ? t.tasks.categories[delivery.category] : t.common.none}</Td>
               <Td className="max-w-md truncate text-xs text-slate-500" title={delivery.error ?? undefined}>
