@@ -22,6 +22,7 @@ CREATE TABLE "delivery_daily_sender" (
 --> statement-breakpoint
 CREATE INDEX "delivery_daily_sender_department_day_idx" ON "delivery_daily_sender" USING btree ("department_id","day");--> statement-breakpoint
 CREATE INDEX "delivery_daily_department_day_idx" ON "delivery_daily" USING btree ("department_id","day");--> statement-breakpoint
+CREATE INDEX "delivery_daily_failures_idx" ON "delivery_daily" USING btree ("day","department_id") WHERE "delivery_daily"."failed" > 0;--> statement-breakpoint
 INSERT INTO "delivery_daily_sender" ("day", "department_id", "client_ip", "sender_domain", "sent", "failed", "user_unknown", "mailbox_full", "rejected", "other", "delivered", "bounced", "complained", "unsubscribed", "opened", "clicked", "machine_opened", "machine_clicked")
 SELECT "day", "department_id", "client_ip", "sender_domain", sum("sent"), sum("failed"), sum("user_unknown"), sum("mailbox_full"), sum("rejected"), sum("other"), sum("delivered"), sum("bounced"), sum("complained"), sum("unsubscribed"), sum("opened"), sum("clicked"), sum("machine_opened"), sum("machine_clicked")
 FROM "delivery_daily" GROUP BY 1, 2, 3, 4;

@@ -170,6 +170,7 @@ export const deliveryDaily = pgTable(
   (table) => [
     primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] }),
     index("delivery_daily_department_day_idx").on(table.departmentId, table.day),
+    index("delivery_daily_failures_idx").on(table.day, table.departmentId).where(sql`${table.failed} > 0`),
   ],
 );
 
