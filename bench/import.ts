@@ -4,15 +4,14 @@
  * (bench/import-worker.ts), followed by timed contact listings and searches on the pool.
  */
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { finished } from "node:stream/promises";
-import pg from "pg";
 import type { CreateResult, DatabaseTarget, ImportResult, ParseResult, QueryTiming, SearchTerms, WorkerTask } from "./import-worker";
+import { createScratchDatabase, type ScratchDatabase } from "@/db/scratch";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORKER = path.join(ROOT, "bench", "import-worker.ts");
@@ -158,35 +157,13 @@ async function runWorker<Result>(task: WorkerTask): Promise<Result> {
   return result;
 }
 
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
-}
-
-/** A fresh database on the server, as tests/helpers/db.ts makes them; or why there is none. */
-async function createServerDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> } | Skipped> {
-  const name = `fanout_bench_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+/** A fresh database on the server, as the database tests make them; or why there is none. */
+async function createServerDatabase(serverUrl: string): Promise<ScratchDatabase | Skipped> {
   try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
+    return await createScratchDatabase(serverUrl, "fanout_bench");
   } catch (error) {
-    return { skipped: `Postgres at ${redact(serverUrl)} is not usable: ${(error as Error).message}` };
-  } finally {
-    await admin.end().catch(() => undefined);
+    return { skipped: (error as Error).message };
   }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

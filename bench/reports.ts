@@ -15,7 +15,6 @@
  * and so is the delivery log's search (lib/reports/delivery-log.ts). Reported: seed times, sizes,
  * p50/p95/max per query, and which miss the 50 ms target.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import { register } from "node:module";
 import os from "node:os";
@@ -34,6 +33,7 @@ import type * as ReportQueries from "@/lib/reports/queries";
 import { createSender } from "@/lib/senders/senders";
 import { createTemplate } from "@/lib/templates/store";
 import { addDays, startOfZonedDay, zonedDate } from "@/lib/time/zone";
+import { createScratchDatabase } from "@/db/scratch";
 
 const DEFAULT_ROWS = 10_000_000;
 const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -84,32 +84,6 @@ function mulberry32(seed: number) {
 
 // ---------------------------------------------------------------------------------------------
 // The scratch database
-
-async function scratchDatabase(serverUrl: string) {
-  const name = `fanout_bench_reports_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
-  try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-  } catch (error) {
-    const shown = new URL(serverUrl);
-    if (shown.password) shown.password = "***";
-    throw new Error(`Postgres at ${shown} is not usable: ${(error as Error).message}`);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Seeding
@@ -510,7 +484,7 @@ export async function runReportsBenchmark(options: { rows?: string }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-bench-reports-"));
   const savedDataDir = process.env.FANOUT_DATA_DIR;
   process.env.FANOUT_DATA_DIR = dataDir;
-  const scratch = await scratchDatabase(serverUrl);
+  const scratch = await createScratchDatabase(serverUrl, "fanout_bench_reports");
   let handle: DatabaseHandle | undefined;
   try {
     handle = await openDatabase({ driver: "pg", url: scratch.url });

@@ -22,7 +22,6 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { eq } from "drizzle-orm";
-import pg from "pg";
 import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
 import { senders, tasks } from "@/db/schema";
 import { createDepartment } from "@/lib/accounts/departments";
@@ -42,6 +41,7 @@ import { createTemplate } from "@/lib/templates/store";
 import { createResendTransport, createSmtpTransport, type OutgoingMessage, type Transport } from "@/lib/transports";
 import type { ChildMessage, ChildTask, ResendStats, SmtpStats } from "./send-child";
 import { ARTICLES } from "./articles";
+import { createScratchDatabase, type ScratchDatabase } from "@/db/scratch";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CHILD = path.join(ROOT, "bench", "send-child.ts");
@@ -105,30 +105,13 @@ function pgliteTarget(dir: string): Target {
 
 /** A fresh database on the server, dropped afterwards; or why there is none. */
 async function postgresTarget(serverUrl: string): Promise<Target | Skipped> {
-  const name = `fanout_bench_send_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+  let scratch: ScratchDatabase;
   try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
+    scratch = await createScratchDatabase(serverUrl, "fanout_bench_send");
   } catch (error) {
-    const shown = new URL(serverUrl);
-    if (shown.password) shown.password = "***";
-    return { skipped: `Postgres at ${shown} is not usable: ${(error as Error).message}` };
-  } finally {
-    await admin.end().catch(() => undefined);
+    return { skipped: (error as Error).message };
   }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    driver: "postgres",
-    open: () => openDatabase({ driver: "pg", url: url.toString() }),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
+  return { driver: "postgres", open: () => openDatabase({ driver: "pg", url: scratch.url }), drop: scratch.drop };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from "@/db/client";
 import { createTask } from "@/lib/sending/tasks";
-import { createScratchDatabase } from "../helpers/db";
+import { createScratchDatabase } from "@/db/scratch";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";

@@ -1,7 +1,6 @@
-import crypto from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, useDatabaseHandle, type Database, type DatabaseHandle } from "@/db/client";
+import { createScratchDatabase } from "@/db/scratch";
 
 export type DatabaseTarget = { name: "pglite" | "postgres"; open: () => Promise<DatabaseHandle & { drop: () => Promise<void> }> };
 
@@ -22,25 +21,6 @@ export function databaseTargets(): DatabaseTarget[] {
 }
 
 /** A new, empty database on the server (name with a random suffix), and how to drop it. */
-export async function createScratchDatabase(serverUrl: string, prefix = "fanout_test") {
-  const name = `${prefix}_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-}
-
 /** Each test file gets a database of its own on the server, dropped afterwards. */
 async function openFreshPostgres(serverUrl: string) {
   const scratch = await createScratchDatabase(serverUrl);
