@@ -500,9 +500,6 @@ export const en = {
     invalid: "This unsubscribe link is not valid. Please use the link in the message you received.",
     failed: "Something went wrong. Please try again.",
   },
-  placeholder: {
-    body: "This section arrives with its own issue; its place in the console is ready.",
-  },
   errors: {
     forbidden: "You are not allowed to see this page.",
   },

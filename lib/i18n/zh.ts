@@ -501,9 +501,6 @@ export const zh: Messages = {
     invalid: "该退订链接无效，请使用您收到的邮件中的链接。",
     failed: "出错了，请重试。",
   },
-  placeholder: {
-    body: "此功能将在对应的需求中完成；它在控制台中的位置已经就绪。",
-  },
   errors: {
     forbidden: "您无权查看此页面。",
   },
