@@ -446,6 +446,9 @@ async function measureDeliveryLog(
     failed: { status: "failed" },
     userUnknown: { category: "user_unknown" },
     lastWeekDays: { from: addDays(today, -7), to: addDays(today, -1) },
+    // A past day with filters no index serves: the window counts rows of that day only.
+    lastWeekFailed: { from: addDays(today, -7), to: addDays(today, -7), status: "failed" },
+    monthAgoPartOfAddress: { from: addDays(today, -30), to: addDays(today, -30), q: "corp4" },
     task: { taskId },
     taskFailed: { taskId, status: "failed" },
   };

@@ -122,6 +122,9 @@ export const deliveries = pgTable(
     uniqueIndex("deliveries_task_email_unique").on(table.taskId, table.email),
     // The delivery log (数据投递日志): newest first within a department, by address, by provider message.
     index("deliveries_department_id_idx").on(table.departmentId, table.id),
+    // Its date searches: newest answered first within a department. Partial, so only the answer
+    // that sets sent_at writes it (not materialising or claiming a delivery).
+    index("deliveries_department_sent_idx").on(table.departmentId, table.sentAt, table.id).where(sql`${table.sentAt} is not null`),
     index("deliveries_email_idx").on(table.email, table.id),
     index("deliveries_provider_idx").on(table.providerId).where(sql`${table.providerId} is not null`),
     index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),

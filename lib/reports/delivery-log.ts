@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gte, ilike, inArray, lt, sql, type Column, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, lt, sql, type Column, type SQL } from "drizzle-orm";
 import {
   BOUNCE_CATEGORIES,
   DELIVERY_STATUSES,
@@ -26,13 +26,17 @@ import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zo
  * 数据投递日志: every delivery the caller may read, across tasks, newest first, and the trail of
  * one delivery (its SMTP replies and provider events).
  *
- * Pages are keysets on the delivery id (`before`), read by walking indexes newest first: the
- * address's (email, id) for a whole address, the task's (task_id, status, id) once per status for
- * a task, the department's (department_id, id) once per readable department (merged), the primary
- * key for callers who read everything. A filter no index serves (part of an address, a status or
- * category across tasks, a date range) is applied to a window of at most `window` rows of that
- * walk, so a page never reads more than the window however rare the match; a page the window cut
- * short says so (`windowed`) and its `nextBefore` continues below what was looked at.
+ * Pages are keysets read by walking indexes newest first: the address's (email, id) for a whole
+ * address, the task's (task_id, status, id) once per status for a task, the department's
+ * (department_id, id) once per readable department (merged), the primary key for callers who read
+ * everything; these pages are in id order and the cursor is the last id. A date range without a
+ * whole address or a task walks (department_id, sent_at, id) (partial: answered deliveries only)
+ * once per readable department, every department for callers who read everything, merged newest
+ * sent first: those pages are in (sent_at, id) order and the cursor carries both. A filter no index
+ * serves (part of an address, a status or category across tasks, a date range beside an address
+ * or a task) is applied to a window of at most `window` rows of that walk, so a page never reads
+ * more than the window however rare the match; a page the window cut short says so (`windowed`)
+ * and its `nextBefore` continues below what was looked at.
  */
 
 export type DeliveryLogFilters = {
@@ -44,8 +48,12 @@ export type DeliveryLogFilters = {
   /** Calendar days (YYYY-MM-DD) in FANOUT_TIMEZONE, inclusive, on the time the message was answered (sent_at). */
   from?: string;
   to?: string;
-  /** Keyset cursor: only deliveries with a smaller id. */
-  before?: number;
+  /**
+   * Keyset cursor, as a page's `nextBefore` gave it: an id ("123": only deliveries with a smaller
+   * id), or when the page walked sent_at, the answer time in microseconds since the epoch and the id
+   * ("1773072060123456_123": only deliveries answered earlier, or at that instant with a smaller id).
+   */
+  before?: string;
 };
 
 export const DELIVERY_LOG_PAGE_SIZE = 50;
@@ -55,6 +63,23 @@ export const DELIVERY_LOG_EXPORT_LIMIT = 100_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ID_CURSOR = /^[1-9]\d{0,14}$/;
+const TIME_CURSOR = /^(-?\d{1,17})_([1-9]\d{0,14})$/;
+
+type Cursor = { id: number; sentAt?: string };
+
+/** The cursor's parts, or null when it is not one a page gave. */
+function parseCursor(before: string): Cursor | null {
+  if (ID_CURSOR.test(before)) return Number.isSafeInteger(Number(before)) ? { id: Number(before) } : null;
+  const time = TIME_CURSOR.exec(before);
+  if (!time || !Number.isSafeInteger(Number(time[2]))) return null;
+  return { id: Number(time[2]), sentAt: time[1] };
+}
+
+/** Whether a cursor has the shape one a page gives (for reading it from a URL). */
+export function isDeliveryLogCursor(before: string): boolean {
+  return parseCursor(before) !== null;
+}
 
 export function isWholeAddress(q: string): boolean {
   return WHOLE_ADDRESS.test(q.trim());
@@ -87,7 +112,7 @@ export type DeliveryLogRow = {
   machineClickCount: number;
 };
 
-export type DeliveryLogPage = { rows: DeliveryLogRow[]; nextBefore: number | null; windowed: boolean };
+export type DeliveryLogPage = { rows: DeliveryLogRow[]; nextBefore: string | null; windowed: boolean };
 
 const rowColumns = {
   id: deliveries.id,
@@ -114,6 +139,9 @@ const rowColumns = {
   machineClickCount: deliveries.machineClickCount,
 };
 
+/** The walk's columns: a row, and its exact answer time for the cursor (a Date keeps only milliseconds). */
+const walkColumns = { ...rowColumns, sentAtMicros: sql<string | null>`(extract(epoch from ${deliveries.sentAt}) * 1000000)::bigint::text`.as("sent_at_micros") };
+
 function checkFilters(filters: DeliveryLogFilters) {
   if (filters.status && !DELIVERY_STATUSES.includes(filters.status)) {
     throw invalidInput(`Unknown status "${filters.status}"; one of ${DELIVERY_STATUSES.join(", ")}`, { field: "status" });
@@ -126,10 +154,10 @@ function checkFilters(filters: DeliveryLogFilters) {
     const value = filters[field];
     if (value && !isIsoDate(value)) throw invalidInput(`"${value}" is not a date (YYYY-MM-DD)`, { field });
   }
-  if (filters.before !== undefined && (!Number.isSafeInteger(filters.before) || filters.before <= 0)) {
-    throw invalidInput("The cursor is not one this page gave", { field: "before" });
-  }
+  if (filters.before !== undefined && parseCursor(filters.before) === null) throw badCursor();
 }
+
+const badCursor = () => invalidInput("The cursor is not one this page gave", { field: "before" });
 
 export type SearchOptions = { limit?: number; window?: number; timeZone?: string };
 
@@ -150,28 +178,52 @@ export async function searchDeliveries(
   const q = filters.q?.trim().toLowerCase() || undefined;
   const exact = q !== undefined && isWholeAddress(q);
 
+  // A date range is walked on (department_id, sent_at, id) unless an address or a task narrows the
+  // walk more; then the pages are in (sent_at, id) order.
+  const byTime = (filters.from !== undefined || filters.to !== undefined) && !exact && !filters.taskId;
+  const cursor = filters.before !== undefined ? parseCursor(filters.before) : null;
+  if (cursor && (cursor.sentAt !== undefined) !== byTime) throw badCursor();
+  const since = filters.from ? startOfZonedDay(filters.from, timeZone) : undefined;
+  const until = filters.to ? startOfZonedDay(addDays(filters.to, 1), timeZone) : undefined;
+
   // What is looked for within the window of the index walk…
   const residual = (w: Record<"email" | "status" | "category" | "sentAt", Column>) =>
     [
       q && !exact ? ilike(w.email, `%${q.replace(/[\\%_]/g, "\\$&")}%`) : undefined,
       filters.status && (exact || !filters.taskId) ? eq(w.status, filters.status) : undefined,
       filters.category ? eq(w.category, filters.category) : undefined,
-      filters.from ? gte(w.sentAt, startOfZonedDay(filters.from, timeZone)) : undefined,
-      filters.to ? lt(w.sentAt, startOfZonedDay(addDays(filters.to, 1), timeZone)) : undefined,
+      since && !byTime ? gte(w.sentAt, since) : undefined,
+      until && !byTime ? lt(w.sentAt, until) : undefined,
     ].filter((condition) => condition !== undefined);
   const filtered = residual(rowColumns).length > 0;
   const windowSize = filtered ? Math.max(options.window ?? DELIVERY_LOG_SCAN_WINDOW, pageSize + 1) : pageSize + 1;
 
   // …and the walk itself: one or more index ranges, newest first, merged.
   const scope = departmentScope(ctx.actor, deliveries.departmentId);
-  const before = filters.before !== undefined ? lt(deliveries.id, filters.before) : undefined;
-  const branch = (conditions: (SQL | undefined)[], order: SQL[] = [desc(deliveries.id)]) =>
+  const at = (micros: string) => sql`(timestamptz 'epoch' + ${micros}::bigint * interval '1 microsecond')`;
+  // (sent_at, id) below the cursor's: the `<=` bounds the index range, the rest skips the ties above it.
+  const before = !cursor
+    ? undefined
+    : cursor.sentAt !== undefined
+      ? and(sql`${deliveries.sentAt} <= ${at(cursor.sentAt)}`, sql`(${deliveries.sentAt} < ${at(cursor.sentAt)} or ${deliveries.id} < ${cursor.id})`)
+      : lt(deliveries.id, cursor.id);
+  const newest = (t: { id: Column; sentAt: Column }) => (byTime ? [desc(t.sentAt), desc(t.id)] : [desc(t.id)]);
+  const oldest = (t: { id: Column; sentAt: Column }) => (byTime ? [asc(t.sentAt), asc(t.id)] : [asc(t.id)]);
+  const branch = (conditions: (SQL | undefined)[], order: SQL[] = newest(deliveries)) =>
     ctx.db
-      .select(rowColumns)
+      .select(walkColumns)
       .from(deliveries)
       .where(and(...conditions, before))
       .orderBy(...order)
       .limit(windowSize);
+  const listed = async (): Promise<string[] | null> => {
+    if (ctx.actor.role === "department") return ctx.actor.departmentId ? [ctx.actor.departmentId] : [];
+    if (ctx.actor.role !== "admin" && ctx.actor.readable !== "all") return [...ctx.actor.readable];
+    if (!byTime) return null;
+    // Departments are disabled, never deleted, so every delivery's department is listed.
+    return (await ctx.db.select({ id: departments.id }).from(departments).orderBy(asc(departments.id))).map((row) => row.id);
+  };
+  const departmentIds = await listed();
   const branches = () => {
     if (exact) return [branch([eq(deliveries.email, q), scope, filters.taskId ? eq(deliveries.taskId, filters.taskId) : undefined])];
     if (filters.taskId) {
@@ -186,43 +238,64 @@ export async function searchDeliveries(
         branch([eq(deliveries.taskId, taskId), sql`${deliveries.status} between ${status} and ${status}`, scope], [desc(deliveries.status), desc(deliveries.id)]),
       );
     }
-    const listed = ctx.actor.role === "department" ? (ctx.actor.departmentId ? [ctx.actor.departmentId] : []) : ctx.actor.role === "admin" || ctx.actor.readable === "all" ? null : ctx.actor.readable;
-    if (listed === null) return [branch([])];
+    if (departmentIds === null) return [branch([])];
+    if (byTime) {
+      // Only (department_id, sent_at, id) is in (sent_at, id) order within a department, so an
+      // equality is safe here, and it leaves each branch in the merge's order: the planner merges
+      // them lazily (Merge Append) instead of reading every branch to the window first.
+      const sent = [isNotNull(deliveries.sentAt), since ? gte(deliveries.sentAt, since) : undefined, until ? lt(deliveries.sentAt, until) : undefined];
+      return departmentIds.map((departmentId) => branch([eq(deliveries.departmentId, departmentId), ...sent]));
+    }
     // A range on department_id (not an equality) keeps it in the sort order, so only the
     // (department_id, id) index serves it: walking the primary key instead would read every newer
     // row of other departments first.
-    return listed.map((departmentId) =>
+    return departmentIds.map((departmentId) =>
       branch([sql`${deliveries.departmentId} between ${departmentId} and ${departmentId}`], [desc(deliveries.departmentId), desc(deliveries.id)]),
     );
   };
   const walk = () => {
     const [first, second, ...rest] = branches();
     if (!first) return null;
-    return second ? unionAll(first, second, ...rest).orderBy(desc(deliveries.id)).limit(windowSize) : first;
+    if (!second) return first;
+    if (byTime) {
+      const merged = unionAll(first, second, ...rest).as("merged");
+      return ctx.db
+        .select()
+        .from(merged)
+        .orderBy(...newest(merged))
+        .limit(windowSize);
+    }
+    return unionAll(first, second, ...rest).orderBy(desc(deliveries.id)).limit(windowSize);
   };
   const walked = walk();
   if (!walked) return { rows: [], nextBefore: null, windowed: false };
+  const cursorOf = (row: { id: number | string; sentAtMicros: string | null }) => (byTime ? `${row.sentAtMicros}_${row.id}` : String(row.id));
   const w = walked.as("w");
   const found = await ctx.db
     .select()
     .from(w)
     .where(and(...residual(w)))
-    .orderBy(desc(w.id))
+    .orderBy(...newest(w))
     .limit(pageSize + 1);
 
-  let nextBefore: number | null = null;
+  let nextBefore: string | null = null;
   let windowed = false;
   if (found.length > pageSize) {
-    nextBefore = found[pageSize - 1]!.id;
+    nextBefore = cursorOf(found[pageSize - 1]!);
   } else if (filtered) {
+    // The lowest row looked at, in the walk's order, and how many were looked at.
     const looked = walk()!.as("looked");
-    const [edge] = await ctx.db.select({ count: sql<number>`count(*)::int`, lowest: sql<string | number | null>`min(${looked.id})` }).from(looked);
-    if (edge && Number(edge.count) >= windowSize && edge.lowest !== null) {
-      nextBefore = Number(edge.lowest);
+    const [edge] = await ctx.db
+      .select({ id: looked.id, sentAtMicros: looked.sentAtMicros, count: sql<number>`count(*) over ()` })
+      .from(looked)
+      .orderBy(...oldest(looked))
+      .limit(1);
+    if (edge && Number(edge.count) >= windowSize) {
+      nextBefore = cursorOf(edge);
       windowed = true;
     }
   }
-  return { rows: await withNames(ctx, found.slice(0, pageSize)), nextBefore, windowed };
+  return { rows: await withNames(ctx, found.slice(0, pageSize).map(({ sentAtMicros: _key, ...row }) => row)), nextBefore, windowed };
 }
 
 async function withNames(ctx: Ctx, page: Omit<DeliveryLogRow, "taskName" | "department">[]): Promise<DeliveryLogRow[]> {

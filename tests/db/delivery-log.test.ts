@@ -2,6 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { beforeAll, expect, it, vi } from "vitest";
 import DeliveryTrailPage from "@/app/(console)/logs/deliveries/[id]/page";
 import { GET as exportRoute } from "@/app/(console)/logs/deliveries/export/route";
+import { deliveryLogFilters } from "@/app/(console)/logs/deliveries/filters";
 import DeliveryLogPage from "@/app/(console)/logs/deliveries/page";
 import { sessionCookieName } from "@/lib/auth/session";
 import { auditLog, deliveries, deliveryEvents, tasks, type BounceCategory, type DeliveryStatus } from "@/db/schema";
@@ -15,7 +16,7 @@ import { actorFor, makeUser } from "../helpers/factories";
 import { rejection } from "../helpers/rejection";
 import { serveAs } from "../helpers/next-headers";
 import { makeSendingSetup, type SendingSetup } from "../helpers/sending";
-import { eq } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
@@ -171,7 +172,7 @@ describeOnDatabases("delivery log", (db) => {
     for (const filters of [{}, { q: "alpha" }, { status: "sent" as const }, { taskId: alphaTask }] satisfies DeliveryLogFilters[]) {
       const expected = (await search(alphaUser, filters, 100)).rows.map((row) => row.id);
       const seen: number[] = [];
-      let before: number | undefined;
+      let before: string | undefined;
       for (let turn = 0; turn < 20; turn++) {
         const page = await search(alphaUser, { ...filters, before }, 7);
         expect(page.rows.length).toBeLessThanOrEqual(7);
@@ -197,6 +198,126 @@ describeOnDatabases("delivery log", (db) => {
     }
     expect(found).toEqual(["ghost@alpha.test"]);
     expect(page.nextBefore).toBeNull();
+  });
+
+  // A third department whose deliveries were answered over several days, in an order unlike their
+  // ids: the newest ids were answered on the 12th, ties share the exact microsecond.
+  const DAY_5 = new Date("2026-03-05T02:00:00.123456Z"); // 10:00 in Shanghai
+  const DAY_12 = new Date("2026-03-12T02:00:00Z");
+  let gammaSetup: Promise<{ gamma: SendingSetup; gammaUser: Actor; fifth: number[]; gammaIds: Map<string, number> }> | undefined;
+  const gammaSeed = () =>
+    (gammaSetup ??= (async () => {
+      const gamma = await makeSendingSetup(db(), { count: 1 });
+      const task = await makeTask(db(), gamma, "Gamma weekly");
+      const old: Seed[] = Array.from({ length: 12 }, (_, i) => ({
+        email: `old-${i}@gamma.test`,
+        status: i % 4 === 0 ? "failed" : "sent",
+        category: i % 4 === 0 ? "user_unknown" : undefined,
+        // Three answers per instant: pages must split ties by id.
+        sentAt: new Date(DAY_5.getTime() + Math.floor(i / 3) * 60_000),
+      }));
+      const gammaIds = await addDeliveries(db(), gamma, task, [
+        ...old,
+        { email: "sixth@gamma.test", status: "sent", sentAt: new Date("2026-03-06T02:00:00Z") },
+        ...Array.from({ length: 30 }, (_, i): Seed => ({ email: `new-${i}@gamma.test`, status: "sent", sentAt: new Date(DAY_12.getTime() + i * 1_000) })),
+        { email: "queued@gamma.test", status: "queued", sentAt: null },
+      ]);
+      // Microseconds a Date cannot carry: the cursor must keep them to split these ties.
+      const fifthIds = old.map((seed) => gammaIds.get(seed.email)!);
+      await db()
+        .update(deliveries)
+        .set({ sentAt: sql`${deliveries.sentAt} + interval '7 microseconds'` })
+        .where(inArray(deliveries.id, fifthIds));
+      const member = await makeUser(db(), "department", { departmentId: gamma.departmentId });
+      const ordered = await db()
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(inArray(deliveries.id, fifthIds))
+        .orderBy(sql`${deliveries.sentAt} desc, ${deliveries.id} desc`);
+      return { gamma, gammaUser: actorFor(member, "department", gamma.departmentId), fifth: ordered.map((row) => row.id), gammaIds };
+    })());
+
+  it("finds older days directly, however many newer deliveries the window would have to pass", async () => {
+    const { gammaUser, fifth, gammaIds } = await gammaSeed();
+    // 31 newer deliveries (by id) than the 5th's; a window of 5 would never reach them walking ids.
+    const page = await search(gammaUser, { from: "2026-03-05", to: "2026-03-05" }, 50, 5);
+    expect(page.rows.map((row) => row.id)).toEqual(fifth);
+    expect(page.windowed).toBe(false);
+    expect(page.nextBefore).toBeNull();
+    // Newest answered first, not newest id first.
+    const week = await search(gammaUser, { from: "2026-03-05", to: "2026-03-11" }, 50, 5);
+    expect(week.rows[0]!.id).toBe(gammaIds.get("sixth@gamma.test"));
+    expect(week.rows).toHaveLength(13);
+    // With filters no index serves, the window counts rows of that day, not of the whole log.
+    const failed = await search(gammaUser, { from: "2026-03-05", to: "2026-03-05", status: "failed" }, 50, 12);
+    expect(emails(failed).sort()).toEqual(["old-0@gamma.test", "old-4@gamma.test", "old-8@gamma.test"]);
+    expect(failed.windowed).toBe(false);
+    expect(emails(await search(gammaUser, { from: "2026-03-05", category: "user_unknown", q: "old-4" }, 50, 5))).toEqual(["old-4@gamma.test"]);
+    expect(emails(await search(gammaUser, { to: "2026-03-05" }, 50, 5))).toHaveLength(12);
+    expect((await search(gammaUser, { from: "2026-03-13" })).rows).toEqual([]);
+  });
+
+  it("pages a date range by answer time and id without repeating or skipping a row, ties included", async () => {
+    const { gammaUser, fifth } = await gammaSeed();
+    for (const [filters, window] of [
+      [{ from: "2026-03-05", to: "2026-03-12" }, undefined],
+      [{ from: "2026-03-05", to: "2026-03-05" }, undefined],
+      [{ from: "2026-03-05", to: "2026-03-12", q: "old" }, 4],
+      [{ from: "2026-03-01", status: "failed" as const }, 3],
+    ] satisfies [DeliveryLogFilters, number | undefined][]) {
+      const expected = (await search(gammaUser, filters, 100)).rows;
+      expect(expected.length).toBeGreaterThan(0);
+      const sorted = [...expected].sort((a, b) => b.sentAt!.getTime() - a.sentAt!.getTime() || b.id - a.id);
+      expect(expected.map((row) => row.id)).toEqual(sorted.map((row) => row.id));
+      const seen: number[] = [];
+      let before: string | undefined;
+      for (let turn = 0; turn < 60; turn++) {
+        const page = await search(gammaUser, { ...filters, before }, 2, window);
+        seen.push(...page.rows.map((row) => row.id));
+        if (page.nextBefore === null) break;
+        expect(page.nextBefore).toMatch(/^\d+_\d+$/);
+        before = page.nextBefore;
+      }
+      expect(seen).toEqual(expected.map((row) => row.id));
+    }
+    // Pages of two split the three-way ties of the 5th.
+    const first = await search(gammaUser, { from: "2026-03-05", to: "2026-03-05" }, 2);
+    const second = await search(gammaUser, { from: "2026-03-05", to: "2026-03-05", before: first.nextBefore! }, 2);
+    expect([...first.rows, ...second.rows].map((row) => row.id)).toEqual(fifth.slice(0, 4));
+    // A cursor of the other kind is not one this page gave.
+    await expect(search(gammaUser, { from: "2026-03-05", before: "12" })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(search(gammaUser, { before: first.nextBefore! })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(search(gammaUser, { before: "abc" })).rejects.toMatchObject({ code: "invalid_input" });
+  });
+
+  it("keeps date searches to the caller's departments, merged newest answered first", async () => {
+    const { gamma, gammaUser } = await gammaSeed();
+    const range = { from: "2026-03-01", to: "2026-03-31" };
+    expect((await search(gammaUser, range, 100)).rows.every((row) => row.departmentId === gamma.departmentId)).toBe(true);
+    expect(emails(await search(betaUser, range, 100)).sort()).toEqual(["reader-1@alpha.test", "someone@beta.test"]);
+    expect((await search(betaUser, { ...range, q: "gamma" }, 100)).rows).toEqual([]);
+    const both = { ...alphaManager, readable: [alpha.departmentId, gamma.departmentId] };
+    const merged = await search(both, range, 100);
+    expect(new Set(merged.rows.map((row) => row.departmentId))).toEqual(new Set([alpha.departmentId, gamma.departmentId]));
+    expect(merged.rows).toHaveLength(25 + 43);
+    const key = (row: { sentAt: Date | null; id: number }) => [row.sentAt!.getTime(), row.id] as const;
+    for (let i = 1; i < merged.rows.length; i++) {
+      const [a, b] = [key(merged.rows[i - 1]!), key(merged.rows[i]!)];
+      expect(a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])).toBe(true);
+    }
+    const paged: number[] = [];
+    let before: string | undefined;
+    for (let turn = 0; turn < 20; turn++) {
+      const page = await search(both, { ...range, before }, 9);
+      paged.push(...page.rows.map((row) => row.id));
+      if (page.nextBefore === null) break;
+      before = page.nextBefore;
+    }
+    expect(paged).toEqual(merged.rows.map((row) => row.id));
+    // An admin's date search reads every department; a manager granted none reads nothing.
+    const all = await search(admin, { from: "2026-03-05", to: "2026-03-05" }, 100);
+    expect(all.rows.filter((row) => row.departmentId === gamma.departmentId)).toHaveLength(12);
+    expect((await search({ ...alphaManager, readable: [] }, range)).rows).toEqual([]);
   });
 
   it("keeps each department to its own rows; another department's task gives no rows", async () => {
@@ -283,6 +404,16 @@ describeOnDatabases("delivery log", (db) => {
     expect(list).toContain(`href="/logs/deliveries/${ids.get("ghost@alpha.test")}"`);
     expect(list).not.toContain("reader-3@alpha.test");
     expect(list).toContain("/logs/deliveries/export?q=alpha&amp;status=failed");
+    // A page of a date range continues from its (sent_at, id) cursor, read back from the URL.
+    const range = { from: "2026-03-01", to: "2026-03-31" };
+    const firstTen = await search(alphaUser, range, 10);
+    const rest = (await search(alphaUser, range, 100)).rows.slice(10);
+    expect(deliveryLogFilters((name) => (name === "before" ? firstTen.nextBefore : undefined)).before).toBe(firstTen.nextBefore);
+    expect(deliveryLogFilters((name) => (name === "before" ? "12_x" : undefined)).before).toBeUndefined();
+    const older = renderToStaticMarkup(await DeliveryLogPage({ searchParams: Promise.resolve({ ...range, before: firstTen.nextBefore! }) }));
+    expect(older).toContain(`delivery-log-row-${rest[0]!.id}"`);
+    expect(older).not.toContain(`delivery-log-row-${firstTen.rows[9]!.id}"`);
+    expect(rest.every((row) => older.includes(`delivery-log-row-${row.id}"`))).toBe(true);
     const trail = renderToStaticMarkup(await DeliveryTrailPage({ params: Promise.resolve({ id: String(ids.get("ghost@alpha.test")) }) }));
     expect(trail).toContain("451 4.3.0 try later");
     expect(trail).toContain('data-testid="trail-machine"');

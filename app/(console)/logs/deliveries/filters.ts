@@ -1,5 +1,5 @@
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
-import type { DeliveryLogFilters } from "@/lib/reports/delivery-log";
+import { isDeliveryLogCursor, type DeliveryLogFilters } from "@/lib/reports/delivery-log";
 import { isIsoDate } from "@/lib/time/zone";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,7 +20,7 @@ export function deliveryLogFilters(get: (name: string) => string | null | undefi
     category: BOUNCE_CATEGORIES.find((value) => value === category),
     from: from && isIsoDate(from) ? from : undefined,
     to: to && isIsoDate(to) ? to : undefined,
-    before: before && /^\d{1,15}$/.test(before) && Number(before) > 0 ? Number(before) : undefined,
+    before: before && isDeliveryLogCursor(before) ? before : undefined,
   };
 }
 

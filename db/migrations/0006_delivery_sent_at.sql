@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_department_sent_idx" ON "deliveries" USING btree ("department_id","sent_at","id") WHERE "deliveries"."sent_at" is not null;
