@@ -316,35 +316,11 @@ export function openApiDocument() {
         get: {
           summary: "Messages sent per day, department, client IP and sender domain, from the daily rollup",
           parameters: periodParameters,
-          responses: {
-            "200": jsonResponse("The send report", {
-              type: "object",
-              required: ["from", "to", "total", "rows"],
-              properties: {
-                period: { enum: REPORT_PERIODS },
-                from: { type: "string", format: "date" },
-                to: { type: "string", format: "date" },
-                total: { type: "integer" },
-                rows: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    required: ["date", "department", "ip", "domain", "sent"],
-                    properties: {
-                      date: { type: "string", format: "date" },
-                      department: { type: "string" },
-                      departmentId: { type: "string", format: "uuid" },
-                      ip: { type: "string" },
-                      domain: { type: "string", description: "Sender domain" },
-                      sent: { type: "integer" },
-                    },
-                  },
-                },
-              },
-            }),
-            "400": ref("BadRequest"),
-            "401": ref("Unauthorized"),
-          },
+          responses: statsResponses("The send report", ["ip", "domain", "sent"], {
+            ip: { type: "string" },
+            domain: { type: "string", description: "Sender domain" },
+            sent: { type: "integer" },
+          }),
         },
       },
       "/stats/failures": {
@@ -354,39 +330,13 @@ export function openApiDocument() {
             ...periodParameters,
             { name: "by", in: "query", schema: { enum: ["sender", "recipient"], default: "sender" }, description: "Group by the sender's domain or the recipient's" },
           ],
-          responses: {
-            "200": jsonResponse("The failure report", {
-              type: "object",
-              required: ["from", "to", "total", "rows"],
-              properties: {
-                period: { enum: REPORT_PERIODS },
-                by: { enum: ["sender", "recipient"] },
-                from: { type: "string", format: "date" },
-                to: { type: "string", format: "date" },
-                total: { type: "integer" },
-                rows: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    required: ["date", "department", "domain", "failed", "user_unknown", "mailbox_full", "rejected", "other"],
-                    properties: {
-                      date: { type: "string", format: "date" },
-                      department: { type: "string" },
-                      departmentId: { type: "string", format: "uuid" },
-                      domain: { type: "string" },
-                      failed: { type: "integer" },
-                      user_unknown: { type: "integer" },
-                      mailbox_full: { type: "integer" },
-                      rejected: { type: "integer" },
-                      other: { type: "integer" },
-                    },
-                  },
-                },
-              },
-            }),
-            "400": ref("BadRequest"),
-            "401": ref("Unauthorized"),
-          },
+          responses: statsResponses(
+            "The failure report",
+            ["domain", "failed", "user_unknown", "mailbox_full", "rejected", "other"],
+            Object.fromEntries(["failed", "user_unknown", "mailbox_full", "rejected", "other"].map((count) => [count, { type: "integer" }])),
+            { domain: { type: "string" } },
+            { by: { enum: ["sender", "recipient"] } },
+          ),
         },
       },
     } as Record<string, unknown>,
@@ -394,6 +344,33 @@ export function openApiDocument() {
 }
 
 const REPORT_PERIODS = [...PERIODS];
+
+/** The answer of a stats endpoint: the period's days, a total and rows of day × department × what `rowProperties` add. */
+function statsResponses(description: string, rowRequired: string[], rowProperties: Record<string, unknown>, leadingRowProperties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return {
+    "200": jsonResponse(description, {
+      type: "object",
+      required: ["from", "to", "total", "rows"],
+      properties: {
+        period: { enum: REPORT_PERIODS },
+        ...extra,
+        from: { type: "string", format: "date" },
+        to: { type: "string", format: "date" },
+        total: { type: "integer" },
+        rows: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["date", "department", ...rowRequired],
+            properties: { date: { type: "string", format: "date" }, department: { type: "string" }, departmentId: { type: "string", format: "uuid" }, ...leadingRowProperties, ...rowProperties },
+          },
+        },
+      },
+    }),
+    "400": ref("BadRequest"),
+    "401": ref("Unauthorized"),
+  };
+}
 
 /** Calendar days in FANOUT_TIMEZONE; weeks start on Monday. */
 const periodParameters = [
