@@ -10,7 +10,7 @@ export const en = {
     senders: "Senders",
     outbox: "Outbox",
     reports: "Reports",
-    logs: "Operation log",
+    logs: "Logs",
     admin: "Admin",
     company: "Company account",
     departments: "Departments",

@@ -12,7 +12,7 @@ export const zh: Messages = {
     senders: "发件人",
     outbox: "发件箱",
     reports: "群发统计",
-    logs: "操作日志",
+    logs: "日志分析",
     admin: "系统管理",
     company: "帐户信息",
     departments: "部门",
