@@ -120,6 +120,15 @@ describeOnDatabases("delivery feedback", (db) => {
     return row!;
   }
 
+  /** What a department's CRM reads from the stats API for today's failures. */
+  async function failuresToday(departmentId: string) {
+    const key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "reports", scope: { company: false, departmentId } })).secret;
+    const stats = await failureStats(new Request("http://fanout.test/api/v1/stats/failures?period=today", { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
+    expect(stats.status).toBe(200);
+    const { total, rows } = (await stats.json()) as { total: number; rows: Record<string, unknown>[] };
+    return { total, rows };
+  }
+
   it("takes an asynchronous bounce posted to the inbound webhook at the delivery's return path, and suppresses a hard one", async () => {
     const setup = await makeSendingSetup(db(), { emails: ["gone@feedback.test", "full@feedback.test", "fine@feedback.test"] });
     const taskId = await sendTask(setup, createSmtpTransport({ url: sink.url }));
@@ -143,12 +152,7 @@ describeOnDatabases("delivery feedback", (db) => {
     expect(contact!.status).toBe("bounced");
 
     // The failure report says so, for the day the bounce came back.
-    const key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "reports", scope: { company: false, departmentId: setup.departmentId } })).secret;
-    const stats = await failureStats(new Request("http://fanout.test/api/v1/stats/failures?period=today", { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
-    expect(stats.status).toBe(200);
-    const report = (await stats.json()) as { total: number; rows: Record<string, unknown>[] };
-    expect(report.total).toBe(1);
-    expect(report.rows).toEqual([expect.objectContaining({ failed: 1, user_unknown: 1, mailbox_full: 0, rejected: 0, other: 0 })]);
+    expect(await failuresToday(setup.departmentId)).toEqual({ total: 1, rows: [expect.objectContaining({ failed: 1, user_unknown: 1, mailbox_full: 0, rejected: 0, other: 0 })] });
 
     // The same report again (an MTA retrying its notice) joins the trail and moves nothing.
     expect(await (await inbound(bounce)).json()).toMatchObject({ outcome: "recorded" });
@@ -279,6 +283,7 @@ describeOnDatabases("delivery feedback", (db) => {
     expect((await deliveryOf(taskId, "complained@resend-events.test")).complainedAt).toBeInstanceOf(Date);
     expect(await taskRow(taskId)).toMatchObject({ sent: 3, delivered: 1, failed: 1, bounced: 1, complained: 1 });
     expect(await rollupFor(setup.departmentId)).toMatchObject({ sent: 3, delivered: 1, failed: 1, bounced: 1, user_unknown: 1, complained: 1 });
+    expect(await failuresToday(setup.departmentId)).toEqual({ total: 1, rows: [expect.objectContaining({ failed: 1, user_unknown: 1, mailbox_full: 0, rejected: 0, other: 0 })] });
     const suppressed = await db().select().from(suppressions).where(eq(suppressions.departmentId, setup.departmentId));
     expect(suppressed.map((row) => [row.email, row.reason]).sort()).toEqual([
       ["bounced@resend-events.test", "hard_bounce"],
