@@ -1,8 +1,13 @@
+import Link from "next/link";
+import { SummaryTiles } from "@/components/reports/summary-tiles";
 import { Card, PageHeader, Stat } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { getDepartment, listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/lib/console/page";
+import { can } from "@/lib/auth/policy";
 import { format } from "@/lib/i18n";
+import { resolvePeriod } from "@/lib/reports/periods";
+import { reportSummary } from "@/lib/reports/queries";
 
 export default async function DashboardPage() {
   const ctx = await consolePage("dashboard.view");
@@ -14,8 +19,22 @@ export default async function DashboardPage() {
       {actor.role === "admin" ? <CompanyQuota /> : null}
       {actor.role === "department" && actor.departmentId ? <DepartmentQuota id={actor.departmentId} /> : null}
       {actor.role === "manager" ? <ReadableDepartments /> : null}
+      {can(actor.role, "reports.view") ? <Today /> : null}
     </div>
   );
+
+  /** Today's sending at a glance, from the same rollup as the reports. */
+  async function Today() {
+    const summary = await reportSummary(ctx, resolvePeriod({ period: "today" }, new Date(), ctx.timeZone));
+    return (
+      <Card title={t.dashboard.today} testId="dashboard-today">
+        <SummaryTiles summary={summary} locale={ctx.locale} labels={t.reports.summary} deliveredHint={t.reports.task.deliveredHint} />
+        <Link href="/reports?period=today" className="mt-3 inline-block text-sm text-indigo-700 hover:underline" data-testid="dashboard-reports-link">
+          {t.dashboard.openReports}
+        </Link>
+      </Card>
+    );
+  }
 
   async function CompanyQuota() {
     const company = await getCompanyAccount(ctx);

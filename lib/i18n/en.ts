@@ -77,6 +77,8 @@ export const en = {
     departments: "Departments",
     readable: "Departments you read",
     allDepartments: "All departments",
+    today: "Today",
+    openReports: "Send statistics →",
   },
   company: {
     title: "Company account",

@@ -78,6 +78,8 @@ export const zh: Messages = {
     departments: "部门数",
     readable: "可查看的部门",
     allDepartments: "全部部门",
+    today: "今天",
+    openReports: "群发统计 →",
   },
   company: {
     title: "帐户信息",

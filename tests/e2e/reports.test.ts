@@ -180,6 +180,9 @@ describe.skipIf(!run)("report pages in Chromium", () => {
 
     // A manager of both departments: this month by default, charts drawn.
     await login.signIn("boss@fanout.test", PASSWORD);
+    // The dashboard shows today at a glance, from the same rollup.
+    await page.goto(`${baseUrl}/`);
+    expect(await page.getByTestId("dashboard-today").getByTestId("summary-sent").textContent()).toBe("200");
     await reports.open();
     expect(await reports.chartMarks("chart-sends-per-day")).toBeGreaterThan(0);
     expect(await reports.chartMarks("chart-engagement", ".recharts-line-curve")).toBeGreaterThan(0);
