@@ -10,6 +10,7 @@ import { loadSender } from "@/lib/senders/senders";
 import { assertTemplateUsable } from "@/lib/templates/store";
 import { notifyEngine } from "./dispatch";
 import { countAudience } from "./recipients";
+import { stopTask } from "./lifecycle";
 
 export type TaskInput = {
   name: string;
@@ -213,35 +214,15 @@ export async function cancelTask(ctx: Ctx, id: string): Promise<TaskView> {
   const task = await ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
     if (!["scheduled", "sending", "paused"].includes(locked.status)) throw conflict(`The task is already ${locked.status}`);
-    const cancelled = await queryRows<{ id: string }>(
-      tx,
-      sql`update deliveries set status = 'cancelled', updated_at = now(), error = 'Task cancelled' where task_id = ${id} and status = 'queued' returning id`,
-    );
-    // Rows in flight keep their reservation until their batch is recorded.
-    const inFlight = locked.queued - cancelled.length;
-    const release = Math.max(0, locked.reserved - inFlight);
-    await releaseQuota(tx, locked.departmentId, release);
-    const [row] = await tx
-      .update(tasks)
-      .set({
-        status: "cancelled",
-        queued: inFlight,
-        cancelled: locked.cancelled + cancelled.length,
-        reserved: locked.reserved - release,
-        materializeCursor: null,
-        finishedAt: new Date(),
-        updatedAt: new Date(),
-      })
-      .where(eq(tasks.id, id))
-      .returning();
+    const stopped = await stopTask(tx, locked, { status: "cancelled", error: "Task cancelled" });
     await recordAudit(tx, ctx.actor, {
       action: "task.cancel",
       objectType: "task",
       objectId: id,
       departmentId: locked.departmentId,
-      summary: `Cancelled task "${locked.name}": ${locked.sent} sent, ${cancelled.length} not sent, ${release} quota given back`,
+      summary: `Cancelled task "${locked.name}": ${locked.sent} sent, ${stopped.cancelled} not sent, ${stopped.released} quota given back`,
     });
-    return row!;
+    return stopped.task;
   });
   await notifyEngine("cancelled", task);
   return taskView(task);
