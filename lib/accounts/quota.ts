@@ -39,6 +39,35 @@ export async function reserveQuota(tx: Executor, departmentId: string, count: nu
   }
 }
 
+/** Reserves `wanted` if it fits, else as much as is left of the department's and the company's quota; answers how much was reserved. */
+export async function reserveAsMuchAs(tx: Executor, departmentId: string, wanted: number): Promise<number> {
+  try {
+    await reserveQuota(tx, departmentId, wanted);
+    return wanted;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "quota_exceeded") throw error;
+  }
+  const [left] = await queryRows<{ department_total: number | null; department_used: number; department_reserved: number; company_total: number | null; company_used: number; company_reserved: number }>(
+    tx,
+    sql`select d.quota_allocated as department_total, d.quota_used as department_used, d.quota_reserved as department_reserved,
+               c.quota_total as company_total, c.quota_used as company_used, c.quota_reserved as company_reserved
+        from departments d, companies c where d.id = ${departmentId} and c.id = 1`,
+  );
+  if (!left) return 0;
+  const fits = Math.min(
+    wanted,
+    remainingQuota({ total: left.department_total, used: left.department_used, reserved: left.department_reserved }) ?? wanted,
+    remainingQuota({ total: left.company_total, used: left.company_used, reserved: left.company_reserved }) ?? wanted,
+  );
+  if (fits <= 0) return 0;
+  try {
+    await reserveQuota(tx, departmentId, fits);
+    return fits;
+  } catch {
+    return 0;
+  }
+}
+
 /** Gives back reserved sends that will not happen (suppressed, cancelled, failed before sending). */
 export async function releaseQuota(tx: Executor, departmentId: string, count: number): Promise<void> {
   if (count <= 0) return;

@@ -1,8 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import { queryRows, type Executor, type Transaction } from "@/db/client";
+import { queryRows, type Executor } from "@/db/client";
 import { tasks } from "@/db/schema";
-import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota";
-import { AppError } from "@/lib/errors";
+import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
 import { nextCandidates, toArray } from "./recipients";
 
@@ -93,7 +92,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const unassigned = Math.max(0, task.reserved - task.queued);
     let extraReserved = 0;
     if (sendable > unassigned) {
-      const fits = await reserveUpTo(tx, task.department_id, sendable - unassigned);
+      const fits = await reserveAsMuchAs(tx, task.department_id, sendable - unassigned);
       extraReserved = fits;
       const keep = unassigned + fits;
       if (keep < sendable) {
@@ -152,34 +151,6 @@ function trimToSendable(rows: { status: string }[], keep: number) {
   }
 }
 
-/** Reserves `wanted` if it fits, else as much as is left; answers how much was reserved. */
-async function reserveUpTo(tx: Transaction, departmentId: string, wanted: number): Promise<number> {
-  try {
-    await reserveQuota(tx, departmentId, wanted);
-    return wanted;
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== "quota_exceeded") throw error;
-  }
-  const [left] = await queryRows<{ department_total: number | null; department_used: number; department_reserved: number; company_total: number | null; company_used: number; company_reserved: number }>(
-    tx,
-    sql`select d.quota_allocated as department_total, d.quota_used as department_used, d.quota_reserved as department_reserved,
-               c.quota_total as company_total, c.quota_used as company_used, c.quota_reserved as company_reserved
-        from departments d, companies c where d.id = ${departmentId} and c.id = 1`,
-  );
-  if (!left) return 0;
-  const fits = Math.min(
-    wanted,
-    remainingQuota({ total: left.department_total, used: left.department_used, reserved: left.department_reserved }) ?? wanted,
-    remainingQuota({ total: left.company_total, used: left.company_used, reserved: left.company_reserved }) ?? wanted,
-  );
-  if (fits <= 0) return 0;
-  try {
-    await reserveQuota(tx, departmentId, fits);
-    return fits;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Marks a sending task completed once every recipient has a row and none is waiting or in
