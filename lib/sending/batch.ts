@@ -73,7 +73,11 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
 
   if (messages.length > 0) {
     const results = await send(deps, context, messages, idempotencyKeyFor(taskId, claimed));
-    results.forEach((result, index) => outcomes.set(Number(messages[index]!.id), outcomeOf(result, claimed.find((row) => row.id === Number(messages[index]!.id))!, config)));
+    const byId = new Map(claimed.map((row) => [row.id, row]));
+    results.forEach((result, index) => {
+      const id = Number(messages[index]!.id);
+      outcomes.set(id, outcomeOf(result, byId.get(id)!, config));
+    });
   }
   return recordOutcomes(deps, context, claimed, outcomes, claimToken);
 }
