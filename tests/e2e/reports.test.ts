@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,19 +119,25 @@ async function insertDaily(handle: DatabaseHandle, departments: Record<string, s
 describe.skipIf(!run)("report pages in Chromium", () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
-  let handle: DatabaseHandle | undefined;
   let taskId = "";
+  let dataDir = "";
   const today = resolvePeriod({ period: "today" }, new Date(), TIME_ZONE);
   const lastWeek = resolvePeriod({ period: "last_week" }, new Date(), TIME_ZONE);
   const lastWednesday = addDays(lastWeek.from, 2);
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([
-      startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password }),
-      launchChromium(),
-    ]);
-    // The test seeds the server's own database through its socket, as the CLI does.
-    handle = await openDatabase({ dataDir: server.dataDir });
+    // Seeded before the server starts, owning the embedded database: through the server's socket these transactions could interleave with the server's own.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-e2e-reports-"));
+    const handle = await openDatabase({ dataDir });
+    try {
+      await seed(handle);
+    } finally {
+      await handle.close();
+    }
+    [server, browser] = await Promise.all([startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password }, dataDir), launchChromium()]);
+  });
+
+  async function seed(handle: DatabaseHandle) {
     const db = handle.db;
     const sales = await makeDepartment(db, { name: "Sales" });
     const support = await makeDepartment(db, { name: "Support" });
@@ -161,12 +170,12 @@ describe.skipIf(!run)("report pages in Chromium", () => {
     await db.execute(sql`update tasks set total = 12, sent = 10, failed = 1, bounced = 1, suppressed = 1, opened = 4, clicked = 2, unsubscribed = 1 where id = ${taskId}`);
     await db.execute(sql`insert into task_links (task_id, url, clicks, unique_clicks, machine_clicks) values
       (${taskId}, 'https://example.com/offer', 5, 2, 1), (${taskId}, 'https://example.com/more', 1, 1, 0)`);
-  });
+  }
 
   afterAll(async () => {
-    await handle?.close();
     await browser?.close();
     await server?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("shows charts, periods, failures with their details and CSVs to a manager, only its own department to a department user, and a task's funnel", async () => {
