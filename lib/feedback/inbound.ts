@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
+import { parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { parseFeedbackAddress, type AddressPurpose } from "./address-token";
 import { applyFeedback, type FeedbackResult } from "./apply";
 import { unsubscribeDelivery } from "./unsubscribe";
@@ -15,6 +16,7 @@ export type InboundResult =
 
 // Headers where relays and mailbox servers keep the envelope recipient once the envelope is gone.
 const RECIPIENT_HEADERS = ["x-original-to", "delivered-to", "envelope-to", "x-envelope-to", "x-rcpt-to", "to", "cc"];
+const ADDRESS = /[^\s<>,;:"]+@[^\s<>,;"]+/g;
 
 /**
  * Mail that comes back to a per-delivery address: asynchronous bounces, delay notices and
@@ -68,18 +70,8 @@ function findFeedbackAddress(candidates: string[]): { purpose: AddressPurpose; d
   return invalid;
 }
 
-/** Addresses in the top-level header's recipient fields (unfolded), without parsing the body. */
+/** Addresses in the top-level header's recipient fields, without parsing the body. */
 function headerRecipients(raw: Buffer): string[] {
-  const end = raw.indexOf("\r\n\r\n") !== -1 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
-  const header = raw
-    .subarray(0, end === -1 ? Math.min(raw.length, 64 * 1024) : end)
-    .toString("latin1")
-    .replace(/\r?\n[ \t]+/g, " ");
-  const found: string[] = [];
-  for (const line of header.split(/\r?\n/)) {
-    const colon = line.indexOf(":");
-    if (colon === -1 || !RECIPIENT_HEADERS.includes(line.slice(0, colon).trim().toLowerCase())) continue;
-    for (const match of line.slice(colon + 1).matchAll(/[^\s<>,;:"]+@[^\s<>,;"]+/g)) found.push(match[0]);
-  }
-  return found;
+  const headers = parseHeaderBlock(splitHeadBody(toBinaryString(raw)).head);
+  return RECIPIENT_HEADERS.flatMap((name) => (headers.get(name) ?? []).flatMap((value) => [...value.matchAll(ADDRESS)].map((match) => match[0])));
 }
