@@ -5,6 +5,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 
 export const poolColumns = {
   id: pools.id,
@@ -17,11 +18,9 @@ export const poolColumns = {
 
 export type PoolView = { id: string; departmentId: string; name: string; description: string; contactCount: number; createdAt: Date };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Loads a pool the caller may manage: 404 when it does not exist, 403 when it is another department's. */
 export async function loadPool({ db, actor }: Ctx, id: string, options: { forUpdate?: boolean } = {}): Promise<PoolView> {
-  if (!UUID.test(id)) throw notFound("Pool");
+  if (!isUuid(id)) throw notFound("Pool");
   const query = db.select(poolColumns).from(pools).where(eq(pools.id, id));
   const [pool] = options.forUpdate ? await query.for("update") : await query;
   if (!pool) throw notFound("Pool");

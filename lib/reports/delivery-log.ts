@@ -21,6 +21,7 @@ import { csvLine } from "@/lib/csv/write";
 import { invalidInput, notFound } from "@/lib/errors";
 import { readEnv } from "@/lib/config/env";
 import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
+import { isUuid } from "@/lib/ids";
 
 /**
  * 数据投递日志: every delivery the caller may read, across tasks, newest first, and the trail of
@@ -61,7 +62,6 @@ export const DELIVERY_LOG_PAGE_SIZE = 50;
 export const DELIVERY_LOG_SCAN_WINDOW = 10_000;
 export const DELIVERY_LOG_EXPORT_LIMIT = 100_000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ID_CURSOR = /^[1-9]\d{0,14}$/;
 const TIME_CURSOR = /^(-?\d{1,17})_([1-9]\d{0,14})$/;
@@ -149,7 +149,7 @@ function checkFilters(filters: DeliveryLogFilters) {
   if (filters.category && !BOUNCE_CATEGORIES.includes(filters.category)) {
     throw invalidInput(`Unknown category "${filters.category}"; one of ${BOUNCE_CATEGORIES.join(", ")}`, { field: "category" });
   }
-  if (filters.taskId && !UUID.test(filters.taskId)) throw invalidInput("The task id is malformed", { field: "taskId" });
+  if (filters.taskId && !isUuid(filters.taskId)) throw invalidInput("The task id is malformed", { field: "taskId" });
   for (const field of ["from", "to"] as const) {
     const value = filters[field];
     if (value && !isIsoDate(value)) throw invalidInput(`"${value}" is not a date (YYYY-MM-DD)`, { field });

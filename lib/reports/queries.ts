@@ -5,6 +5,7 @@ import { departments, deliveryDaily, deliveryDailySender, taskLinks, tasks, type
 import { authorize, departmentScope } from "@/lib/auth/policy";
 import type { Ctx } from "@/lib/context";
 import { notFound } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 import { daysOf, type ReportRange } from "./periods";
 
 /*
@@ -13,8 +14,6 @@ import { daysOf, type ReportRange } from "./periods";
  * counters only (invariant 7): a report costs O(days × departments × IPs × domains), never
  * O(messages). Every query is scoped to what the caller may read.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** sum() of integers is a bigint, which drivers hand back as a string. */
 const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
@@ -239,7 +238,7 @@ export type TaskReport = {
  */
 export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> {
   authorize(ctx.actor, "reports.view");
-  if (!UUID.test(taskId)) throw notFound("Task");
+  if (!isUuid(taskId)) throw notFound("Task");
   const [task] = await ctx.db
     .select({
       id: tasks.id,

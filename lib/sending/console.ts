@@ -6,10 +6,9 @@ import type { Ctx } from "@/lib/context";
 import { invalidInput } from "@/lib/errors";
 import { countAudience } from "./recipients";
 import { loadTask, taskView, type TaskView } from "./tasks";
+import { isUuid } from "@/lib/ids";
 
 /** Read-only helpers for the console's Tasks pages; the changes themselves go through tasks.ts. */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the progress bar shows; the route handler answers it and the pages start from it. */
 export function taskProgress(view: TaskView) {
@@ -72,7 +71,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
-    if (poolIds.some((id) => !UUID.test(id))) throw invalidInput("A pool id is malformed", { field: "poolIds" });
+    if (poolIds.some((id) => !isUuid(id))) throw invalidInput("A pool id is malformed", { field: "poolIds" });
     if (poolIds.length === 0) return { sendable: 0, suppressed: 0 };
     const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     if (found.length !== poolIds.length) throw invalidInput("A pool is not in this department", { field: "poolIds" });

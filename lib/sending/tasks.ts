@@ -11,6 +11,7 @@ import { assertTemplateUsable } from "@/lib/templates/store";
 import { notifyEngine } from "./dispatch";
 import { countAudience } from "./recipients";
 import { stopTask } from "./lifecycle";
+import { isUuid } from "@/lib/ids";
 
 export type TaskInput = {
   name: string;
@@ -25,8 +26,6 @@ export type TaskInput = {
   /** Required of company-wide callers; a department caller may leave it out. */
   departmentId?: string | null;
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The task as API.md answers it, plus what the console shows. */
 export function taskView(task: Task) {
@@ -83,7 +82,7 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
     if (poolIds.length === 0) throw invalidInput('Choose at least one pool, or "all"', { field: "poolIds" });
-    const bad = poolIds.find((id) => !UUID.test(id));
+    const bad = poolIds.find((id) => !isUuid(id));
     if (bad) throw invalidInput(`Pool ${bad} not found`, { field: "poolIds" });
     const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     const missing = poolIds.find((id) => !found.some((row) => row.id === id));
@@ -159,7 +158,7 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
 }
 
 async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
-  if (!UUID.test(id)) throw notFound("Task");
+  if (!isUuid(id)) throw notFound("Task");
   const [task] = await queryRows<{ id: string; department_id: string }>(tx, sql`select id, department_id from tasks where id = ${id} for update`);
   if (!task) throw notFound("Task");
   authorize(ctx.actor, "tasks.manage", { departmentId: task.department_id });
@@ -248,7 +247,7 @@ async function transition(
 
 /** One task the caller may see (`reports.view`) or change (`tasks.manage`). */
 export async function loadTask(ctx: Ctx, id: string, permission: "tasks.manage" | "reports.view" = "reports.view"): Promise<Task> {
-  if (!UUID.test(id)) throw notFound("Task");
+  if (!isUuid(id)) throw notFound("Task");
   const [task] = await ctx.db.select().from(tasks).where(eq(tasks.id, id));
   if (!task) throw notFound("Task");
   authorize(ctx.actor, permission, { departmentId: task.departmentId });

@@ -1,8 +1,7 @@
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import { isDeliveryLogCursor, type DeliveryLogFilters } from "@/lib/reports/delivery-log";
 import { isIsoDate } from "@/lib/time/zone";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "@/lib/ids";
 
 /** The delivery log's filters from a query string; a value that is not one the form gives is left out. */
 export function deliveryLogFilters(get: (name: string) => string | null | undefined): DeliveryLogFilters {
@@ -15,7 +14,7 @@ export function deliveryLogFilters(get: (name: string) => string | null | undefi
   const before = text("before");
   return {
     q: text("q")?.slice(0, 320),
-    taskId: taskId && UUID.test(taskId) ? taskId : undefined,
+    taskId: taskId && isUuid(taskId) ? taskId : undefined,
     status: DELIVERY_STATUSES.find((value) => value === status),
     category: BOUNCE_CATEGORIES.find((value) => value === category),
     from: from && isIsoDate(from) ? from : undefined,
