@@ -105,12 +105,6 @@ export async function recordEvent(tx: Executor, delivery: Pick<LockedDelivery, "
   return inserted.length > 0;
 }
 
-/** Has an event with this dedupe key been recorded already (checked before doing the work it stands for)? */
-export async function seenEvent(tx: Executor, dedupeKey: string): Promise<boolean> {
-  const rows = await queryRows(tx, sql`select 1 from delivery_events where dedupe_key = ${dedupeKey}`);
-  return rows.length > 0;
-}
-
 export const ROLLUP_COUNTS = [
   "sent",
   "failed",
