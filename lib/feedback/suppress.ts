@@ -27,15 +27,34 @@ export async function suppressHardFailures(tx: Executor, departmentId: string, r
 
 const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active" };
 
-/** Adds addresses to a department's suppression list (first reason wins) and marks their active contacts. */
-export async function suppressAddresses(tx: Executor, departmentId: string, emails: string[], reason: SuppressionReason, note: string, createdBy: string) {
-  if (emails.length === 0) return;
+/**
+ * Adds addresses to a department's suppression list (first reason wins) and marks their contacts:
+ * a bounce or complaint marks active contacts only, an unsubscribe (the person asked) whatever
+ * their status. Answers how many list entries and contacts it changed.
+ */
+export async function suppressAddresses(
+  tx: Executor,
+  departmentId: string,
+  emails: string[],
+  reason: SuppressionReason,
+  note: string,
+  createdBy: string,
+): Promise<{ added: number; marked: number }> {
+  if (emails.length === 0) return { added: 0, marked: 0 };
   const sorted = [...emails].sort();
-  await tx.execute(sql`
-    insert into suppressions (department_id, email, reason, note, created_by)
-    select ${departmentId}, email, ${reason}, ${note}, ${createdBy} from unnest(${toArray(sorted)}::text[]) as email
-    on conflict (department_id, email) do nothing`);
+  const added = await queryRows(
+    tx,
+    sql`insert into suppressions (department_id, email, reason, note, created_by)
+        select ${departmentId}, email, ${reason}, ${note}, ${createdBy} from unnest(${toArray(sorted)}::text[]) as email
+        on conflict (department_id, email) do nothing returning email`,
+  );
   const status = CONTACT_STATUS_OF[reason];
-  if (status === "active") return;
-  await tx.execute(sql`update contacts set status = ${status}, updated_at = now() where department_id = ${departmentId} and email = any(${toArray(sorted)}::text[]) and status = 'active'`);
+  if (status === "active") return { added: added.length, marked: 0 };
+  const markable = reason === "unsubscribed" ? sql`status <> ${status}` : sql`status = 'active'`;
+  const marked = await queryRows(
+    tx,
+    sql`update contacts set status = ${status}, updated_at = now()
+        where department_id = ${departmentId} and email = any(${toArray(sorted)}::text[]) and ${markable} returning id`,
+  );
+  return { added: added.length, marked: marked.length };
 }

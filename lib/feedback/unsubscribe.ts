@@ -5,6 +5,7 @@ import { verifyToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { UNSUBSCRIBE_PURPOSE } from "@/lib/templates/message";
 import { addToRollup, lockDelivery, recordEvent } from "./ledger";
+import { suppressAddresses } from "./suppress";
 import { deliveryIdOf } from "./tracking";
 
 /**
@@ -47,18 +48,8 @@ export async function unsubscribeDelivery(
       await addToRollup(tx, delivery, { unsubscribed: 1 }, now);
     }
     // Done each time, not only the first: an address taken off the list by hand is put back when its person asks again.
-    const suppressed = await queryRows(
-      tx,
-      sql`insert into suppressions (department_id, email, reason, note, created_by)
-          values (${delivery.departmentId}, ${delivery.email}, 'unsubscribed', ${noteOf(how.method)}, 'recipient')
-          on conflict (department_id, email) do nothing returning email`,
-    );
-    const marked = await queryRows(
-      tx,
-      sql`update contacts set status = 'unsubscribed', updated_at = now()
-          where department_id = ${delivery.departmentId} and email = ${delivery.email} and status <> 'unsubscribed' returning id`,
-    );
-    if (!first && suppressed.length === 0 && marked.length === 0) return { ...result, already: true };
+    const changed = await suppressAddresses(tx, delivery.departmentId, [delivery.email], "unsubscribed", noteOf(how.method), "recipient");
+    if (!first && changed.added === 0 && changed.marked === 0) return { ...result, already: true };
 
     const ip = (how.ip ?? "").slice(0, 64);
     await recordEvent(tx, delivery, {
