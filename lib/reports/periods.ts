@@ -55,6 +55,11 @@ export function resolvePeriod(input: { period?: string | null; from?: string | n
   }
 }
 
+/** The range a request's `?period=&from=&to=` asks for (the stats API and the CSV exports), as resolvePeriod reads it. */
+export function rangeOfQuery(params: URLSearchParams, now: Date, timeZone: string): ReportRange {
+  return resolvePeriod({ period: params.get("period"), from: params.get("from"), to: params.get("to") }, now, timeZone);
+}
+
 function customRange(from: string | null, to: string | null): ReportRange {
   if (!from) throw invalidInput("from: a custom period needs a first day (YYYY-MM-DD)", { field: "from" });
   if (!isIsoDate(from)) throw invalidInput(`from: "${from}" is not a date (YYYY-MM-DD)`, { field: "from" });

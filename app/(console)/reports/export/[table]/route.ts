@@ -3,7 +3,7 @@ import { readEnv } from "@/lib/config/env";
 import { defineRoute } from "@/lib/entry/route";
 import { notFound } from "@/lib/errors";
 import { getMessages } from "@/lib/i18n/server";
-import { resolvePeriod } from "@/lib/reports/periods";
+import { rangeOfQuery } from "@/lib/reports/periods";
 import { failureReportCsv, sendReportCsv } from "@/lib/reports/csv";
 import { failureReport, sendReport } from "@/lib/reports/queries";
 import { readBy } from "../../range";
@@ -18,7 +18,7 @@ export const GET = defineRoute<{ table: string }>({
   auth: "session",
   handle: async (ctx, request, { table }) => {
     const params = new URL(request.url).searchParams;
-    const range = resolvePeriod({ period: params.get("period"), from: params.get("from"), to: params.get("to") }, new Date(), readEnv().timeZone);
+    const range = rangeOfQuery(params, new Date(), readEnv().timeZone);
     const { t } = await getMessages();
     const c = t.reports.columns;
     const name = (kind: string) => `${kind}-${range.from}-${range.to}.csv`;

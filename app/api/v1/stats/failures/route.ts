@@ -1,7 +1,7 @@
 import { readEnv } from "@/lib/config/env";
 import { defineRoute, json } from "@/lib/entry/route";
 import { invalidInput } from "@/lib/errors";
-import { resolvePeriod } from "@/lib/reports/periods";
+import { rangeOfQuery } from "@/lib/reports/periods";
 import { failureReport } from "@/lib/reports/queries";
 
 export const GET = defineRoute({
@@ -10,7 +10,7 @@ export const GET = defineRoute({
     const params = new URL(request.url).searchParams;
     const by = params.get("by") || "sender";
     if (by !== "sender" && by !== "recipient") throw invalidInput(`by: "${by}" is neither sender nor recipient`, { field: "by" });
-    const range = resolvePeriod({ period: params.get("period"), from: params.get("from"), to: params.get("to") }, new Date(), readEnv().timeZone);
+    const range = rangeOfQuery(params, new Date(), readEnv().timeZone);
     return json({ period: range.period, by, ...(await failureReport(ctx, range, by)) });
   },
 });
