@@ -4,6 +4,7 @@ import { departments, outboxMessages } from "@/db/schema";
 import { authorize, departmentScope } from "@/lib/auth/policy";
 import type { Ctx } from "@/lib/context";
 import { notFound } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 
 export const OUTBOX_PAGE_SIZE = 50;
 
@@ -30,7 +31,7 @@ export async function listOutbox(ctx: Ctx, before?: Date) {
 
 /** One stored message, parsed back from its MIME for display. */
 export async function readOutboxMessage(ctx: Ctx, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Message");
+  if (!isUuid(id)) throw notFound("Message");
   const [row] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.id, id));
   if (!row) throw notFound("Message");
   authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });

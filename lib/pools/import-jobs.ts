@@ -17,6 +17,7 @@ import { openTable, TableFormatError, type SourceFormat, type TableSource } from
 import { loadPool } from "./pools";
 import { toByteChunks } from "./parse/decode";
 import { peekRows } from "./rows";
+import { isUuid } from "@/lib/ids";
 
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 const PREVIEW_ROWS = 6;
@@ -85,7 +86,7 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
 }
 
 export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Import");
+  if (!isUuid(id)) throw notFound("Import");
   const [job] = await ctx.db.select().from(imports).where(eq(imports.id, id));
   if (!job) throw notFound("Import");
   authorize(ctx.actor, "pools.manage", { departmentId: job.departmentId });

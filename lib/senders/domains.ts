@@ -9,6 +9,7 @@ import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/pools/validate";
 import { checkRecords, generateDkimKey, recordsFor, systemResolver, type Resolver } from "./dns";
 import { refreshFromResend, registerWithResend, resendDomainsClient } from "./resend-domains";
+import { isUuid } from "@/lib/ids";
 
 /** What pages and the API may show of a domain: never the private key. */
 export const domainColumns = {
@@ -53,7 +54,7 @@ export async function listDomains(ctx: Ctx) {
 }
 
 export async function loadDomain(ctx: Ctx, id: string, purpose: "use" | "manage") {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Domain");
+  if (!isUuid(id)) throw notFound("Domain");
   const [row] = await ctx.db.select(domainColumns).from(senderDomains).where(eq(senderDomains.id, id));
   if (!row) throw notFound("Domain");
   // A company-wide domain may be used by every department but managed by admins only.

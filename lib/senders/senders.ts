@@ -7,6 +7,7 @@ import type { Ctx } from "@/lib/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/pools/validate";
 import { addDomain } from "./domains";
+import { isUuid } from "@/lib/ids";
 
 export const senderColumns = {
   id: senders.id,
@@ -31,7 +32,7 @@ export async function listSenders(ctx: Ctx) {
 }
 
 export async function loadSender(ctx: Ctx, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Sender");
+  if (!isUuid(id)) throw notFound("Sender");
   const [row] = await ctx.db.select(senderColumns).from(senders).innerJoin(senderDomains, eq(senderDomains.id, senders.domainId)).where(eq(senders.id, id));
   if (!row) throw notFound("Sender");
   authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });

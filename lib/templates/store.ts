@@ -9,6 +9,7 @@ import type { Ctx } from "@/lib/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { lintTemplate } from "./lint";
 import { compileTemplate } from "./render";
+import { isUuid } from "@/lib/ids";
 
 export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[] };
 
@@ -45,7 +46,7 @@ export async function listTemplates(ctx: Ctx) {
 }
 
 export async function loadTemplate(ctx: Ctx, id: string, version?: number) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("Template");
+  if (!isUuid(id)) throw notFound("Template");
   const [template] = await ctx.db.select().from(templates).where(eq(templates.id, id));
   if (!template) throw notFound("Template");
   authorize(ctx.actor, "templates.manage", { departmentId: template.departmentId });

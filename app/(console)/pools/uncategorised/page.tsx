@@ -2,13 +2,14 @@ import { Forbidden } from "@/components/ui/forbidden";
 import { consolePage, firstParam } from "@/lib/console/page";
 import { notFound } from "next/navigation";
 import { ContactsView } from "../contacts-view";
+import { isUuid } from "@/lib/ids";
 
 export default async function UncategorisedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const ctx = await consolePage("pools.manage");
   if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
   const query = await searchParams;
   const departmentId = firstParam(query.department) ?? ctx.actor.departmentId;
-  if (!departmentId || !/^[0-9a-f-]{36}$/i.test(departmentId)) notFound();
+  if (!departmentId || !isUuid(departmentId)) notFound();
   return (
     <ContactsView
       ctx={ctx}

@@ -4,6 +4,7 @@ import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
 import { loadPool } from "@/lib/pools/pools";
 import { ImportWizard } from "./import-wizard";
+import { isUuid } from "@/lib/ids";
 
 export default async function ImportPage({
   params,
@@ -21,7 +22,7 @@ export default async function ImportPage({
     <div className="space-y-4">
       <PageHeader title={format(ctx.t.imports.title, { pool: pool.name })} />
       <Card>
-        <ImportWizard poolId={pool.id} jobId={job && /^[0-9a-f-]{36}$/i.test(job) ? job : null} />
+        <ImportWizard poolId={pool.id} jobId={job && isUuid(job) ? job : null} />
       </Card>
     </div>
   );

@@ -3,6 +3,7 @@ import { csvResponse } from "@/lib/csv/write";
 import { AppError } from "@/lib/errors";
 import { defineRoute } from "@/lib/entry/route";
 import { exportContacts } from "@/lib/pools/export";
+import { isUuid } from "@/lib/ids";
 
 export const GET = defineRoute({
   permission: "pools.manage",
@@ -10,7 +11,7 @@ export const GET = defineRoute({
   handle: async (ctx, request) => {
     const params = new URL(request.url).searchParams;
     const departmentId = params.get("department") ?? ctx.actor.departmentId;
-    if (!departmentId || !/^[0-9a-f-]{36}$/i.test(departmentId)) throw new AppError("invalid_input", "department: which department's Uncategorised addresses?");
+    if (!departmentId || !isUuid(departmentId)) throw new AppError("invalid_input", "department: which department's Uncategorised addresses?");
     const status = params.get("status");
     const lines = await exportContacts(ctx, { uncategorised: departmentId }, {
       q: params.get("q") ?? undefined,
