@@ -1,6 +1,7 @@
 import { relations, sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   index,
@@ -95,6 +96,33 @@ export const managerDepartments = pgTable(
       .references(() => departments.id, { onDelete: "cascade" }),
   },
   (table) => [primaryKey({ columns: [table.userId, table.departmentId] })],
+);
+
+export const AUXILIARY_MAIL_KINDS = ["test_send", "subscribe_confirmation"] as const;
+export type AuxiliaryMailKind = (typeof AUXILIARY_MAIL_KINDS)[number];
+
+/**
+ * Mail outside send tasks (test sends, double opt-in confirmations), one row per message, so
+ * their hourly limits hold across instances. Rows older than a day are pruned as new ones come.
+ */
+export const auxiliaryMail = pgTable(
+  "auxiliary_mail",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind", { enum: AUXILIARY_MAIL_KINDS }).notNull(),
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    /** The user who asked (test sends); empty for confirmations. */
+    operatorId: text("operator_id").notNull().default(""),
+    email: text("email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("auxiliary_mail_department_idx").on(table.departmentId, table.kind, table.createdAt),
+    index("auxiliary_mail_operator_idx").on(table.operatorId, table.kind, table.createdAt),
+    index("auxiliary_mail_email_idx").on(table.departmentId, table.email, table.createdAt),
+  ],
 );
 
 export const departmentsRelations = relations(departments, ({ many }) => ({

@@ -5,6 +5,10 @@ import { departments } from "./accounts";
 export const DOMAIN_STATUSES = ["unverified", "verified", "failed"] as const;
 export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
 
+/** A department's claim waits for an admin; admins' own domains are approved when added. */
+export const DOMAIN_APPROVALS = ["pending", "approved"] as const;
+export type DomainApproval = (typeof DOMAIN_APPROVALS)[number];
+
 export type DnsCheck = { record: "spf" | "dkim" | "dmarc" | "return_path"; host: string; expected: string; found: string[]; pass: boolean; detail: string };
 
 /** Sender domains (域名): a department's, or company-wide when department_id is null. */
@@ -15,6 +19,8 @@ export const senderDomains = pgTable(
     departmentId: uuid("department_id").references(() => departments.id, { onDelete: "cascade" }),
     domain: text("domain").notNull(),
     status: text("status", { enum: DOMAIN_STATUSES }).notNull().default("unverified"),
+    /** Written explicitly by addDomain; the default only keeps domains that existed before claims needed approval. */
+    approval: text("approval", { enum: DOMAIN_APPROVALS }).notNull().default("approved"),
     dkimSelector: text("dkim_selector").notNull(),
     /** PEM; read only by the sending code, never selected for a page or an API answer. */
     dkimPrivateKey: text("dkim_private_key").notNull(),
