@@ -27,6 +27,8 @@ export type OpenOptions = {
   dataDir?: string;
   /** The server owns an embedded database and lets other processes in through a local socket. */
   serveSocket?: boolean;
+  /** Limits of that socket (tests shorten them): see db/embedded/socket-server.ts for the defaults. */
+  socketLimits?: { idleHoldMs?: number; maxConnections?: number };
 };
 
 const SOCKET_PORT = 5432;
@@ -51,7 +53,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
   const driver = options.driver ?? (options.url ? driverFor(options.url) : env.databaseDriver);
   if (driver === "pg" && url) return openNodePostgres(url);
   if (driver === "neon" && url) return openNeon(url);
-  return openEmbedded(options.dataDir ?? env.dataDir, options.serveSocket ?? false);
+  return openEmbedded(options.dataDir ?? env.dataDir, options.serveSocket ? (options.socketLimits ?? {}) : null);
 }
 
 function driverFor(url: string): "pg" | "neon" {
@@ -80,8 +82,10 @@ async function openNeon(url: string): Promise<DatabaseHandle> {
   return { db, driver: "neon", close: () => pool.end() };
 }
 
-async function openEmbedded(dataDir: string, serveSocket: boolean): Promise<DatabaseHandle> {
-  if (dataDir === "memory://") return openPglite("memory://", undefined, false);
+type SocketLimits = NonNullable<OpenOptions["socketLimits"]>;
+
+async function openEmbedded(dataDir: string, serveSocket: SocketLimits | null): Promise<DatabaseHandle> {
+  if (dataDir === "memory://") return openPglite("memory://", undefined, null);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const paths = embeddedPaths(dataDir);
   if (!serveSocket) {
@@ -103,14 +107,19 @@ async function openEmbedded(dataDir: string, serveSocket: boolean): Promise<Data
   return openPglite(paths.pgdata, paths, serveSocket);
 }
 
+/**
+ * PGlite is one Postgres session. Every way into it, the process's own statements and
+ * transactions and each socket client, goes through one gate, so one transaction runs at a time.
+ */
 async function openPglite(
   dir: string,
   paths: ReturnType<typeof embeddedPaths> | undefined,
-  serveSocket: boolean,
+  serveSocket: SocketLimits | null,
 ): Promise<DatabaseHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
+  const { Gate, gatedPglite } = await import("./embedded/gate");
   let client;
   try {
     client = await PGlite.create(dir, { extensions: { pg_trgm } });
@@ -118,23 +127,21 @@ async function openPglite(
     if (paths) releaseOwnership(paths.lockFile);
     throw error;
   }
-  const db = drizzle(client, { schema }) as unknown as Database;
+  const gate = new Gate();
+  const db = drizzle({ client: gatedPglite(client, gate), schema }) as unknown as Database;
   await migrateDatabase(db, "pglite");
   let stopSocket: (() => Promise<void>) | undefined;
   if (serveSocket && paths) {
-    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    fs.rmSync(paths.socketFile, { force: true });
-    const server = new PGLiteSocketServer({ db: client, path: paths.socketFile, maxConnections: 8 });
-    await server.start();
-    fs.chmodSync(paths.socketFile, 0o600);
-    stopSocket = () => server.stop();
+    const { startSocketServer } = await import("./embedded/socket-server");
+    const server = await startSocketServer({ pglite: client, gate, path: paths.socketFile, ...serveSocket });
+    stopSocket = server.stop;
   }
   return {
     db,
     driver: "pglite",
     close: async () => {
       await stopSocket?.();
-      await client.close();
+      await gate.run(() => client.close());
       if (paths) releaseOwnership(paths.lockFile);
     },
   };
