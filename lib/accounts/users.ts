@@ -1,6 +1,7 @@
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { departments, managerDepartments, users, type Role } from "@/db/schema";
+import { revokeApiKeysCreatedBy } from "@/lib/auth/api-keys";
 import { authorize } from "@/lib/auth/policy";
 import { hashPassword } from "@/lib/auth/passwords";
 import { recordAudit } from "@/lib/audit/record";
@@ -177,6 +178,7 @@ export async function setUserDisabled({ db, actor }: Ctx, id: string, disabled: 
       departmentId: user.departmentId,
       summary: `${disabled ? "Disabled" : "Enabled"} ${user.email}`,
     });
+    if (disabled) await revokeApiKeysCreatedBy(tx, actor, user, "the user was disabled");
   });
 }
 

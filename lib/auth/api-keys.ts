@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { apiKeys, departments } from "@/db/schema";
+import { apiKeys, departments, users } from "@/db/schema";
 import type { Ctx } from "@/lib/context";
 import { recordAudit } from "@/lib/audit/record";
 import { invalidInput, notFound } from "@/lib/errors";
@@ -84,6 +84,28 @@ export async function revokeApiKey({ db, actor }: Ctx, id: string) {
   });
 }
 
+/**
+ * Revokes the live keys a user made, one audited revocation each, inside the caller's
+ * transaction: a departed user's key must not go on acting for the company or department.
+ */
+export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator: { id: string; email: string }, because: string) {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.createdBy, creator.id), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId });
+  for (const key of revoked) {
+    await recordAudit(tx, actor, {
+      action: "apikey.revoke",
+      objectType: "apikey",
+      objectId: key.id,
+      departmentId: key.departmentId,
+      summary: `Revoked API key "${key.name}" (${key.prefix}…) made by ${creator.email}: ${because}`,
+    });
+  }
+  return revoked.length;
+}
+
 /** Resolves a bearer key to the caller it stands for, or null when it is unknown or revoked. */
 export async function actorFromApiKey(db: Executor, secret: string, ip: string): Promise<Actor | null> {
   if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
@@ -91,7 +113,9 @@ export async function actorFromApiKey(db: Executor, secret: string, ip: string):
     .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId, disabled: departments.disabled })
     .from(apiKeys)
     .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
-    .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    // A key whose maker is disabled is refused even if it escaped revocation (made in the same instant, or before revocation existed).
+    .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt), or(isNull(apiKeys.createdBy), eq(users.disabled, false))));
   if (!key || key.disabled) return null;
   await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, key.id));
   return {

@@ -1,10 +1,11 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { headers } from "next/headers";
 import { getDb } from "@/db/client";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { clientIp, SESSION_MAX_AGE_SECONDS, secureCookies, type SessionClaims } from "./session";
-import { signIn, SignInError } from "./sign-in";
+import { signIn, SignInError, signOut } from "./sign-in";
 
 /**
  * next-auth builds its redirects from NEXTAUTH_URL, defaulting to localhost:3000. Fanout's
@@ -14,6 +15,15 @@ function configureBaseUrl() {
   const publicUrl = readEnv().publicUrl;
   if (publicUrl) process.env.NEXTAUTH_URL ??= publicUrl;
   else process.env.AUTH_TRUST_HOST ??= "true";
+}
+
+/** The address of the request being served, for the operation log ("" outside a request). */
+async function requestIp(): Promise<string> {
+  try {
+    return clientIp(await headers());
+  } catch {
+    return "";
+  }
 }
 
 export function authOptions(): NextAuthOptions {
@@ -43,6 +53,12 @@ export function authOptions(): NextAuthOptions {
         },
       }),
     ],
+    events: {
+      // The session version moves on, so this cookie and any copy of it stop working.
+      async signOut({ token }) {
+        await signOut(await getDb(), token as SessionClaims | null, await requestIp());
+      },
+    },
     callbacks: {
       jwt({ token, user }) {
         const claims = token as SessionClaims;

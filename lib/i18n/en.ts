@@ -61,6 +61,7 @@ export const en = {
       wrong_credentials: "Wrong e-mail or password.",
       disabled: "This account is disabled. Ask your administrator to enable it.",
       too_many: "Too many failed sign-ins. Wait {seconds} seconds and try again.",
+      busy: "Too many sign-ins at once. Try again in a moment.",
       unknown: "Sign-in failed. Try again.",
     },
   },

@@ -62,6 +62,7 @@ export const zh: Messages = {
       wrong_credentials: "邮箱或密码错误。",
       disabled: "此帐号已停用，请联系管理员启用。",
       too_many: "登录失败次数过多，请等待 {seconds} 秒后再试。",
+      busy: "同时登录的人太多，请稍后再试。",
       unknown: "登录失败，请重试。",
     },
   },

@@ -7,6 +7,7 @@ import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { resumeStaleImports } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
+import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
 import { engineMode } from "@/lib/sending/config";
 import { LocalRunner } from "@/lib/sending/runner";
@@ -20,7 +21,7 @@ export async function bootServer() {
   getSecrets();
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
-  startSearchIndexer(handle.db);
+  startPeriodicWork(handle.db);
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   if (engineMode() === "local") {
@@ -36,6 +37,12 @@ export async function bootServer() {
     console.log(`[fanout] SMTP entrance listening on port ${port} (bounces, complaints and mailed unsubscribes for Fanout return paths)`);
   }
   console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
+}
+
+/** The server's housekeeping timers (unref'd, so they never keep the process up); returns one stop for all. */
+export function startPeriodicWork(db: Database): () => void {
+  const stops = [startSearchIndexer(db), startLoginFailurePruning(db)];
+  return () => stops.forEach((stop) => stop());
 }
 
 export async function ensureFirstAdmin(db: Database) {

@@ -6,7 +6,7 @@ import { getCompanyAccount, updateCompanyAccount } from "@/lib/accounts/company"
 import { createDepartment, listDepartments, updateDepartment } from "@/lib/accounts/departments";
 import { changeUserRole, resetUserPassword, setUserDisabled } from "@/lib/accounts/users";
 import { systemActor } from "@/lib/auth/actor";
-import { actorFromApiKey, createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { actorFromApiKey, createApiKey, listApiKeys, revokeApiKey } from "@/lib/auth/api-keys";
 import { actorFromSessionToken, encodeSessionToken } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { listAuditEntries } from "@/lib/audit/queries";
@@ -124,6 +124,46 @@ describeOnDatabases("API keys", (db) => {
     await createApiKey({ db: db(), actor }, { scope: { company: false, departmentId: mine.id } });
     expect((await errorOf(createApiKey({ db: db(), actor }, { scope: { company: false, departmentId: theirs.id } }))).code).toBe("forbidden");
     expect((await errorOf(createApiKey({ db: db(), actor }, { scope: { company: true } }))).code).toBe("forbidden");
+  });
+
+  it("stops a departed user's keys: disabling revokes each, audited, and re-enabling does not bring them back", async () => {
+    const department = await makeDepartment(db());
+    const leaver = await makeUser(db(), "department", { departmentId: department.id });
+    const admin = await makeUser(db(), "admin");
+    const adminActor = actorFor(admin, "admin");
+    const leaversKeys = [
+      await createApiKey({ db: db(), actor: actorFor(leaver, "department", department.id) }, { name: "crm", scope: { company: false, departmentId: department.id } }),
+      await createApiKey({ db: db(), actor: actorFor(leaver, "department", department.id) }, { name: "shop", scope: { company: false, departmentId: department.id } }),
+    ];
+    const colleaguesKey = await createApiKey({ db: db(), actor: adminActor }, { name: "erp", scope: { company: false, departmentId: department.id } });
+    for (const key of leaversKeys) expect(await actorFromApiKey(db(), key.secret, "")).not.toBeNull();
+
+    await setUserDisabled({ db: db(), actor: adminActor }, leaver.id, true);
+    for (const key of leaversKeys) expect(await actorFromApiKey(db(), key.secret, "")).toBeNull();
+    expect(await actorFromApiKey(db(), colleaguesKey.secret, "")).toMatchObject({ departmentId: department.id });
+    const revocations = await listAuditEntries({ db: db(), actor: system }, { action: "apikey.revoke", operator: admin.email });
+    expect(revocations.rows.map((row) => row.objectId).sort()).toEqual(leaversKeys.map((key) => key.id).sort());
+    expect(revocations.rows[0]!.summary).toContain(`made by ${leaver.email}: the user was disabled`);
+    const listed = await listApiKeys({ db: db(), actor: system });
+    expect(listed.filter((key) => leaversKeys.some((mine) => mine.id === key.id)).every((key) => key.revokedAt !== null)).toBe(true);
+
+    await setUserDisabled({ db: db(), actor: adminActor }, leaver.id, false);
+    for (const key of leaversKeys) expect(await actorFromApiKey(db(), key.secret, "")).toBeNull();
+  });
+
+  it("refuses a key whose maker is disabled or gone, even one that escaped revocation", async () => {
+    const department = await makeDepartment(db());
+    const maker = await makeUser(db(), "department", { departmentId: department.id });
+    const key = await createApiKey({ db: db(), actor: actorFor(maker, "department", department.id) }, { scope: { company: false, departmentId: department.id } });
+    // A user disabled before revocation existed, their key still live.
+    await db().update(users).set({ disabled: true }).where(eq(users.id, maker.id));
+    expect(await actorFromApiKey(db(), key.secret, "")).toBeNull();
+    await db().update(users).set({ disabled: false }).where(eq(users.id, maker.id));
+    expect(await actorFromApiKey(db(), key.secret, "")).not.toBeNull();
+    // Users are never deleted by Fanout (they are disabled), but a deleted row takes its keys with it.
+    await db().delete(users).where(eq(users.id, maker.id));
+    expect(await actorFromApiKey(db(), key.secret, "")).toBeNull();
+    expect(await queryRows(db(), sql`select id from api_keys where id = ${key.id}`)).toEqual([]);
   });
 });
 

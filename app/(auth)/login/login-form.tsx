@@ -11,7 +11,7 @@ import { useI18n } from "@/lib/i18n/client";
 function describeFailure(wire: string, messages: Messages["login"]["errors"]): string {
   const [reason, seconds] = wire.split(":");
   if (reason === "too_many") return format(messages.too_many, { seconds: seconds ?? "60" });
-  if (reason === "wrong_credentials" || reason === "disabled") return messages[reason];
+  if (reason === "wrong_credentials" || reason === "disabled" || reason === "busy") return messages[reason];
   return messages.unknown;
 }
 
