@@ -7,8 +7,12 @@ export const ERROR_STATUS = {
   conflict: 409,
   quota_exceeded: 409,
   payload_too_large: 413,
+  /** Well-formed, but not something this endpoint can act on (e.g. mail not addressed to a return path). */
+  unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  /** A feature whose secret or setting is missing on this server. */
+  not_configured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

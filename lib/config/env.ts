@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -20,6 +21,10 @@ const envSchema = z.object({
   SMTP_URL: optionalText,
   RESEND_API_KEY: optionalText,
   PORT: optionalText,
+  FANOUT_TRUSTED_PROXIES: optionalText,
+  FANOUT_RATE_LIMIT_API: optionalText,
+  FANOUT_RATE_LIMIT_PUBLIC: optionalText,
+  FANOUT_RATE_LIMIT_TRACKING: optionalText,
 });
 
 export type FanoutEnv = {
@@ -32,6 +37,10 @@ export type FanoutEnv = {
   adminPassword: string | undefined;
   authSecret: string | undefined;
   tokenSecret: string | undefined;
+  /** CIDRs ("10.0.0.0/8", "::1/128") of the proxies in front of the server; empty: the socket address is the client. */
+  trustedProxies: readonly string[];
+  /** Requests per minute: per API key, per client IP on the public endpoints, per delivery for tracking hits. */
+  rateLimits: { api: number; public: number; tracking: number };
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -79,7 +88,34 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
     adminPassword: env.FANOUT_ADMIN_PASSWORD,
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
     tokenSecret: env.FANOUT_TOKEN_SECRET,
+    trustedProxies: parseCidrs(env.FANOUT_TRUSTED_PROXIES),
+    rateLimits: {
+      api: perMinute("FANOUT_RATE_LIMIT_API", env.FANOUT_RATE_LIMIT_API, 600),
+      public: perMinute("FANOUT_RATE_LIMIT_PUBLIC", env.FANOUT_RATE_LIMIT_PUBLIC, 1200),
+      tracking: perMinute("FANOUT_RATE_LIMIT_TRACKING", env.FANOUT_RATE_LIMIT_TRACKING, 20),
+    },
   };
+}
+
+function parseCidrs(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(",").map((entry) => {
+    const cidr = entry.trim();
+    const [address = "", prefix] = cidr.split("/");
+    const family = net.isIP(address);
+    const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
+    if (!family || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32) || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
+      throw new Error(`Invalid environment: FANOUT_TRUSTED_PROXIES entry "${cidr}" is not an IPv4 or IPv6 address or CIDR`);
+    }
+    return `${address}/${bits}`;
+  });
+}
+
+function perMinute(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`Invalid environment: ${name} must be a whole number of requests per minute, at least 1`);
+  return parsed;
 }
 
 function driverForUrl(url: string | undefined): "pglite" | "pg" | "neon" {

@@ -17,12 +17,21 @@ export function sessionActorFromRequest(db: Executor, request: Request): Promise
   return actorFromSessionToken(db, sessionTokenFromCookies((name) => jar.get(name)), clientIp(request.headers));
 }
 
+/** A Cookie header as name → value; a value that is not valid percent-encoding is kept as sent (it then fails as a token, never as a 500). */
 function parseCookies(header: string): Map<string, string> {
   const jar = new Map<string, string>();
   for (const part of header.split(";")) {
     const index = part.indexOf("=");
     if (index <= 0) continue;
-    jar.set(part.slice(0, index).trim(), decodeURIComponent(part.slice(index + 1).trim()));
+    jar.set(part.slice(0, index).trim(), decodeCookieValue(part.slice(index + 1).trim()));
   }
   return jar;
+}
+
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

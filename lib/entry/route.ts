@@ -1,13 +1,17 @@
 import "server-only";
-import { z } from "zod";
+import crypto from "node:crypto";
 import { getDb } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { actorFromApiKey } from "@/lib/auth/api-keys";
 import { authorize, type Permission } from "@/lib/auth/policy";
 import { clientIp } from "@/lib/auth/session";
 import type { Ctx } from "@/lib/context";
+import { readEnv } from "@/lib/config/env";
 import { AppError, toErrorBody } from "@/lib/errors";
+import { apiKeyLimiter, limit } from "./rate-limit";
 import { sessionActorFromRequest } from "./request";
+
+export { readJson } from "./body";
 
 export type RouteContext<P> = { params: Promise<P> };
 export type RouteInfo = { kind: "route"; permission: Permission; auth: "apikey" | "session" };
@@ -18,32 +22,15 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
 
 export function errorResponse(error: unknown): Response {
   const { status, body } = toErrorBody(error);
-  return json(body, status);
-}
-
-export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes = 5 * 1024 * 1024): Promise<z.output<S>> {
-  const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > maxBytes) throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes`);
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new AppError("invalid_input", "The body is not valid JSON");
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError("invalid_input", `${issue?.path.join(".") || "body"}: ${issue?.message}`, {
-      issues: parsed.error.issues.map((item) => ({ path: item.path.join("."), message: item.message })),
-    });
-  }
-  return parsed.data;
+  const retryAfter = (body.error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  return json(body, status, status === 429 && retryAfter ? { "Retry-After": String(retryAfter) } : undefined);
 }
 
 /**
  * Every route handler goes through here: the caller is resolved from an API key
- * (`Authorization: Bearer`) or the console session, checked against the policy, and any
- * error becomes the public error shape.
+ * (`Authorization: Bearer`, rate limited per key) or the console session (a mutating request
+ * must come from the console's own origin), checked against the policy, and any error becomes
+ * the public error shape.
  */
 export function defineRoute<P = Record<string, never>>(spec: {
   permission: Permission;
@@ -65,8 +52,34 @@ export function defineRoute<P = Record<string, never>>(spec: {
   return Object.assign(handler, { entryPoint: info });
 }
 
+const MUTATING_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * A cookie rides along with any request the browser makes, including one a foreign page starts,
+ * so a cookie-authenticated change must prove it came from the console itself: Sec-Fetch-Site
+ * (same-origin, or none for a request the user made directly), else an Origin equal to ours.
+ */
+function assertSameOrigin(request: Request) {
+  if (!MUTATING_METHODS.has(request.method.toUpperCase())) return;
+  const site = request.headers.get("sec-fetch-site");
+  if (site === "same-origin" || site === "none") return;
+  const origin = request.headers.get("origin");
+  if (!site && origin && ownOrigins(request).has(origin.toLowerCase())) return;
+  throw new AppError("forbidden", "Cross-site request refused: send it from the console");
+}
+
+function ownOrigins(request: Request): Set<string> {
+  const origins = new Set<string>([new URL(request.url).origin.toLowerCase()]);
+  const host = request.headers.get("host");
+  if (host) for (const scheme of ["http", "https"]) origins.add(`${scheme}://${host}`.toLowerCase());
+  const publicUrl = readEnv().publicUrl;
+  if (publicUrl) origins.add(new URL(publicUrl).origin.toLowerCase());
+  return origins;
+}
+
 async function resolveCaller(db: Ctx["db"], request: Request, auth: "apikey" | "session"): Promise<Actor> {
   if (auth === "session") {
+    assertSameOrigin(request);
     const actor = await sessionActorFromRequest(db, request);
     if (!actor) throw new AppError("unauthorized", "Sign in first");
     return actor;
@@ -74,6 +87,8 @@ async function resolveCaller(db: Ctx["db"], request: Request, auth: "apikey" | "
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new AppError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
+  // Counted before the lookup, so a flood of requests costs no database work once over the limit.
+  limit(apiKeyLimiter, crypto.createHash("sha256").update(match[1]).digest("base64url"));
   const actor = await actorFromApiKey(db, match[1], clientIp(request.headers));
   if (!actor) throw new AppError("unauthorized", "The API key is unknown or revoked");
   return actor;

@@ -15,7 +15,7 @@ import { makeDepartment } from "../helpers/factories";
 const ROOT = path.resolve(__dirname, "../..");
 
 it("answers GET /api/v1/health without a key", async () => {
-  const response = health();
+  const response = await health(new Request("http://fanout.test/api/v1/health"), { params: Promise.resolve({}) });
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ ok: true, version: packageJson.version });
 });
@@ -31,7 +31,7 @@ it("publishes every /api/v1 route in the OpenAPI document and nothing else", asy
     }
   };
   visit(routeDir);
-  const document = (await openapi().json()) as ReturnType<typeof openApiDocument>;
+  const document = (await (await openapi(new Request("http://fanout.test/api/v1/openapi.json"), { params: Promise.resolve({}) })).json()) as ReturnType<typeof openApiDocument>;
   expect(document.openapi).toBe("3.1.0");
   expect(Object.keys(document.paths).sort()).toEqual(handlers.sort());
 });

@@ -88,7 +88,7 @@ describeOnDatabases("open and click tracking, unsubscribe", (db) => {
   const tokenOf = (url: string, kind: "t/o" | "t/c" | "u") => url.slice(`${base()}/${kind}/`.length);
   const hrefs = (html: string) => [...html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!.replaceAll("&amp;", "&"));
   const pixelOf = (html: string) => /<img src="([^"]+\/t\/o\/[^"]+)"/.exec(html)?.[1];
-  const get = (url: string, userAgent = PERSON, method = "GET") => new Request(url, { method, headers: { "user-agent": userAgent, "x-forwarded-for": "203.0.113.5" } });
+  const get = (url: string, userAgent = PERSON, method = "GET") => new Request(url, { method, headers: { "user-agent": userAgent, "x-fanout-peer": "203.0.113.5" } });
   const params = (token: string) => ({ params: Promise.resolve({ token }) });
 
   async function click(url: string, userAgent = PERSON) {
@@ -226,7 +226,7 @@ describeOnDatabases("open and click tracking, unsubscribe", (db) => {
 
     const head = await clickHead(get(`${base()}/t/c/${clickToken}`, PERSON, "HEAD"), params(clickToken));
     expect([head.status, head.headers.get("location")]).toEqual([302, OFFER]);
-    expect((await pixelHead()).headers.get("content-type")).toBe("image/gif");
+    expect((await pixelHead(get(`${base()}/t/o/${openToken}`, PERSON, "HEAD"))).headers.get("content-type")).toBe("image/gif");
     const forgedClicks = [
       flipped,
       withPayload({ ...payload, u: "https://evil.example/phish" }),
@@ -261,7 +261,7 @@ describeOnDatabases("open and click tracking, unsubscribe", (db) => {
     const oneClick = /<(https?:\/\/[^>]+\/one-click)>/.exec(header)![1]!;
     const token = oneClick.slice(`${base()}/u/`.length, -"/one-click".length);
     const post = (body: string | null, ip = "192.0.2.44") =>
-      oneClickPost(new Request(oneClick, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": ip } }), params(token));
+      oneClickPost(new Request(oneClick, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", "x-fanout-peer": ip } }), params(token));
 
     const redirect = await oneClickGet(new Request(oneClick), params(token));
     expect([redirect.status, redirect.headers.get("location")]).toEqual([303, `/u/${token}`]);

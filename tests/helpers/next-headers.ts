@@ -19,16 +19,16 @@ export async function headers() {
 }
 
 export function serveAnonymous(ip = "198.51.100.7") {
-  current = { cookies: new Map(), headers: new Headers({ "x-forwarded-for": ip }) };
+  current = { cookies: new Map(), headers: new Headers({ "x-fanout-peer": ip }) };
 }
 
 /** Serves the next calls as the signed-in user, with a real signed session token. */
 export async function serveAs(user: { id: string; sessionVersion?: number }, ip = "198.51.100.7") {
   const token = await encodeSessionToken({ uid: user.id, sv: user.sessionVersion ?? 1 });
-  current = { cookies: new Map([[sessionCookieName(), token]]), headers: new Headers({ "x-forwarded-for": ip }) };
+  current = { cookies: new Map([[sessionCookieName(), token]]), headers: new Headers({ "x-fanout-peer": ip }) };
   return token;
 }
 
 export function serveWithToken(token: string, ip = "198.51.100.7") {
-  current = { cookies: new Map([[sessionCookieName(), token]]), headers: new Headers({ "x-forwarded-for": ip }) };
+  current = { cookies: new Map([[sessionCookieName(), token]]), headers: new Headers({ "x-fanout-peer": ip }) };
 }

@@ -1,5 +1,4 @@
+import { definePublicRoute, json } from "@/lib/entry/public-route";
 import packageJson from "@/package.json";
 
-export function GET() {
-  return Response.json({ ok: true, version: packageJson.version });
-}
+export const GET = definePublicRoute({ handle: () => json({ ok: true, version: packageJson.version }) });

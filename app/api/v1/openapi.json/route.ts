@@ -1,5 +1,4 @@
 import { openApiDocument } from "@/lib/api/openapi";
+import { definePublicRoute, json } from "@/lib/entry/public-route";
 
-export function GET() {
-  return Response.json(openApiDocument());
-}
+export const GET = definePublicRoute({ handle: () => json(openApiDocument()) });

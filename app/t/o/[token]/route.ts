@@ -1,5 +1,6 @@
 import { getDb } from "@/db/client";
-import { clientIp } from "@/lib/auth/session";
+import { definePublicRoute } from "@/lib/entry/public-route";
+import { trackingLimiter } from "@/lib/entry/rate-limit";
 import { readOpenToken, recordOpen } from "@/lib/feedback/tracking";
 
 /** A transparent 1×1 GIF. */
@@ -15,21 +16,25 @@ const HEADERS = {
 
 /**
  * The open pixel. Every answer is the same image, whatever the token: a forged one learns nothing
- * and records nothing, and a failure to record never shows a broken image.
+ * and records nothing, and a failure to record never shows a broken image. A delivery opened more
+ * often than FANOUT_RATE_LIMIT_TRACKING a minute still gets its image, but the extra opens are not
+ * written (one message's trail cannot be flooded with rows).
  */
-export async function GET(request: Request, { params }: { params: Promise<{ token: string }> }) {
-  const deliveryId = readOpenToken((await params).token);
-  if (deliveryId !== null) {
-    try {
-      await recordOpen(await getDb(), deliveryId, { userAgent: request.headers.get("user-agent"), ip: clientIp(request.headers) });
-    } catch (error) {
-      console.error("Recording an open failed:", error);
+export const GET = definePublicRoute<{ token: string }>({
+  handle: async ({ request, params, ip }) => {
+    const deliveryId = readOpenToken(params.token);
+    if (deliveryId !== null && trackingLimiter.take(`open:${deliveryId}`).ok) {
+      try {
+        await recordOpen(await getDb(), deliveryId, { userAgent: request.headers.get("user-agent"), ip });
+      } catch (error) {
+        console.error("Recording an open failed:", error);
+      }
     }
-  }
-  return new Response(new Uint8Array(PIXEL), { status: 200, headers: HEADERS });
-}
+    return new Response(new Uint8Array(PIXEL), { status: 200, headers: HEADERS });
+  },
+});
 
 /** A HEAD is a check, not a reader: the same answer, nothing recorded. */
-export async function HEAD() {
-  return new Response(null, { status: 200, headers: HEADERS });
-}
+export const HEAD = definePublicRoute({
+  handle: () => new Response(null, { status: 200, headers: HEADERS }),
+});
