@@ -495,6 +495,13 @@ export const en = {
     question: "Stop messages from {department} to {email}?",
     sender: "The message came from {sender} <{address}>.",
     confirm: "Unsubscribe",
+  confirmSubscription: {
+    title: "Confirm your subscription",
+    confirm: "Confirm",
+    done: "Confirmed. Thank you for subscribing.",
+    used: "This link has already been used.",
+    invalid: "This link is invalid or has expired.",
+  },
     working: "Unsubscribing…",
     done: "You have been unsubscribed",
     doneDetail: "{email} will receive no more messages from {department}.",

@@ -496,6 +496,13 @@ export const zh: Messages = {
     question: "不再接收 {department} 发往 {email} 的邮件？",
     sender: "该邮件的发件人是 {sender} <{address}>。",
     confirm: "退订",
+  confirmSubscription: {
+    title: "确认订阅",
+    confirm: "确认订阅",
+    done: "已确认，感谢订阅。",
+    used: "此链接已使用过。",
+    invalid: "链接无效或已过期。",
+  },
     working: "正在退订…",
     done: "您已成功退订",
     doneDetail: "{email} 将不再收到 {department} 的邮件。",

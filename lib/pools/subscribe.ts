@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { contacts, poolMembers, pools, suppressions } from "@/db/schema";
+import { admitConfirmation } from "@/lib/accounts/mail-limits";
 import { recordAudit } from "@/lib/audit/record";
 import { signToken, verifyToken } from "@/lib/auth/tokens";
 import type { Ctx } from "@/lib/context";
@@ -19,7 +20,11 @@ export type SubscribeInput = { poolId: string; email: string; name?: string; att
 
 /**
  * Adds a person to a pool. With doubleOptIn the contact stays `pending` and receives a
- * confirmation message with a signed link; an active contact stays active.
+ * confirmation message with a signed link; an active contact stays active. No confirmation goes
+ * to a suppressed address, nor a second one to the same address within the window of
+ * lib/accounts/mail-limits.ts; both answer "pending" like any other, so the caller (often a
+ * public form) learns nothing about the address. Past the department's hourly limit of
+ * confirmations the call is refused with `rate_limited` and nothing changes.
  */
 export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ status: "subscribed" | "pending" }> {
   const pool = await loadPool(ctx, input.poolId);
@@ -54,40 +59,62 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
     );
     if (added > 0) await tx.update(pools).set({ contactCount: sql`${pools.contactCount} + 1` }).where(eq(pools.id, pool.id));
     const pending = input.doubleOptIn === true && contact!.status !== "active";
+    let confirmation: "sent" | "suppressed" | "recently_sent" | null = null;
     if (pending) {
-      const token = signToken(CONFIRM_PURPOSE, { c: contact!.id, p: pool.id }, CONFIRM_TTL_SECONDS);
-      const link = `${publicBaseUrl()}/u/confirm?token=${encodeURIComponent(token)}`;
-      await sendSystemMessage(tx, {
-        departmentId: pool.departmentId,
-        kind: "subscribe-confirmation",
-        to: checked.email,
-        subject: "Please confirm your subscription / 请确认订阅",
-        text: `Please confirm that you want to receive messages from us:\n${link}\n\n请点击以下链接确认订阅：\n${link}\n`,
-        html: `<p>Please confirm that you want to receive messages from us.</p><p>请点击以下链接确认订阅。</p><p><a href="${link}">Confirm / 确认订阅</a></p>`,
-      });
+      const [suppressed] = await tx
+        .select({ reason: suppressions.reason })
+        .from(suppressions)
+        .where(and(eq(suppressions.departmentId, pool.departmentId), eq(suppressions.email, checked.email)));
+      if (suppressed) confirmation = "suppressed";
+      else if ((await admitConfirmation(tx, { departmentId: pool.departmentId, email: checked.email })) === "recently_sent") confirmation = "recently_sent";
+      else {
+        // A contact that left earlier and is no longer suppressed waits for this confirmation like a new one.
+        if (contact!.status !== "pending") await tx.update(contacts).set({ status: "pending", updatedAt: new Date() }).where(eq(contacts.id, contact!.id));
+        const token = signToken(CONFIRM_PURPOSE, { c: contact!.id, p: pool.id }, CONFIRM_TTL_SECONDS);
+        const link = `${publicBaseUrl()}/u/confirm?token=${encodeURIComponent(token)}`;
+        await sendSystemMessage(tx, {
+          departmentId: pool.departmentId,
+          kind: "subscribe-confirmation",
+          to: checked.email,
+          subject: "Please confirm your subscription / 请确认订阅",
+          text: `Please confirm that you want to receive messages from us:\n${link}\n\n请点击以下链接确认订阅：\n${link}\n`,
+          html: `<p>Please confirm that you want to receive messages from us.</p><p>请点击以下链接确认订阅。</p><p><a href="${link}">Confirm / 确认订阅</a></p>`,
+        });
+        confirmation = "sent";
+      }
     }
+    const awaiting = { sent: " (awaiting confirmation)", suppressed: " (suppressed: no confirmation sent)", recently_sent: " (a confirmation was sent minutes ago: none sent again)" };
     await recordAudit(tx, ctx.actor, {
       action: "pool.subscribe",
       objectType: "contact",
       objectId: String(contact!.id),
       departmentId: pool.departmentId,
-      summary: `${checked.email} subscribed to "${pool.name}"${pending ? " (awaiting confirmation)" : ""}`,
+      summary: `${checked.email} subscribed to "${pool.name}"${confirmation ? awaiting[confirmation] : ""}`,
     });
     return { status: pending ? "pending" : "subscribed" };
   });
 }
 
-/** The link in the confirmation message: activates the contact and lifts an earlier unsubscribe. */
-export async function confirmSubscription(db: Database, token: string): Promise<{ email: string } | null> {
+export type ConfirmOutcome = { status: "confirmed"; email: string } | { status: "used" };
+
+/**
+ * The link in the confirmation message: activates the contact once, while it is pending. A link
+ * used again (after confirming, or after the person unsubscribed since) changes nothing and
+ * says so; a bad or expired token answers null.
+ */
+export async function confirmSubscription(db: Database, token: string): Promise<ConfirmOutcome | null> {
   const payload = verifyToken<{ c: number; p: string }>(CONFIRM_PURPOSE, token);
   if (!payload || typeof payload.c !== "number") return null;
   return db.transaction(async (tx) => {
-    const [contact] = await tx.select().from(contacts).where(eq(contacts.id, payload.c));
-    if (!contact) return null;
-    await tx.update(contacts).set({ status: "active", updatedAt: new Date() }).where(eq(contacts.id, contact.id));
-    await tx
-      .delete(suppressions)
-      .where(and(eq(suppressions.departmentId, contact.departmentId), eq(suppressions.email, contact.email), eq(suppressions.reason, "unsubscribed")));
+    const [contact] = await tx
+      .update(contacts)
+      .set({ status: "active", updatedAt: new Date() })
+      .where(and(eq(contacts.id, payload.c), eq(contacts.status, "pending")))
+      .returning({ id: contacts.id, email: contacts.email, departmentId: contacts.departmentId });
+    if (!contact) {
+      const [exists] = await tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, payload.c));
+      return exists ? { status: "used" as const } : null;
+    }
     await recordAudit(tx, systemActor("recipient"), {
       action: "pool.subscribe_confirm",
       objectType: "contact",
@@ -95,7 +122,7 @@ export async function confirmSubscription(db: Database, token: string): Promise<
       departmentId: contact.departmentId,
       summary: `${contact.email} confirmed the subscription`,
     });
-    return { email: contact.email };
+    return { status: "confirmed" as const, email: contact.email };
   });
 }
 

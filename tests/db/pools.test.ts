@@ -1,9 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { queryRows } from "@/db/client";
-import { contacts, imports, outboxMessages, pools } from "@/db/schema";
+import { auditLog, auxiliaryMail, contacts, imports, outboxMessages, pools, suppressions } from "@/db/schema";
+import { AUXILIARY_MAIL_LIMITS } from "@/lib/accounts/mail-limits";
 import { POST as importRoute } from "@/app/api/v1/pools/[id]/import/route";
 import { GET as contactsRoute } from "@/app/api/v1/pools/[id]/contacts/route";
 import { GET as exportRoute } from "@/app/(console)/pools/[id]/export/route";
@@ -259,11 +260,63 @@ describeOnDatabases("address pools", (db) => {
     expect(await confirmSubscription(db(), forged)).toBeNull();
     expect(await confirmSubscription(db(), "e30.bm90LWEtc2lnbmF0dXJl")).toBeNull();
     expect((await db().select().from(contacts).where(eq(contacts.id, pending!.id)))[0]!.status).toBe("pending");
-    expect(await confirmSubscription(db(), token)).toEqual({ email: "reader@example.com" });
+    expect(await confirmSubscription(db(), token)).toEqual({ status: "confirmed", email: "reader@example.com" });
     expect((await db().select().from(contacts).where(eq(contacts.id, pending!.id)))[0]!.status).toBe("active");
     expect(await subscribe(ctx, { poolId: pool.id, email: "direct@example.com" })).toEqual({ status: "subscribed" });
     expect(await unsubscribe(ctx, { email: "direct@example.com" })).toEqual({ status: "unsubscribed" });
     expect((await db().select().from(contacts).where(eq(contacts.email, "direct@example.com")))[0]!.status).toBe("unsubscribed");
+  });
+
+  /** The confirmation links the outbox holds for an address, oldest first. */
+  async function confirmationLinks(email: string): Promise<string[]> {
+    const messages = await db().select().from(outboxMessages).where(eq(outboxMessages.toAddress, email)).orderBy(outboxMessages.createdAt);
+    return Promise.all(messages.map(async (message) => new URL(/https?:\/\/\S+/.exec((await simpleParser(message.mime)).text ?? "")![0]).searchParams.get("token")!));
+  }
+  const statusOf = async (email: string) => (await db().select({ status: contacts.status }).from(contacts).where(and(eq(contacts.departmentId, department.id), eq(contacts.email, email))))[0]?.status;
+
+  it("accepts a confirmation link once, while the subscriber is pending: used again after an unsubscribe it changes nothing", async () => {
+    const pool = await createPool(ctx, { name: unique("once") });
+    const email = `${unique("once")}@example.com`;
+    await subscribe(ctx, { poolId: pool.id, email, doubleOptIn: true });
+    const [token] = await confirmationLinks(email);
+    expect(await confirmSubscription(db(), token!)).toEqual({ status: "confirmed", email });
+    expect(await confirmSubscription(db(), token!)).toEqual({ status: "used" });
+    await unsubscribe(ctx, { email });
+    expect(await statusOf(email)).toBe("unsubscribed");
+    expect(await confirmSubscription(db(), token!)).toEqual({ status: "used" });
+    expect(await statusOf(email)).toBe("unsubscribed");
+    const [suppressed] = await db().select().from(suppressions).where(and(eq(suppressions.departmentId, department.id), eq(suppressions.email, email)));
+    expect(suppressed?.reason).toBe("unsubscribed");
+    const confirmations = await db().select({ id: auditLog.id }).from(auditLog).where(and(eq(auditLog.action, "pool.subscribe_confirm"), eq(auditLog.departmentId, department.id), sql`${auditLog.summary} like ${`${email}%`}`));
+    expect(confirmations).toHaveLength(1);
+  });
+
+  it("sends no confirmation to a suppressed address, one per address in ten minutes, and refuses past the department's hourly limit", async () => {
+    const pool = await createPool(ctx, { name: unique("optin") });
+    const gone = `${unique("gone")}@example.com`;
+    await addSuppressions(ctx, { addresses: gone, reason: "complaint" });
+    expect(await subscribe(ctx, { poolId: pool.id, email: gone, doubleOptIn: true })).toEqual({ status: "pending" });
+    expect(await confirmationLinks(gone)).toEqual([]);
+
+    const eager = `${unique("eager")}@example.com`;
+    expect(await subscribe(ctx, { poolId: pool.id, email: eager, doubleOptIn: true })).toEqual({ status: "pending" });
+    expect(await subscribe(ctx, { poolId: pool.id, email: eager, doubleOptIn: true })).toEqual({ status: "pending" });
+    const links = await confirmationLinks(eager);
+    expect(links).toHaveLength(1);
+    expect(await confirmSubscription(db(), links[0]!)).toEqual({ status: "confirmed", email: eager });
+
+    // The rest of the hour's allowance went to other sign-ups (counted rows, as other instances would have written them).
+    const [{ sent }] = (await queryRows<{ sent: number }>(db(), sql`select count(*)::int as sent from auxiliary_mail where department_id = ${department.id} and kind = 'subscribe_confirmation'`)) as [{ sent: number }];
+    const rest = AUXILIARY_MAIL_LIMITS.confirmationsPerDepartmentPerHour - sent;
+    await db().insert(auxiliaryMail).values(Array.from({ length: rest }, (_, index) => ({ kind: "subscribe_confirmation" as const, departmentId: department.id, email: `earlier-${index}@example.com` })));
+    const late = `${unique("late")}@example.com`;
+    const refused = await rejection(subscribe(ctx, { poolId: pool.id, email: late, doubleOptIn: true }), AppError);
+    expect(refused.code).toBe("rate_limited");
+    expect((refused.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(3000);
+    expect(await statusOf(late)).toBeUndefined();
+    expect(await confirmationLinks(late)).toEqual([]);
+    // A sign-up without double opt-in sends nothing, so the limit does not hold it up.
+    expect(await subscribe(ctx, { poolId: pool.id, email: late })).toEqual({ status: "subscribed" });
   });
 
   describe("another department's pool", () => {

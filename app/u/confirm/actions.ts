@@ -3,9 +3,11 @@
 import { getDb } from "@/db/client";
 import { confirmSubscription as confirm } from "@/lib/pools/subscribe";
 
-/** Public by design: the signed token is the authority, and a bad or expired one changes nothing. */
-export async function confirmSubscription(token: string): Promise<{ ok: boolean }> {
-  if (typeof token !== "string") return { ok: false };
+export type ConfirmAnswer = "confirmed" | "used" | "invalid";
+
+/** Public by design: the signed token is the authority, and a bad, expired or used one changes nothing. */
+export async function confirmSubscription(token: string): Promise<{ outcome: ConfirmAnswer }> {
+  if (typeof token !== "string") return { outcome: "invalid" };
   const result = await confirm(await getDb(), token);
-  return { ok: result !== null };
+  return { outcome: result === null ? "invalid" : result.status };
 }
