@@ -1,3 +1,4 @@
+import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";
 
@@ -170,7 +171,13 @@ export function openApiDocument() {
                 duplicates: { type: "integer" },
                 updated: { type: "integer" },
                 rows: { type: "integer" },
-                invalid: { type: "array", items: { type: "object", properties: { line: { type: "integer" }, reason: { type: "string" } } } },
+                invalid: {
+                  type: "array",
+                  description: `The first ${REPORTED_INVALID_ROWS} invalid rows, in line order`,
+                  items: { type: "object", properties: { line: { type: "integer" }, reason: { type: "string" } } },
+                },
+                invalidCount: { type: "integer", description: "Every invalid row, listed in `invalid` or not" },
+                invalidTruncated: { type: "boolean", description: "True when `invalid` lists only the first of them" },
               },
             }),
             "400": ref("BadRequest"),

@@ -2,13 +2,27 @@ import type { Database } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/context";
 import { invalidInput } from "@/lib/errors";
-import { importRows, refreshStatistics, type InvalidRow } from "./import";
+import { importRows, refreshStatistics } from "./import";
 import { mappingFromHeader } from "./mapping";
 import { openTable, TableFormatError, type SourceFormat } from "./parse";
 import { loadPool } from "./pools";
 import { peekRows } from "./rows";
 
-export type ImportReport = { imported: number; duplicates: number; updated: number; rows: number; invalid: { line: number; reason: string }[] };
+/** Invalid rows listed in the report; the rest are only counted (`invalidCount`). */
+export const REPORTED_INVALID_ROWS = 1_000;
+
+export type ImportReport = {
+  imported: number;
+  duplicates: number;
+  updated: number;
+  rows: number;
+  /** The first REPORTED_INVALID_ROWS invalid rows, in file order. */
+  invalid: { line: number; reason: string }[];
+  /** Every invalid row, listed or not. */
+  invalidCount: number;
+  /** True when `invalid` lists only some of them. */
+  invalidTruncated: boolean;
+};
 
 /**
  * The synchronous import of the HTTP API and the CLI: a CSV with a header row whose `email`
@@ -37,7 +51,7 @@ export async function importTable(
       line: header.line,
     });
   }
-  const invalid: Pick<InvalidRow, "line" | "reason">[] = [];
+  const invalid = new EarliestRows(REPORTED_INVALID_ROWS);
   try {
     const totals = await importRows({
       db: ctx.db as Database,
@@ -52,7 +66,8 @@ export async function importTable(
       asyncCommit: true,
       record: async (_tx, outcome) => {
         // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
-        for (const { line, reason } of outcome.invalidRows) invalid.push({ line, reason });
+        // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
+        for (const { line, reason } of outcome.invalidRows) invalid.offer({ line, reason });
         options.onProgress?.(source.bytesRead());
       },
     });
@@ -70,10 +85,39 @@ export async function importTable(
       duplicates: totals.duplicates,
       updated: totals.updated,
       rows: totals.rowsRead,
-      invalid,
+      invalid: invalid.sorted(),
+      invalidCount: totals.invalid,
+      invalidTruncated: totals.invalid > invalid.rows.length,
     };
   } catch (error) {
     if (error instanceof TableFormatError) throw invalidInput(error.message);
     throw error;
+  }
+}
+
+/**
+ * Keeps the `limit` invalid rows with the lowest line numbers. Batches arrive nearly in order,
+ * so once the list is full almost every later row is refused by one comparison.
+ */
+class EarliestRows {
+  readonly rows: { line: number; reason: string }[] = [];
+  private latest = -1;
+
+  constructor(private readonly limit: number) {}
+
+  offer(row: { line: number; reason: string }): void {
+    if (this.rows.length < this.limit) {
+      this.rows.push(row);
+      if (this.latest < 0 || row.line > this.rows[this.latest]!.line) this.latest = this.rows.length - 1;
+      return;
+    }
+    if (row.line >= this.rows[this.latest]!.line) return;
+    this.rows[this.latest] = row;
+    this.latest = 0;
+    for (let i = 1; i < this.rows.length; i++) if (this.rows[i]!.line > this.rows[this.latest]!.line) this.latest = i;
+  }
+
+  sorted(): { line: number; reason: string }[] {
+    return [...this.rows].sort((a, b) => a.line - b.line);
   }
 }

@@ -13,15 +13,16 @@ import type { Ctx } from "@/lib/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { importRows, refreshStatistics } from "./import";
 import { suggestMapping } from "./mapping";
-import { openTable, TableFormatError, type SourceFormat, type TableSource } from "./parse";
+import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
 import { toByteChunks } from "./parse/decode";
-import { peekRows } from "./rows";
 import { isUuid } from "@/lib/ids";
 
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 const PREVIEW_ROWS = 6;
 const STALE_AFTER_MS = 60_000;
+/** Error rows kept per console import for its report; the job's `invalid` counts them all. */
+export const STORED_ERROR_ROWS = 10_000;
 
 function uploadPath(id: string) {
   return path.join(readEnv().dataDir, "imports", id);
@@ -62,7 +63,9 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
     const size = fs.statSync(file).size;
     if (size === 0) throw invalidInput("The file is empty");
     const source = await openTable(fs.createReadStream(file), { filename: fileName });
-    const { head } = await peekRows(source.rows, PREVIEW_ROWS);
+    const head: ParsedRow[] = [];
+    // Leaving the loop closes the reader, so the file and any scratch space are released now.
+    for await (const row of source.rows) if (head.push(row) >= PREVIEW_ROWS) break;
     if (head.length === 0) throw invalidInput("The file has no rows");
     await ctx.db
       .update(imports)
@@ -166,7 +169,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
         // progress rows; the job's final (synchronous) commit flushes everything before it.
         asyncCommit: true,
         record: async (tx, outcome) => {
-          await tx
+          const [counted] = await tx
             .update(imports)
             .set({
               rowsRead: sql`${imports.rowsRead} + ${outcome.rowsRead}`,
@@ -178,11 +181,15 @@ export async function runImport(db: Database, id: string): Promise<void> {
               processedBytes: source.bytesRead(),
               heartbeatAt: new Date(),
             })
-            .where(eq(imports.id, id));
-          for (let start = 0; start < outcome.invalidRows.length; start += 2_000) {
+            .where(eq(imports.id, id))
+            .returning({ invalid: imports.invalid });
+          // Batches commit in order, so the invalid rows before this batch are all stored up to the cap.
+          const storedBefore = Math.min(STORED_ERROR_ROWS, counted!.invalid - outcome.invalid);
+          const stored = outcome.invalidRows.slice(0, STORED_ERROR_ROWS - storedBefore);
+          for (let start = 0; start < stored.length; start += 2_000) {
             await tx
               .insert(importErrors)
-              .values(outcome.invalidRows.slice(start, start + 2_000).map((row) => ({ importId: id, line: row.line, reason: row.reason, value: row.value })))
+              .values(stored.slice(start, start + 2_000).map((row) => ({ importId: id, line: row.line, reason: row.reason, value: row.value })))
               .onConflictDoNothing();
           }
         },

@@ -1,20 +1,54 @@
 /**
- * XLSX through exceljs's streaming reader: the first visible worksheet, every cell as text.
+ * XLSX through exceljs's streaming parsers: the first visible worksheet, every cell as text.
+ *
+ * The archive is walked here rather than by exceljs's WorkbookReader, because its walk caches
+ * the shared strings without limit and parks worksheets in temporary files of any size: a small
+ * upload can inflate to gigabytes. Every part is counted as it inflates and refused past
+ * XLSX_LIMITS, so memory, disk and CPU stay bounded whatever the archive claims.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import ExcelJS from "exceljs";
+import unzipper from "unzipper";
 import { TableFormatError } from "./decode";
 import type { ParsedRow } from "./index";
 
 export const NOT_XLSX = "The file is not a valid XLSX workbook";
 
-/** What exceljs's streaming reader attaches beyond its published types. */
-type SheetEntry = { id: number; name: string; state?: string };
-type WorkbookReaderInternals = { model?: { sheets?: SheetEntry[] } };
-type WorksheetReaderInternals = { id: number | string; iterator?: unknown };
-type Worksheet = ExcelJS.stream.xlsx.WorksheetReader;
+const MiB = 1024 * 1024;
 
-export async function* readXlsxRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<ParsedRow> {
+export const XLSX_LIMITS = {
+  /** All parts together, as inflated; the same bound as the size of an uploaded CSV. */
+  inflatedBytes: 1024 * MiB,
+  /** xl/sharedStrings.xml, which is held in memory to resolve the cells that point into it. */
+  sharedStringsBytes: 64 * MiB,
+  /** Each other part read into memory whole: the workbook, its relationships and styles. */
+  metadataBytes: 16 * MiB,
+  /** One row of the worksheet (or what precedes the first row), which is held until it ends. */
+  rowBytes: 8 * MiB,
+};
+export type XlsxLimits = typeof XLSX_LIMITS;
+
+/** What exceljs's streaming reader has beyond its published types. */
+type SheetEntry = { id: number; name: string; state?: string };
+type ReaderInternals = {
+  model?: { sheets?: SheetEntry[] };
+  workbookRels?: unknown;
+  sharedStrings?: unknown[];
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<{ index: number; text: ExcelJS.CellValue }>;
+  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Generator<{ value: Worksheet }>;
+};
+type Worksheet = ExcelJS.stream.xlsx.WorksheetReader & { id: number | string };
+
+const SHEET_PART = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+
+export async function* readXlsxRows(chunks: AsyncIterable<Uint8Array>, limits: XlsxLimits = XLSX_LIMITS): AsyncGenerator<ParsedRow> {
   // The zip reader never hears about errors of a stream piped into it and would wait forever,
   // so a failing input just ends the stream and its error is rethrown here instead.
   const input: { failed: boolean; error?: unknown } = { failed: false };
@@ -27,57 +61,171 @@ export async function* readXlsxRows(chunks: AsyncIterable<Uint8Array>): AsyncGen
     }
   }
   const stream = Readable.from(guarded(), { objectMode: false });
+  const zip = unzipper.Parse({ forceStream: true });
+  stream.pipe(zip);
+  // A broken or cut-off archive fails the zip reader, not the entry being read, which would
+  // then wait forever: pass the failure on to that entry.
+  let current: unzipper.Entry | null = null;
+  let zipFailure: Error | null = null;
+  zip.on("error", (error: Error) => {
+    zipFailure = error;
+    current?.destroy(error);
+  });
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
-    sharedStrings: "cache",
+    // Shared strings are collected by readSharedStrings below, bounded and as plain text.
+    sharedStrings: "emit",
     hyperlinks: "ignore",
     // Dates are numbers with a date format; without the styles they would read as serial numbers.
     styles: "cache",
     worksheets: "emit",
   });
-
+  const internals = reader as unknown as ReaderInternals;
+  const budget = new InflatedBudget(limits);
+  let parkDir: string | null = null;
+  const parked: { sheetNo: string; file: string }[] = [];
   let found = false;
   let lastRow = 0;
-  let current: Worksheet | null = null;
+
+  async function* rowsOf(sheetChunks: AsyncIterable<Buffer>, sheetNo: string): AsyncGenerator<ParsedRow> {
+    const sheet = internals._parseWorksheet(boundRows(sheetChunks, limits.rowBytes), sheetNo).next().value!.value;
+    if (!isFirstSheet(internals, sheet)) return;
+    found = true;
+    for await (const row of sheet) {
+      lastRow = row.number;
+      const fields = rowFields(row);
+      if (fields.some((field) => field.trim() !== "")) yield { line: row.number, fields };
+    }
+  }
+
   try {
-    for await (const sheet of reader) {
-      current = sheet;
-      if (found || !isFirstSheet(reader, sheet)) {
-        release(sheet);
-        continue;
+    for await (const entry of zip) {
+      if (zipFailure) throw zipFailure;
+      current = entry;
+      const name = entry.path;
+      const sheetNo = SHEET_PART.exec(name)?.[1];
+      if (name === "xl/_rels/workbook.xml.rels") {
+        await internals._parseRels(Readable.from(budget.inflate(entry, name, limits.metadataBytes)));
+      } else if (name === "xl/workbook.xml") {
+        await internals._parseWorkbook(Readable.from(budget.inflate(entry, name, limits.metadataBytes)));
+      } else if (name === "xl/styles.xml") {
+        await internals._parseStyles(Readable.from(budget.inflate(entry, name, limits.metadataBytes)));
+      } else if (name === "xl/sharedStrings.xml") {
+        internals.sharedStrings = await readSharedStrings(internals, Readable.from(budget.inflate(entry, name, limits.sharedStringsBytes)));
+      } else if (sheetNo !== undefined && !found) {
+        if (internals.sharedStrings && internals.workbookRels) {
+          yield* rowsOf(budget.inflate(entry, name), sheetNo);
+        } else {
+          // Cells may point into shared strings that come later in the archive: keep the sheet
+          // on disk (counted like everything else) until they have been read.
+          parkDir ??= await fs.promises.mkdtemp(path.join(os.tmpdir(), "fanout-xlsx-"));
+          const file = path.join(parkDir, `sheet${sheetNo}.xml`);
+          await pipeline(Readable.from(budget.inflate(entry, name)), fs.createWriteStream(file, { mode: 0o600 }));
+          parked.push({ sheetNo, file });
+        }
       }
-      found = true;
-      for await (const row of sheet) {
-        lastRow = row.number;
-        const fields = rowFields(row);
-        if (fields.some((field) => field.trim() !== "")) yield { line: row.number, fields };
-      }
+      // Parts nobody reads are still inflated by the zip reader: count them as they pass.
+      for await (const _ of budget.inflate(entry, name));
+    }
+    for (const { sheetNo, file } of parked) {
+      if (found) break;
+      yield* rowsOf(fs.createReadStream(file), sheetNo);
     }
   } catch (error) {
     if (input.failed) throw input.error;
+    if (error instanceof TableFormatError) throw withRow(error, lastRow);
     const where = lastRow > 0 ? ` (it breaks off after row ${lastRow})` : "";
     throw new TableFormatError(`${NOT_XLSX}${where}`, { cause: error });
   } finally {
-    if (current) release(current);
     stream.destroy();
+    zip.destroy();
+    if (parkDir) await fs.promises.rm(parkDir, { recursive: true, force: true });
   }
   if (input.failed) throw input.error;
   if (!found) throw new TableFormatError(`${NOT_XLSX}: it contains no worksheet`);
 }
 
-/** The leftmost visible tab; before workbook.xml has been read, the first sheet in the archive. */
-function isFirstSheet(reader: ExcelJS.stream.xlsx.WorkbookReader, sheet: Worksheet): boolean {
-  const sheets = (reader as unknown as WorkbookReaderInternals).model?.sheets ?? [];
-  const first = sheets.find((entry) => entry.state !== "hidden" && entry.state !== "veryHidden") ?? sheets[0];
-  if (!first) return true;
-  const id = String((sheet as unknown as WorksheetReaderInternals).id);
-  const known = sheets.some((entry) => String(entry.id) === id);
-  return !known || String(first.id) === id;
+/** Counts inflated bytes per part and in all, and stops the read at the first limit passed. */
+class InflatedBudget {
+  private total = 0;
+  private readonly counted = new WeakSet<object>();
+
+  constructor(private readonly limits: XlsxLimits) {}
+
+  /** The entry's bytes as they inflate; an entry already read through here yields nothing more. */
+  async *inflate(entry: unzipper.Entry, name: string, partLimit = Infinity): AsyncGenerator<Buffer> {
+    if (this.counted.has(entry)) return;
+    this.counted.add(entry);
+    let part = 0;
+    for await (const chunk of entry as AsyncIterable<Buffer>) {
+      part += chunk.byteLength;
+      this.total += chunk.byteLength;
+      if (part > partLimit) {
+        throw new TableFormatError(`The workbook's part ${name} unpacks to more than ${size(partLimit)}; save the sheet as CSV and import that`);
+      }
+      if (this.total > this.limits.inflatedBytes) {
+        throw new TableFormatError(`The workbook unpacks to more than ${size(this.limits.inflatedBytes)}; save the sheet as CSV or split it`);
+      }
+      yield chunk;
+    }
+  }
 }
 
-/** A sheet parked in a temporary file holds an open file until its stream is consumed or destroyed. */
-function release(sheet: Worksheet): void {
-  const source = (sheet as unknown as WorksheetReaderInternals).iterator;
-  if (source instanceof Readable) source.destroy();
+/**
+ * Collects the shared strings as plain text (rich text flattened: its runs' fonts are never
+ * used here), so what stays in memory is no more than the part's bounded bytes.
+ */
+async function readSharedStrings(internals: ReaderInternals, part: Readable): Promise<string[]> {
+  const strings: string[] = [];
+  for await (const { index, text } of internals._parseSharedStrings(part)) strings[index] = cellText(text);
+  return strings;
+}
+
+const ROW_BOUNDARIES = ["<row", "</row"].map((needle) => Buffer.from(needle));
+const SHEET_DATA_END = Buffer.from("</sheetData");
+const CARRY = SHEET_DATA_END.length - 1;
+
+/**
+ * Refuses a worksheet whose rows (or whatever precedes the first one) grow past `limit` bytes:
+ * exceljs holds a row's cells until it ends. After the sheet data nothing is kept, so nothing
+ * is counted there.
+ */
+async function* boundRows(chunks: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let sinceBoundary = 0;
+  let carry = Buffer.alloc(0);
+  let inData = true;
+  for await (const chunk of chunks) {
+    if (inData) {
+      const window = carry.byteLength > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      if (window.includes(SHEET_DATA_END)) {
+        inData = false;
+      } else {
+        const boundary = Math.max(...ROW_BOUNDARIES.map((needle) => window.lastIndexOf(needle)));
+        sinceBoundary = boundary >= 0 ? window.byteLength - boundary : sinceBoundary + chunk.byteLength;
+        if (sinceBoundary > limit) throw new TableFormatError(`A row of the worksheet is larger than ${size(limit)}`);
+        carry = Buffer.from(window.subarray(Math.max(0, window.byteLength - CARRY)));
+      }
+    }
+    yield chunk;
+  }
+}
+
+function withRow(error: TableFormatError, lastRow: number): TableFormatError {
+  if (lastRow === 0 || error.line !== undefined) return error;
+  return new TableFormatError(`${error.message} (after row ${lastRow})`, { line: lastRow + 1, cause: error.cause });
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0 ? `${bytes / (1024 * MiB)} GiB` : `${Math.round(bytes / MiB)} MiB`;
+}
+
+/** The leftmost visible tab; before workbook.xml has been read, the first sheet in the archive. */
+function isFirstSheet(internals: ReaderInternals, sheet: Worksheet): boolean {
+  const sheets = internals.model?.sheets ?? [];
+  const first = sheets.find((entry) => entry.state !== "hidden" && entry.state !== "veryHidden") ?? sheets[0];
+  if (!first) return true;
+  const id = String(sheet.id);
+  const known = sheets.some((entry) => String(entry.id) === id);
+  return !known || String(first.id) === id;
 }
 
 function rowFields(row: ExcelJS.Row): string[] {
