@@ -1,14 +1,16 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { contacts, outboxMessages, templateVersions } from "@/db/schema";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { auxiliaryMail, companies, contacts, departments, outboxMessages, templateVersions } from "@/db/schema";
+import { AUXILIARY_MAIL_LIMITS } from "@/lib/accounts/mail-limits";
+import { systemActor } from "@/lib/auth/actor";
+import { addSuppressions } from "@/lib/pools/suppression";
 import { POST as createTemplateRoute } from "@/app/api/v1/templates/route";
 import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
 import { AppError } from "@/lib/errors";
 import { importTable } from "@/lib/pools/import-csv";
 import { createPool } from "@/lib/pools/pools";
-import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 import { storeAttachment } from "@/lib/templates/attachments";
 import { assertTemplateUsable, createTemplate, loadTemplate, renderContent, sampleContact, saveTemplateVersion } from "@/lib/templates/store";
@@ -17,6 +19,7 @@ import { describeOnDatabases } from "../helpers/db";
 import { streamOf } from "../helpers/bytes";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { rejection } from "../helpers/rejection";
+import { addVerifiedDomain } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
@@ -64,7 +67,7 @@ describeOnDatabases("templates", (db) => {
   it("renders Chinese text, an attribute, a link and an attachment alike in preview, over SMTP and in the outbox", async () => {
     const pool = await createPool(ctx, { name: unique("vip") });
     await importTable(ctx, pool.id, streamOf("email,name,city\nli@example.cn,李娜,北京\n"));
-    const domain = await addDomain(ctx, { domain: `${unique("shop")}.example.cn`, departmentId });
+    const domain = { domain: await addVerifiedDomain({ db: db(), actor: systemActor("test") }, `${unique("shop")}.example.cn`, departmentId) };
     const sender = await createSender(ctx, { address: `news@${domain.domain}`, name: "新品通知" });
     const attachment = await storeAttachment(ctx, departmentId, "目录.pdf", PDF);
     const template = await createTemplate(ctx, { name: unique("新品"), subject: "{{ name }}，{{ attributes.city }} 新品", html: HTML, attachmentIds: [attachment.id] });
@@ -153,5 +156,68 @@ describeOnDatabases("templates", (db) => {
     expect((await rejection(storeAttachment(ctx, departmentId, "fake.pdf", Buffer.from("MZ\x90\x00binary")), AppError)).message).toBe("fake.pdf: the content is not a .pdf file");
     const big = await rejection(storeAttachment(ctx, departmentId, "big.txt", Buffer.alloc(11 * 1024 * 1024, 0x61)), AppError);
     expect(big.code).toBe("payload_too_large");
+  });
+
+  describe("test sends", () => {
+    /** A department with a user, a template and a sender of its own, so limits and quota start from nothing. */
+    async function testSendSetup(quota: number | null = null) {
+      const department = await makeDepartment(db(), { quota });
+      const user = await makeUser(db(), "department", { departmentId: department.id });
+      const own: Ctx = { db: db(), actor: actorFor(user, "department", department.id) };
+      const domain = await addVerifiedDomain({ db: db(), actor: systemActor("test") }, `${unique("test")}.example.com`, department.id);
+      const sender = await createSender(own, { address: `news@${domain}` });
+      const template = await createTemplate(own, { name: unique("t"), subject: "Hi", html: "<p>Hi {{ name }}</p>" });
+      const send = (as: Ctx, recipients: string[]) => testSend(as, { templateId: template.id, senderId: sender.id, recipients: recipients.join(", ") });
+      return { department, ctx: own, send };
+    }
+    const outboxFor = async (emails: string[]) => (await db().select({ to: outboxMessages.toAddress }).from(outboxMessages).where(inArray(outboxMessages.toAddress, emails))).map((row) => row.to);
+    const addresses = (count: number) => Array.from({ length: count }, () => `${unique("t")}@example.org`);
+
+    it("skips suppressed addresses and says which", async () => {
+      const { ctx: own, send } = await testSendSetup();
+      const [gone, reader] = addresses(2) as [string, string];
+      await addSuppressions(own, { addresses: gone, reason: "unsubscribed" });
+      const sent = await send(own, [gone, reader]);
+      expect(sent.results).toEqual([
+        expect.objectContaining({ to: reader, ok: true, skipped: null }),
+        expect.objectContaining({ to: gone, ok: false, skipped: "unsubscribed", reply: "Skipped: the address is suppressed (unsubscribed)" }),
+      ]);
+      expect(await outboxFor([gone, reader])).toEqual([reader]);
+    });
+
+    it("counts against the department's and the company's quota and is refused past it", async () => {
+      const { department, ctx: own, send } = await testSendSetup(3);
+      const [company] = await db().select({ used: companies.quotaUsed }).from(companies);
+      await send(own, addresses(2));
+      const [after] = await db().select({ used: departments.quotaUsed, reserved: departments.quotaReserved }).from(departments).where(eq(departments.id, department.id));
+      expect(after).toEqual({ used: 2, reserved: 0 });
+      expect((await db().select({ used: companies.quotaUsed }).from(companies))[0]!.used).toBe(company!.used + 2);
+      const tooMany = addresses(2);
+      const refused = await rejection(send(own, tooMany), AppError);
+      expect(refused.code).toBe("quota_exceeded");
+      expect(refused.message).toBe(`Department "${department.name}" has 1 sends left of its quota; this needs 2`);
+      expect(await outboxFor(tooMany)).toEqual([]);
+    });
+
+    it("limits test messages per user and per department an hour", async () => {
+      const { department, ctx: own, send } = await testSendSetup();
+      const perCall = 10;
+      for (let call = 0; call < AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour / perCall; call++) await send(own, addresses(perCall));
+      const over = addresses(1);
+      const refused = await rejection(send(own, over), AppError);
+      expect(refused.code).toBe("rate_limited");
+      expect(refused.message).toMatch(/^Your test messages are limited to 50 an hour; try again in (59|60) minute\(s\)$/);
+      expect(await outboxFor(over)).toEqual([]);
+
+      // A colleague may still test-send, until the department's hour is used up (the rest as other instances would have counted it).
+      const colleague = await makeUser(db(), "department", { departmentId: department.id });
+      const theirs: Ctx = { db: db(), actor: actorFor(colleague, "department", department.id) };
+      await send(theirs, addresses(1));
+      const rest = AUXILIARY_MAIL_LIMITS.testSendsPerDepartmentPerHour - AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour - 1;
+      await db().insert(auxiliaryMail).values(Array.from({ length: rest }, (_, index) => ({ kind: "test_send" as const, departmentId: department.id, operatorId: "user:someone-else", email: `earlier-${index}@example.org` })));
+      const departmentRefusal = await rejection(send(theirs, addresses(1)), AppError);
+      expect(departmentRefusal.code).toBe("rate_limited");
+      expect(departmentRefusal.message).toMatch(/^The department's test messages are limited to 200 an hour/);
+    });
   });
 });
