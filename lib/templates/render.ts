@@ -505,7 +505,25 @@ function tidyGenerated(text: string): string {
 
 /** Most compiled templates kept; the least recently used goes first. */
 export const TEMPLATE_CACHE_SIZE = 500;
+/**
+ * Most source characters (subject, HTML and text of every entry together) the cache keeps: the
+ * live preview compiles every distinct draft, and a draft may be 2 MB, so a count alone would let
+ * 500 of them stay resident. (One entry always fits: LiquidJS refuses parts over 5M characters.)
+ */
+export const TEMPLATE_CACHE_BYTES = 32 * 1024 * 1024;
 const cache = new Map<string, Compiled>();
+let cachedBytes = 0;
+
+function sourceBytes(compiled: Compiled): number {
+  return compiled.source.subject.length + compiled.source.html.length + compiled.textSource.length;
+}
+
+function forget(key: string): void {
+  const entry = cache.get(key);
+  if (!entry) return;
+  cache.delete(key);
+  cachedBytes -= sourceBytes(entry);
+}
 
 /**
  * Parses each part of a template once and caches the result by `${id}:${version}` (a bounded
@@ -532,12 +550,13 @@ export function compileTemplate(template: TemplateSource): CompiledTemplate {
     text = new CompiledPart("text", generated.source, generated.templates);
   }
   const compiled = new Compiled(template.id, template.version, { subject: template.subject, html: template.html, text: textGiven }, subject, html, text, textGiven === null);
-  cache.delete(key);
+  forget(key);
   cache.set(key, compiled);
-  while (cache.size > TEMPLATE_CACHE_SIZE) {
+  cachedBytes += sourceBytes(compiled);
+  while (cache.size > TEMPLATE_CACHE_SIZE || cachedBytes > TEMPLATE_CACHE_BYTES) {
     const oldest = cache.keys().next().value;
     if (oldest === undefined) break;
-    cache.delete(oldest);
+    forget(oldest);
   }
   return compiled;
 }
@@ -545,6 +564,12 @@ export function compileTemplate(template: TemplateSource): CompiledTemplate {
 /** Empties the compiled-template cache (tests; or after a bulk template change). */
 export function clearTemplateCache(): void {
   cache.clear();
+  cachedBytes = 0;
+}
+
+/** Source characters the cache holds (see TEMPLATE_CACHE_BYTES). */
+export function templateCacheBytes(): number {
+  return cachedBytes;
 }
 
 /** How many compiled templates the cache holds. */
