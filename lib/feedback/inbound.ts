@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
+import { recipientFieldAddresses } from "@/lib/feedback/bounce/address-scan";
 import { parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { parseFeedbackAddress, type AddressPurpose } from "./address-token";
 import { applyFeedback, type FeedbackResult } from "./apply";
@@ -16,7 +17,6 @@ export type InboundResult =
 
 // Headers where relays and mailbox servers keep the envelope recipient once the envelope is gone.
 const RECIPIENT_HEADERS = ["x-original-to", "delivered-to", "envelope-to", "x-envelope-to", "x-rcpt-to", "to", "cc"];
-const ADDRESS = /[^\s<>,;:"]+@[^\s<>,;"]+/g;
 
 /**
  * Mail that comes back to a per-delivery address: asynchronous bounces, delay notices and
@@ -73,5 +73,5 @@ function findFeedbackAddress(candidates: string[]): { purpose: AddressPurpose; d
 /** Addresses in the top-level header's recipient fields, without parsing the body. */
 function headerRecipients(raw: Buffer): string[] {
   const headers = parseHeaderBlock(splitHeadBody(toBinaryString(raw)).head);
-  return RECIPIENT_HEADERS.flatMap((name) => (headers.get(name) ?? []).flatMap((value) => [...value.matchAll(ADDRESS)].map((match) => match[0])));
+  return RECIPIENT_HEADERS.flatMap((name) => (headers.get(name) ?? []).flatMap(recipientFieldAddresses));
 }

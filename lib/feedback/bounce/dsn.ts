@@ -1,3 +1,4 @@
+import { firstAddressRun } from "./address-scan";
 import { headerValue, parseFields } from "./mime";
 
 /** One per-recipient group of an RFC 3464 message/delivery-status part. */
@@ -22,7 +23,7 @@ export function parseDeliveryStatus(text: string): DsnRecipient[] {
 
 /** "rfc822; <Someone@Example.com>" → "someone@example.com". */
 export function addressOf(value: string | undefined): string | null {
-  const address = /[^\s<>;:"'(),\[\]]+@[^\s<>;:"'(),\[\]]+/.exec(value ?? "")?.[0];
+  const address = value ? firstAddressRun(value) : undefined;
   return address ? address.replace(/\.$/, "").toLowerCase() : null;
 }
 

@@ -52,18 +52,36 @@ export function parseHeaderBlock(block: string): HeaderFields {
   return parseFields(block, (value) => decodeEncodedWords(decodeBytes(Buffer.from(value, "latin1"))));
 }
 
+/**
+ * Caps on what the header parser reads, so that a hostile message costs bounded work whatever its
+ * size: a header block (or one group of report fields) is read up to 256 KiB, at most 1,000 fields
+ * are kept, and a field's value (folded lines included) is cut at 16 KiB. Real headers are a few
+ * KiB; a To or Cc of 16 KiB still names hundreds of addresses.
+ */
+export const MAX_HEADER_BLOCK_CHARS = 256 * 1024;
+export const MAX_HEADER_FIELDS = 1000;
+export const MAX_FIELD_CHARS = 16 * 1024;
+
 /** Fields of already decoded text, such as one group of a message/delivery-status part. */
 export function parseFields(block: string, decode: (value: string) => string = (value) => value): HeaderFields {
   const fields: [string, string][] = [];
-  for (const line of block.split(/\r?\n/)) {
+  for (const line of block.slice(0, MAX_HEADER_BLOCK_CHARS).split(/\r?\n/)) {
     const match = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
     const last = fields[fields.length - 1];
     // Folded lines, and the unindented continuations some mailers write, belong to the field before them.
-    if (match) fields.push([match[1]!.toLowerCase(), match[2]!]);
-    else if (last && line.trim() !== "") last[1] += ` ${line.trim()}`;
+    if (match) {
+      if (fields.length === MAX_HEADER_FIELDS) break;
+      fields.push([match[1]!.toLowerCase(), match[2]!.slice(0, MAX_FIELD_CHARS)]);
+    } else if (last && last[1].length < MAX_FIELD_CHARS && line.trim() !== "") {
+      last[1] = `${last[1]} ${line.trim()}`.slice(0, MAX_FIELD_CHARS);
+    }
   }
   const headers: HeaderFields = new Map();
-  for (const [name, value] of fields) headers.set(name, [...(headers.get(name) ?? []), decode(value).trim()]);
+  for (const [name, value] of fields) {
+    const values = headers.get(name);
+    if (values) values.push(decode(value).trim());
+    else headers.set(name, [decode(value).trim()]);
+  }
   return headers;
 }
 
@@ -71,8 +89,9 @@ function parseContentType(value: string | undefined): { type: string; params: Re
   const text = value ?? "text/plain";
   const type = /^\s*([\w.+-]+\/[\w.+-]+)/.exec(text)?.[1]?.toLowerCase() ?? "text/plain";
   const params: Record<string, string> = {};
-  // Parameters without their ";" (seen in the wild) are still parameters.
-  for (const match of text.slice(text.indexOf(type.split("/")[1]!) + type.split("/")[1]!.length).matchAll(/([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]+)/g)) {
+  // Parameters without their ";" (seen in the wild) are still parameters. A name starts only where
+  // a run of name characters starts, so a long run without "=" is read once, not once per character.
+  for (const match of text.slice(text.indexOf(type.split("/")[1]!) + type.split("/")[1]!.length).matchAll(/(?<![\w*-])([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]+)/g)) {
     params[match[1]!.toLowerCase()] = match[2]!.replace(/^"|"$/g, "");
   }
   return { type, params };

@@ -1,12 +1,15 @@
+import { dottedAddressesIn } from "./address-scan";
 import { enhancedStatusIn } from "./classify";
 import { addressOf } from "./dsn";
 import { VOCABULARY } from "./vocabulary";
 
-const ADDRESS = /[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+/g;
 // Lines that name the failed recipient in the bounce formats of qmail, Exim, Postfix, Exchange, Gmail, Domino, OpenSMTPD…
+// Tried on one line at a time from its start, and no two neighbouring quantifiers can take the same
+// characters (a run of spaces is taken by one \s* only), so a long line costs its length, not its square.
 const RECIPIENT_LINE =
-  /^\s*(?:recipient:\s*|rcpt to:\s*|original-recipient:\s*|[a-z ]*to:\s*|"|<)?<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?"?\s*(?::|$|\.\.\.|\s+on\s|\s+\(|<mailto:|\s*$)/im;
-const SMTP_REPLY = /(?:^|said:|<<<|\s)\s*[45]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\b)?|\(#?[45]\.\d\.\d+\)|(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)/;
+  /^\s*(?:recipient:\s*|rcpt to:\s*|original-recipient:\s*|(?:[a-z][a-z ]*)?to:\s*|"|<)?<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)>?"?(?:\s*(?::|$|\.\.\.|<mailto:)|\s+(?:on\s|\())/i;
+// A reply code after the line's start, whitespace, "said:" or "<<<"; an enhanced status code alone.
+const SMTP_REPLY = /(?:^|(?<=\s|said:|<<<))[45]\d\d[\s-]|\(#?[45]\.\d\.\d+\)|(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)/;
 
 export type PlainTextFindings = { recipient: string | null; status: string | null; diagnostic: string };
 
@@ -22,15 +25,26 @@ export function readPlainBounce(notification: string, ignored: Set<string>): Pla
 }
 
 function recipientIn(text: string, ignored: Set<string>): string | null {
-  const lines = text.split(/\r?\n/);
-  const onRecipientLines = lines.map((line) => addressOf(RECIPIENT_LINE.exec(line)?.[1])).filter((address): address is string => !!address);
-  const anywhere = [...text.matchAll(ADDRESS)].map((match) => addressOf(match[0])).filter((address): address is string => !!address);
+  const onRecipientLines = text
+    .split(/\r?\n/)
+    .map((line) => addressOf(recipientOnLine(line)))
+    .filter((address): address is string => !!address);
+  const anywhere = dottedAddressesIn(text).map(addressOf).filter((address): address is string => !!address);
   return (
     onRecipientLines.find((address) => !ignored.has(address)) ??
     anywhere.find((address) => !ignored.has(address) && !/^(postmaster|mailer-daemon)@/i.test(address)) ??
     onRecipientLines[0] ??
     null
   );
+}
+
+/** The recipient a line names; a lone CR starts a new line, as for /^…$/m, and the first that names one wins. */
+function recipientOnLine(line: string): string | undefined {
+  for (const segment of line.split("\r")) {
+    const named = RECIPIENT_LINE.exec(segment)?.[1];
+    if (named) return named;
+  }
+  return undefined;
 }
 
 /** The remote server's reply with its continuation lines, or the first line whose words name a reason. */

@@ -18,7 +18,7 @@ export const VOCABULARY: readonly Wording[] = [
     category: "rejected",
     strong: true,
     pattern:
-      /sender (address|domain|verify)[^.;]{0,40}(rejected|failed|invalid|not|does)|sender (was )?rejected|my name was rejected|domain of sender|(reject|refus|deni|den(y|ies)|block)\w* (your |the )?(sender|from address)|envelope[- ]from|\bfrom:? (domain|address) (is )?invalid|provide a valid from|unauthenticated (email|sender)|not authenticated|authentication[\w ]{0,20}(fail|required)|reputation|client (host )?rejected|\b(spf|dkim|dmarc)\b|sender policy framework/i,
+      /sender (address|domain|verify)[^.;]{0,40}(rejected|failed|invalid|not|does)|sender (was )?rejected|my name was rejected|domain of sender|(reject|refus|deni|den(y|ies)|block)\w{0,12} (your |the )?(sender|from address)|envelope[- ]from|\bfrom:? (domain|address) (is )?invalid|provide a valid from|unauthenticated (email|sender)|not authenticated|authentication[\w ]{0,20}(fail|required)|reputation|client (host )?rejected|\b(spf|dkim|dmarc)\b|sender policy framework/i,
   },
   {
     category: "mailbox_full",
