@@ -5,9 +5,13 @@ import { authorize } from "@/lib/auth/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/context";
 
-/** Company settings and their defaults; the value type of each is fixed here. */
+/**
+ * Company settings and their defaults; the value type of each is fixed here. A setting never
+ * written reads as its default, so a default applies to new installations only when a migration
+ * stores the old value for existing ones (0008 does so for requireVerifiedDomains).
+ */
 export const SETTINGS = {
-  requireVerifiedDomains: false as boolean,
+  requireVerifiedDomains: true as boolean,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

@@ -243,6 +243,7 @@ export const en = {
     send: "Send test",
     versions: "Versions",
     noSenders: "Add a sender first (Senders).",
+    visualDrops: "The visual editor shows this template without its scripts, event handlers, style blocks or document head. The HTML view keeps them; an edit made here replaces the HTML with what is shown here.",
     toolbar: { bold: "Bold", italic: "Italic", underline: "Underline", bullets: "Bulleted list", numbers: "Numbered list", left: "Align left", center: "Center", right: "Align right", size: "Font size", colour: "Colour", link: "Link", image: "Image", linkPrompt: "Link address (https://…)", imagePrompt: "Image address (https://…)" },
   },
   senders: {
@@ -265,6 +266,11 @@ export const en = {
     displayName: "Display name",
     remove: "Remove",
     requireVerified: "Require verified domains for every transport",
+    pendingApproval: "Waiting for approval",
+    pendingExplain: "A department's claim of a domain needs an admin's approval before senders may use it.",
+    approve: "Approve",
+    reject: "Reject",
+    rejectConfirm: "Reject this claim? The domain is removed and can be claimed again.",
     pass: "pass",
     fail: "fail",
   },
@@ -490,11 +496,6 @@ export const en = {
     sources: { smtp: "SMTP", resend: "Resend", inbound: "Bounce mailbox", tracking: "Tracking", recipient: "Recipient" },
     detailKeys: { reply: "Reply", code: "Code", enhancedStatus: "Enhanced status", status: "Status", category: "Category", url: "URL", userAgent: "User agent", ip: "IP", reason: "Reason" },
   },
-  unsubscribe: {
-    title: "Unsubscribe",
-    question: "Stop messages from {department} to {email}?",
-    sender: "The message came from {sender} <{address}>.",
-    confirm: "Unsubscribe",
   confirmSubscription: {
     title: "Confirm your subscription",
     confirm: "Confirm",
@@ -502,6 +503,11 @@ export const en = {
     used: "This link has already been used.",
     invalid: "This link is invalid or has expired.",
   },
+  unsubscribe: {
+    title: "Unsubscribe",
+    question: "Stop messages from {department} to {email}?",
+    sender: "The message came from {sender} <{address}>.",
+    confirm: "Unsubscribe",
     working: "Unsubscribing…",
     done: "You have been unsubscribed",
     doneDetail: "{email} will receive no more messages from {department}.",

@@ -244,6 +244,7 @@ export const zh: Messages = {
     send: "发送测试",
     versions: "历史版本",
     noSenders: "请先添加发件人（发件人页面）。",
+    visualDrops: "可视化编辑器显示此模板时不含其中的脚本、事件处理属性、样式块和文档头部。HTML 视图保留这些内容；在此处编辑会以此处显示的内容替换模板的 HTML。",
     toolbar: { bold: "加粗", italic: "斜体", underline: "下划线", bullets: "项目符号", numbers: "编号", left: "左对齐", center: "居中", right: "右对齐", size: "字体大小", colour: "颜色", link: "链接", image: "图片", linkPrompt: "链接地址（https://…）", imagePrompt: "图片地址（https://…）" },
   },
   senders: {
@@ -266,6 +267,11 @@ export const zh: Messages = {
     displayName: "发件人名称",
     remove: "删除",
     requireVerified: "所有发送方式都要求已验证的域名",
+    pendingApproval: "等待审批",
+    pendingExplain: "部门申请使用的域名须经管理员审批后才能添加发件人。",
+    approve: "批准",
+    reject: "拒绝",
+    rejectConfirm: "拒绝此申请？该域名将被移除，可以重新申请。",
     pass: "通过",
     fail: "未通过",
   },
@@ -491,11 +497,6 @@ export const zh: Messages = {
     sources: { smtp: "SMTP", resend: "Resend", inbound: "退信邮箱", tracking: "跟踪", recipient: "收件人" },
     detailKeys: { reply: "回复", code: "回复码", enhancedStatus: "扩展状态码", status: "状态", category: "类型", url: "链接", userAgent: "用户代理", ip: "IP", reason: "原因" },
   },
-  unsubscribe: {
-    title: "退订",
-    question: "不再接收 {department} 发往 {email} 的邮件？",
-    sender: "该邮件的发件人是 {sender} <{address}>。",
-    confirm: "退订",
   confirmSubscription: {
     title: "确认订阅",
     confirm: "确认订阅",
@@ -503,6 +504,11 @@ export const zh: Messages = {
     used: "此链接已使用过。",
     invalid: "链接无效或已过期。",
   },
+  unsubscribe: {
+    title: "退订",
+    question: "不再接收 {department} 发往 {email} 的邮件？",
+    sender: "该邮件的发件人是 {sender} <{address}>。",
+    confirm: "退订",
     working: "正在退订…",
     done: "您已成功退订",
     doneDetail: "{email} 将不再收到 {department} 的邮件。",

@@ -17,6 +17,7 @@ export const domainColumns = {
   departmentId: senderDomains.departmentId,
   domain: senderDomains.domain,
   status: senderDomains.status,
+  approval: senderDomains.approval,
   dkimSelector: senderDomains.dkimSelector,
   dkimPublicKey: senderDomains.dkimPublicKey,
   checks: senderDomains.checks,
@@ -63,14 +64,21 @@ export async function loadDomain(ctx: Ctx, id: string, purpose: "use" | "manage"
   return row;
 }
 
+/**
+ * Registers a domain for a department or the whole company. A domain is registered once: a
+ * domain another department (or the company) holds cannot be claimed. A department's claim waits
+ * for an admin's approval (approveDomain) before senders may use it, and is registered with
+ * Resend only then; an admin's domain is approved as it is added.
+ */
 export async function addDomain(ctx: Ctx, input: { domain: string; departmentId: string | null }, executor: Executor = ctx.db) {
   authorize(ctx.actor, "senders.manage", { departmentId: input.departmentId });
   const domain = normalizeDomain(input.domain);
+  const approval = ctx.actor.role === "admin" ? ("approved" as const) : ("pending" as const);
   const key = generateDkimKey();
   const selector = `fanout${crypto.randomBytes(3).toString("hex")}`;
   const [existing] = await executor.select({ id: senderDomains.id }).from(senderDomains).where(sql`lower(${senderDomains.domain}) = ${domain}`);
   if (existing) throw conflict(`The domain ${domain} is already registered`, { field: "domain" });
-  const resend = resendDomainsClient();
+  const resend = approval === "approved" ? resendDomainsClient() : null;
   const registered = resend ? await registerWithResend(resend, domain) : null;
   return executor.transaction(async (tx) => {
     const [created] = await tx
@@ -81,6 +89,7 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
         dkimSelector: selector,
         dkimPrivateKey: key.privateKey,
         dkimPublicKey: key.publicKey,
+        approval,
         ...(registered ? { resendDomainId: registered.id, status: registered.status, checks: registered.checks, checkedAt: new Date() } : {}),
       })
       .returning(domainColumns);
@@ -89,10 +98,41 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
       objectType: "domain",
       objectId: created!.id,
       departmentId: input.departmentId,
-      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}${registered ? " (registered with Resend)" : ""}`,
+      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}${registered ? " (registered with Resend)" : ""}${approval === "pending" ? " (waiting for an admin's approval)" : ""}`,
     });
     return created!;
   });
+}
+
+/** An admin's decision on a department's claim: approved, the domain may carry senders; rejected, the claim is removed. */
+export async function decideDomainClaim(ctx: Ctx, id: string, decision: "approve" | "reject") {
+  authorize(ctx.actor, "company.update");
+  const domain = await loadDomain(ctx, id, "manage");
+  if (domain.approval !== "pending") throw conflict(`The domain ${domain.domain} is not waiting for approval`);
+  const resend = decision === "approve" ? resendDomainsClient() : null;
+  const registered = resend ? await registerWithResend(resend, domain.domain) : null;
+  await ctx.db.transaction(async (tx) => {
+    const decided =
+      decision === "approve"
+        ? await tx
+            .update(senderDomains)
+            .set({ approval: "approved", ...(registered ? { resendDomainId: registered.id, status: registered.status, checks: registered.checks, checkedAt: new Date() } : {}) })
+            .where(and(eq(senderDomains.id, id), eq(senderDomains.approval, "pending")))
+            .returning({ id: senderDomains.id })
+        : await tx
+            .delete(senderDomains)
+            .where(and(eq(senderDomains.id, id), eq(senderDomains.approval, "pending")))
+            .returning({ id: senderDomains.id });
+    if (decided.length === 0) throw conflict(`The domain ${domain.domain} is not waiting for approval`);
+    await recordAudit(tx, ctx.actor, {
+      action: decision === "approve" ? "domain.approve" : "domain.reject",
+      objectType: "domain",
+      objectId: id,
+      departmentId: domain.departmentId,
+      summary: `${decision === "approve" ? "Approved" : "Rejected"} the claim of ${domain.domain}${registered ? " (registered with Resend)" : ""}`,
+    });
+  });
+  return { approval: decision === "approve" ? ("approved" as const) : ("rejected" as const) };
 }
 
 /** Resolves the domain's records now and stores what was found. */

@@ -53,7 +53,7 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
     const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
     if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
     let [domain] = await tx
-      .select({ id: senderDomains.id, status: senderDomains.status, departmentId: senderDomains.departmentId })
+      .select({ id: senderDomains.id, status: senderDomains.status, approval: senderDomains.approval, departmentId: senderDomains.departmentId })
       .from(senderDomains)
       .where(sql`lower(${senderDomains.domain}) = ${domainName}`);
     if (domain && !(domain.departmentId === null || domain.departmentId === departmentId)) {
@@ -62,8 +62,9 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
     if (!domain) {
       if (!input.registerDomain) throw invalidInput(`Add the domain ${domainName} first`, { field: "address" });
       const created = await addDomain({ ...ctx, db: tx }, { domain: domainName, departmentId }, tx);
-      domain = { id: created.id, status: created.status, departmentId };
+      domain = { id: created.id, status: created.status, approval: created.approval, departmentId };
     }
+    if (domain.approval !== "approved") throw invalidInput(`The domain ${domainName} is waiting for an administrator's approval`, { field: "address" });
     if (domain.status !== "verified" && (await readSetting(tx, "requireVerifiedDomains"))) {
       throw invalidInput(`The domain ${domainName} is not verified, and the company requires verified domains`, { field: "address" });
     }

@@ -1,9 +1,16 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { writeSetting } from "@/lib/accounts/settings";
+import { openDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { auditLog, senderDomains } from "@/db/schema";
+import { readSetting, writeSetting } from "@/lib/accounts/settings";
 import { systemActor } from "@/lib/auth/actor";
 import { AppError } from "@/lib/errors";
 import type { Resolver } from "@/lib/senders/dns";
-import { addDomain, checkDomain, listDomains } from "@/lib/senders/domains";
+import { addDomain, checkDomain, decideDomainClaim, listDomains } from "@/lib/senders/domains";
 import { createSender, listSenders } from "@/lib/senders/senders";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
@@ -120,21 +127,58 @@ describeOnDatabases("sender domains and identities", (db) => {
     }
   });
 
-  it("lets a failing domain send unless the company requires verified domains", async () => {
+  it("requires verified domains on a new installation, and lets a failing domain send once an admin allows it", async () => {
     const department = await makeDepartment(db());
     const admin = { db: db(), actor: systemActor("test") };
     const name = `${unique("news")}.example.org`;
     await addDomain(admin, { domain: name, departmentId: department.id });
-    const sender = await createSender(admin, { departmentId: department.id, address: `news@${name}`, name: "Newsroom" });
-    const listed = (await listSenders(admin)).find((row) => row.id === sender.id);
-    expect(listed).toMatchObject({ domain: name, domainStatus: "unverified", name: "Newsroom" });
-    await writeSetting(admin, "requireVerifiedDomains", true);
+    expect(await readSetting(db(), "requireVerifiedDomains")).toBe(true);
+    const refused = await rejection(createSender(admin, { departmentId: department.id, address: `info@${name}` }), AppError);
+    expect(refused.message).toBe(`The domain ${name} is not verified, and the company requires verified domains`);
+    await writeSetting(admin, "requireVerifiedDomains", false);
     try {
-      const refused = await rejection(createSender(admin, { departmentId: department.id, address: `info@${name}` }), AppError);
-      expect(refused.message).toBe(`The domain ${name} is not verified, and the company requires verified domains`);
+      const sender = await createSender(admin, { departmentId: department.id, address: `news@${name}`, name: "Newsroom" });
+      const listed = (await listSenders(admin)).find((row) => row.id === sender.id);
+      expect(listed).toMatchObject({ domain: name, domainStatus: "unverified", name: "Newsroom" });
     } finally {
-      await writeSetting(admin, "requireVerifiedDomains", false);
+      await writeSetting(admin, "requireVerifiedDomains", true);
     }
+  });
+
+  it("keeps a department's claim pending until an admin approves it; only an admin decides, and the decision is audited", async () => {
+    const department = await makeDepartment(db());
+    const user = await makeUser(db(), "department", { departmentId: department.id });
+    const own = { db: db(), actor: actorFor(user, "department", department.id) };
+    const admin = { db: db(), actor: systemActor("test") };
+    const name = `${unique("claim")}.example.com`;
+    const claim = await addDomain(own, { domain: name, departmentId: department.id });
+    expect(claim.approval).toBe("pending");
+    // Verified DNS does not replace the approval: a pending domain carries no sender.
+    await db().update(senderDomains).set({ status: "verified" }).where(eq(senderDomains.id, claim.id));
+    const pending = await rejection(createSender(own, { address: `news@${name}` }), AppError);
+    expect(pending.message).toBe(`The domain ${name} is waiting for an administrator's approval`);
+    expect((await rejection(decideDomainClaim(own, claim.id, "approve"), AppError)).code).toBe("forbidden");
+    expect((await db().select({ approval: senderDomains.approval }).from(senderDomains).where(eq(senderDomains.id, claim.id)))[0]!.approval).toBe("pending");
+
+    expect(await decideDomainClaim(admin, claim.id, "approve")).toEqual({ approval: "approved" });
+    const [approved] = await db().select().from(auditLog).where(and(eq(auditLog.action, "domain.approve"), eq(auditLog.objectId, claim.id)));
+    expect(approved).toMatchObject({ operatorLabel: "test", departmentId: department.id, summary: `Approved the claim of ${name}` });
+    expect((await rejection(decideDomainClaim(admin, claim.id, "reject"), AppError)).code).toBe("conflict");
+    const sender = await createSender(own, { address: `news@${name}` });
+    expect((await listSenders(own)).map((row) => row.id)).toContain(sender.id);
+
+    // A rejected claim is removed, and another claim of a held domain is refused outright.
+    const other = `${unique("other")}.example.com`;
+    const rejected = await addDomain(own, { domain: other, departmentId: department.id });
+    expect(await decideDomainClaim(admin, rejected.id, "reject")).toEqual({ approval: "rejected" });
+    expect((await listDomains(own)).map((row) => row.domain)).not.toContain(other);
+    expect((await db().select().from(auditLog).where(and(eq(auditLog.action, "domain.reject"), eq(auditLog.objectId, rejected.id))))[0]!.departmentId).toBe(department.id);
+    const rival = await makeDepartment(db());
+    const rivalUser = await makeUser(db(), "department", { departmentId: rival.id });
+    const taken = await rejection(addDomain({ db: db(), actor: actorFor(rivalUser, "department", rival.id) }, { domain: name, departmentId: rival.id }), AppError);
+    expect(taken.code).toBe("conflict");
+    // An admin's own domain needs no approval.
+    expect((await addDomain(admin, { domain: `${unique("admin")}.example.com`, departmentId: rival.id })).approval).toBe("approved");
   });
 
   it("keeps a department's domain to itself and registers a new one only when asked", async () => {
@@ -147,11 +191,43 @@ describeOnDatabases("sender domains and identities", (db) => {
     expect(outsider.message).toBe(`The domain ${theirDomain} belongs to another department`);
     const unknown = `${unique("new")}.example.net`;
     expect((await rejection(createSender(admin, { departmentId: mine.id, address: `x@${unknown}` }), AppError)).message).toBe(`Add the domain ${unknown} first`);
-    const registered = await createSender(admin, { departmentId: mine.id, address: `x@${unknown}`, registerDomain: true });
-    expect(registered.id).toMatch(/^[0-9a-f-]{36}$/);
+    await writeSetting(admin, "requireVerifiedDomains", false);
+    try {
+      const registered = await createSender(admin, { departmentId: mine.id, address: `x@${unknown}`, registerDomain: true });
+      expect(registered.id).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await writeSetting(admin, "requireVerifiedDomains", true);
+    }
     const user = await makeUser(db(), "department", { departmentId: theirs.id });
     const visible = await listDomains({ db: db(), actor: actorFor(user, "department", theirs.id) });
     expect(visible.map((row) => row.domain)).toContain(theirDomain);
     expect(visible.map((row) => row.domain)).not.toContain(unknown);
   });
+});
+
+it("keeps an installation that existed before verified domains became the default sending from unverified ones", async () => {
+  // The migrations up to the one that changed the default, as an installation made before it ran them.
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-migrations-"));
+  const source = path.join(process.cwd(), "db", "migrations");
+  const journal = JSON.parse(fs.readFileSync(path.join(source, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+  const before = journal.entries.findIndex((entry) => entry.tag.startsWith("0008_"));
+  fs.mkdirSync(path.join(folder, "meta"));
+  fs.writeFileSync(path.join(folder, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, before) }));
+  for (const entry of journal.entries.slice(0, before)) fs.copyFileSync(path.join(source, `${entry.tag}.sql`), path.join(folder, `${entry.tag}.sql`));
+  const saved = process.env.FANOUT_MIGRATIONS_DIR;
+  process.env.FANOUT_MIGRATIONS_DIR = folder;
+  const existing = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+  try {
+    await makeDepartment(existing.db);
+    if (saved === undefined) delete process.env.FANOUT_MIGRATIONS_DIR;
+    else process.env.FANOUT_MIGRATIONS_DIR = saved;
+    await migrateDatabase(existing.db, "pglite");
+    // (A new installation reads true: the suite above starts from one.)
+    expect(await readSetting(existing.db, "requireVerifiedDomains")).toBe(false);
+  } finally {
+    if (saved === undefined) delete process.env.FANOUT_MIGRATIONS_DIR;
+    else process.env.FANOUT_MIGRATIONS_DIR = saved;
+    await existing.close();
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { writeSetting } from "@/lib/accounts/settings";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, optionalText, optionalUuid, uuid } from "@/lib/entry/form-schemas";
-import { addDomain as add, checkDomain as check } from "@/lib/senders/domains";
+import { addDomain as add, checkDomain as check, decideDomainClaim } from "@/lib/senders/domains";
 import { createSender as create, deleteSender as remove } from "@/lib/senders/senders";
 
 export const addDomain = defineAction({
@@ -18,6 +18,18 @@ export const checkDomain = defineAction({
   permission: "senders.manage",
   input: z.object({ id: uuid }),
   run: (ctx, { id }) => check(ctx, id),
+});
+
+export const approveDomain = defineAction({
+  permission: "company.update",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => decideDomainClaim(ctx, id, "approve"),
+});
+
+export const rejectDomain = defineAction({
+  permission: "company.update",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => decideDomainClaim(ctx, id, "reject"),
 });
 
 export const createSender = defineAction({

@@ -1,4 +1,3 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
@@ -6,12 +5,10 @@ import { readSetting } from "@/lib/accounts/settings";
 import { consolePage } from "@/lib/console/page";
 import { listDomains } from "@/lib/senders/domains";
 import { listSenders } from "@/lib/senders/senders";
-import { AddDomainForm, AddSenderForm, CheckDomainButton, DeleteSenderButton, RequireVerifiedToggle } from "./sender-forms";
+import { AddDomainForm, AddSenderForm, CheckDomainButton, DeleteSenderButton, DomainClaimButtons, RequireVerifiedToggle } from "./sender-forms";
 
-export default async function SendersPage() {
-  const ctx = await consolePage("senders.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("senders.manage", async function SendersPage(ctx) {
+  const { t, actor } = ctx;
   const [domains, senders, departments, requireVerified] = await Promise.all([
     listDomains(ctx),
     listSenders(ctx),
@@ -35,9 +32,18 @@ export default async function SendersPage() {
                   <span className="font-semibold text-slate-900">{domain.domain}</span>
                   <Badge tone={tone(domain.status)}>{t.senders.statuses[domain.status]}</Badge>
                   <span className="text-xs text-slate-500">{domain.departmentName ?? t.senders.companyWide}</span>
+                  {domain.approval === "pending" ? (
+                    <span data-testid={`approval-${domain.domain}`}>
+                      <Badge tone="amber">{t.senders.pendingApproval}</Badge>
+                    </span>
+                  ) : null}
                 </div>
-                <CheckDomainButton id={domain.id} />
+                <div className="flex items-center gap-2">
+                  {domain.approval === "pending" && actor.role === "admin" ? <DomainClaimButtons id={domain.id} domain={domain.domain} /> : null}
+                  <CheckDomainButton id={domain.id} />
+                </div>
               </div>
+              {domain.approval === "pending" ? <p className="mb-3 text-xs text-amber-700">{t.senders.pendingExplain}</p> : null}
               <div className="text-xs font-medium text-slate-500">{t.senders.records}</div>
               <table className="mt-1 w-full text-xs">
                 <thead className="text-left text-slate-500">
@@ -112,4 +118,4 @@ export default async function SendersPage() {
       </Table>
     </div>
   );
-}
+});

@@ -4,7 +4,7 @@ import { ActionForm } from "@/components/forms/action-form";
 import { DepartmentField } from "@/components/forms/department-field";
 import { Field, Input } from "@/components/ui/field";
 import { useI18n } from "@/lib/i18n/client";
-import { addDomain, checkDomain, createSender, deleteSender, setRequireVerifiedDomains } from "./actions";
+import { addDomain, approveDomain, checkDomain, createSender, deleteSender, rejectDomain, setRequireVerifiedDomains } from "./actions";
 
 type Departments = { id: string; name: string }[] | null;
 const inline = "inline-block [&>div]:mt-0";
@@ -37,6 +37,21 @@ export function CheckDomainButton({ id }: { id: string }) {
     <ActionForm action={checkDomain} submitLabel={t.senders.check} variant="secondary" className={inline}>
       <input type="hidden" name="id" value={id} />
     </ActionForm>
+  );
+}
+
+/** An admin's decision on a department's claim of a domain. */
+export function DomainClaimButtons({ id, domain }: { id: string; domain: string }) {
+  const { t } = useI18n();
+  return (
+    <span className="inline-flex gap-2" data-testid={`claim-${domain}`}>
+      <ActionForm action={approveDomain} submitLabel={t.senders.approve} className={inline}>
+        <input type="hidden" name="id" value={id} />
+      </ActionForm>
+      <ActionForm action={rejectDomain} submitLabel={t.senders.reject} variant="danger" className={inline} confirmText={t.senders.rejectConfirm}>
+        <input type="hidden" name="id" value={id} />
+      </ActionForm>
+    </span>
   );
 }
 
