@@ -9,8 +9,7 @@ import { format } from "@/lib/i18n";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { reportSummary } from "@/lib/reports/queries";
 
-export default async function DashboardPage() {
-  const ctx = await consolePage("dashboard.view");
+export default consolePage("dashboard.view", async function DashboardPage(ctx) {
   const { t, actor } = ctx;
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   return (
@@ -80,4 +79,4 @@ export default async function DashboardPage() {
       </Card>
     );
   }
-}
+});

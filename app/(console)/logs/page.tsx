@@ -1,5 +1,4 @@
 import { LogTabs } from "@/components/logs/log-tabs";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -10,10 +9,8 @@ import { consolePage, firstParam, pageNumber } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
 import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
 
-export default async function OperationLogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("audit.view");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("audit.view", async function OperationLogPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t } = ctx;
   const params = await searchParams;
   const action = firstParam(params.action);
   const operator = firstParam(params.operator);
@@ -97,4 +94,4 @@ export default async function OperationLogPage({ searchParams }: { searchParams:
       />
     </div>
   );
-}
+});

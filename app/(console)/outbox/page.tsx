@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -7,10 +6,8 @@ import { consolePage, firstParam } from "@/lib/console/page";
 import { listOutbox } from "@/lib/outbox/messages";
 import { formatInZone } from "@/lib/time/zone";
 
-export default async function OutboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("senders.manage");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("senders.manage", async function OutboxPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t } = ctx;
   const before = firstParam((await searchParams).before);
   const { rows, nextBefore } = await listOutbox(ctx, before && !Number.isNaN(Date.parse(before)) ? new Date(before) : undefined);
   return (
@@ -48,4 +45,4 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
       <KeysetNav next={nextBefore ? { href: `?before=${encodeURIComponent(nextBefore)}`, label: t.common.next } : null} />
     </div>
   );
-}
+});

@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
@@ -7,10 +6,8 @@ import { consolePage } from "@/lib/console/page";
 import { listPools, uncategorisedCounts } from "@/lib/pools/pools";
 import { ClearUncategorised, CreatePoolForm, PoolRowActions } from "./pool-forms";
 
-export default async function PoolsPage() {
-  const ctx = await consolePage("pools.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("pools.manage", async function PoolsPage(ctx) {
+  const { t, actor } = ctx;
   const [pools, orphans, departments] = await Promise.all([
     listPools(ctx),
     uncategorisedCounts(ctx),
@@ -77,4 +74,4 @@ export default async function PoolsPage() {
       </Table>
     </div>
   );
-}
+});

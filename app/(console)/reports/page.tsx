@@ -4,7 +4,6 @@ import { PeriodSwitch } from "@/components/reports/period-switch";
 import { ReportLayout, ReportTable } from "@/components/reports/report-layout";
 import { rangeQuery, reportHref } from "@/components/reports/report-query";
 import { SummaryTiles } from "@/components/reports/summary-tiles";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Td } from "@/components/ui/table";
 import { consolePage, pageNumber } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
@@ -13,10 +12,8 @@ import { engagementPerDay, reportSummary, sendReport, sendsPerDay } from "@/lib/
 import { pageOf, readRange, type SearchParams } from "./range";
 
 /** 群发统计: what the caller's departments sent in a period, by day, department, IP and sender domain. */
-export default async function SendReportPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const ctx = await consolePage("reports.view");
-  const { t, locale, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("reports.view", async function SendReportPage(ctx, { searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { t, locale } = ctx;
   const params = await searchParams;
   const { range, error } = readRange(params, ctx.timeZone);
   const [report, perDay, engagement, summary] = await Promise.all([
@@ -75,4 +72,4 @@ export default async function SendReportPage({ searchParams }: { searchParams: P
       </ReportTable>
     </ReportLayout>
   );
-}
+});

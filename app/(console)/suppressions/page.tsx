@@ -1,4 +1,3 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
@@ -11,10 +10,8 @@ import { listSuppressions } from "@/lib/pools/suppression";
 import { formatInZone } from "@/lib/time/zone";
 import { AddSuppressionsForm, RemoveSuppression } from "./suppression-forms";
 
-export default async function SuppressionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("pools.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("pools.manage", async function SuppressionsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t, actor } = ctx;
   const params = await searchParams;
   const q = firstParam(params.q);
   const reasonParam = firstParam(params.reason);
@@ -80,4 +77,4 @@ export default async function SuppressionsPage({ searchParams }: { searchParams:
       <KeysetNav next={nextBefore ? { href: `?${nextQuery.toString()}`, label: t.common.next } : null} />
     </div>
   );
-}
+});

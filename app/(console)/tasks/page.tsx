@@ -1,7 +1,6 @@
 import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
-import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -13,10 +12,8 @@ import { listTasks } from "@/lib/sending/tasks";
 import { formatInZone } from "@/lib/time/zone";
 
 /** 群发任务管理: every task of the caller's departments, newest first, with live progress. */
-export default async function TasksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("tasks.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("tasks.manage", async function TasksPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t, actor } = ctx;
   const params = await searchParams;
   const requested = firstParam(params.status);
   const status = TASK_STATUSES.find((value) => value === requested);
@@ -92,4 +89,4 @@ export default async function TasksPage({ searchParams }: { searchParams: Promis
       />
     </div>
   );
-}
+});

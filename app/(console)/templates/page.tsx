@@ -1,15 +1,12 @@
 import Link from "next/link";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { consolePage } from "@/lib/console/page";
 import { listTemplates } from "@/lib/templates/store";
 import { formatInZone } from "@/lib/time/zone";
 
-export default async function TemplatesPage() {
-  const ctx = await consolePage("templates.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("templates.manage", async function TemplatesPage(ctx) {
+  const { t, actor } = ctx;
   const rows = await listTemplates(ctx);
   return (
     <div className="space-y-4">
@@ -52,4 +49,4 @@ export default async function TemplatesPage() {
       </Table>
     </div>
   );
-}
+});

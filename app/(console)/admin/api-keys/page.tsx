@@ -1,4 +1,3 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
@@ -7,10 +6,8 @@ import { consolePage } from "@/lib/console/page";
 import { formatInZone } from "@/lib/time/zone";
 import { ApiKeyForm, RevokeApiKey } from "./api-key-forms";
 
-export default async function ApiKeysPage() {
-  const ctx = await consolePage("apikey.view");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("apikey.view", async function ApiKeysPage(ctx) {
+  const { t, actor } = ctx;
   const [keys, departments] = await Promise.all([listApiKeys(ctx), listDepartments(ctx, { offset: 0, limit: 1000 })]);
   const scopes = [
     ...(actor.role === "admin" ? [{ value: "company", label: t.apiKeys.company }] : []),
@@ -51,4 +48,4 @@ export default async function ApiKeysPage() {
       </Table>
     </div>
   );
-}
+});

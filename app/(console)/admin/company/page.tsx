@@ -1,13 +1,10 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { consolePage } from "@/lib/console/page";
 import { CompanyForm } from "./company-form";
 
-export default async function CompanyPage() {
-  const ctx = await consolePage("company.view");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("company.view", async function CompanyPage(ctx) {
+  const { t } = ctx;
   const company = await getCompanyAccount(ctx);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   const rows: [string, string, string][] = [
@@ -45,4 +42,4 @@ export default async function CompanyPage() {
       </div>
     </div>
   );
-}
+});

@@ -1,4 +1,3 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -9,10 +8,8 @@ import { DepartmentForm } from "./department-form";
 
 const PAGE_SIZE = 50;
 
-export default async function DepartmentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("department.create");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("department.create", async function DepartmentsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t } = ctx;
   const page = pageNumber((await searchParams).page);
   const { rows, total } = await listDepartments(ctx, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
@@ -61,4 +58,4 @@ export default async function DepartmentsPage({ searchParams }: { searchParams: 
       />
     </div>
   );
-}
+});

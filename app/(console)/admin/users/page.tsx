@@ -1,4 +1,3 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { Badge, Card, PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -11,10 +10,8 @@ import { UserForm, UserRowActions } from "./user-forms";
 
 const PAGE_SIZE = 50;
 
-export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("user.view");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("user.view", async function UsersPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t } = ctx;
   const page = pageNumber((await searchParams).page);
   const [{ rows, total }, departments] = await Promise.all([
     listUsers(ctx, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }),
@@ -73,4 +70,4 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       />
     </div>
   );
-}
+});

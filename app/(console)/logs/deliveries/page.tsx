@@ -3,7 +3,6 @@ import { DeliveryStatusBadge } from "@/components/logs/delivery-status-badge";
 import { LogTabs } from "@/components/logs/log-tabs";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
-import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
@@ -19,10 +18,8 @@ const label = "space-y-1";
 const caption = "block text-xs text-slate-500";
 
 /** 数据投递日志: every delivery the caller may read, across tasks, with search, filters and keyset pages. */
-export default async function DeliveryLogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("reports.view");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("reports.view", async function DeliveryLogPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t, actor } = ctx;
   const labels = t.deliveryLog;
   const params = await searchParams;
   const { before, ...filters } = deliveryLogFilters((name) => {
@@ -166,4 +163,4 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
       />
     </div>
   );
-}
+});

@@ -1,13 +1,12 @@
+import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/lib/console/page";
 import { readOutboxMessage } from "@/lib/outbox/messages";
 import { formatInZone } from "@/lib/time/zone";
 
-export default async function OutboxMessagePage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await consolePage("senders.manage");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("senders.manage", async function OutboxMessagePage(ctx, { params }: { params: Promise<{ id: string }> }) {
+  const { t } = ctx;
   const message = await loadOrDeny(readOutboxMessage(ctx, (await params).id));
   if (!message) return <Forbidden message={t.errors.forbidden} />;
   return (
@@ -16,7 +15,7 @@ export default async function OutboxMessagePage({ params }: { params: Promise<{ 
         {message.from} → {message.to} · {formatInZone(message.createdAt, ctx.timeZone)}
       </PageHeader>
       {message.html ? (
-        <iframe title={message.subject} sandbox="" srcDoc={message.html} className="h-[28rem] w-full rounded-lg bg-white ring-1 ring-slate-200" data-testid="outbox-html" />
+        <SandboxedHtml title={message.subject} html={message.html} className="h-[28rem] w-full rounded-lg bg-white ring-1 ring-slate-200" testId="outbox-html" />
       ) : null}
       <Card title={t.templates.text}>
         <pre className="whitespace-pre-wrap text-sm" data-testid="outbox-text">
@@ -39,4 +38,4 @@ export default async function OutboxMessagePage({ params }: { params: Promise<{ 
       </Card>
     </div>
   );
-}
+});

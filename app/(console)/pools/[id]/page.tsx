@@ -6,15 +6,13 @@ import { listPools, loadPool } from "@/lib/pools/pools";
 import { ContactsView } from "../contacts-view";
 import { TransferForm } from "./transfer-form";
 
-export default async function PoolPage({
+export default consolePage("pools.manage", async function PoolPage(ctx, {
   params,
   searchParams,
 }: {
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const ctx = await consolePage("pools.manage");
-  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
   const { id } = await params;
   const query = await searchParams;
   const pool = await loadOrDeny(loadPool(ctx, id));
@@ -42,4 +40,4 @@ export default async function PoolPage({
       ) : null}
     </div>
   );
-}
+});

@@ -1,12 +1,9 @@
-import { Forbidden } from "@/components/ui/forbidden";
 import { consolePage, firstParam } from "@/lib/console/page";
 import { notFound } from "next/navigation";
 import { ContactsView } from "../contacts-view";
 import { isUuid } from "@/lib/ids";
 
-export default async function UncategorisedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("pools.manage");
-  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
+export default consolePage("pools.manage", async function UncategorisedPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const query = await searchParams;
   const departmentId = firstParam(query.department) ?? ctx.actor.departmentId;
   if (!departmentId || !isUuid(departmentId)) notFound();
@@ -21,4 +18,4 @@ export default async function UncategorisedPage({ searchParams }: { searchParams
       fixed={{ department: departmentId }}
     />
   );
-}
+});

@@ -3,7 +3,6 @@ import { FailureCategoriesChart } from "@/components/charts/failure-categories-c
 import { PeriodSwitch } from "@/components/reports/period-switch";
 import { ReportLayout, ReportTable } from "@/components/reports/report-layout";
 import { rangeQuery, reportHref } from "@/components/reports/report-query";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Td } from "@/components/ui/table";
 import { consolePage, pageNumber } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
@@ -15,10 +14,8 @@ const toggleClass = (active: boolean) =>
   `px-2.5 py-1 first:rounded-l-md last:rounded-r-md ring-1 ring-inset ring-slate-300 ${active ? "bg-slate-800 text-white ring-slate-800" : "text-slate-600 hover:bg-slate-50"}`;
 
 /** 投递失败统计: failed messages per day, department and sender (or recipient) domain, with their categories. */
-export default async function FailureReportPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const ctx = await consolePage("reports.view");
-  const { t, locale, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("reports.view", async function FailureReportPage(ctx, { searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { t, locale } = ctx;
   const params = await searchParams;
   const { range, error } = readRange(params, ctx.timeZone);
   const by = readBy(params.by);
@@ -103,4 +100,4 @@ export default async function FailureReportPage({ searchParams }: { searchParams
       </ReportTable>
     </ReportLayout>
   );
-}
+});

@@ -11,16 +11,14 @@ import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
 
 /** 群发任务状态: one task's live counters, what it sends, its actions and its delivery log. */
-export default async function TaskPage({
+export default consolePage("tasks.manage", async function TaskPage(ctx, {
   params,
   searchParams,
 }: {
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const ctx = await consolePage("tasks.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+  const { t, actor } = ctx;
   const { id } = await params;
   const query = await searchParams;
   const detail = await loadOrDeny(taskDetail(ctx, id));
@@ -64,4 +62,4 @@ export default async function TaskPage({
       <DeliveryLog ctx={ctx} taskId={task.id} params={{ q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) }} />
     </div>
   );
-}
+});

@@ -10,10 +10,8 @@ import { TaskForm, type TaskDraft } from "../task-form";
 const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", poolIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null };
 
 /** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate). */
-export default async function NewTaskPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await consolePage("tasks.manage");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("tasks.manage", async function NewTaskPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { t } = ctx;
   const from = firstParam((await searchParams).from);
   const source = from ? await loadOrDeny(taskDetail(ctx, from)) : null;
   if (from && !source) return <Forbidden message={t.errors.forbidden} />;
@@ -40,4 +38,4 @@ export default async function NewTaskPage({ searchParams }: { searchParams: Prom
       </Card>
     </div>
   );
-}
+});

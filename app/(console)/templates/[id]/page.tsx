@@ -13,10 +13,8 @@ const STARTER = {
 };
 
 /** /templates/new and /templates/{id}: the editor with preview, test send and versions. */
-export default async function TemplatePage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await consolePage("templates.manage");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("templates.manage", async function TemplatePage(ctx, { params }: { params: Promise<{ id: string }> }) {
+  const { t, actor } = ctx;
   const { id } = await params;
   const template = id === "new" ? null : await loadOrDeny(loadTemplate(ctx, id));
   if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
@@ -57,4 +55,4 @@ export default async function TemplatePage({ params }: { params: Promise<{ id: s
       ) : null}
     </div>
   );
-}
+});

@@ -7,19 +7,18 @@ import { LogTabs } from "@/components/logs/log-tabs";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/auth/policy";
-import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny, numericId, queryValue } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
 import { deliveryTrail } from "@/lib/reports/delivery-log";
 import { formatInZone } from "@/lib/time/zone";
 
 /** One delivery of the delivery log: what was sent to whom, and its SMTP replies and provider events in time order. */
-export default async function DeliveryTrailPage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await consolePage("reports.view");
-  const { t, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("reports.view", async function DeliveryTrailPage(ctx, { params }: { params: Promise<{ id: string }> }) {
+  const { t, actor } = ctx;
   const { id } = await params;
-  if (!/^\d{1,15}$/.test(id)) notFound();
-  const trail = await loadOrDeny(deliveryTrail(ctx, Number(id)));
+  const deliveryId = queryValue(numericId, id);
+  if (deliveryId === null) notFound();
+  const trail = await loadOrDeny(deliveryTrail(ctx, deliveryId));
   if (!trail) return <Forbidden message={t.errors.forbidden} />;
   const { delivery } = trail;
   const labels = t.deliveryLog;
@@ -71,4 +70,4 @@ export default async function DeliveryTrailPage({ params }: { params: Promise<{ 
       </Card>
     </div>
   );
-}
+});

@@ -6,15 +6,13 @@ import { loadPool } from "@/lib/pools/pools";
 import { ImportWizard } from "./import-wizard";
 import { isUuid } from "@/lib/ids";
 
-export default async function ImportPage({
+export default consolePage("pools.manage", async function ImportPage(ctx, {
   params,
   searchParams,
 }: {
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const ctx = await consolePage("pools.manage");
-  if (!ctx.allowed) return <Forbidden message={ctx.t.errors.forbidden} />;
   const pool = await loadOrDeny(loadPool(ctx, (await params).id));
   if (!pool) return <Forbidden message={ctx.t.errors.forbidden} />;
   const job = firstParam((await searchParams).job);
@@ -26,4 +24,4 @@ export default async function ImportPage({
       </Card>
     </div>
   );
-}
+});

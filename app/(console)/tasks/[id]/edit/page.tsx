@@ -8,10 +8,8 @@ import { draftFrom, taskFormProps } from "../../form-page";
 import { TaskForm } from "../../task-form";
 
 /** Editing is for a task that has not started: its time, audience, template and sender may all change. */
-export default async function EditTaskPage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await consolePage("tasks.manage");
-  const { t, allowed } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("tasks.manage", async function EditTaskPage(ctx, { params }: { params: Promise<{ id: string }> }) {
+  const { t } = ctx;
   const { id } = await params;
   const detail = await loadOrDeny(taskDetail(ctx, id));
   if (!detail) return <Forbidden message={t.errors.forbidden} />;
@@ -41,4 +39,4 @@ export default async function EditTaskPage({ params }: { params: Promise<{ id: s
       </Card>
     </div>
   );
-}
+});

@@ -16,10 +16,8 @@ const FUNNEL = ["sent", "delivered", "opened", "clicked", "unsubscribed"] as con
 const BESIDE = ["bounced", "complained", "failed", "suppressed", "total"] as const;
 
 /** One task's report: the funnel from sent to unsubscribed, what fell out beside it, and its most clicked links. */
-export default async function TaskReportPage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await consolePage("reports.view");
-  const { t, locale, allowed, actor } = ctx;
-  if (!allowed) return <Forbidden message={t.errors.forbidden} />;
+export default consolePage("reports.view", async function TaskReportPage(ctx, { params }: { params: Promise<{ id: string }> }) {
+  const { t, locale, actor } = ctx;
   const { id } = await params;
   const report = await loadOrDeny(taskReport(ctx, id));
   if (!report) return <Forbidden message={t.errors.forbidden} />;
@@ -116,4 +114,4 @@ export default async function TaskReportPage({ params }: { params: Promise<{ id:
       </section>
     </div>
   );
-}
+});

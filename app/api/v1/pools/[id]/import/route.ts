@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { tableUploadChunks } from "@/lib/entry/body";
 import { defineRoute, json } from "@/lib/entry/route";
 import { importTable } from "@/lib/pools/import-csv";
 import { MAX_IMPORT_BYTES } from "@/lib/pools/import-jobs";
@@ -6,14 +7,11 @@ import { MAX_IMPORT_BYTES } from "@/lib/pools/import-jobs";
 export const POST = defineRoute<{ id: string }>({
   permission: "pools.manage",
   handle: async (ctx, request, { id }) => {
-    if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) {
-      throw new AppError("payload_too_large", `The body is larger than ${MAX_IMPORT_BYTES} bytes`);
-    }
     if (!request.body) throw new AppError("invalid_input", "Send the CSV as the request body (Content-Type: text/csv)");
     const type = request.headers.get("content-type") ?? "text/csv";
     const format = /tab-separated/i.test(type) ? "tsv" : /spreadsheetml/i.test(type) ? "xlsx" : /csv|text\/plain/i.test(type) ? "csv" : undefined;
     if (!format) throw new AppError("invalid_input", `Content-Type ${type} is not text/csv, text/tab-separated-values or an XLSX workbook`);
-    const report = await importTable(ctx, id, request.body, { format });
+    const report = await importTable(ctx, id, tableUploadChunks(request, MAX_IMPORT_BYTES), { format });
     return json(report);
   },
 });
