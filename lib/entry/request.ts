@@ -3,12 +3,23 @@ import { cookies, headers } from "next/headers";
 import type { Executor } from "@/db/client";
 import type { Actor } from "@/lib/auth/actor";
 import { actorFromSessionToken, clientIp, sessionTokenFromCookies } from "@/lib/auth/session";
+import { limit, publicLimiter } from "./rate-limit";
 
 /** The signed-in caller of the current request (server components and server actions). */
 export async function sessionActor(db: Executor): Promise<Actor | null> {
   const [cookieStore, headerList] = await Promise.all([cookies(), headers()]);
   const token = sessionTokenFromCookies((name) => cookieStore.get(name)?.value);
   return actorFromSessionToken(db, token, clientIp(headerList));
+}
+
+/**
+ * For the public server actions (the unsubscribe and confirm pages): the caller's IP, counted
+ * against the same per-IP limit as the public routes; over it, a thrown 429 `rate_limited`.
+ */
+export async function publicActionIp(): Promise<string> {
+  const ip = clientIp(await headers());
+  limit(publicLimiter, ip);
+  return ip;
 }
 
 /** The signed-in caller of a route handler's request. */

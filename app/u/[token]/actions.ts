@@ -2,7 +2,7 @@
 
 import { headers } from "next/headers";
 import { getDb } from "@/db/client";
-import { clientIp } from "@/lib/auth/session";
+import { publicActionIp } from "@/lib/entry/request";
 import { readUnsubscribeToken, unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
 
 export type UnsubscribeState = { ok: true; email: string; department: string; already: boolean } | { ok: false };
@@ -10,12 +10,13 @@ export type UnsubscribeState = { ok: true; email: string; department: string; al
 /** Public by design: the signed token is the authority, and a forged one changes nothing. */
 export async function unsubscribeFromMessage(token: string): Promise<UnsubscribeState> {
   if (typeof token !== "string") return { ok: false };
+  const ip = await publicActionIp();
   const deliveryId = readUnsubscribeToken(token);
   if (deliveryId === null) return { ok: false };
   const headerList = await headers();
   const result = await unsubscribeDelivery(await getDb(), deliveryId, {
     method: "page",
-    ip: clientIp(headerList),
+    ip,
     userAgent: headerList.get("user-agent") ?? undefined,
   });
   return result ? { ok: true, ...result } : { ok: false };
