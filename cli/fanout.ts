@@ -3,15 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDatabase, getDatabaseHandle } from "@/db/client";
-import { createDepartment } from "@/lib/accounts/departments";
-import { createUser } from "@/lib/accounts/users";
 import { cliActor } from "@/lib/auth/actor";
-import { createApiKey } from "@/lib/auth/api-keys";
 import type { Ctx } from "@/lib/context";
 import { AppError, toErrorBody } from "@/lib/errors";
-import { importTable } from "@/lib/pools/import-csv";
-import { createSender } from "@/lib/senders/senders";
-import { classifyBounceFiles, type CliOutcome } from "./bounce-classify";
+import type { CliOutcome } from "./bounce-classify";
 
 const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
@@ -23,6 +18,7 @@ const USAGE = `usage: npm run fanout -- <command>
 
 class UsageError extends Error {}
 
+// Each command loads what it needs when it runs: a process that creates a department does not load the XLSX reader.
 type Command = (args: string[], ctx: () => Promise<Ctx>) => Promise<string | CliOutcome>;
 
 function options<T extends Record<string, { type: "string" | "boolean" }>>(args: string[], spec: T) {
@@ -41,6 +37,7 @@ function required(value: string | boolean | undefined, flag: string): string {
 const commands: Record<string, Command> = {
   "admin create": async (args, ctx) => {
     const values = options(args, { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } });
+    const { createUser } = await import("@/lib/accounts/users");
     const created = await createUser(await ctx(), {
       email: required(values.email, "--email"),
       password: required(values.password, "--password"),
@@ -56,6 +53,7 @@ const commands: Record<string, Command> = {
       if (!/^\d+$/.test(values.quota)) throw new UsageError(`--quota must be a whole number, not "${values.quota}"`);
       quota = Number(values.quota);
     }
+    const { createDepartment } = await import("@/lib/accounts/departments");
     const created = await createDepartment(await ctx(), {
       name: required(values.name, "--name").trim(),
       description: typeof values.description === "string" ? values.description : "",
@@ -67,6 +65,7 @@ const commands: Record<string, Command> = {
     const values = options(args, { department: { type: "string" }, company: { type: "boolean" }, name: { type: "string" } });
     if (values.company && values.department) throw new UsageError("give either --department ID or --company, not both");
     if (!values.company && !values.department) throw new UsageError("give --department ID or --company");
+    const { createApiKey } = await import("@/lib/auth/api-keys");
     const created = await createApiKey(await ctx(), {
       name: typeof values.name === "string" ? values.name : "",
       scope: values.company ? { company: true } : { company: false, departmentId: required(values.department, "--department") },
@@ -75,6 +74,7 @@ const commands: Record<string, Command> = {
   },
   "sender create": async (args, ctx) => {
     const values = options(args, { department: { type: "string" }, address: { type: "string" }, name: { type: "string" } });
+    const { createSender } = await import("@/lib/senders/senders");
     const created = await createSender(await ctx(), {
       departmentId: required(values.department, "--department"),
       address: required(values.address, "--address"),
@@ -112,6 +112,7 @@ commands["import"] = async (args, ctx) => {
   } catch {
     throw new UsageError(`cannot read ${file}`);
   }
+  const { importTable } = await import("@/lib/pools/import-csv");
   const report = await importTable(await ctx(), poolId, fs.createReadStream(file), {
     fileName: path.basename(file),
     updateExisting: parsed.values.update === true,
@@ -122,6 +123,7 @@ commands["import"] = async (args, ctx) => {
 };
 
 commands["bounce classify"] = async (args) => {
+  const { classifyBounceFiles } = await import("./bounce-classify");
   const outcome = await classifyBounceFiles(args);
   if (outcome.code === 2) throw new UsageError(outcome.err);
   return { ...outcome, err: outcome.err.split("\n").filter(Boolean).map((line) => `fanout: ${line}`).join("\n") };
