@@ -26,6 +26,6 @@ describe("compiled-template cache", () => {
     const newest = compileTemplate(draft(23));
     expect(compileTemplate(draft(23))).toBe(newest);
     expect(compileTemplate(draft(0))).not.toBe(first);
-    expect(first.render({ email: "a@example.com", name: "Ann" }).html.startsWith("<p>Draft 0 for Ann</p>")).toBe(true);
+    expect(first.render({ email: "a@example.com", name: "Ann", attributes: {} }).html.startsWith("<p>Draft 0 for Ann</p>")).toBe(true);
   });
 });
