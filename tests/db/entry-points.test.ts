@@ -21,8 +21,9 @@ import { createSender } from "@/lib/senders/senders";
 import { createTask, pauseTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { describeOnDatabases } from "../helpers/db";
-import { makeDepartment, makeUser, unique } from "../helpers/factories";
+import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { serveAnonymous, serveAs } from "../helpers/next-headers";
+import { addVerifiedDomain } from "../helpers/sending";
 import { snapshotState } from "../helpers/snapshot";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
@@ -39,6 +40,8 @@ type Other = {
   suppressedEmail: string;
   domainId: string;
   domain: string;
+  /** A domain the department claimed, waiting for an admin. */
+  pendingDomainId: string;
   senderId: string;
   templateId: string;
   /** A task scheduled far ahead, and one paused before it started. */
@@ -70,9 +73,11 @@ async function route(
   options: { params?: Record<string, string>; json?: unknown; body?: string; type?: string; cookie?: string; query?: string },
 ) {
   const exported = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, Handler>;
-  const headers = new Headers({ "x-forwarded-for": caller.ip });
+  // X-Fanout-Peer is what scripts/start.mjs sets from the socket; a browser's same-origin request carries Sec-Fetch-Site.
+  const headers = new Headers({ "x-fanout-peer": caller.ip });
   if (caller.apiKey) headers.set("authorization", `Bearer ${caller.apiKey}`);
   if (options.cookie) headers.set("cookie", options.cookie);
+  headers.set("sec-fetch-site", "same-origin");
   let body: string | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
@@ -202,6 +207,8 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: (other) => action(SENDER_ACTIONS, "addDomain", { domain: `${unique("d")}.example.com`, departmentId: other.departmentId }),
   },
+  [`${SENDER_ACTIONS}#approveDomain`]: { auth: "session", call: (other) => action(SENDER_ACTIONS, "approveDomain", { id: other.pendingDomainId }) },
+  [`${SENDER_ACTIONS}#rejectDomain`]: { auth: "session", call: (other) => action(SENDER_ACTIONS, "rejectDomain", { id: other.pendingDomainId }) },
   [`${SENDER_ACTIONS}#checkDomain`]: { auth: "session", call: (other) => action(SENDER_ACTIONS, "checkDomain", { id: other.domainId }) },
   [`${SENDER_ACTIONS}#createSender`]: {
     auth: "session",
@@ -291,6 +298,7 @@ const ENTRY_POINTS: Record<string, Case> = {
 };
 
 const MUTATING_ROUTE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+type Marker = { entryPoint?: { kind: "route" | "public-route" | "action" } };
 
 function listEntryFiles(directory: string): string[] {
   return fs.readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -300,22 +308,34 @@ function listEntryFiles(directory: string): string[] {
   });
 }
 
-async function discoverMutatingEntryPoints(): Promise<string[]> {
-  const found: string[] = [];
+/** Every exported handler and action under app/, with the marker its wrapper put on it (none: made by hand). */
+async function discoverEntryPoints(): Promise<{ name: string; kind: string | undefined; mutating: boolean }[]> {
+  const found: { name: string; kind: string | undefined; mutating: boolean }[] = [];
   for (const file of listEntryFiles(path.join(ROOT, "app"))) {
     const exported = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exported)) {
       if (typeof value !== "function") continue;
-      if (file.endsWith("actions.ts") || MUTATING_ROUTE_METHODS.has(name)) found.push(`${file}#${name}`);
+      const mutating = file.endsWith("actions.ts") || MUTATING_ROUTE_METHODS.has(name);
+      found.push({ name: `${file}#${name}`, kind: (value as Marker).entryPoint?.kind, mutating });
     }
   }
-  return found.sort();
+  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 it("lists every mutating entry point in the table", async () => {
-  const discovered = await discoverMutatingEntryPoints();
+  const discovered = (await discoverEntryPoints()).filter((entry) => entry.mutating).map((entry) => entry.name);
   expect(discovered.length).toBeGreaterThan(0);
   expect(discovered).toEqual(Object.keys(ENTRY_POINTS).sort());
+});
+
+it("makes every route handler with defineRoute or definePublicRoute, public ones exactly where the table says", async () => {
+  const routes = (await discoverEntryPoints()).filter((entry) => entry.name.includes("/route.ts#"));
+  expect(routes.filter((entry) => entry.kind !== "route" && entry.kind !== "public-route").map((entry) => entry.name)).toEqual([]);
+  const publicInTable = Object.entries(ENTRY_POINTS)
+    .filter(([name, entry]) => entry.auth === "public" && name.includes("/route.ts#"))
+    .map(([name]) => name)
+    .sort();
+  expect(routes.filter((entry) => entry.mutating && entry.kind === "public-route").map((entry) => entry.name)).toEqual(publicInTable);
 });
 
 describeOnDatabases("mutating entry points", (db) => {
@@ -346,7 +366,8 @@ describeOnDatabases("mutating entry points", (db) => {
     const upload = await storeUpload(system, pool.id, "theirs.csv", chunks("email,name\nmember@example.com,Member\n"));
     const suppressedEmail = `${unique("gone")}@example.com`;
     await addSuppressions(system, { departmentId: department.id, addresses: suppressedEmail, reason: "manual" });
-    const domain = await addDomain(system, { domain: `${unique("theirs")}.example.com`, departmentId: department.id });
+    const domain = await addVerifiedDomain(system, `${unique("theirs")}.example.com`, department.id);
+    const claim = await addDomain({ db: database, actor: actorFor(user, "department", department.id) }, { domain: `${unique("claim")}.example.com`, departmentId: department.id });
     const sender = await createSender(system, { departmentId: department.id, address: `news@${domain.domain}` });
     const template = await createTemplate(system, { name: unique("theirs"), departmentId: department.id, ...TEMPLATE_CONTENT });
     const later = new Date("2099-01-01T00:00:00Z");
@@ -368,6 +389,7 @@ describeOnDatabases("mutating entry points", (db) => {
       suppressedEmail,
       domainId: domain.id,
       domain: domain.domain,
+      pendingDomainId: claim.id,
       senderId: sender.id,
       templateId: template.id,
     };
