@@ -67,7 +67,7 @@ describeOnDatabases("templates", (db) => {
   it("renders Chinese text, an attribute, a link and an attachment alike in preview, over SMTP and in the outbox", async () => {
     const pool = await createPool(ctx, { name: unique("vip") });
     await importTable(ctx, pool.id, streamOf("email,name,city\nli@example.cn,李娜,北京\n"));
-    const domain = { domain: await addVerifiedDomain({ db: db(), actor: systemActor("test") }, `${unique("shop")}.example.cn`, departmentId) };
+    const domain = await addVerifiedDomain({ db: db(), actor: systemActor("test") }, `${unique("shop")}.example.cn`, departmentId);
     const sender = await createSender(ctx, { address: `news@${domain.domain}`, name: "新品通知" });
     const attachment = await storeAttachment(ctx, departmentId, "目录.pdf", PDF);
     const template = await createTemplate(ctx, { name: unique("新品"), subject: "{{ name }}，{{ attributes.city }} 新品", html: HTML, attachmentIds: [attachment.id] });
@@ -165,7 +165,7 @@ describeOnDatabases("templates", (db) => {
       const user = await makeUser(db(), "department", { departmentId: department.id });
       const own: Ctx = { db: db(), actor: actorFor(user, "department", department.id) };
       const domain = await addVerifiedDomain({ db: db(), actor: systemActor("test") }, `${unique("test")}.example.com`, department.id);
-      const sender = await createSender(own, { address: `news@${domain}` });
+      const sender = await createSender(own, { address: `news@${domain.domain}` });
       const template = await createTemplate(own, { name: unique("t"), subject: "Hi", html: "<p>Hi {{ name }}</p>" });
       const send = (as: Ctx, recipients: string[]) => testSend(as, { templateId: template.id, senderId: sender.id, recipients: recipients.join(", ") });
       return { department, ctx: own, send };

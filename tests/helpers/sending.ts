@@ -50,7 +50,7 @@ export async function makeSendingSetup(db: Database, options: { count?: number; 
   }
   const template = await createTemplate(ctx, { name: unique("template"), departmentId: department.id, ...PERSONAL_TEMPLATE });
   const domain = await addVerifiedDomain(ctx, options.domain ?? `${tag}.example.org`, department.id);
-  const sender = await createSender(ctx, { departmentId: department.id, address: `news@${domain}`, name: "Fanout News" });
+  const sender = await createSender(ctx, { departmentId: department.id, address: `news@${domain.domain}`, name: "Fanout News" });
   return { ctx, departmentId: department.id, poolId: pool.id, templateId: template.id, senderId: sender.id, emails };
 }
 
@@ -58,10 +58,10 @@ export async function makeSendingSetup(db: Database, options: { count?: number; 
  * A domain added as the caller adds it, then marked verified as a passing DNS check would: new
  * installations require verified domains before a sender may use one.
  */
-export async function addVerifiedDomain(ctx: Ctx, name: string, departmentId: string | null): Promise<string> {
+export async function addVerifiedDomain(ctx: Ctx, name: string, departmentId: string | null): Promise<{ id: string; domain: string }> {
   const domain = await addDomain(ctx, { domain: name, departmentId });
   await ctx.db.update(senderDomains).set({ status: "verified", checkedAt: new Date() }).where(eq(senderDomains.id, domain.id));
-  return domain.domain;
+  return { id: domain.id, domain: domain.domain };
 }
 
 /** A task for the whole pool of a setup, sent now unless said otherwise. */
