@@ -6,8 +6,9 @@ import { enhancedStatusOf, type OutgoingMessage, type SendResult, type Transport
 
 export type SmtpTransportOptions = {
   /**
-   * `smtp://user:pass@host:port` (STARTTLS when the server offers it) or `smtps://…` (TLS from
-   * the first byte). `?tls=insecure` accepts any certificate (self-signed relays); nothing else does.
+   * `smtp://user:pass@host:port` (STARTTLS when the server offers it, and required when the URL
+   * carries credentials and the relay is not on this machine) or `smtps://…` (TLS from the first
+   * byte). `?tls=insecure` accepts any certificate (self-signed relays); nothing else does.
    */
   url: string;
   /** Always pooled; the option exists to say so at the call site. */
@@ -31,7 +32,13 @@ export type SmtpTransportOptions = {
 
 type SmtpError = Error & { code?: string; responseCode?: number; response?: string; command?: string };
 
-/** Parses an SMTP URL into nodemailer pool options; credentials are URL-decoded. */
+/**
+ * Parses an SMTP URL into nodemailer pool options; credentials are URL-decoded. Credentials never
+ * go over a connection without TLS to a relay elsewhere: with smtp:// nodemailer would log in in
+ * clear text when the relay does not offer STARTTLS — or when someone on the path strips the offer
+ * from its EHLO reply — so `requireTLS` makes such a send fail before AUTH instead. A relay on a
+ * loopback address (127.0.0.0/8, ::1, localhost) is this machine and keeps working without TLS.
+ */
 export function smtpOptionsFromUrl(url: string): SMTPPool.Options {
   const parsed = new URL(url);
   if (parsed.protocol !== "smtp:" && parsed.protocol !== "smtps:") {
@@ -43,11 +50,26 @@ export function smtpOptionsFromUrl(url: string): SMTPPool.Options {
     secure: parsed.protocol === "smtps:",
   };
   if (parsed.port) options.port = Number(parsed.port);
-  if (parsed.username) options.auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) };
+  if (parsed.username) {
+    options.auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) };
+    if (!options.secure && !isLoopbackHost(options.host!)) options.requireTLS = true;
+  }
   const tls = parsed.searchParams.get("tls");
   if (tls === "insecure") options.tls = { rejectUnauthorized: false };
   else if (tls !== null) throw new Error(`SMTP_URL: unknown tls=${tls} (only tls=insecure is understood)`);
   return options;
+}
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/** A host name or address that can only be this machine (IPv4-mapped IPv6 forms included). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  if (name === "localhost") return true;
+  const family = net.isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? "ipv4" : "ipv6");
 }
 
 /**
@@ -173,6 +195,8 @@ function fromWire(text: string): string {
  */
 function failureOf(message: OutgoingMessage, error: SmtpError): SendResult {
   const aboutMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
+  // No TLS (the relay does not offer STARTTLS, or someone stripped the offer): say that, not only the relay's reply to STARTTLS.
+  if (error.code === "ETLS") return { id: message.id, ok: false, retry: true, reply: `ETLS: ${error.message}${error.response ? ` (${fromWire(error.response)})` : ""}` };
   if (typeof error.responseCode === "number" && error.response) {
     const reply = fromWire(error.response);
     const code = error.responseCode;

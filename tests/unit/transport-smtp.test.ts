@@ -1,6 +1,9 @@
 import crypto from "node:crypto";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSmtpTransport, describeSmtpUrl, smtpOptionsFromUrl } from "@/lib/transports/smtp";
+import { createSmtpTransport, describeSmtpUrl, isLoopbackHost, smtpOptionsFromUrl } from "@/lib/transports/smtp";
 import type { OutgoingMessage, Transport } from "@/lib/transports/types";
 import { outgoingMessage } from "../helpers/messages";
 import { freePort } from "@/tests/helpers/server";
@@ -154,4 +157,76 @@ describe("SMTP transport", () => {
     expect(() => smtpOptionsFromUrl("smtp://relay.example.com?tls=off")).toThrow(/tls=off/);
     expect(describeSmtpUrl("smtp://user:secret@relay.example.com?tls=insecure")).toBe("smtp://relay.example.com:587 (as user)");
   });
+
+  it("requires TLS before sending credentials to a relay that is not on this machine", () => {
+    const requiresTls = (url: string) => smtpOptionsFromUrl(url).requireTLS === true;
+    for (const url of ["smtp://user:pass@relay.example.com", "smtp://user:pass@192.0.2.10:2525", "smtp://user:pass@[2001:db8::25]", "smtp://user:pass@localhost.example.com"]) {
+      expect({ url, requiresTls: requiresTls(url) }).toEqual({ url, requiresTls: true });
+    }
+    // Loopback is this machine; smtps is TLS from the first byte; without credentials there is nothing to protect.
+    for (const url of ["smtp://user:pass@127.0.0.1:2525", "smtp://user:pass@127.8.9.10", "smtp://user:pass@localhost", "smtp://user:pass@LOCALHOST.", "smtp://user:pass@[::1]:25", "smtp://user:pass@[::ffff:127.0.0.1]", "smtps://user:pass@relay.example.com", "smtp://relay.example.com"]) {
+      expect({ url, requiresTls: requiresTls(url) }).toEqual({ url, requiresTls: false });
+    }
+  });
+
+  it("refuses before AUTH when a relay elsewhere offers no STARTTLS (stripped from its EHLO reply), and still logs in over loopback", async () => {
+    const commands: string[] = [];
+    const logins: string[] = [];
+    const relay = new SMTPServer({
+      logger: false,
+      closeTimeout: 200,
+      disabledCommands: ["STARTTLS"],
+      allowInsecureAuth: true,
+      onConnect(session, callback) {
+        commands.push(`connect from ${session.remoteAddress}`);
+        callback();
+      },
+      onAuth(auth, _session, callback) {
+        logins.push(auth.username ?? "");
+        callback(null, { user: auth.username });
+      },
+      onMailFrom(address, _session, callback) {
+        commands.push(`MAIL FROM ${address.address}`);
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on("end", () => callback());
+      },
+    });
+    // Listening on every address: reached through an outside address it is a relay elsewhere, through 127.0.0.1 a local one.
+    const elsewhere = nonLoopbackAddress();
+    await new Promise<void>((resolve) => relay.listen(0, "0.0.0.0", resolve));
+    const port = (relay.server.address() as AddressInfo).port;
+    const remote = createSmtpTransport({ url: `smtp://fanout:secret@${elsewhere}:${port}` });
+    const local = createSmtpTransport({ url: `smtp://fanout:secret@127.0.0.1:${port}` });
+    try {
+      expect(isLoopbackHost(elsewhere)).toBe(false);
+      const [refused] = await remote.sendBatch([message("reader@example.test")]);
+      expect(refused).toMatchObject({ ok: false, retry: true });
+      expect(refused!.ok ? "" : refused!.reply).toMatch(/ETLS|STARTTLS/);
+      expect(commands.some((command) => command.startsWith("connect"))).toBe(true);
+      expect(logins).toEqual([]);
+      expect(commands.filter((command) => command.startsWith("MAIL"))).toEqual([]);
+
+      const [sent] = await local.sendBatch([message("reader@example.test")]);
+      expect(sent).toMatchObject({ ok: true });
+      expect(logins).toEqual(["fanout"]);
+    } finally {
+      await remote.close();
+      await local.close();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
+  });
 });
+
+/**
+ * A name for this machine that is not a loopback literal, to reach a local relay the way a remote
+ * one is reached: its first outside IPv4 address, else its host name (whatever that resolves to).
+ */
+function nonLoopbackAddress(): string {
+  const outside = Object.values(os.networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === "IPv4" && !entry.internal);
+  return outside?.address ?? os.hostname();
+}
