@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = [
   "delivery.export",
   "domain.create",
   "domain.check",
+  "domain.approve",
+  "domain.reject",
   "sender.create",
   "sender.delete",
   "settings.update",
