@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { runGateBenchmark } from "./gate";
 import { runImportBenchmark } from "./import";
 import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
@@ -19,6 +20,7 @@ const OPTIONS = {
 type BenchOptions = { rows?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
+  gate: runGateBenchmark,
   import: runImportBenchmark,
   render: runRenderBench,
   reports: runReportsBenchmark,
