@@ -21,7 +21,7 @@ const errorResponse = (description: string) => ({ description, content: { "appli
  * that every path listed has a route handler and every handler under /api/v1 is listed.
  */
 export function openApiDocument() {
-  return {
+  return withBoundaryAnswers({
     openapi: "3.1.0",
     info: { title: "Fanout API", version: packageJson.version },
     servers: [{ url: "/api/v1" }],
@@ -74,6 +74,11 @@ export function openApiDocument() {
         Forbidden: errorResponse("The key's department may not do this"),
         NotFound: errorResponse("No such object"),
         Conflict: errorResponse("Conflict, for example quota_exceeded"),
+        PayloadTooLarge: errorResponse("payload_too_large: the body is larger than this endpoint takes (counted as it arrives, chunked or not)"),
+        TooManyRequests: {
+          ...errorResponse("rate_limited: too many requests for this API key (FANOUT_RATE_LIMIT_API a minute), or from this address to a public endpoint"),
+          headers: { "Retry-After": { description: "Seconds until a request will be taken again", schema: { type: "integer", minimum: 1 } } },
+        },
       },
     },
     security: [{ bearer: [] }],
@@ -347,7 +352,7 @@ export function openApiDocument() {
         },
       },
     } as Record<string, unknown>,
-  };
+  });
 }
 
 const REPORT_PERIODS = [...PERIODS];
@@ -387,6 +392,20 @@ const periodParameters = [
 ];
 
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+
+type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
+
+/** Every operation may be rate limited (per key, or per IP without one); every one with a body may find it too large. */
+function withBoundaryAnswers<D extends { paths: Record<string, unknown> }>(document: D): D {
+  for (const operations of Object.values(document.paths) as Record<string, Operation>[]) {
+    for (const operation of Object.values(operations)) {
+      if (typeof operation?.responses !== "object") continue; // path-level parameters, not an operation
+      if (operation.requestBody !== undefined) operation.responses["413"] ??= ref("PayloadTooLarge");
+      operation.responses["429"] ??= ref("TooManyRequests");
+    }
+  }
+  return document;
+}
 
 function ref(name: string) {
   return { $ref: `#/components/responses/${name}` };
