@@ -24,6 +24,8 @@ export type ImportReport = {
   invalidTruncated: boolean;
 };
 
+type ImportOptions = { format?: SourceFormat; fileName?: string; updateExisting?: boolean; onProgress?: (bytes: number) => void };
+
 /**
  * The synchronous import of the HTTP API and the CLI: a CSV with a header row whose `email`
  * column is required; `name` becomes the name and every other column an attribute.
@@ -32,16 +34,25 @@ export async function importTable(
   ctx: Ctx,
   poolId: string,
   body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-  options: { format?: SourceFormat; fileName?: string; updateExisting?: boolean; onProgress?: (bytes: number) => void } = {},
+  options: ImportOptions = {},
 ): Promise<ImportReport> {
   const pool = await loadPool(ctx, poolId);
-  let source;
   try {
-    source = await openTable(body, { format: options.format, filename: options.fileName });
+    return await importSource(ctx, pool, body, options);
   } catch (error) {
+    // Anywhere in the file, the header row included, a broken table is the caller's input.
     if (error instanceof TableFormatError) throw invalidInput(error.message);
     throw error;
   }
+}
+
+async function importSource(
+  ctx: Ctx,
+  pool: Awaited<ReturnType<typeof loadPool>>,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const source = await openTable(body, { format: options.format, filename: options.fileName });
   const { head, all } = await peekRows(source.rows, 1);
   const header = head[0];
   if (!header) throw invalidInput("The file has no rows; the first row must be a header with an email column");
@@ -52,47 +63,42 @@ export async function importTable(
     });
   }
   const invalid = new EarliestRows(REPORTED_INVALID_ROWS);
-  try {
-    const totals = await importRows({
-      db: ctx.db as Database,
-      departmentId: pool.departmentId,
-      poolId: pool.id,
-      rows: all,
-      mapping,
-      hasHeader: true,
-      updateExisting: options.updateExisting ?? false,
-      concurrency: 2,
-      // The audit row below commits synchronously, which flushes every batch before the answer.
-      asyncCommit: true,
-      record: async (_tx, outcome) => {
-        // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
-        // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
-        for (const { line, reason } of outcome.invalidRows) invalid.offer({ line, reason });
-        options.onProgress?.(source.bytesRead());
-      },
-    });
-    await refreshStatistics(ctx.db, totals.imported);
-    await recordAudit(ctx.db, ctx.actor, {
-      action: "pool.import",
-      objectType: "pool",
-      objectId: pool.id,
-      departmentId: pool.departmentId,
-      summary: `Imported ${options.fileName ? `"${options.fileName}"` : "a CSV body"} into "${pool.name}": ${totals.imported} imported, ${totals.duplicates} duplicates, ${totals.invalid} invalid`,
-      details: { ...totals },
-    });
-    return {
-      imported: totals.imported,
-      duplicates: totals.duplicates,
-      updated: totals.updated,
-      rows: totals.rowsRead,
-      invalid: invalid.sorted(),
-      invalidCount: totals.invalid,
-      invalidTruncated: totals.invalid > invalid.rows.length,
-    };
-  } catch (error) {
-    if (error instanceof TableFormatError) throw invalidInput(error.message);
-    throw error;
-  }
+  const totals = await importRows({
+    db: ctx.db as Database,
+    departmentId: pool.departmentId,
+    poolId: pool.id,
+    rows: all,
+    mapping,
+    hasHeader: true,
+    updateExisting: options.updateExisting ?? false,
+    concurrency: 2,
+    // The audit row below commits synchronously, which flushes every batch before the answer.
+    asyncCommit: true,
+    record: async (_tx, outcome) => {
+      // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
+      // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
+      for (const { line, reason } of outcome.invalidRows) invalid.offer({ line, reason });
+      options.onProgress?.(source.bytesRead());
+    },
+  });
+  await refreshStatistics(ctx.db, totals.imported);
+  await recordAudit(ctx.db, ctx.actor, {
+    action: "pool.import",
+    objectType: "pool",
+    objectId: pool.id,
+    departmentId: pool.departmentId,
+    summary: `Imported ${options.fileName ? `"${options.fileName}"` : "a CSV body"} into "${pool.name}": ${totals.imported} imported, ${totals.duplicates} duplicates, ${totals.invalid} invalid`,
+    details: { ...totals },
+  });
+  return {
+    imported: totals.imported,
+    duplicates: totals.duplicates,
+    updated: totals.updated,
+    rows: totals.rowsRead,
+    invalid: invalid.sorted(),
+    invalidCount: totals.invalid,
+    invalidTruncated: totals.invalid > invalid.rows.length,
+  };
 }
 
 /**

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Database, Executor } from "@/db/client";
 import { importErrors, imports, pools, type ImportJob, type ImportMapping } from "@/db/schema";
-import type { Actor } from "@/lib/auth/actor";
+import { systemActor, type Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/policy";
 import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
@@ -229,6 +229,64 @@ export async function runImport(db: Database, id: string): Promise<void> {
   } finally {
     running.delete(id);
   }
+}
+
+/** An upload whose import is not started within this long is expired and its file removed. */
+export const UPLOAD_KEPT_MS = 24 * 60 * 60_000;
+const UPLOAD_EXPIRED = "The upload expired: its import was not started within 24 hours. Upload the file again.";
+const SWEEP_EVERY_MS = 60 * 60_000;
+
+/**
+ * Removes the stored uploads nobody will read again: those of finished or failed imports, those
+ * of uploads not started within UPLOAD_KEPT_MS of `now` (the job is marked failed, saying why),
+ * and files whose job is gone (its pool was deleted). Running and fresh uploads keep theirs.
+ */
+export async function sweepUploads(db: Executor, now = new Date()): Promise<{ expired: number; removed: number }> {
+  const expired = await db
+    .update(imports)
+    .set({ status: "failed", error: UPLOAD_EXPIRED, preview: [], finishedAt: now })
+    .where(and(eq(imports.status, "uploaded"), lt(imports.createdAt, new Date(now.getTime() - UPLOAD_KEPT_MS))))
+    .returning({ id: imports.id, departmentId: imports.departmentId, poolId: imports.poolId, fileName: imports.fileName });
+  for (const job of expired) {
+    await recordAudit(db, systemActor("upload sweep"), {
+      action: "pool.import",
+      objectType: "pool",
+      objectId: job.poolId,
+      departmentId: job.departmentId,
+      summary: `Upload "${job.fileName}" expired without being imported; its file was removed`,
+      details: { importId: job.id },
+    });
+  }
+  // The directory is listed before the jobs are read: a job is created before its file.
+  const stored = await fs.promises.readdir(path.dirname(uploadPath("x"))).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  const ids = stored.filter(isUuid);
+  const kept = new Set<string>();
+  for (let start = 0; start < ids.length; start += 1_000) {
+    const rows = await db
+      .select({ id: imports.id })
+      .from(imports)
+      .where(and(inArray(imports.id, ids.slice(start, start + 1_000)), inArray(imports.status, ["uploaded", "running"])));
+    for (const row of rows) kept.add(row.id);
+  }
+  let removed = 0;
+  for (const id of ids) {
+    if (kept.has(id)) continue;
+    await fs.promises.rm(uploadPath(id), { force: true });
+    removed++;
+  }
+  return { expired: expired.length, removed };
+}
+
+/** Sweeps stored uploads now and then every hour, without keeping the process alive. */
+export function startUploadSweeper(db: Executor, everyMs = SWEEP_EVERY_MS): () => void {
+  const sweep = () => sweepUploads(db).catch((error) => console.error("[fanout] upload sweep", error));
+  void sweep();
+  const timer = setInterval(sweep, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** On start: picks up imports whose process died (no heartbeat for a minute). */

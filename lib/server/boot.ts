@@ -5,7 +5,7 @@ import { createUser } from "@/lib/accounts/users";
 import { systemActor } from "@/lib/auth/actor";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
-import { resumeStaleImports } from "@/lib/pools/import-jobs";
+import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
@@ -41,7 +41,7 @@ export async function bootServer() {
 
 /** The server's housekeeping timers (unref'd, so they never keep the process up); returns one stop for all. */
 export function startPeriodicWork(db: Database): () => void {
-  const stops = [startSearchIndexer(db), startLoginFailurePruning(db)];
+  const stops = [startSearchIndexer(db), startLoginFailurePruning(db), startUploadSweeper(db)];
   return () => stops.forEach((stop) => stop());
 }
 
