@@ -7,6 +7,7 @@ import { auditLog, auxiliaryMail, contacts, imports, outboxMessages, pools, supp
 import { AUXILIARY_MAIL_LIMITS } from "@/lib/accounts/mail-limits";
 import { POST as importRoute } from "@/app/api/v1/pools/[id]/import/route";
 import { GET as contactsRoute } from "@/app/api/v1/pools/[id]/contacts/route";
+import { POST as subscribeRoute } from "@/app/api/v1/subscribe/route";
 import { GET as exportRoute } from "@/app/(console)/pools/[id]/export/route";
 import { GET as progressRoute } from "@/app/(console)/imports/[id]/route";
 import { GET as errorsRoute } from "@/app/(console)/imports/[id]/errors/route";
@@ -315,6 +316,17 @@ describeOnDatabases("address pools", (db) => {
     expect((refused.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(3000);
     expect(await statusOf(late)).toBeUndefined();
     expect(await confirmationLinks(late)).toEqual([]);
+    const overHttp = await subscribeRoute(
+      new Request("http://fanout.test/api/v1/subscribe", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ poolId: pool.id, email: late, doubleOptIn: true }),
+      }),
+      { params: Promise.resolve({}) },
+    );
+    expect(overHttp.status).toBe(429);
+    expect(Number(overHttp.headers.get("retry-after"))).toBeGreaterThan(3000);
+    expect(((await overHttp.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
     // A sign-up without double opt-in sends nothing, so the limit does not hold it up.
     expect(await subscribe(ctx, { poolId: pool.id, email: late })).toEqual({ status: "subscribed" });
   });
