@@ -317,11 +317,16 @@ export async function importProgress(ctx: Ctx, id: string) {
   };
 }
 
-export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncIterable<{ line: number; reason: string; value: string }>> {
-  await loadImport(ctx, id);
+/**
+ * The stored error rows in line order; when more rows were invalid than are stored, a last row
+ * without a line number says how many are not listed.
+ */
+export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncIterable<{ line: number | null; reason: string; value: string }>> {
+  const job = await loadImport(ctx, id);
   const db = ctx.db;
   async function* rows() {
     let after = 0;
+    let listed = 0;
     for (;;) {
       const page = await db
         .select({ line: importErrors.line, reason: importErrors.reason, value: importErrors.value })
@@ -329,9 +334,13 @@ export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncItera
         .where(and(eq(importErrors.importId, id), sql`${importErrors.line} > ${after}`))
         .orderBy(importErrors.line)
         .limit(5_000);
-      if (page.length === 0) return;
+      if (page.length === 0) break;
       yield* page;
+      listed += page.length;
       after = page[page.length - 1]!.line;
+    }
+    if (job.invalid > listed) {
+      yield { line: null, reason: `${job.invalid - listed} more invalid rows are not listed: the report keeps the first ${STORED_ERROR_ROWS}`, value: "" };
     }
   }
   return rows();

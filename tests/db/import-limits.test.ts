@@ -10,7 +10,7 @@ import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/context";
 import { AppError } from "@/lib/errors";
 import { importTable, REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
-import { importProgress, startImport, STORED_ERROR_ROWS, storeUpload, sweepUploads, UPLOAD_KEPT_MS } from "@/lib/pools/import-jobs";
+import { importErrorLines, importProgress, startImport, STORED_ERROR_ROWS, storeUpload, sweepUploads, UPLOAD_KEPT_MS } from "@/lib/pools/import-jobs";
 import { createPool } from "@/lib/pools/pools";
 import { describeOnDatabases } from "../helpers/db";
 import { streamOf } from "../helpers/bytes";
@@ -114,6 +114,10 @@ describeOnDatabases("import limits", (db) => {
       .from(importErrors)
       .where(eq(importErrors.importId, upload.id));
     expect({ rows: Number(stored!.rows), first: Number(stored!.first), last: Number(stored!.last) }).toEqual({ rows: STORED_ERROR_ROWS, first: 2, last: STORED_ERROR_ROWS + 1 });
+    const report = [];
+    for await (const row of await importErrorLines(ctx, upload.id)) report.push(row);
+    expect(report).toHaveLength(STORED_ERROR_ROWS + 1);
+    expect(report.at(-1)).toEqual({ line: null, reason: "2500 more invalid rows are not listed: the report keeps the first 10000", value: "" });
   });
 
   it("refuses a zip-bomb XLSX in the upload preview and in the import, naming the limit, in bounded memory", async () => {
