@@ -128,7 +128,10 @@ export async function* readXlsxRows(chunks: AsyncIterable<Uint8Array>, limits: X
     }
     for (const { sheetNo, file } of parked) {
       if (found) break;
-      yield* rowsOf(fs.createReadStream(file), sheetNo);
+      // Opened only when read: a sheet that turns out not to be the first is never opened.
+      yield* rowsOf((async function* () {
+        yield* fs.createReadStream(file) as AsyncIterable<Buffer>;
+      })(), sheetNo);
     }
   } catch (error) {
     if (input.failed) throw input.error;
