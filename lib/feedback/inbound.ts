@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
 import { recipientFieldAddresses } from "@/lib/feedback/bounce/address-scan";
-import { parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
+import { MAX_HEADER_BLOCK_CHARS, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { parseFeedbackAddress, type AddressPurpose } from "./address-token";
 import { applyFeedback, type FeedbackResult } from "./apply";
 import { unsubscribeDelivery } from "./unsubscribe";
@@ -72,6 +72,6 @@ function findFeedbackAddress(candidates: string[]): { purpose: AddressPurpose; d
 
 /** Addresses in the top-level header's recipient fields, without parsing the body. */
 function headerRecipients(raw: Buffer): string[] {
-  const headers = parseHeaderBlock(splitHeadBody(toBinaryString(raw)).head);
+  const headers = parseHeaderBlock(splitHeadBody(toBinaryString(raw, MAX_HEADER_BLOCK_CHARS)).head);
   return RECIPIENT_HEADERS.flatMap((name) => (headers.get(name) ?? []).flatMap(recipientFieldAddresses));
 }

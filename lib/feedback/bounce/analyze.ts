@@ -17,8 +17,15 @@ export type BounceAnalysis = {
   feedbackType?: string;
 };
 
+/**
+ * A report is read up to its first MiB: its own parts come first, and of the returned message after
+ * them only the headers are used. With the caps of the MIME reader this bounds the work per message
+ * whatever its size (the SMTP entrance and the inbound webhook take up to 10 MB).
+ */
+export const MAX_ANALYZED_BYTES = 1024 * 1024;
+
 export async function analyzeMessage(raw: Buffer | string): Promise<BounceAnalysis> {
-  const root = parseMessage(toBinaryString(raw));
+  const root = parseMessage(toBinaryString(raw, MAX_ANALYZED_BYTES));
   const parts = collectParts(root);
   const originalMessageId = messageIdOf(parts.originalHeaders);
   const failure = failureOf(root.headers, parts);

@@ -25,18 +25,19 @@ function hasIso2022Escapes(bytes: Uint8Array): boolean {
 }
 
 export function decodeQuotedPrintable(input: string): Uint8Array {
-  const bytes: number[] = [];
   const text = input.replace(/=\r?\n/g, "");
+  const bytes = new Uint8Array(text.length);
+  let length = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (char === 0x3d && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      bytes[length++] = parseInt(text.slice(i + 1, i + 3), 16);
       i += 2;
     } else {
-      bytes.push(char & 0xff);
+      bytes[length++] = char & 0xff;
     }
   }
-  return Uint8Array.from(bytes);
+  return bytes.subarray(0, length);
 }
 
 /** RFC 2047 encoded words (=?charset?B|Q?…?=) in a header value. */

@@ -12,27 +12,36 @@ export type MimePart = {
   children: MimePart[];
 };
 
-/** Bytes as a string of one char per byte, so boundaries and blank lines can be found before any charset is known. */
-export function toBinaryString(raw: Buffer | string): string {
-  return typeof raw === "string" ? Buffer.from(raw, "utf8").toString("latin1") : raw.toString("latin1");
+/** Bytes (the first `maxBytes` of them) as a string of one char per byte, so boundaries and blank lines can be found before any charset is known. */
+export function toBinaryString(raw: Buffer | string, maxBytes = Infinity): string {
+  return (typeof raw === "string" ? Buffer.from(raw, "utf8") : raw).subarray(0, maxBytes).toString("latin1");
 }
 
-export function parseMessage(binary: string, depth = 0): MimePart {
+/** MIME parts read from one message, nested ones included; a report has a handful. */
+export const MAX_MIME_PARTS = 100;
+
+export function parseMessage(binary: string, depth = 0, budget = { parts: MAX_MIME_PARTS }): MimePart {
+  budget.parts--;
   const { head, body } = splitHeadBody(binary);
   const headers = parseHeaderBlock(head);
   const { type, params } = parseContentType(headerValue(headers, "content-type"));
-  const bytes = decodeTransfer(body, headerValue(headers, "content-transfer-encoding"));
   const part: MimePart = { headers, type, params, text: "", children: [] };
-  if (depth > 8) return { ...part, text: decodeBytes(bytes, params.charset) };
-  if (type.startsWith("multipart/") && params.boundary) {
-    part.children = splitMultipart(body, params.boundary).map((child) => parseMessage(child, depth + 1));
+  const opensParts = depth <= 8 && budget.parts > 0;
+  if (opensParts && type.startsWith("multipart/") && params.boundary) {
+    for (const child of splitMultipart(body, params.boundary, budget.parts)) {
+      if (budget.parts <= 0) break;
+      part.children.push(parseMessage(child, depth + 1, budget));
+    }
     if (part.children.length > 0) return part;
   }
-  const binaryBody = Buffer.from(bytes).toString("latin1");
-  if (type === "message/rfc822" || type === "message/global") {
-    part.children = [parseMessage(binaryBody.replace(/^\s+/, ""), depth + 1)];
+  const encoding = headerValue(headers, "content-transfer-encoding")?.trim().toLowerCase();
+  if (opensParts && (type === "message/rfc822" || type === "message/global")) {
+    // The enclosed message is read as the part's child; the part has no text of its own.
+    const enclosed = encoding === "base64" || encoding === "quoted-printable" ? Buffer.from(decodeTransfer(body, encoding)).toString("latin1") : body;
+    part.children = [parseMessage(enclosed.replace(/^\s+/, ""), depth + 1, budget)];
+    return part;
   }
-  part.text = decodeBytes(bytes, params.charset);
+  part.text = decodeBytes(decodeTransfer(body, encoding), params.charset);
   return part;
 }
 
@@ -97,14 +106,14 @@ function parseContentType(value: string | undefined): { type: string; params: Re
   return { type, params };
 }
 
-function decodeTransfer(body: string, encoding: string | undefined): Uint8Array {
-  const name = encoding?.trim().toLowerCase();
+function decodeTransfer(body: string, name: string | undefined): Uint8Array {
   if (name === "base64") return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ""), "base64");
   if (name === "quoted-printable") return decodeQuotedPrintable(body);
   return Buffer.from(body, "latin1");
 }
 
-function splitMultipart(body: string, boundary: string): string[] {
+/** The bodies of the first `maxParts` parts between the boundary lines. */
+function splitMultipart(body: string, boundary: string, maxParts: number): string[] {
   const delimiter = `--${boundary}`;
   const parts: string[] = [];
   let current: string[] | null = null;
@@ -112,7 +121,7 @@ function splitMultipart(body: string, boundary: string): string[] {
     const trimmed = line.replace(/\r$/, "").trimEnd();
     if (trimmed === delimiter || trimmed === `${delimiter}--`) {
       if (current) parts.push(current.join("\n"));
-      current = trimmed === delimiter ? [] : null;
+      current = trimmed === delimiter && parts.length < maxParts ? [] : null;
       if (!current) break;
     } else if (current) {
       current.push(line);
