@@ -8,7 +8,7 @@ export type FeedbackMailOptions = {
   hostname?: string;
   /** Largest message taken; the rest of a longer one is read and dropped, then refused with 552 (default MAX_INBOUND_BYTES). */
   maxMessageBytes?: number;
-  /** Connections served at once; one more is answered 421 and closed (default 100). */
+  /** Connections served at once; one more is answered 421 and closed, and MTAs retry later (default 20: with 10 MB each, 200 MB at most buffered). */
   maxClients?: number;
   /** Milliseconds a client may stay silent while we wait for it before it is answered 421 and closed (default 60 s). */
   socketTimeoutMs?: number;
@@ -18,7 +18,7 @@ export type FeedbackMailOptions = {
   logError?: (message: string, error: unknown) => void;
 };
 
-export const FEEDBACK_MAIL_DEFAULTS = { maxClients: 100, socketTimeoutMs: 60_000, closeTimeoutMs: 30_000 } as const;
+export const FEEDBACK_MAIL_DEFAULTS = { maxClients: 20, socketTimeoutMs: 60_000, closeTimeoutMs: 30_000 } as const;
 
 /**
  * The part of the SMTP entrance (`FANOUT_GATEWAY_PORT`) that takes mail coming back: bounces,
