@@ -86,7 +86,7 @@ export function DeleteSenderButton({ id }: { id: string }) {
 export function RequireVerifiedToggle({ required }: { required: boolean }) {
   const { t } = useI18n();
   return (
-    <ActionForm action={setRequireVerifiedDomains} submitLabel={`${required ? "☑" : "☐"} ${t.senders.requireVerified}`} variant="secondary" className={inline}>
+    <ActionForm action={setRequireVerifiedDomains} submitLabel={`${required ? "☑" : "☐"} ${t.senders.requireVerified}`} variant="secondary" className={inline} testId="require-verified">
       <input type="hidden" name="required" value={String(!required)} />
     </ActionForm>
   );
