@@ -1,5 +1,6 @@
 "use client";
 
+import { isSafeUrl } from "@/components/html/sanitize";
 import { useI18n } from "@/lib/i18n/client";
 
 /** Formats the selection of the contentEditable editor; `onChange` reads the new HTML back. */
@@ -48,13 +49,13 @@ export function RichTextToolbar({ onChange }: { onChange: () => void }) {
       <input type="color" title={labels.colour} className="h-6 w-8 cursor-pointer border-0 bg-transparent" onChange={(event) => run("foreColor", event.target.value)} />
       <button type="button" className={button} title={labels.link} onClick={() => {
         const url = window.prompt(labels.linkPrompt, "https://");
-        if (url) run("createLink", url);
+        if (url && isSafeUrl("a", "href", url.trim())) run("createLink", url.trim());
       }}>
         {labels.link}
       </button>
       <button type="button" className={button} title={labels.image} onClick={() => {
         const url = window.prompt(labels.imagePrompt, "https://");
-        if (url) run("insertImage", url);
+        if (url && isSafeUrl("img", "src", url.trim())) run("insertImage", url.trim());
       }}>
         {labels.image}
       </button>

@@ -1,7 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
+import { SandboxedHtml } from "@/components/html/sandboxed-html";
+import { sanitizeForConsole } from "@/components/html/sanitize";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
@@ -31,7 +33,8 @@ export function TemplateEditor({
   const router = useRouter();
   const [draft, setDraft] = useState(template);
   const [departmentId, setDepartmentId] = useState(initialDepartment);
-  const [mode, setMode] = useState<"rich" | "html">("rich");
+  const [chosenMode, setMode] = useState<"rich" | "html" | null>(null);
+  const [shownDrops, setShownDrops] = useState<boolean | null>(null);
   const [contactId, setContactId] = useState<number | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -53,9 +56,36 @@ export function TemplateEditor({
     return () => clearTimeout(timer);
   }, [draft.subject, draft.html, draft.text, departmentId, contactId]);
 
+  // The visual editor only ever holds sanitised HTML (DOMPurify needs the browser's DOM, so after
+  // hydration); the draft stays the HTML as stored or typed in the source view until someone edits in
+  // the visual editor, which then writes what it shows. A template it cannot hold whole opens as source.
+  const hydrated = useSyncExternalStore(subscribeToNothing, () => true, () => false);
+  const stored = useMemo(() => (hydrated ? sanitizeForConsole(template.html) : null), [hydrated, template.html]);
+  const mode = chosenMode ?? (stored?.dropped ? "html" : "rich");
+  const visualDrops = shownDrops ?? stored?.dropped ?? false;
+
+  useEffect(() => {
+    if (stored && editor.current) editor.current.innerHTML = stored.html;
+  }, [stored]);
+
   const switchMode = (next: "rich" | "html") => {
-    if (next === "rich" && editor.current) editor.current.innerHTML = draft.html;
+    if (next === "rich" && editor.current) {
+      const shown = sanitizeForConsole(draft.html);
+      editor.current.innerHTML = shown.html;
+      setShownDrops(shown.dropped);
+    }
     setMode(next);
+  };
+
+  const insertSanitised = (event: ClipboardEvent<HTMLDivElement> | DragEvent<HTMLDivElement>, data: DataTransfer | null) => {
+    const html = data?.getData("text/html");
+    if (!html) return;
+    event.preventDefault();
+    if ("clientX" in event) {
+      const caret = document.caretRangeFromPoint?.(event.clientX, event.clientY);
+      if (caret) window.getSelection()?.setBaseAndExtent(caret.startContainer, caret.startOffset, caret.startContainer, caret.startOffset);
+    }
+    document.execCommand("insertHTML", false, sanitizeForConsole(html).html);
   };
 
   const upload = async (file: File) => {
@@ -119,6 +149,11 @@ export function TemplateEditor({
           ))}
         </div>
         <div className={mode === "rich" ? "" : "hidden"}>
+          {visualDrops ? (
+            <p className="mb-2 rounded bg-amber-50 p-2 text-xs text-amber-900" role="note" data-testid="visual-drops">
+              {t.templates.visualDrops}
+            </p>
+          ) : null}
           <RichTextToolbar onChange={() => editor.current && update({ html: editor.current.innerHTML })} />
           <div
             ref={editor}
@@ -126,7 +161,8 @@ export function TemplateEditor({
             suppressContentEditableWarning
             className="prose min-h-64 max-w-none rounded-b-md border border-t-0 border-slate-300 p-3 text-sm focus:outline-none"
             onInput={(event) => update({ html: event.currentTarget.innerHTML })}
-            dangerouslySetInnerHTML={{ __html: template.html }}
+            onPaste={(event) => insertSanitised(event, event.clipboardData)}
+            onDrop={(event) => insertSanitised(event, event.dataTransfer)}
             data-testid="rich-editor"
           />
         </div>
@@ -175,7 +211,7 @@ export function TemplateEditor({
               <div className="mb-2 text-sm font-medium" data-testid="preview-subject">
                 {preview.rendered.subject}
               </div>
-              <iframe title={t.templates.preview} sandbox="" srcDoc={preview.rendered.html} className="h-80 w-full rounded border border-slate-200 bg-white" data-testid="preview-frame" />
+              <SandboxedHtml title={t.templates.preview} html={preview.rendered.html} className="h-80 w-full rounded border border-slate-200 bg-white" testId="preview-frame" />
             </>
           ) : null}
         </div>
@@ -269,3 +305,5 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
     </div>
   );
 }
+
+const subscribeToNothing = () => () => {};
