@@ -2,9 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { Client } from "pg";
+import { Pool, type Client } from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, queryRows, type DatabaseHandle } from "@/db/client";
+import { embeddedPaths, openDatabase, queryRows, type DatabaseHandle } from "@/db/client";
 import { holdingProcess, rawSocket, socketClient, unsyncedStatement, withinMs } from "../helpers/socket-client";
 
 // The embedded database served on its socket, as `npm start` serves it, with a short idle limit.
@@ -172,6 +172,32 @@ describe("one session, one transaction at a time on the embedded database", () =
       expect(txids.size, who).toBe(1);
       expect(rows.filter((row) => txids.has(row.txid)).every((row) => row.who === who), who).toBe(true);
     }
+  });
+
+  it("a process may use a connection pool over the socket: its concurrent transactions all commit", async () => {
+    const pool = new Pool({ host: embeddedPaths(dataDir).socketDir, port: 5432, user: "postgres", database: "postgres", max: 3 });
+    try {
+      await withinMs(
+        Promise.all(
+          Array.from({ length: 12 }, async (_, index) => {
+            const connection = await pool.connect();
+            try {
+              await connection.query("begin");
+              await connection.query("insert into gate_probe (who) values ($1)", [`pooled ${index}`]);
+              await pause(5);
+              await connection.query("commit");
+            } finally {
+              connection.release();
+            }
+          }),
+        ),
+        15_000,
+        "the pooled transactions",
+      );
+    } finally {
+      await pool.end();
+    }
+    expect(await whoIsThere()).toHaveLength(12);
   });
 
   it("refuses a connection past the limit with a clear error and serves the others", async () => {
