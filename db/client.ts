@@ -161,6 +161,8 @@ async function connectToOwner(paths: ReturnType<typeof embeddedPaths>): Promise<
   const { Client } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const client = new Client({ host: paths.socketDir, port: SOCKET_PORT, user: "postgres", database: "postgres" });
+  // The server drops a client that sits in a transaction too long; the pending query says so, the process must not crash.
+  client.on("error", (error) => console.error("[fanout] the server closed the database connection:", error.message));
   await client.connect();
   const db = drizzle(client, { schema }) as unknown as Database;
   return { db, driver: "pglite-socket", close: () => client.end() };
