@@ -1,4 +1,5 @@
 import "server-only";
+import { NextRequest } from "next/server";
 import { clientIp } from "@/lib/auth/session";
 import { readBodyBytes } from "./body";
 import { limit, publicLimiter } from "./rate-limit";
@@ -52,8 +53,11 @@ export function definePublicRoute<P = Record<string, never>>(spec: {
   return Object.assign(handler, { entryPoint: info });
 }
 
-/** The same request with a body already read through the bounded reader, for handlers that parse requests themselves. */
-export function withBody(request: Request, body: Uint8Array): Request {
+/**
+ * The same request with a body already read through the bounded reader, for handlers that parse
+ * requests themselves (next-auth and Inngest expect Next's request type, with `nextUrl`).
+ */
+export function withBody(request: Request, body: Uint8Array): NextRequest {
   const method = request.method.toUpperCase();
-  return new Request(request.url, { method, headers: request.headers, body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body) });
+  return new NextRequest(request.url, { method, headers: request.headers, body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body) });
 }

@@ -1,4 +1,3 @@
-import { NextRequest } from "next/server";
 import { serve } from "inngest/next";
 import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
@@ -17,7 +16,7 @@ function passThrough(handler: typeof handlers.POST) {
   return definePublicRoute({
     maxBodyBytes: MAX_BODY_BYTES,
     perIpLimit: false,
-    handle: async ({ request, body }) => handler(new NextRequest(withBody(request, await body())), undefined),
+    handle: async ({ request, body }) => handler(withBody(request, await body()), undefined),
   });
 }
 
