@@ -30,7 +30,7 @@ const PAGE_COLUMNS = {
  * DELIVERY_LOG_SCAN_WINDOW rows of that walk, so a page can come back short (even empty) with a
  * `nextCursor` that continues after what was looked at.
  */
-export async function listDeliveries(ctx: Ctx, taskId: string, filters: DeliveryFilters = {}) {
+export async function listDeliveries(ctx: Ctx, taskId: string, filters: DeliveryFilters = {}, options: { window?: number } = {}) {
   const task = await loadTask(ctx, taskId);
   const status = filters.status || undefined;
   if (status && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
@@ -63,13 +63,14 @@ export async function listDeliveries(ctx: Ctx, taskId: string, filters: Delivery
       (condition) => condition !== undefined,
     );
   const filtered = residual(deliveries).length > 0;
+  const windowSize = Math.max(options.window ?? DELIVERY_LOG_SCAN_WINDOW, limit + 1);
   const walk = () =>
     ctx.db
       .select(PAGE_COLUMNS)
       .from(deliveries)
       .where(and(...walked))
       .orderBy(asc(deliveries.id))
-      .limit(filtered ? Math.max(DELIVERY_LOG_SCAN_WINDOW, limit + 1) : limit + 1)
+      .limit(filtered ? windowSize : limit + 1)
       .as("walk");
   const window = walk();
   const rows = await ctx.db
@@ -83,7 +84,7 @@ export async function listDeliveries(ctx: Ctx, taskId: string, filters: Delivery
     // The window ran out before the page filled: continue after the last row looked at.
     const looked = walk();
     const [edge] = await ctx.db.select({ id: looked.id, count: sql<number>`count(*) over ()` }).from(looked).orderBy(desc(looked.id)).limit(1);
-    if (edge && Number(edge.count) >= DELIVERY_LOG_SCAN_WINDOW) nextCursor = String(edge.id);
+    if (edge && Number(edge.count) >= windowSize) nextCursor = String(edge.id);
   }
   const page = rows.slice(0, limit);
   return {

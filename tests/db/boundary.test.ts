@@ -31,12 +31,16 @@ import { readOutboxMessage } from "@/lib/outbox/messages";
 import { loadImport } from "@/lib/pools/import-jobs";
 import { createPool, loadPool } from "@/lib/pools/pools";
 import { loadDomain } from "@/lib/senders/domains";
+import { listDeliveries } from "@/lib/sending/deliveries";
+import { materializeStep, startTask } from "@/lib/sending/materialize";
+import { createTask } from "@/lib/sending/tasks";
 import { loadSender } from "@/lib/senders/senders";
 import { loadTemplate } from "@/lib/templates/store";
 import { UNSUBSCRIBE_PURPOSE } from "@/lib/templates/message";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment, makeUser, unique } from "../helpers/factories";
 import { serveAs } from "../helpers/next-headers";
+import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
@@ -250,5 +254,29 @@ describeOnDatabases("the request boundary", (db) => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("forbidden");
     expect((await preview({ "sec-fetch-site": "same-origin" })).status).toBe(200);
     expect((await preview({ origin: "http://fanout.test" })).status).toBe(200);
+  });
+
+  it("looks for part of an address within a bounded window of a task's deliveries, continuing from a cursor", async () => {
+    const setup = await makeSendingSetup(db(), { count: 30 });
+    const task = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date(Date.now() - 1_000) }));
+    expect(await startTask(db(), task.id)).toBe(true);
+    while (!(await materializeStep(db(), task.id, testSendingConfig())).done);
+    const all = await listDeliveries(setup.ctx, task.id, { limit: 100 });
+    const last = all.deliveries.at(-1)!.email;
+    const rare = last.split("@")[0]!;
+    // Pages of 5 in a window of 10 rows: the only match lies beyond it, so the first page is empty but says where to go on.
+    const pages: { emails: string[]; nextCursor: string | null }[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await listDeliveries(setup.ctx, task.id, { q: rare, cursor, limit: 5 }, { window: 10 });
+      pages.push({ emails: page.deliveries.map((row) => row.email), nextCursor: page.nextCursor });
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(pages[0]).toMatchObject({ emails: [], nextCursor: expect.any(String) });
+    expect(pages.flatMap((page) => page.emails)).toEqual([last]);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    // A whole address is found on its index at once.
+    expect((await listDeliveries(setup.ctx, task.id, { q: last }, { window: 10 })).deliveries.map((row) => row.email)).toEqual([last]);
   });
 });
