@@ -5,6 +5,8 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows } from "@/db/client";
+import { writeSetting } from "@/lib/accounts/settings";
+import { cliActor } from "@/lib/auth/actor";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
 
 type CliResult = { code: number | null; stdout: string; stderr: string };
@@ -108,6 +110,16 @@ describe("operations CLI on the embedded database", () => {
     expect(department.code).toBe(0);
     const company = await fanout(dataDir, "apikey", "create", "--company");
     expect(company.code).toBe(0);
+    // A new installation requires verified domains: the CLI says so and registers nothing, until an admin allows unverified ones.
+    const unverified = await fanout(dataDir, "sender", "create", "--department", department.stdout, "--address", "News@Mail.Example.com", "--name", "Newsroom");
+    expect(unverified.code).toBe(1);
+    expect(unverified.stderr).toBe("fanout: The domain mail.example.com is not verified, and the company requires verified domains");
+    const settingsHandle = await openDatabase({ dataDir });
+    try {
+      await writeSetting({ db: settingsHandle.db, actor: cliActor("test") }, "requireVerifiedDomains", false);
+    } finally {
+      await settingsHandle.close();
+    }
     const sender = await fanout(dataDir, "sender", "create", "--department", department.stdout, "--address", "News@Mail.Example.com", "--name", "Newsroom");
     expect(sender.stderr).toBe("");
     expect(sender.stdout).toMatch(UUID);
@@ -126,7 +138,7 @@ describe("operations CLI on the embedded database", () => {
       const rows = await queryRows<{ name: string; quota_allocated: number }>(handle.db, sql`select name, quota_allocated from departments`);
       expect(rows).toEqual([{ name: "Offline", quota_allocated: 10 }]);
       const audit = await queryRows<{ action: string; operator_label: string }>(handle.db, sql`select action, operator_label from audit_log order by id`);
-      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create", "domain.create", "sender.create"]);
+      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create", "settings.update", "domain.create", "sender.create"]);
       const senders = await queryRows<{ address: string; domain: string; status: string }>(
         handle.db,
         sql`select s.address, d.domain, d.status from senders s join sender_domains d on d.id = s.domain_id`,
@@ -136,5 +148,5 @@ describe("operations CLI on the embedded database", () => {
     } finally {
       await handle.close();
     }
-  });
+  }, 120_000);
 });
