@@ -4,7 +4,6 @@ const nextConfig: NextConfig = {
   // PGlite ships WebAssembly and the drivers open sockets: load them from node_modules at run time.
   serverExternalPackages: [
     "@electric-sql/pglite",
-    "@electric-sql/pglite-socket",
     "pg",
     "@neondatabase/serverless",
     "bcryptjs",
