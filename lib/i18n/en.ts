@@ -239,6 +239,7 @@ export const en = {
     saved: "Saved as version {version}",
     testSend: "Test send",
     testRecipients: "Send to (up to 10 addresses)",
+    testSkipped: "skipped: the address is on the suppression list ({reason})",
     sender: "Sender",
     send: "Send test",
     versions: "Versions",

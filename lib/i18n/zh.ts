@@ -240,6 +240,7 @@ export const zh: Messages = {
     saved: "已保存为第 {version} 版",
     testSend: "测试发送",
     testRecipients: "收件人（最多 10 个地址）",
+    testSkipped: "已跳过：该地址在禁发名单中（{reason}）",
     sender: "发件人",
     send: "发送测试",
     versions: "历史版本",

@@ -257,11 +257,13 @@ function LintList({ issues }: { issues: { errors: Issue[]; warnings: Issue[] } }
   );
 }
 
+type TestSendResult = { to: string; ok: boolean; code: number | null; reply: string; skipped?: string | null };
+
 function TestSendPanel({ templateId, senders, contactId }: { templateId: string; senders: Option[]; contactId: number | null }) {
   const { t } = useI18n();
   const [senderId, setSenderId] = useState(String(senders[0]?.id ?? ""));
   const [recipients, setRecipients] = useState("");
-  const [outcome, setOutcome] = useState<{ error?: string; results?: { to: string; ok: boolean; code: number | null; reply: string }[] } | null>(null);
+  const [outcome, setOutcome] = useState<{ error?: string; results?: TestSendResult[] } | null>(null);
   const [pending, startTransition] = useTransition();
   if (senders.length === 0) return <p className="rounded-lg bg-white p-4 text-sm text-slate-500 ring-1 ring-slate-200">{t.templates.noSenders}</p>;
   return (
@@ -285,7 +287,7 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
         onClick={() =>
           startTransition(async () => {
             const result = await testSend({ templateId, senderId, recipients, contactId: contactId ?? undefined });
-            setOutcome(result.ok ? (result.data as { results: { to: string; ok: boolean; code: number | null; reply: string }[] }) : { error: result.error.message });
+            setOutcome(result.ok ? (result.data as { results: TestSendResult[] }) : { error: result.error.message });
           })
         }
       >
@@ -296,8 +298,10 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
         <ul className="text-xs" data-testid="test-results">
           {outcome.results.map((result) => (
             <li key={result.to} className={result.ok ? "text-emerald-700" : "text-red-600"}>
-              {result.to}: {result.code ? `${result.code} ` : ""}
-              {result.reply}
+              {result.to}:{" "}
+              {result.skipped
+                ? format(t.templates.testSkipped, { reason: t.suppressions.reasons[result.skipped as keyof typeof t.suppressions.reasons] ?? result.skipped })
+                : `${result.code ? `${result.code} ` : ""}${result.reply}`}
             </li>
           ))}
         </ul>
