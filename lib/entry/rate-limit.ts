@@ -25,7 +25,8 @@ export class RateLimiter {
     const bucket = this.buckets.get(key);
     let tokens = capacity;
     if (bucket) {
-      tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * refillPerMs);
+      // A wall clock stepped back (NTP) must not leave a key owing time it never used.
+      tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
       this.buckets.delete(key);
     }
     if (tokens < 1) {

@@ -55,6 +55,17 @@ it("refills a bucket over the minute, says when to retry, and keeps at most maxK
   expect(busy.take("busy", start).ok).toBe(false);
 });
 
+it("does not lock a key out when the wall clock steps back", () => {
+  const limiter = new RateLimiter(() => 60);
+  const start = Date.UTC(2026, 11, 4);
+  expect(limiter.take("key", start).ok).toBe(true);
+  // The clock is set back a month (a fake clock in a test, NTP on a server): the bucket is as it was.
+  const monthEarlier = start - 30 * 86_400_000;
+  for (let index = 0; index < 59; index++) expect(limiter.take("key", monthEarlier).ok).toBe(true);
+  expect(limiter.take("key", monthEarlier).ok).toBe(false);
+  expect(limiter.take("key", monthEarlier + 1_000).ok).toBe(true);
+});
+
 it("answers an IP over the public limit with 429 and Retry-After, and other IPs as before", async () => {
   process.env.FANOUT_RATE_LIMIT_PUBLIC = "3";
   const from = (peer: string) => health(new Request("http://fanout.test/api/v1/health", { headers: { "x-fanout-peer": peer } }), none);
