@@ -19,6 +19,9 @@ export default defineConfig({
     // stress tests spend most of their time waiting on a server process, and sequentially the suite
     // took 14.7 min against 11.6 with two (issue 11's stress and security tests added ~10 min of work).
     maxWorkers: 2,
+    // expect.poll waits for a page or a server to catch up; 1 s (vitest's default) is too short for a
+    // console under two test files' load (a locale switch missed it once). It returns as soon as it holds.
+    expect: { poll: { timeout: 15_000 } },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ["default", "./tests/helpers/summary-reporter.ts"],
