@@ -144,7 +144,7 @@ export async function generateCsv(file: string, rows: number): Promise<{ expecte
 
 /** Runs bench/import-worker.ts under tsx, with its output on our stderr so stdout stays JSON. */
 async function runWorker<Result>(task: WorkerTask): Promise<Result> {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(task)], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", WORKER, JSON.stringify(task)], {
     cwd: ROOT,
     stdio: ["ignore", 2, 2, "ipc"],
   });

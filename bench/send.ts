@@ -62,7 +62,7 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 type Child = { port: number; stats: <S extends SmtpStats | ResendStats>() => Promise<S>; close: () => Promise<void> };
 
 async function startChild(task: ChildTask): Promise<Child> {
-  const child: ChildProcess = fork(CHILD, [JSON.stringify(task)], { cwd: ROOT, execArgv: ["--import", "tsx"], stdio: ["ignore", 2, 2, "ipc"] });
+  const child: ChildProcess = fork(CHILD, [JSON.stringify(task)], { cwd: ROOT, execArgv: ["--conditions=react-server", "--import", "tsx"], stdio: ["ignore", 2, 2, "ipc"] });
   const [ready] = (await Promise.race([
     once(child, "message"),
     once(child, "exit").then(([code]) => {

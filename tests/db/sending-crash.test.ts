@@ -87,7 +87,8 @@ function startChild(env: Record<string, string>, args: string[]): Child {
   for (const name of ["NODE_OPTIONS", "VITEST", "VITEST_POOL_ID", "VITEST_WORKER_ID", "INNGEST_EVENT_KEY", "INNGEST_DEV"]) delete childEnv[name];
   if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
   // `node --import tsx` runs the script in this one process (the tsx CLI would start another, out of SIGKILL's reach).
-  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+  // react-server: lib modules import "server-only", which is empty under that condition, as in Next's server.
+  const proc = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", CHILD, ...args], { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
   let log = "";
   proc.stdin.on("error", () => undefined); // a child that died before its "go"
   proc.stdout.on("data", (chunk) => (log += chunk));

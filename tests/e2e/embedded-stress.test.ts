@@ -30,7 +30,8 @@ function fanout(dataDir: string, ...args: string[]): Promise<CliResult> {
     delete env.DATABASE_URL;
     delete env.VITEST;
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "cli", "fanout.ts"), ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+    // react-server: lib modules import "server-only", which is empty under that condition, as in Next's server.
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(ROOT, "cli", "fanout.ts"), ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
