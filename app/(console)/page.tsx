@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { SummaryTiles } from "@/components/reports/summary-tiles";
-import { Card, PageHeader, Stat } from "@/components/ui/page-header";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { Stat } from "@/components/ui/stat";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { getDepartment, listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/lib/console/page";

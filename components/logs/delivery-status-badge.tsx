@@ -1,4 +1,4 @@
-import { Badge } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
 import type { DeliveryStatus } from "@/db/schema";
 
 const TONES: Record<DeliveryStatus, "slate" | "green" | "red" | "amber" | "indigo"> = {

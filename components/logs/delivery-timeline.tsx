@@ -1,4 +1,4 @@
-import { Badge } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
 import type { Messages } from "@/lib/i18n";
 import { format } from "@/lib/i18n";
 import type { TrailEntry } from "@/lib/reports/delivery-log";

@@ -1,4 +1,4 @@
-import { Stat } from "@/components/ui/page-header";
+import { Stat } from "@/components/ui/stat";
 import { format } from "@/lib/i18n";
 import type { ReportSummary } from "@/lib/reports/queries";
 

@@ -1,4 +1,4 @@
-import { Badge } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
 import type { TaskStatus } from "@/db/schema";
 
 const TONES = { scheduled: "slate", sending: "indigo", paused: "amber", completed: "green", cancelled: "slate", failed: "red" } as const;

@@ -1,5 +1,6 @@
 import { LogTabs } from "@/components/logs/log-tabs";
-import { Badge, PageHeader } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { Button } from "@/components/ui/button";

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { Badge, PageHeader } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { consolePage, firstParam } from "@/lib/console/page";

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { Card, PageHeader } from "@/components/ui/page-header";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/lib/console/page";

@@ -1,6 +1,8 @@
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
-import { Badge, Card, PageHeader } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { SUPPRESSION_REASONS, type SuppressionReason } from "@/db/schema";

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { Badge, PageHeader } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { consolePage } from "@/lib/console/page";
 import { listTemplates } from "@/lib/templates/store";

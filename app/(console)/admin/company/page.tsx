@@ -1,4 +1,5 @@
-import { Card, PageHeader } from "@/components/ui/page-header";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { consolePage } from "@/lib/console/page";
 import { CompanyForm } from "./company-form";

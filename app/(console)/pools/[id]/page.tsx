@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
-import { Card } from "@/components/ui/page-header";
+import { Card } from "@/components/ui/card";
 import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
 import { listPools, loadPool } from "@/lib/pools/pools";
 import { ContactsView } from "../contacts-view";

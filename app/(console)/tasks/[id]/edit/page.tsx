@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
-import { Card, PageHeader } from "@/components/ui/page-header";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/lib/console/page";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/console";
