@@ -1,7 +1,5 @@
-import fs from "node:fs";
-import path from "node:path";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { importsOf, sourceFiles } from "../helpers/imports";
 
 /*
  * The layers hold by test, not by habit: app → components → lib → db. lib imports nothing from the
@@ -11,30 +9,7 @@ import { describe, expect, it } from "vitest";
  * counts, `import type` and `import()` included: a type is a dependency a reader has to follow too.
  */
 
-const root = path.resolve(__dirname, "../..");
-const EXTENSIONS = [".ts", ".tsx", "/index.ts", "/index.tsx"];
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const relative = path.posix.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "migrations" ? [] : sourceFiles(relative);
-    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [relative] : [];
-  });
-}
-
-/** The project files a file imports, as paths from the root; packages are left out. */
-function importsOf(file: string): string[] {
-  const info = ts.preProcessFile(fs.readFileSync(path.join(root, file), "utf8"), true, true);
-  return info.importedFiles.flatMap(({ fileName }) => {
-    let base: string;
-    if (fileName.startsWith("@/")) base = fileName.slice(2);
-    else if (fileName.startsWith(".")) base = path.posix.normalize(path.posix.join(path.posix.dirname(file), fileName));
-    else return [];
-    const target = ["", ...EXTENSIONS].map((extension) => base + extension).find((candidate) => fs.existsSync(path.join(root, candidate)) && fs.statSync(path.join(root, candidate)).isFile());
-    if (!target) throw new Error(`${file}: cannot resolve "${fileName}"`);
-    return [target];
-  });
-}
+const targetsOf = (file: string) => importsOf(file).project.map((edge) => edge.target);
 
 /** lib/pools/parse/csv.ts → lib/pools; lib/errors.ts → lib/errors.ts. */
 function capabilityOf(file: string): string {
@@ -86,12 +61,12 @@ describe("import boundaries", () => {
   });
 
   it("lib imports nothing from app/, components/ or inngest/", () => {
-    const offending = libFiles.flatMap((file) => importsOf(file).filter((target) => /^(app|components|inngest)\//.test(target)).map((target) => `${file} → ${target}`));
+    const offending = libFiles.flatMap((file) => targetsOf(file).filter((target) => /^(app|components|inngest)\//.test(target)).map((target) => `${file} → ${target}`));
     expect(offending).toEqual([]);
   });
 
   it("db imports nothing from lib/", () => {
-    const offending = dbFiles.flatMap((file) => importsOf(file).filter((target) => target.startsWith("lib/")).map((target) => `${file} → ${target}`));
+    const offending = dbFiles.flatMap((file) => targetsOf(file).filter((target) => target.startsWith("lib/")).map((target) => `${file} → ${target}`));
     expect(offending).toEqual([]);
   });
 
@@ -101,7 +76,7 @@ describe("import boundaries", () => {
     for (const file of libFiles) {
       const from = capabilityOf(file);
       if (!graph.has(from)) graph.set(from, new Set());
-      for (const target of importsOf(file).filter((target) => target.startsWith("lib/"))) {
+      for (const target of targetsOf(file).filter((target) => target.startsWith("lib/"))) {
         const to = capabilityOf(target);
         if (to === from) continue;
         graph.get(from)!.add(to);
