@@ -5,7 +5,7 @@ import { getDb } from "@/db/client";
 import { departments } from "@/db/schema";
 import { Header } from "@/components/shell/header";
 import { Sidebar } from "@/components/shell/sidebar";
-import { navigationFor } from "@/lib/console/navigation";
+import { navigationFor } from "@/components/shell/navigation";
 import { sessionActor } from "@/lib/entry/request";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Stat } from "@/components/ui/stat";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { getDepartment, listDepartments } from "@/lib/accounts/departments";
-import { consolePage } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
 import { can } from "@/lib/auth/policy";
 import { format } from "@/lib/i18n";
 import { resolvePeriod } from "@/lib/reports/periods";

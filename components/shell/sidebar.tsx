@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { NavGroup } from "@/lib/console/navigation";
+import type { NavGroup } from "./navigation";
 import { useI18n } from "@/lib/i18n/client";
 
 export function Sidebar({ groups }: { groups: NavGroup[] }) {

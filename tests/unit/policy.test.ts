@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ROLES } from "@/db/schema";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize, can, PERMISSIONS, type Permission } from "@/lib/auth/policy";
-import { navigationFor } from "@/lib/console/navigation";
+import { navigationFor } from "@/components/shell/navigation";
 import { AppError } from "@/lib/errors";
 
 const base = { kind: "user" as const, id: "u", label: "u@example.com", ip: "" };

@@ -6,7 +6,8 @@ import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { AUDIT_ACTIONS, listAuditEntries } from "@/lib/audit/queries";
-import { consolePage, firstParam, pageNumber } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
+import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
 import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
 

@@ -3,7 +3,8 @@ import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
-import { consolePage, firstParam } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
+import { firstParam } from "@/app/(console)/_page/search-params";
 import { listOutbox } from "@/lib/outbox/messages";
 import { formatInZone } from "@/lib/time/zone";
 

@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
-import type { PageContext } from "@/lib/console/page";
+import type { PageContext } from "@/app/(console)/_page/console-page";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
 import { formatInZone } from "@/lib/time/zone";
 

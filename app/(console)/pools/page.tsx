@@ -3,7 +3,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
-import { consolePage } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
 import { listPools, uncategorisedCounts } from "@/lib/pools/pools";
 import { ClearUncategorised, CreatePoolForm, PoolRowActions } from "./pool-forms";
 

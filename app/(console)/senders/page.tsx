@@ -4,7 +4,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
 import { readSetting } from "@/lib/accounts/settings";
-import { consolePage } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
 import { listDomains } from "@/lib/senders/domains";
 import { listSenders } from "@/lib/senders/senders";
 import { AddDomainForm, AddSenderForm, CheckDomainButton, DeleteSenderButton, DomainClaimButtons, RequireVerifiedToggle } from "./sender-forms";

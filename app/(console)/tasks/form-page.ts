@@ -1,5 +1,5 @@
 import "server-only";
-import type { PageContext } from "@/lib/console/page";
+import type { PageContext } from "@/app/(console)/_page/console-page";
 import { taskFormOptions, type TaskDetail } from "@/lib/sending/console";
 import { zonedLocalTime } from "@/lib/time/zone";
 import type { TaskDraft } from "./task-form";

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
-import { consolePage } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
 import { listTemplates } from "@/lib/templates/store";
 import { formatInZone } from "@/lib/time/zone";
 

@@ -1,7 +1,7 @@
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
-import { consolePage } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
 import { CompanyForm } from "./company-form";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {

@@ -4,7 +4,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
-import { consolePage, pageNumber } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
+import { pageNumber } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
 import { DepartmentForm } from "./department-form";
 

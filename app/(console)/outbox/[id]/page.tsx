@@ -2,7 +2,7 @@ import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { readOutboxMessage } from "@/lib/outbox/messages";
 import { formatInZone } from "@/lib/time/zone";
 

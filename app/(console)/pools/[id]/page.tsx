@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
-import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
+import { firstParam } from "@/app/(console)/_page/search-params";
 import { listPools, loadPool } from "@/lib/pools/pools";
 import { ContactsView } from "../contacts-view";
 import { TransferForm } from "./transfer-form";

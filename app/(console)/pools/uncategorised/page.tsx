@@ -1,4 +1,5 @@
-import { consolePage, firstParam } from "@/lib/console/page";
+import { consolePage } from "@/app/(console)/_page/console-page";
+import { firstParam } from "@/app/(console)/_page/search-params";
 import { notFound } from "next/navigation";
 import { ContactsView } from "../contacts-view";
 import { isUuid } from "@/lib/ids";

@@ -5,7 +5,7 @@ import { Input, Select } from "@/components/ui/field";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
-import type { PageContext } from "@/lib/console/page";
+import type { PageContext } from "@/app/(console)/_page/console-page";
 import { listDeliveries } from "@/lib/sending/deliveries";
 import { formatInZone } from "@/lib/time/zone";
 

@@ -1,7 +1,7 @@
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { listDepartments } from "@/lib/accounts/departments";
-import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { listSenders } from "@/lib/senders/senders";
 import { listVersions, loadTemplate, previewContacts } from "@/lib/templates/store";
 import { formatInZone } from "@/lib/time/zone";

@@ -1,7 +1,8 @@
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { consolePage, firstParam, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
+import { firstParam } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
 import { loadPool } from "@/lib/pools/pools";
 import { ImportWizard } from "./import-wizard";

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/console";
 import { draftFrom, taskFormProps } from "../../form-page";

@@ -8,7 +8,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { can } from "@/lib/auth/policy";
-import { consolePage, loadOrDeny } from "@/lib/console/page";
+import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { taskReport } from "@/lib/reports/queries";
 import { formatInZone } from "@/lib/time/zone";

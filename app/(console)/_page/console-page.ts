@@ -1,7 +1,6 @@
 import "server-only";
 import { notFound, redirect } from "next/navigation";
 import { createElement, type ReactNode } from "react";
-import { z } from "zod";
 import { Forbidden } from "@/components/ui/forbidden";
 import { AppError } from "@/lib/errors";
 import { getDb } from "@/db/client";
@@ -29,32 +28,6 @@ export function consolePage<Props>(permission: Permission, render: (ctx: PageCon
     if (!can(actor.role, permission)) return createElement(Forbidden, { message: t.errors.forbidden });
     return render({ db, actor, t, locale, timeZone: readEnv().timeZone }, props);
   };
-}
-
-type QueryValue = string | string[] | undefined;
-
-const single = (value: QueryValue) => (Array.isArray(value) ? value[0] : value);
-
-const pageSchema = z.coerce.number().int().min(1).transform((page) => Math.min(page, 100_000));
-
-/** `?page=`: a whole number from 1 (larger ones are clamped); anything else is page 1. */
-export function pageNumber(value: QueryValue): number {
-  const parsed = pageSchema.safeParse(single(value));
-  return parsed.success ? parsed.data : 1;
-}
-
-export function firstParam(value: QueryValue): string | undefined {
-  const text = single(value)?.trim();
-  return text ? text : undefined;
-}
-
-/** A numeric id in the URL (deliveries): a positive whole number a bigint column can hold, else null. */
-export const numericId = z.string().trim().min(1).transform(Number).pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
-
-/** A value of the URL checked by its schema: the parsed value, or null when it does not fit. */
-export function queryValue<S extends z.ZodType>(schema: S, value: QueryValue): z.output<S> | null {
-  const parsed = schema.safeParse(single(value));
-  return parsed.success ? parsed.data : null;
 }
 
 /** Loads what a page shows: a missing object is a 404 page, another department's is null (show Forbidden). */
