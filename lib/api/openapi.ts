@@ -1,3 +1,8 @@
+/*
+ * The published OpenAPI document of /api/v1, the machine-readable face of ../shared/API.md. It is
+ * long because it is one document: every path with its parameters, bodies and answers, read top to
+ * bottom against API.md, with the small builders it repeats (responses, parameters) at the end.
+ */
 import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";

@@ -1,3 +1,8 @@
+/*
+ * The English catalogue: every string the console shows, in one object. It is long because it is
+ * the whole vocabulary in one place — a translator reads it top to bottom beside zh.ts, and its
+ * type (Messages) makes the Chinese catalogue name every key this one has.
+ */
 export const en = {
   app: { name: "Fanout", tagline: "Group sending for a company and its departments" },
   locale: { label: "Language", en: "English", zh: "简体中文" },
