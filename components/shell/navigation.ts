@@ -25,7 +25,7 @@ export const NAVIGATION: NavGroup[] = [
     label: "admin",
     items: [
       { href: "/admin/company", label: "company", permission: "company.view", testId: "nav-company" },
-      { href: "/admin/departments", label: "departments", permission: "department.create", testId: "nav-departments" },
+      { href: "/admin/departments", label: "departments", permission: "department.list", testId: "nav-departments" },
       { href: "/admin/users", label: "users", permission: "user.view", testId: "nav-users" },
       { href: "/admin/api-keys", label: "apiKeys", permission: "apikey.view", testId: "nav-api-keys" },
     ],

@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   "company.view": ["admin"],
   "company.update": ["admin"],
   "department.view": ["admin", "department", "manager"],
+  "department.list": ["admin"], // the admin page of every department; department.view is the scoped read
   "department.create": ["admin"],
   "department.update": ["admin"],
   "user.view": ["admin"],

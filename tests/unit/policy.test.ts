@@ -21,7 +21,7 @@ function refused(run: () => void) {
 
 describe("policy", () => {
   it("never lets a manager change anything", () => {
-    const writes = (Object.keys(PERMISSIONS) as Permission[]).filter((permission) => !permission.endsWith(".view"));
+    const writes = (Object.keys(PERMISSIONS) as Permission[]).filter((permission) => !/\.(view|list)$/.test(permission));
     expect(writes.length).toBeGreaterThan(5);
     for (const permission of writes) expect(can("manager", permission), permission).toBe(false);
   });
@@ -49,5 +49,13 @@ describe("policy", () => {
     expect(labels("manager")).toEqual(["dashboard", "reports", "logs"]);
     expect(labels("department")).toEqual(["dashboard", "pools", "suppressions", "templates", "tasks", "senders", "outbox", "reports", "logs", "apiKeys"]);
     expect(labels("admin")).toContain("users");
+  });
+
+  it("gates the departments list by reading it, not by creating one", () => {
+    const departmentsItem = navigationFor("admin")
+      .flatMap((group) => group.items)
+      .find((item) => item.href === "/admin/departments");
+    expect(departmentsItem?.permission).toBe("department.list");
+    expect(PERMISSIONS["department.list"]).toEqual(["admin"]);
   });
 });

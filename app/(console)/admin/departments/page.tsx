@@ -11,7 +11,7 @@ import { DepartmentForm } from "./department-form";
 
 const PAGE_SIZE = 50;
 
-export default consolePage("department.create", async function DepartmentsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default consolePage("department.list", async function DepartmentsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t } = ctx;
   const page = pageNumber((await searchParams).page);
   const { rows, total } = await listDepartments(ctx, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
