@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import type { BounceCategory, FeedbackSource } from "@/db/schema";
-import { addToRollup, lockDelivery, recordEvent, type LockedDelivery } from "./ledger";
+import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries/record";
+import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses, suppressHardFailures } from "./suppress";
 
 /** What came back about one delivery after it was handed over: from a bounce message, an ARF report or a provider event. */

@@ -4,7 +4,8 @@ import type { DeliveryStatus } from "@/db/schema";
 import { signToken, verifyToken } from "@/lib/auth/tokens";
 import { addOpenPixel, rewriteLinks } from "@/lib/templates/links";
 import { publicBaseUrl } from "@/lib/transports/system-mail";
-import { addToRollup, lockDelivery, recordEvent, type LockedDelivery } from "./ledger";
+import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries/record";
+import { addToRollup } from "@/lib/deliveries/rollups";
 import { classifyClick, classifyOpen, type MachineVerdict } from "./machine";
 
 /**

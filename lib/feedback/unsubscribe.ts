@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
-import { systemActor } from "@/lib/auth/actor";
+import { systemActor } from "@/lib/access/actor";
 import { verifyToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
 import { UNSUBSCRIBE_PURPOSE } from "@/lib/templates/message";
-import { addToRollup, lockDelivery, recordEvent } from "./ledger";
+import { lockDelivery, recordEvent } from "@/lib/deliveries/record";
+import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses } from "./suppress";
 import { deliveryIdOf } from "./tracking";
 

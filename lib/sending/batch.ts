@@ -5,7 +5,7 @@ import type { BounceCategory } from "@/db/schema";
 import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
 import { categoryOfReply } from "@/lib/feedback/reply";
 import { trackHtml } from "@/lib/feedback/tracking";
-import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/feedback/ledger";
+import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/deliveries/rollups";
 import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { buildMessage, unsubscribeLinks } from "@/lib/templates/message";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
@@ -72,7 +72,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
   }
 
   if (messages.length > 0) {
-    const results = await send(deps, context, messages, idempotencyKeyFor(taskId, claimed));
+    const results = await send(deps, context, messages, batchIdempotencyKey(taskId, claimed));
     const byId = new Map(claimed.map((row) => [row.id, row]));
     results.forEach((result, index) => {
       const id = Number(messages[index]!.id);
@@ -147,7 +147,7 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
  * The same recipients at the same attempt give the same key, so a batch re-sent after a crash
  * is recognised by Resend as the one already sent (24 h); a retry after an answer is a new key.
  */
-export function idempotencyKeyFor(taskId: string, claimed: readonly { id: number; attempts: number }[]): string {
+export function batchIdempotencyKey(taskId: string, claimed: readonly { id: number; attempts: number }[]): string {
   const ids = claimed.map((row) => `${row.id}:${row.attempts}`).sort();
   return `fanout-${crypto.createHash("sha256").update(`${taskId}|${ids.join(",")}`).digest("hex").slice(0, 40)}`;
 }

@@ -1,6 +1,6 @@
 import type { Executor } from "@/db/client";
 import { readEnv } from "@/lib/config/env";
-import { addToRollups, type RollupCount } from "@/lib/feedback/ledger";
+import { addToRollups, type RollupCount } from "@/lib/deliveries/rollups";
 import { startOfZonedDay } from "@/lib/time/zone";
 
 export type RollupRow = {

@@ -1,13 +1,12 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory, DeliveryStatus, FeedbackEventType, FeedbackSource } from "@/db/schema";
-import { readEnv } from "@/lib/config/env";
-import { zonedDate } from "@/lib/time/zone";
 
 /**
- * The pieces every kind of feedback (bounce, complaint, provider event, open, click, unsubscribe)
- * moves together in one transaction: the delivery row (locked), its trail, and the daily rollup
- * the reports read (invariant 7). Task counters are moved by each caller, which knows which ones.
+ * The delivery record that every kind of feedback (bounce, complaint, provider event, open, click,
+ * unsubscribe) moves in one transaction with the daily rollup (./rollups.ts, invariant 7): the row,
+ * locked, and its trail. Task counters are moved by each caller, which knows which ones.
  */
 
 /** A delivery with what its rollup row is keyed by, locked for the rest of the transaction. */
@@ -103,64 +102,4 @@ export async function recordEvent(tx: Executor, delivery: Pick<LockedDelivery, "
         returning id`,
   );
   return inserted.length > 0;
-}
-
-export const ROLLUP_COUNTS = [
-  "sent",
-  "failed",
-  "user_unknown",
-  "mailbox_full",
-  "rejected",
-  "other",
-  "delivered",
-  "bounced",
-  "complained",
-  "unsubscribed",
-  "opened",
-  "clicked",
-  "machine_opened",
-  "machine_clicked",
-] as const;
-export type RollupCount = (typeof ROLLUP_COUNTS)[number];
-
-export type RollupKey = Pick<LockedDelivery, "departmentId" | "clientIp" | "senderDomain">;
-export type RollupCounts = Partial<Record<RollupCount, number>>;
-
-/**
- * Adds to the day's rollups (the day in FANOUT_TIMEZONE that `at` falls on) for one department,
- * client IP and sender domain: a row per recipient domain in `delivery_daily`, and their sum in
- * `delivery_daily_sender`, which every report but failures by recipient domain reads. Rows are
- * written in domain order, so concurrent writers lock them in the same order.
- */
-export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDomain: { recipientDomain: string; counts: RollupCounts }[], at: Date = new Date()): Promise<void> {
-  const columns = ROLLUP_COUNTS.filter((column) => byRecipientDomain.some((group) => (group.counts[column] ?? 0) !== 0));
-  if (columns.length === 0) return;
-  const day = zonedDate(at, readEnv().timeZone);
-  const groups = [...byRecipientDomain].sort((a, b) => (a.recipientDomain < b.recipientDomain ? -1 : a.recipientDomain > b.recipientDomain ? 1 : 0));
-  const records = groups.map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(columns.map((column) => [column, group.counts[column] ?? 0])) }));
-  const names = sql.raw(columns.join(", "));
-  const recordType = sql.raw(["domain text", ...columns.map((column) => `${column} int`)].join(", "));
-  const picked = sql.raw(columns.map((column) => `g.${column}`).join(", "));
-  const summed = sql.raw(columns.map((column) => `sum(g.${column})`).join(", "));
-  const add = (table: string) => sql.raw(columns.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", "));
-  const json = JSON.stringify(records);
-  await tx.execute(sql`
-    insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, ${names})
-    select ${day}::date, ${key.departmentId}, ${key.clientIp}, ${key.senderDomain}, g.domain, ${picked}
-    from json_to_recordset(${json}::json) as g(${recordType})
-    on conflict (day, department_id, client_ip, sender_domain, recipient_domain) do update set ${add("delivery_daily")}`);
-  await tx.execute(sql`
-    insert into delivery_daily_sender (day, department_id, client_ip, sender_domain, ${names})
-    select ${day}::date, ${key.departmentId}, ${key.clientIp}, ${key.senderDomain}, ${summed}
-    from json_to_recordset(${json}::json) as g(${recordType})
-    on conflict (day, department_id, client_ip, sender_domain) do update set ${add("delivery_daily_sender")}`);
-}
-
-/** Adds one delivery's feedback to the rollups of the day it arrived, keyed like the send it follows. */
-export async function addToRollup(tx: Executor, delivery: RollupKey & Pick<LockedDelivery, "email">, counts: RollupCounts, at: Date = new Date()): Promise<void> {
-  await addToRollups(tx, delivery, [{ recipientDomain: recipientDomainOf(delivery.email), counts }], at);
-}
-
-export function recipientDomainOf(email: string): string {
-  return email.slice(email.lastIndexOf("@") + 1);
 }
