@@ -36,7 +36,7 @@ import { LocalRunner } from "@/lib/sending/runner";
 import { createTask } from "@/lib/sending/tasks";
 import { dkimKeyFor } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
-import { compileTemplate } from "@/lib/templates/render";
+import { compileTemplate } from "@/lib/templates/compile";
 import { createTemplate } from "@/lib/templates/store";
 import { createResendTransport, createSmtpTransport, type OutgoingMessage, type Transport } from "@/lib/transports";
 import type { ChildMessage, ChildTask, ResendStats, SmtpStats } from "./send-child";

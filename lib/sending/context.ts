@@ -3,7 +3,8 @@ import type { Executor } from "@/db/client";
 import { senderDomains, senders, tasks, templateVersions } from "@/db/schema";
 import { dkimKeyFor } from "@/lib/senders/domains";
 import { loadAttachments } from "@/lib/templates/attachments";
-import { compileTemplate, type CompiledTemplate } from "@/lib/templates/render";
+import { compileTemplate } from "@/lib/templates/compile";
+import type { CompiledTemplate } from "@/lib/templates/render";
 
 /** Everything a batch of one task needs besides its recipients, loaded once per process. */
 export type SendContext = {

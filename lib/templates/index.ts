@@ -1,18 +1,8 @@
 /** Templates: compiled and cached rendering, plain text from HTML, link rewriting and lint. */
-export {
-  compileTemplate,
-  clearTemplateCache,
-  templateCacheSize,
-  cleanSubject,
-  TemplateError,
-  TEMPLATE_CACHE_SIZE,
-  type CompiledTemplate,
-  type Contact,
-  type Issue,
-  type RenderedMessage,
-  type TemplatePart,
-  type TemplateSource,
-} from "./render";
+export { compileTemplate, clearTemplateCache, templateCacheSize, TEMPLATE_CACHE_SIZE } from "./compile";
+export { TemplateError, type Issue } from "./diagnostics";
+export type { TemplatePart } from "./engine";
+export { cleanSubject, type CompiledTemplate, type Contact, type RenderedMessage, type TemplateSource } from "./render";
 export { htmlToText, htmlTemplateToTextTemplate } from "./text";
 export { addOpenPixel, extractLinks, findAnchorHrefs, isTrackableUrl, rewriteLinks, type AnchorHref } from "./links";
 export {

@@ -17,9 +17,11 @@
  */
 import type { Template } from "liquidjs";
 import { findAnchorHrefs } from "./links";
-import { engineFor, issueFromError, lineAndColumn, parsePart, suggestion, TemplateError, type Issue, type TemplatePart } from "./render";
+import { issueFromError, lineAndColumn, parsePart, suggestion, TemplateError, type Issue } from "./diagnostics";
+import { engineFor, type TemplatePart } from "./engine";
 
-export type { Issue, TemplatePart } from "./render";
+export type { Issue } from "./diagnostics";
+export type { TemplatePart } from "./engine";
 
 export type LintInput = { subject: string; html: string; text?: string | null };
 export type LintResult = { errors: Issue[]; warnings: Issue[] };

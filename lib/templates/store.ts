@@ -8,7 +8,7 @@ import { operatorId } from "@/lib/auth/actor";
 import type { Ctx } from "@/lib/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { lintTemplate } from "./lint";
-import { compileTemplate } from "./render";
+import { compileTemplate } from "./compile";
 import { isUuid } from "@/lib/ids";
 
 export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[] };

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { clearTemplateCache, compileTemplate, TEMPLATE_CACHE_BYTES, templateCacheBytes, templateCacheSize } from "@/lib/templates/render";
+import { clearTemplateCache, compileTemplate, TEMPLATE_CACHE_BYTES, templateCacheBytes, templateCacheSize } from "@/lib/templates/compile";
 
 const DRAFT_CHARS = 2 * 1024 * 1024;
 

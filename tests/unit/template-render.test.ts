@@ -11,7 +11,7 @@ import {
   TemplateError,
   type Contact,
 } from "@/lib/templates";
-import { engineFor, type TemplatePart } from "@/lib/templates/render";
+import { engineFor, type TemplatePart } from "@/lib/templates/engine";
 
 const alice: Contact = { email: "alice@example.com", name: "Alice", attributes: { city: "Hangzhou" } };
 const extra = { date: "2026-11-25", unsubscribe_url: "https://fanout.example.com/u/abc?x=1&y=2", sender_name: "Shop" };
