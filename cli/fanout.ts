@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDatabase, getDatabaseHandle } from "@/db/client";
-import { cliActor } from "@/lib/auth/actor";
-import type { Ctx } from "@/lib/context";
+import { cliActor } from "@/lib/access/actor";
+import type { Ctx } from "@/lib/access/context";
 import { AppError, toErrorBody } from "@/lib/errors";
 import type { CliOutcome } from "./bounce-classify";
 
@@ -65,7 +65,7 @@ const commands: Record<string, Command> = {
     const values = options(args, { department: { type: "string" }, company: { type: "boolean" }, name: { type: "string" } });
     if (values.company && values.department) throw new UsageError("give either --department ID or --company, not both");
     if (!values.company && !values.department) throw new UsageError("give --department ID or --company");
-    const { createApiKey } = await import("@/lib/auth/api-keys");
+    const { createApiKey } = await import("@/lib/accounts/api-keys");
     const created = await createApiKey(await ctx(), {
       name: typeof values.name === "string" ? values.name : "",
       scope: values.company ? { company: true } : { company: false, departmentId: required(values.department, "--department") },

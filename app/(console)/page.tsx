@@ -6,7 +6,7 @@ import { Stat } from "@/components/ui/stat";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { getDepartment, listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/app/(console)/_page/console-page";
-import { can } from "@/lib/auth/policy";
+import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { reportSummary } from "@/lib/reports/queries";

@@ -1,5 +1,5 @@
 import type { Role } from "@/db/schema";
-import { can, type Permission } from "@/lib/auth/policy";
+import { can, type Permission } from "@/lib/access/policy";
 import type { Messages } from "@/lib/i18n";
 
 type NavKey = keyof Messages["nav"];

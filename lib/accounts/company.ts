@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { companies, departments } from "@/db/schema";
-import type { Ctx } from "@/lib/context";
-import { authorize } from "@/lib/auth/policy";
+import type { Ctx } from "@/lib/access/context";
+import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import { invalidInput } from "@/lib/errors";
 import { remainingQuota } from "./quota";

@@ -1,10 +1,10 @@
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { companies, departments, users } from "@/db/schema";
-import { authorize, departmentScope } from "@/lib/auth/policy";
+import { authorize, departmentScope } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { remainingQuota } from "./quota";
 
 export type DepartmentInput = { name: string; description?: string; quotaAllocated: number | null };

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { settings } from "@/db/schema";
-import { authorize } from "@/lib/auth/policy";
+import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 
 /**
  * Company settings and their defaults; the value type of each is fixed here. A setting never

@@ -1,12 +1,12 @@
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { departments, managerDepartments, users, type Role } from "@/db/schema";
-import { revokeApiKeysCreatedBy } from "@/lib/auth/api-keys";
-import { authorize } from "@/lib/auth/policy";
+import { revokeApiKeysCreatedBy } from "./api-keys";
+import { authorize } from "@/lib/access/policy";
 import { hashPassword } from "@/lib/auth/passwords";
 import { recordAudit } from "@/lib/audit/record";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 
 export type UserInput = {
   email: string;

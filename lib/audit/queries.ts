@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { auditLog } from "@/db/schema";
-import { authorize, departmentScope } from "@/lib/auth/policy";
-import type { Ctx } from "@/lib/context";
+import { authorize, departmentScope } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
 
 export const AUDIT_ACTIONS = [
   "auth.sign_in",

@@ -1,6 +1,6 @@
 import type { Executor } from "@/db/client";
 import { auditLog } from "@/db/schema";
-import { operatorId, type Actor } from "@/lib/auth/actor";
+import { operatorId, type Actor } from "@/lib/access/actor";
 
 export type AuditInput = {
   action: string;

@@ -1,109 +1,23 @@
 import crypto from "node:crypto";
-import { and, desc, eq, isNull, or } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { apiKeys, departments, users } from "@/db/schema";
-import type { Ctx } from "@/lib/context";
-import { recordAudit } from "@/lib/audit/record";
-import { invalidInput, notFound } from "@/lib/errors";
-import type { Actor } from "./actor";
-import { authorize, departmentScope } from "./policy";
+import type { Actor } from "@/lib/access/actor";
 
+/**
+ * API keys as requests present them: the key format and its check. Making, listing and revoking
+ * keys are account management (lib/accounts/api-keys.ts).
+ */
 const KEY_PREFIX = "fo_";
 
 function hashSecret(secret: string) {
   return crypto.createHash("sha256").update(secret).digest("hex");
 }
 
-export type ApiKeyScope = { company: true } | { company: false; departmentId: string };
-
-/** Creates a key and returns its secret, which is never stored and never shown again. */
-export async function createApiKey({ db, actor }: Ctx, input: { name?: string; scope: ApiKeyScope }) {
-  const departmentId = input.scope.company ? null : input.scope.departmentId;
-  authorize(actor, "apikey.manage", { departmentId });
+/** A new key's secret, shown once and never stored, and what is stored of it: its start and its hash. */
+export function mintApiKeySecret(): { secret: string; prefix: string; secretHash: string } {
   const secret = `${KEY_PREFIX}${crypto.randomBytes(24).toString("base64url")}`;
-  return db.transaction(async (tx) => {
-    if (departmentId) {
-      const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
-      if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
-    }
-    const [created] = await tx
-      .insert(apiKeys)
-      .values({
-        name: input.name?.trim() ?? "",
-        prefix: secret.slice(0, 10),
-        secretHash: hashSecret(secret),
-        departmentId,
-        createdBy: actor.kind === "user" ? actor.id : null,
-      })
-      .returning({ id: apiKeys.id });
-    await recordAudit(tx, actor, {
-      action: "apikey.create",
-      objectType: "apikey",
-      objectId: created!.id,
-      departmentId,
-      summary: `Created ${departmentId ? "department" : "company"} API key "${input.name ?? ""}" (${secret.slice(0, 10)}…)`,
-    });
-    return { id: created!.id, secret };
-  });
-}
-
-export async function listApiKeys({ db, actor }: Ctx) {
-  authorize(actor, "apikey.view");
-  return db
-    .select({
-      id: apiKeys.id,
-      name: apiKeys.name,
-      prefix: apiKeys.prefix,
-      departmentId: apiKeys.departmentId,
-      departmentName: departments.name,
-      createdAt: apiKeys.createdAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-      revokedAt: apiKeys.revokedAt,
-    })
-    .from(apiKeys)
-    .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
-    .where(departmentScope(actor, apiKeys.departmentId))
-    .orderBy(desc(apiKeys.createdAt))
-    .limit(500);
-}
-
-export async function revokeApiKey({ db, actor }: Ctx, id: string) {
-  return db.transaction(async (tx) => {
-    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
-    if (!key) throw notFound("API key");
-    authorize(actor, "apikey.manage", { departmentId: key.departmentId });
-    if (key.revokedAt) return;
-    await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
-    await recordAudit(tx, actor, {
-      action: "apikey.revoke",
-      objectType: "apikey",
-      objectId: id,
-      departmentId: key.departmentId,
-      summary: `Revoked API key "${key.name}" (${key.prefix}…)`,
-    });
-  });
-}
-
-/**
- * Revokes the live keys a user made, one audited revocation each, inside the caller's
- * transaction: a departed user's key must not go on acting for the company or department.
- */
-export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator: { id: string; email: string }, because: string) {
-  const revoked = await tx
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.createdBy, creator.id), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId });
-  for (const key of revoked) {
-    await recordAudit(tx, actor, {
-      action: "apikey.revoke",
-      objectType: "apikey",
-      objectId: key.id,
-      departmentId: key.departmentId,
-      summary: `Revoked API key "${key.name}" (${key.prefix}…) made by ${creator.email}: ${because}`,
-    });
-  }
-  return revoked.length;
+  return { secret, prefix: secret.slice(0, 10), secretHash: hashSecret(secret) };
 }
 
 /** Resolves a bearer key to the caller it stands for, or null when it is unknown or revoked. */

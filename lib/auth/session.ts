@@ -5,7 +5,7 @@ import type { Executor } from "@/db/client";
 import { departments, managerDepartments, users } from "@/db/schema";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
-import type { Actor } from "./actor";
+import type { Actor } from "@/lib/access/actor";
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 

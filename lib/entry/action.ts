@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { authorize, type Permission } from "@/lib/auth/policy";
-import type { Ctx } from "@/lib/context";
+import { authorize, type Permission } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
 import { toErrorBody, type ErrorCode } from "@/lib/errors";
 import { sessionActor } from "./request";
 

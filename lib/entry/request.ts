@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
 import type { Executor } from "@/db/client";
-import type { Actor } from "@/lib/auth/actor";
+import type { Actor } from "@/lib/access/actor";
 import { actorFromSessionToken, clientIp, sessionTokenFromCookies } from "@/lib/auth/session";
 import { limit, publicLimiter } from "./rate-limit";
 

@@ -1,11 +1,11 @@
 import "server-only";
 import crypto from "node:crypto";
 import { getDb } from "@/db/client";
-import type { Actor } from "@/lib/auth/actor";
+import type { Actor } from "@/lib/access/actor";
 import { actorFromApiKey } from "@/lib/auth/api-keys";
-import { authorize, type Permission } from "@/lib/auth/policy";
+import { authorize, type Permission } from "@/lib/access/policy";
 import { clientIp } from "@/lib/auth/session";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { readEnv } from "@/lib/config/env";
 import { AppError, toErrorBody } from "@/lib/errors";
 import { apiKeyLimiter, limit } from "./rate-limit";

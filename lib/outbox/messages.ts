@@ -1,8 +1,8 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { simpleParser } from "mailparser";
 import { departments, outboxMessages } from "@/db/schema";
-import { authorize, departmentScope } from "@/lib/auth/policy";
-import type { Ctx } from "@/lib/context";
+import { authorize, departmentScope } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
 import { notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 

@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
 import { contacts, CONTACT_STATUSES, poolMembers, suppressions, type ContactStatus } from "@/db/schema";
-import { authorize } from "@/lib/auth/policy";
+import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { writeBatch, type Prepared } from "./import";
 import { loadPool } from "./pools";

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { contacts, suppressions } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { csvLine } from "@/lib/csv/write";
 import { contactConditions, resolveScope, type ContactFilters, type ContactScope } from "./contacts";
 

@@ -1,6 +1,6 @@
 import type { Database } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { importRows, refreshStatistics } from "./import";
 import { mappingFromHeader } from "./mapping";

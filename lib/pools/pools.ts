@@ -1,9 +1,9 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { affectedRows as rowCount, queryRows, type Executor } from "@/db/client";
 import { contacts, departments, poolMembers, pools } from "@/db/schema";
-import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 

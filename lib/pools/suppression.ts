@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";
-import { operatorId } from "@/lib/auth/actor";
-import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { operatorId } from "@/lib/access/actor";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { normalizeAddress } from "./validate";
 

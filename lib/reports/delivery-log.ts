@@ -15,8 +15,8 @@ import {
 } from "@/db/schema";
 import { unionAll } from "drizzle-orm/pg-core";
 import { recordAudit } from "@/lib/audit/record";
-import { authorize, departmentScope } from "@/lib/auth/policy";
-import type { Ctx } from "@/lib/context";
+import { authorize, departmentScope } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
 import { csvLine } from "@/lib/csv/write";
 import { invalidInput, notFound } from "@/lib/errors";
 import { readEnv } from "@/lib/config/env";

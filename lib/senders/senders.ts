@@ -1,9 +1,9 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { departments, senderDomains, senders, tasks } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";
-import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/pools/validate";
 import { addDomain } from "./domains";

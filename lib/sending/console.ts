@@ -1,8 +1,8 @@
 import "server-only";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { departments, pools, senderDomains, senders, templates } from "@/db/schema";
-import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/auth/policy";
-import type { Ctx } from "@/lib/context";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { countAudience } from "./recipients";
 import { loadTask, taskView, type TaskView } from "./tasks";

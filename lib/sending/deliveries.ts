@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, ilike, sql, type Column, type SQL } from "drizzle-orm";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, deliveries, type BounceCategory, type DeliveryStatus } from "@/db/schema";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { DELIVERY_LOG_SCAN_WINDOW, isWholeAddress } from "@/lib/reports/delivery-log";
 import { loadTask } from "./tasks";

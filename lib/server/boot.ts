@@ -2,7 +2,7 @@ import { count, eq } from "drizzle-orm";
 import { getDatabaseHandle, type Database } from "@/db/client";
 import { users } from "@/db/schema";
 import { createUser } from "@/lib/accounts/users";
-import { systemActor } from "@/lib/auth/actor";
+import { systemActor } from "@/lib/access/actor";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";

@@ -4,10 +4,10 @@ import path from "node:path";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { attachments } from "@/db/schema";
-import { authorize } from "@/lib/auth/policy";
+import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
-import type { Ctx } from "@/lib/context";
+import type { Ctx } from "@/lib/access/context";
 import { AppError, invalidInput } from "@/lib/errors";
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;

@@ -16,8 +16,8 @@ import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import nodemailer from "nodemailer";
 import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
 import { GET as failureStats } from "@/app/api/v1/stats/failures/route";
-import { createApiKey } from "@/lib/auth/api-keys";
-import { systemActor } from "@/lib/auth/actor";
+import { createApiKey } from "@/lib/accounts/api-keys";
+import { systemActor } from "@/lib/access/actor";
 import { POST as inboundPost } from "@/app/api/webhooks/inbound/route";
 import { POST as resendPost } from "@/app/api/webhooks/resend/route";
 

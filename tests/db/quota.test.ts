@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { companies, departments } from "@/db/schema";
 import { updateCompanyAccount } from "@/lib/accounts/company";
 import { consumeQuota, releaseQuota, reserveQuota } from "@/lib/accounts/quota";
-import { systemActor } from "@/lib/auth/actor";
+import { systemActor } from "@/lib/access/actor";
 import { AppError } from "@/lib/errors";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment } from "../helpers/factories";

@@ -7,7 +7,7 @@ import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { auditLog, senderDomains } from "@/db/schema";
 import { readSetting, writeSetting } from "@/lib/accounts/settings";
-import { systemActor } from "@/lib/auth/actor";
+import { systemActor } from "@/lib/access/actor";
 import { AppError } from "@/lib/errors";
 import type { Resolver } from "@/lib/senders/dns";
 import { addDomain, checkDomain, decideDomainClaim, listDomains } from "@/lib/senders/domains";

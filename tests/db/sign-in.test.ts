@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { auditLog, loginFailures, loginThrottles } from "@/db/schema";
 import { setUserDisabled } from "@/lib/accounts/users";
-import { systemActor } from "@/lib/auth/actor";
+import { systemActor } from "@/lib/access/actor";
 import { authOptions } from "@/lib/auth/options";
 import { PASSWORD_WORK_CONCURRENCY } from "@/lib/auth/passwords";
 import { actorFromSessionToken, encodeSessionToken } from "@/lib/auth/session";

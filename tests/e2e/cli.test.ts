@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows } from "@/db/client";
 import { writeSetting } from "@/lib/accounts/settings";
-import { cliActor } from "@/lib/auth/actor";
+import { cliActor } from "@/lib/access/actor";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
 
 type CliResult = { code: number | null; stdout: string; stderr: string };

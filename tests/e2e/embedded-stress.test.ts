@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { writeSetting } from "@/lib/accounts/settings";
-import { cliActor } from "@/lib/auth/actor";
+import { cliActor } from "@/lib/access/actor";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
 import { socketClient } from "../helpers/socket-client";
 

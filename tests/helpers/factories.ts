@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { Database } from "@/db/client";
 import { createDepartment } from "@/lib/accounts/departments";
 import { createUser } from "@/lib/accounts/users";
-import { systemActor, type Actor } from "@/lib/auth/actor";
+import { systemActor, type Actor } from "@/lib/access/actor";
 import type { Role } from "@/db/schema";
 
 export const TEST_PASSWORD = "correct horse battery";

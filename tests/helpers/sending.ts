@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { senderDomains } from "@/db/schema";
-import { systemActor } from "@/lib/auth/actor";
-import type { Ctx } from "@/lib/context";
+import { systemActor } from "@/lib/access/actor";
+import type { Ctx } from "@/lib/access/context";
 import { addContacts } from "@/lib/pools/contacts";
 import { createPool } from "@/lib/pools/pools";
 import { sendingConfig, type SendingConfig } from "@/lib/sending/config";

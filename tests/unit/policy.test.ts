@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ROLES } from "@/db/schema";
-import type { Actor } from "@/lib/auth/actor";
-import { authorize, can, PERMISSIONS, type Permission } from "@/lib/auth/policy";
+import type { Actor } from "@/lib/access/actor";
+import { authorize, can, PERMISSIONS, type Permission } from "@/lib/access/policy";
 import { navigationFor } from "@/components/shell/navigation";
 import { AppError } from "@/lib/errors";
 

@@ -1,7 +1,7 @@
 "use server";
 
 import { z } from "zod";
-import { createApiKey as create, revokeApiKey as revoke } from "@/lib/auth/api-keys";
+import { createApiKey as create, revokeApiKey as revoke } from "@/lib/accounts/api-keys";
 import { defineAction } from "@/lib/entry/action";
 import { optionalText, uuid } from "@/lib/entry/form-schemas";
 

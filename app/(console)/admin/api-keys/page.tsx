@@ -3,7 +3,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
-import { listApiKeys } from "@/lib/auth/api-keys";
+import { listApiKeys } from "@/lib/accounts/api-keys";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { formatInZone } from "@/lib/time/zone";
 import { ApiKeyForm, RevokeApiKey } from "./api-key-forms";

@@ -7,7 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
-import { can } from "@/lib/auth/policy";
+import { can } from "@/lib/access/policy";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { DELIVERY_LOG_EXPORT_LIMIT, recentTasks, searchDeliveries } from "@/lib/reports/delivery-log";

@@ -1,4 +1,4 @@
-import { resolveTargetDepartment } from "@/lib/auth/policy";
+import { resolveTargetDepartment } from "@/lib/access/policy";
 import { readBodyBytes } from "@/lib/entry/body";
 import { defineRoute, json } from "@/lib/entry/route";
 import { MAX_ATTACHMENT_BYTES, storeAttachment } from "@/lib/templates/attachments";

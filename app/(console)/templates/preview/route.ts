@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineRoute, json, readJson } from "@/lib/entry/route";
 import { lintTemplate } from "@/lib/templates/lint";
 import { renderContent, sampleContact } from "@/lib/templates/store";
-import { resolveTargetDepartment } from "@/lib/auth/policy";
+import { resolveTargetDepartment } from "@/lib/access/policy";
 
 const body = z.object({
   subject: z.string().max(2000),

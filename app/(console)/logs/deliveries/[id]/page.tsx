@@ -7,7 +7,7 @@ import { LogTabs } from "@/components/logs/log-tabs";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { can } from "@/lib/auth/policy";
+import { can } from "@/lib/access/policy";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { numericId, queryValue } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";

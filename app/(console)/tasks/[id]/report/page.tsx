@@ -7,7 +7,7 @@ import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
-import { can } from "@/lib/auth/policy";
+import { can } from "@/lib/access/policy";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { taskReport } from "@/lib/reports/queries";

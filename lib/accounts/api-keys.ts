@@ -1,0 +1,102 @@
+import "server-only";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { apiKeys, departments } from "@/db/schema";
+import type { Actor } from "@/lib/access/actor";
+import type { Ctx } from "@/lib/access/context";
+import { authorize, departmentScope } from "@/lib/access/policy";
+import { recordAudit } from "@/lib/audit/record";
+import { mintApiKeySecret } from "@/lib/auth/api-keys";
+import { invalidInput, notFound } from "@/lib/errors";
+
+export type ApiKeyScope = { company: true } | { company: false; departmentId: string };
+
+/** Creates a key and returns its secret, which is never stored and never shown again. */
+export async function createApiKey({ db, actor }: Ctx, input: { name?: string; scope: ApiKeyScope }) {
+  const departmentId = input.scope.company ? null : input.scope.departmentId;
+  authorize(actor, "apikey.manage", { departmentId });
+  const { secret, prefix, secretHash } = mintApiKeySecret();
+  return db.transaction(async (tx) => {
+    if (departmentId) {
+      const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+      if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    }
+    const [created] = await tx
+      .insert(apiKeys)
+      .values({
+        name: input.name?.trim() ?? "",
+        prefix,
+        secretHash,
+        departmentId,
+        createdBy: actor.kind === "user" ? actor.id : null,
+      })
+      .returning({ id: apiKeys.id });
+    await recordAudit(tx, actor, {
+      action: "apikey.create",
+      objectType: "apikey",
+      objectId: created!.id,
+      departmentId,
+      summary: `Created ${departmentId ? "department" : "company"} API key "${input.name ?? ""}" (${prefix}…)`,
+    });
+    return { id: created!.id, secret };
+  });
+}
+
+export async function listApiKeys({ db, actor }: Ctx) {
+  authorize(actor, "apikey.view");
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      departmentId: apiKeys.departmentId,
+      departmentName: departments.name,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
+    .where(departmentScope(actor, apiKeys.departmentId))
+    .orderBy(desc(apiKeys.createdAt))
+    .limit(500);
+}
+
+export async function revokeApiKey({ db, actor }: Ctx, id: string) {
+  return db.transaction(async (tx) => {
+    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
+    if (!key) throw notFound("API key");
+    authorize(actor, "apikey.manage", { departmentId: key.departmentId });
+    if (key.revokedAt) return;
+    await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
+    await recordAudit(tx, actor, {
+      action: "apikey.revoke",
+      objectType: "apikey",
+      objectId: id,
+      departmentId: key.departmentId,
+      summary: `Revoked API key "${key.name}" (${key.prefix}…)`,
+    });
+  });
+}
+
+/**
+ * Revokes the live keys a user made, one audited revocation each, inside the caller's
+ * transaction: a departed user's key must not go on acting for the company or department.
+ */
+export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator: { id: string; email: string }, because: string) {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.createdBy, creator.id), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId });
+  for (const key of revoked) {
+    await recordAudit(tx, actor, {
+      action: "apikey.revoke",
+      objectType: "apikey",
+      objectId: key.id,
+      departmentId: key.departmentId,
+      summary: `Revoked API key "${key.name}" (${key.prefix}…) made by ${creator.email}: ${because}`,
+    });
+  }
+  return revoked.length;
+}
