@@ -4,10 +4,10 @@ import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import { writeBatch, type Prepared } from "./import";
 import { loadPool } from "./pools";
 import { matchesDirectly, matchingIds } from "./search";
-import { normalizeAddress } from "./validate";
 
 export const CONTACT_PAGE_SIZE = 50;
 export const MAX_CONTACTS_PER_CALL = 10_000;

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
 import { pools, type ImportMapping } from "@/db/schema";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import type { ParsedRow } from "./parse";
-import { normalizeAddress } from "./validate";
 
 export const IMPORT_BATCH_SIZE = 5_000;
 const MAX_NAME = 200;

@@ -1,5 +1,5 @@
 import type { ImportMapping } from "@/db/schema";
-import { normalizeAddress } from "./validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 
 const EMAIL_HEADERS = new Set(["email", "e-mail", "mail", "email address", "e-mail address", "emailaddress", "邮箱", "邮件", "电子邮件", "电子邮箱", "邮箱地址", "邮件地址", "電子郵件"]);
 const NAME_HEADERS = new Set(["name", "full name", "fullname", "contact", "姓名", "名字", "名称", "联系人", "客户名称"]);

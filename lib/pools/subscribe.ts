@@ -9,9 +9,9 @@ import { publicBaseUrl, sendSystemMessage } from "@/lib/transports/system-mail";
 import { affectedRows, type Database } from "@/db/client";
 import { systemActor } from "@/lib/access/actor";
 import { authorize, departmentScope } from "@/lib/access/policy";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import { loadPool } from "./pools";
 import { markContacts } from "./suppression";
-import { normalizeAddress } from "./validate";
 
 const CONFIRM_PURPOSE = "subscribe-confirm";
 const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;

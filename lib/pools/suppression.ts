@@ -6,7 +6,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
-import { normalizeAddress } from "./validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 
 export const SUPPRESSION_PAGE_SIZE = 50;
 export const MAX_BULK_SUPPRESSIONS = 50_000;

@@ -6,7 +6,7 @@ import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
-import { normalizeAddress } from "@/lib/pools/validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import { checkRecords, generateDkimKey, recordsFor, systemResolver, type Resolver } from "./dns";
 import { refreshFromResend, registerWithResend, resendDomainsClient } from "./resend-domains";
 import { isUuid } from "@/lib/ids";

@@ -5,7 +5,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
-import { normalizeAddress } from "@/lib/pools/validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import { addDomain } from "./domains";
 import { isUuid } from "@/lib/ids";
 

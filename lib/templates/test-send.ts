@@ -7,7 +7,7 @@ import { operatorId } from "@/lib/access/actor";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
-import { normalizeAddress } from "@/lib/pools/validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 import { dkimKeyFor } from "@/lib/senders/domains";
 import { loadSender } from "@/lib/senders/senders";
 import { transportFromEnv } from "@/lib/transports";

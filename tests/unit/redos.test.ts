@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
 import { MAX_INBOUND_BYTES, receiveInboundMail } from "@/lib/feedback/inbound";
-import { normalizeAddress } from "@/lib/pools/validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 
 /**
  * Untrusted text reaches these parsers from anyone: a mail to the SMTP entrance or to

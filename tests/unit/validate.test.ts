@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeAddress } from "@/lib/pools/validate";
+import { normalizeAddress } from "@/lib/addresses/normalize";
 
 const local64 = "a".repeat(64);
 /** A domain of exactly `length` characters made of 63-character labels. */
