@@ -2,5 +2,6 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { bootServer } = await import("./lib/server/boot");
-  await bootServer();
+  const { inngestTaskNotifier } = await import("./inngest/notifier");
+  await bootServer({ inngestNotifier: inngestTaskNotifier });
 }

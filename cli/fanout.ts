@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { closeDatabase, getDatabaseHandle } from "@/db/client";
+import { closeDatabase, getDatabaseHandle } from "@/lib/database";
 import { cliActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, toErrorBody } from "@/lib/errors";

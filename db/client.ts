@@ -3,7 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { readEnv } from "@/lib/config/env";
+import { driverForUrl, type DatabaseDriver } from "./driver";
 import * as schema from "./schema";
 import { migrateDatabase } from "./migrate";
 
@@ -20,15 +20,23 @@ export type DatabaseHandle = {
   close: () => Promise<void>;
 };
 
-export type OpenOptions = {
-  url?: string;
-  driver?: "pglite" | "pg" | "neon";
-  /** PGlite's directory parent (FANOUT_DATA_DIR), or "memory://" for a throwaway database. */
-  dataDir?: string;
+export type SocketOptions = {
   /** The server owns an embedded database and lets other processes in through a local socket. */
   serveSocket?: boolean;
   /** Limits of that socket (tests shorten them): see db/embedded/socket-server.ts for the defaults. */
   socketLimits?: { idleHoldMs?: number; maxConnections?: number };
+};
+
+/** What to open; the caller reads it from wherever it keeps settings (lib/database.ts: the environment). */
+export type DatabaseSettings = SocketOptions & {
+  /** A postgres:// URL; without one, the embedded database in `dataDir`. */
+  url?: string;
+  /** Chosen from the URL when not given. */
+  driver?: DatabaseDriver;
+  /** PGlite's directory parent (FANOUT_DATA_DIR), or "memory://" for a throwaway database. */
+  dataDir?: string;
+  /** Where the SQL migrations are read from; default db/migrations. */
+  migrationsDir?: string;
 };
 
 const SOCKET_PORT = 5432;
@@ -44,48 +52,45 @@ export function embeddedPaths(dataDir: string) {
 
 /**
  * The one place a driver is chosen: PGlite when there is no URL, node-postgres for
- * postgres://, Neon serverless for Neon hosts or DATABASE_DRIVER=neon. In embedded mode
+ * postgres://, Neon serverless for Neon hosts or driver "neon". In embedded mode
  * a process first tries the owning server's socket, so the CLI works while the server runs.
  */
-export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseHandle> {
-  const env = readEnv();
-  const url = options.url ?? env.databaseUrl;
-  const driver = options.driver ?? (options.url ? driverFor(options.url) : env.databaseDriver);
-  if (driver === "pg" && url) return openNodePostgres(url);
-  if (driver === "neon" && url) return openNeon(url);
-  return openEmbedded(options.dataDir ?? env.dataDir, options.serveSocket ? (options.socketLimits ?? {}) : null);
+export async function openDatabase(settings: DatabaseSettings): Promise<DatabaseHandle> {
+  const { url, migrationsDir } = settings;
+  const driver = settings.driver ?? driverForUrl(url);
+  if (!driver) throw new Error(`Not a Postgres URL: ${url}`);
+  if (driver === "pg" && url) return openNodePostgres(url, migrationsDir);
+  if (driver === "neon" && url) return openNeon(url, migrationsDir);
+  if (!settings.dataDir) throw new Error("An embedded database needs a data directory");
+  return openEmbedded(settings.dataDir, migrationsDir, settings.serveSocket ? (settings.socketLimits ?? {}) : null);
 }
 
-function driverFor(url: string): "pg" | "neon" {
-  return /\.neon\.tech\b/i.test(url) ? "neon" : "pg";
-}
-
-async function openNodePostgres(url: string): Promise<DatabaseHandle> {
+async function openNodePostgres(url: string, migrationsDir: string | undefined): Promise<DatabaseHandle> {
   const { Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const pool = new Pool({ connectionString: url, max: 10 });
   // An idle connection the server closes (a restart, an administrator) must not crash the process.
   pool.on("error", (error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
-  await migrateDatabase(db, "pg", pool);
+  await migrateDatabase(db, "pg", { pool, migrationsDir });
   return { db, driver: "pg", close: () => pool.end() };
 }
 
-async function openNeon(url: string): Promise<DatabaseHandle> {
+async function openNeon(url: string, migrationsDir: string | undefined): Promise<DatabaseHandle> {
   const { Pool, neonConfig } = await import("@neondatabase/serverless");
   const { drizzle } = await import("drizzle-orm/neon-serverless");
   if (typeof WebSocket !== "undefined") neonConfig.webSocketConstructor = WebSocket;
   const pool = new Pool({ connectionString: url });
   pool.on("error", (error: Error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
-  await migrateDatabase(db, "neon", pool as never);
+  await migrateDatabase(db, "neon", { pool: pool as never, migrationsDir });
   return { db, driver: "neon", close: () => pool.end() };
 }
 
-type SocketLimits = NonNullable<OpenOptions["socketLimits"]>;
+type SocketLimits = NonNullable<SocketOptions["socketLimits"]>;
 
-async function openEmbedded(dataDir: string, serveSocket: SocketLimits | null): Promise<DatabaseHandle> {
-  if (dataDir === "memory://") return openPglite("memory://", undefined, null);
+async function openEmbedded(dataDir: string, migrationsDir: string | undefined, serveSocket: SocketLimits | null): Promise<DatabaseHandle> {
+  if (dataDir === "memory://") return openPglite("memory://", migrationsDir, undefined, null);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const paths = embeddedPaths(dataDir);
   if (!serveSocket) {
@@ -104,7 +109,7 @@ async function openEmbedded(dataDir: string, serveSocket: SocketLimits | null): 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return openPglite(paths.pgdata, paths, serveSocket);
+  return openPglite(paths.pgdata, migrationsDir, paths, serveSocket);
 }
 
 /**
@@ -113,6 +118,7 @@ async function openEmbedded(dataDir: string, serveSocket: SocketLimits | null): 
  */
 async function openPglite(
   dir: string,
+  migrationsDir: string | undefined,
   paths: ReturnType<typeof embeddedPaths> | undefined,
   serveSocket: SocketLimits | null,
 ): Promise<DatabaseHandle> {
@@ -129,7 +135,7 @@ async function openPglite(
   }
   const gate = new Gate();
   const db = drizzle({ client: gatedPglite(client, gate), schema }) as unknown as Database;
-  await migrateDatabase(db, "pglite");
+  await migrateDatabase(db, "pglite", { migrationsDir });
   let stopSocket: (() => Promise<void>) | undefined;
   if (serveSocket && paths) {
     const { startSocketServer } = await import("./embedded/socket-server");
@@ -220,41 +226,4 @@ export async function queryRows<Row>(executor: Executor, query: SQL): Promise<Ro
 export function affectedRows(result: unknown): number {
   const value = result as { rowCount?: number | null; affectedRows?: number };
   return Number(value.rowCount ?? value.affectedRows ?? 0);
-}
-
-type Shared = { handle?: Promise<DatabaseHandle> };
-const shared = globalThis as typeof globalThis & { __fanoutDatabase?: Shared };
-
-function sharedState(): Shared {
-  shared.__fanoutDatabase ??= {};
-  return shared.__fanoutDatabase;
-}
-
-/**
- * The process-wide database. The server opens it at boot (owning an embedded database and
- * serving its socket); anything else opens it lazily on first use.
- */
-export function getDatabaseHandle(options: OpenOptions = {}): Promise<DatabaseHandle> {
-  const state = sharedState();
-  state.handle ??= openDatabase(options).catch((error) => {
-    state.handle = undefined;
-    throw error;
-  });
-  return state.handle;
-}
-
-export async function getDb(): Promise<Database> {
-  return (await getDatabaseHandle()).db;
-}
-
-/** Tests and the CLI install a handle they opened themselves. */
-export function useDatabaseHandle(handle: DatabaseHandle) {
-  sharedState().handle = Promise.resolve(handle);
-}
-
-export async function closeDatabase() {
-  const state = sharedState();
-  const handle = state.handle;
-  state.handle = undefined;
-  if (handle) await (await handle).close();
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Database } from "./client";
+import type { DatabaseDriver } from "./driver";
 import { companies } from "./schema";
 
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
@@ -10,8 +11,9 @@ type LockablePool = {
   connect: () => Promise<{ query: (text: string, values?: unknown[]) => Promise<unknown>; release: () => void }>;
 };
 
-export async function migrateDatabase(db: Database, driver: "pglite" | "pg" | "neon", pool?: LockablePool) {
-  const config = { migrationsFolder: process.env.FANOUT_MIGRATIONS_DIR ?? MIGRATIONS_FOLDER };
+/** Applies the migrations in `migrationsDir` (default db/migrations); with a pool, under an advisory lock. */
+export async function migrateDatabase(db: Database, driver: DatabaseDriver, { pool, migrationsDir }: { pool?: LockablePool; migrationsDir?: string } = {}) {
+  const config = { migrationsFolder: migrationsDir ?? MIGRATIONS_FOLDER };
   const run = async () => {
     if (driver === "pglite") {
       const { migrate } = await import("drizzle-orm/pglite/migrator");

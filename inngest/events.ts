@@ -1,4 +1,5 @@
 import { eventType, staticSchema } from "inngest";
+import type { TaskChange } from "@/lib/sending/dispatch";
 
 /** The events that drive the send engine under Inngest; data always names the task. */
 export const TASK_EVENTS = {
@@ -7,9 +8,7 @@ export const TASK_EVENTS = {
   paused: "fanout/task.paused",
   cancelled: "fanout/task.cancelled",
   batch: "fanout/task.batch",
-} as const;
-
-export type TaskEventName = keyof typeof TASK_EVENTS;
+} as const satisfies Record<TaskChange | "batch", string>;
 
 export type TaskEventData = { taskId: string; scheduledAt?: string };
 /** A batch event also says which transport and sender domain it sends through, for concurrency and throttle keys. */

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { departments } from "@/db/schema";
 import { Header } from "@/components/shell/header";
 import { Sidebar } from "@/components/shell/sidebar";

@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { EngineDeps } from "@/lib/sending/batch";
 import { sendingConfig } from "@/lib/sending/config";
 import { RateLimiter } from "@/lib/sending/throttle";

@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { headers } from "next/headers";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { clientIp, SESSION_MAX_AGE_SECONDS, secureCookies, type SessionClaims } from "./session";
@@ -12,9 +12,10 @@ import { signIn, SignInError, signOut } from "./sign-in";
  * public address is FANOUT_PUBLIC_URL when given; otherwise the address the browser used.
  */
 function configureBaseUrl() {
-  const publicUrl = readEnv().publicUrl;
-  if (publicUrl) process.env.NEXTAUTH_URL ??= publicUrl;
-  else process.env.AUTH_TRUST_HOST ??= "true";
+  const { publicUrl, nextAuth } = readEnv();
+  if (publicUrl) {
+    if (nextAuth.url === undefined) process.env.NEXTAUTH_URL = publicUrl;
+  } else if (nextAuth.trustHost === undefined) process.env.AUTH_TRUST_HOST = "true";
 }
 
 /** The address of the request being served, for the operation log ("" outside a request). */

@@ -1,6 +1,7 @@
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { driverForUrl, type DatabaseDriver } from "@/db/driver";
 
 const optionalText = z
   .string()
@@ -11,32 +12,101 @@ const envSchema = z.object({
   DATABASE_URL: optionalText,
   DATABASE_DRIVER: z.enum(["pglite", "pg", "neon"]).optional(),
   FANOUT_DATA_DIR: optionalText,
+  FANOUT_MIGRATIONS_DIR: optionalText,
   FANOUT_TIMEZONE: optionalText,
   FANOUT_PUBLIC_URL: optionalText,
   FANOUT_ADMIN_EMAIL: optionalText,
   FANOUT_ADMIN_PASSWORD: optionalText,
   AUTH_SECRET: optionalText,
   NEXTAUTH_SECRET: optionalText,
+  NEXTAUTH_URL: optionalText,
+  AUTH_TRUST_HOST: optionalText,
   FANOUT_TOKEN_SECRET: optionalText,
   SMTP_URL: optionalText,
   RESEND_API_KEY: optionalText,
+  RESEND_BASE_URL: optionalText,
+  RESEND_WEBHOOK_SECRET: optionalText,
+  FANOUT_SYSTEM_FROM: optionalText,
+  FANOUT_RETURN_PATH_HOST: optionalText,
+  FANOUT_SPF_INCLUDE: optionalText,
   PORT: optionalText,
+  FANOUT_GATEWAY_PORT: optionalText,
   FANOUT_TRUSTED_PROXIES: optionalText,
   FANOUT_RATE_LIMIT_API: optionalText,
   FANOUT_RATE_LIMIT_PUBLIC: optionalText,
   FANOUT_RATE_LIMIT_TRACKING: optionalText,
+  FANOUT_RUNNER: optionalText,
+  INNGEST_EVENT_KEY: optionalText,
+  INNGEST_DEV: optionalText,
+  FANOUT_BATCH_SIZE: optionalText,
+  FANOUT_SEND_CONCURRENCY: optionalText,
+  FANOUT_LEASE_SECONDS: optionalText,
+  FANOUT_MAX_ATTEMPTS: optionalText,
+  FANOUT_RETRY_BASE_SECONDS: optionalText,
+  FANOUT_RATE_PER_SECOND: optionalText,
+  FANOUT_DOMAIN_RATE_PER_SECOND: optionalText,
+  RESEND_REQUESTS_PER_SECOND: optionalText,
+  FANOUT_MATERIALIZE_STEP: optionalText,
+  FANOUT_RUNNER_TICK_MS: optionalText,
 });
+
+/** How the send engine paces and retries; every number can be set from the environment. */
+export type SendingSettings = {
+  /** Recipients per claimed batch (capped by the transport's own largest batch). */
+  batchSize: number;
+  /** Batches one process sends at the same time (local runner). */
+  concurrency: number;
+  /** How long a claimed batch may stay in flight before the reconciler re-queues it. */
+  leaseMs: number;
+  /** Transport answers per delivery before a retryable failure becomes final. */
+  maxAttempts: number;
+  /** First retry delay; each further one is four times longer (1 min, 4 min, 16 min, …). */
+  retryBaseMs: number;
+  /** Messages per second per transport; 0 means as fast as it goes. */
+  transportRatePerSecond: number;
+  /** Messages per second per sender domain; 0 means unlimited. */
+  domainRatePerSecond: number;
+  /** API requests per second to Resend (its default account limit is 2). */
+  resendRequestsPerSecond: number;
+  /** Contacts examined per materialisation step. */
+  materializeStep: number;
+  /** How often the local runner looks for work. */
+  tickMs: number;
+};
 
 export type FanoutEnv = {
   databaseUrl: string | undefined;
-  databaseDriver: "pglite" | "pg" | "neon";
+  databaseDriver: DatabaseDriver;
   dataDir: string;
+  /** Where the SQL migrations are read from; unset: db/migrations of the installation. */
+  migrationsDir: string | undefined;
   timeZone: string;
   publicUrl: string | undefined;
+  /** The port the web server listens on (scripts/start.mjs), also the host part of links when FANOUT_PUBLIC_URL is unset. */
+  port: number;
+  /** The SMTP entrance's port; unset: no SMTP entrance. */
+  gatewayPort: number | undefined;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   authSecret: string | undefined;
   tokenSecret: string | undefined;
+  /** next-auth's own settings, read so Fanout can fill them in from FANOUT_PUBLIC_URL when unset. */
+  nextAuth: { url: string | undefined; trustHost: string | undefined };
+  /** Outgoing mail: Resend when its key is set, else the SMTP relay, else the outbox table. */
+  mail: {
+    smtpUrl: string | undefined;
+    resendApiKey: string | undefined;
+    resendBaseUrl: string | undefined;
+    resendWebhookSecret: string | undefined;
+    /** The From address of Fanout's own messages (subscription confirmations). */
+    systemFrom: string | undefined;
+    /** The CNAME target of sender domains' return paths, and the host their SPF includes. */
+    returnPathHost: string | undefined;
+    spfInclude: string | undefined;
+  };
+  /** Which driver runs the send engine: Inngest when it is configured, else the in-process runner. */
+  engineMode: "inngest" | "local";
+  sending: SendingSettings;
   /** CIDRs ("10.0.0.0/8", "::1/128") of the proxies in front of the server; empty: the socket address is the client. */
   trustedProxies: readonly string[];
   /** Requests per minute: per API key, per client IP on the public endpoints, per delivery for tracking hits. */
@@ -57,37 +127,59 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   // The working directory too: a relative FANOUT_DATA_DIR resolves against it.
   const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastRead?.key === key) return lastRead.env;
-  const env = Object.freeze(parseEnv(source));
-  lastRead = { key, env };
+  const env = parseEnv(source);
+  for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits]) Object.freeze(part);
+  lastRead = { key, env: Object.freeze(env) };
   return env;
+}
+
+function invalid(message: string): never {
+  throw new Error(`Invalid environment: ${message}`);
 }
 
 function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+    invalid(`${issue?.path.join(".")}: ${issue?.message}`);
   }
   const env = parsed.data;
-  const timeZone = env.FANOUT_TIMEZONE ?? "Asia/Shanghai";
-  if (!checkedZones.has(timeZone)) {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone });
-    } catch {
-      throw new Error(`Invalid environment: FANOUT_TIMEZONE "${timeZone}" is not an IANA time zone`);
-    }
-    checkedZones.add(timeZone);
-  }
   return {
     databaseUrl: env.DATABASE_URL,
-    databaseDriver: env.DATABASE_DRIVER ?? driverForUrl(env.DATABASE_URL),
+    databaseDriver: env.DATABASE_DRIVER ?? driverForUrl(env.DATABASE_URL) ?? invalid("DATABASE_URL must start with postgres:// or postgresql://"),
     dataDir: path.resolve(/*turbopackIgnore: true*/ env.FANOUT_DATA_DIR ?? ".data"),
-    timeZone,
-    publicUrl: env.FANOUT_PUBLIC_URL?.replace(/\/+$/, ""),
+    migrationsDir: env.FANOUT_MIGRATIONS_DIR,
+    timeZone: timeZone(env.FANOUT_TIMEZONE ?? "Asia/Shanghai"),
+    publicUrl: webUrl("FANOUT_PUBLIC_URL", env.FANOUT_PUBLIC_URL)?.replace(/\/+$/, ""),
+    port: portNumber("PORT", env.PORT) ?? 3000,
+    gatewayPort: portNumber("FANOUT_GATEWAY_PORT", env.FANOUT_GATEWAY_PORT),
     adminEmail: env.FANOUT_ADMIN_EMAIL,
     adminPassword: env.FANOUT_ADMIN_PASSWORD,
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
     tokenSecret: env.FANOUT_TOKEN_SECRET,
+    nextAuth: { url: env.NEXTAUTH_URL, trustHost: env.AUTH_TRUST_HOST },
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      resendApiKey: env.RESEND_API_KEY,
+      resendBaseUrl: webUrl("RESEND_BASE_URL", env.RESEND_BASE_URL),
+      resendWebhookSecret: env.RESEND_WEBHOOK_SECRET,
+      systemFrom: mailAddress("FANOUT_SYSTEM_FROM", env.FANOUT_SYSTEM_FROM),
+      returnPathHost: hostName("FANOUT_RETURN_PATH_HOST", env.FANOUT_RETURN_PATH_HOST),
+      spfInclude: hostName("FANOUT_SPF_INCLUDE", env.FANOUT_SPF_INCLUDE),
+    },
+    engineMode: engineMode(env),
+    sending: {
+      batchSize: Math.floor(atLeast("FANOUT_BATCH_SIZE", env.FANOUT_BATCH_SIZE, 100, 1)),
+      concurrency: Math.floor(atLeast("FANOUT_SEND_CONCURRENCY", env.FANOUT_SEND_CONCURRENCY, 4, 1)),
+      leaseMs: atLeast("FANOUT_LEASE_SECONDS", env.FANOUT_LEASE_SECONDS, 300, 1) * 1000,
+      maxAttempts: Math.floor(atLeast("FANOUT_MAX_ATTEMPTS", env.FANOUT_MAX_ATTEMPTS, 5, 1)),
+      retryBaseMs: atLeast("FANOUT_RETRY_BASE_SECONDS", env.FANOUT_RETRY_BASE_SECONDS, 60, 0) * 1000,
+      transportRatePerSecond: atLeast("FANOUT_RATE_PER_SECOND", env.FANOUT_RATE_PER_SECOND, 0, 0),
+      domainRatePerSecond: atLeast("FANOUT_DOMAIN_RATE_PER_SECOND", env.FANOUT_DOMAIN_RATE_PER_SECOND, 0, 0),
+      resendRequestsPerSecond: atLeast("RESEND_REQUESTS_PER_SECOND", env.RESEND_REQUESTS_PER_SECOND, 2, 0),
+      materializeStep: Math.floor(atLeast("FANOUT_MATERIALIZE_STEP", env.FANOUT_MATERIALIZE_STEP, 5000, 1)),
+      tickMs: atLeast("FANOUT_RUNNER_TICK_MS", env.FANOUT_RUNNER_TICK_MS, 1000, 10),
+    },
     trustedProxies: parseCidrs(env.FANOUT_TRUSTED_PROXIES),
     rateLimits: {
       api: perMinute("FANOUT_RATE_LIMIT_API", env.FANOUT_RATE_LIMIT_API, 600),
@@ -95,6 +187,59 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
       tracking: perMinute("FANOUT_RATE_LIMIT_TRACKING", env.FANOUT_RATE_LIMIT_TRACKING, 20),
     },
   };
+}
+
+function timeZone(zone: string): string {
+  if (checkedZones.has(zone)) return zone;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+  } catch {
+    invalid(`FANOUT_TIMEZONE "${zone}" is not an IANA time zone`);
+  }
+  checkedZones.add(zone);
+  return zone;
+}
+
+/** FANOUT_RUNNER names the driver; else Inngest runs the engine when it is configured. */
+function engineMode(env: { FANOUT_RUNNER?: string; INNGEST_EVENT_KEY?: string; INNGEST_DEV?: string }): "inngest" | "local" {
+  if (env.FANOUT_RUNNER === "local" || env.FANOUT_RUNNER === "inngest") return env.FANOUT_RUNNER;
+  if (env.FANOUT_RUNNER !== undefined) invalid(`FANOUT_RUNNER must be "local" or "inngest" (got "${env.FANOUT_RUNNER}")`);
+  return env.INNGEST_EVENT_KEY || env.INNGEST_DEV ? "inngest" : "local";
+}
+
+function atLeast(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min) invalid(`${name} must be a number ≥ ${min} (got "${value}")`);
+  return parsed;
+}
+
+function portNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) invalid(`${name} "${value}" is not a port number`);
+  return Number(value);
+}
+
+function webUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) invalid(`${name} "${value}" is not an http:// or https:// URL`);
+  return value;
+}
+
+function smtpUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value) || !/^smtps?:$/.test(new URL(value).protocol)) invalid("SMTP_URL must be a URL starting with smtp:// or smtps://");
+  return value;
+}
+
+function mailAddress(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(value)) invalid(`${name} "${value}" is not an e-mail address`);
+  return value;
+}
+
+function hostName(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value)) invalid(`${name} "${value}" is not a host name`);
+  return value;
 }
 
 function parseCidrs(value: string | undefined): string[] {
@@ -105,7 +250,7 @@ function parseCidrs(value: string | undefined): string[] {
     const family = net.isIP(address);
     const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
     if (!family || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32) || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
-      throw new Error(`Invalid environment: FANOUT_TRUSTED_PROXIES entry "${cidr}" is not an IPv4 or IPv6 address or CIDR`);
+      invalid(`FANOUT_TRUSTED_PROXIES entry "${cidr}" is not an IPv4 or IPv6 address or CIDR`);
     }
     return `${address}/${bits}`;
   });
@@ -114,13 +259,6 @@ function parseCidrs(value: string | undefined): string[] {
 function perMinute(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`Invalid environment: ${name} must be a whole number of requests per minute, at least 1`);
+  if (!Number.isInteger(parsed) || parsed < 1) invalid(`${name} must be a whole number of requests per minute, at least 1`);
   return parsed;
-}
-
-function driverForUrl(url: string | undefined): "pglite" | "pg" | "neon" {
-  if (!url) return "pglite";
-  if (/^postgres(ql)?:\/\/[^/]*\.neon\.tech(:\d+)?\//i.test(url) || /\.neon\.tech\b/i.test(url)) return "neon";
-  if (/^postgres(ql)?:\/\//i.test(url)) return "pg";
-  throw new Error("Invalid environment: DATABASE_URL must start with postgres:// or postgresql://");
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { authorize, type Permission } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { toErrorBody, type ErrorCode } from "@/lib/errors";

@@ -1,6 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { Actor } from "@/lib/access/actor";
 import { actorFromApiKey } from "@/lib/auth/api-keys";
 import { authorize, type Permission } from "@/lib/access/policy";

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import { queryRows, type Database } from "@/db/client";
 import type { BounceCategory } from "@/db/schema";
+import { readEnv } from "@/lib/config/env";
 import { classifyDiagnostic } from "@/lib/feedback/bounce";
 import { applyFeedback, type DeliveryFeedback, type FeedbackResult } from "./apply";
 
@@ -28,7 +29,7 @@ export function verifySvixSignature(secret: string, headers: { id: string | null
 }
 
 export function resendWebhookSecret(): string | undefined {
-  return process.env.RESEND_WEBHOOK_SECRET?.trim() || undefined;
+  return readEnv().mail.resendWebhookSecret;
 }
 
 type ResendEvent = {

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { promises as dns } from "node:dns";
 import type { DnsCheck } from "@/db/schema";
+import { readEnv } from "@/lib/config/env";
 
 export type Resolver = {
   resolveTxt: (host: string) => Promise<string[][]>;
@@ -18,10 +19,11 @@ export type DnsRecord = { record: DnsCheck["record"]; type: "TXT" | "CNAME"; hos
 
 /** Where bounces come back (the return path's CNAME target) and what SPF should include. */
 export function mailHosts(env: Record<string, string | undefined> = process.env) {
-  const publicHost = env.FANOUT_PUBLIC_URL ? new URL(env.FANOUT_PUBLIC_URL).hostname : "fanout.localhost";
+  const { publicUrl, mail } = readEnv(env);
+  const publicHost = publicUrl ? new URL(publicUrl).hostname : "fanout.localhost";
   return {
-    returnPathTarget: env.FANOUT_RETURN_PATH_HOST ?? `bounces.${publicHost}`,
-    spfInclude: env.FANOUT_SPF_INCLUDE ?? `_spf.${publicHost}`,
+    returnPathTarget: mail.returnPathHost ?? `bounces.${publicHost}`,
+    spfInclude: mail.spfInclude ?? `_spf.${publicHost}`,
   };
 }
 

@@ -1,13 +1,15 @@
 import { Resend } from "resend";
 import type { DnsCheck, DomainStatus } from "@/db/schema";
+import { readEnv } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
 
 type ResendRecord = { record: string; name: string; type: string; value: string; status: string };
 
 /** Resend manages a domain's records itself when it is the transport; null when it is not configured. */
 export function resendDomainsClient(env: Record<string, string | undefined> = process.env): Resend | null {
-  if (!env.RESEND_API_KEY) return null;
-  return new Resend(env.RESEND_API_KEY, env.RESEND_BASE_URL ? { baseUrl: env.RESEND_BASE_URL } : undefined);
+  const { resendApiKey, resendBaseUrl } = readEnv(env).mail;
+  if (!resendApiKey) return null;
+  return new Resend(resendApiKey, resendBaseUrl ? { baseUrl: resendBaseUrl } : undefined);
 }
 
 function kindOf(record: ResendRecord): DnsCheck["record"] {

@@ -1,28 +1,42 @@
-import { inngest } from "@/inngest/client";
-import { TASK_EVENTS, type TaskEventName } from "@/inngest/events";
-import { engineMode } from "./config";
+/** The task changes the engine hears about. */
+export type TaskChange = "scheduled" | "resumed" | "paused" | "cancelled";
 
-type Listener = (event: TaskEventName, taskId: string) => void;
-// On globalThis: Next.js may load this module once for instrumentation (where the runner
-// listens) and again for route handlers and server actions (where tasks change).
-const registry = globalThis as typeof globalThis & { __fanoutTaskListeners?: Set<Listener> };
-const listeners = (registry.__fanoutTaskListeners ??= new Set<Listener>());
+/**
+ * How task changes reach whatever drives the engine. The in-process runner is the default; a
+ * driver that runs the engine elsewhere (Inngest, see inngest/notifier.ts) installs its own at boot.
+ */
+export type TaskNotifier = {
+  taskChanged: (change: TaskChange, task: { id: string; scheduledAt?: Date }) => Promise<void>;
+};
+
+type Listener = (change: TaskChange, taskId: string) => void;
+// On globalThis: Next.js may load this module once for instrumentation (where the runner listens
+// and the driver is chosen) and again for route handlers and server actions (where tasks change).
+const registry = globalThis as typeof globalThis & { __fanoutTaskDispatch?: { listeners: Set<Listener>; notifier?: TaskNotifier } };
+const dispatch = (registry.__fanoutTaskDispatch ??= { listeners: new Set<Listener>() });
 
 /** The local runner listens here so it reacts at once instead of at its next tick. */
 export function onTaskEvent(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  dispatch.listeners.add(listener);
+  return () => dispatch.listeners.delete(listener);
+}
+
+const localRunnerNotifier: TaskNotifier = {
+  async taskChanged(change, task) {
+    for (const listener of dispatch.listeners) listener(change, task.id);
+  },
+};
+
+/** Installs the driver's notifier (undefined: back to the in-process runner). */
+export function setTaskNotifier(notifier: TaskNotifier | undefined): void {
+  dispatch.notifier = notifier;
 }
 
 /**
- * Tells whatever drives the engine that a task changed: an Inngest event when Inngest runs it,
- * else a nudge to the in-process runner. Called after the change has committed; the database
- * stays the truth either way, so a lost nudge only costs a runner tick or a reconciler round.
+ * Tells whatever drives the engine that a task changed. Called after the change has committed;
+ * the database stays the truth either way, so a lost nudge only costs a runner tick or a
+ * reconciler round.
  */
-export async function notifyEngine(event: TaskEventName, task: { id: string; scheduledAt?: Date }): Promise<void> {
-  if (engineMode() === "inngest") {
-    await inngest.send({ name: TASK_EVENTS[event], data: { taskId: task.id, ...(task.scheduledAt ? { scheduledAt: task.scheduledAt.toISOString() } : {}) } });
-    return;
-  }
-  for (const listener of listeners) listener(event, task.id);
+export async function notifyEngine(change: TaskChange, task: { id: string; scheduledAt?: Date }): Promise<void> {
+  await (dispatch.notifier ?? localRunnerNotifier).taskChanged(change, task);
 }

@@ -1,42 +1,48 @@
 import { count, eq } from "drizzle-orm";
-import { getDatabaseHandle, type Database } from "@/db/client";
+import type { Database } from "@/db/client";
 import { users } from "@/db/schema";
 import { createUser } from "@/lib/accounts/users";
 import { systemActor } from "@/lib/access/actor";
 import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
+import { getDatabaseHandle } from "@/lib/database";
 import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
-import { engineMode } from "@/lib/sending/config";
+import { setTaskNotifier, type TaskNotifier } from "@/lib/sending/dispatch";
 import { LocalRunner } from "@/lib/sending/runner";
+
+export type BootOptions = {
+  /** How task changes reach Inngest when it drives the engine (inngest/notifier.ts, passed in by instrumentation.ts). */
+  inngestNotifier: TaskNotifier;
+};
 
 /**
  * Runs once when the server starts: opens the database (owning an embedded one and
  * serving its socket to the CLI), applies migrations, makes sure secrets exist and creates
  * the first admin from the environment when asked to.
  */
-export async function bootServer() {
+export async function bootServer({ inngestNotifier }: BootOptions) {
   getSecrets();
+  const env = readEnv();
+  if (env.engineMode === "inngest") setTaskNotifier(inngestNotifier);
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
   startPeriodicWork(handle.db);
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
-  if (engineMode() === "local") {
+  if (env.engineMode === "local") {
     const runner = new LocalRunner(handle.db).start();
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");
   }
-  const gatewayPort = process.env.FANOUT_GATEWAY_PORT?.trim();
-  if (gatewayPort) {
-    if (!/^\d{1,5}$/.test(gatewayPort) || Number(gatewayPort) > 65535) throw new Error(`Invalid environment: FANOUT_GATEWAY_PORT "${gatewayPort}" is not a port number`);
-    const port = await listen(createFeedbackMailServer(handle.db), Number(gatewayPort));
+  if (env.gatewayPort !== undefined) {
+    const port = await listen(createFeedbackMailServer(handle.db), env.gatewayPort);
     console.log(`[fanout] SMTP entrance listening on port ${port} (bounces, complaints and mailed unsubscribes for Fanout return paths)`);
   }
-  console.log(`[fanout] database ready (${handle.driver}); data in ${readEnv().dataDir}`);
+  console.log(`[fanout] database ready (${handle.driver}); data in ${env.dataDir}`);
 }
 
 /** The server's housekeeping timers (unref'd, so they never keep the process up); returns one stop for all. */

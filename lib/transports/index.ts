@@ -1,4 +1,5 @@
 import type { Executor } from "@/db/client";
+import { readEnv } from "@/lib/config/env";
 import { createOutboxTransport } from "./outbox";
 import { createResendTransport, RESEND_DEFAULT_BASE_URL } from "./resend";
 import { createSmtpTransport, describeSmtpUrl } from "./smtp";
@@ -12,24 +13,21 @@ export { createSmtpTransport } from "./smtp";
 
 type Env = Record<string, string | undefined>;
 
-const set = (value: string | undefined) => (value && value.trim() !== "" ? value.trim() : undefined);
-
 /**
  * The transport the environment asks for: RESEND_API_KEY → Resend (RESEND_BASE_URL to point it
  * elsewhere); else SMTP_URL → that relay; else the outbox table. Call `close()` when done.
  */
 export function transportFromEnv(db: Executor, env: Env = process.env): Transport {
-  const apiKey = set(env.RESEND_API_KEY);
-  if (apiKey) return createResendTransport({ apiKey, baseUrl: set(env.RESEND_BASE_URL) });
-  const smtpUrl = set(env.SMTP_URL);
+  const { resendApiKey, resendBaseUrl, smtpUrl } = readEnv(env).mail;
+  if (resendApiKey) return createResendTransport({ apiKey: resendApiKey, baseUrl: resendBaseUrl });
   if (smtpUrl) return createSmtpTransport({ url: smtpUrl });
   return createOutboxTransport(db);
 }
 
 /** What the console shows about outgoing mail: the transport and where it sends, without secrets. */
 export function describeTransport(env: Env = process.env): { name: Transport["name"]; target: string } {
-  if (set(env.RESEND_API_KEY)) return { name: "resend", target: (set(env.RESEND_BASE_URL) ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, "") };
-  const smtpUrl = set(env.SMTP_URL);
+  const { resendApiKey, resendBaseUrl, smtpUrl } = readEnv(env).mail;
+  if (resendApiKey) return { name: "resend", target: (resendBaseUrl ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, "") };
   if (smtpUrl) return { name: "smtp", target: describeSmtpUrl(smtpUrl) };
   return { name: "outbox", target: "outbox_messages table (shown in the console)" };
 }

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { Resend, type CreateBatchEmailOptions, type CreateEmailOptions } from "resend";
+import { readEnv } from "@/lib/config/env";
 import { extraHeaders } from "./mime";
 import { failAll, type OutgoingMessage, type SendResult, type Transport } from "./types";
 
@@ -35,7 +36,7 @@ type CallOutcome<T> =
  * within Resend's 24 h sends nothing twice.
  */
 export function createResendTransport(options: ResendTransportOptions): Transport {
-  const baseUrl = (options.baseUrl ?? process.env.RESEND_BASE_URL ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const baseUrl = (options.baseUrl ?? readEnv().mail.resendBaseUrl ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, "");
   // The SDK honours RESEND_BASE_URL by itself; passing the URL explicitly lets one process talk to two.
   const resend = new Resend(options.apiKey, { baseUrl });
   const maxRetries = Math.max(0, options.maxRetries ?? 3);
@@ -116,13 +117,13 @@ export function createResendTransport(options: ResendTransportOptions): Transpor
       for (let start = 0, chunkIndex = 0; start < batchable.length; start += RESEND_MAX_BATCH, chunkIndex++) {
         const indexes = batchable.slice(start, start + RESEND_MAX_BATCH);
         const chunk = indexes.map((index) => messages[index]!);
-        const key = idempotencyKeyFor(sendOptions?.idempotencyKey, String(chunkIndex), chunk);
+        const key = idempotencyHeaderForChunk(sendOptions?.idempotencyKey, String(chunkIndex), chunk);
         const chunkResults = await sendChunk(chunk, key, signal);
         indexes.forEach((index, i) => (results[index] = chunkResults[i]!));
       }
       for (const index of single) {
         const message = messages[index]!;
-        results[index] = await sendSingle(message, idempotencyKeyFor(sendOptions?.idempotencyKey, `a:${message.id}`, [message]), signal);
+        results[index] = await sendSingle(message, idempotencyHeaderForChunk(sendOptions?.idempotencyKey, `a:${message.id}`, [message]), signal);
       }
       return results;
     },
@@ -131,11 +132,11 @@ export function createResendTransport(options: ResendTransportOptions): Transpor
 }
 
 /**
- * The key of one request: the caller's key and the chunk's position ("k:0", "k:1" …, "k:a:<id>" for
+ * The Idempotency-Key header of one request to Resend: the caller's key and the chunk's position ("k:0", "k:1" …, "k:a:<id>" for
  * a message sent alone), or, without a caller's key, a hash of the delivery ids. Resend takes
  * keys of up to 256 characters; longer ones are hashed.
  */
-export function idempotencyKeyFor(given: string | undefined, part: string, chunk: readonly OutgoingMessage[]): string {
+function idempotencyHeaderForChunk(given: string | undefined, part: string, chunk: readonly OutgoingMessage[]): string {
   const key = given !== undefined ? `${given}:${part}` : `fanout:${sha256(chunk.map((message) => message.id).join(","))}`;
   return key.length <= 256 ? key : `fanout:${sha256(key)}`;
 }

@@ -6,12 +6,13 @@ import { transportFromEnv } from "./index";
 export type SystemMessage = { departmentId: string | null; kind: string; to: string; subject: string; text: string; html: string };
 
 export function publicBaseUrl(): string {
-  return readEnv().publicUrl ?? `http://localhost:${process.env.PORT ?? "3000"}`;
+  const env = readEnv();
+  return env.publicUrl ?? `http://localhost:${env.port}`;
 }
 
 function systemSender(): string {
   const host = new URL(publicBaseUrl()).hostname;
-  return process.env.FANOUT_SYSTEM_FROM ?? `no-reply@${host.includes(".") ? host : "fanout.localhost"}`;
+  return readEnv().mail.systemFrom ?? `no-reply@${host.includes(".") ? host : "fanout.localhost"}`;
 }
 
 /**

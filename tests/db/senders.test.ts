@@ -216,7 +216,7 @@ it("keeps an installation that existed before verified domains became the defaul
   for (const entry of journal.entries.slice(0, before)) fs.copyFileSync(path.join(source, `${entry.tag}.sql`), path.join(folder, `${entry.tag}.sql`));
   const saved = process.env.FANOUT_MIGRATIONS_DIR;
   process.env.FANOUT_MIGRATIONS_DIR = folder;
-  const existing = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+  const existing = await openDatabase({ driver: "pglite", dataDir: "memory://", migrationsDir: folder });
   try {
     await makeDepartment(existing.db);
     if (saved === undefined) delete process.env.FANOUT_MIGRATIONS_DIR;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
-import { openDatabase, useDatabaseHandle, type Database, type DatabaseHandle } from "@/db/client";
+import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
 import { createScratchDatabase } from "@/db/scratch";
+import { useDatabaseHandle } from "@/lib/database";
 
 export type DatabaseTarget = { name: "pglite" | "postgres"; open: () => Promise<DatabaseHandle & { drop: () => Promise<void> }> };
 

@@ -14,8 +14,8 @@
  * It exits when its standard input closes, so it never outlives the test that started it.
  */
 import { eq } from "drizzle-orm";
-import { openDatabase } from "@/db/client";
 import { tasks } from "@/db/schema";
+import { openDatabaseFromEnv } from "@/lib/database";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createSmtpTransport } from "@/lib/transports";
 
@@ -35,7 +35,7 @@ async function main() {
   });
   process.stdin.resume();
 
-  const handle = await openDatabase();
+  const handle = await openDatabaseFromEnv();
   // Only to keep the test short: a nodemailer connection manages about 20 messages a second
   // against the sink (Nagle's algorithm meets delayed ACKs), so five would take a minute.
   const connections = Number(process.env.ENGINE_CHILD_SMTP_CONNECTIONS ?? "");

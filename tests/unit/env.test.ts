@@ -15,6 +15,72 @@ describe("environment", () => {
     expect(() => readEnv({ DATABASE_DRIVER: "sqlite" })).toThrow(/DATABASE_DRIVER/);
   });
 
+  it("refuses a bad value of each variable it validates, naming it", () => {
+    const bad: Record<string, string> = {
+      FANOUT_PUBLIC_URL: "fanout.example.com",
+      PORT: "http",
+      FANOUT_GATEWAY_PORT: "70000",
+      SMTP_URL: "http://relay.example.com",
+      RESEND_BASE_URL: "api.resend.com",
+      FANOUT_SYSTEM_FROM: "no-reply",
+      FANOUT_RETURN_PATH_HOST: "bounces example.com",
+      FANOUT_SPF_INCLUDE: "spf/example.com",
+      FANOUT_RUNNER: "cron",
+      FANOUT_BATCH_SIZE: "0",
+      FANOUT_SEND_CONCURRENCY: "many",
+      FANOUT_LEASE_SECONDS: "0",
+      FANOUT_MAX_ATTEMPTS: "0",
+      FANOUT_RETRY_BASE_SECONDS: "-1",
+      FANOUT_RATE_PER_SECOND: "-1",
+      FANOUT_DOMAIN_RATE_PER_SECOND: "fast",
+      RESEND_REQUESTS_PER_SECOND: "-2",
+      FANOUT_MATERIALIZE_STEP: "0",
+      FANOUT_RUNNER_TICK_MS: "5",
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      expect(() => readEnv({ [name]: value }), name).toThrow(new RegExp(`^Invalid environment: ${name}\\b`));
+    }
+  });
+
+  it("reads the mail, server and engine settings", () => {
+    const env = readEnv({
+      PORT: "8080",
+      FANOUT_GATEWAY_PORT: "0",
+      FANOUT_MIGRATIONS_DIR: "/tmp/migrations",
+      SMTP_URL: " smtp://relay.example.com:2525 ",
+      RESEND_API_KEY: "re_key",
+      RESEND_BASE_URL: "http://127.0.0.1:9/",
+      RESEND_WEBHOOK_SECRET: "whsec_abc",
+      FANOUT_SYSTEM_FROM: "fanout@example.com",
+      FANOUT_RETURN_PATH_HOST: "bounces.mail.example.com",
+      FANOUT_SPF_INCLUDE: "_spf.example.com",
+      NEXTAUTH_URL: "https://fanout.example.com",
+      FANOUT_BATCH_SIZE: "50",
+      FANOUT_LEASE_SECONDS: "30",
+    });
+    expect(env).toMatchObject({ port: 8080, gatewayPort: 0, migrationsDir: "/tmp/migrations", nextAuth: { url: "https://fanout.example.com", trustHost: undefined } });
+    expect(env.mail).toEqual({
+      smtpUrl: "smtp://relay.example.com:2525",
+      resendApiKey: "re_key",
+      resendBaseUrl: "http://127.0.0.1:9/",
+      resendWebhookSecret: "whsec_abc",
+      systemFrom: "fanout@example.com",
+      returnPathHost: "bounces.mail.example.com",
+      spfInclude: "_spf.example.com",
+    });
+    expect(env.sending).toMatchObject({ batchSize: 50, leaseMs: 30_000, concurrency: 4, tickMs: 1000 });
+    expect(readEnv({}).port).toBe(3000);
+    expect(readEnv({}).gatewayPort).toBeUndefined();
+  });
+
+  it("runs the engine in-process unless Inngest is configured or FANOUT_RUNNER says otherwise", () => {
+    expect(readEnv({}).engineMode).toBe("local");
+    expect(readEnv({ INNGEST_DEV: "1" }).engineMode).toBe("inngest");
+    expect(readEnv({ INNGEST_EVENT_KEY: "key" }).engineMode).toBe("inngest");
+    expect(readEnv({ INNGEST_DEV: "1", FANOUT_RUNNER: "local" }).engineMode).toBe("local");
+    expect(readEnv({ FANOUT_RUNNER: "inngest" }).engineMode).toBe("inngest");
+  });
+
   it("defaults to Asia/Shanghai and ./.data", () => {
     const env = readEnv({});
     expect(env.timeZone).toBe("Asia/Shanghai");

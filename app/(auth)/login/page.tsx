@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { sessionActor } from "@/lib/entry/request";
 import { getMessages } from "@/lib/i18n/server";
 import { hasAnyAdmin } from "@/lib/server/boot";

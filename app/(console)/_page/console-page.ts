@@ -3,7 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import { createElement, type ReactNode } from "react";
 import { Forbidden } from "@/components/ui/forbidden";
 import { AppError } from "@/lib/errors";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { Actor } from "@/lib/access/actor";
 import { can, type Permission } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";

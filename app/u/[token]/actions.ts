@@ -1,7 +1,7 @@
 "use server";
 
 import { headers } from "next/headers";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { publicActionIp } from "@/lib/entry/request";
 import { readUnsubscribeToken, unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
 

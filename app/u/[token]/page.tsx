@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { describeUnsubscribe, readUnsubscribeToken } from "@/lib/feedback/unsubscribe";
 import { format } from "@/lib/i18n";
 import { getMessages } from "@/lib/i18n/server";

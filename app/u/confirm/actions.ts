@@ -1,6 +1,6 @@
 "use server";
 
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { publicActionIp } from "@/lib/entry/request";
 import { confirmSubscription as confirm } from "@/lib/pools/subscribe";
 

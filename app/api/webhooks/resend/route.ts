@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { definePublicRoute, json } from "@/lib/entry/public-route";
 import { AppError } from "@/lib/errors";
 import { handleResendEvent, resendWebhookSecret, verifySvixSignature } from "@/lib/feedback/resend-webhook";

@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { definePublicRoute } from "@/lib/entry/public-route";
 import { trackingLimiter } from "@/lib/entry/rate-limit";
 import { readOpenToken, recordOpen } from "@/lib/feedback/tracking";

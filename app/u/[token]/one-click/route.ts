@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { definePublicRoute, withBody } from "@/lib/entry/public-route";
 import { readUnsubscribeToken, unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
 
