@@ -4,26 +4,9 @@
  * unknown filters an error, bound each render in time and memory, and date in the company time zone.
  */
 import { Liquid, type FilterImplOptions } from "liquidjs";
+import { readEnv } from "@/lib/config/env";
 
 export type TemplatePart = "subject" | "html" | "text";
-
-const DEFAULT_TIME_ZONE = "Asia/Shanghai";
-
-let zoneMemo: { setting: string | undefined; zone: string } | undefined;
-
-/** The company time zone (`FANOUT_TIMEZONE`), falling back to the default when unset or unknown. */
-export function templateTimeZone(): string {
-  const setting = process.env.FANOUT_TIMEZONE;
-  if (zoneMemo && zoneMemo.setting === setting) return zoneMemo.zone;
-  let zone = setting?.trim() || DEFAULT_TIME_ZONE;
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-  } catch {
-    zone = DEFAULT_TIME_ZONE;
-  }
-  zoneMemo = { setting, zone };
-  return zone;
-}
 
 /** Tags that would read files (or make no sense without them). */
 const UNAVAILABLE_TAGS = ["include", "render", "layout", "block"] as const;
@@ -35,7 +18,7 @@ function createEngine(escapeHtml: boolean): Liquid {
     ownPropertyOnly: true,
     outputEscape: escapeHtml ? "escape" : undefined,
     cache: false,
-    timezoneOffset: templateTimeZone(),
+    timezoneOffset: readEnv().timeZone,
     preserveTimezones: true,
     parseLimit: 5_000_000,
     renderLimit: 2_000,

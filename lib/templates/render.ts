@@ -13,12 +13,12 @@
  *   space; the result is trimmed): no header injection through contact data.
  * - Templates cannot reach files (`include`, `render`, `layout` and `block` are refused at compile)
  *   and each render is bounded in time and memory.
- * - Dates: the `date` filter and `"now"` use the company time zone (`FANOUT_TIMEZONE`, default
- *   Asia/Shanghai); a date string keeps its own offset, so `"2026-01-02" | date: "%d.%m."` is the
+ * - Dates: the `date` filter and `"now"` use the company time zone (`readEnv().timeZone`:
+ *   `FANOUT_TIMEZONE`, default Asia/Shanghai, an unknown zone refused); a date string keeps its own offset, so `"2026-01-02" | date: "%d.%m."` is the
  *   2nd everywhere. `{{ date }}` is today in that zone (YYYY-MM-DD) unless the caller passes one.
  */
+import { readEnv } from "@/lib/config/env";
 import { zonedDate } from "@/lib/time/zone";
-import { templateTimeZone } from "./engine";
 import type { CompiledPart } from "./render-plan";
 
 export type Contact = { email: string; name: string; attributes: Record<string, string> };
@@ -56,7 +56,7 @@ let today: { minute: number; zone: string; date: string } | undefined;
 function todayInZone(): string {
   const minute = Math.floor(Date.now() / 60_000);
   if (today?.minute === minute) return today.date;
-  const zone = templateTimeZone();
+  const zone = readEnv().timeZone;
   today = { minute, zone, date: zonedDate(new Date(), zone) };
   return today.date;
 }

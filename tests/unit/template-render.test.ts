@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   addOpenPixel,
   clearTemplateCache,
@@ -233,6 +233,58 @@ describe("the fast render path", () => {
         expect(message.subject, body).toBe(expected("subject", body).replace(/\s*[\r\n]+\s*/g, " ").trim());
       }
     }
+  });
+});
+
+describe("the company time zone", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** The template modules loaded afresh, so their engines and today's date are made under the stubbed environment. */
+  async function freshTemplates() {
+    vi.resetModules();
+    const { readEnv } = await import("@/lib/config/env");
+    const { compileTemplate } = await import("@/lib/templates/compile");
+    return { readEnv, compileTemplate };
+  }
+
+  function refusal(run: () => unknown): string {
+    try {
+      run();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected a refusal");
+  }
+
+  it("dates {{ date }} and the date filter in FANOUT_TIMEZONE", async () => {
+    vi.stubEnv("FANOUT_TIMEZONE", "Pacific/Kiritimati");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-01T12:00:00Z"));
+    const { compileTemplate } = await freshTemplates();
+    const template = compileTemplate(source({ subject: '{{ date }} {{ "now" | date: "%H:%M" }}' }));
+    expect(template.render(alice).subject).toBe("2026-01-02 02:00");
+  });
+
+  it("refuses an unknown FANOUT_TIMEZONE as readEnv does, at compile and at render, instead of falling back to the default", async () => {
+    vi.stubEnv("FANOUT_TIMEZONE", "Mars/Olympus");
+    const fresh = await freshTemplates();
+    const readEnvRefusal = refusal(() => fresh.readEnv());
+    expect(readEnvRefusal).toMatch(/FANOUT_TIMEZONE "Mars\/Olympus"/);
+    expect(refusal(() => fresh.compileTemplate(source({ subject: "{{ date }}" })))).toBe(readEnvRefusal);
+
+    vi.stubEnv("FANOUT_TIMEZONE", "Europe/Berlin");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-01T12:00:00Z"));
+    const { compileTemplate } = await freshTemplates();
+    const template = compileTemplate(source({ subject: "{{ date }}" }));
+    expect(template.render(alice).subject).toBe("2026-01-01");
+    vi.stubEnv("FANOUT_TIMEZONE", "Mars/Olympus");
+    vi.setSystemTime(new Date("2026-01-01T12:01:00Z")); // today's date is looked up once a minute
+    expect(refusal(() => template.render(alice))).toBe(readEnvRefusal);
   });
 });
 
