@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory, ContactStatus, SuppressionReason } from "@/db/schema";
-import { toArray } from "@/lib/sending/recipients";
+import { toArray } from "@/db/sql";
 
 /**
  * ARCHITECTURE.md "Bounce categories": an unknown user is suppressed at once; a full mailbox

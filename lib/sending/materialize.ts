@@ -3,7 +3,8 @@ import { queryRows, type Executor } from "@/db/client";
 import { tasks } from "@/db/schema";
 import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
-import { nextCandidates, toArray } from "./recipients";
+import { toArray } from "@/db/sql";
+import { nextCandidates } from "./recipients";
 
 /**
  * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers

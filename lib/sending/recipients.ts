@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
+import { toArray } from "@/db/sql";
 
 /** Who a task sends to: a department's contacts, in some pools or in any (null). */
 export type Audience = { departmentId: string; poolIds: string[] | null };
@@ -37,9 +38,4 @@ export async function nextCandidates(db: Executor, audience: Audience, afterId: 
         order by c.id limit ${limit}`,
   );
   return rows.map((row) => ({ id: Number(row.id), email: row.email, suppressed: row.suppressed }));
-}
-
-/** A Postgres array literal parameter (drizzle would otherwise expand a JS array into a row). */
-export function toArray(values: readonly (string | number)[]): string {
-  return `{${values.map((value) => `"${String(value).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 }
