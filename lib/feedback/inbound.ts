@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
 import { recipientFieldAddresses } from "@/lib/feedback/bounce/address-scan";
 import { MAX_HEADER_BLOCK_CHARS, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
-import { parseFeedbackAddress, type AddressPurpose } from "./address-token";
+import { parseFeedbackAddress, type AddressPurpose } from "@/lib/tokens/delivery-addresses";
 import { applyFeedback, type FeedbackResult } from "./apply";
 import { unsubscribeDelivery } from "./unsubscribe";
 

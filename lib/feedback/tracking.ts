@@ -1,86 +1,14 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { DeliveryStatus } from "@/db/schema";
-import { signToken, verifyToken } from "@/lib/auth/tokens";
-import { addOpenPixel, rewriteLinks } from "@/lib/templates/links";
-import { publicBaseUrl } from "@/lib/transports/system-mail";
 import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries/record";
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { classifyClick, classifyOpen, type MachineVerdict } from "./machine";
 
 /**
- * Open and click tracking. Both tokens are signed (lib/auth/tokens.ts) with a purpose of their own
- * and hold the delivery id, so ids cannot be guessed; the click token also holds the destination,
- * so the redirect goes only where the message linked. They never expire (people click old mail)
- * and carry nothing but the delivery and the URL, so a re-sent message is byte-identical.
+ * Open and click tracking: what a fetch of a delivery's open pixel or a click through one of its
+ * links records. The links and their tokens are made and read in lib/tokens/delivery-links.ts.
  */
-export const OPEN_PURPOSE = "open";
-export const CLICK_PURPOSE = "click";
-
-/** verifyToken refuses longer tokens; a link whose token would be longer stays untracked. */
-const MAX_TOKEN_LENGTH = 4000;
-
-export function openPixelUrl(deliveryId: number | string): string {
-  return `${publicBaseUrl()}/t/o/${openToken(deliveryId)}`;
-}
-
-export function clickUrl(deliveryId: number | string, url: string): string {
-  return `${publicBaseUrl()}/t/c/${clickToken(deliveryId, url)}`;
-}
-
-function openToken(deliveryId: number | string): string {
-  return signToken(OPEN_PURPOSE, { d: Number(deliveryId) });
-}
-
-function clickToken(deliveryId: number | string, url: string): string {
-  return signToken(CLICK_PURPOSE, { d: Number(deliveryId), u: url });
-}
-
-/** The delivery an open token names, or null when it is forged, altered or of another purpose. */
-export function readOpenToken(token: string): number | null {
-  return deliveryIdOf(verifyToken<{ d?: unknown }>(OPEN_PURPOSE, token)?.d);
-}
-
-/**
- * The delivery and destination of a click token: `url` as the message had it (what reports
- * show), `location` the same URL serialised for a Location header (IDN hosts in ASCII, other
- * characters percent-encoded).
- */
-export function readClickToken(token: string): { deliveryId: number; url: string; location: string } | null {
-  const payload = verifyToken<{ d?: unknown; u?: unknown }>(CLICK_PURPOSE, token);
-  const deliveryId = deliveryIdOf(payload?.d);
-  if (deliveryId === null || typeof payload?.u !== "string") return null;
-  if (!URL.canParse(payload.u)) return null;
-  const location = new URL(payload.u);
-  if (location.protocol !== "https:" && location.protocol !== "http:") return null;
-  return { deliveryId, url: payload.u, location: location.href };
-}
-
-/** A positive integer id, given as a number or a decimal string (the unsubscribe token has the latter). */
-export function deliveryIdOf(value: unknown): number | null {
-  const id = typeof value === "number" ? value : typeof value === "string" && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
-
-/**
- * A rendered HTML part with every trackable link sent through its click URL and the open pixel
- * added. Left alone: the unsubscribe links (anything under `<base>/u/`: a scanner following a
- * wrapped unsubscribe link would be counted as a click, and the page is ours anyway), links that
- * already point at tracking, URLs no browser could follow, and mailto:/tel:/anchors (rewriteLinks
- * only offers http(s) URLs).
- */
-export function trackHtml(html: string, deliveryId: number | string): string {
-  const base = publicBaseUrl();
-  const unsubscribePrefix = `${base}/u/`;
-  const trackingPrefix = `${base}/t/`;
-  const rewritten = rewriteLinks(html, (url) => {
-    if (url.startsWith(unsubscribePrefix) || url.startsWith(trackingPrefix) || !URL.canParse(url)) return url;
-    const token = clickToken(deliveryId, url);
-    return token.length > MAX_TOKEN_LENGTH ? url : `${base}/t/c/${token}`;
-  });
-  return addOpenPixel(rewritten, `${base}/t/o/${openToken(deliveryId)}`);
-}
-
 export type Visit = { at?: Date; userAgent?: string | null; ip?: string | null };
 
 export type VisitOutcome = { recorded: false } | { recorded: true; machine: boolean; first: boolean };

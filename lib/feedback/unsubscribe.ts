@@ -1,13 +1,10 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { systemActor } from "@/lib/access/actor";
-import { verifyToken } from "@/lib/auth/tokens";
 import { recordAudit } from "@/lib/audit/record";
-import { UNSUBSCRIBE_PURPOSE } from "@/lib/templates/message";
 import { lockDelivery, recordEvent } from "@/lib/deliveries/record";
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses } from "./suppress";
-import { deliveryIdOf } from "./tracking";
 
 /**
  * A recipient leaving a department's mail from a message: the page behind `{{ unsubscribe_url }}`,
@@ -18,11 +15,6 @@ import { deliveryIdOf } from "./tracking";
 export type UnsubscribeMethod = "page" | "one-click" | "mailto";
 
 export type UnsubscribeResult = { email: string; department: string; already: boolean };
-
-/** The delivery an unsubscribe token (`/u/<token>`) names; null when forged, altered or of another purpose. */
-export function readUnsubscribeToken(token: string): number | null {
-  return deliveryIdOf(verifyToken<{ d?: unknown }>(UNSUBSCRIBE_PURPOSE, token)?.d);
-}
 
 /**
  * Unsubscribes the recipient of a delivery, in one transaction: suppression (reason

@@ -1,6 +1,6 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { Database } from "@/db/client";
-import { parseFeedbackAddress } from "@/lib/feedback/address-token";
+import { parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";
 import { MAX_INBOUND_BYTES, receiveInboundMail } from "@/lib/feedback/inbound";
 
 export type FeedbackMailOptions = {

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { contacts, poolMembers, pools, suppressions } from "@/db/schema";
 import { admitConfirmation } from "@/lib/accounts/mail-limits";
 import { recordAudit } from "@/lib/audit/record";
-import { signToken, verifyToken } from "@/lib/auth/tokens";
+import { signToken, verifyToken } from "@/lib/tokens/signed";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput, notFound } from "@/lib/errors";
 import { publicBaseUrl, sendSystemMessage } from "@/lib/transports/system-mail";

@@ -1,10 +1,8 @@
 import crypto from "node:crypto";
-import { signToken } from "@/lib/auth/tokens";
-import { feedbackAddress } from "@/lib/feedback/address-token";
-import { publicBaseUrl } from "@/lib/transports/system-mail";
+import { feedbackAddress } from "@/lib/tokens/delivery-addresses";
+import { clickTracker, openPixelUrl, unsubscribeLinks, type UnsubscribeLinks } from "@/lib/tokens/delivery-links";
 import type { OutgoingMessage } from "@/lib/transports/types";
-
-export const UNSUBSCRIBE_PURPOSE = "unsubscribe";
+import { addOpenPixel, rewriteLinks } from "./links";
 
 export type MessageParts = {
   deliveryId: string;
@@ -21,18 +19,13 @@ export type MessageParts = {
   unsubscribe?: UnsubscribeLinks;
 };
 
-export type UnsubscribeLinks = ReturnType<typeof unsubscribeLinks>;
-
 /**
- * The per-delivery links every message carries (API.md "Messages Fanout sends"): `url` is the
- * page a person sees (`{{ unsubscribe_url }}` in bodies), `oneClickUrl` the RFC 8058 endpoint the
- * List-Unsubscribe header names (mail providers POST to it), `mailto` the address for clients
- * that mail their unsubscribe.
+ * A rendered HTML part with every trackable link sent through its click URL and the open pixel
+ * added. Besides the links `clickTracker` leaves alone, mailto:/tel:/anchors stay as written
+ * (rewriteLinks only offers http(s) URLs).
  */
-export function unsubscribeLinks(deliveryId: string, senderDomain: string) {
-  const token = signToken(UNSUBSCRIBE_PURPOSE, { d: deliveryId });
-  const url = `${publicBaseUrl()}/u/${token}`;
-  return { url, oneClickUrl: `${url}/one-click`, mailto: `mailto:${feedbackAddress("unsubscribe", deliveryId, senderDomain)}` };
+export function trackHtml(html: string, deliveryId: number | string): string {
+  return addOpenPixel(rewriteLinks(html, clickTracker(deliveryId)), openPixelUrl(deliveryId));
 }
 
 /**

@@ -3,7 +3,7 @@ import { Webhook } from "svix";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { queryRows } from "@/db/client";
 import { contacts, deliveries, deliveryEvents, suppressions, tasks } from "@/db/schema";
-import { addressToken } from "@/lib/feedback/address-token";
+import { addressToken } from "@/lib/tokens/delivery-addresses";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask } from "@/lib/sending/tasks";
 import { createResendTransport, createSmtpTransport } from "@/lib/transports";

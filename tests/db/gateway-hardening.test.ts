@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import type { SMTPServer } from "smtp-server";
 import { afterEach, expect, it } from "vitest";
-import { addressToken } from "@/lib/feedback/address-token";
+import { addressToken } from "@/lib/tokens/delivery-addresses";
 import { createFeedbackMailServer, listen, type FeedbackMailOptions } from "@/lib/gateway/feedback-mail";
 import { describeOnDatabases } from "../helpers/db";
 

@@ -13,7 +13,7 @@ import { deliveries, deliveryEvents } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { apiKeyLimiter, publicLimiter, RateLimiter, trackingLimiter } from "@/lib/entry/rate-limit";
-import { openPixelUrl } from "@/lib/feedback/tracking";
+import { openPixelUrl } from "@/lib/tokens/delivery-links";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { createTask } from "@/lib/sending/tasks";
 import { describeOnDatabases } from "../helpers/db";

@@ -9,8 +9,8 @@ import { GET as oneClickGet, POST as oneClickPost } from "@/app/u/[token]/one-cl
 import UnsubscribePage from "@/app/u/[token]/page";
 import { queryRows } from "@/db/client";
 import { auditLog, contacts, deliveries, deliveryEvents, suppressions, taskLinks, tasks } from "@/db/schema";
-import { signToken } from "@/lib/auth/tokens";
-import { clickUrl, openPixelUrl } from "@/lib/feedback/tracking";
+import { signToken } from "@/lib/tokens/signed";
+import { clickUrl, openPixelUrl } from "@/lib/tokens/delivery-links";
 import { messageFor } from "@/lib/sending/batch";
 import { sendContextFor } from "@/lib/sending/context";
 import { LocalRunner } from "@/lib/sending/runner";

@@ -3,7 +3,8 @@
 import { headers } from "next/headers";
 import { getDb } from "@/lib/database";
 import { publicActionIp } from "@/lib/entry/request";
-import { readUnsubscribeToken, unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
+import { unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
+import { readUnsubscribeToken } from "@/lib/tokens/delivery-links";
 
 export type UnsubscribeState = { ok: true; email: string; department: string; already: boolean } | { ok: false };
 

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/database";
-import { describeUnsubscribe, readUnsubscribeToken } from "@/lib/feedback/unsubscribe";
+import { describeUnsubscribe } from "@/lib/feedback/unsubscribe";
+import { readUnsubscribeToken } from "@/lib/tokens/delivery-links";
 import { format } from "@/lib/i18n";
 import { getMessages } from "@/lib/i18n/server";
 import { UnsubscribeButton } from "./unsubscribe-button";

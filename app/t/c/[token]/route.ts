@@ -1,7 +1,8 @@
 import { getDb } from "@/lib/database";
 import { definePublicRoute } from "@/lib/entry/public-route";
 import { trackingLimiter } from "@/lib/entry/rate-limit";
-import { readClickToken, recordClick } from "@/lib/feedback/tracking";
+import { recordClick } from "@/lib/feedback/tracking";
+import { readClickToken } from "@/lib/tokens/delivery-links";
 
 /**
  * A tracked link: a redirect to the URL signed into the token, and only there (no open redirect).

@@ -1,7 +1,8 @@
 import { getDb } from "@/lib/database";
 import { definePublicRoute } from "@/lib/entry/public-route";
 import { trackingLimiter } from "@/lib/entry/rate-limit";
-import { readOpenToken, recordOpen } from "@/lib/feedback/tracking";
+import { recordOpen } from "@/lib/feedback/tracking";
+import { readOpenToken } from "@/lib/tokens/delivery-links";
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");

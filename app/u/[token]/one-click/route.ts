@@ -1,6 +1,7 @@
 import { getDb } from "@/lib/database";
 import { definePublicRoute, withBody } from "@/lib/entry/public-route";
-import { readUnsubscribeToken, unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
+import { unsubscribeDelivery } from "@/lib/feedback/unsubscribe";
+import { readUnsubscribeToken } from "@/lib/tokens/delivery-links";
 
 /** A one-click body is one short form field; anything much larger is not one. */
 const MAX_BODY_BYTES = 16 * 1024;
