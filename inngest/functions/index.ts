@@ -1,11 +1,44 @@
-import { getDb } from "@/lib/database";
 import type { EngineDeps } from "@/lib/sending/batch";
-import { sendingConfig } from "@/lib/sending/config";
+import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
 import { RateLimiter } from "@/lib/sending/throttle";
+import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
-import { createFunctions } from "./sending";
+import { continueTaskFunction } from "./continue-task";
+import { reconcileTasksFunction } from "./reconcile-tasks";
+import { sendBatchFunction } from "./send-batch";
+import { startTaskFunction } from "./start-task";
+import type { EngineSource } from "./steps";
 
-export { batchConcurrency, batchThrottle, createFunctions, type EngineSource, type SendingFunctions } from "./sending";
+export type SendingFunctionOptions = {
+  /**
+   * The configuration the function options (concurrency, throttle) are derived from. Inngest
+   * reads these when the app is synced, so they come from the environment at start-up; the
+   * engine calls themselves use the config of `engine()`, which should be the same.
+   */
+  config?: SendingConfig;
+  /**
+   * How long one materialise step keeps calling `materializeStep` (one transaction of
+   * `config.materializeStep` contacts each) before handing back to Inngest. Every step makes
+   * at least one call; 0 means exactly one call per step. Bounds a step's duration (serverless
+   * time limits) while keeping a million-contact task well under Inngest's steps-per-run limit.
+   */
+  materializeBudgetMs?: number;
+};
+
+/**
+ * The four sending functions over the engine `engine()` gives. Below, the production set
+ * (process-wide database, transport from the environment); tests pass their own.
+ */
+export function createFunctions(engine: EngineSource, options: SendingFunctionOptions = {}) {
+  const config = options.config ?? sendingConfig();
+  const budgetMs = options.materializeBudgetMs ?? 5_000;
+  return {
+    taskScheduler: startTaskFunction(engine, budgetMs),
+    taskResumed: continueTaskFunction(engine, budgetMs),
+    batchSender: sendBatchFunction(engine, config),
+    reconciler: reconcileTasksFunction(engine),
+  };
+}
 
 const shared = globalThis as typeof globalThis & { __fanoutInngestEngine?: Promise<EngineDeps> };
 
@@ -14,7 +47,7 @@ const shared = globalThis as typeof globalThis & { __fanoutInngestEngine?: Promi
  * environment (an SMTP pool or the Resend client, kept for the life of the process, across
  * hot reloads too) and one rate limiter per process.
  */
-export function productionEngine(): Promise<EngineDeps> {
+function productionEngine(): Promise<EngineDeps> {
   shared.__fanoutInngestEngine ??= getDb()
     .then((db) => ({ db, transport: transportFromEnv(db), config: sendingConfig(), limiter: new RateLimiter() }))
     .catch((error: unknown) => {
@@ -24,7 +57,5 @@ export function productionEngine(): Promise<EngineDeps> {
   return shared.__fanoutInngestEngine;
 }
 
-export const sendingFunctions = createFunctions(productionEngine);
-
 /** Everything app/api/inngest serves. */
-export const functions = Object.values(sendingFunctions);
+export const functions = Object.values(createFunctions(productionEngine));

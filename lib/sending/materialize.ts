@@ -140,6 +140,22 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
   });
 }
 
+/**
+ * Materialisation steps one after another for up to `budgetMs` (at least one; 0 means exactly one):
+ * bounds how long a caller holds on while a large audience is turned into rows.
+ */
+export async function materializeWithin(db: Executor, taskId: string, config: SendingConfig, budgetMs: number): Promise<MaterializeStep> {
+  const started = Date.now();
+  const total: MaterializeStep = { done: false, added: 0, suppressed: 0 };
+  do {
+    const one = await materializeStep(db, taskId, config);
+    total.done = one.done;
+    total.added += one.added;
+    total.suppressed += one.suppressed;
+  } while (!total.done && Date.now() - started < budgetMs);
+  return total;
+}
+
 function trimToSendable(rows: { status: string }[], keep: number) {
   let kept = 0;
   for (let index = 0; index < rows.length; index++) {

@@ -1,10 +1,12 @@
 import { InngestTestEngine } from "@inngest/test";
 import { and, eq, sql } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { deliveries, tasks } from "@/db/schema";
 import { TASK_EVENTS } from "@/inngest/events";
-import { batchThrottle, createFunctions, type EngineSource } from "@/inngest/functions";
+import { createFunctions } from "@/inngest/functions";
+import { batchThrottle } from "@/inngest/functions/send-batch";
+import type { EngineSource } from "@/inngest/functions/steps";
 import type { EngineDeps } from "@/lib/sending/batch";
 import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
@@ -47,13 +49,10 @@ describeOnDatabases("Inngest sending functions", (db) => {
   const fns = createFunctions(engineWith(config), { config, materializeBudgetMs: 0 });
 
   beforeAll(async () => {
-    // Task changes notify the in-process runner (none here), never Inngest over the network.
-    vi.stubEnv("FANOUT_RUNNER", "local");
     sink = await startSmtpSink();
     transport = createSmtpTransport({ url: sink.url });
   });
   afterAll(async () => {
-    vi.unstubAllEnvs();
     await transport?.close();
     await sink?.close();
   });
