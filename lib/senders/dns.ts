@@ -18,7 +18,7 @@ export const systemResolver: Resolver = {
 export type DnsRecord = { record: DnsCheck["record"]; type: "TXT" | "CNAME"; host: string; value: string };
 
 /** Where bounces come back (the return path's CNAME target) and what SPF should include. */
-export function mailHosts(env: Record<string, string | undefined> = process.env) {
+export function mailHosts(env?: Record<string, string | undefined>) {
   const { publicUrl, mail } = readEnv(env);
   const publicHost = publicUrl ? new URL(publicUrl).hostname : "fanout.localhost";
   return {

@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 type ResendRecord = { record: string; name: string; type: string; value: string; status: string };
 
 /** Resend manages a domain's records itself when it is the transport; null when it is not configured. */
-export function resendDomainsClient(env: Record<string, string | undefined> = process.env): Resend | null {
+export function resendDomainsClient(env?: Record<string, string | undefined>): Resend | null {
   const { resendApiKey, resendBaseUrl } = readEnv(env).mail;
   if (!resendApiKey) return null;
   return new Resend(resendApiKey, resendBaseUrl ? { baseUrl: resendBaseUrl } : undefined);

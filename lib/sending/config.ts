@@ -6,7 +6,7 @@ type Env = Record<string, string | undefined>;
 export type SendingConfig = SendingSettings;
 
 /** The engine's settings from the environment (or from `env`, which tests give), as a copy the caller may change. */
-export function sendingConfig(env: Env = process.env): SendingConfig {
+export function sendingConfig(env?: Env): SendingConfig {
   return { ...readEnv(env).sending };
 }
 

@@ -17,7 +17,7 @@ type Env = Record<string, string | undefined>;
  * The transport the environment asks for: RESEND_API_KEY → Resend (RESEND_BASE_URL to point it
  * elsewhere); else SMTP_URL → that relay; else the outbox table. Call `close()` when done.
  */
-export function transportFromEnv(db: Executor, env: Env = process.env): Transport {
+export function transportFromEnv(db: Executor, env?: Env): Transport {
   const { resendApiKey, resendBaseUrl, smtpUrl } = readEnv(env).mail;
   if (resendApiKey) return createResendTransport({ apiKey: resendApiKey, baseUrl: resendBaseUrl });
   if (smtpUrl) return createSmtpTransport({ url: smtpUrl });
@@ -25,7 +25,7 @@ export function transportFromEnv(db: Executor, env: Env = process.env): Transpor
 }
 
 /** What the console shows about outgoing mail: the transport and where it sends, without secrets. */
-export function describeTransport(env: Env = process.env): { name: Transport["name"]; target: string } {
+export function describeTransport(env?: Env): { name: Transport["name"]; target: string } {
   const { resendApiKey, resendBaseUrl, smtpUrl } = readEnv(env).mail;
   if (resendApiKey) return { name: "resend", target: (resendBaseUrl ?? RESEND_DEFAULT_BASE_URL).replace(/\/+$/, "") };
   if (smtpUrl) return { name: "smtp", target: describeSmtpUrl(smtpUrl) };
