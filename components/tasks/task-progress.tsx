@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { TaskStatus } from "@/db/schema";
-import type { TaskProgress } from "@/lib/sending/console";
+import type { TaskProgress } from "@/lib/sending/task-pages";
 import { useI18n } from "@/lib/i18n/client";
 import { isLive, TaskStatusBadge } from "./task-status";
 

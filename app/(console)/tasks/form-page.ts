@@ -1,6 +1,6 @@
 import "server-only";
 import type { PageContext } from "@/app/(console)/_page/console-page";
-import { taskFormOptions, type TaskDetail } from "@/lib/sending/console";
+import { taskFormOptions, type TaskDetail } from "@/lib/sending/task-pages";
 import { zonedLocalTime } from "@/lib/time/zone";
 import type { TaskDraft } from "./task-form";
 

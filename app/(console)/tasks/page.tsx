@@ -8,7 +8,7 @@ import { TASK_STATUSES, type TaskStatus } from "@/db/schema";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
-import { taskProgress } from "@/lib/sending/console";
+import { taskProgress } from "@/lib/sending/task-pages";
 import { listTasks } from "@/lib/sending/tasks";
 import { formatInZone } from "@/lib/time/zone";
 

@@ -6,7 +6,7 @@ import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import type { TaskFormOptions } from "@/lib/sending/console";
+import type { TaskFormOptions } from "@/lib/sending/task-pages";
 import { createTask, updateTask } from "./actions";
 
 export type TaskDraft = {

@@ -7,7 +7,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
-import { taskDetail } from "@/lib/sending/console";
+import { taskDetail } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";

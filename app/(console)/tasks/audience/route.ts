@@ -1,5 +1,5 @@
 import { defineRoute, json } from "@/lib/entry/route";
-import { audienceSize } from "@/lib/sending/console";
+import { audienceSize } from "@/lib/sending/task-pages";
 
 /** How many the task form's choice of pools would reach: `?department=&pool=…&pool=…`, or `all=1`. */
 export const GET = defineRoute({

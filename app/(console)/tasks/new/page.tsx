@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
-import { taskDetail } from "@/lib/sending/console";
+import { taskDetail } from "@/lib/sending/task-pages";
 import { draftFrom, taskFormProps } from "../form-page";
 import { TaskForm, type TaskDraft } from "../task-form";
 

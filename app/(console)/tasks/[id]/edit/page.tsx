@@ -4,7 +4,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
-import { taskDetail } from "@/lib/sending/console";
+import { taskDetail } from "@/lib/sending/task-pages";
 import { draftFrom, taskFormProps } from "../../form-page";
 import { TaskForm } from "../../task-form";
 

@@ -1,5 +1,5 @@
 import { defineRoute, json } from "@/lib/entry/route";
-import { loadTaskProgress } from "@/lib/sending/console";
+import { loadTaskProgress } from "@/lib/sending/task-pages";
 
 /** The task's progress bar polls this while the task is scheduled or sending. */
 export const GET = defineRoute<{ id: string }>({

@@ -1,5 +1,6 @@
 import "server-only";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, type Column } from "drizzle-orm";
+import type { PgSelect } from "drizzle-orm/pg-core";
 import { departments, pools, senderDomains, senders, templates } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
@@ -38,29 +39,42 @@ export async function loadTaskProgress(ctx: Ctx, id: string): Promise<TaskProgre
 /** The templates, pools and senders a task form offers, each with its department. */
 export async function taskFormOptions(ctx: Ctx) {
   authorize(ctx.actor, "tasks.manage");
+  const { db } = ctx;
   const [departmentRows, templateRows, poolRows, senderRows] = await Promise.all([
-    ctx.db.select({ id: departments.id, name: departments.name }).from(departments).where(departmentScope(ctx.actor, departments.id)).orderBy(asc(departments.name)).limit(1000),
-    ctx.db
-      .select({ id: templates.id, departmentId: templates.departmentId, name: templates.name, version: templates.currentVersion })
-      .from(templates)
-      .where(departmentScope(ctx.actor, templates.departmentId))
-      .orderBy(asc(templates.name))
-      .limit(1000),
-    ctx.db
-      .select({ id: pools.id, departmentId: pools.departmentId, name: pools.name, contactCount: pools.contactCount })
-      .from(pools)
-      .where(departmentScope(ctx.actor, pools.departmentId))
-      .orderBy(asc(pools.name))
-      .limit(1000),
-    ctx.db
-      .select({ id: senders.id, departmentId: senders.departmentId, address: senders.address, name: senders.name, domain: senderDomains.domain, domainStatus: senderDomains.status })
-      .from(senders)
-      .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
-      .where(departmentScope(ctx.actor, senders.departmentId))
-      .orderBy(asc(senderDomains.domain), asc(senders.address))
-      .limit(1000),
+    choices(ctx, db.select({ id: departments.id, name: departments.name }).from(departments).$dynamic(), departments.id, departments.name),
+    choices(
+      ctx,
+      db.select({ id: templates.id, departmentId: templates.departmentId, name: templates.name, version: templates.currentVersion }).from(templates).$dynamic(),
+      templates.departmentId,
+      templates.name,
+    ),
+    choices(
+      ctx,
+      db.select({ id: pools.id, departmentId: pools.departmentId, name: pools.name, contactCount: pools.contactCount }).from(pools).$dynamic(),
+      pools.departmentId,
+      pools.name,
+    ),
+    choices(
+      ctx,
+      db
+        .select({ id: senders.id, departmentId: senders.departmentId, address: senders.address, name: senders.name, domain: senderDomains.domain, domainStatus: senderDomains.status })
+        .from(senders)
+        .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
+        .$dynamic(),
+      senders.departmentId,
+      senderDomains.domain,
+      senders.address,
+    ),
   ]);
   return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows };
+}
+
+/** A form's choices: the rows of `query` in the departments the caller may see, in `order`, a thousand at most. */
+function choices<T extends PgSelect>(ctx: Ctx, query: T, department: Column, ...order: Column[]) {
+  return query
+    .where(departmentScope(ctx.actor, department))
+    .orderBy(...order.map((column) => asc(column)))
+    .limit(1000);
 }
 export type TaskFormOptions = Awaited<ReturnType<typeof taskFormOptions>>;
 
