@@ -10,3 +10,8 @@ export function Badge({ tone = "slate", children }: { tone?: "slate" | "green" |
   };
   return <span className={`inline-flex rounded px-1.5 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 }
+
+/** Whether something is in use: green when active, red otherwise (disabled, revoked), in the caller's words. */
+export function ActiveBadge({ active, labels }: { active: boolean; labels: { active: string; inactive: string } }) {
+  return active ? <Badge tone="green">{labels.active}</Badge> : <Badge tone="red">{labels.inactive}</Badge>;
+}

@@ -1,8 +1,9 @@
 import Link from "next/link";
+import { format } from "@/lib/i18n";
 
 const pageLink = "rounded-md px-2.5 py-1 ring-1 ring-slate-300 hover:bg-slate-50";
 
-/** Previous/next links that keep the page's other query parameters. */
+/** Previous/next links that keep the page's other query parameters; `labels.page` reads like "Page {page}". */
 export function Pagination({
   page,
   hasMore,
@@ -27,7 +28,7 @@ export function Pagination({
           {labels.previous}
         </Link>
       ) : null}
-      <span className="text-slate-500">{labels.page}</span>
+      <span className="text-slate-500">{format(labels.page, { page })}</span>
       {hasMore ? (
         <Link className={pageLink} href={href(page + 1)} data-testid="page-next">
           {labels.next}

@@ -1,4 +1,5 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
+import { formatInZone } from "@/lib/time/zone";
 
 export function Table({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
@@ -31,4 +32,9 @@ export function EmptyRow({ colSpan, children }: { colSpan: number; children: Rea
       </td>
     </tr>
   );
+}
+
+/** A moment shown in the console's time zone; `none` stands in when there is no moment. */
+export function TimeCell({ at, timeZone, none }: { at: Date | string | null; timeZone: string; none?: string }) {
+  return <Td className="tabular-nums">{at ? formatInZone(new Date(at), timeZone) : none}</Td>;
 }

@@ -2,14 +2,15 @@ import { LogTabs } from "@/components/logs/log-tabs";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
-import { Button } from "@/components/ui/button";
+import { Td, TimeCell } from "@/components/ui/table";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
+import { FilterField, FilterForm } from "@/components/forms/filter-form";
 import { AUDIT_ACTIONS, listAuditEntries } from "@/lib/audit/queries";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
-import { format } from "@/lib/i18n";
-import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
+import { addDays, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
 
 export default consolePage("audit.view", async function OperationLogPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t } = ctx;
@@ -33,67 +34,39 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
     <div className="space-y-4">
       <LogTabs current="operations" labels={t.deliveryLog.tabs} />
       <PageHeader title={t.logs.title} />
-      <form className="flex flex-wrap items-end gap-2 text-sm" data-testid="log-filters">
-        <label className="space-y-1">
-          <span className="block text-xs text-slate-500">{t.logs.action}</span>
+      <FilterForm className="text-sm" testId="log-filters" submit={{ label: t.common.filter }}>
+        <FilterField label={t.logs.action}>
           <Select name="action" defaultValue={action ?? ""} data-testid="log-filter-action">
             <option value="">{t.logs.allActions}</option>
-            {AUDIT_ACTIONS.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
+            <Options choices={AUDIT_ACTIONS.map((value) => ({ value, label: value }))} />
           </Select>
-        </label>
-        <label className="space-y-1">
-          <span className="block text-xs text-slate-500">{t.logs.operator}</span>
+        </FilterField>
+        <FilterField label={t.logs.operator}>
           <Input name="operator" defaultValue={operator ?? ""} data-testid="log-filter-operator" />
-        </label>
-        <label className="space-y-1">
-          <span className="block text-xs text-slate-500">{t.logs.from}</span>
+        </FilterField>
+        <FilterField label={t.logs.from}>
           <Input name="from" type="date" defaultValue={from ?? ""} />
-        </label>
-        <label className="space-y-1">
-          <span className="block text-xs text-slate-500">{t.logs.to}</span>
+        </FilterField>
+        <FilterField label={t.logs.to}>
           <Input name="to" type="date" defaultValue={to ?? ""} />
-        </label>
-        <Button type="submit" variant="secondary">
-          {t.common.filter}
-        </Button>
-      </form>
-      <Table testId="audit-table">
-        <thead>
-          <tr>
-            <Th>{t.logs.time}</Th>
-            <Th>{t.logs.action}</Th>
-            <Th>{t.logs.object}</Th>
-            <Th>{t.logs.operator}</Th>
-            <Th>{t.logs.ip}</Th>
+        </FilterField>
+      </FilterForm>
+      <DataTable testId="audit-table" columns={[t.logs.time, t.logs.action, t.logs.object, t.logs.operator, t.logs.ip]} rows={rows} empty={t.common.noRows}>
+        {(row) => (
+          <tr key={row.id}>
+            <TimeCell at={row.at} timeZone={ctx.timeZone} />
+            <Td>
+              <Badge>{row.action}</Badge>
+            </Td>
+            <Td className="max-w-md whitespace-normal">{row.summary}</Td>
+            <Td>
+              {row.operatorLabel} <span className="text-xs text-slate-400">({row.operatorRole})</span>
+            </Td>
+            <Td className="tabular-nums">{row.ip || t.common.none}</Td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {rows.length === 0 ? <EmptyRow colSpan={5}>{t.common.noRows}</EmptyRow> : null}
-          {rows.map((row) => (
-            <tr key={row.id}>
-              <Td className="tabular-nums">{formatInZone(row.at, ctx.timeZone)}</Td>
-              <Td>
-                <Badge>{row.action}</Badge>
-              </Td>
-              <Td className="max-w-md whitespace-normal">{row.summary}</Td>
-              <Td>
-                {row.operatorLabel} <span className="text-xs text-slate-400">({row.operatorRole})</span>
-              </Td>
-              <Td className="tabular-nums">{row.ip || t.common.none}</Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
-      <Pagination
-        page={page}
-        hasMore={hasMore}
-        params={{ action, operator, from, to }}
-        labels={{ previous: t.common.previous, next: t.common.next, page: format(t.common.page, { page }) }}
-      />
+        )}
+      </DataTable>
+      <Pagination page={page} hasMore={hasMore} params={{ action, operator, from, to }} labels={t.common} />
     </div>
   );
 });

@@ -1,14 +1,15 @@
 import type { ReactNode } from "react";
-import { Button } from "@/components/ui/button";
+import { FilterForm } from "@/components/forms/filter-form";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { Options } from "@/components/ui/options";
+import { Td, TimeCell } from "@/components/ui/table";
 import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
 import type { PageContext } from "@/app/(console)/_page/console-page";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
-import { formatInZone } from "@/lib/time/zone";
 
 type Params = { q?: string; status?: string; cursor?: string };
 
@@ -56,53 +57,39 @@ export async function ContactsView({
           </>
         }
       />
-      <form className="flex flex-wrap items-end gap-2" action={basePath} data-testid="contact-filters">
+      <FilterForm action={basePath} testId="contact-filters" submit={{ label: t.common.filter }}>
         {Object.entries(fixed).map(([key, value]) => (
           <input key={key} type="hidden" name={key} value={value} />
         ))}
         <Input name="q" defaultValue={params.q ?? ""} placeholder={t.pools.search} className="w-72" data-testid="contact-search" />
         <Select name="status" defaultValue={status ?? ""} className="w-40">
           <option value="">{t.pools.anyStatus}</option>
-          {CONTACT_STATUSES.map((value) => (
-            <option key={value} value={value}>
-              {t.pools.statuses[value]}
-            </option>
-          ))}
+          <Options choices={CONTACT_STATUSES.map((value) => ({ value, label: t.pools.statuses[value] }))} />
         </Select>
-        <Button type="submit" variant="secondary">
-          {t.common.filter}
-        </Button>
-      </form>
-      <Table testId="contacts-table">
-        <thead>
-          <tr>
-            <Th>{t.common.email}</Th>
-            <Th>{t.common.name}</Th>
-            <Th>{t.pools.status}</Th>
-            <Th>{t.pools.attributes}</Th>
-            <Th>{t.pools.added}</Th>
+      </FilterForm>
+      <DataTable
+        testId="contacts-table"
+        columns={[t.common.email, t.common.name, t.pools.status, t.pools.attributes, t.pools.added]}
+        rows={page.contacts}
+        empty={t.common.noRows}
+      >
+        {(contact) => (
+          <tr key={contact.id}>
+            <Td className="font-medium text-slate-900">{contact.email}</Td>
+            <Td>{contact.name || t.common.none}</Td>
+            <Td className="space-x-1">
+              <Badge tone={contact.status === "active" ? "green" : contact.status === "pending" ? "amber" : "red"}>{t.pools.statuses[contact.status]}</Badge>
+              {contact.suppressedReason ? <Badge tone="red">{`${t.pools.suppressed}: ${t.suppressions.reasons[contact.suppressedReason]}`}</Badge> : null}
+            </Td>
+            <Td className="max-w-md truncate text-xs text-slate-500">
+              {Object.entries(contact.attributes)
+                .map(([key, value]) => `${key}: ${value}`)
+                .join(" · ") || t.common.none}
+            </Td>
+            <TimeCell at={contact.createdAt} timeZone={ctx.timeZone} />
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {page.contacts.length === 0 ? <EmptyRow colSpan={5}>{t.common.noRows}</EmptyRow> : null}
-          {page.contacts.map((contact) => (
-            <tr key={contact.id}>
-              <Td className="font-medium text-slate-900">{contact.email}</Td>
-              <Td>{contact.name || t.common.none}</Td>
-              <Td className="space-x-1">
-                <Badge tone={contact.status === "active" ? "green" : contact.status === "pending" ? "amber" : "red"}>{t.pools.statuses[contact.status]}</Badge>
-                {contact.suppressedReason ? <Badge tone="red">{`${t.pools.suppressed}: ${t.suppressions.reasons[contact.suppressedReason]}`}</Badge> : null}
-              </Td>
-              <Td className="max-w-md truncate text-xs text-slate-500">
-                {Object.entries(contact.attributes)
-                  .map(([key, value]) => `${key}: ${value}`)
-                  .join(" · ") || t.common.none}
-              </Td>
-              <Td className="tabular-nums">{formatInZone(contact.createdAt, ctx.timeZone)}</Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+        )}
+      </DataTable>
       <KeysetNav
         first={cursor ? { href: href(basePath), label: t.pools.first } : null}
         next={page.nextCursor ? { href: href(basePath, { cursor: page.nextCursor }), label: t.pools.more } : null}

@@ -2,7 +2,7 @@ import { EngagementChart } from "@/components/charts/engagement-chart";
 import { SendsPerDayChart } from "@/components/charts/sends-per-day-chart";
 import { PeriodSwitch } from "@/components/reports/period-switch";
 import { ReportLayout, ReportTable } from "@/components/reports/report-layout";
-import { rangeQuery, reportHref } from "@/components/reports/report-query";
+import { rangeQuery } from "@/components/reports/report-query";
 import { SummaryTiles } from "@/components/reports/summary-tiles";
 import { Td } from "@/components/ui/table";
 import { consolePage } from "@/app/(console)/_page/console-page";
@@ -31,15 +31,13 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
   return (
     <ReportLayout
       t={t}
+      locale={locale}
       current="sends"
-      title={r.title}
-      heading={format(r.sendHeading, { from: report.from, to: report.to, total: number(report.total) })}
-      csvHref={reportHref("/reports/export/sends", query)}
+      report={report}
       query={query}
       controls={<PeriodSwitch path="/reports" periods={PERIODS} range={range} keep={{}} labels={r} />}
       error={error}
       rows={table}
-      rowsTestId="send-report-rows"
     >
       <SummaryTiles summary={summary} locale={locale} labels={r.summary} deliveredHint={r.task.deliveredHint} />
       <div className="grid gap-4 xl:grid-cols-2">
@@ -60,8 +58,9 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
         columns={[{ label: r.columns.date }, { label: r.columns.department }, { label: r.columns.ip }, { label: r.columns.domain }, { label: r.columns.sent, total: true }]}
         emptyLabel={r.charts.empty}
         total={{ label: r.total, value: count(report.total), testId: "send-report-total" }}
+        rows={table.rows}
       >
-        {table.rows.map((row) => (
+        {(row) => (
           <tr key={`${row.date}|${row.departmentId}|${row.ip}|${row.domain}`} data-testid="send-report-row">
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
@@ -69,7 +68,7 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
             <Td>{row.domain}</Td>
             <Td className="text-right tabular-nums">{count(row.sent)}</Td>
           </tr>
-        ))}
+        )}
       </ReportTable>
     </ReportLayout>
   );

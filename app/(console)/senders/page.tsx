@@ -1,7 +1,8 @@
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { DataTable } from "@/components/ui/data-table";
+import { Td } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
 import { readSetting } from "@/lib/accounts/settings";
 import { consolePage } from "@/app/(console)/_page/console-page";
@@ -86,38 +87,31 @@ export default consolePage("senders.manage", async function SendersPage(ctx) {
       <Card title={t.senders.addSender}>
         <AddSenderForm departments={departmentOptions} />
       </Card>
-      <Table testId="senders-table">
-        <thead>
-          <tr>
-            {departmentOptions ? <Th>{t.common.department}</Th> : null}
-            <Th>{t.senders.address}</Th>
-            <Th>{t.senders.displayName}</Th>
-            <Th>{t.senders.domain}</Th>
-            <Th>{t.common.actions}</Th>
+      <DataTable
+        testId="senders-table"
+        columns={[departmentOptions && t.common.department, t.senders.address, t.senders.displayName, t.senders.domain, t.common.actions]}
+        rows={senders}
+        empty={t.common.noRows}
+      >
+        {(sender) => (
+          <tr key={sender.id} data-testid={`sender-row-${sender.address}`}>
+            {departmentOptions ? <Td>{sender.departmentName}</Td> : null}
+            <Td className="font-medium text-slate-900">{sender.address}</Td>
+            <Td>{sender.name || t.common.none}</Td>
+            <Td>
+              <Badge tone={tone(sender.domainStatus)}>{t.senders.statuses[sender.domainStatus]}</Badge>
+              {sender.domainStatus !== "verified" ? (
+                <span className="ml-2 text-xs text-amber-700" title={t.senders.unverifiedWarning}>
+                  ⚠ {t.senders.unverifiedWarning}
+                </span>
+              ) : null}
+            </Td>
+            <Td>
+              <DeleteSenderButton id={sender.id} />
+            </Td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {senders.length === 0 ? <EmptyRow colSpan={5}>{t.common.noRows}</EmptyRow> : null}
-          {senders.map((sender) => (
-            <tr key={sender.id} data-testid={`sender-row-${sender.address}`}>
-              {departmentOptions ? <Td>{sender.departmentName}</Td> : null}
-              <Td className="font-medium text-slate-900">{sender.address}</Td>
-              <Td>{sender.name || t.common.none}</Td>
-              <Td>
-                <Badge tone={tone(sender.domainStatus)}>{t.senders.statuses[sender.domainStatus]}</Badge>
-                {sender.domainStatus !== "verified" ? (
-                  <span className="ml-2 text-xs text-amber-700" title={t.senders.unverifiedWarning}>
-                    ⚠ {t.senders.unverifiedWarning}
-                  </span>
-                ) : null}
-              </Td>
-              <Td>
-                <DeleteSenderButton id={sender.id} />
-              </Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+        )}
+      </DataTable>
     </div>
   );
 });

@@ -1,11 +1,11 @@
-import { Badge } from "@/components/ui/badge";
+import { ActiveBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { DataTable } from "@/components/ui/data-table";
+import { Td, TimeCell } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
 import { listApiKeys } from "@/lib/accounts/api-keys";
 import { consolePage } from "@/app/(console)/_page/console-page";
-import { formatInZone } from "@/lib/time/zone";
 import { ApiKeyForm, RevokeApiKey } from "./api-key-forms";
 
 export default consolePage("apikey.view", async function ApiKeysPage(ctx) {
@@ -21,33 +21,26 @@ export default consolePage("apikey.view", async function ApiKeysPage(ctx) {
       <Card title={t.apiKeys.new}>
         <ApiKeyForm scopes={scopes} />
       </Card>
-      <Table testId="api-keys-table">
-        <thead>
-          <tr>
-            <Th>{t.common.name}</Th>
-            <Th>{t.apiKeys.prefix}</Th>
-            <Th>{t.apiKeys.scope}</Th>
-            <Th>{t.common.created}</Th>
-            <Th>{t.apiKeys.lastUsed}</Th>
-            <Th>{t.common.status}</Th>
-            <Th>{t.common.actions}</Th>
+      <DataTable
+        testId="api-keys-table"
+        columns={[t.common.name, t.apiKeys.prefix, t.apiKeys.scope, t.common.created, t.apiKeys.lastUsed, t.common.status, t.common.actions]}
+        rows={keys}
+        empty={t.common.noRows}
+      >
+        {(key) => (
+          <tr key={key.id} data-testid={`api-key-row-${key.prefix}`}>
+            <Td className="font-medium text-slate-900">{key.name || t.common.none}</Td>
+            <Td className="font-mono text-xs">{key.prefix}…</Td>
+            <Td>{key.departmentName ?? t.apiKeys.company}</Td>
+            <TimeCell at={key.createdAt} timeZone={ctx.timeZone} />
+            <TimeCell at={key.lastUsedAt} timeZone={ctx.timeZone} none={t.common.none} />
+            <Td>
+              <ActiveBadge active={!key.revokedAt} labels={{ active: t.common.active, inactive: t.apiKeys.revoked }} />
+            </Td>
+            <Td>{key.revokedAt ? null : <RevokeApiKey id={key.id} />}</Td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {keys.length === 0 ? <EmptyRow colSpan={7}>{t.common.noRows}</EmptyRow> : null}
-          {keys.map((key) => (
-            <tr key={key.id} data-testid={`api-key-row-${key.prefix}`}>
-              <Td className="font-medium text-slate-900">{key.name || t.common.none}</Td>
-              <Td className="font-mono text-xs">{key.prefix}…</Td>
-              <Td>{key.departmentName ?? t.apiKeys.company}</Td>
-              <Td className="tabular-nums">{formatInZone(key.createdAt, ctx.timeZone)}</Td>
-              <Td className="tabular-nums">{key.lastUsedAt ? formatInZone(key.lastUsedAt, ctx.timeZone) : t.common.none}</Td>
-              <Td>{key.revokedAt ? <Badge tone="red">{t.apiKeys.revoked}</Badge> : <Badge tone="green">{t.common.active}</Badge>}</Td>
-              <Td>{key.revokedAt ? null : <RevokeApiKey id={key.id} />}</Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+        )}
+      </DataTable>
     </div>
   );
 });

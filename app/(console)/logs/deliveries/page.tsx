@@ -1,11 +1,13 @@
 import Link from "next/link";
 import { DeliveryStatusBadge } from "@/components/logs/delivery-status-badge";
 import { LogTabs } from "@/components/logs/log-tabs";
-import { Button } from "@/components/ui/button";
+import { FilterField, FilterForm } from "@/components/forms/filter-form";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { KeysetNav } from "@/components/ui/pagination";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { Options } from "@/components/ui/options";
+import { Td } from "@/components/ui/table";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import { can } from "@/lib/access/policy";
 import { consolePage } from "@/app/(console)/_page/console-page";
@@ -13,9 +15,6 @@ import { format } from "@/lib/i18n";
 import { DELIVERY_LOG_EXPORT_LIMIT, recentTasks, searchDeliveries } from "@/lib/reports/delivery-log";
 import { formatInZone } from "@/lib/time/zone";
 import { deliveryLogFilters, deliveryLogQuery } from "./filters";
-
-const label = "space-y-1";
-const caption = "block text-xs text-slate-500";
 
 /** 数据投递日志: every delivery the caller may read, across tasks, with search, filters and keyset pages. */
 export default consolePage("reports.view", async function DeliveryLogPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -29,7 +28,6 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
   const [page, tasks] = await Promise.all([searchDeliveries(ctx, { ...filters, before }, undefined, { timeZone: ctx.timeZone }), recentTasks(ctx)]);
   const showDepartment = actor.role !== "department";
   const taskHref = (taskId: string) => (can(actor.role, "tasks.manage") ? `/tasks/${taskId}` : `/logs/deliveries${deliveryLogQuery({ taskId })}`);
-  const columns = showDepartment ? 8 : 7;
   return (
     <div className="space-y-4">
       <LogTabs current="deliveries" labels={labels.tabs} />
@@ -48,114 +46,99 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
       >
         {labels.explain}
       </PageHeader>
-      <form className="flex flex-wrap items-end gap-2 text-sm" action="/logs/deliveries" data-testid="delivery-log-filters">
-        <label className={label}>
-          <span className={caption}>{labels.address}</span>
+      <FilterForm
+        className="text-sm"
+        action="/logs/deliveries"
+        testId="delivery-log-filters"
+        submit={{ label: labels.search, testId: "delivery-log-search" }}
+        after={
+          <Link className="px-2 py-1.5 text-slate-500 hover:text-slate-900" href="/logs/deliveries">
+            {labels.reset}
+          </Link>
+        }
+      >
+        <FilterField label={labels.address}>
           <Input name="q" defaultValue={filters.q ?? ""} placeholder={labels.addressPlaceholder} className="w-64" data-testid="delivery-log-q" />
-        </label>
-        <label className={label}>
-          <span className={caption}>{labels.task}</span>
+        </FilterField>
+        <FilterField label={labels.task}>
           <Select name="taskId" defaultValue={filters.taskId ?? ""} className="w-56" data-testid="delivery-log-task">
             <option value="">{labels.anyTask}</option>
             {filters.taskId && !tasks.some((task) => task.id === filters.taskId) ? (
               <option value={filters.taskId}>{format(labels.taskId, { id: filters.taskId.slice(0, 8) })}</option>
             ) : null}
-            {tasks.map((task) => (
-              <option key={task.id} value={task.id}>
-                {task.name}
-              </option>
-            ))}
+            <Options choices={tasks.map((task) => ({ value: task.id, label: task.name }))} />
           </Select>
-        </label>
-        <label className={label}>
-          <span className={caption}>{labels.status}</span>
+        </FilterField>
+        <FilterField label={labels.status}>
           <Select name="status" defaultValue={filters.status ?? ""} className="w-36" data-testid="delivery-log-status">
             <option value="">{labels.anyStatus}</option>
-            {DELIVERY_STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {t.tasks.deliveryStatuses[value]}
-              </option>
-            ))}
+            <Options choices={DELIVERY_STATUSES.map((value) => ({ value, label: t.tasks.deliveryStatuses[value] }))} />
           </Select>
-        </label>
-        <label className={label}>
-          <span className={caption}>{labels.category}</span>
+        </FilterField>
+        <FilterField label={labels.category}>
           <Select name="category" defaultValue={filters.category ?? ""} className="w-40" data-testid="delivery-log-category">
             <option value="">{labels.anyCategory}</option>
-            {BOUNCE_CATEGORIES.map((value) => (
-              <option key={value} value={value}>
-                {t.tasks.categories[value]}
-              </option>
-            ))}
+            <Options choices={BOUNCE_CATEGORIES.map((value) => ({ value, label: t.tasks.categories[value] }))} />
           </Select>
-        </label>
-        <label className={label}>
-          <span className={caption}>{labels.from}</span>
+        </FilterField>
+        <FilterField label={labels.from}>
           <Input name="from" type="date" defaultValue={filters.from ?? ""} className="w-40" data-testid="delivery-log-from" />
-        </label>
-        <label className={label}>
-          <span className={caption}>{labels.to}</span>
+        </FilterField>
+        <FilterField label={labels.to}>
           <Input name="to" type="date" defaultValue={filters.to ?? ""} className="w-40" data-testid="delivery-log-to" />
-        </label>
-        <Button type="submit" variant="secondary" data-testid="delivery-log-search">
-          {labels.search}
-        </Button>
-        <Link className="px-2 py-1.5 text-slate-500 hover:text-slate-900" href="/logs/deliveries">
-          {labels.reset}
-        </Link>
-      </form>
-      <Table testId="delivery-log-table">
-        <thead>
-          <tr>
-            <Th>{labels.time}</Th>
-            <Th>{labels.address}</Th>
-            <Th>{labels.task}</Th>
-            {showDepartment ? <Th>{labels.department}</Th> : null}
-            <Th>{labels.status}</Th>
-            <Th>{labels.category}</Th>
-            <Th>{labels.reply}</Th>
-            <Th className="text-right">{labels.opensClicks}</Th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {page.rows.length === 0 ? <EmptyRow colSpan={columns}>{page.windowed ? labels.windowed : t.common.noRows}</EmptyRow> : null}
-          {page.rows.map((row) => {
-            const repeated = row.enhancedStatus && row.error?.includes(row.enhancedStatus);
-            const reply = [row.code, repeated ? null : row.enhancedStatus, row.error].filter((part) => part !== null && part !== "").join(" ");
-            return (
-              <tr key={row.id} data-testid={`delivery-log-row-${row.id}`}>
-                <Td className="tabular-nums">
-                  {row.sentAt ? formatInZone(row.sentAt, ctx.timeZone) : <span className="text-xs text-slate-400">{labels.notSent}</span>}
-                </Td>
-                <Td>
-                  <Link className="font-medium text-indigo-700 hover:underline" href={`/logs/deliveries/${row.id}`} data-testid="delivery-log-address">
-                    {row.email}
-                  </Link>
-                </Td>
-                <Td className="max-w-48 truncate" title={row.taskName}>
-                  <Link className="text-slate-700 hover:underline" href={taskHref(row.taskId)}>
-                    {row.taskName}
-                  </Link>
-                </Td>
-                {showDepartment ? <Td>{row.department}</Td> : null}
-                <Td>
-                  <DeliveryStatusBadge status={row.status} labels={t.tasks.deliveryStatuses} />
-                </Td>
-                <Td>{row.category ? t.tasks.categories[row.category] : t.common.none}</Td>
-                <Td className="max-w-md truncate text-xs text-slate-500" title={reply || undefined}>
-                  {reply || t.common.none}
-                </Td>
-                <Td
-                  className="text-right tabular-nums"
-                  title={format(labels.machineCounts, { count: `${row.machineOpenCount} / ${row.machineClickCount}` })}
-                >
-                  {row.openCount} / {row.clickCount}
-                </Td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </Table>
+        </FilterField>
+      </FilterForm>
+      <DataTable
+        testId="delivery-log-table"
+        columns={[
+          labels.time,
+          labels.address,
+          labels.task,
+          showDepartment && labels.department,
+          labels.status,
+          labels.category,
+          labels.reply,
+          { label: labels.opensClicks, className: "text-right" },
+        ]}
+        rows={page.rows}
+        empty={page.windowed ? labels.windowed : t.common.noRows}
+      >
+        {(row) => {
+          const repeated = row.enhancedStatus && row.error?.includes(row.enhancedStatus);
+          const reply = [row.code, repeated ? null : row.enhancedStatus, row.error].filter((part) => part !== null && part !== "").join(" ");
+          return (
+            <tr key={row.id} data-testid={`delivery-log-row-${row.id}`}>
+              <Td className="tabular-nums">
+                {row.sentAt ? formatInZone(row.sentAt, ctx.timeZone) : <span className="text-xs text-slate-400">{labels.notSent}</span>}
+              </Td>
+              <Td>
+                <Link className="font-medium text-indigo-700 hover:underline" href={`/logs/deliveries/${row.id}`} data-testid="delivery-log-address">
+                  {row.email}
+                </Link>
+              </Td>
+              <Td className="max-w-48 truncate" title={row.taskName}>
+                <Link className="text-slate-700 hover:underline" href={taskHref(row.taskId)}>
+                  {row.taskName}
+                </Link>
+              </Td>
+              {showDepartment ? <Td>{row.department}</Td> : null}
+              <Td>
+                <DeliveryStatusBadge status={row.status} labels={t.tasks.deliveryStatuses} />
+              </Td>
+              <Td>{row.category ? t.tasks.categories[row.category] : t.common.none}</Td>
+              <Td className="max-w-md truncate text-xs text-slate-500" title={reply || undefined}>
+                {reply || t.common.none}
+              </Td>
+              <Td
+                className="text-right tabular-nums"
+                title={format(labels.machineCounts, { count: `${row.machineOpenCount} / ${row.machineClickCount}` })}
+              >
+                {row.openCount} / {row.clickCount}
+              </Td>
+            </tr>
+          );
+        }}
+      </DataTable>
       {page.windowed && page.rows.length > 0 ? <p className="text-xs text-slate-500">{labels.windowed}</p> : null}
       <KeysetNav
         first={before ? { href: `/logs/deliveries${deliveryLogQuery(filters)}`, label: labels.newest } : null}

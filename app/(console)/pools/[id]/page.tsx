@@ -1,6 +1,6 @@
-import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
+import { LinkButton } from "@/components/ui/link-button";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
 import { listPools, loadPool } from "@/lib/pools/pools";
@@ -29,9 +29,7 @@ export default consolePage("pools.manage", async function PoolPage(ctx, {
         basePath={`/pools/${pool.id}`}
         exportPath={`/pools/${pool.id}/export`}
         actions={
-          <Link className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500" href={`/pools/${pool.id}/import`}>
-            {ctx.t.pools.import}
-          </Link>
+          <LinkButton href={`/pools/${pool.id}/import`}>{ctx.t.pools.import}</LinkButton>
         }
       />
       {siblings.length > 0 ? (

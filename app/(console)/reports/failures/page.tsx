@@ -39,10 +39,9 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
   return (
     <ReportLayout
       t={t}
+      locale={locale}
       current="failures"
-      title={r.failuresTitle}
-      heading={format(r.failureHeading, { from: report.from, to: report.to, total: number(report.total) })}
-      csvHref={reportHref("/reports/export/failures", query)}
+      report={report}
       query={query}
       controls={
         <div className="flex flex-wrap items-end justify-between gap-3">
@@ -59,7 +58,6 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
       }
       error={error}
       rows={table}
-      rowsTestId="failure-report-rows"
     >
       <FailureCategoriesChart
         points={categories}
@@ -86,8 +84,9 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
             </Td>
           ),
         }}
+        rows={table.rows}
       >
-        {table.rows.map((row) => (
+        {(row) => (
           <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
@@ -97,7 +96,7 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
               {details(row)}
             </Td>
           </tr>
-        ))}
+        )}
       </ReportTable>
     </ReportLayout>
   );

@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { DeliveryStatusBadge } from "@/components/logs/delivery-status-badge";
-import { Button } from "@/components/ui/button";
+import { FilterForm } from "@/components/forms/filter-form";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
 import { KeysetNav } from "@/components/ui/pagination";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { Options } from "@/components/ui/options";
+import { Td } from "@/components/ui/table";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import type { PageContext } from "@/app/(console)/_page/console-page";
 import { listDeliveries } from "@/lib/sending/deliveries";
@@ -28,67 +30,48 @@ export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; t
   return (
     <section className="space-y-3" id="deliveries" data-testid="delivery-log">
       <h2 className="text-sm font-semibold text-slate-900">{t.tasks.deliveries}</h2>
-      <form className="flex flex-wrap items-end gap-2" action={basePath} data-testid="delivery-filters">
+      <FilterForm action={basePath} testId="delivery-filters" submit={{ label: t.common.filter, testId: "delivery-filter" }}>
         <Input name="q" defaultValue={params.q ?? ""} placeholder={t.tasks.searchAddress} className="w-72" data-testid="delivery-search" />
         <Select name="status" defaultValue={status ?? ""} className="w-40" data-testid="delivery-status">
           <option value="">{t.tasks.anyStatus}</option>
-          {DELIVERY_STATUSES.map((value) => (
-            <option key={value} value={value}>
-              {t.tasks.deliveryStatuses[value]}
-            </option>
-          ))}
+          <Options choices={DELIVERY_STATUSES.map((value) => ({ value, label: t.tasks.deliveryStatuses[value] }))} />
         </Select>
         <Select name="category" defaultValue={category ?? ""} className="w-52" data-testid="delivery-category">
           <option value="">{t.tasks.anyCategory}</option>
-          {BOUNCE_CATEGORIES.map((value) => (
-            <option key={value} value={value}>
-              {t.tasks.categories[value]}
-            </option>
-          ))}
+          <Options choices={BOUNCE_CATEGORIES.map((value) => ({ value, label: t.tasks.categories[value] }))} />
         </Select>
-        <Button type="submit" variant="secondary" data-testid="delivery-filter">
-          {t.common.filter}
-        </Button>
-      </form>
-      <Table testId="deliveries-table">
-        <thead>
-          <tr>
-            <Th>{t.tasks.address}</Th>
-            <Th>{t.common.status}</Th>
-            <Th>{t.tasks.category}</Th>
-            <Th>{t.tasks.reply}</Th>
-            <Th className="text-right">{t.tasks.attempts}</Th>
-            <Th>{t.tasks.sentAt}</Th>
+      </FilterForm>
+      <DataTable
+        testId="deliveries-table"
+        columns={[t.tasks.address, t.common.status, t.tasks.category, t.tasks.reply, { label: t.tasks.attempts, className: "text-right" }, t.tasks.sentAt]}
+        rows={page.deliveries}
+        empty={t.common.noRows}
+      >
+        {(delivery) => (
+          <tr key={delivery.id} data-testid={`delivery-${delivery.email}`}>
+            <Td className="font-medium text-slate-900">
+              <Link href={`/logs/deliveries/${delivery.id}`} className="hover:text-indigo-700 hover:underline">
+                {delivery.email}
+              </Link>
+            </Td>
+            <Td>
+              <DeliveryStatusBadge status={delivery.status} labels={t.tasks.deliveryStatuses} />
+            </Td>
+            <Td>{delivery.category ? t.tasks.categories[delivery.category] : t.common.none}</Td>
+            <Td className="max-w-md truncate text-xs text-slate-500" title={delivery.error ?? undefined}>
+              {[delivery.code, delivery.enhancedStatus, delivery.error].filter((part) => part !== null && part !== undefined && part !== "").join(" ") || t.common.none}
+            </Td>
+            <Td className="text-right tabular-nums">{delivery.attempts}</Td>
+            <Td className="tabular-nums">
+              {delivery.sentAt
+                ? formatInZone(new Date(delivery.sentAt), ctx.timeZone)
+                : delivery.nextAttemptAt
+                  ? `→ ${formatInZone(new Date(delivery.nextAttemptAt), ctx.timeZone)}`
+                  : t.common.none}
+            </Td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {page.deliveries.length === 0 ? <EmptyRow colSpan={6}>{t.common.noRows}</EmptyRow> : null}
-          {page.deliveries.map((delivery) => (
-            <tr key={delivery.id} data-testid={`delivery-${delivery.email}`}>
-              <Td className="font-medium text-slate-900">
-                <Link href={`/logs/deliveries/${delivery.id}`} className="hover:text-indigo-700 hover:underline">
-                  {delivery.email}
-                </Link>
-              </Td>
-              <Td>
-                <DeliveryStatusBadge status={delivery.status} labels={t.tasks.deliveryStatuses} />
-              </Td>
-              <Td>{delivery.category ? t.tasks.categories[delivery.category] : t.common.none}</Td>
-              <Td className="max-w-md truncate text-xs text-slate-500" title={delivery.error ?? undefined}>
-                {[delivery.code, delivery.enhancedStatus, delivery.error].filter((part) => part !== null && part !== undefined && part !== "").join(" ") || t.common.none}
-              </Td>
-              <Td className="text-right tabular-nums">{delivery.attempts}</Td>
-              <Td className="tabular-nums">
-                {delivery.sentAt
-                  ? formatInZone(new Date(delivery.sentAt), ctx.timeZone)
-                  : delivery.nextAttemptAt
-                    ? `→ ${formatInZone(new Date(delivery.nextAttemptAt), ctx.timeZone)}`
-                    : t.common.none}
-              </Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+        )}
+      </DataTable>
       <KeysetNav
         first={cursor ? { href: href(), label: t.tasks.first } : null}
         next={page.nextCursor ? { href: href({ cursor: page.nextCursor }), label: t.tasks.more } : null}

@@ -1,7 +1,7 @@
-import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { LinkButton } from "@/components/ui/link-button";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
@@ -25,9 +25,9 @@ export default consolePage("tasks.manage", async function NewTaskPage(ctx, { sea
       <PageHeader
         title={source ? format(t.tasks.duplicateOf, { name: source.task.name }) : t.tasks.new}
         actions={
-          <Link href="/tasks" className="rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50">
+          <LinkButton href="/tasks" variant="secondary">
             {t.tasks.back}
-          </Link>
+          </LinkButton>
         }
       />
       {ready ? null : (

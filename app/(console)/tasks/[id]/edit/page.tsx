@@ -1,7 +1,7 @@
-import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { LinkButton } from "@/components/ui/link-button";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/task-pages";
@@ -15,9 +15,9 @@ export default consolePage("tasks.manage", async function EditTaskPage(ctx, { pa
   const detail = await loadOrDeny(taskDetail(ctx, id));
   if (!detail) return <Forbidden message={t.errors.forbidden} />;
   const back = (
-    <Link href={`/tasks/${id}`} className="rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50">
+    <LinkButton href={`/tasks/${id}`} variant="secondary">
       {t.tasks.back}
-    </Link>
+    </LinkButton>
   );
   if (detail.task.status !== "scheduled") {
     return (

@@ -6,7 +6,8 @@ import { TaskStatusBadge } from "@/components/tasks/task-status";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { EmptyRow, Table, Td, Th } from "@/components/ui/table";
+import { DataTable } from "@/components/ui/data-table";
+import { Td } from "@/components/ui/table";
 import { can } from "@/lib/access/policy";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
@@ -87,31 +88,30 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
       </div>
       <section className="space-y-2">
         <h2 className="text-sm font-semibold text-slate-900">{r.topLinks}</h2>
-        <Table testId="top-links-table">
-          <thead>
-            <tr>
-              <Th>{r.url}</Th>
-              <Th className="text-right">{r.uniqueClicks}</Th>
-              <Th className="text-right">{r.clicks}</Th>
-              <Th className="text-right">{r.machineClicks}</Th>
+        <DataTable
+          testId="top-links-table"
+          columns={[
+            r.url,
+            { label: r.uniqueClicks, className: "text-right" },
+            { label: r.clicks, className: "text-right" },
+            { label: r.machineClicks, className: "text-right" },
+          ]}
+          rows={topLinks}
+          empty={r.noLinks}
+        >
+          {(link) => (
+            <tr key={link.url} data-testid="top-link-row">
+              <Td className="max-w-xl truncate">
+                <a href={link.url} className="text-indigo-600 hover:underline" rel="noreferrer noopener" target="_blank">
+                  {link.url}
+                </a>
+              </Td>
+              <Td className="text-right tabular-nums">{number(link.uniqueClicks)}</Td>
+              <Td className="text-right tabular-nums">{number(link.clicks)}</Td>
+              <Td className="text-right tabular-nums text-slate-500">{number(link.machineClicks)}</Td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {topLinks.length === 0 ? <EmptyRow colSpan={4}>{r.noLinks}</EmptyRow> : null}
-            {topLinks.map((link) => (
-              <tr key={link.url} data-testid="top-link-row">
-                <Td className="max-w-xl truncate">
-                  <a href={link.url} className="text-indigo-600 hover:underline" rel="noreferrer noopener" target="_blank">
-                    {link.url}
-                  </a>
-                </Td>
-                <Td className="text-right tabular-nums">{number(link.uniqueClicks)}</Td>
-                <Td className="text-right tabular-nums">{number(link.clicks)}</Td>
-                <Td className="text-right tabular-nums text-slate-500">{number(link.machineClicks)}</Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+          )}
+        </DataTable>
       </section>
     </div>
   );
