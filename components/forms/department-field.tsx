@@ -1,6 +1,7 @@
 "use client";
 
 import { Field, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
 import { useI18n } from "@/lib/i18n/client";
 
 export type DepartmentOption = { id: string; name: string };
@@ -12,11 +13,7 @@ export function DepartmentField({ departments, error }: { departments: Departmen
   return (
     <Field label={t.common.department} error={error}>
       <Select name="departmentId" required>
-        {departments.map((department) => (
-          <option key={department.id} value={department.id}>
-            {department.name}
-          </option>
-        ))}
+        <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
       </Select>
     </Field>
   );

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
+import { StatusMessage } from "@/components/ui/status-message";
 import { format, type Messages } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 
@@ -49,11 +50,7 @@ export function LoginForm() {
       <Field label={t.common.password}>
         <Input name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
       </Field>
-      {error ? (
-        <p className="text-sm text-red-600" role="alert" data-testid="login-error">
-          {error}
-        </p>
-      ) : null}
+      <StatusMessage testId="login-error">{error}</StatusMessage>
       <Button type="submit" className="w-full" disabled={pending} data-testid="login-submit">
         {pending ? t.common.working : t.login.submit}
       </Button>

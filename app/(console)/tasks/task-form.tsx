@@ -1,9 +1,11 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
+import { StatusMessage } from "@/components/ui/status-message";
+import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskFormOptions } from "@/lib/sending/task-pages";
@@ -23,7 +25,48 @@ export type TaskDraft = {
   scheduledAt: string | null;
 };
 
-const radio = "h-4 w-4 border-slate-300 text-indigo-600 focus:ring-indigo-600";
+/** A set of choices under its legend, with the error the server gave for it. */
+function ChoiceGroup({ legend, error, children }: { legend: string; error?: string; children: ReactNode }) {
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-xs font-medium text-slate-700">{legend}</legend>
+      {children}
+      <StatusMessage size="xs">{error}</StatusMessage>
+    </fieldset>
+  );
+}
+
+/** One radio button of the task form and its words; checked while `chosen` is its value. */
+function RadioChoice<Value extends string>({
+  name,
+  value,
+  chosen,
+  onChoose,
+  className = "flex items-center gap-1.5",
+  children,
+}: {
+  name: string;
+  value: Value;
+  chosen: Value;
+  onChoose: (value: Value) => void;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <label className={className}>
+      <input
+        type="radio"
+        className="h-4 w-4 border-slate-300 text-indigo-600 focus:ring-indigo-600"
+        name={name}
+        value={value}
+        checked={chosen === value}
+        onChange={() => onChoose(value)}
+        data-testid={`task-${name}-${value}`}
+      />
+      {children}
+    </label>
+  );
+}
 
 /** 添加群发任务: template, pools (or all addresses), sender, display name, how many and when. */
 export function TaskForm({
@@ -116,11 +159,7 @@ export function TaskForm({
           {showDepartment && !editing ? (
             <Field label={t.common.department} error={errors.departmentId}>
               <Select name="departmentId" value={departmentId} onChange={(event) => chooseDepartment(event.target.value)} data-testid="task-department">
-                {options.departments.map((department) => (
-                  <option key={department.id} value={department.id}>
-                    {department.name}
-                  </option>
-                ))}
+                <Options choices={options.departments.map((department) => ({ value: department.id, label: department.name }))} />
               </Select>
             </Field>
           ) : (
@@ -129,11 +168,7 @@ export function TaskForm({
           <Field label={t.tasks.template} error={errors.templateId}>
             <Select name="templateId" value={templateId} onChange={(event) => chooseTemplate(event.target.value)} required data-testid="task-template">
               <option value="">{t.tasks.chooseTemplate}</option>
-              {templates.map((template) => (
-                <option key={template.id} value={template.id}>
-                  {`${template.name} · v${template.version}`}
-                </option>
-              ))}
+              <Options choices={templates.map((template) => ({ value: template.id, label: `${template.name} · v${template.version}` }))} />
             </Select>
           </Field>
           <Field label={t.tasks.name} error={errors.name}>
@@ -149,17 +184,10 @@ export function TaskForm({
               data-testid="task-name"
             />
           </Field>
-          <fieldset className="space-y-2">
-            <legend className="text-xs font-medium text-slate-700">{t.tasks.audience}</legend>
+          <ChoiceGroup legend={t.tasks.audience} error={errors.poolIds}>
             <div className="flex flex-wrap gap-4 text-sm">
-              <label className="flex items-center gap-1.5">
-                <input type="radio" className={radio} name="audience" value="pools" checked={audience === "pools"} onChange={() => setAudience("pools")} data-testid="task-audience-pools" />
-                {t.tasks.someAddresses}
-              </label>
-              <label className="flex items-center gap-1.5">
-                <input type="radio" className={radio} name="audience" value="all" checked={audience === "all"} onChange={() => setAudience("all")} data-testid="task-audience-all" />
-                {t.tasks.allAddresses}
-              </label>
+              <RadioChoice name="audience" value="pools" chosen={audience} onChoose={setAudience}>{t.tasks.someAddresses}</RadioChoice>
+              <RadioChoice name="audience" value="all" chosen={audience} onChoose={setAudience}>{t.tasks.allAddresses}</RadioChoice>
             </div>
             {audience === "pools" ? (
               pools.length === 0 ? (
@@ -190,12 +218,7 @@ export function TaskForm({
                 {size.suppressed > 0 ? ` · ${format(t.tasks.audienceSuppressed, { suppressed: number(size.suppressed) })}` : ""}
               </p>
             ) : null}
-            {errors.poolIds ? (
-              <p className="text-xs text-red-600" role="alert">
-                {errors.poolIds}
-              </p>
-            ) : null}
-          </fieldset>
+          </ChoiceGroup>
           <div className="grid gap-4 md:grid-cols-2">
             <Field label={t.tasks.sender} error={errors.senderId}>
               <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
@@ -226,14 +249,9 @@ export function TaskForm({
               />
             </Field>
           </div>
-          <fieldset className="space-y-2">
-            <legend className="text-xs font-medium text-slate-700">{t.tasks.amount}</legend>
-            <label className="flex items-center gap-1.5 text-sm">
-              <input type="radio" className={radio} name="amount" value="all" checked={amount === "all"} onChange={() => setAmount("all")} data-testid="task-amount-all" />
-              {t.tasks.amountAll}
-            </label>
-            <label className="flex flex-wrap items-center gap-1.5 text-sm">
-              <input type="radio" className={radio} name="amount" value="some" checked={amount === "some"} onChange={() => setAmount("some")} data-testid="task-amount-some" />
+          <ChoiceGroup legend={t.tasks.amount} error={errors.limit}>
+            <RadioChoice name="amount" value="all" chosen={amount} onChoose={setAmount} className="flex items-center gap-1.5 text-sm">{t.tasks.amountAll}</RadioChoice>
+            <RadioChoice name="amount" value="some" chosen={amount} onChoose={setAmount} className="flex flex-wrap items-center gap-1.5 text-sm">
               {t.tasks.amountSome}
               <Input
                 name="limit"
@@ -246,24 +264,12 @@ export function TaskForm({
                 data-testid="task-limit"
               />
               {t.tasks.amountSomeSuffix}
-            </label>
-            {errors.limit ? (
-              <p className="text-xs text-red-600" role="alert">
-                {errors.limit}
-              </p>
-            ) : null}
-          </fieldset>
-          <fieldset className="space-y-2">
-            <legend className="text-xs font-medium text-slate-700">{t.tasks.when}</legend>
+            </RadioChoice>
+          </ChoiceGroup>
+          <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>
             <div className="flex flex-wrap items-center gap-4 text-sm">
-              <label className="flex items-center gap-1.5">
-                <input type="radio" className={radio} name="when" value="now" checked={when === "now"} onChange={() => setWhen("now")} data-testid="task-when-now" />
-                {t.tasks.now}
-              </label>
-              <label className="flex items-center gap-1.5">
-                <input type="radio" className={radio} name="when" value="later" checked={when === "later"} onChange={() => setWhen("later")} data-testid="task-when-later" />
-                {t.tasks.later}
-              </label>
+              <RadioChoice name="when" value="now" chosen={when} onChoose={setWhen}>{t.tasks.now}</RadioChoice>
+              <RadioChoice name="when" value="later" chosen={when} onChoose={setWhen}>{t.tasks.later}</RadioChoice>
               <Input
                 name="scheduledAt"
                 type="datetime-local"
@@ -275,12 +281,7 @@ export function TaskForm({
               />
               <span className="text-xs text-slate-500">{format(t.tasks.timeZone, { zone: timeZone })}</span>
             </div>
-            {errors.scheduledAt ? (
-              <p className="text-xs text-red-600" role="alert">
-                {errors.scheduledAt}
-              </p>
-            ) : null}
-          </fieldset>
+          </ChoiceGroup>
         </div>
       )}
     </ActionForm>

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
 import { useI18n } from "@/lib/i18n/client";
 import { createApiKey, revokeApiKey } from "./actions";
 
@@ -24,11 +25,7 @@ export function ApiKeyForm({ scopes }: { scopes: { value: string; label: string 
             </Field>
             <Field label={t.apiKeys.scope} error={errors.scope}>
               <Select name="scope" data-testid="api-key-scope">
-                {scopes.map((scope) => (
-                  <option key={scope.value} value={scope.value}>
-                    {scope.label}
-                  </option>
-                ))}
+                <Options choices={scopes} />
               </Select>
             </Field>
           </div>

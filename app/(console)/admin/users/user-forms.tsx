@@ -4,6 +4,7 @@ import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
 import { useI18n } from "@/lib/i18n/client";
 import { changeUserRole, createUser, resetPassword, setUserStatus } from "./actions";
 
@@ -44,11 +45,7 @@ function PlacementFields({
         <Field label={t.common.department} error={errors.departmentId}>
           <Select name="departmentId" defaultValue={user?.departmentId ?? ""} required data-testid="user-department">
             <option value="">{t.users.chooseDepartment}</option>
-            {departments.map((department) => (
-              <option key={department.id} value={department.id}>
-                {department.name}
-              </option>
-            ))}
+            <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
           </Select>
         </Field>
       ) : null}

@@ -2,6 +2,7 @@
 
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
 import { useI18n } from "@/lib/i18n/client";
 import { transferContacts } from "../actions";
 
@@ -14,11 +15,7 @@ export function TransferForm({ fromPoolId, pools }: { fromPoolId: string; pools:
           <input type="hidden" name="fromPoolId" value={fromPoolId} />
           <Field label={t.pools.targetPool} error={errors.toPoolId}>
             <Select name="toPoolId" required>
-              {pools.map((pool) => (
-                <option key={pool.id} value={pool.id}>
-                  {pool.name}
-                </option>
-              ))}
+              <Options choices={pools.map((pool) => ({ value: pool.id, label: pool.name }))} />
             </Select>
           </Field>
           <Field label={t.common.actions}>

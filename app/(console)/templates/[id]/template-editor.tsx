@@ -6,6 +6,8 @@ import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { sanitizeForConsole } from "@/components/html/sanitize";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
+import { StatusMessage } from "@/components/ui/status-message";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { saveTemplate, testSend } from "../actions";
@@ -121,11 +123,7 @@ export function TemplateEditor({
         {departments.length > 0 && !draft.id ? (
           <Field label={t.common.department}>
             <Select value={departmentId ?? ""} onChange={(event) => setDepartmentId(event.target.value)}>
-              {departments.map((department) => (
-                <option key={department.id} value={department.id}>
-                  {department.name}
-                </option>
-              ))}
+              <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
             </Select>
           </Field>
         ) : null}
@@ -183,11 +181,9 @@ export function TemplateEditor({
           <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} className="text-xs" data-testid="attachment-input" />
         </Field>
         {uploads.length > 0 ? <p className="text-xs text-slate-500">{uploads.map((item) => item.fileName).join(", ")}</p> : null}
-        {message ? (
-          <p className={`text-sm ${message.ok ? "text-emerald-700" : "text-red-600"}`} role="alert" data-testid="template-message">
-            {message.text}
-          </p>
-        ) : null}
+        <StatusMessage ok={message?.ok} testId="template-message">
+          {message?.text}
+        </StatusMessage>
         <Button onClick={save} disabled={pending} data-testid="template-save">
           {pending ? t.common.working : t.templates.save}
         </Button>
@@ -198,11 +194,7 @@ export function TemplateEditor({
             <h2 className="text-sm font-semibold">{t.templates.preview}</h2>
             <Select className="w-64" value={contactId ?? ""} onChange={(event) => setContactId(event.target.value ? Number(event.target.value) : null)} data-testid="preview-contact">
               <option value="">{t.templates.placeholderContact}</option>
-              {contacts.map((contact) => (
-                <option key={contact.id} value={contact.id}>
-                  {contact.label}
-                </option>
-              ))}
+              <Options choices={contacts.map((contact) => ({ value: contact.id, label: contact.label }))} />
             </Select>
           </div>
           {issues ? <LintList issues={issues} /> : null}
@@ -223,36 +215,29 @@ export function TemplateEditor({
 
 function LintList({ issues }: { issues: { errors: Issue[]; warnings: Issue[] } }) {
   const { t } = useI18n();
-  const where = (issue: Issue) => (issue.line ? ` — ${issue.part} ${issue.line}:${issue.column ?? 1}` : ` — ${issue.part}`);
   if (issues.errors.length === 0 && issues.warnings.length === 0) return <p className="mb-2 text-xs text-emerald-700">{t.templates.noIssues}</p>;
   return (
     <div className="mb-3 space-y-2 text-xs" data-testid="lint">
-      {issues.errors.length > 0 ? (
-        <div className="rounded bg-red-50 p-2 text-red-800">
-          <div className="font-semibold">{t.templates.lintErrors}</div>
-          <ul className="list-disc pl-4">
-            {issues.errors.map((issue, index) => (
-              <li key={index} data-testid="lint-error">
-                {issue.message}
-                {where(issue)}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {issues.warnings.length > 0 ? (
-        <div className="rounded bg-amber-50 p-2 text-amber-900">
-          <div className="font-semibold">{t.templates.lintWarnings}</div>
-          <ul className="list-disc pl-4">
-            {issues.warnings.map((issue, index) => (
-              <li key={index}>
-                {issue.message}
-                {where(issue)}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <IssueGroup title={t.templates.lintErrors} issues={issues.errors} className="rounded bg-red-50 p-2 text-red-800" itemTestId="lint-error" />
+      <IssueGroup title={t.templates.lintWarnings} issues={issues.warnings} className="rounded bg-amber-50 p-2 text-amber-900" />
+    </div>
+  );
+}
+
+/** One kind of lint finding (errors or warnings) under its title, each with where it is; nothing when there are none. */
+function IssueGroup({ title, issues, className, itemTestId }: { title: string; issues: Issue[]; className: string; itemTestId?: string }) {
+  if (issues.length === 0) return null;
+  return (
+    <div className={className}>
+      <div className="font-semibold">{title}</div>
+      <ul className="list-disc pl-4">
+        {issues.map((issue, index) => (
+          <li key={index} data-testid={itemTestId}>
+            {issue.message}
+            {issue.line ? ` — ${issue.part} ${issue.line}:${issue.column ?? 1}` : ` — ${issue.part}`}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -271,11 +256,7 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
       <h2 className="text-sm font-semibold">{t.templates.testSend}</h2>
       <Field label={t.templates.sender}>
         <Select value={senderId} onChange={(event) => setSenderId(event.target.value)}>
-          {senders.map((sender) => (
-            <option key={sender.id} value={sender.id}>
-              {sender.label}
-            </option>
-          ))}
+          <Options choices={senders.map((sender) => ({ value: sender.id, label: sender.label }))} />
         </Select>
       </Field>
       <Field label={t.templates.testRecipients}>

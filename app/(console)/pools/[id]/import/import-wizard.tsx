@@ -6,6 +6,8 @@ import { useEffect, useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
+import { StatusMessage } from "@/components/ui/status-message";
+import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { startImport } from "../../actions";
@@ -84,11 +86,7 @@ export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string 
       <Field label={t.imports.chooseFile}>
         <Input type="file" name="file" accept=".csv,.tsv,.txt,.xlsx,text/csv" required data-testid="upload-file" />
       </Field>
-      {error ? (
-        <p className="text-sm text-red-600" role="alert" data-testid="upload-error">
-          {error}
-        </p>
-      ) : null}
+      <StatusMessage testId="upload-error">{error}</StatusMessage>
       <Button type="submit" disabled={percent !== null} data-testid="upload-submit">
         {percent !== null ? format(t.imports.uploading, { percent }) : t.imports.upload}
       </Button>
@@ -104,6 +102,7 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
   const [nameColumn, setNameColumn] = useState<number | null>(upload.mapping?.nameColumn ?? null);
   const header = hasHeader ? (upload.preview[0] ?? []) : [];
   const columnLabel = (index: number) => header[index]?.trim() || format(t.imports.column, { n: index + 1 });
+  const columnChoices = Array.from({ length: width }, (_, index) => ({ value: index, label: columnLabel(index) }));
   const [attributes, setAttributes] = useState<Record<number, { on: boolean; key: string }>>(() =>
     Object.fromEntries(
       Array.from({ length: width }, (_, index) => {
@@ -153,11 +152,7 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
             <div className="grid gap-3 md:grid-cols-2">
               <Field label={t.imports.emailColumn} error={errors.emailColumn}>
                 <Select name="emailColumn" value={emailColumn} onChange={(event) => setEmailColumn(Number(event.target.value))} data-testid="map-email">
-                  {Array.from({ length: width }, (_, index) => (
-                    <option key={index} value={index}>
-                      {columnLabel(index)}
-                    </option>
-                  ))}
+                  <Options choices={columnChoices} />
                 </Select>
               </Field>
               <Field label={t.imports.nameColumn} error={errors.nameColumn}>
@@ -168,11 +163,7 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
                   data-testid="map-name"
                 >
                   <option value="">{t.imports.noName}</option>
-                  {Array.from({ length: width }, (_, index) => (
-                    <option key={index} value={index}>
-                      {columnLabel(index)}
-                    </option>
-                  ))}
+                  <Options choices={columnChoices} />
                 </Select>
               </Field>
             </div>
@@ -234,7 +225,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
       stopped = true;
     };
   }, [jobId]);
-  if (error) return <p className="text-sm text-red-600" role="alert">{error}</p>;
+  if (error) return <StatusMessage>{error}</StatusMessage>;
   if (!progress) return <p className="text-sm text-slate-500">{t.common.working}</p>;
   const percent = progress.status === "completed" ? 100 : progress.sizeBytes > 0 ? Math.min(99, Math.floor((progress.processedBytes / progress.sizeBytes) * 100)) : 0;
   const counts: [string, number, string][] = [
