@@ -26,12 +26,7 @@ export default consolePage("tasks.manage", async function TasksPage(ctx, { searc
     `rounded-md px-2.5 py-1 ${value === status ? "bg-slate-800 text-white" : "text-slate-600 ring-1 ring-slate-300 hover:bg-slate-50"}`;
   return (
     <div className="space-y-4">
-      <PageHeader
-        title={t.tasks.title}
-        actions={
-          <LinkButton href="/tasks/new" testId="new-task">{t.tasks.new}</LinkButton>
-        }
-      >
+      <PageHeader title={t.tasks.title} actions={<LinkButton href="/tasks/new" testId="new-task">{t.tasks.new}</LinkButton>}>
         {format(t.common.showing, { count: result.tasks.length, total: result.total })}
       </PageHeader>
       <nav className="flex flex-wrap gap-1.5 text-sm" aria-label={t.tasks.status} data-testid="task-status-filter">

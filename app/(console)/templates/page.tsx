@@ -12,12 +12,7 @@ export default consolePage("templates.manage", async function TemplatesPage(ctx)
   const rows = await listTemplates(ctx);
   return (
     <div className="space-y-4">
-      <PageHeader
-        title={t.templates.title}
-        actions={
-          <LinkButton href="/templates/new" testId="new-template">{t.templates.new}</LinkButton>
-        }
-      />
+      <PageHeader title={t.templates.title} actions={<LinkButton href="/templates/new" testId="new-template">{t.templates.new}</LinkButton>} />
       <DataTable
         testId="templates-table"
         columns={[
