@@ -1,3 +1,5 @@
+import { eq } from "drizzle-orm";
+import type { PgColumn, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { operatorId, type Actor } from "@/lib/access/actor";
@@ -25,4 +27,20 @@ export async function recordAudit(executor: Executor, actor: Actor, entry: Audit
     summary: entry.summary.slice(0, 500),
     details: entry.details,
   });
+}
+
+/**
+ * Changes one row of a department's object and writes the operation-log row naming it (its id and
+ * department), both on the caller's executor: pass the transaction the change belongs to.
+ */
+export async function updateAudited<T extends PgTable & { id: PgColumn }>(
+  executor: Executor,
+  actor: Actor,
+  table: T,
+  row: { id: string; departmentId: string | null },
+  values: PgUpdateSetSource<T>,
+  entry: Omit<AuditInput, "objectId" | "departmentId">,
+) {
+  await executor.update(table).set(values).where(eq(table.id, row.id));
+  await recordAudit(executor, actor, { ...entry, objectId: row.id, departmentId: row.departmentId });
 }

@@ -7,7 +7,7 @@ import type { Database, Executor } from "@/db/client";
 import { importErrors, imports, pools, type ImportJob, type ImportMapping } from "@/db/schema";
 import { systemActor, type Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/policy";
-import { recordAudit } from "@/lib/audit/record";
+import { recordAudit, updateAudited } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
@@ -67,15 +67,10 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
     // Leaving the loop closes the reader, so the file and any scratch space are released now.
     for await (const row of source.rows) if (head.push(row) >= PREVIEW_ROWS) break;
     if (head.length === 0) throw invalidInput("The file has no rows");
-    await ctx.db
-      .update(imports)
-      .set({ format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields) })
-      .where(eq(imports.id, job!.id));
-    await recordAudit(ctx.db, ctx.actor, {
+    const detected = { format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields) };
+    await updateAudited(ctx.db, ctx.actor, imports, { id: job!.id, departmentId: pool.departmentId }, detected, {
       action: "pool.import_upload",
       objectType: "import",
-      objectId: job!.id,
-      departmentId: pool.departmentId,
       summary: `Uploaded "${fileName}" (${size} bytes, ${source.format}) for "${pool.name}"`,
     });
     const suggestion = suggestMapping(head.map((row) => row.fields));
@@ -107,15 +102,10 @@ export async function startImport(ctx: Ctx, id: string, input: { mapping: Import
   }
   const operator = { id: ctx.actor.id, kind: ctx.actor.kind, label: ctx.actor.label, role: ctx.actor.role, ip: ctx.actor.ip };
   await ctx.db.transaction(async (tx) => {
-    await tx
-      .update(imports)
-      .set({ status: "running", mapping: input.mapping, hasHeader: input.hasHeader, updateExisting: input.updateExisting, operator, startedAt: new Date() })
-      .where(eq(imports.id, id));
-    await recordAudit(tx, ctx.actor, {
+    const started = { status: "running" as const, mapping: input.mapping, hasHeader: input.hasHeader, updateExisting: input.updateExisting, operator, startedAt: new Date() };
+    await updateAudited(tx, ctx.actor, imports, job, started, {
       action: "pool.import_start",
       objectType: "import",
-      objectId: id,
-      departmentId: job.departmentId,
       summary: `Started importing "${job.fileName}" (${job.sizeBytes} bytes)`,
     });
   });

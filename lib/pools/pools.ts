@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { affectedRows as rowCount, queryRows, type Executor } from "@/db/client";
 import { contacts, departments, poolMembers, pools } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
-import { recordAudit } from "@/lib/audit/record";
+import { recordAudit, updateAudited } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
@@ -97,15 +97,9 @@ export async function updatePool(ctx: Ctx, id: string, input: { name: string; de
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
     await assertNameFree(tx, pool.departmentId, input.name, id);
-    await tx
-      .update(pools)
-      .set({ name: input.name, description: input.description ?? pool.description, updatedAt: new Date() })
-      .where(eq(pools.id, id));
-    await recordAudit(tx, ctx.actor, {
+    await updateAudited(tx, ctx.actor, pools, pool, { name: input.name, description: input.description ?? pool.description, updatedAt: new Date() }, {
       action: "pool.update",
       objectType: "pool",
-      objectId: id,
-      departmentId: pool.departmentId,
       summary: pool.name === input.name ? `Updated pool "${input.name}"` : `Renamed pool "${pool.name}" to "${input.name}"`,
     });
   });
@@ -140,12 +134,9 @@ export async function clearPool(ctx: Ctx, id: string) {
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, id, { forUpdate: true });
     const removed = rowCount(await tx.execute(sql`delete from ${poolMembers} where pool_id = ${id}`));
-    await tx.update(pools).set({ contactCount: 0, updatedAt: new Date() }).where(eq(pools.id, id));
-    await recordAudit(tx, ctx.actor, {
+    await updateAudited(tx, ctx.actor, pools, pool, { contactCount: 0, updatedAt: new Date() }, {
       action: "pool.clear",
       objectType: "pool",
-      objectId: id,
-      departmentId: pool.departmentId,
       summary: `Cleared pool "${pool.name}": ${removed} addresses removed`,
     });
     return { removed };
