@@ -28,6 +28,7 @@ import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { ROLLUP_COUNTS } from "@/lib/deliveries/rollups";
 import { resolvePeriod, type ReportRange } from "@/lib/reports/periods";
+import type { DeliveryLogFilters } from "@/lib/deliveries/listing";
 import type * as DeliveryLog from "@/lib/reports/delivery-log";
 import type * as ReportQueries from "@/lib/reports/queries";
 import { createSender } from "@/lib/senders/senders";
@@ -439,7 +440,7 @@ async function measureDeliveryLog(
   timeZone: string,
 ): Promise<Timings[string]> {
   const today = zonedDate(now, timeZone);
-  const cases: Record<string, DeliveryLog.DeliveryLogFilters> = {
+  const cases: Record<string, DeliveryLogFilters> = {
     newest: {},
     exactAddress: { q: sampleEmail },
     partOfAddress: { q: "corp42" },

@@ -1,7 +1,7 @@
 import { Badge } from "@/components/ui/badge";
 import type { Messages } from "@/lib/i18n";
 import { format } from "@/lib/i18n";
-import type { TrailEntry } from "@/lib/reports/delivery-log";
+import type { TrailEntry } from "@/lib/reports/delivery-trail";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryStatusBadge } from "./delivery-status-badge";
 

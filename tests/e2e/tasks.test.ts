@@ -161,15 +161,15 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
     expect(await page.getByTestId("task-detail-sender").textContent()).toBe("Newsroom <news@mail.example.com>");
     await expect.poll(() => tasks.deliveryRows().count()).toBe(4);
 
-    // The delivery log: every recipient, searchable by address, filtered by status.
-    expect(await tasks.deliveryEmails()).toEqual(ADDRESSES.slice(0, 4));
+    // The delivery log: every recipient, newest first, searchable by address, filtered by status.
+    expect(await tasks.deliveryEmails()).toEqual(ADDRESSES.slice(0, 4).reverse());
     await tasks.filterDeliveries({ q: "reader3" });
     await expect.poll(() => tasks.deliveryEmails()).toEqual(["reader3@example.org"]);
     expect(await page.getByTestId("delivery-reader3@example.org").textContent()).toContain("Sent");
     await tasks.filterDeliveries({ status: "suppressed" });
     await expect.poll(() => tasks.deliveryEmails()).toEqual([ADDRESSES[0]]);
     await tasks.filterDeliveries({ status: "sent" });
-    await expect.poll(() => tasks.deliveryEmails()).toEqual(ADDRESSES.slice(1, 4));
+    await expect.poll(() => tasks.deliveryEmails()).toEqual(ADDRESSES.slice(1, 4).reverse());
     await tasks.filterDeliveries({ q: "reader1", status: "sent" });
     await expect.poll(() => tasks.deliveryRows().count()).toBe(0);
 

@@ -1,5 +1,6 @@
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
-import { isDeliveryLogCursor, type DeliveryLogFilters } from "@/lib/reports/delivery-log";
+import { isDeliveryLogCursor } from "@/lib/deliveries/cursor";
+import type { DeliveryLogFilters } from "@/lib/deliveries/listing";
 import { isIsoDate } from "@/lib/time/zone";
 import { isUuid } from "@/lib/ids";
 

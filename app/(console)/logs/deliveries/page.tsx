@@ -12,7 +12,8 @@ import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import { can } from "@/lib/access/policy";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
-import { DELIVERY_LOG_EXPORT_LIMIT, recentTasks, searchDeliveries } from "@/lib/reports/delivery-log";
+import { DELIVERY_LOG_EXPORT_LIMIT } from "@/lib/reports/delivery-export";
+import { recentTasks, searchDeliveries } from "@/lib/reports/delivery-log";
 import { formatInZone } from "@/lib/time/zone";
 import { deliveryLogFilters, deliveryLogQuery } from "./filters";
 

@@ -11,7 +11,7 @@ import { can } from "@/lib/access/policy";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { numericId, queryValue } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
-import { deliveryTrail } from "@/lib/reports/delivery-log";
+import { deliveryTrail } from "@/lib/reports/delivery-trail";
 import { formatInZone } from "@/lib/time/zone";
 
 /** One delivery of the delivery log: what was sent to whom, and its SMTP replies and provider events in time order. */

@@ -1,7 +1,7 @@
 import { readEnv } from "@/lib/config/env";
 import { csvResponse } from "@/lib/csv/write";
 import { defineRoute } from "@/lib/entry/route";
-import { exportDeliveries } from "@/lib/reports/delivery-log";
+import { exportDeliveries } from "@/lib/reports/delivery-export";
 import { zonedDate } from "@/lib/time/zone";
 import { deliveryLogFilters } from "../filters";
 
