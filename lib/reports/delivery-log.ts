@@ -3,7 +3,7 @@ import { desc, inArray } from "drizzle-orm";
 import { departments, tasks } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope } from "@/lib/access/policy";
-import { listDeliveryPage, type DeliveryLogFilters, type DeliveryRow } from "@/lib/deliveries/listing";
+import { listDeliveryPage, type DeliveryLogFilters, type DeliveryPage, type DeliveryRow } from "@/lib/deliveries/listing";
 
 /**
  * 数据投递日志: every delivery the caller may read, across tasks, newest first, with the names of
@@ -13,7 +13,7 @@ import { listDeliveryPage, type DeliveryLogFilters, type DeliveryRow } from "@/l
 export const DELIVERY_LOG_PAGE_SIZE = 50;
 
 export type DeliveryLogRow = DeliveryRow & { taskName: string; department: string };
-export type DeliveryLogPage = { rows: DeliveryLogRow[]; nextBefore: string | null; windowed: boolean };
+export type DeliveryLogPage = Omit<DeliveryPage, "rows"> & { rows: DeliveryLogRow[] };
 
 /** One page of the delivery log (see listDeliveryPage for the walk, the window and the cursor). */
 export async function searchDeliveries(
