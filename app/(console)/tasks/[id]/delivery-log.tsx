@@ -8,6 +8,7 @@ import { Options } from "@/components/ui/options";
 import { Td } from "@/components/ui/table";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 import type { PageContext } from "@/app/(console)/_page/console-page";
+import { isDeliveryLogCursor } from "@/lib/deliveries/cursor";
 import { listDeliveries } from "@/lib/sending/deliveries";
 import { formatInZone } from "@/lib/time/zone";
 
@@ -18,7 +19,7 @@ export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; t
   const { t } = ctx;
   const status = DELIVERY_STATUSES.find((value) => value === params.status);
   const category = BOUNCE_CATEGORIES.find((value) => value === params.category);
-  const cursor = params.cursor && /^\d+$/.test(params.cursor) ? params.cursor : undefined;
+  const cursor = params.cursor && isDeliveryLogCursor(params.cursor) ? params.cursor : undefined;
   const page = await listDeliveries(ctx, taskId, { q: params.q, status, category, cursor });
   const basePath = `/tasks/${taskId}`;
   const href = (extra: Record<string, string | undefined> = {}) => {
