@@ -16,7 +16,6 @@
  * p50/p95/max per query, and which miss the 50 ms target.
  */
 import fs from "node:fs";
-import { register } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -49,17 +48,6 @@ const WARM_UP = 3;
 const TIME_BUDGET_MS = 6_000;
 
 export const TARGETS = { p95Ms: 50 };
-
-/**
- * lib/reports is server-only (it must never reach a browser bundle); outside Next.js the marker
- * package throws unless resolved as a server would, so the report modules are imported after this.
- */
-function resolveServerOnly() {
-  const hook = `export async function resolve(specifier, context, next) {
-    return specifier === "server-only" ? next(specifier, { ...context, conditions: [...context.conditions, "react-server"] }) : next(specifier, context);
-  }`;
-  register(`data:text/javascript,${encodeURIComponent(hook)}`);
-}
 
 const log = (message: string) => console.error(`[bench reports] ${message}`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -393,7 +381,6 @@ function reportRanges(now: Date, timeZone: string): Record<string, ReportRange> 
 }
 
 async function loadReports() {
-  resolveServerOnly();
   return { queries: await import("@/lib/reports/queries"), deliveryLog: await import("@/lib/reports/delivery-log") };
 }
 
