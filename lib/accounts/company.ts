@@ -1,3 +1,4 @@
+import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { companies, departments } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";

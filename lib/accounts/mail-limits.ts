@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { auxiliaryMail, type AuxiliaryMailKind } from "@/db/schema";

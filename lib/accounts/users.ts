@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { departments, managerDepartments, users, type Role } from "@/db/schema";

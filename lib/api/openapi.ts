@@ -3,6 +3,7 @@
  * long because it is one document: every path with its parameters, bodies and answers, read top to
  * bottom against API.md, with the small builders it repeats (responses, parameters) at the end.
  */
+import "server-only";
 import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";

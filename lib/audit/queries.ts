@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { auditLog } from "@/db/schema";
 import { authorize, departmentScope } from "@/lib/access/policy";

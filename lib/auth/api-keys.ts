@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { and, eq, isNull, or } from "drizzle-orm";
 import type { Executor } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import net from "node:net";
 import { eq } from "drizzle-orm";
 import { decode, encode, type JWT } from "next-auth/jwt";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { departments, loginFailures, loginThrottles, users, type Role } from "@/db/schema";

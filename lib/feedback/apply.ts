@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import type { BounceCategory, FeedbackSource } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Database } from "@/db/client";
 import { analyzeMessage } from "@/lib/feedback/bounce";
 import { recipientFieldAddresses } from "@/lib/feedback/bounce/address-scan";

@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { DeliveryStatus } from "@/db/schema";

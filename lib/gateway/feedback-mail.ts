@@ -1,3 +1,4 @@
+import "server-only";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { Database } from "@/db/client";
 import { parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { simpleParser } from "mailparser";
 import { departments, outboxMessages } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
 import { contacts, CONTACT_STATUSES, poolMembers, suppressions, type ContactStatus } from "@/db/schema";
 import { authorize } from "@/lib/access/policy";

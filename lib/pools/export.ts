@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { contacts, suppressions } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Database } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";

@@ -1,3 +1,4 @@
+import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
 import { pools, type ImportMapping } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { affectedRows as rowCount, queryRows, type Executor } from "@/db/client";
 import { contacts, departments, poolMembers, pools } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { affectedRows, type Executor } from "@/db/client";
 import { contacts, contactSearch } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { contacts, poolMembers, pools, suppressions } from "@/db/schema";
 import { admitConfirmation } from "@/lib/accounts/mail-limits";

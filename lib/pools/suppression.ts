@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { promises as dns } from "node:dns";
 import type { DnsCheck } from "@/db/schema";

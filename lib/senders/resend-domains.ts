@@ -1,3 +1,4 @@
+import "server-only";
 import { Resend } from "resend";
 import type { DnsCheck, DomainStatus } from "@/db/schema";
 import { readEnv } from "@/lib/config/env";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { departments, senderDomains, senders, tasks } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";

@@ -1,3 +1,4 @@
+import "server-only";
 import { readEnv, type SendingSettings } from "@/lib/config/env";
 
 type Env = Record<string, string | undefined>;

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { senderDomains, senders, tasks, templateVersions } from "@/db/schema";

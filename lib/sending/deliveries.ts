@@ -1,3 +1,4 @@
+import "server-only";
 import type { BounceCategory, DeliveryStatus } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { isDeliveryLogCursor } from "@/lib/deliveries/cursor";

@@ -1,3 +1,4 @@
+import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { tasks } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { departments, pools, senders, tasks, templates, type Task, type TaskStatus } from "@/db/schema";

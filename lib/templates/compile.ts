@@ -2,6 +2,7 @@
  * Compiling a template: each part (subject, HTML, plain text) parsed once, the plain text generated
  * from the HTML when there is none, and the result kept in a bounded LRU cache.
  */
+import "server-only";
 import type { Template } from "liquidjs";
 import { parsePart } from "./diagnostics";
 import { engineFor } from "./engine";

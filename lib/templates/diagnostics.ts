@@ -3,6 +3,7 @@
  * parse and render errors reworded (`TemplateError` carries one as its `issue`), with a "Did you
  * mean …?" for a near-miss filter or tag name.
  */
+import "server-only";
 import { LiquidError, type Template } from "liquidjs";
 import { engineFor, knownFilters, type TemplatePart } from "./engine";
 

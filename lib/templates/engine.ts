@@ -3,6 +3,7 @@
  * it outputs, the subject and plain-text one does not. Both refuse tags that read files, keep
  * unknown filters an error, bound each render in time and memory, and date in the company time zone.
  */
+import "server-only";
 import { Liquid, type FilterImplOptions } from "liquidjs";
 import { readEnv } from "@/lib/config/env";
 

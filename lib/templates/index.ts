@@ -1,4 +1,5 @@
 /** Templates: compiled and cached rendering, plain text from HTML, link rewriting and lint. */
+import "server-only";
 export { compileTemplate, clearTemplateCache, templateCacheSize, TEMPLATE_CACHE_SIZE } from "./compile";
 export { TemplateError, type Issue } from "./diagnostics";
 export type { TemplatePart } from "./engine";

@@ -15,6 +15,7 @@
  * nothing and each `{{ … }}` output counts as 10 columns (a typical name), since the real value is
  * known only per contact.
  */
+import "server-only";
 import type { Template } from "liquidjs";
 import { findAnchorHrefs } from "./links";
 import { issueFromError, lineAndColumn, parsePart, suggestion, TemplateError, type Issue } from "./diagnostics";

@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { feedbackAddress } from "@/lib/tokens/delivery-addresses";
 import { clickTracker, openPixelUrl, unsubscribeLinks, type UnsubscribeLinks } from "@/lib/tokens/delivery-links";

@@ -10,6 +10,7 @@
  * (tests/unit/template-render.test.ts compares both on many templates). A part whose nodes are
  * not what the plan expects (a future LiquidJS, say) is rendered wholly by LiquidJS.
  */
+import "server-only";
 import { Context, Drop, Output, TokenKind, toValueSync, type Liquid, type Template } from "liquidjs";
 import { issueFromError, TemplateError } from "./diagnostics";
 import { engineFor, type TemplatePart } from "./engine";

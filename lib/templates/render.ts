@@ -17,6 +17,7 @@
  *   `FANOUT_TIMEZONE`, default Asia/Shanghai, an unknown zone refused); a date string keeps its own offset, so `"2026-01-02" | date: "%d.%m."` is the
  *   2nd everywhere. `{{ date }}` is today in that zone (YYYY-MM-DD) unless the caller passes one.
  */
+import "server-only";
 import { readEnv } from "@/lib/config/env";
 import { zonedDate } from "@/lib/time/zone";
 import type { CompiledPart } from "./render-plan";

@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import { suppressions } from "@/db/schema";

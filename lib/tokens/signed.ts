@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { getSecrets } from "@/lib/config/secrets";
 

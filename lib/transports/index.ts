@@ -1,3 +1,4 @@
+import "server-only";
 import type { Executor } from "@/db/client";
 import { readEnv } from "@/lib/config/env";
 import { createOutboxTransport } from "./outbox";

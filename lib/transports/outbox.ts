@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import type { Executor } from "@/db/client";
 import { outboxMessages } from "@/db/schema";

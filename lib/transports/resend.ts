@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import { Resend, type CreateBatchEmailOptions, type CreateEmailOptions } from "resend";
 import { readEnv } from "@/lib/config/env";

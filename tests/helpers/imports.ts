@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 /*
@@ -9,7 +10,7 @@ import ts from "typescript";
  * names. Used by the tests that hold the layers and the server-only marker.
  */
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const EXTENSIONS = ["", ".ts", ".tsx", "/index.ts", "/index.tsx"];
 
 export type ImportEdge = { target: string; typeOnly: boolean };
