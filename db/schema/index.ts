@@ -7,3 +7,4 @@ export * from "./senders";
 export * from "./templates";
 export * from "./tasks";
 export * from "./feedback";
+export * from "./gateway";

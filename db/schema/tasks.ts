@@ -11,6 +11,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const DELIVERY_STATUSES = ["queued", "sending", "sent", "delivered", "failed", "suppressed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** How a task came to be: made in the console or the API (a template and pools), or one message a group-send client submitted through the SMTP entrance. */
+export const TASK_KINDS = ["campaign", "smtp"] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
 export const BOUNCE_CATEGORIES = ["user_unknown", "mailbox_full", "rejected", "other"] as const;
 export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];
 
@@ -23,10 +27,12 @@ export const tasks = pgTable(
       .notNull()
       .references(() => departments.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    templateId: uuid("template_id")
-      .notNull()
-      .references(() => templates.id, { onDelete: "restrict" }),
-    /** The version frozen when the task was created (or last edited while scheduled). */
+    kind: text("kind", { enum: TASK_KINDS }).notNull().default("campaign"),
+    /** The SMTP account that submitted an `smtp` task (its message is in smtp_submissions); null for campaigns. */
+    smtpAccountId: uuid("smtp_account_id"),
+    /** Null for an `smtp` task, whose message is what the client submitted. */
+    templateId: uuid("template_id").references(() => templates.id, { onDelete: "restrict" }),
+    /** The version frozen when the task was created (or last edited while scheduled); 0 for an `smtp` task. */
     templateVersion: integer("template_version").notNull(),
     /** Null: every active contact of the department. */
     poolIds: jsonb("pool_ids").$type<string[] | null>(),

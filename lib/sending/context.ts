@@ -74,7 +74,7 @@ async function loadSendContext(db: Executor, taskId: string): Promise<SendContex
     taskId,
     departmentId: row.departmentId,
     clientIp: row.clientIp,
-    template: compileTemplate({ id: row.templateId, version: row.version, subject: row.subject, html: row.html, text: row.text }),
+    template: compileTemplate({ id: row.templateId ?? "", version: row.version, subject: row.subject, html: row.html, text: row.text }),
     from: { address: row.address, ...(name ? { name } : {}) },
     senderDomain: row.domain.toLowerCase(),
     dkim: await dkimKeyFor(db, row.domainId),

@@ -97,7 +97,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
 export async function taskDetail(ctx: Ctx, id: string) {
   const task = await loadTask(ctx, id, "tasks.manage");
   const [[template], [sender], [department], poolRows] = await Promise.all([
-    ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)),
+    task.templateId ? ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)) : Promise.resolve([]),
     ctx.db
       .select({ address: senders.address, name: senders.name })
       .from(senders)

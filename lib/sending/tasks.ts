@@ -272,7 +272,7 @@ export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?:
     ctx.db
       .select({ task: tasks, templateName: templates.name, senderAddress: senders.address, departmentName: departments.name })
       .from(tasks)
-      .innerJoin(templates, eq(templates.id, tasks.templateId))
+      .leftJoin(templates, eq(templates.id, tasks.templateId))
       .innerJoin(senders, eq(senders.id, tasks.senderId))
       .innerJoin(departments, eq(departments.id, tasks.departmentId))
       .where(where)

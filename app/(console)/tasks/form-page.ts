@@ -20,7 +20,7 @@ export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Parti
     id: null,
     departmentId: task.departmentId,
     name: task.name,
-    templateId: task.templateId,
+    templateId: task.templateId ?? "",
     poolIds: task.poolIds === "all" ? "all" : detail.pools.map((pool) => pool.id),
     senderId: task.senderId,
     fromName: task.fromName,
