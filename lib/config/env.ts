@@ -32,6 +32,11 @@ const envSchema = z.object({
   FANOUT_SPF_INCLUDE: optionalText,
   PORT: optionalText,
   FANOUT_GATEWAY_PORT: optionalText,
+  FANOUT_GATEWAY_HOST: optionalText,
+  FANOUT_GATEWAY_TLS_CERT: optionalText,
+  FANOUT_GATEWAY_TLS_KEY: optionalText,
+  FANOUT_GATEWAY_MAX_BYTES: optionalText,
+  FANOUT_GATEWAY_MAX_CLIENTS: optionalText,
   FANOUT_TRUSTED_PROXIES: optionalText,
   FANOUT_RATE_LIMIT_API: optionalText,
   FANOUT_RATE_LIMIT_PUBLIC: optionalText,
@@ -87,6 +92,18 @@ export type FanoutEnv = {
   port: number;
   /** The SMTP entrance's port; unset: no SMTP entrance. */
   gatewayPort: number | undefined;
+  /** The SMTP entrance beyond its port: the host name clients are told to use, STARTTLS files, bounds. */
+  gateway: {
+    /** FANOUT_GATEWAY_HOST, else the host of FANOUT_PUBLIC_URL; undefined: the console says "this server's address". */
+    host: string | undefined;
+    /** PEM files; both or neither. With them the entrance offers STARTTLS and refuses AUTH in clear text off loopback. */
+    tlsCertFile: string | undefined;
+    tlsKeyFile: string | undefined;
+    /** Largest message a client may submit (SIZE), default 25 MiB. */
+    maxMessageBytes: number;
+    /** Connections served at once, default 100. */
+    maxClients: number;
+  };
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   authSecret: string | undefined;
@@ -129,7 +146,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastRead?.key === key) return lastRead.env;
   const env = parseEnv(source);
-  for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits]) Object.freeze(part);
+  for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits, env.gateway]) Object.freeze(part);
   lastRead = { key, env: Object.freeze(env) };
   return env;
 }
@@ -154,6 +171,12 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
     publicUrl: webUrl("FANOUT_PUBLIC_URL", env.FANOUT_PUBLIC_URL)?.replace(/\/+$/, ""),
     port: portNumber("PORT", env.PORT) ?? 3000,
     gatewayPort: portNumber("FANOUT_GATEWAY_PORT", env.FANOUT_GATEWAY_PORT),
+    gateway: {
+      host: hostName("FANOUT_GATEWAY_HOST", env.FANOUT_GATEWAY_HOST) ?? (env.FANOUT_PUBLIC_URL && URL.canParse(env.FANOUT_PUBLIC_URL) ? new URL(env.FANOUT_PUBLIC_URL).hostname : undefined),
+      ...tlsFiles(env.FANOUT_GATEWAY_TLS_CERT, env.FANOUT_GATEWAY_TLS_KEY),
+      maxMessageBytes: Math.floor(atLeast("FANOUT_GATEWAY_MAX_BYTES", env.FANOUT_GATEWAY_MAX_BYTES, 25 * 1024 * 1024, 1024)),
+      maxClients: Math.floor(atLeast("FANOUT_GATEWAY_MAX_CLIENTS", env.FANOUT_GATEWAY_MAX_CLIENTS, 100, 1)),
+    },
     adminEmail: env.FANOUT_ADMIN_EMAIL,
     adminPassword: env.FANOUT_ADMIN_PASSWORD,
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
@@ -236,6 +259,11 @@ function smtpUrl(value: string | undefined): string | undefined {
 function mailAddress(name: string, value: string | undefined): string | undefined {
   if (value !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(value)) invalid(`${name} "${value}" is not an e-mail address`);
   return value;
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined): { tlsCertFile: string | undefined; tlsKeyFile: string | undefined } {
+  if ((cert === undefined) !== (key === undefined)) invalid("FANOUT_GATEWAY_TLS_CERT and FANOUT_GATEWAY_TLS_KEY go together: set both or neither");
+  return { tlsCertFile: cert, tlsKeyFile: key };
 }
 
 function hostName(name: string, value: string | undefined): string | undefined {
