@@ -1,8 +1,8 @@
 import type { Role } from "@/db/schema";
 
-/** Who is calling: a signed-in user, an API key, the CLI or the system itself. */
+/** Who is calling: a signed-in user, an API key, a department SMTP account at the SMTP entrance, the CLI or the system itself. */
 export type Actor = {
-  kind: "user" | "apikey" | "cli" | "system";
+  kind: "user" | "apikey" | "smtp" | "cli" | "system";
   id: string;
   label: string;
   role: Role;
@@ -22,5 +22,5 @@ export function systemActor(label = "system"): Actor {
 }
 
 export function operatorId(actor: Actor): string {
-  return actor.kind === "user" || actor.kind === "apikey" ? `${actor.kind}:${actor.id}` : actor.kind;
+  return actor.kind === "user" || actor.kind === "apikey" || actor.kind === "smtp" ? `${actor.kind}:${actor.id}` : actor.kind;
 }
