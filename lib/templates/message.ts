@@ -10,7 +10,10 @@ export type MessageParts = {
   to: string;
   from: { address: string; name?: string };
   rendered: { subject: string; html: string; text: string };
-  attachments?: { fileName: string; contentType: string; content: Buffer }[];
+  /** Files sent with it; one with a `cid` is an inline part the HTML refers to as `cid:…`. */
+  attachments?: { fileName: string; contentType: string; content: Buffer; cid?: string }[];
+  /** Where replies go, when not to the sender (a submitted message's own Reply-To). */
+  replyTo?: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
   /** A stable Message-ID (the send engine derives one per delivery, so a re-send is byte-identical); random when absent. */
   messageId?: string;
@@ -23,9 +26,11 @@ export type MessageParts = {
 /**
  * A rendered HTML part with every trackable link sent through its click URL and the open pixel
  * added. Besides the links `clickTracker` leaves alone, mailto:/tel:/anchors stay as written
- * (rewriteLinks only offers http(s) URLs).
+ * (rewriteLinks only offers http(s) URLs). A message without HTML (text alone) stays without: a
+ * pixel would make it an HTML message.
  */
 export function trackHtml(html: string, deliveryId: number | string): string {
+  if (html === "") return html;
   return addOpenPixel(rewriteLinks(html, clickTracker(deliveryId)), openPixelUrl(deliveryId));
 }
 
@@ -40,6 +45,7 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     id: parts.deliveryId,
     from: parts.from,
     to: parts.to,
+    ...(parts.replyTo ? { replyTo: parts.replyTo } : {}),
     subject: parts.rendered.subject,
     html: parts.rendered.html,
     text: parts.rendered.text,
@@ -51,7 +57,12 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
       "X-Fanout-Delivery": parts.deliveryId,
     },
-    attachments: parts.attachments?.map((attachment) => ({ filename: attachment.fileName, contentType: attachment.contentType, content: attachment.content })),
+    attachments: parts.attachments?.map((attachment) => ({
+      filename: attachment.fileName,
+      contentType: attachment.contentType,
+      content: attachment.content,
+      ...(attachment.cid ? { cid: attachment.cid } : {}),
+    })),
     ...(parts.dkim ? { dkim: parts.dkim } : {}),
   };
 }

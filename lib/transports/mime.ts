@@ -28,6 +28,8 @@ export function mailOptionsFor(message: OutgoingMessage): Mail.Options {
       filename: attachment.filename,
       contentType: attachment.contentType,
       content: attachment.content,
+      // nodemailer puts a part with a cid into multipart/related beside the HTML that refers to it.
+      ...(attachment.cid ? { cid: attachment.cid, contentDisposition: "inline" as const } : {}),
     })),
     dkim: message.dkim ? { domainName: message.dkim.domainName, keySelector: message.dkim.keySelector, privateKey: message.dkim.privateKey } : undefined,
     // One transaction, one recipient: the reply to RCPT TO and to DATA belongs to this message alone.

@@ -97,7 +97,13 @@ export function createResendTransport(options: ResendTransportOptions): Transpor
   async function sendSingle(message: OutgoingMessage, key: string, signal?: AbortSignal): Promise<SendResult> {
     const email: CreateEmailOptions = {
       ...toResendEmail(message),
-      attachments: message.attachments?.map((attachment) => ({ filename: attachment.filename, contentType: attachment.contentType, content: attachment.content.toString("base64") })),
+      attachments: message.attachments?.map((attachment) => ({
+        filename: attachment.filename,
+        contentType: attachment.contentType,
+        content: attachment.content.toString("base64"),
+        // Resend sends a part with a content id inline, for the HTML's `cid:` references.
+        ...(attachment.cid ? { contentId: attachment.cid } : {}),
+      })),
     };
     const outcome = await call(() => resend.emails.send(email, { idempotencyKey: key, signal }) as Promise<ApiResponse<{ id: string }>>, signal);
     if (!outcome.ok) return { id: message.id, ok: false, ...withoutFlags(outcome) };

@@ -15,7 +15,11 @@ export type OutgoingMessage = {
   text: string;
   messageId: string; // "<random@sender-domain>" — set as the Message-ID header
   headers: Record<string, string>; // e.g. List-Unsubscribe, List-Unsubscribe-Post, X-Fanout-Delivery
-  attachments?: { filename: string; contentType: string; content: Buffer }[];
+  /**
+   * Files sent with the message. One with a `cid` is an inline part of the HTML (an image the HTML
+   * shows as `<img src="cid:…">`): it travels in multipart/related with that Content-ID.
+   */
+  attachments?: { filename: string; contentType: string; content: Buffer; cid?: string }[];
   dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** The department the message is sent for; the outbox files it under that department. */
   departmentId?: string | null;
