@@ -14,7 +14,8 @@ const USAGE = `usage: npm run fanout -- <command>
   apikey create (--department ID | --company) [--name N]
   import --pool ID FILE.csv [--update]
   sender create --department ID --address A [--name N]
-  bounce classify FILE…`;
+  bounce classify FILE…
+  smtp-account create --department ID --username U --password P`;
 
 class UsageError extends Error {}
 
@@ -80,6 +81,18 @@ const commands: Record<string, Command> = {
       address: required(values.address, "--address"),
       name: typeof values.name === "string" ? values.name : "",
       registerDomain: true,
+    });
+    return created.id;
+  },
+  "smtp-account create": async (args, ctx) => {
+    const values = options(args, { department: { type: "string" }, username: { type: "string" }, password: { type: "string" }, note: { type: "string" } });
+    const { createSmtpAccount } = await import("@/lib/gateway/smtp-accounts");
+    const created = await createSmtpAccount(await ctx(), {
+      departmentId: required(values.department, "--department"),
+      username: required(values.username, "--username"),
+      // The operator chose it: the CLI prints only the id, so it never generates a password nobody would see.
+      password: required(values.password, "--password"),
+      note: typeof values.note === "string" ? values.note : "",
     });
     return created.id;
   },

@@ -26,6 +26,9 @@ export const PERMISSIONS = {
   "templates.manage": ["admin", "department"],
   "tasks.manage": ["admin", "department"],
   "senders.manage": ["admin", "department"],
+  // Department SMTP accounts (域帐号) for the SMTP entrance: managers read the list, never its controls.
+  "smtp_accounts.view": ["admin", "department", "manager"],
+  "smtp_accounts.manage": ["admin", "department"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
