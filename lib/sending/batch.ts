@@ -135,6 +135,7 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
       from: context.from,
       rendered: { ...rendered, html },
       attachments: context.attachments,
+      replyTo: context.replyTo,
       dkim: context.dkim,
       messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
       verp: true,

@@ -6,27 +6,36 @@ import { dkimKeyFor } from "@/lib/senders/domains";
 import { loadAttachments } from "@/lib/templates/attachments";
 import { compileTemplate } from "@/lib/templates/compile";
 import type { CompiledTemplate } from "@/lib/templates/render";
+import { loadSubmittedMessage, verbatimTemplate } from "./submitted";
 
 /** Everything a batch of one task needs besides its recipients, loaded once per process. */
 export type SendContext = {
   taskId: string;
   departmentId: string;
   clientIp: string;
+  /** Rendered per recipient: the task's template, or for an `smtp` task the submitted message as written (no Liquid). */
   template: CompiledTemplate;
   from: { address: string; name?: string };
   senderDomain: string;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
-  attachments: { fileName: string; contentType: string; content: Buffer }[];
+  /** A `cid` marks an inline part the HTML shows by `cid:` (a submitted message's embedded images). */
+  attachments: { fileName: string; contentType: string; content: Buffer; cid?: string }[];
+  /** The submitted message's own Reply-To, for an `smtp` task that had one. */
+  replyTo?: string;
   /** Open pixel and click-tracked links in the HTML part: the task's `tracking`; absent means on, the task default. */
   tracking?: boolean;
 };
 
+/** At most this many contexts, and at most this many bytes of attachments and messages held by them. */
 const CACHE_LIMIT = 50;
-const cache = new Map<string, Promise<SendContext>>();
+const CACHE_BYTES = 256 * 1024 * 1024;
+type Entry = { context: Promise<SendContext>; bytes: number };
+const cache = new Map<string, Entry>();
 
 /**
  * The send context of a task, cached by task, template version and sender: a task's template
- * version and sender change only while it is scheduled, so a running task always hits.
+ * version and sender change only while it is scheduled, so a running task always hits. An `smtp`
+ * task's message never changes; it is read from smtp_submissions and parsed once.
  */
 export async function sendContextFor(db: Executor, taskId: string): Promise<SendContext> {
   const [task] = await db
@@ -35,50 +44,101 @@ export async function sendContextFor(db: Executor, taskId: string): Promise<Send
     .where(eq(tasks.id, taskId));
   if (!task) throw new Error(`Task ${taskId} does not exist`);
   const key = `${taskId}:${task.templateId}:${task.version}:${task.senderId}:${task.fromName}:${task.tracking}`;
-  let entry = cache.get(key);
-  if (!entry) {
-    entry = loadSendContext(db, taskId);
+  const entry = cache.get(key);
+  if (entry) {
+    // Most recently used last: eviction takes the oldest first.
+    cache.delete(key);
     cache.set(key, entry);
-    entry.catch(() => cache.delete(key));
-    while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    return entry.context;
   }
-  return entry;
+  const loading = loadSendContext(db, taskId);
+  const created: Entry = { context: loading.then(({ context }) => context), bytes: 0 };
+  cache.set(key, created);
+  loading.then(
+    ({ bytes }) => {
+      created.bytes = bytes;
+      trimCache();
+    },
+    () => {
+      if (cache.get(key) === created) cache.delete(key);
+    },
+  );
+  trimCache();
+  return created.context;
 }
 
-async function loadSendContext(db: Executor, taskId: string): Promise<SendContext> {
+/** Drops the least recently used contexts beyond the limits, never the newest one. */
+function trimCache() {
+  let bytes = 0;
+  for (const entry of cache.values()) bytes += entry.bytes;
+  for (const [key, entry] of cache) {
+    if (cache.size <= 1 || (cache.size <= CACHE_LIMIT && bytes <= CACHE_BYTES)) return;
+    cache.delete(key);
+    bytes -= entry.bytes;
+  }
+}
+
+/** The context and about how many bytes it holds (attachments, a submitted message). */
+async function loadSendContext(db: Executor, taskId: string): Promise<{ context: SendContext; bytes: number }> {
   const [row] = await db
     .select({
       departmentId: tasks.departmentId,
       clientIp: tasks.clientIp,
       tracking: tasks.tracking,
       fromName: tasks.fromName,
+      kind: tasks.kind,
       templateId: tasks.templateId,
       version: tasks.templateVersion,
-      subject: templateVersions.subject,
-      html: templateVersions.html,
-      text: templateVersions.text,
-      attachmentIds: templateVersions.attachmentIds,
       address: senders.address,
       senderName: senders.name,
       domainId: senders.domainId,
       domain: senderDomains.domain,
     })
     .from(tasks)
-    .innerJoin(templateVersions, and(eq(templateVersions.templateId, tasks.templateId), eq(templateVersions.version, tasks.templateVersion)))
     .innerJoin(senders, eq(senders.id, tasks.senderId))
     .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
     .where(eq(tasks.id, taskId));
   if (!row) throw new Error(`Task ${taskId} has no template version or sender`);
-  const name = row.fromName || row.senderName;
-  return {
+  const content = row.kind === "smtp" ? await submittedContent(db, taskId, row.departmentId) : await templateContent(db, taskId, row);
+  const name = content.fromName || row.fromName || row.senderName;
+  const context: SendContext = {
     taskId,
     departmentId: row.departmentId,
     clientIp: row.clientIp,
-    template: compileTemplate({ id: row.templateId ?? "", version: row.version, subject: row.subject, html: row.html, text: row.text }),
+    template: content.template,
     from: { address: row.address, ...(name ? { name } : {}) },
     senderDomain: row.domain.toLowerCase(),
     dkim: await dkimKeyFor(db, row.domainId),
-    attachments: await loadAttachments(db, row.departmentId, row.attachmentIds),
+    attachments: content.attachments,
+    ...(content.replyTo ? { replyTo: content.replyTo } : {}),
     tracking: row.tracking,
   };
+  return { context, bytes: content.bytes };
+}
+
+type Content = Pick<SendContext, "template" | "attachments" | "replyTo"> & { fromName: string; bytes: number };
+
+/** A campaign's frozen template version, compiled, and the files it attaches. */
+async function templateContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number }): Promise<Content> {
+  const [version] = task.templateId
+    ? await db
+        .select({ subject: templateVersions.subject, html: templateVersions.html, text: templateVersions.text, attachmentIds: templateVersions.attachmentIds })
+        .from(templateVersions)
+        .where(and(eq(templateVersions.templateId, task.templateId), eq(templateVersions.version, task.version)))
+    : [];
+  if (!version) throw new Error(`Task ${taskId} has no template version or sender`);
+  const attachments = await loadAttachments(db, task.departmentId, version.attachmentIds);
+  return {
+    template: compileTemplate({ id: task.templateId!, version: task.version, subject: version.subject, html: version.html, text: version.text }),
+    attachments,
+    fromName: "",
+    bytes: attachments.reduce((sum, attachment) => sum + attachment.content.byteLength, 0),
+  };
+}
+
+/** An `smtp` task's message as the client wrote it; its From display name wins over the task's. */
+async function submittedContent(db: Executor, taskId: string, departmentId: string): Promise<Content> {
+  const message = await loadSubmittedMessage(db, taskId, departmentId);
+  // The parsed parts together are about twice the message's size (decoded attachments, HTML and text as strings).
+  return { template: verbatimTemplate(taskId, message), attachments: message.attachments, replyTo: message.replyTo, fromName: message.fromName, bytes: 2 * message.size };
 }

@@ -47,7 +47,7 @@ export async function failTask(db: Database, taskId: string, reason: string): Pr
     await stopTask(tx, task, { status: "failed", error: `Task failed: ${reason}`, note: reason });
   });
 }
-/** Errors that will not go away by trying again: the task's template or sender is gone or broken. */
+/** Errors that will not go away by trying again: the task's template, submitted message or sender is gone or broken. */
 export function isTaskUnusable(error: unknown): boolean {
-  return error instanceof Error && /has no template version or sender|does not exist|attachment/i.test(error.message);
+  return error instanceof Error && /has no template version or sender|does not exist|attachment|submitted message/i.test(error.message);
 }

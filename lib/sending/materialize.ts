@@ -9,15 +9,23 @@ import { nextCandidates } from "./recipients";
 
 /**
  * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers
- * whether this call started it.
+ * whether this call started it. Nothing else changes: counters, reservation and the
+ * materialisation cursor stay as they are, so a task that arrives with its deliveries already
+ * written (an smtp task: cursor null) is not materialised again and starts sending at once.
  */
 export async function startTask(db: Executor, taskId: string, now: Date = new Date()): Promise<boolean> {
-  const started = await queryRows<{ id: string }>(
-    db,
-    sql`update tasks set status = 'sending', started_at = coalesce(started_at, now()), updated_at = now()
-        where id = ${taskId} and status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz returning id`,
-  );
-  return started.length > 0;
+  return db.transaction(async (tx) => {
+    const [started] = await queryRows<{ id: string; materialized: boolean }>(
+      tx,
+      sql`update tasks set status = 'sending', started_at = coalesce(started_at, now()), updated_at = now()
+          where id = ${taskId} and status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz
+          returning id, materialize_cursor is null as materialized`,
+    );
+    if (!started) return false;
+    // A task whose recipients were written with it (an smtp task) and none of them sendable is done at once.
+    if (started.materialized) await completeIfFinished(tx, taskId);
+    return true;
+  });
 }
 
 /** Scheduled tasks whose time has come, oldest first. */
