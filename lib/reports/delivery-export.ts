@@ -74,6 +74,8 @@ function csvHeader(timeZone: string): string {
     "unsubscribed_at",
     "delivery_id",
     "task_id",
+    // Last, so that columns read by position keep theirs: the IP the task came from (for an SMTP submission, the client's).
+    "client_ip",
   ]);
 }
 
@@ -102,5 +104,6 @@ function csvRow(row: DeliveryLogRow, timeZone: string): string {
     time(row.unsubscribedAt),
     row.id,
     row.taskId,
+    row.clientIp,
   ]);
 }

@@ -12,7 +12,8 @@ import { listDeliveryPage, type DeliveryLogFilters, type DeliveryPage, type Deli
 
 export const DELIVERY_LOG_PAGE_SIZE = 50;
 
-export type DeliveryLogRow = DeliveryRow & { taskName: string; department: string };
+/** A row with its task's name, its department's, and the IP its task came from (the console's, the API caller's or the SMTP client's). */
+export type DeliveryLogRow = DeliveryRow & { taskName: string; department: string; clientIp: string };
 export type DeliveryLogPage = Omit<DeliveryPage, "rows"> & { rows: DeliveryLogRow[] };
 
 /** One page of the delivery log (see listDeliveryPage for the walk, the window and the cursor). */
@@ -32,12 +33,17 @@ async function withNames(ctx: Ctx, page: DeliveryRow[]): Promise<DeliveryLogRow[
   const taskIds = [...new Set(page.map((row) => row.taskId))];
   const departmentIds = [...new Set(page.map((row) => row.departmentId))];
   const [taskNames, departmentNames] = await Promise.all([
-    ctx.db.select({ id: tasks.id, name: tasks.name }).from(tasks).where(inArray(tasks.id, taskIds)),
+    ctx.db.select({ id: tasks.id, name: tasks.name, clientIp: tasks.clientIp }).from(tasks).where(inArray(tasks.id, taskIds)),
     ctx.db.select({ id: departments.id, name: departments.name }).from(departments).where(inArray(departments.id, departmentIds)),
   ]);
-  const taskName = new Map(taskNames.map((row) => [row.id, row.name]));
+  const taskOf = new Map(taskNames.map((row) => [row.id, row]));
   const departmentName = new Map(departmentNames.map((row) => [row.id, row.name]));
-  return page.map((row) => ({ ...row, taskName: taskName.get(row.taskId) ?? "", department: departmentName.get(row.departmentId) ?? "" }));
+  return page.map((row) => ({
+    ...row,
+    taskName: taskOf.get(row.taskId)?.name ?? "",
+    department: departmentName.get(row.departmentId) ?? "",
+    clientIp: taskOf.get(row.taskId)?.clientIp ?? "",
+  }));
 }
 
 /** The newest tasks the caller may read, for the log's task filter. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, eq, inArray, type Column } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
-import { departments, pools, senderDomains, senders, templates } from "@/db/schema";
+import { departments, pools, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
@@ -110,6 +110,8 @@ export async function taskDetail(ctx: Ctx, id: string) {
   const view = taskView(task);
   return {
     task: view,
+    /** For an smtp task: who submitted it, from where, with which envelope, how large; null for a campaign. */
+    submission: task.kind === "smtp" ? await submissionOf(ctx, task) : null,
     progress: taskProgress(view),
     templateName: template?.name ?? "",
     senderAddress: sender?.address ?? "",
@@ -120,3 +122,13 @@ export async function taskDetail(ctx: Ctx, id: string) {
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof taskDetail>>;
+
+/** An smtp task's submission without its message: the account (null once deleted), client IP, envelope sender and size. */
+async function submissionOf(ctx: Ctx, task: Task) {
+  const [row] = await ctx.db
+    .select({ accountName: smtpAccounts.username, envelopeFrom: smtpSubmissions.envelopeFrom, size: smtpSubmissions.size, clientIp: smtpSubmissions.clientIp })
+    .from(smtpSubmissions)
+    .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, smtpSubmissions.accountId), eq(smtpAccounts.departmentId, smtpSubmissions.departmentId)))
+    .where(and(eq(smtpSubmissions.taskId, task.id), eq(smtpSubmissions.departmentId, task.departmentId)));
+  return { accountName: row?.accountName ?? null, clientIp: row?.clientIp || task.clientIp, envelopeFrom: row?.envelopeFrom ?? "", size: row?.size ?? null };
+}

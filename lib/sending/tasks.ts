@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows } from "@/db/client";
-import { departments, pools, senders, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
+import { departments, pools, senders, smtpAccounts, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
 import { releaseQuota, reserveQuota } from "@/lib/accounts/quota";
 import { recordAudit } from "@/lib/audit/record";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
@@ -34,7 +34,10 @@ export function taskView(task: Task) {
     id: task.id,
     name: task.name,
     status: task.status,
+    /** "campaign" (a template and pools) or "smtp" (one message a group-send client submitted through the SMTP entrance). */
+    kind: task.kind,
     departmentId: task.departmentId,
+    /** Null for an smtp task, as is its templateVersion 0; the submitting account is smtpAccountId. */
     templateId: task.templateId,
     templateVersion: task.templateVersion,
     poolIds: task.poolIds ?? ("all" as const),
@@ -62,6 +65,7 @@ export function taskView(task: Task) {
     finishedAt: task.finishedAt?.toISOString() ?? null,
     createdAt: task.createdAt.toISOString(),
     createdBy: task.createdBy,
+    smtpAccountId: task.smtpAccountId,
   };
 }
 export type TaskView = ReturnType<typeof taskView>;
@@ -170,6 +174,7 @@ async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
 /** Changes a task that has not started yet; its quota reservation follows the new audience. */
 export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promise<TaskView> {
   const current = await loadTask(ctx, id, "tasks.manage");
+  if (current.kind === "smtp") throw smtpTaskFixed();
   const plan = await resolvePlan(ctx, input, current.departmentId);
   const reserve = await estimate(ctx, current.departmentId, plan.poolIds, plan.limit);
   const task = await ctx.db.transaction(async (tx) => {
@@ -193,6 +198,11 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
   });
   await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
   return taskView(task);
+}
+
+/** What an smtp task is sent with is the message its client submitted: it can be paused, resumed or cancelled, not changed. */
+export function smtpTaskFixed() {
+  return conflict("This task is a message a group-send client submitted through the SMTP entrance; it cannot be edited or copied, only paused, resumed or cancelled");
 }
 
 /** Stops taking new batches; the batch in flight finishes and is recorded. */
@@ -261,7 +271,7 @@ export async function getTask(ctx: Ctx, id: string): Promise<TaskView> {
 
 export const TASK_PAGE_SIZE = 20;
 
-/** The caller's tasks, newest first, with template, sender and department names. */
+/** The caller's tasks, newest first, with template (or SMTP account), sender and department names. */
 export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?: number; pageSize?: number } = {}) {
   authorize(ctx.actor, "reports.view");
   const pageSize = options.pageSize ?? TASK_PAGE_SIZE;
@@ -270,9 +280,10 @@ export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?:
   const where = and(...filters);
   const [rows, [counted]] = await Promise.all([
     ctx.db
-      .select({ task: tasks, templateName: templates.name, senderAddress: senders.address, departmentName: departments.name })
+      .select({ task: tasks, templateName: templates.name, smtpUsername: smtpAccounts.username, senderAddress: senders.address, departmentName: departments.name })
       .from(tasks)
       .leftJoin(templates, eq(templates.id, tasks.templateId))
+      .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, tasks.smtpAccountId), eq(smtpAccounts.departmentId, tasks.departmentId)))
       .innerJoin(senders, eq(senders.id, tasks.senderId))
       .innerJoin(departments, eq(departments.id, tasks.departmentId))
       .where(where)
@@ -282,7 +293,14 @@ export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?:
     ctx.db.select({ value: sql<number>`count(*)::int` }).from(tasks).where(where),
   ]);
   return {
-    tasks: rows.map((row) => ({ ...taskView(row.task), templateName: row.templateName, senderAddress: row.senderAddress, departmentName: row.departmentName })),
+    tasks: rows.map((row) => ({
+      ...taskView(row.task),
+      templateName: row.templateName,
+      /** The submitting account's user name for an smtp task; null once the account is deleted. */
+      smtpUsername: row.smtpUsername,
+      senderAddress: row.senderAddress,
+      departmentName: row.departmentName,
+    })),
     total: counted?.value ?? 0,
     page,
     pageSize,
