@@ -1,8 +1,6 @@
 import net from "node:net";
 import { invalidInput } from "@/lib/errors";
-
-/** At most this many ranges per SMTP account: a list longer than this belongs in a firewall. */
-export const MAX_IP_RANGES = 50;
+import { MAX_IP_RANGES } from "./account-rules";
 
 /**
  * The client IP ranges an SMTP account may log in from, as typed into the console or the CLI:

@@ -8,6 +8,7 @@ import { recordAudit, updateAudited } from "@/lib/audit/record";
 import { assertPasswordAcceptable, hashPassword } from "@/lib/auth/passwords";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
+import { LIMIT_BOUNDS, USERNAME_RULE } from "./account-rules";
 import { parseIpRanges } from "./ip-ranges";
 
 /*
@@ -16,9 +17,6 @@ import { parseIpRanges } from "./ip-ranges";
  * manager reads them. The password is kept only as a bcrypt hash; a generated one is returned once,
  * to be shown once. Every change is audited, and no summary ever holds a password.
  */
-
-export const USERNAME_RULE = /^[a-z0-9._@+-]{3,64}$/;
-export const LIMIT_BOUNDS = { messagesPerMinute: 100_000, maxRecipients: 10_000 } as const;
 
 export type SmtpAccountLimits = {
   messagesPerMinute: number | null;
