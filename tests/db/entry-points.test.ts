@@ -18,6 +18,7 @@ import { createPool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
+import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { createTask, pauseTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { describeOnDatabases } from "../helpers/db";
@@ -47,6 +48,8 @@ type Other = {
   /** A task scheduled far ahead, and one paused before it started. */
   taskId: string;
   pausedTaskId: string;
+  /** An enabled SMTP account (域帐号) that never submitted anything. */
+  smtpAccountId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -98,6 +101,7 @@ const TEMPLATE_ACTIONS = "app/(console)/templates/actions.ts";
 const TEMPLATE_CONTENT = { subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" };
 const SUPPRESSION_ACTIONS = "app/(console)/suppressions/actions.ts";
 const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
+const SMTP_ACCOUNT_ACTIONS = "app/(console)/smtp-accounts/actions.ts";
 /** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
 const taskForm = (other: Other) => ({ departmentId: other.departmentId, name: unique("console task"), templateId: other.templateId, audience: "pools", poolIds: other.poolId, senderId: other.senderId, amount: "all", when: "later", scheduledAt: "2099-01-01T08:00" });
 const CSV = "email,name\nnew.person@example.com,New Person\n";
@@ -240,6 +244,23 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
+  [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
+    auth: "session",
+    call: (other) => action(SMTP_ACCOUNT_ACTIONS, "createSmtpAccount", { departmentId: other.departmentId, username: unique("desk"), password: "client password 1" }),
+  },
+  [`${SMTP_ACCOUNT_ACTIONS}#changeSmtpPassword`]: {
+    auth: "session",
+    call: (other) => action(SMTP_ACCOUNT_ACTIONS, "changeSmtpPassword", { id: other.smtpAccountId, password: "another client password" }),
+  },
+  [`${SMTP_ACCOUNT_ACTIONS}#setSmtpAccountStatus`]: {
+    auth: "session",
+    call: (other) => action(SMTP_ACCOUNT_ACTIONS, "setSmtpAccountStatus", { id: other.smtpAccountId, disabled: "true" }),
+  },
+  [`${SMTP_ACCOUNT_ACTIONS}#setSmtpAccountLimits`]: {
+    auth: "session",
+    call: (other) => action(SMTP_ACCOUNT_ACTIONS, "setSmtpAccountLimits", { id: other.smtpAccountId, messagesPerMinute: "10", maxRecipients: "50", allowedIps: "10.0.0.0/8", tracking: "on" }),
+  },
+  [`${SMTP_ACCOUNT_ACTIONS}#deleteSmtpAccount`]: { auth: "session", call: (other) => action(SMTP_ACCOUNT_ACTIONS, "deleteSmtpAccount", { id: other.smtpAccountId }) },
   "app/api/v1/templates/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/templates/route.ts", "POST", caller, { json: { name: unique("api"), ...TEMPLATE_CONTENT, departmentId: other.departmentId } }),
@@ -377,7 +398,9 @@ describeOnDatabases("mutating entry points", (db) => {
     const task = await createTask(system, { name: unique("task"), ...taskInput });
     const pausedTask = await createTask(system, { name: unique("paused"), ...taskInput });
     await pauseTask(system, pausedTask.id);
+    const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
     return {
+      smtpAccountId: smtpAccount.id,
       taskId: task.id,
       pausedTaskId: pausedTask.id,
       departmentId: department.id,

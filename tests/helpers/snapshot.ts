@@ -27,6 +27,7 @@ const TABLES = [
   "delivery_daily_sender",
   "delivery_events",
   "task_links",
+  "smtp_accounts",
 ];
 
 // Using a key stamps its last use; that is bookkeeping of the attempt, not a change the call made.

@@ -1,17 +1,44 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { entranceAddress } from "@/components/gateway/client-settings";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
+import { entranceSettings } from "@/lib/gateway/settings";
+import { listDomains } from "@/lib/senders/domains";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { CompanyForm } from "./company-form";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {
   const { t } = ctx;
-  const company = await getCompanyAccount(ctx);
+  const [company, domains] = await Promise.all([getCompanyAccount(ctx), listDomains(ctx)]);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
-  const rows: [string, string, string][] = [
+  const entrance = entranceSettings();
+  const address = entranceAddress(entrance, t.smtpAccounts.hostUnknown);
+  // 域名 … [帐号管理]: each domain leads to the SMTP accounts of the department that holds it (all, for a company-wide one).
+  const domainList = (
+    <ul className="space-y-0.5">
+      {domains.length === 0 ? <li className="font-normal text-slate-500">{t.company.noDomains}</li> : null}
+      {domains.map((domain) => (
+        <li key={domain.id} data-testid={`company-domain-${domain.domain}`}>
+          {domain.domain} <span className="text-xs font-normal text-slate-500">{domain.departmentName ?? t.company.companyWide}</span>{" "}
+          <Link
+            className="font-normal text-indigo-600 hover:underline"
+            href={domain.departmentId ? `/smtp-accounts?department=${domain.departmentId}` : "/smtp-accounts"}
+            data-testid={`manage-accounts-${domain.domain}`}
+          >
+            {t.company.manageAccounts}
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+  const rows: [string, ReactNode, string][] = [
     [t.company.accountType, t.company.accountTypeValue, "account-type"],
     [t.company.accountName, company.name, "account-name"],
     [t.company.sendingType, t.company.sendingTypeValue, "sending-type"],
+    [t.company.domains, domainList, "domains"],
+    [t.company.serverIp, address ? `${address} · ${entrance.starttls ? t.company.starttls : t.company.noTls}` : t.company.entranceOff, "server-ip"],
     [t.company.purchased, number(company.quotaTotal), "quota-total"],
     [t.company.sent, number(company.quotaUsed), "quota-used"],
     [t.company.reserved, number(company.quotaReserved), "quota-reserved"],
@@ -25,9 +52,9 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
         <Card>
           <dl className="divide-y divide-slate-100 text-sm">
             {rows.map(([label, value, testId]) => (
-              <div key={testId} className="grid grid-cols-2 py-2">
+              <div key={testId} className="grid grid-cols-2 gap-2 py-2">
                 <dt className="text-slate-500">{label}</dt>
-                <dd className="font-medium tabular-nums text-slate-900" data-testid={testId}>
+                <dd className="break-words font-medium tabular-nums text-slate-900" data-testid={testId}>
                   {value}
                 </dd>
               </div>
