@@ -3,7 +3,14 @@ import { InngestTestEngine } from "@inngest/test";
 import { eq, sql } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReactNode } from "react";
+import { renderToReadableStream, renderToStaticMarkup } from "react-dom/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import DeliveryLogPage from "@/app/(console)/logs/deliveries/page";
+import TaskPage from "@/app/(console)/tasks/[id]/page";
+import EditTaskPage from "@/app/(console)/tasks/[id]/edit/page";
+import NewTaskPage from "@/app/(console)/tasks/new/page";
+import TasksPage from "@/app/(console)/tasks/page";
 import { queryRows } from "@/db/client";
 import { deliveries, departments, smtpAccounts, suppressions, tasks } from "@/db/schema";
 import { TASK_EVENTS } from "@/inngest/events";
@@ -19,11 +26,23 @@ import { RateLimiter } from "@/lib/sending/throttle";
 import { parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";
 import { createSmtpTransport, type Transport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
-import { unique } from "../helpers/factories";
+import { makeUser, unique } from "../helpers/factories";
+import { serveAs } from "../helpers/next-headers";
 import { rejection } from "../helpers/rejection";
 import { makeSendingSetup, testSendingConfig } from "../helpers/sending";
 import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink";
 import { composeMessage, makeSmtpAccount, writeSmtpSubmission } from "../helpers/smtp-task";
+
+vi.mock("next/headers", () => import("../helpers/next-headers"));
+// The pages' client parts (progress bar, action forms) ask for the router; rendered outside Next there is none to mount.
+vi.mock("next/navigation", async (importOriginal) => ({ ...(await importOriginal<object>()), useRouter: () => ({ refresh() {}, push() {}, replace() {} }) }));
+
+/** Server HTML of a page that holds async server components (the task page's delivery log), once all of it is ready. */
+async function renderAll(node: ReactNode): Promise<string> {
+  const stream = await renderToReadableStream(node);
+  await stream.allReady;
+  return new Response(stream).text();
+}
 
 /** A 1×1 PNG, and a PDF whose body is random bytes (any change in transit shows). */
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
@@ -206,6 +225,36 @@ describeOnDatabases("smtp tasks in the send engine", (db) => {
     await db().delete(smtpAccounts).where(eq(smtpAccounts.id, run.account.id));
     expect(await listed()).toMatchObject({ kind: "smtp", smtpUsername: null });
     expect((await taskDetail(run.setup.ctx, run.taskId)).submission).toMatchObject({ accountName: null, clientIp: CLIENT_IP });
+  });
+
+  it("shows smtp tasks in the console: kind and account in the list, account, IP, envelope and size on the task, no edit or duplicate, the IP in the delivery log", async () => {
+    const run = await submitted();
+    await drain();
+    await serveAs(await makeUser(db(), "department", { departmentId: run.setup.departmentId }));
+    const list = renderToStaticMarkup(await TasksPage({ searchParams: Promise.resolve({}) }));
+    const row = list.slice(list.indexOf(`href="/tasks/${run.taskId}"`));
+    expect(row.slice(0, row.indexOf("</tr>"))).toMatch(/data-testid="task-kind-smtp".*SMTP.*data-testid="task-smtp-account">[^<]*<\/span>/s);
+    expect(row.slice(0, row.indexOf("</tr>"))).toContain(`>${run.account.username}</span>`);
+
+    const page = await renderAll(await TaskPage({ params: Promise.resolve({ id: run.taskId }), searchParams: Promise.resolve({}) }));
+    expect(page).toContain(`data-testid="task-detail-smtp-account">${run.account.username}<`);
+    expect(page).toContain(`data-testid="task-detail-client-ip">${CLIENT_IP}<`);
+    expect(page).toContain(`data-testid="task-detail-envelope-from">${run.senderAddress}<`);
+    expect(page).toMatch(/data-testid="task-detail-message-size">[\d.,]+ KB</);
+    expect(page).not.toContain('data-testid="task-detail-template"');
+    expect(page).not.toContain('data-testid="task-detail-pools"');
+    expect(page).not.toContain('data-testid="task-duplicate"');
+    expect(page).not.toContain('data-testid="task-edit"');
+
+    const edit = renderToStaticMarkup(await EditTaskPage({ params: Promise.resolve({ id: run.taskId }) }));
+    expect(edit).toMatch(/data-testid="task-not-editable">[^<]*SMTP entrance/);
+    expect(edit).not.toContain('name="templateId"');
+    const copy = renderToStaticMarkup(await NewTaskPage({ searchParams: Promise.resolve({ from: run.taskId }) }));
+    expect(copy).toContain('data-testid="task-not-copyable"');
+    expect(copy).not.toContain(run.account.username);
+
+    const log = renderToStaticMarkup(await DeliveryLogPage({ searchParams: Promise.resolve({ taskId: run.taskId }) }));
+    expect(log.match(/data-testid="delivery-log-ip"[^>]*>203\.0\.113\.7</g)).toHaveLength(4);
   });
 
   it("refuses to edit an smtp task (409) and cancels it, giving back its quota", async () => {

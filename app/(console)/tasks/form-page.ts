@@ -12,7 +12,7 @@ export async function taskFormProps(ctx: PageContext) {
   return { options, showDepartment: ctx.actor.role === "admin", timeZone: ctx.timeZone, laterDefault: zonedLocalTime(nextHour, ctx.timeZone) };
 }
 
-/** A draft from an existing task: the same choices, its time only if it is still ahead. */
+/** A draft from an existing console task (never an smtp task, which has no template or pools): the same choices, its time only if it is still ahead. */
 export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Partial<TaskDraft>): TaskDraft {
   const { task } = detail;
   const at = new Date(task.scheduledAt);

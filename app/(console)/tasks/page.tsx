@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
+import { Badge } from "@/components/ui/badge";
 import { LinkButton } from "@/components/ui/link-button";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
@@ -44,7 +45,7 @@ export default consolePage("tasks.manage", async function TasksPage(ctx, { searc
         columns={[
           showDepartment && t.common.department,
           t.tasks.name,
-          t.tasks.columns.template,
+          t.tasks.templateOrAccount,
           t.tasks.columns.sender,
           { label: t.tasks.status, className: "whitespace-nowrap" },
           t.tasks.progress,
@@ -61,8 +62,15 @@ export default consolePage("tasks.manage", async function TasksPage(ctx, { searc
               <Link className="font-medium text-indigo-600 hover:underline" href={`/tasks/${task.id}`} data-testid={`task-link-${task.name}`}>
                 {task.name}
               </Link>
+              {task.kind === "smtp" ? (
+                <span className="ml-1.5" data-testid="task-kind-smtp">
+                  <Badge tone="indigo">{t.tasks.smtpBadge}</Badge>
+                </span>
+              ) : null}
             </Td>
-            <Td className="max-w-48 truncate">{task.templateName}</Td>
+            <Td className="max-w-48 truncate">
+              {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-400">{t.tasks.deletedAccount}</span>}</span> : task.templateName}
+            </Td>
             <Td className="max-w-56 truncate">{task.fromName ? `${task.fromName} <${task.senderAddress}>` : task.senderAddress}</Td>
             <Td>
               <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />

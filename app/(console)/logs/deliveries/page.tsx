@@ -96,6 +96,7 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
           labels.address,
           labels.task,
           showDepartment && labels.department,
+          labels.ip,
           labels.status,
           labels.category,
           labels.reply,
@@ -123,6 +124,9 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
                 </Link>
               </Td>
               {showDepartment ? <Td>{row.department}</Td> : null}
+              <Td className="tabular-nums text-xs text-slate-600" data-testid="delivery-log-ip">
+                {row.clientIp || t.common.none}
+              </Td>
               <Td>
                 <DeliveryStatusBadge status={row.status} labels={t.tasks.deliveryStatuses} />
               </Td>

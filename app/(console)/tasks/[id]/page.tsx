@@ -2,11 +2,13 @@ import type { ReactNode } from "react";
 import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
+import { Badge } from "@/components/ui/badge";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
+import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
@@ -27,12 +29,25 @@ export default consolePage("tasks.manage", async function TaskPage(ctx, {
   if (!detail) return <Forbidden message={t.errors.forbidden} />;
   const { task } = detail;
   const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
+  const { submission } = detail;
+  // What it sends: a template to pools, or (an smtp task) the message a client submitted, from where.
+  const content: [string, ReactNode, string][] = submission
+    ? [
+        [t.tasks.smtpAccount, submission.accountName ?? t.tasks.deletedAccount, "smtp-account"],
+        [t.tasks.clientIp, submission.clientIp || t.common.none, "client-ip"],
+        [t.tasks.envelopeFrom, submission.envelopeFrom || t.common.none, "envelope-from"],
+        [t.tasks.messageSize, submission.size === null ? t.common.none : format(t.tasks.sizeKb, { size: (submission.size / 1024).toLocaleString(ctx.locale, { maximumFractionDigits: 1 }) }), "message-size"],
+        [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
+      ]
+    : [
+        [t.tasks.columns.template, `${detail.templateName} · v${task.templateVersion}`, "template"],
+        [t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"],
+        [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
+        [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
+      ];
   const rows: [string, ReactNode, string][] = [
     ...(actor.role === "admin" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),
-    [t.tasks.columns.template, `${detail.templateName} · v${task.templateVersion}`, "template"],
-    [t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"],
-    [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
-    [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
+    ...content,
     [t.tasks.scheduledAt, when(task.scheduledAt), "scheduled"],
     [t.tasks.startedAt, when(task.startedAt), "started"],
     [t.tasks.finishedAt, when(task.finishedAt), "finished"],
@@ -40,10 +55,15 @@ export default consolePage("tasks.manage", async function TaskPage(ctx, {
   ];
   return (
     <div className="space-y-5">
-      <PageHeader title={task.name} actions={<TaskActions task={{ id: task.id, name: task.name, status: task.status }} />}>
+      <PageHeader title={task.name} actions={<TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind }} />}>
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>
+        {task.kind === "smtp" ? (
+          <span className="ml-1.5" data-testid="task-kind-smtp">
+            <Badge tone="indigo">{t.tasks.smtpBadge}</Badge>
+          </span>
+        ) : null}
         <Link href={`/tasks/${task.id}/report`} className="ml-3 text-indigo-600 hover:underline" data-testid="task-report-link">{t.reports.task.link}</Link>
       </PageHeader>
       <Card title={t.tasks.statusCard} testId="task-status-card">

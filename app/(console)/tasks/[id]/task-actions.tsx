@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { ActionForm } from "@/components/forms/action-form";
-import type { TaskStatus } from "@/db/schema";
+import type { TaskKind, TaskStatus } from "@/db/schema";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { cancelTask, pauseTask, resumeTask } from "../actions";
@@ -10,13 +10,17 @@ import { cancelTask, pauseTask, resumeTask } from "../actions";
 const inline = "inline-block [&>div]:mt-0";
 const link = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
 
-/** What can be done with a task in its status: edit while scheduled, pause, resume, cancel, duplicate. */
-export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus } }) {
+/**
+ * What can be done with a task in its status: edit while scheduled, pause, resume, cancel, duplicate.
+ * An smtp task is sent as its client wrote it: no edit, no duplicate.
+ */
+export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind } }) {
   const { t } = useI18n();
   const { status } = task;
+  const changeable = task.kind !== "smtp";
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="task-actions">
-      {status === "scheduled" ? (
+      {changeable && status === "scheduled" ? (
         <Link className={link} href={`/tasks/${task.id}/edit`} data-testid="task-edit">
           {t.tasks.edit}
         </Link>
@@ -36,9 +40,11 @@ export function TaskActions({ task }: { task: { id: string; name: string; status
           <input type="hidden" name="id" value={task.id} />
         </ActionForm>
       ) : null}
-      <Link className={link} href={`/tasks/new?from=${task.id}`} data-testid="task-duplicate">
-        {t.tasks.duplicate}
-      </Link>
+      {changeable ? (
+        <Link className={link} href={`/tasks/new?from=${task.id}`} data-testid="task-duplicate">
+          {t.tasks.duplicate}
+        </Link>
+      ) : null}
     </div>
   );
 }

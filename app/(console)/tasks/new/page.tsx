@@ -11,25 +11,32 @@ import { TaskForm, type TaskDraft } from "../task-form";
 
 const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", poolIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null };
 
-/** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate). */
+/** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate), unless it is an smtp task. */
 export default consolePage("tasks.manage", async function NewTaskPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t } = ctx;
   const from = firstParam((await searchParams).from);
   const source = from ? await loadOrDeny(taskDetail(ctx, from)) : null;
   if (from && !source) return <Forbidden message={t.errors.forbidden} />;
   const props = await taskFormProps(ctx);
-  const draft = source ? draftFrom(source, ctx.timeZone, { name: format(t.tasks.copyName, { name: source.task.name }) }) : EMPTY;
+  // An smtp task has no template or pools to copy: the form starts empty and says why.
+  const copied = source && source.task.kind !== "smtp" ? source : null;
+  const draft = copied ? draftFrom(copied, ctx.timeZone, { name: format(t.tasks.copyName, { name: copied.task.name }) }) : EMPTY;
   const ready = props.options.templates.length > 0 && props.options.senders.length > 0;
   return (
     <div className="space-y-4">
       <PageHeader
-        title={source ? format(t.tasks.duplicateOf, { name: source.task.name }) : t.tasks.new}
+        title={copied ? format(t.tasks.duplicateOf, { name: copied.task.name }) : t.tasks.new}
         actions={
           <LinkButton href="/tasks" variant="secondary">
             {t.tasks.back}
           </LinkButton>
         }
       />
+      {source && !copied ? (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="task-not-copyable">
+          {t.tasks.smtpFixed}
+        </p>
+      ) : null}
       {ready ? null : (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="task-needs-setup">
           {t.tasks.needsSetup}

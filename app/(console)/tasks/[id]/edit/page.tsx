@@ -8,7 +8,7 @@ import { taskDetail } from "@/lib/sending/task-pages";
 import { draftFrom, taskFormProps } from "../../form-page";
 import { TaskForm } from "../../task-form";
 
-/** Editing is for a task that has not started: its time, audience, template and sender may all change. */
+/** Editing is for a console task that has not started: its time, audience, template and sender may all change. */
 export default consolePage("tasks.manage", async function EditTaskPage(ctx, { params }: { params: Promise<{ id: string }> }) {
   const { t } = ctx;
   const { id } = await params;
@@ -19,13 +19,15 @@ export default consolePage("tasks.manage", async function EditTaskPage(ctx, { pa
       {t.tasks.back}
     </LinkButton>
   );
-  if (detail.task.status !== "scheduled") {
+  // An smtp task is sent as its client wrote it; any other task only until it starts.
+  const refusal = detail.task.kind === "smtp" ? t.tasks.smtpFixed : detail.task.status !== "scheduled" ? format(t.tasks.notEditable, { status: t.tasks.statuses[detail.task.status] }) : null;
+  if (refusal) {
     return (
       <div className="space-y-4">
         <PageHeader title={format(t.tasks.editTitle, { name: detail.task.name })} actions={back} />
         <Card>
           <p className="text-sm text-slate-600" data-testid="task-not-editable">
-            {format(t.tasks.notEditable, { status: t.tasks.statuses[detail.task.status] })}
+            {refusal}
           </p>
         </Card>
       </div>
