@@ -101,6 +101,42 @@ describe("operations CLI on the embedded database", () => {
     ]);
   });
 
+  it("creates a department SMTP account, printing its id, and refuses bad input with one line", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-cli-smtp-"));
+    const department = await fanout(dataDir, "department", "create", "--name", "Mailers");
+    expect(department.code).toBe(0);
+    const created = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "Desk@Mailers.example", "--password", "client password 1");
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(UUID);
+
+    const duplicate = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "desk@mailers.example", "--password", "client password 2");
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toBe('fanout: username: "desk@mailers.example" is already taken by another SMTP account');
+    const short = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "other", "--password", "short");
+    expect(short.code).toBe(1);
+    expect(short.stderr).toBe("fanout: The password must have at least 8 characters");
+    const unknown = await fanout(dataDir, "smtp-account", "create", "--department", "00000000-0000-4000-8000-000000000000", "--username", "other", "--password", "client password 3");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("fanout: That department does not exist");
+    const missing = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "other");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.split("\n")[0]).toBe("fanout: --password is required");
+
+    const handle = await openDatabase({ dataDir });
+    try {
+      const rows = await queryRows<{ id: string; username: string; password_hash: string; department_id: string }>(handle.db, sql`select id, username, password_hash, department_id from smtp_accounts`);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: created.stdout, username: "desk@mailers.example", department_id: department.stdout });
+      expect(rows[0]!.password_hash).toMatch(/^\$2[aby]\$/);
+      const audit = await queryRows<{ action: string; summary: string }>(handle.db, sql`select action, summary from audit_log order by id`);
+      expect(audit.map((row) => row.action)).toEqual(["department.create", "smtp_account.create"]);
+      expect(audit[1]!.summary).not.toContain("client password");
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
+
   it("works when no server is running and leaves the data for the server", async () => {
     const started = await startServer();
     const dataDir = started.dataDir;
