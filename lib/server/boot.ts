@@ -10,7 +10,7 @@ import { getDatabaseHandle } from "@/lib/database";
 import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
-import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
+import { startEntrance } from "@/lib/gateway/entrance";
 import { setTaskNotifier, type TaskNotifier } from "@/lib/sending/dispatch";
 import { LocalRunner } from "@/lib/sending/runner";
 
@@ -40,8 +40,8 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");
   }
   if (env.gatewayPort !== undefined) {
-    const port = await listen(createFeedbackMailServer(handle.db), env.gatewayPort);
-    console.log(`[fanout] SMTP entrance listening on port ${port} (bounces, complaints and mailed unsubscribes for Fanout return paths)`);
+    const entrance = await startEntrance(handle.db, env);
+    console.log(`[fanout] ${entrance.summary}`);
   }
   console.log(`[fanout] database ready (${handle.driver}); data in ${env.dataDir}`);
 }

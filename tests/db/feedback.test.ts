@@ -14,7 +14,7 @@ import { makeSendingSetup, taskInput, testSendingConfig, type SendingSetup } fro
 import { snapshotState } from "../helpers/snapshot";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import nodemailer from "nodemailer";
-import { createFeedbackMailServer, listen } from "@/lib/gateway/feedback-mail";
+import { createEntrance, listen } from "@/lib/gateway/entrance";
 import { GET as failureStats } from "@/app/api/v1/stats/failures/route";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { systemActor } from "@/lib/access/actor";
@@ -218,7 +218,7 @@ describeOnDatabases("delivery feedback", (db) => {
     const setup = await makeSendingSetup(db(), { emails: ["smtp-gone@entrance.test"] });
     const taskId = await sendTask(setup, createSmtpTransport({ url: sink.url }));
     const returnPath = sink.messages.find((message) => message.envelope.rcptTo[0] === "smtp-gone@entrance.test")!.envelope.mailFrom;
-    const server = createFeedbackMailServer(db());
+    const server = createEntrance(db());
     const port = await listen(server, 0, "127.0.0.1");
     const client = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true });
     try {

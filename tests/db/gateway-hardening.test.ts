@@ -6,7 +6,7 @@ import nodemailer from "nodemailer";
 import type { SMTPServer } from "smtp-server";
 import { afterEach, expect, it } from "vitest";
 import { addressToken } from "@/lib/tokens/delivery-addresses";
-import { createFeedbackMailServer, listen, type FeedbackMailOptions } from "@/lib/gateway/feedback-mail";
+import { createEntrance, listen, type EntranceOptions } from "@/lib/gateway/entrance";
 import { describeOnDatabases } from "../helpers/db";
 
 /**
@@ -81,8 +81,8 @@ async function writeAll(socket: net.Socket, chunk: Buffer, times: number) {
 
 describeOnDatabases("SMTP entrance under a hostile peer", (db) => {
   const servers: SMTPServer[] = [];
-  const start = async (options: FeedbackMailOptions) => {
-    const server = createFeedbackMailServer(db(), { closeTimeoutMs: 200, ...options });
+  const start = async (options: EntranceOptions) => {
+    const server = createEntrance(db(), { closeTimeoutMs: 200, ...options });
     servers.push(server);
     return listen(server, 0, "127.0.0.1");
   };
