@@ -1,12 +1,20 @@
 import net from "node:net";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { sql } from "drizzle-orm";
+import { performance } from "node:perf_hooks";
+import { eq, sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import type { SMTPServer } from "smtp-server";
 import { afterEach, expect, it } from "vitest";
 import { addressToken } from "@/lib/tokens/delivery-addresses";
 import { createEntrance, listen, type EntranceOptions } from "@/lib/gateway/entrance";
+import { readMessageHeader } from "@/lib/gateway/message-header";
+import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
+import { systemActor } from "@/lib/access/actor";
+import { senders, smtpSubmissions } from "@/db/schema";
+import { unique } from "../helpers/factories";
+import { makeSendingSetup } from "../helpers/sending";
+import { snapshotState } from "../helpers/snapshot";
 import { describeOnDatabases } from "../helpers/db";
 
 /**
@@ -55,6 +63,8 @@ function connect(port: number): Promise<Peer> {
     socket.once("error", reject);
   });
 }
+
+const PASSWORD = "client-password-123";
 
 const returnPath = (deliveryId: number) => `bounce+${addressToken("bounce", deliveryId)}@bounces.fanout.test`;
 
@@ -178,6 +188,138 @@ describeOnDatabases("SMTP entrance under a hostile peer", (db) => {
     } finally {
       client.close();
       await db().execute(sql`alter table deliveries_moved_away rename to deliveries`);
+    }
+  });
+
+  /** A department with a sender on a verified domain, and an SMTP account of it. */
+  async function account(options: { messagesPerMinute?: number } = {}) {
+    const setup = await makeSendingSetup(db(), { count: 0, quota: 10_000 });
+    const [sender] = await db().select({ address: senders.address }).from(senders).where(eq(senders.id, setup.senderId));
+    const username = unique("hostile").toLowerCase();
+    await createSmtpAccount({ db: db(), actor: systemActor("test") }, { departmentId: setup.departmentId, username, password: PASSWORD, ...options });
+    return { departmentId: setup.departmentId, sender: sender!.address, username };
+  }
+
+  /** Greets, says EHLO and logs in with AUTH PLAIN; answers the AUTH reply. */
+  async function login(peer: Peer, username: string, password: string): Promise<string> {
+    expect(await peer.reply()).toMatch(/^220 /);
+    peer.send("EHLO hostile.test");
+    expect(await peer.reply()).toMatch(/^250[ -]/);
+    peer.send(`AUTH PLAIN ${Buffer.from(`\0${username}\0${password}`).toString("base64")}`);
+    return peer.reply();
+  }
+
+  /** Every table a refused submission could touch, but the account's stamp of its last login. */
+  const state = async () => (await snapshotState(db())).replace(/"last_used_at":("[^"]*"|null),"last_ip":("[^"]*"|null)/g, "");
+
+  it("holds an address to its connections at once, and puts an address that keeps failing to log in in back-off: 454 at AUTH, then 421 at connect", async () => {
+    const { username } = await account();
+    const port = await start({ peerLimits: { connectionsPerIp: 2, authFailures: 2, backoffMs: 60_000 } });
+    const first = await connect(port);
+    const second = await connect(port);
+    expect(await first.reply()).toMatch(/^220 /);
+    const third = await connect(port);
+    expect(await third.reply()).toBe("421 4.7.0 Too many connections from 127.0.0.1 (at most 2 at once); close one and try again");
+    await third.closed;
+    first.send("QUIT");
+    await first.closed;
+
+    const peer = await connect(port);
+    expect(await login(peer, username, "wrong-password-1")).toBe("535 5.7.8 Authentication credentials invalid");
+    peer.send(`AUTH PLAIN ${Buffer.from(`\0${username}\0wrong-password-2`).toString("base64")}`);
+    expect(await peer.reply()).toBe("535 5.7.8 Authentication credentials invalid");
+    // Now in back-off: even the right password is not looked at.
+    peer.send(`AUTH PLAIN ${Buffer.from(`\0${username}\0${PASSWORD}`).toString("base64")}`);
+    expect(await peer.reply()).toMatch(/^454 4\.7\.0 Too many failed logins from 127\.0\.0\.1; try again in (60|59) s$/);
+    peer.send("QUIT");
+    await peer.closed;
+    const later = await connect(port);
+    expect(await later.reply()).toMatch(/^421 4\.7\.0 Too many failed logins from 127\.0\.0\.1; try again in \d+ s$/);
+    second.socket.destroy();
+  });
+
+  it("costs an unknown user name as much as a wrong password (the decoy hash), so the time does not say which names exist", async () => {
+    const { username } = await account();
+    const port = await start({ peerLimits: { authFailures: 1000 } });
+    const timed = async (name: string) => {
+      const peer = await connect(port);
+      expect(await peer.reply()).toMatch(/^220 /);
+      peer.send("EHLO hostile.test");
+      await peer.reply();
+      const started = performance.now();
+      peer.send(`AUTH PLAIN ${Buffer.from(`\0${name}\0wrong-password-1`).toString("base64")}`);
+      expect(await peer.reply()).toBe("535 5.7.8 Authentication credentials invalid");
+      const took = performance.now() - started;
+      peer.socket.destroy();
+      return took;
+    };
+    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await timed(username));
+      unknown.push(await timed(unique("nobody")));
+    }
+    // A bcrypt compare is ~100 ms or more; a lookup that finds nothing and returns is ~1 ms.
+    expect(median(known)).toBeGreaterThan(30);
+    expect(median(unknown)).toBeGreaterThan(median(known) / 2);
+  });
+
+  it("refuses recipient 1,001 of a message with 452 4.5.3 whatever the account allows, and keeps nothing of a client that leaves in the middle of DATA", async () => {
+    const { sender, username } = await account();
+    const port = await start({});
+    const before = await state();
+    const peer = await connect(port);
+    expect(await login(peer, username, PASSWORD)).toMatch(/^235 /);
+    peer.send(`MAIL FROM:<${sender}>`);
+    expect(await peer.reply()).toMatch(/^250 /);
+    peer.socket.write(Array.from({ length: 1001 }, (_, i) => `RCPT TO:<r${i}@example.net>\r\n`).join(""));
+    const replies: string[] = [];
+    for (let i = 0; i < 1001; i++) replies.push(await peer.reply());
+    expect(replies.slice(0, 1000).every((reply) => reply.startsWith("250 "))).toBe(true);
+    expect(replies[1000]).toBe("452 4.5.3 Too many recipients: at most 1000 per message; send the rest in another message");
+    peer.send("DATA");
+    expect(await peer.reply()).toMatch(/^354 /);
+    peer.socket.write(`From: <${sender}>\r\nSubject: never finished\r\n\r\n${"half a message\r\n".repeat(1000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    peer.socket.destroy();
+    await peer.closed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await state()).toBe(before);
+    expect((await db().select({ taskId: smtpSubmissions.taskId }).from(smtpSubmissions)).length).toBe(0);
+  });
+
+  it("answers a database failure during a submission with the fixed 451, logs the error and keeps nothing", async () => {
+    const { sender, username } = await account();
+    const logged: { message: string; error: unknown }[] = [];
+    const port = await start({ logError: (message, error) => logged.push({ message, error }) });
+    const client = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, auth: { user: username, pass: PASSWORD } });
+    const before = await state();
+    await db().execute(sql`alter table smtp_submissions rename to smtp_submissions_moved_away`);
+    try {
+      const refusal = await client.sendMail({ from: sender, to: "someone@example.net", subject: "Hello", text: "Hi" }).then(
+        () => null,
+        (error: { responseCode?: number; response?: string }) => error,
+      );
+      expect(refusal).toMatchObject({ responseCode: 451, response: "451 4.3.0 Could not record the message, try again later" });
+      expect(logged).toHaveLength(1);
+      expect(String((logged[0]!.error as Error).message)).toMatch(/smtp_submissions/);
+    } finally {
+      client.close();
+      await db().execute(sql`alter table smtp_submissions_moved_away rename to smtp_submissions`);
+    }
+    expect(await state()).toBe(before);
+  });
+
+  it("reads a hostile header block in time linear in its length", async () => {
+    for (const line of ["x".repeat(250_000), `x${"\t".repeat(250_000)}`, `${"a:".repeat(100_000)}`, " ".repeat(250_000)]) {
+      const started = performance.now();
+      const outcome = await readMessageHeader(Buffer.from(`${line}\r\nFrom: <a@example.com>\r\n\r\nbody`)).then(
+        () => "accepted",
+        (error: Error) => error.message.slice(0, 40),
+      );
+      expect(outcome).toMatch(/^(accepted|5\.6\.0)/);
+      expect(performance.now() - started).toBeLessThan(500);
     }
   });
 });
