@@ -11,6 +11,8 @@ import TaskPage from "@/app/(console)/tasks/[id]/page";
 import EditTaskPage from "@/app/(console)/tasks/[id]/edit/page";
 import NewTaskPage from "@/app/(console)/tasks/new/page";
 import TasksPage from "@/app/(console)/tasks/page";
+import { GET as clickRoute } from "@/app/t/c/[token]/route";
+import { POST as oneClickPost } from "@/app/u/[token]/one-click/route";
 import { queryRows } from "@/db/client";
 import { deliveries, departments, smtpAccounts, suppressions, tasks } from "@/db/schema";
 import { TASK_EVENTS } from "@/inngest/events";
@@ -172,6 +174,25 @@ describeOnDatabases("smtp tasks in the send engine", (db) => {
     expect(rollups).toEqual([{ client_ip: CLIENT_IP, sent: 3 }]);
     const byDomain = await queryRows<{ client_ip: string; sent: number }>(db(), sql`select client_ip, sum(sent)::int as sent from delivery_daily where department_id = ${run.setup.departmentId} group by client_ip`);
     expect(byDomain).toEqual([{ client_ip: CLIENT_IP, sent: 3 }]);
+
+    // What comes back works for a delivery without a contact: a click and a one-click unsubscribe, counted under the same IP.
+    // (Sent a minute ago: a click within seconds of sending is taken for a link scanner's.)
+    await db().update(deliveries).set({ sentAt: new Date(Date.now() - 60_000) }).where(eq(deliveries.taskId, run.taskId));
+    const first = await simpleParser(received[0]!.raw, { keepCidLinks: true });
+    const click = /href="(https?:\/\/[^"]+\/t\/c\/([^"]+))"/.exec(String(first.html))!;
+    const clicked = await clickRoute(new Request(click[1]!, { headers: { "x-fanout-peer": "192.0.2.50", "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36" } }), { params: Promise.resolve({ token: click[2]! }) });
+    expect([clicked.status, clicked.headers.get("location")]).toEqual([302, "https://example.com/offer"]);
+    const oneClick = /<(https?:\/\/[^>]+\/u\/([^>/]+)\/one-click)>/.exec(header(first, "list-unsubscribe"))!;
+    const posted = await oneClickPost(
+      new Request(oneClick[1]!, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded", "x-fanout-peer": "192.0.2.51" } }),
+      { params: Promise.resolve({ token: oneClick[2]! }) },
+    );
+    expect(posted.status).toBe(200);
+    const recipient = received[0]!.envelope.rcptTo[0]!;
+    expect(await db().select().from(suppressions).where(eq(suppressions.email, recipient))).toMatchObject([{ departmentId: run.setup.departmentId, reason: "unsubscribed" }]);
+    expect(await getTask(run.setup.ctx, run.taskId)).toMatchObject({ clicked: 1, unsubscribed: 1 });
+    const feedback = await queryRows<{ client_ip: string; clicked: number; unsubscribed: number }>(db(), sql`select client_ip, clicked, unsubscribed from delivery_daily_sender where department_id = ${run.setup.departmentId}`);
+    expect(feedback).toEqual([{ client_ip: CLIENT_IP, clicked: 1, unsubscribed: 1 }]);
   });
 
   it("leaves links and HTML untouched when the account's tracking is off", async () => {
