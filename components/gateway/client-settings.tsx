@@ -34,10 +34,10 @@ export function ClientSettings({ settings, words }: { settings: EntranceSettings
         </p>
       )}
       <p className="text-slate-600">{words.clientSettingsExplain}</p>
-      <dl className="grid grid-cols-[minmax(6rem,auto)_1fr] gap-x-4 gap-y-1.5">
+      <dl className="grid gap-x-4 gap-y-0.5 sm:grid-cols-[minmax(6rem,auto)_1fr] sm:gap-y-1.5">
         {rows.map(([label, value, testId]) => (
           <div key={testId} className="contents">
-            <dt className="text-slate-500">{label}</dt>
+            <dt className="mt-1.5 text-xs text-slate-500 sm:mt-0 sm:text-sm">{label}</dt>
             <dd className={`break-all font-medium text-slate-900 ${!settings.starttls && testId === "smtp-tls" ? "text-amber-700" : ""}`} data-testid={testId}>
               {value}
             </dd>

@@ -62,11 +62,11 @@ export default consolePage("smtp_accounts.view", async function SmtpAccountsPage
       ) : null}
       <FilterForm testId="smtp-account-filter" submit={{ label: t.common.filter }}>
         <FilterField label={words.search}>
-          <Input name="q" defaultValue={q ?? ""} className="w-48" data-testid="smtp-account-search" />
+          <Input name="q" defaultValue={q ?? ""} className="w-full sm:w-48" data-testid="smtp-account-search" />
         </FilterField>
         {departmentOptions ? (
           <FilterField label={t.common.department}>
-            <Select name="department" defaultValue={department ?? ""} className="w-48" data-testid="smtp-account-department">
+            <Select name="department" defaultValue={department ?? ""} className="w-full sm:w-48" data-testid="smtp-account-department">
               <option value="">{words.allDepartments}</option>
               <Options choices={departmentOptions.map((row) => ({ value: row.id, label: row.name }))} />
             </Select>
