@@ -8,7 +8,7 @@ import { PasswordWorkBusy } from "@/lib/auth/passwords";
 import { readEnv, type FanoutEnv } from "@/lib/config/env";
 import { isLoopbackHost } from "@/lib/transports/smtp";
 import { FEEDBACK_MAX_BYTES, feedbackRecipientRefusal, receiveFeedbackMail } from "./feedback-mail";
-import { acceptSubmission, senderPermission } from "./intake";
+import { acceptSubmission, senderPermission, type SenderPermission } from "./intake";
 import { accountRateRefusal, PeerLimits, type PeerLimitSettings } from "./limits";
 import { checkLogin, type GatewayAccount } from "./login";
 import { BAD_CREDENTIALS, quoted, refuse, SmtpRefusal, TRY_AGAIN_LATER } from "./replies";
@@ -73,8 +73,15 @@ export function entranceOptionsFromEnv(env: FanoutEnv = readEnv()): EntranceOpti
   return { maxMessageBytes, maxClients, tls };
 }
 
-/** One transaction's recipients as the entrance took them (per envelope: smtp-server makes a new one for each MAIL). */
-type Transaction = { recipients: Set<string> };
+/** One transaction's envelope as the entrance checked it (per envelope: smtp-server makes a new one for each MAIL). */
+type Transaction = { recipients: Set<string>; sender?: SenderPermission };
+
+/**
+ * How long a connection trusts what it learnt of an envelope sender: a client sends message after
+ * message from one address, and need not cost a query each. A sender an administrator removes is
+ * refused on open connections within this time.
+ */
+const SENDER_CHECK_MS = 60_000;
 
 export function createEntrance(db: Database, options: EntranceOptions = {}): SMTPServer {
   const env = readEnv();
@@ -89,6 +96,19 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
     let transaction = transactions.get(session.envelope);
     if (!transaction) transactions.set(session.envelope, (transaction = { recipients: new Set() }));
     return transaction;
+  };
+  const senderChecks = new WeakMap<SMTPServerSession, Map<string, { permission: SenderPermission; until: number }>>();
+  /** senderPermission, remembered per connection for SENDER_CHECK_MS. */
+  const checkSender = async (session: SMTPServerSession, departmentId: string, address: string) => {
+    let known = senderChecks.get(session);
+    if (!known) senderChecks.set(session, (known = new Map()));
+    const now = Date.now();
+    const cached = known.get(address);
+    if (cached && cached.until > now) return cached.permission;
+    const permission = await senderPermission(db, departmentId, address);
+    if (known.size >= 100) known.clear();
+    known.set(address, { permission, until: now + SENDER_CHECK_MS });
+    return permission;
   };
   const accountOf = (session: SMTPServerSession): GatewayAccount | undefined => (session.user ? (session.user as GatewayAccount) : undefined);
   /** Our own failure: logged, and the peer hears only the fixed text. */
@@ -157,7 +177,8 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
       if (!account) return callback();
       if (address.address === "") return callback(refuse(550, "5.7.1 An empty envelope sender is for bounces; a submission needs the sender's address"));
       (async () => {
-        const permission = await senderPermission(db, account.departmentId, address.address);
+        const permission = await checkSender(session, account.departmentId, address.address);
+        transactionOf(session).sender = permission;
         if (!permission.ok) throw refuse(550, `5.7.1 ${quoted(address.address)} is not allowed as the sender for this account: ${permission.reason}`);
         const rate = await accountRateRefusal(db, account, false);
         if (rate) throw rate;
@@ -189,14 +210,15 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
           const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address);
           return void receiveFeedbackMail(db, read.raw, recipients, logError).then((text) => callback(null, text), ours("SMTP entrance: feedback mail", callback));
         }
+        const transaction = transactionOf(session);
         const submission = {
           account,
           clientIp: clientIp(session.remoteAddress),
           envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          recipients: [...transactionOf(session).recipients],
+          recipients: [...transaction.recipients],
           raw: read.raw,
         };
-        acceptSubmission(db, submission, logError).then(
+        acceptSubmission(db, submission, logError, transaction.sender).then(
           (accepted) => callback(null, `2.0.0 Accepted as task ${accepted.taskId}`),
           ours(`SMTP entrance: could not record a message of ${account.username} from ${submission.clientIp} for ${submission.recipients.length} recipient(s)`, callback),
         );

@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { queryRows, type Database, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
-import { senderDomains, senders, smtpSubmissions, tasks } from "@/db/schema";
+import { senderDomains, senders } from "@/db/schema";
 import { reserveQuota } from "@/lib/accounts/quota";
 import { readSetting } from "@/lib/accounts/settings";
 import { normalizeAddress } from "@/lib/addresses/normalize";
@@ -70,23 +70,27 @@ export async function senderPermission(db: Executor, departmentId: string, addre
 /**
  * Takes one message: checks its header and its From, then records it (see the top of this file)
  * and tells the engine. Throws an SmtpRefusal the client is to hear; any other error is ours
- * (the entrance logs it and answers 451). Call once the whole message has arrived.
+ * (the entrance logs it and answers 451). Call once the whole message has arrived. `envelope` is
+ * what senderPermission answered for the envelope sender at MAIL FROM: when the From is the same
+ * address (as it nearly always is), it is not looked up again.
  */
-export async function acceptSubmission(db: Database, submission: Submission, log: (message: string, error: unknown) => void): Promise<Accepted> {
+export async function acceptSubmission(db: Database, submission: Submission, log: (message: string, error: unknown) => void, envelope?: SenderPermission): Promise<Accepted> {
   const { account, clientIp } = submission;
   const header = await readMessageHeader(submission.raw);
-  const senderId = await senderOfHeader(db, submission, header);
+  const senderId = await senderOfHeader(db, submission, header, envelope);
   const accepted = await db.transaction((tx) => record(tx, submission, header, senderId));
   // The database is the truth from here: a lost nudge costs a runner tick or a reconciler round, not the message.
   await notifyEngine("scheduled", { id: accepted.taskId, scheduledAt: accepted.scheduledAt }).catch((error: unknown) =>
     log(`SMTP entrance: task ${accepted.taskId} of ${account.username} from ${clientIp} was accepted, but the engine was not told`, error),
   );
-  return { taskId: accepted.taskId, total: accepted.total, queued: accepted.queued, suppressed: accepted.suppressed };
+  return { taskId: accepted.taskId, total: accepted.total, queued: accepted.queued, suppressed: accepted.total - accepted.queued };
 }
 
 /** The sender row of the header From, made for it (audited, by the account) when its domain allows it and it has none yet. */
-async function senderOfHeader(db: Database, submission: Submission, header: MessageHeader): Promise<string> {
+async function senderOfHeader(db: Database, submission: Submission, header: MessageHeader, envelope: SenderPermission | undefined): Promise<string> {
   const { departmentId } = submission.account;
+  const checked = normalizeAddress(header.from);
+  if (envelope?.ok && envelope.senderId && checked.ok && checked.email === envelope.address) return envelope.senderId;
   const permission = await senderPermission(db, departmentId, header.from);
   if (!permission.ok) throw refuse(550, `5.7.1 The message's From ${quoted(permission.address)} is not allowed for this account: ${permission.reason}`);
   if (permission.senderId) return permission.senderId;
@@ -102,80 +106,73 @@ async function senderOfHeader(db: Database, submission: Submission, header: Mess
   }
 }
 
-type Recipient = { email: string; status: "queued" | "suppressed"; batchNo: number; error: string };
-
+/**
+ * The transaction behind the 250. The task, the message and the deliveries are one statement (a
+ * statement is what an entrance under load pays for, on the embedded database most of all): the
+ * recipients are looked up in the department's suppressions, the sendable ones numbered into the
+ * engine's batches (suppressed ones in batch -1, as materialize.ts does) and the task's counters
+ * taken from them. Then the operation-log row is written and the quota of the sendable ones
+ * reserved (refused: the whole transaction is undone).
+ */
 async function record(tx: Executor, submission: Submission, header: MessageHeader, senderId: string) {
   const { account, clientIp, raw } = submission;
   const departmentId = account.departmentId;
   const rate = await accountRateRefusal(tx, account, true);
   if (rate) throw rate;
 
-  const suppressed = new Map(
-    (
-      await queryRows<{ email: string; reason: string }>(
-        tx,
-        sql`select email, reason from suppressions where department_id = ${departmentId} and email = any(${toArray(submission.recipients)}::text[])`,
-      )
-    ).map((row) => [row.email, row.reason]),
-  );
   const { batchSize } = readEnv().sending;
-  let sendable = 0;
-  const recipients = submission.recipients.map((email): Recipient => {
-    const reason = suppressed.get(email);
-    if (reason !== undefined) return { email, status: "suppressed", batchNo: -1, error: `Suppressed (${reason.replace("_", " ")}) when submitted` };
-    return { email, status: "queued", batchNo: Math.floor(sendable++ / batchSize), error: "" };
-  });
+  const [task] = await queryRows<{ id: string; scheduled_at: Date | string; total: number; queued: number }>(
+    tx,
+    sql`with given as (
+          select g.email, g.ord, s.reason
+          from unnest(${toArray(submission.recipients)}::text[]) with ordinality as g(email, ord)
+          left join suppressions s on s.department_id = ${departmentId} and s.email = g.email
+        ),
+        numbered as (
+          select email, reason,
+                 case when reason is null then ((row_number() over (partition by reason is null order by ord) - 1) / ${batchSize}::int)::int else -1 end as batch_no
+          from given
+        ),
+        counts as (select count(*)::int as total, (count(*) filter (where reason is null))::int as queued from given),
+        task as (
+          insert into tasks (department_id, name, kind, smtp_account_id, template_id, template_version, pool_ids, sender_id, from_name, recipient_limit,
+                                tracking, status, scheduled_at, materialize_cursor, total, queued, suppressed, reserved, created_by, client_ip)
+          select ${departmentId}, ${header.subject}, 'smtp', ${account.id}, null, 0, null, ${senderId}, ${header.fromName}, null,
+                 ${account.tracking}, 'scheduled', now(), null, total, queued, total - queued, queued, ${`smtp:${account.username}`}, ${clientIp}
+          from counts
+          returning id, scheduled_at, total, queued
+        ),
+        message as (
+          insert into smtp_submissions (task_id, department_id, account_id, envelope_from, raw, size, client_ip)
+          select id, ${departmentId}, ${account.id}, ${submission.envelopeFrom}, ${raw}::bytea, ${raw.length}, ${clientIp} from task
+        ),
+        recipients as (
+          insert into deliveries (task_id, department_id, contact_id, email, status, batch_no, error)
+          select task.id, ${departmentId}, null, numbered.email, case when numbered.reason is null then 'queued' else 'suppressed' end, numbered.batch_no,
+                 case when numbered.reason is null then null else 'Suppressed (' || replace(numbered.reason, '_', ' ') || ') when submitted' end
+          from task, numbered
+        )
+        select id, scheduled_at, total, queued from task`,
+  );
+  const { id: taskId, total, queued } = task!;
 
-  try {
-    await reserveQuota(tx, departmentId, sendable);
-  } catch (error) {
-    if (error instanceof AppError && error.code === "quota_exceeded") throw await quotaRefusal(tx, departmentId, sendable, error);
-    throw error;
-  }
-
-  const [task] = await tx
-    .insert(tasks)
-    .values({
-      departmentId,
-      name: header.subject,
-      kind: "smtp",
-      smtpAccountId: account.id,
-      templateId: null,
-      templateVersion: 0,
-      poolIds: null,
-      senderId,
-      fromName: header.fromName,
-      recipientLimit: null,
-      tracking: account.tracking,
-      status: "scheduled",
-      scheduledAt: sql`now()`,
-      materializeCursor: null,
-      total: recipients.length,
-      queued: sendable,
-      suppressed: recipients.length - sendable,
-      reserved: sendable,
-      createdBy: `smtp:${account.username}`,
-      clientIp,
-    })
-    .returning({ id: tasks.id, scheduledAt: tasks.scheduledAt });
-  const taskId = task!.id;
-  await tx.insert(smtpSubmissions).values({ taskId, departmentId, accountId: account.id, envelopeFrom: submission.envelopeFrom, raw, size: raw.length, clientIp });
-  await tx.execute(sql`
-    insert into deliveries (task_id, department_id, contact_id, email, status, batch_no, error)
-    select ${taskId}, ${departmentId}, null, r.email, r.status, r.batch_no, nullif(r.error, '')
-    from unnest(${toArray(recipients.map((row) => row.email))}::text[], ${toArray(recipients.map((row) => row.status))}::text[],
-                ${toArray(recipients.map((row) => row.batchNo))}::int[], ${toArray(recipients.map((row) => row.error))}::text[])
-         as r(email, status, batch_no, error)`);
-  const suppressedCount = recipients.length - sendable;
+  const suppressed = total - queued;
   await recordAudit(tx, smtpActor(account, clientIp), {
     action: "smtp.submit",
     objectType: "task",
     objectId: taskId,
     departmentId,
-    summary: `Accepted "${header.subject}" from ${quoted(submission.envelopeFrom)} through the SMTP entrance for ${recipients.length} recipient(s)${suppressedCount > 0 ? ` (${suppressedCount} suppressed)` : ""}`,
-    details: { envelopeFrom: submission.envelopeFrom, from: header.from, size: raw.length, recipients: recipients.length, suppressed: suppressedCount },
+    summary: `Accepted "${header.subject}" from ${quoted(submission.envelopeFrom)} through the SMTP entrance for ${total} recipient(s)${suppressed > 0 ? ` (${suppressed} suppressed)` : ""}`,
+    details: { envelopeFrom: submission.envelopeFrom, from: header.from, size: raw.length, recipients: total, suppressed },
   });
-  return { taskId, scheduledAt: task!.scheduledAt, total: recipients.length, queued: sendable, suppressed: suppressedCount };
+  // Last, so the department's and the company's rows (which every submission updates) stay locked only until the commit.
+  try {
+    await reserveQuota(tx, departmentId, queued);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "quota_exceeded") throw await quotaRefusal(tx, departmentId, queued, error);
+    throw error;
+  }
+  return { taskId, scheduledAt: new Date(task!.scheduled_at), total, queued };
 }
 
 /**
