@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runGateBenchmark } from "./gate";
+import { runGatewayBenchmark } from "./gateway";
 import { runImportBenchmark } from "./import";
 import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
@@ -21,6 +22,7 @@ type BenchOptions = { rows?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   gate: runGateBenchmark,
+  gateway: runGatewayBenchmark,
   import: runImportBenchmark,
   render: runRenderBench,
   reports: runReportsBenchmark,
