@@ -4,6 +4,7 @@
  * bottom against API.md, with the small builders it repeats (responses, parameters) at the end.
  */
 import "server-only";
+import { TASK_KINDS } from "@/db/schema";
 import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";
@@ -41,11 +42,13 @@ export function openApiDocument() {
         },
         Task: {
           type: "object",
-          required: ["id", "status", "total", "queued", "sent", "delivered", "failed", "suppressed", "opened", "clicked", "unsubscribed", "startedAt", "finishedAt"],
+          required: ["id", "status", "kind", "smtpAccountId", "total", "queued", "sent", "delivered", "failed", "suppressed", "opened", "clicked", "unsubscribed", "startedAt", "finishedAt"],
           properties: {
             id: { type: "string" },
             name: { type: "string" },
             status: { enum: ["scheduled", "sending", "paused", "completed", "cancelled", "failed"] },
+            kind: { enum: [...TASK_KINDS], description: "campaign: a template sent to pools; smtp: one message a group-send client submitted through the SMTP entrance" },
+            smtpAccountId: { type: ["string", "null"], format: "uuid", description: "The SMTP account that submitted an smtp task; null for a campaign" },
             total: { type: "integer" },
             queued: { type: "integer" },
             sent: { type: "integer" },
