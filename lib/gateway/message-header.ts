@@ -1,5 +1,6 @@
 import "server-only";
-import { simpleParser, type AddressObject } from "mailparser";
+import libmime from "libmime";
+import addressparser from "nodemailer/lib/addressparser";
 import { cleanSubject } from "@/lib/templates/render";
 import { refuse } from "./replies";
 
@@ -27,31 +28,61 @@ export type MessageHeader = {
 
 // A field name is printable ASCII but the colon (RFC 5322 ftext); obsolete syntax allows blanks before the colon.
 // Each class excludes what follows it, so the match is linear in the line.
-const FIELD = /^[!-9;-~]+[ \t]*:/;
-const FROM_FIELD = /^from[ \t]*:/i;
+const FIELD = /^([!-9;-~]+)[ \t]*:/;
 
 export async function readMessageHeader(raw: Buffer): Promise<MessageHeader> {
   const block = headerBlock(raw);
-  let fromFields = 0;
+  const fields = unfoldedFields(block);
+  const fromFields = fields.filter((field) => field.name === "from");
+  if (fromFields.length === 0) throw refuse(554, "5.6.0 Malformed message: it has no From header");
+  if (fromFields.length > 1) throw refuse(554, "5.6.0 Malformed message: it has more than one From header");
+  // Groups flattened: "Team: <a@x>;" names one address as well as "<a@x>" does.
+  const mailboxes = addressparser(fromFields[0]!.value, { flatten: true }).filter((mailbox) => mailbox.address);
+  if (mailboxes.length !== 1) throw refuse(554, "5.6.0 Malformed message: the From header must name exactly one address");
+  const subject = oneLine(cleanSubject(libmime.decodeWords(fields.find((field) => field.name === "subject")?.value ?? "")));
+  return { from: mailboxes[0]!.address, fromName: oneLine(libmime.decodeWords(mailboxes[0]!.name ?? "")), subject: subject === "" ? "(no subject)" : subject };
+}
+
+type Field = { name: string; value: string };
+
+/**
+ * The header block's fields, each unfolded onto one line (RFC 5322 2.2.3), names in lower case,
+ * values as text: raw 8-bit bytes (clients that do not encode their headers) read as UTF-8 when they
+ * are valid UTF-8, else as GB18030, the legacy encoding of the clients this entrance mostly serves.
+ * Encoded words (=?charset?…?=) are left for the caller, which decodes only what it reads.
+ */
+function unfoldedFields(block: string): Field[] {
+  const fields: { name: string; value: string[] }[] = [];
   let lineNo = 0;
   for (const line of block === "" ? [] : block.split("\n")) {
     lineNo++;
     const text = line.endsWith("\r") ? line.slice(0, -1) : line;
     const folded = text.startsWith(" ") || text.startsWith("\t");
-    if (folded && lineNo > 1) continue;
-    if (!FIELD.test(text)) {
+    if (folded && fields.length > 0) {
+      fields[fields.length - 1]!.value.push(text);
+      continue;
+    }
+    const name = FIELD.exec(text);
+    if (!name) {
       throw refuse(554, `5.6.0 Malformed message: line ${lineNo} of the header is neither a header field nor its continuation (a blank line must separate the header from the body)`);
     }
-    if (FROM_FIELD.test(text)) fromFields++;
+    fields.push({ name: name[1]!.toLowerCase(), value: [text.slice(name[0].length)] });
   }
-  if (fromFields === 0) throw refuse(554, "5.6.0 Malformed message: it has no From header");
-  if (fromFields > 1) throw refuse(554, "5.6.0 Malformed message: it has more than one From header");
-  // The header block alone, ended by its blank line: mailparser reads it without a body to walk.
-  const parsed = await simpleParser(Buffer.concat([Buffer.from(block, "latin1"), Buffer.from("\r\n\r\n")]), { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-  const mailboxes = mailboxesOf(parsed.from);
-  if (mailboxes.length !== 1 || !mailboxes[0]!.address) throw refuse(554, "5.6.0 Malformed message: the From header must name exactly one address");
-  const subject = oneLine(cleanSubject(parsed.subject ?? ""));
-  return { from: mailboxes[0]!.address, fromName: oneLine(mailboxes[0]!.name ?? ""), subject: subject === "" ? "(no subject)" : subject };
+  return fields.map((field) => ({ name: field.name, value: asText(field.value.join("")).trim() }));
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const gb18030 = new TextDecoder("gb18030");
+
+/** One char per byte (latin1) to text. */
+function asText(latin1: string): string {
+  if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
+  const bytes = Buffer.from(latin1, "latin1");
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return gb18030.decode(bytes);
+  }
 }
 
 /** The header block as one char per byte: everything before the first empty line, or the whole message when it has none (a message may have no body). */
@@ -75,10 +106,6 @@ function headerBlock(raw: Buffer): string {
   const block = head.subarray(0, end).toString("latin1");
   // Drop the final line break so splitting does not see an empty last line.
   return block.replace(/\r?\n$/, "");
-}
-
-function mailboxesOf(header: AddressObject | undefined) {
-  return (header?.value ?? []).flatMap((entry) => (entry.group ? entry.group : [entry]));
 }
 
 /** One line without control characters, at most 200 characters (a task name's limit). */
