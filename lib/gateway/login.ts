@@ -1,4 +1,5 @@
 import "server-only";
+import { createHmac, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { smtpAccounts } from "@/db/schema";
@@ -35,7 +36,7 @@ export async function checkLogin(db: Database, input: { username: string; passwo
   const username = input.username.slice(0, MAX_CREDENTIAL_CHARS).toLowerCase();
   const password = input.password.slice(0, MAX_CREDENTIAL_CHARS);
   const [row] = username === "" ? [] : await db.select().from(smtpAccounts).where(eq(smtpAccounts.username, username));
-  const matches = await verifyPassword(password, row?.passwordHash ?? null);
+  const matches = row ? await verifiedCredentials.check(username, password, row.passwordHash) : await verifyPassword(password, null);
   if (!row) return { ok: false, reason: "unknown_user" };
   if (!matches) return { ok: false, reason: "wrong_password" };
   if (row.disabled) return { ok: false, reason: "disabled" };
@@ -46,6 +47,45 @@ export async function checkLogin(db: Database, input: { username: string; passwo
     account: { id: row.id, departmentId: row.departmentId, username: row.username, messagesPerMinute: row.messagesPerMinute, maxRecipients: row.maxRecipients, tracking: row.tracking },
   };
 }
+
+/**
+ * Credentials verified lately, so that a client that reconnects (many group-send clients open a
+ * connection per batch, some per message) and the clients of an office sharing one account do not
+ * each cost a bcrypt comparison (~130 ms of the event loop at cost 11, during which nothing else
+ * is served). Only successes are kept, for TTL_MS: a wrong password always costs the full
+ * comparison, and every refusal looks and takes as long as before. The key is an HMAC, under a key
+ * made at start, of the user name, the password and the stored hash, so the map holds no password
+ * and a changed password (a new hash) is never found in it. Checks of the same credentials at the
+ * same moment share one comparison.
+ */
+class VerifiedCredentials {
+  static readonly TTL_MS = 10 * 60_000;
+  static readonly MAX_ENTRIES = 10_000;
+  private readonly key = randomBytes(32);
+  private readonly verified = new Map<string, number>(); // key → valid until (ms)
+  private readonly pending = new Map<string, Promise<boolean>>();
+
+  async check(username: string, password: string, passwordHash: string, now = Date.now()): Promise<boolean> {
+    const key = createHmac("sha256", this.key).update(username).update("\0").update(password).update("\0").update(passwordHash).digest("base64");
+    const until = this.verified.get(key);
+    if (until !== undefined && until > now) return true;
+    this.verified.delete(key);
+    let comparison = this.pending.get(key);
+    if (!comparison) {
+      comparison = verifyPassword(password, passwordHash).finally(() => this.pending.delete(key));
+      this.pending.set(key, comparison);
+    }
+    const matches = await comparison;
+    if (matches) {
+      this.verified.set(key, Date.now() + VerifiedCredentials.TTL_MS);
+      // Oldest first: a Map iterates in insertion order.
+      while (this.verified.size > VerifiedCredentials.MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+    }
+    return matches;
+  }
+}
+
+const verifiedCredentials = new VerifiedCredentials();
 
 /**
  * The caller an SMTP account is (Actor kind smtp): a department caller of its own department,
