@@ -205,7 +205,7 @@ async function measure(target: Target, clients: Child, sink: Child, messages: nu
   const perClient = Math.ceil(messages / CLIENTS);
   const raw = await startRawServer(25 * 1024 * 1024);
   const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${sink.port}` });
-  const entrance = createEntrance(db, { logError: (message, error) => log(`${message}: ${error instanceof Error ? error.message : String(error)}`), logInfo: log });
+  const entrance = createEntrance(db, { recordingLanes: target.driver === "pglite" ? 1 : 4, logError: (message, error) => log(`${message}: ${error instanceof Error ? error.message : String(error)}`), logInfo: log });
   const runner = new LocalRunner(db, { transport, config, log });
   try {
     const setup = await makeSetup(db);

@@ -18,25 +18,48 @@ export function remainingQuota({ total, used, reserved }: QuotaCounters): number
  * when either does not fit, nothing is reserved and the error says what is left.
  */
 export async function reserveQuota(tx: Executor, departmentId: string, count: number): Promise<void> {
-  if (!Number.isInteger(count) || count < 0) throw new AppError("invalid_input", `Cannot reserve ${count} sends`);
-  if (count === 0) return;
-  const department = await queryRows<{ id: string }>(
-    tx,
-    sql`update ${departments} set quota_reserved = quota_reserved + ${count}
-        where id = ${departmentId} and (quota_allocated is null or quota_allocated - quota_used - quota_reserved >= ${count})
-        returning id`,
-  );
-  if (department.length === 0) throw await quotaExceeded(tx, departmentId, count);
+  await reserveQuotaOfDepartments(tx, new Map([[departmentId, count]]));
+}
+
+/**
+ * reserveQuota for several departments at once (a group of SMTP submissions): each department's
+ * share, in the order of their ids, then the company's once for the sum, so two reservations of
+ * any shape take the rows in one order and cannot deadlock. All or nothing, as reserveQuota.
+ */
+export async function reserveQuotaOfDepartments(tx: Executor, counts: ReadonlyMap<string, number>): Promise<void> {
+  for (const count of counts.values()) if (!Number.isInteger(count) || count < 0) throw new AppError("invalid_input", `Cannot reserve ${count} sends`);
+  const wanted = [...counts].filter(([, count]) => count > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const reserved: [string, number][] = [];
+  // Within this transaction, so a refusal leaves the caller's transaction as it was.
+  const undo = async () => {
+    for (const [departmentId, count] of reserved) {
+      await tx.update(departments).set({ quotaReserved: sql`${departments.quotaReserved} - ${count}` }).where(eq(departments.id, departmentId));
+    }
+  };
+  for (const [departmentId, count] of wanted) {
+    const department = await queryRows<{ id: string }>(
+      tx,
+      sql`update ${departments} set quota_reserved = quota_reserved + ${count}
+          where id = ${departmentId} and (quota_allocated is null or quota_allocated - quota_used - quota_reserved >= ${count})
+          returning id`,
+    );
+    if (department.length === 0) {
+      await undo();
+      throw await quotaExceeded(tx, departmentId, count);
+    }
+    reserved.push([departmentId, count]);
+  }
+  const total = reserved.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return;
   const company = await queryRows<{ id: number }>(
     tx,
-    sql`update ${companies} set quota_reserved = quota_reserved + ${count}
-        where id = 1 and (quota_total is null or quota_total - quota_used - quota_reserved >= ${count})
+    sql`update ${companies} set quota_reserved = quota_reserved + ${total}
+        where id = 1 and (quota_total is null or quota_total - quota_used - quota_reserved >= ${total})
         returning id`,
   );
   if (company.length === 0) {
-    // Undo the department's share within this transaction before refusing.
-    await tx.update(departments).set({ quotaReserved: sql`${departments.quotaReserved} - ${count}` }).where(eq(departments.id, departmentId));
-    throw await quotaExceeded(tx, null, count);
+    await undo();
+    throw await quotaExceeded(tx, null, total);
   }
 }
 

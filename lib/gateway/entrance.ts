@@ -11,6 +11,7 @@ import { FEEDBACK_MAX_BYTES, feedbackRecipientRefusal, receiveFeedbackMail } fro
 import { acceptSubmission, senderPermission, type SenderPermission } from "./intake";
 import { accountRateRefusal, PeerLimits, type PeerLimitSettings } from "./limits";
 import { checkLogin, type GatewayAccount } from "./login";
+import { SubmissionRecorder } from "./recorder";
 import { BAD_CREDENTIALS, quoted, refuse, SmtpRefusal, TRY_AGAIN_LATER } from "./replies";
 
 /*
@@ -21,7 +22,8 @@ import { BAD_CREDENTIALS, quoted, refuse, SmtpRefusal, TRY_AGAIN_LATER } from ".
  * account (login.ts), a submission from a group-send client: the envelope sender is checked at
  * MAIL FROM, each recipient at RCPT (a valid address, within the account's and the entrance's
  * recipient limits), and at the end of DATA the message's header and From (intake.ts), after
- * which it is recorded as one task with its deliveries and quota before the 250 (intake.ts).
+ * which it is recorded as one task with its deliveries and quota before the 250 (intake.ts,
+ * recorder.ts).
  *
  * Anyone can connect, so every connection is bounded: at most `maxClients` at once and
  * `connectionsPerIp` per address, a back-off for an address after repeated failed logins
@@ -51,6 +53,8 @@ export type EntranceOptions = {
   peerLimits?: Partial<PeerLimitSettings>;
   /** Recipients per message at most, for any account (default MAX_RECIPIENTS_PER_MESSAGE). */
   maxRecipients?: number;
+  /** Groups of submissions recorded at once (recorder.ts; default 1 on the embedded database, 4 on a server). */
+  recordingLanes?: number;
   /** Where an error the peer is not told about goes (default: the server log). */
   logError?: (message: string, error: unknown) => void;
   /** Refused logins and the like (default: the server log). */
@@ -90,6 +94,9 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
   const logError = options.logError ?? ((message, error) => console.error(`[fanout] ${message}`, error));
   const logInfo = options.logInfo ?? ((message) => console.log(`[fanout] ${message}`));
   const limits = new PeerLimits(options.peerLimits);
+  /** Authenticated sessions between an accepted MAIL FROM and the answer to their DATA: what the recorder may expect. */
+  const submitting = new Set<string>();
+  const recorder = new SubmissionRecorder(db, { inFlight: () => submitting.size, lanes: options.recordingLanes ?? (env.databaseDriver === "pglite" ? 1 : 4) });
   const counted = new Map<string, string>(); // session id → address counted against its connection limit
   const transactions = new WeakMap<SMTPServerSession["envelope"], Transaction>();
   const transactionOf = (session: SMTPServerSession) => {
@@ -144,6 +151,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
     },
 
     onClose(session) {
+      submitting.delete(session.id);
       const ip = counted.get(session.id);
       if (ip === undefined) return;
       counted.delete(session.id);
@@ -182,6 +190,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
         if (!permission.ok) throw refuse(550, `5.7.1 ${quoted(address.address)} is not allowed as the sender for this account: ${permission.reason}`);
         const rate = await accountRateRefusal(db, account, false);
         if (rate) throw rate;
+        submitting.add(session.id);
       })().then(() => callback(), ours(`SMTP entrance: could not check the sender ${JSON.stringify(address.address)} of ${account.username}`, callback));
     },
 
@@ -202,13 +211,18 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
     onData(stream: SMTPServerDataStream, session, callback) {
       const account = accountOf(session);
       const limit = account ? maxMessageBytes : Math.min(maxMessageBytes, FEEDBACK_MAX_BYTES);
+      // The envelope ends with this answer, whatever it is.
+      const answer = (error: Error | null, text?: string) => {
+        submitting.delete(session.id);
+        callback(error, text);
+      };
       void readBounded(stream, limit).then((read) => {
         // The client left before its final dot: nothing is kept, and nobody is left to answer.
-        if (read.kind === "aborted") return callback(refuse(451, "4.3.0 The connection closed before the message was complete"));
-        if (read.kind === "oversized") return callback(refuse(552, `5.3.4 The message is larger than ${limit} bytes`));
+        if (read.kind === "aborted") return answer(refuse(451, "4.3.0 The connection closed before the message was complete"));
+        if (read.kind === "oversized") return answer(refuse(552, `5.3.4 The message is larger than ${limit} bytes`));
         if (!account) {
           const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-          return void receiveFeedbackMail(db, read.raw, recipients, logError).then((text) => callback(null, text), ours("SMTP entrance: feedback mail", callback));
+          return void receiveFeedbackMail(db, read.raw, recipients, logError).then((text) => answer(null, text), ours("SMTP entrance: feedback mail", answer));
         }
         const transaction = transactionOf(session);
         const submission = {
@@ -218,9 +232,9 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
           recipients: [...transaction.recipients],
           raw: read.raw,
         };
-        acceptSubmission(db, submission, logError, transaction.sender).then(
-          (accepted) => callback(null, `2.0.0 Accepted as task ${accepted.taskId}`),
-          ours(`SMTP entrance: could not record a message of ${account.username} from ${submission.clientIp} for ${submission.recipients.length} recipient(s)`, callback),
+        acceptSubmission(db, recorder, submission, logError, transaction.sender).then(
+          (accepted) => answer(null, `2.0.0 Accepted as task ${accepted.taskId}`),
+          ours(`SMTP entrance: could not record a message of ${account.username} from ${submission.clientIp} for ${submission.recipients.length} recipient(s)`, answer),
         );
       });
     },

@@ -103,15 +103,26 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * With `lock` (inside the transaction that records a submission) the account's row is locked first,
  * so two submissions of one account cannot both take the last place. Null when there is room.
  */
-export async function accountRateRefusal(executor: Executor, account: { id: string; messagesPerMinute: number | null }, lock: boolean): Promise<SmtpRefusal | null> {
+export async function accountRateRefusal(executor: Executor, account: RateLimitedAccount, lock: boolean): Promise<SmtpRefusal | null> {
+  const room = await accountRateRoom(executor, account, lock);
+  return room.left > 0 ? null : rateRefusal(account, room.waitMs);
+}
+
+type RateLimitedAccount = { id: string; messagesPerMinute: number | null };
+
+/** How many more messages the account may submit now (Infinity without a limit), and in how long the oldest one in its window leaves it. */
+export async function accountRateRoom(executor: Executor, account: RateLimitedAccount, lock: boolean): Promise<{ left: number; waitMs: number }> {
   const limit = account.messagesPerMinute;
-  if (limit === null) return null;
+  if (limit === null) return { left: Infinity, waitMs: 0 };
   if (lock) await executor.execute(sql`select id from smtp_accounts where id = ${account.id} for update`);
   const [window] = await queryRows<{ n: number; wait_ms: number | null }>(
     executor,
     sql`select count(*)::int as n, ceil(extract(epoch from (min(created_at) + interval '1 minute' - now())) * 1000)::int as wait_ms
         from smtp_submissions where account_id = ${account.id} and created_at > now() - interval '1 minute'`,
   );
-  if ((window?.n ?? 0) < limit) return null;
-  return refuse(451, `4.7.1 Rate limit: this account may submit ${limit} message(s) a minute; try again in ${seconds(window?.wait_ms ?? 60_000)} s`);
+  return { left: Math.max(0, limit - (window?.n ?? 0)), waitMs: window?.wait_ms ?? 60_000 };
+}
+
+export function rateRefusal(account: RateLimitedAccount, waitMs: number): SmtpRefusal {
+  return refuse(451, `4.7.1 Rate limit: this account may submit ${account.messagesPerMinute} message(s) a minute; try again in ${seconds(waitMs)} s`);
 }
