@@ -38,14 +38,27 @@ export function Pagination({
   );
 }
 
-/** Links for keyset pages, which know the way forward (and back to the start) but not page numbers. */
-export function KeysetNav({ first, next }: { first?: { href: string; label: string } | null; next?: { href: string; label: string } | null }) {
-  if (!first && !next) return null;
+/** Links for keyset pages, which know the way forward (and back, or to the start) but not page numbers. */
+export function KeysetNav({
+  first,
+  previous,
+  next,
+}: {
+  first?: { href: string; label: string } | null;
+  previous?: { href: string; label: string } | null;
+  next?: { href: string; label: string } | null;
+}) {
+  if (!first && !previous && !next) return null;
   return (
     <nav className="flex justify-end gap-2 text-sm" aria-label="pagination">
       {first ? (
         <Link className={pageLink} href={first.href}>
           {first.label}
+        </Link>
+      ) : null}
+      {previous ? (
+        <Link className={pageLink} href={previous.href} data-testid="page-previous">
+          {previous.label}
         </Link>
       ) : null}
       {next ? (

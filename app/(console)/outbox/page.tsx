@@ -6,12 +6,16 @@ import { DataTable } from "@/components/ui/data-table";
 import { Td, TimeCell } from "@/components/ui/table";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
-import { listOutbox } from "@/lib/outbox/messages";
+import { isOutboxCursor, listOutbox } from "@/lib/outbox/messages";
 
 export default consolePage("senders.manage", async function OutboxPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t } = ctx;
-  const before = firstParam((await searchParams).before);
-  const { rows, nextBefore } = await listOutbox(ctx, before && !Number.isNaN(Date.parse(before)) ? new Date(before) : undefined);
+  const params = await searchParams;
+  const cursor = (name: string) => {
+    const value = firstParam(params[name]);
+    return value && isOutboxCursor(value) ? value : undefined;
+  };
+  const { rows, nextBefore, previousAfter } = await listOutbox(ctx, { before: cursor("before"), after: cursor("after") });
   return (
     <div className="space-y-4">
       <PageHeader title={t.outbox.title}>{t.outbox.explain}</PageHeader>
@@ -32,7 +36,10 @@ export default consolePage("senders.manage", async function OutboxPage(ctx, { se
           </tr>
         )}
       </DataTable>
-      <KeysetNav next={nextBefore ? { href: `?before=${encodeURIComponent(nextBefore)}`, label: t.common.next } : null} />
+      <KeysetNav
+        previous={previousAfter ? { href: `?after=${encodeURIComponent(previousAfter)}`, label: t.common.previous } : null}
+        next={nextBefore ? { href: `?before=${encodeURIComponent(nextBefore)}`, label: t.common.next } : null}
+      />
     </div>
   );
 });
