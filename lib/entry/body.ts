@@ -81,23 +81,28 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
 }
 
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+const UTF16LE_BOM = [0xff, 0xfe];
+const UTF16BE_BOM = [0xfe, 0xff];
 
 /**
  * An uploaded table as chunks: bounded like any body, and refused with 400 when it is neither an
- * XLSX workbook (a zip) nor text. A NUL byte never occurs in the CSV encodings Fanout reads (UTF-8,
- * GB18030), so one means an image, an executable or a UTF-16 export, and saying so beats importing
- * garbage rows.
+ * XLSX workbook (a zip) nor text. A NUL byte never occurs in UTF-8 or GB18030, and UTF-16 is read only
+ * after its byte-order mark, so otherwise one means an image, an executable or a UTF-16 export without
+ * its mark, and saying so beats importing garbage rows.
  */
 export async function* tableUploadChunks(request: Request, maxBytes: number): AsyncGenerator<Uint8Array> {
   let first = true;
-  let zip = false;
+  let zipOrUtf16 = false;
   for await (const chunk of boundedChunks(request, maxBytes)) {
     if (first && chunk.byteLength > 0) {
-      zip = ZIP_SIGNATURE.every((byte, index) => chunk[index] === byte);
+      // UTF-16 (with its byte-order mark, as Excel's "Unicode text" writes it) has a NUL in every ASCII character.
+      zipOrUtf16 = [ZIP_SIGNATURE, UTF16LE_BOM, UTF16BE_BOM].some((signature) => signature.every((byte, index) => chunk[index] === byte));
       first = false;
     }
-    if (!zip && chunk.includes(0)) {
-      throw new AppError("invalid_input", "The file is not text: it contains NUL bytes. Send a CSV file (UTF-8 or GB18030) or an XLSX workbook");
+    if (!zipOrUtf16 && chunk.includes(0)) {
+      throw new AppError("invalid_input", "The file is not text: it contains NUL bytes. Send a CSV file (UTF-8, GB18030 or UTF-16) or an XLSX workbook", {
+        reason: "binary_file",
+      });
     }
     yield chunk;
   }

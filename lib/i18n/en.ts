@@ -281,6 +281,9 @@ export const en = {
     backToPool: "Back to the pool",
     column: "Column {n}",
     preview: "First rows",
+    binaryFile: "This file is not a table: it holds binary data (an image, a document or an archive?). Choose a CSV, TSV or XLSX file.",
+    uploadFailed: "The upload was refused: {message}",
+    uploadInterrupted: "The upload was interrupted. Check the connection and try again.",
   },
   suppressions: {
     title: "Suppression list",

@@ -281,6 +281,9 @@ export const zh: Messages = {
     backToPool: "返回分类",
     column: "第 {n} 列",
     preview: "前几行",
+    binaryFile: "该文件不是表格：其中是二进制数据（图片、文档或压缩包？）。请选择 CSV、TSV 或 XLSX 文件。",
+    uploadFailed: "上传被拒绝：{message}",
+    uploadInterrupted: "上传中断。请检查网络连接后重试。",
   },
   suppressions: {
     title: "屏蔽列表",

@@ -42,7 +42,7 @@ export async function importTable(
     return await importSource(ctx, pool, body, options);
   } catch (error) {
     // Anywhere in the file, the header row included, a broken table is the caller's input.
-    if (error instanceof TableFormatError) throw invalidInput(error.message);
+    if (error instanceof TableFormatError) throw invalidInput(error.message, error.details);
     throw error;
   }
 }

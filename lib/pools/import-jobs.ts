@@ -79,7 +79,7 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
   } catch (error) {
     fs.rmSync(file, { force: true });
     await ctx.db.delete(imports).where(eq(imports.id, job!.id));
-    if (error instanceof TableFormatError) throw invalidInput(error.message);
+    if (error instanceof TableFormatError) throw invalidInput(error.message, error.details);
     throw error;
   }
 }

@@ -200,6 +200,11 @@ export class DelimitedParser {
     this.checkRecordSize();
   }
 
+  /** The refusal for a NUL byte met at the parser's current line. */
+  binaryHere(): TableFormatError {
+    return new TableFormatError(`Line ${this.line}: a NUL byte; this is a binary file, not a CSV or text table`, { line: this.line, reason: "binary_file" });
+  }
+
   private checkRecordSize(): void {
     if (this.recordChars > MAX_RECORD_CHARS) {
       throw new TableFormatError(`Line ${this.recordLine}: a record is longer than 8 MiB`, { line: this.recordLine });
@@ -230,7 +235,16 @@ export class DelimitedParser {
 export function parseDelimited(text: AsyncIterable<string>, delimiter: string): AsyncGenerator<ParsedRow> {
   const parser = new DelimitedParser(delimiter);
   return (async function* () {
-    for await (const chunk of text) yield* parser.push(chunk);
+    for await (const chunk of text) {
+      // A NUL never belongs in a text table, and the database cannot store one: the file is binary.
+      const nul = chunk.indexOf("\0");
+      if (nul === -1) {
+        yield* parser.push(chunk);
+        continue;
+      }
+      yield* parser.push(chunk.slice(0, nul));
+      throw parser.binaryHere();
+    }
     yield* parser.finish();
   })();
 }

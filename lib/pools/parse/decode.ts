@@ -8,14 +8,25 @@ export type TextEncodingName = "utf-8" | "utf-16le" | "utf-16be" | "gb18030";
 /** How much of the file (or of the first non-ASCII stretch) decides the encoding. */
 export const SNIFF_BYTES = 64 * 1024;
 
+/** Refusals the console words itself (the message stays for logs and the API's readers). */
+export type TableFormatReason = "binary_file";
+
 export class TableFormatError extends Error {
   /** 1-based line (or sheet row) the problem was found at, when there is one. */
   readonly line: number | undefined;
+  readonly reason: TableFormatReason | undefined;
 
-  constructor(message: string, options?: { line?: number; cause?: unknown }) {
+  constructor(message: string, options?: { line?: number; cause?: unknown; reason?: TableFormatReason }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TableFormatError";
     this.line = options?.line;
+    this.reason = options?.reason;
+  }
+
+  /** What an AppError carries for the caller: the reason and line, when known. */
+  get details(): { reason: TableFormatReason; line?: number } | undefined {
+    if (!this.reason) return undefined;
+    return this.line === undefined ? { reason: this.reason } : { reason: this.reason, line: this.line };
   }
 }
 

@@ -42,6 +42,16 @@ export type OpenTableOptions = {
 };
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/** Files people pick by mistake that hold no NUL in their first bytes. */
+const BINARY_MAGICS = [
+  [0x89, 0x50, 0x4e, 0x47], // PNG
+  [0xff, 0xd8, 0xff], // JPEG
+  [0x47, 0x49, 0x46, 0x38], // GIF8
+  [0x25, 0x50, 0x44, 0x46, 0x2d], // %PDF-
+  [0x1f, 0x8b], // gzip
+  [0x52, 0x61, 0x72, 0x21], // Rar!
+  [0x37, 0x7a, 0xbc, 0xaf], // 7z
+];
 const OLE2_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /** Decoded characters looked at to choose the delimiter. */
 const DELIMITER_SAMPLE_CHARS = 64 * 1024;
@@ -71,6 +81,9 @@ function chooseFormat(head: Uint8Array, options: OpenTableOptions): SourceFormat
     throw new TableFormatError("This is an old-style Excel workbook (.xls); save it as .xlsx or CSV and import that");
   }
   const isZip = startsWith(head, ZIP_MAGIC);
+  if (!isZip && isBinary(head)) {
+    throw new TableFormatError("This is a binary file (an image, a document or an archive), not a CSV, TSV or XLSX table", { reason: "binary_file" });
+  }
   if (options.format) {
     if (options.format === "xlsx" && !isZip) throw new TableFormatError(NOT_XLSX);
     return options.format;
@@ -80,6 +93,13 @@ function chooseFormat(head: Uint8Array, options: OpenTableOptions): SourceFormat
   const extension = options.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   if (extension === "xlsx") throw new TableFormatError(NOT_XLSX);
   return extension === "tsv" || extension === "tab" ? "tsv" : "csv";
+}
+
+/** A known non-table format, or a NUL byte in text that does not start with a UTF-16 byte-order mark. */
+function isBinary(head: Uint8Array): boolean {
+  if (BINARY_MAGICS.some((magic) => startsWith(head, magic))) return true;
+  if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff])) return false;
+  return head.includes(0);
 }
 
 async function openDelimited(

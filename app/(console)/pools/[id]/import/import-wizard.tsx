@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { StatusMessage } from "@/components/ui/status-message";
 import { Options } from "@/components/ui/options";
-import { format } from "@/lib/i18n";
+import { format, type Messages } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { startImport } from "../../actions";
 
@@ -35,19 +35,33 @@ type Progress = {
   error: string | null;
 };
 
+/** Why an upload was refused, as the server said it: its reason when it gave one, else its message. */
+type UploadRefusal = { reason: string | null; message: string | null };
+
 function sendFile(url: string, file: File, onProgress: (percent: number) => void): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", url);
     request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded / event.total) * 100));
     request.onload = () => {
-      const body = JSON.parse(request.responseText || "{}");
-      if (request.status >= 200 && request.status < 300) resolve(body as Upload);
-      else reject(new Error(body?.error?.message ?? `Upload failed (${request.status})`));
+      let body: { error?: { message?: string; details?: { reason?: string } } } | Upload = {};
+      try {
+        body = JSON.parse(request.responseText || "{}");
+      } catch {
+        // A proxy's HTML error page: the status is all there is to say.
+      }
+      if (request.status >= 200 && request.status < 300) return resolve(body as Upload);
+      const error = "error" in body ? body.error : undefined;
+      reject({ reason: error?.details?.reason ?? null, message: error?.message ?? `HTTP ${request.status}` } satisfies UploadRefusal);
     };
-    request.onerror = () => reject(new Error("The upload was interrupted"));
+    request.onerror = () => reject({ reason: null, message: null } satisfies UploadRefusal);
     request.send(file);
   });
+}
+
+function wordRefusal(t: Messages, refusal: UploadRefusal): string {
+  if (refusal.reason === "binary_file") return t.imports.binaryFile;
+  return refusal.message === null ? t.imports.uploadInterrupted : format(t.imports.uploadFailed, { message: refusal.message });
 }
 
 function sizeLabel(bytes: number) {
@@ -77,7 +91,7 @@ export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string 
         try {
           setUpload(await sendFile(`/pools/${poolId}/import/upload?name=${encodeURIComponent(file.name)}`, file, setPercent));
         } catch (failure) {
-          setError((failure as Error).message);
+          setError(wordRefusal(t, failure as UploadRefusal));
         } finally {
           setPercent(null);
         }
