@@ -2,7 +2,7 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
 import { pools, type ImportMapping } from "@/db/schema";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { readAddressCell } from "./address-cell";
 import type { ParsedRow } from "./parse";
 
 export const IMPORT_BATCH_SIZE = 5_000;
@@ -41,9 +41,10 @@ export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
   if (raw === undefined || raw.trim() === "") {
     return { line: row.line, reason: "no address in the address column", value: "" };
   }
-  const checked = normalizeAddress(raw);
+  const checked = readAddressCell(raw);
   if (!checked.ok) return { line: row.line, reason: checked.reason, value: raw.slice(0, 320) };
-  const name = mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim().slice(0, MAX_NAME);
+  // The name column wins; a cell like `"张三" <zhang@example.com>` names the contact when it is empty.
+  const name = ((mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim()) || checked.name).slice(0, MAX_NAME);
   const attributes: Record<string, string> = {};
   for (const column of mapping.attributeColumns) {
     const value = row.fields[column.index]?.trim();

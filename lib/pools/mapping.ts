@@ -1,5 +1,5 @@
 import type { ImportMapping } from "@/db/schema";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { readAddressCell } from "./address-cell";
 
 const EMAIL_HEADERS = new Set(["email", "e-mail", "mail", "email address", "e-mail address", "emailaddress", "邮箱", "邮件", "电子邮件", "电子邮箱", "邮箱地址", "邮件地址", "電子郵件"]);
 const NAME_HEADERS = new Set(["name", "full name", "fullname", "contact", "姓名", "名字", "名称", "联系人", "客户名称"]);
@@ -20,7 +20,7 @@ export function attributeKeys(header: string[]): string[] {
 }
 
 function looksLikeAddressColumn(rows: string[][], index: number): number {
-  return rows.filter((row) => row[index] !== undefined && normalizeAddress(row[index]!).ok).length;
+  return rows.filter((row) => row[index] !== undefined && readAddressCell(row[index]!).ok).length;
 }
 
 /**
@@ -31,7 +31,7 @@ function looksLikeAddressColumn(rows: string[][], index: number): number {
 export function suggestMapping(preview: string[][]): { hasHeader: boolean; mapping: ImportMapping | null } {
   const first = preview[0] ?? [];
   const width = Math.max(0, ...preview.map((row) => row.length));
-  const hasHeader = !first.some((cell) => normalizeAddress(cell).ok);
+  const hasHeader = !first.some((cell) => readAddressCell(cell).ok);
   const header = hasHeader ? first : [];
   const body = hasHeader ? preview.slice(1) : preview;
   let emailColumn = header.findIndex((cell) => EMAIL_HEADERS.has(normaliseHeader(cell)));
