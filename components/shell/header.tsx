@@ -1,26 +1,57 @@
 "use client";
 
+import type { RefObject } from "react";
 import { signOut } from "next-auth/react";
 import { useI18n } from "@/lib/i18n/client";
 import { LocaleSwitch } from "./locale-switch";
 
-export function Header({ email, role, department }: { email: string; role: "admin" | "department" | "manager"; department: string | null }) {
+/** The top bar. Below md it starts with the button that opens the sidebar, and long names are cut short rather than widen the page. */
+export function Header({
+  email,
+  role,
+  department,
+  menu,
+  menuButton,
+}: {
+  email: string;
+  role: "admin" | "department" | "manager";
+  department: string | null;
+  menu: { open: boolean; controls: string; toggle: () => void };
+  menuButton: RefObject<HTMLButtonElement | null>;
+}) {
   const { t } = useI18n();
+  const scope = `${department ? `${department} · ` : ""}${t.roles[role]}`;
   return (
-    <header className="flex h-12 items-center justify-between border-b border-slate-200 bg-white px-5">
-      <div className="text-sm text-slate-500" data-testid="header-scope">
-        {department ? <span className="font-medium text-slate-800">{department}</span> : null}
-        {department ? " · " : null}
-        {t.roles[role]}
+    <header className="flex h-12 items-center justify-between gap-3 border-b border-slate-200 bg-white px-3 md:px-5">
+      <div className="flex min-w-0 items-center gap-2">
+        <button
+          ref={menuButton}
+          type="button"
+          className="-ml-1 shrink-0 rounded p-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900 md:hidden"
+          aria-label={t.nav.menu}
+          aria-expanded={menu.open}
+          aria-controls={menu.controls}
+          data-testid="menu-button"
+          onClick={menu.toggle}
+        >
+          <svg aria-hidden="true" viewBox="0 0 20 20" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round">
+            <path d="M3 5h14M3 10h14M3 15h14" />
+          </svg>
+        </button>
+        <div className="truncate text-sm text-slate-500" data-testid="header-scope" title={scope}>
+          {department ? <span className="font-medium text-slate-800">{department}</span> : null}
+          {department ? " · " : null}
+          {t.roles[role]}
+        </div>
       </div>
-      <div className="flex items-center gap-4">
+      <div className="flex min-w-0 items-center gap-3 md:gap-4">
         <LocaleSwitch />
-        <span className="text-sm text-slate-700" data-testid="header-user">
+        <span className="min-w-0 truncate text-sm text-slate-700" data-testid="header-user" title={email}>
           {email}
         </span>
         <button
           type="button"
-          className="text-sm text-slate-500 hover:text-slate-900"
+          className="shrink-0 whitespace-nowrap text-sm text-slate-500 hover:text-slate-900"
           data-testid="sign-out"
           onClick={() => signOut({ callbackUrl: "/login" })}
         >

@@ -17,7 +17,7 @@ export function LocaleSwitch() {
     router.refresh();
   };
   return (
-    <div className="flex items-center gap-1 text-xs" role="group" aria-label={t.locale.label} data-testid="locale-switch">
+    <div className="flex shrink-0 items-center gap-1 whitespace-nowrap text-xs" role="group" aria-label={t.locale.label} data-testid="locale-switch">
       {(["en", "zh-CN"] as const).map((option) => (
         <button
           key={option}
@@ -25,7 +25,7 @@ export function LocaleSwitch() {
           onClick={() => choose(option)}
           data-testid={`locale-${option}`}
           aria-pressed={locale === option}
-          className={`rounded px-2 py-1 ${locale === option ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
+          className={`whitespace-nowrap rounded px-2 py-1 ${locale === option ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-100"}`}
         >
           {option === "en" ? t.locale.en : t.locale.zh}
         </button>

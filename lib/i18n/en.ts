@@ -23,6 +23,8 @@ export const en = {
     apiKeys: "API keys",
     smtpAccounts: "SMTP accounts",
     signOut: "Sign out",
+    menu: "Menu",
+    closeMenu: "Close menu",
   },
   roles: { admin: "Admin", department: "Department user", manager: "Manager" },
   common: {

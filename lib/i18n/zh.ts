@@ -24,6 +24,8 @@ export const zh: Messages = {
     apiKeys: "API 密钥",
     smtpAccounts: "域帐号管理",
     signOut: "退出",
+    menu: "菜单",
+    closeMenu: "关闭菜单",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {
