@@ -1,10 +1,21 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { formatInZone } from "@/lib/time/zone";
 
+/**
+ * Below md a row's actions (its last cell, when that holds a button) stay pinned to the right edge
+ * while the rest of a wide table scrolls under them, so they never fall off a phone's screen.
+ */
+const PIN_ACTIONS = [
+  "max-md:[&_td:last-child:has(button)]:sticky max-md:[&_td:last-child:has(button)]:right-0 max-md:[&_td:last-child:has(button)]:bg-white",
+  "max-md:[&_td:last-child:has(button)]:shadow-[-8px_0_8px_-8px_rgb(15_23_42/0.25)]",
+  "max-md:[&:has(td:last-child_button)_th:last-child]:sticky max-md:[&:has(td:last-child_button)_th:last-child]:right-0",
+].join(" ");
+
+/** A table in its own card; wider than the card, it scrolls inside it rather than widen the page. */
 export function Table({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
     <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-      <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid={testId}>
+      <table className={`min-w-full divide-y divide-slate-200 text-sm ${PIN_ACTIONS}`} data-testid={testId}>
         {children}
       </table>
     </div>
