@@ -7,7 +7,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { readAddressCell } from "./address-cell";
 
 export const SUPPRESSION_PAGE_SIZE = 50;
 export const MAX_BULK_SUPPRESSIONS = 50_000;
@@ -37,9 +37,42 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
   return { rows: page, nextBefore: rows.length > SUPPRESSION_PAGE_SIZE ? page[page.length - 1]!.createdAt.toISOString() : null };
 }
 
+/** Invalid lines named back to the paster; past this many only their count. */
+export const REPORTED_INVALID_LINES = 100;
+/** Characters of an invalid line's text shown back. */
+const SHOWN_TEXT = 60;
+
+export type InvalidPastedLine = { line: number; value: string; reason: string };
+
+/**
+ * The pasted text's entries with their line numbers: one or many a line, separated by commas or
+ * semicolons outside double quotes (so `"Smith, John" <j@example.com>` stays one entry).
+ */
+export function pastedEntries(text: string): { line: number; value: string }[] {
+  const entries: { line: number; value: string }[] = [];
+  text.split(/\r\n|\r|\n/).forEach((lineText, index) => {
+    let quoted = false;
+    let start = 0;
+    for (let i = 0; i <= lineText.length; i++) {
+      const c = lineText[i];
+      if (c === '"') quoted = !quoted;
+      else if (i === lineText.length || (!quoted && (c === "," || c === ";"))) {
+        const value = lineText.slice(start, i).trim();
+        if (value) entries.push({ line: index + 1, value });
+        start = i + 1;
+      }
+    }
+  });
+  return entries;
+}
+
+const shown = (value: string) => (value.length > SHOWN_TEXT ? `${value.slice(0, SHOWN_TEXT - 1)}…` : value);
+
 /**
  * Adds addresses to a department's suppression list (one or many, one per line or
- * separated by commas/semicolons). Existing entries keep their first reason.
+ * separated by commas/semicolons; `Name <address>` too). Existing entries keep their first reason.
+ * What is not an address is named back by line (the first REPORTED_INVALID_LINES of them), and the
+ * rest are added all the same.
  */
 export async function addSuppressions(
   ctx: Ctx,
@@ -47,15 +80,16 @@ export async function addSuppressions(
 ) {
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "pools.manage", { departmentId });
-  const candidates = input.addresses.split(/[\r\n,;]+/).map((value) => value.trim()).filter(Boolean);
+  const candidates = pastedEntries(input.addresses);
   if (candidates.length === 0) throw invalidInput("Give at least one address", { field: "addresses" });
   if (candidates.length > MAX_BULK_SUPPRESSIONS) throw invalidInput(`At most ${MAX_BULK_SUPPRESSIONS} addresses at once`, { field: "addresses" });
-  const invalid: { value: string; reason: string }[] = [];
+  const invalid: InvalidPastedLine[] = [];
+  let invalidCount = 0;
   const emails = new Set<string>();
   for (const candidate of candidates) {
-    const checked = normalizeAddress(candidate);
+    const checked = readAddressCell(candidate.value);
     if (checked.ok) emails.add(checked.email);
-    else invalid.push({ value: candidate, reason: checked.reason });
+    else if (++invalidCount <= REPORTED_INVALID_LINES) invalid.push({ line: candidate.line, value: shown(candidate.value), reason: checked.reason });
   }
   const added = await ctx.db.transaction(async (tx) => {
     const rows = [...emails].map((email) => ({
@@ -80,7 +114,7 @@ export async function addSuppressions(
     });
     return count;
   });
-  return { added, alreadySuppressed: emails.size - added, invalid };
+  return { added, alreadySuppressed: emails.size - added, invalid, invalidCount };
 }
 
 export async function removeSuppression(ctx: Ctx, input: { departmentId: string; email: string; reason: string }) {

@@ -9,18 +9,39 @@ import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { addSuppressions, removeSuppression } from "./actions";
 
+type Outcome = { added: number; alreadySuppressed: number; invalid: { line: number; value: string }[]; invalidCount: number };
+
+/** What a paste did, naming each line that was not an address (the server sends the first of them). */
+function PasteOutcome({ outcome }: { outcome: Outcome }) {
+  const { t } = useI18n();
+  const more = outcome.invalidCount - outcome.invalid.length;
+  return (
+    <div className="space-y-1 text-sm md:col-span-3" data-testid="suppression-outcome">
+      <p className="text-emerald-700">{format(t.suppressions.added, { added: outcome.added, already: outcome.alreadySuppressed, invalid: outcome.invalidCount })}</p>
+      {outcome.invalid.length > 0 ? (
+        <div className="text-amber-800" role="status">
+          <p>{t.suppressions.invalidLines}</p>
+          <ul className="ml-4 list-disc break-all" data-testid="suppression-invalid-lines">
+            {outcome.invalid.map((entry, index) => (
+              <li key={index}>{format(t.suppressions.invalidLine, { line: entry.line, text: entry.value })}</li>
+            ))}
+          </ul>
+          {more > 0 ? <p>{format(t.suppressions.moreInvalid, { count: more })}</p> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 export function AddSuppressionsForm({ departments }: { departments: { id: string; name: string }[] | null }) {
   const { t } = useI18n();
-  const [result, setResult] = useState<string | null>(null);
+  const [result, setResult] = useState<Outcome | null>(null);
   return (
     <ActionForm
       action={addSuppressions}
       submitLabel={t.suppressions.add}
       testId="suppression-add-form"
-      onDone={(data) => {
-        const outcome = data as { added: number; alreadySuppressed: number; invalid: unknown[] };
-        setResult(format(t.suppressions.added, { added: outcome.added, already: outcome.alreadySuppressed, invalid: outcome.invalid.length }));
-      }}
+      onDone={(data) => setResult(data as Outcome)}
     >
       {(errors) => (
         <div className="grid gap-3 md:grid-cols-3">
@@ -42,7 +63,7 @@ export function AddSuppressionsForm({ departments }: { departments: { id: string
               <Input name="note" maxLength={500} />
             </Field>
           </div>
-          {result ? <p className="text-sm text-emerald-700 md:col-span-3">{result}</p> : null}
+          {result ? <PasteOutcome outcome={result} /> : null}
         </div>
       )}
     </ActionForm>
