@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";
 import { operatorId } from "@/lib/access/actor";
@@ -12,12 +12,29 @@ import { readAddressCell } from "./address-cell";
 export const SUPPRESSION_PAGE_SIZE = 50;
 export const MAX_BULK_SUPPRESSIONS = 50_000;
 
+/**
+ * A page's cursor: the last row's time in microseconds, department and address
+ * ("1773072060123456_<uuid>_a@example.com"). One paste's addresses share one time (its
+ * transaction's now()), so the time alone cannot say where a page ended.
+ */
+const CURSOR = /^(-?\d{1,17})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(.{1,320})$/i;
+
+/** Whether a URL parameter is a cursor a suppression page gave. */
+export function isSuppressionCursor(text: string): boolean {
+  return CURSOR.test(text);
+}
+
 export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?: SuppressionReason; before?: string } = {}) {
   authorize(ctx.actor, "pools.manage");
   const conditions: (SQL | undefined)[] = [departmentScope(ctx.actor, suppressions.departmentId)];
   if (filters.q) conditions.push(sql`${suppressions.email} like ${`%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
   if (filters.reason) conditions.push(eq(suppressions.reason, filters.reason));
-  if (filters.before) conditions.push(lt(suppressions.createdAt, new Date(filters.before)));
+  const cursor = filters.before ? CURSOR.exec(filters.before) : null;
+  if (filters.before && !cursor) throw invalidInput("The cursor is not one this page gave", { field: "before" });
+  if (cursor) {
+    const at = sql`timestamptz 'epoch' + ${cursor[1]}::bigint * interval '1 microsecond'`;
+    conditions.push(sql`(${suppressions.createdAt}, ${suppressions.email}, ${suppressions.departmentId}) < (${at}, ${cursor[3]}, ${cursor[2]}::uuid)`);
+  }
   const rows = await ctx.db
     .select({
       departmentId: suppressions.departmentId,
@@ -27,14 +44,19 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
       note: suppressions.note,
       createdBy: suppressions.createdBy,
       createdAt: suppressions.createdAt,
+      createdMicros: sql<string>`(extract(epoch from ${suppressions.createdAt}) * 1000000)::bigint::text`,
     })
     .from(suppressions)
     .innerJoin(departments, eq(departments.id, suppressions.departmentId))
     .where(and(...conditions))
-    .orderBy(desc(suppressions.createdAt), desc(suppressions.email))
+    .orderBy(desc(suppressions.createdAt), desc(suppressions.email), desc(suppressions.departmentId))
     .limit(SUPPRESSION_PAGE_SIZE + 1);
   const page = rows.slice(0, SUPPRESSION_PAGE_SIZE);
-  return { rows: page, nextBefore: rows.length > SUPPRESSION_PAGE_SIZE ? page[page.length - 1]!.createdAt.toISOString() : null };
+  const last = page.at(-1);
+  return {
+    rows: page.map(({ createdMicros: _cursor, ...row }) => row),
+    nextBefore: rows.length > SUPPRESSION_PAGE_SIZE && last ? `${last.createdMicros}_${last.departmentId}_${last.email}` : null,
+  };
 }
 
 /** Invalid lines named back to the paster; past this many only their count. */

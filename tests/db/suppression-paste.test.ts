@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { suppressions } from "@/db/schema";
-import { addSuppressions, pastedEntries, REPORTED_INVALID_LINES } from "@/lib/pools/suppression";
+import { systemActor } from "@/lib/access/actor";
+import { addSuppressions, isSuppressionCursor, listSuppressions, pastedEntries, REPORTED_INVALID_LINES, SUPPRESSION_PAGE_SIZE } from "@/lib/pools/suppression";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser } from "../helpers/factories";
 
@@ -49,5 +50,36 @@ describeOnDatabases("suppression paste", (db) => {
     expect(result.invalid.every((entry) => entry.value === `bad line ${entry.line}`)).toBe(true);
     const stored = await db().select({ email: suppressions.email }).from(suppressions).where(and(eq(suppressions.departmentId, department.id), eq(suppressions.reason, "complaint")));
     expect(stored).toHaveLength(200);
+  });
+
+  it("pages through one paste's addresses, which share one time, reaching each exactly once", async () => {
+    const { department, ctx } = await departmentCtx();
+    const other = await makeDepartment(db());
+    const emails = Array.from({ length: 130 }, (_, n) => `walk${n}@example.com`);
+    await addSuppressions(ctx, { addresses: emails.join("\n"), reason: "manual" });
+    // The same addresses in another department, at the very same instant: an admin's walk sees both.
+    await db()
+      .insert(suppressions)
+      .values((await db().select().from(suppressions).where(eq(suppressions.departmentId, department.id))).map((row) => ({ ...row, departmentId: other.id })));
+
+    const walk = async (walker: typeof ctx, q: string) => {
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await listSuppressions(walker, { q, before });
+        expect(page.rows.length).toBeLessThanOrEqual(SUPPRESSION_PAGE_SIZE);
+        seen.push(...page.rows.map((row) => `${row.departmentId}:${row.email}`));
+        if (!page.nextBefore) return seen;
+        expect(isSuppressionCursor(page.nextBefore)).toBe(true);
+        before = page.nextBefore;
+      }
+      throw new Error("the walk did not end");
+    };
+    const own = await walk(ctx, "walk");
+    expect(own).toHaveLength(130);
+    expect(new Set(own)).toEqual(new Set(emails.map((email) => `${department.id}:${email}`)));
+    const all = await walk({ db: db(), actor: systemActor("test") }, "walk");
+    expect(all).toHaveLength(260);
+    expect(new Set(all).size).toBe(260);
   });
 });

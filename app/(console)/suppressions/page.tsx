@@ -11,7 +11,7 @@ import { SUPPRESSION_REASONS, type SuppressionReason } from "@/db/schema";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
-import { listSuppressions } from "@/lib/pools/suppression";
+import { isSuppressionCursor, listSuppressions } from "@/lib/pools/suppression";
 import { AddSuppressionsForm, RemoveSuppression } from "./suppression-forms";
 
 export default consolePage("pools.manage", async function SuppressionsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -22,7 +22,7 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
   const reason = (SUPPRESSION_REASONS as readonly string[]).includes(reasonParam ?? "") ? (reasonParam as SuppressionReason) : undefined;
   const before = firstParam(params.before);
   const [{ rows, nextBefore }, departments] = await Promise.all([
-    listSuppressions(ctx, { q, reason, before: before && !Number.isNaN(Date.parse(before)) ? before : undefined }),
+    listSuppressions(ctx, { q, reason, before: before && isSuppressionCursor(before) ? before : undefined }),
     actor.role === "admin" ? listDepartments(ctx, { offset: 0, limit: 1000 }) : Promise.resolve(null),
   ]);
   const nextQuery = new URLSearchParams();
