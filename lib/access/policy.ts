@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   "reports.view": ["admin", "department", "manager"],
   "pools.manage": ["admin", "department"],
   "templates.manage": ["admin", "department"],
+  // Managers read the task list and each task's page and report; creating, editing, pausing and cancelling stay tasks.manage.
+  "tasks.view": ["admin", "department", "manager"],
   "tasks.manage": ["admin", "department"],
   "senders.manage": ["admin", "department"],
   // Department SMTP accounts (域帐号) for the SMTP entrance: managers read the list, never its controls.

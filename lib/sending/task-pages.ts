@@ -33,7 +33,15 @@ export function taskProgress(view: TaskView) {
 export type TaskProgress = ReturnType<typeof taskProgress>;
 
 export async function loadTaskProgress(ctx: Ctx, id: string): Promise<TaskProgress> {
-  return taskProgress(taskView(await loadTask(ctx, id, "tasks.manage")));
+  return taskProgress(taskView(await loadReadableTask(ctx, id)));
+}
+
+/** A task whose page the caller may open: managers read their readable departments' tasks, never change them. */
+async function loadReadableTask(ctx: Ctx, id: string): Promise<Task> {
+  authorize(ctx.actor, "tasks.view");
+  const task = await loadTask(ctx, id, "reports.view");
+  authorize(ctx.actor, "tasks.view", { departmentId: task.departmentId });
+  return task;
 }
 
 /** The templates, pools and senders a task form offers, each with its department. */
@@ -95,7 +103,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
 
 /** A task with the names of what it refers to, for its detail page and its forms. */
 export async function taskDetail(ctx: Ctx, id: string) {
-  const task = await loadTask(ctx, id, "tasks.manage");
+  const task = await loadReadableTask(ctx, id);
   const [[template], [sender], [department], poolRows] = await Promise.all([
     task.templateId ? ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)) : Promise.resolve([]),
     ctx.db

@@ -10,24 +10,26 @@ import { Td, TimeCell } from "@/components/ui/table";
 import { TASK_STATUSES, type TaskStatus } from "@/db/schema";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
+import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { taskProgress } from "@/lib/sending/task-pages";
 import { listTasks } from "@/lib/sending/tasks";
 
-/** 群发任务管理: every task of the caller's departments, newest first, with live progress. */
-export default consolePage("tasks.manage", async function TasksPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+/** 群发任务管理: every task of the caller's departments, newest first, with live progress; read-only for managers. */
+export default consolePage("tasks.view", async function TasksPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t, actor } = ctx;
   const params = await searchParams;
   const requested = firstParam(params.status);
   const status = TASK_STATUSES.find((value) => value === requested);
   const page = pageNumber(params.page);
   const result = await listTasks(ctx, { status, page });
-  const showDepartment = actor.role === "admin";
+  const showDepartment = actor.role !== "department";
+  const canManage = can(actor.role, "tasks.manage");
   const tab = (value: TaskStatus | undefined) =>
     `rounded-md px-2.5 py-1 ${value === status ? "bg-slate-800 text-white" : "text-slate-600 ring-1 ring-slate-300 hover:bg-slate-50"}`;
   return (
     <div className="space-y-4">
-      <PageHeader title={t.tasks.title} actions={<LinkButton href="/tasks/new" testId="new-task">{t.tasks.new}</LinkButton>}>
+      <PageHeader title={t.tasks.title} actions={canManage ? <LinkButton href="/tasks/new" testId="new-task">{t.tasks.new}</LinkButton> : null}>
         {format(t.common.showing, { count: result.tasks.length, total: result.total })}
       </PageHeader>
       <nav className="flex flex-wrap gap-1.5 text-sm" aria-label={t.tasks.status} data-testid="task-status-filter">

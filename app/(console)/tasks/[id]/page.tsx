@@ -8,14 +8,15 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
+import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
 
-/** 群发任务状态: one task's live counters, what it sends, its actions and its delivery log. */
-export default consolePage("tasks.manage", async function TaskPage(ctx, {
+/** 群发任务状态: one task's live counters, what it sends, its actions (not for managers, who only read) and its delivery log. */
+export default consolePage("tasks.view", async function TaskPage(ctx, {
   params,
   searchParams,
 }: {
@@ -46,7 +47,7 @@ export default consolePage("tasks.manage", async function TaskPage(ctx, {
         [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
       ];
   const rows: [string, ReactNode, string][] = [
-    ...(actor.role === "admin" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),
+    ...(actor.role !== "department" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),
     ...content,
     [t.tasks.scheduledAt, when(task.scheduledAt), "scheduled"],
     [t.tasks.startedAt, when(task.startedAt), "started"],
@@ -55,7 +56,7 @@ export default consolePage("tasks.manage", async function TaskPage(ctx, {
   ];
   return (
     <div className="space-y-5">
-      <PageHeader title={task.name} actions={<TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind }} />}>
+      <PageHeader title={task.name} actions={can(actor.role, "tasks.manage") ? <TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind }} /> : null}>
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>

@@ -34,7 +34,7 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
         title={format(r.title, { name: task.name })}
         actions={
           <>
-            {can(actor.role, "tasks.manage") ? (
+            {can(actor.role, "tasks.view") ? (
               <Link href={`/tasks/${task.id}`} className="text-sm text-indigo-600 hover:underline" data-testid="task-report-back">
                 ← {r.back}
               </Link>
