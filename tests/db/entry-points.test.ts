@@ -13,6 +13,7 @@ import type { Database } from "@/db/client";
 import { auditLog, imports, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
+import { addContact } from "@/lib/pools/contact-edits";
 import { storeUpload } from "@/lib/pools/import-jobs";
 import { createPool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
@@ -37,6 +38,8 @@ type Other = {
   apiKeyId: string;
   poolId: string;
   secondPoolId: string;
+  /** A contact in `poolId`. */
+  contactId: number;
   importId: string;
   suppressedEmail: string;
   domainId: string;
@@ -165,6 +168,20 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: (other) => action(POOLS_ACTIONS, "clearUncategorised", { departmentId: other.departmentId }),
   },
+  [`${POOLS_ACTIONS}#addContact`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "addContact", { poolId: other.poolId, email: `${unique("hand")}@example.com`, name: "By hand", attributeKey: "城市", attributeValue: "北京" }),
+  },
+  [`${POOLS_ACTIONS}#updateContact`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "updateContact", { poolId: other.poolId, id: String(other.contactId), name: "Renamed" }),
+  },
+  [`${POOLS_ACTIONS}#deleteContacts`]: { auth: "session", call: (other) => action(POOLS_ACTIONS, "deleteContacts", { poolId: other.poolId, ids: String(other.contactId) }) },
+  [`${POOLS_ACTIONS}#unsubscribeContacts`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "unsubscribeContacts", { poolId: other.poolId, ids: String(other.contactId) }),
+  },
+  [`${POOLS_ACTIONS}#resubscribeContact`]: { auth: "session", call: (other) => action(POOLS_ACTIONS, "resubscribeContact", { poolId: other.poolId, id: String(other.contactId) }) },
   [`${POOLS_ACTIONS}#transferContacts`]: {
     auth: "session",
     call: (other) => action(POOLS_ACTIONS, "transferContacts", { fromPoolId: other.poolId, toPoolId: other.secondPoolId, mode: "copy" }),
@@ -385,6 +402,7 @@ describeOnDatabases("mutating entry points", (db) => {
     const pool = await createPool(system, { name: unique("theirs"), departmentId: department.id });
     const second = await createPool(system, { name: unique("theirs"), departmentId: department.id });
     const upload = await storeUpload(system, pool.id, "theirs.csv", chunks("email,name\nmember@example.com,Member\n"));
+    const contact = await addContact(system, pool.id, { email: "listed@example.com", name: "Listed", attributes: [] });
     const suppressedEmail = `${unique("gone")}@example.com`;
     await addSuppressions(system, { departmentId: department.id, addresses: suppressedEmail, reason: "manual" });
     const domain = await addVerifiedDomain(system, `${unique("theirs")}.example.com`, department.id);
@@ -408,6 +426,7 @@ describeOnDatabases("mutating entry points", (db) => {
       apiKeyId: key.id,
       poolId: pool.id,
       secondPoolId: second.id,
+      contactId: contact.id,
       importId: upload.id,
       suppressedEmail,
       domainId: domain.id,

@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
+import { CONTACT_STATUSES } from "@/db/schema";
+import { addContact as add, deleteContacts as removeContacts, resubscribeContact as resubscribe, unsubscribeContacts as unsubscribe, updateContact as edit, type ContactSelection } from "@/lib/pools/contact-edits";
 import { startImport as start } from "@/lib/pools/import-jobs";
 import { clearPool as clear, clearUncategorised as clearOrphans, createPool as create, deletePool as remove, transferContacts as transfer, updatePool as update } from "@/lib/pools/pools";
 
@@ -67,4 +69,59 @@ export const startImport = defineAction({
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
     }),
+});
+
+/** Repeated form fields (one per row) as a list. */
+const textList = z.preprocess((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(z.string().max(2000)).max(500));
+const contactId = z.coerce.number().int().positive("is not a valid id");
+
+/** The attribute rows of the contact form: `attributeKey` and `attributeValue` fields, paired in order. */
+const contactFields = {
+  name: optionalText(200),
+  attributeKey: textList,
+  attributeValue: textList,
+};
+const attributeRows = (input: { attributeKey: string[]; attributeValue: string[] }) =>
+  input.attributeKey.map((key, index) => ({ key, value: input.attributeValue[index] ?? "" }));
+
+export const addContact = defineAction({
+  permission: "pools.manage",
+  input: z.object({ poolId: uuid, email: requiredText(1024), ...contactFields }),
+  run: (ctx, input) => add(ctx, input.poolId, { email: input.email, name: input.name, attributes: attributeRows(input) }),
+});
+
+export const updateContact = defineAction({
+  permission: "pools.manage",
+  input: z.object({ poolId: uuid, id: contactId, ...contactFields }),
+  run: (ctx, input) => edit(ctx, input.poolId, input.id, { name: input.name, attributes: attributeRows(input) }),
+});
+
+export const resubscribeContact = defineAction({
+  permission: "pools.manage",
+  input: z.object({ poolId: uuid, id: contactId }),
+  run: (ctx, input) => resubscribe(ctx, input.poolId, input.id),
+});
+
+/** A bulk action's rows: the ticked ids, or (`all` set) every row matching the search, as many as `expected`. */
+const selectionInput = z.object({
+  poolId: uuid,
+  ids: z.preprocess((value) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]), z.array(contactId).max(10_000)),
+  all: checkbox,
+  q: optionalText(200),
+  status: z.preprocess((value) => (value === "" ? undefined : value), z.enum(CONTACT_STATUSES).optional()),
+  expected: z.coerce.number().int().min(0).default(0),
+});
+const selectionOf = (input: z.output<typeof selectionInput>): ContactSelection =>
+  input.all ? { search: { q: input.q, status: input.status }, expected: input.expected } : { ids: input.ids };
+
+export const deleteContacts = defineAction({
+  permission: "pools.manage",
+  input: selectionInput,
+  run: (ctx, input) => removeContacts(ctx, input.poolId, selectionOf(input)),
+});
+
+export const unsubscribeContacts = defineAction({
+  permission: "pools.manage",
+  input: selectionInput,
+  run: (ctx, input) => unsubscribe(ctx, input.poolId, selectionOf(input)),
 });
