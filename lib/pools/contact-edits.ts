@@ -8,17 +8,11 @@ import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/addresses/normalize";
+import { MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_BULK_CONTACTS, MAX_NAME } from "./contact-limits";
 import { contactConditions } from "./contacts";
 import { loadPool, type PoolView } from "./pools";
 
 /** 地址维护: one contact added, edited, deleted, unsubscribed or resubscribed by hand, or a selection of them at once. */
-
-export const MAX_NAME = 200;
-export const MAX_ATTRIBUTES = 200;
-export const MAX_ATTRIBUTE_KEY = 100;
-export const MAX_ATTRIBUTE_VALUE = 1000;
-/** Rows one bulk action may change; a larger search is narrowed first (or the pool cleared). */
-export const MAX_BULK_CONTACTS = 100_000;
 
 export type AttributeRow = { key: string; value: string };
 export type ContactFields = { name: string; attributes: AttributeRow[] };

@@ -8,8 +8,12 @@ import { KeysetNav } from "@/components/ui/pagination";
 import { Options } from "@/components/ui/options";
 import { Td, TimeCell } from "@/components/ui/table";
 import { CONTACT_STATUSES, type ContactStatus } from "@/db/schema";
+import { format } from "@/lib/i18n";
 import type { PageContext } from "@/app/(console)/_page/console-page";
+import { Card } from "@/components/ui/card";
+import { countMatching } from "@/lib/pools/contact-edits";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
+import { AddContactForm, BulkContactActions, ContactRowActions } from "./contact-forms";
 
 type Params = { q?: string; status?: string; cursor?: string };
 
@@ -23,6 +27,7 @@ export async function ContactsView({
   exportPath,
   fixed = {},
   actions,
+  manage,
 }: {
   ctx: PageContext;
   scope: ContactScope;
@@ -33,11 +38,17 @@ export async function ContactsView({
   /** Query parameters every link keeps (the department of Uncategorised). */
   fixed?: Record<string, string>;
   actions?: ReactNode;
+  /** 地址维护: add, edit, delete, unsubscribe and bulk actions on this pool's rows. */
+  manage?: { poolId: string };
 }) {
   const { t } = ctx;
   const status = (CONTACT_STATUSES as readonly string[]).includes(params.status ?? "") ? (params.status as ContactStatus) : undefined;
   const cursor = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : undefined;
   const page = await listContacts(ctx, scope, { q: params.q, status, cursor });
+  const q = params.q?.trim() ?? "";
+  // A bulk action on the search confirms how many rows it covers, so the page counts them (only when there is a search).
+  const matching = manage && (q || status) ? { count: await countMatching(ctx, manage.poolId, { q, status }), q, status: status ?? "" } : null;
+  const bulkFormId = "bulk-contacts-form";
   const href = (path: string, extra: Record<string, string | undefined> = {}) => {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, ...extra })) if (value) search.set(key, value);
@@ -67,14 +78,27 @@ export async function ContactsView({
           <Options choices={CONTACT_STATUSES.map((value) => ({ value, label: t.pools.statuses[value] }))} />
         </Select>
       </FilterForm>
+      {manage ? (
+        <>
+          <Card title={t.contacts.addTitle}>
+            <AddContactForm poolId={manage.poolId} />
+          </Card>
+          <BulkContactActions poolId={manage.poolId} formId={bulkFormId} matching={matching} />
+        </>
+      ) : null}
       <DataTable
         testId="contacts-table"
-        columns={[t.common.email, t.common.name, t.pools.status, t.pools.attributes, t.pools.added]}
+        columns={[manage ? { label: "", className: "w-8" } : null, t.common.email, t.common.name, t.pools.status, t.pools.attributes, t.pools.added, manage ? t.contacts.actions : null]}
         rows={page.contacts}
         empty={t.common.noRows}
       >
         {(contact) => (
           <tr key={contact.id}>
+            {manage ? (
+              <Td>
+                <input type="checkbox" form={bulkFormId} name="ids" value={contact.id} aria-label={format(t.contacts.select, { email: contact.email })} />
+              </Td>
+            ) : null}
             <Td className="font-medium text-slate-900">{contact.email}</Td>
             <Td>{contact.name || t.common.none}</Td>
             <Td className="space-x-1">
@@ -87,6 +111,11 @@ export async function ContactsView({
                 .join(" · ") || t.common.none}
             </Td>
             <TimeCell at={contact.createdAt} timeZone={ctx.timeZone} />
+            {manage ? (
+              <Td>
+                <ContactRowActions poolId={manage.poolId} contact={{ id: contact.id, email: contact.email, name: contact.name, attributes: contact.attributes, status: contact.status }} />
+              </Td>
+            ) : null}
           </tr>
         )}
       </DataTable>

@@ -28,6 +28,7 @@ export default consolePage("pools.manage", async function PoolPage(ctx, {
         params={{ q: firstParam(query.q), status: firstParam(query.status), cursor: firstParam(query.cursor) }}
         basePath={`/pools/${pool.id}`}
         exportPath={`/pools/${pool.id}/export`}
+        manage={{ poolId: pool.id }}
         actions={
           <LinkButton href={`/pools/${pool.id}/import`}>{ctx.t.pools.import}</LinkButton>
         }
