@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { FailureCategoriesChart } from "@/components/charts/failure-categories-chart";
+import { QuotaBars } from "@/components/dashboard/quota-bars";
+import { RecentTasks } from "@/components/dashboard/recent-tasks";
 import { SummaryTiles } from "@/components/reports/summary-tiles";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -8,8 +11,15 @@ import { getDepartment, listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
-import { resolvePeriod } from "@/lib/reports/periods";
-import { reportSummary } from "@/lib/reports/queries";
+import { resolvePeriod, type Period } from "@/lib/reports/periods";
+import { failureCategoriesPerDay, reportSummary } from "@/lib/reports/queries";
+import { listTasks } from "@/lib/sending/tasks";
+
+const GLANCE = [
+  { period: "today", testId: "dashboard-today" },
+  { period: "this_week", testId: "dashboard-this-week" },
+  { period: "this_month", testId: "dashboard-this-month" },
+] as const satisfies readonly { period: Period; testId: string }[];
 
 export default consolePage("dashboard.view", async function DashboardPage(ctx) {
   const { t, actor } = ctx;
@@ -19,20 +29,67 @@ export default consolePage("dashboard.view", async function DashboardPage(ctx) {
       <PageHeader title={t.dashboard.title}>{format(t.dashboard.welcome, { email: actor.label })}</PageHeader>
       {actor.role === "admin" ? <CompanyQuota /> : null}
       {actor.role === "department" && actor.departmentId ? <DepartmentQuota id={actor.departmentId} /> : null}
-      {actor.role === "manager" ? <ReadableDepartments /> : null}
-      {can(actor.role, "reports.view") ? <Today /> : null}
+      {can(actor.role, "reports.view") ? <Glance /> : null}
+      <div className="grid gap-4 xl:grid-cols-2">
+        {can(actor.role, "reports.view") ? <FailuresThisMonth /> : null}
+        {can(actor.role, "tasks.view") ? <Recent /> : null}
+      </div>
+      {can(actor.role, "department.view") ? <DepartmentQuotas /> : null}
     </div>
   );
 
-  /** Today's sending at a glance, from the same rollup as the reports. */
-  async function Today() {
-    const summary = await reportSummary(ctx, resolvePeriod({ period: "today" }, new Date(), ctx.timeZone));
+  /** Today, this week and this month side by side, from the same rollup as the reports. */
+  async function Glance() {
+    const now = new Date();
+    const summaries = await Promise.all(GLANCE.map(({ period }) => reportSummary(ctx, resolvePeriod({ period }, now, ctx.timeZone))));
+    const titles = { today: t.dashboard.today, this_week: t.dashboard.thisWeek, this_month: t.dashboard.thisMonth };
     return (
-      <Card title={t.dashboard.today} testId="dashboard-today">
-        <SummaryTiles summary={summary} locale={ctx.locale} labels={t.reports.summary} deliveredHint={t.reports.task.deliveredHint} />
-        <Link href="/reports?period=today" className="mt-3 inline-block text-sm text-indigo-700 hover:underline" data-testid="dashboard-reports-link">
-          {t.dashboard.openReports}
+      <div className="grid gap-4 xl:grid-cols-3">
+        {GLANCE.map(({ period, testId }, index) => (
+          <Card key={period} title={titles[period]} testId={testId}>
+            <SummaryTiles summary={summaries[index]!} locale={ctx.locale} labels={t.reports.summary} rateLabels={t.reports.rates} compact />
+            <Link href={`/reports?period=${period}`} className="mt-3 inline-block text-sm text-indigo-700 hover:underline" data-testid={period === "today" ? "dashboard-reports-link" : undefined}>
+              {t.dashboard.openReports}
+            </Link>
+          </Card>
+        ))}
+      </div>
+    );
+  }
+
+  async function FailuresThisMonth() {
+    const r = t.reports;
+    const points = await failureCategoriesPerDay(ctx, resolvePeriod({ period: "this_month" }, new Date(), ctx.timeZone));
+    return (
+      <div data-testid="dashboard-failures">
+        <FailureCategoriesChart
+          points={points}
+          locale={ctx.locale}
+          labels={{ title: t.dashboard.failuresByCategory, date: r.charts.date, messages: r.charts.messages, empty: r.charts.empty, categories: r.categories }}
+        />
+      </div>
+    );
+  }
+
+  async function Recent() {
+    const { tasks } = await listTasks(ctx, { pageSize: 5 });
+    return (
+      <Card title={t.dashboard.recentTasks} testId="dashboard-recent-tasks">
+        <RecentTasks tasks={tasks} showDepartment={actor.role !== "department"} locale={ctx.locale} timeZone={ctx.timeZone} labels={{ statuses: t.tasks.statuses, empty: t.dashboard.noTasks }} />
+        <Link href="/tasks" className="mt-3 inline-block text-sm text-indigo-700 hover:underline">
+          {t.dashboard.allTasks}
         </Link>
+      </Card>
+    );
+  }
+
+  /** Each department's quota as a bar: every department for an admin, the readable ones for a manager, its own for a department user. */
+  async function DepartmentQuotas() {
+    const { rows } = await listDepartments(ctx, { offset: 0, limit: 200 });
+    return (
+      <Card title={t.dashboard.quotas} testId="dashboard-quotas">
+        {actor.role === "manager" && actor.readable === "all" ? <p className="mb-2 text-sm text-slate-600">{t.dashboard.allDepartments}</p> : null}
+        <QuotaBars rows={rows} locale={ctx.locale} labels={t.dashboard} />
       </Card>
     );
   }
@@ -62,22 +119,6 @@ export default consolePage("dashboard.view", async function DashboardPage(ctx) {
           <Stat label={t.dashboard.reserved} value={number(department.quotaReserved)} />
           <Stat label={t.dashboard.remaining} value={number(department.quotaRemaining)} />
         </div>
-      </Card>
-    );
-  }
-
-  async function ReadableDepartments() {
-    const { rows } = await listDepartments(ctx, { offset: 0, limit: 200 });
-    return (
-      <Card title={t.dashboard.readable} testId="readable-departments">
-        {actor.readable === "all" ? <p className="mb-2 text-sm text-slate-500">{t.dashboard.allDepartments}</p> : null}
-        <ul className="flex flex-wrap gap-2 text-sm">
-          {rows.map((row) => (
-            <li key={row.id} className="rounded bg-slate-100 px-2 py-1">
-              {row.name}
-            </li>
-          ))}
-        </ul>
       </Card>
     );
   }

@@ -1,6 +1,7 @@
 import { Stat } from "@/components/ui/stat";
-import { format } from "@/lib/i18n";
+import { format, type Messages } from "@/lib/i18n";
 import type { ReportSummary } from "@/lib/reports/queries";
+import { engagementRates } from "@/lib/reports/rates";
 
 type Labels = {
   sent: string;
@@ -34,25 +35,46 @@ function RateStat({ label, rate, count, locale, testId }: { label: string; rate:
   );
 }
 
-/** The period at a glance; opens and clicks a machine likely made are shown apart and stay out of the rates. */
-export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summary: ReportSummary; locale: string; labels: Labels; deliveredHint: string }) {
+/**
+ * The period at a glance; opens and clicks a machine likely made are shown apart and stay out of the rates.
+ * The rates are of delivered messages, or of sent minus bounced where the transport never confirms
+ * delivery (SMTP, outbox), and a line under the tiles says which. `compact` keeps to three columns (the dashboard's cards).
+ */
+export function SummaryTiles({
+  summary,
+  locale,
+  labels,
+  rateLabels,
+  compact = false,
+}: {
+  summary: ReportSummary;
+  locale: string;
+  labels: Labels;
+  rateLabels: Messages["reports"]["rates"];
+  compact?: boolean;
+}) {
   const number = (value: number) => value.toLocaleString(locale);
+  const rates = engagementRates(summary);
   return (
     <div className="space-y-2" data-testid="report-summary">
-      <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 xl:grid-cols-6">
+      <div className={`grid grid-cols-2 gap-3 sm:grid-cols-3 ${compact ? "" : "xl:grid-cols-6"}`}>
         <Stat label={labels.sent} value={number(summary.sent)} testId="summary-sent" />
         <Stat label={labels.failed} value={number(summary.failed)} testId="summary-failed" />
-        <Stat label={labels.delivered} value={number(summary.delivered)} testId="summary-delivered" />
+        {rates.basis === "delivered" ? (
+          <Stat label={labels.delivered} value={number(summary.delivered)} testId="summary-delivered" />
+        ) : (
+          <Stat label={rateLabels.reached} value={number(rates.base)} testId="summary-reached" />
+        )}
         <RateStat
           label={labels.openRate}
-          rate={summary.openRate}
+          rate={rates.openRate}
           count={format(labels.opened, { count: number(summary.opened) })}
           locale={locale}
           testId="summary-open-rate"
         />
         <RateStat
           label={labels.clickRate}
-          rate={summary.clickRate}
+          rate={rates.clickRate}
           count={format(labels.clicked, { count: number(summary.clicked) })}
           locale={locale}
           testId="summary-click-rate"
@@ -62,9 +84,9 @@ export function SummaryTiles({ summary, locale, labels, deliveredHint }: { summa
       <p className="text-xs text-slate-500" data-testid="summary-machine">
         {format(labels.machine, { opens: number(summary.machineOpened), clicks: number(summary.machineClicked) })}
       </p>
-      {summary.delivered === 0 && summary.sent > 0 ? (
-        <p className="text-xs text-slate-500" data-testid="delivered-hint">
-          {deliveredHint}
+      {summary.sent > 0 ? (
+        <p className="text-xs text-slate-500" data-testid="rate-basis" data-basis={rates.basis}>
+          {rates.basis === "delivered" ? rateLabels.basisDelivered : format(rateLabels.basisReached, { count: number(rates.base) })}
         </p>
       ) : null}
     </div>

@@ -279,7 +279,7 @@ describe.skipIf(!run)("report pages in Chromium", () => {
     await page.getByTestId("task-report-link").click();
     await page.getByTestId("task-funnel").waitFor();
     expect(await page.getByTestId("funnel-sent-count").textContent()).toBe("10");
-    expect(await page.getByTestId("funnel-opened").textContent()).toContain("40% of sent");
+    expect(await page.getByTestId("funnel-opened").textContent()).toContain("44.4% of sent − bounced");
     await page.getByTestId("delivered-hint").waitFor();
     expect(await reports.chartMarks("chart-funnel")).toBeGreaterThanOrEqual(4);
     expect(await reports.rows("top-link-row").count()).toBe(2);

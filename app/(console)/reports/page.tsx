@@ -39,7 +39,7 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
       error={error}
       rows={table}
     >
-      <SummaryTiles summary={summary} locale={locale} labels={r.summary} deliveredHint={r.task.deliveredHint} />
+      <SummaryTiles summary={summary} locale={locale} labels={r.summary} rateLabels={r.rates} />
       <div className="grid gap-4 xl:grid-cols-2">
         <SendsPerDayChart
           departments={perDay.departments}

@@ -12,6 +12,7 @@ import { can } from "@/lib/access/policy";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { format } from "@/lib/i18n";
 import { taskReport } from "@/lib/reports/queries";
+import { engagementRates } from "@/lib/reports/rates";
 import { formatInZone } from "@/lib/time/zone";
 
 const FUNNEL = ["sent", "delivered", "opened", "clicked", "unsubscribed"] as const;
@@ -27,6 +28,11 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
   const r = t.reports.task;
   const number = (value: number) => value.toLocaleString(locale);
   const ofSent = (value: number) => format(r.ofSent, { percent: percent(funnel.sent > 0 ? value / funnel.sent : null, locale) });
+  // Opens, clicks and unsubscribes are of delivered, or of sent minus bounced where the transport never confirms delivery.
+  const rates = engagementRates(funnel);
+  const ofBase = (value: number) =>
+    format(rates.basis === "delivered" ? t.reports.rates.ofDelivered : t.reports.rates.ofReached, { percent: percent(rates.base > 0 ? value / rates.base : null, locale) });
+  const share = (stage: (typeof FUNNEL)[number]) => (stage === "delivered" ? ofSent(funnel.delivered) : ofBase(funnel[stage]));
   const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
   return (
     <div className="space-y-5">
@@ -61,14 +67,14 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
                   <span className="font-semibold text-slate-900" data-testid={`funnel-${stage}-count`}>
                     {number(funnel[stage])}
                   </span>
-                  {stage === "sent" ? null : <span className="ml-2 text-xs text-slate-500">{ofSent(funnel[stage])}</span>}
+                  {stage === "sent" ? null : <span className="ml-2 text-xs text-slate-500">{share(stage)}</span>}
                 </span>
               </li>
             ))}
           </ol>
           {funnel.delivered === 0 && funnel.sent > 0 ? (
             <p className="mt-3 rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="delivered-hint">
-              {r.deliveredHint}
+              {r.deliveredHint} {format(t.reports.rates.basisReached, { count: number(rates.base) })}
             </p>
           ) : null}
           <dl className="mt-4 grid grid-cols-2 gap-2 border-t border-slate-100 pt-3 text-sm sm:grid-cols-5">
