@@ -84,7 +84,6 @@ export const en = {
     reserved: "Reserved",
     remaining: "Remaining",
     departments: "Departments",
-    readable: "Departments you read",
     allDepartments: "All departments",
     today: "Today",
     openReports: "Send statistics →",

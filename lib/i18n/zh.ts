@@ -84,7 +84,6 @@ export const zh: Messages = {
     reserved: "已预留",
     remaining: "剩余量",
     departments: "部门数",
-    readable: "可查看的部门",
     allDepartments: "全部部门",
     today: "今天",
     openReports: "群发统计 →",
