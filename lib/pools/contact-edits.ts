@@ -179,14 +179,10 @@ export async function deleteContacts(ctx: Ctx, poolId: string, selection: Contac
     const removed = Number(counts!.removed);
     const deleted = Number(counts!.deleted);
     await tx.update(pools).set({ contactCount: sql`greatest(${pools.contactCount} - ${removed}, 0)`, updatedAt: new Date() }).where(eq(pools.id, pool.id));
-    const one = "ids" in selection && ids.length === 1;
     await recordAudit(tx, ctx.actor, {
       action: "contact.delete",
-      objectType: one ? "contact" : "pool",
-      objectId: one ? String(ids[0]) : pool.id,
-      departmentId: pool.departmentId,
+      ...selectionObject(pool, selection, ids),
       summary: `Deleted ${removed} address${removed === 1 ? "" : "es"} from "${pool.name}"${describeSelection(selection)} (${removed - deleted} stay in other pools)`,
-      details: { ids: ids.slice(0, 1000) },
     });
     return { removed, deleted };
   });
@@ -213,14 +209,10 @@ export async function unsubscribeContacts(ctx: Ctx, poolId: string, selection: C
         update ${contacts} set status = 'unsubscribed', updated_at = now()
         where id in ${idList(ids)} and department_id = ${pool.departmentId} and status in ('active', 'pending')`),
     );
-    const one = "ids" in selection && ids.length === 1;
     await recordAudit(tx, ctx.actor, {
       action: "contact.unsubscribe",
-      objectType: one ? "contact" : "pool",
-      objectId: one ? String(ids[0]) : pool.id,
-      departmentId: pool.departmentId,
+      ...selectionObject(pool, selection, ids),
       summary: `Unsubscribed ${marked} address${marked === 1 ? "" : "es"} of "${pool.name}"${describeSelection(selection)} from the department (${suppressed} added to the suppression list)`,
-      details: { ids: ids.slice(0, 1000) },
     });
     return { unsubscribed: marked, suppressed };
   });
@@ -262,6 +254,12 @@ export async function resubscribeContact(ctx: Ctx, poolId: string, contactId: nu
     });
     return { id: contact!.id, liftedSuppression: Boolean(suppression) };
   });
+}
+
+/** What an action on a selection names in the operation log: the contact when one was chosen, else the pool, with the ids (the first 1,000). */
+function selectionObject(pool: PoolView, selection: ContactSelection, ids: number[]) {
+  const one = "ids" in selection && ids.length === 1;
+  return { objectType: one ? "contact" : "pool", objectId: one ? String(ids[0]) : pool.id, departmentId: pool.departmentId, details: { ids: ids.slice(0, 1000) } };
 }
 
 function describeSelection(selection: ContactSelection): string {
