@@ -188,7 +188,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
         const permission = await checkSender(session, account.departmentId, address.address);
         transactionOf(session).sender = permission;
         if (!permission.ok) throw refuse(550, `5.7.1 ${quoted(address.address)} is not allowed as the sender for this account: ${permission.reason}`);
-        const rate = await accountRateRefusal(db, account, false);
+        const rate = await accountRateRefusal(db, account);
         if (rate) throw rate;
         submitting.add(session.id);
       })().then(() => callback(), ours(`SMTP entrance: could not check the sender ${JSON.stringify(address.address)} of ${account.username}`, callback));

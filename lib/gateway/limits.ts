@@ -100,17 +100,21 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /**
  * An account's messages-per-minute limit, counted in the database over the last 60 seconds of its
  * accepted submissions (smtp_submissions_account_idx), so it holds across processes and restarts.
- * With `lock` (inside the transaction that records a submission) the account's row is locked first,
- * so two submissions of one account cannot both take the last place. Null when there is room.
+ * The early answer at MAIL FROM: the transaction that records a submission counts again, with the
+ * account's row locked (accountRateRoom, recorder.ts). Null when there is room.
  */
-export async function accountRateRefusal(executor: Executor, account: RateLimitedAccount, lock: boolean): Promise<SmtpRefusal | null> {
-  const room = await accountRateRoom(executor, account, lock);
+export async function accountRateRefusal(executor: Executor, account: RateLimitedAccount): Promise<SmtpRefusal | null> {
+  const room = await accountRateRoom(executor, account, false);
   return room.left > 0 ? null : rateRefusal(account, room.waitMs);
 }
 
 type RateLimitedAccount = { id: string; messagesPerMinute: number | null };
 
-/** How many more messages the account may submit now (Infinity without a limit), and in how long the oldest one in its window leaves it. */
+/**
+ * How many more messages the account may submit now (Infinity without a limit), and in how long the
+ * oldest one in its window leaves it. With `lock` (inside the transaction that records submissions)
+ * the account's row is locked first, so two submissions of one account cannot both take the last place.
+ */
 export async function accountRateRoom(executor: Executor, account: RateLimitedAccount, lock: boolean): Promise<{ left: number; waitMs: number }> {
   const limit = account.messagesPerMinute;
   if (limit === null) return { left: Infinity, waitMs: 0 };
