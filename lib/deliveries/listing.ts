@@ -1,6 +1,7 @@
 import "server-only";
 import { and, asc, desc, eq, gte, ilike, isNotNull, lt, sql, type Column, type SQL } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
+import { epochMicros, fromEpochMicros } from "@/db/sql";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, deliveries, departments, type BounceCategory, type DeliveryStatus } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { departmentScope } from "@/lib/access/policy";
@@ -81,7 +82,7 @@ export type ListingOptions = { limit: number; window?: number; timeZone?: string
 /** The walk's columns: a row, and its exact answer time for the cursor (a Date keeps only milliseconds). */
 const WALK_COLUMNS = {
   ...DELIVERY_COLUMNS,
-  sentAtMicros: sql<string | null>`(extract(epoch from ${deliveries.sentAt}) * 1000000)::bigint::text`.as("sent_at_micros"),
+  sentAtMicros: sql<string | null>`${epochMicros(deliveries.sentAt)}`.as("sent_at_micros"),
 };
 
 export function checkDeliveryLogFilters(filters: DeliveryLogFilters): void {
@@ -152,15 +153,11 @@ function residualConditions({ filters, q, exact, byTime, since, until }: Plan, w
   ].filter((condition) => condition !== undefined);
 }
 
-function microsecondsAfterEpoch(micros: string): SQL {
-  return sql`(timestamptz 'epoch' + ${micros}::bigint * interval '1 microsecond')`;
-}
-
 /** Below the cursor in the walk's order. For (sent_at, id) the `<=` bounds the index range, the rest skips the ties above it. */
 function belowCursor(cursor: DeliveryCursor | null): SQL | undefined {
   if (!cursor) return undefined;
   if (cursor.sentAtMicros === undefined) return lt(deliveries.id, cursor.id);
-  const at = microsecondsAfterEpoch(cursor.sentAtMicros);
+  const at = fromEpochMicros(cursor.sentAtMicros);
   return and(sql`${deliveries.sentAt} <= ${at}`, sql`(${deliveries.sentAt} < ${at} or ${deliveries.id} < ${cursor.id})`);
 }
 

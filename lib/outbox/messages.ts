@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { simpleParser } from "mailparser";
 import { departments, outboxMessages } from "@/db/schema";
+import { epochMicros, fromEpochMicros } from "@/db/sql";
 import { authorize, departmentScope } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { notFound } from "@/lib/errors";
@@ -39,8 +40,8 @@ export async function listOutbox(ctx: Ctx, request: OutboxPageRequest = {}) {
   authorize(ctx.actor, "senders.manage");
   const before = parseCursor(request.before);
   const after = before ? null : parseCursor(request.after);
-  const createdMicros = sql<string>`(extract(epoch from ${outboxMessages.createdAt}) * 1000000)::bigint::text`;
-  const key = (cursor: Cursor) => sql`(timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)`;
+  const createdMicros = epochMicros(outboxMessages.createdAt);
+  const key = (cursor: Cursor) => sql`(${fromEpochMicros(cursor.micros)}, ${cursor.id}::uuid)`;
   const position = before
     ? sql`(${outboxMessages.createdAt}, ${outboxMessages.id}) < ${key(before)}`
     : after

@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";
+import { epochMicros, fromEpochMicros } from "@/db/sql";
 import { operatorId } from "@/lib/access/actor";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -32,7 +33,7 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
   const cursor = filters.before ? CURSOR.exec(filters.before) : null;
   if (filters.before && !cursor) throw invalidInput("The cursor is not one this page gave", { field: "before" });
   if (cursor) {
-    const at = sql`timestamptz 'epoch' + ${cursor[1]}::bigint * interval '1 microsecond'`;
+    const at = fromEpochMicros(cursor[1]!);
     conditions.push(sql`(${suppressions.createdAt}, ${suppressions.email}, ${suppressions.departmentId}) < (${at}, ${cursor[3]}, ${cursor[2]}::uuid)`);
   }
   const rows = await ctx.db
@@ -44,7 +45,7 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
       note: suppressions.note,
       createdBy: suppressions.createdBy,
       createdAt: suppressions.createdAt,
-      createdMicros: sql<string>`(extract(epoch from ${suppressions.createdAt}) * 1000000)::bigint::text`,
+      createdMicros: epochMicros(suppressions.createdAt),
     })
     .from(suppressions)
     .innerJoin(departments, eq(departments.id, suppressions.departmentId))
