@@ -51,6 +51,32 @@ export class ConsolePage {
     await this.page.getByTestId("login-form").waitFor();
   }
 
+  /**
+   * Opens the senders page and lets senders use unverified domains: a new installation requires
+   * verified domains, and a test's domain has no DNS it could publish.
+   */
+  async allowUnverifiedDomains() {
+    await this.visit("/senders");
+    const setting = this.page.getByTestId("require-verified");
+    await setting.getByRole("button", { name: /^☑/ }).click();
+    await setting.getByRole("button", { name: /^☐/ }).waitFor();
+  }
+
+  /** On the senders page: adds a sender domain and waits for its row (named in lower case). */
+  async addDomain(name: string) {
+    await this.page.getByTestId("domain-name").fill(name);
+    await this.page.getByTestId("domain-add-form").getByRole("button").click();
+    await this.page.getByTestId(`domain-${name.toLowerCase()}`).waitFor();
+  }
+
+  /** On the senders page: adds a sender and waits for its row. */
+  async addSender(address: string, name?: string) {
+    await this.page.getByTestId("sender-address").fill(address);
+    if (name !== undefined) await this.page.getByTestId("sender-name").fill(name);
+    await this.page.getByTestId("sender-add-form").getByRole("button").click();
+    await this.page.getByTestId(`sender-row-${address}`).waitFor();
+  }
+
   async createDepartment(name: string, quota: number) {
     await this.visit("/admin/departments");
     const form = this.page.getByTestId("department-create-form");

@@ -67,15 +67,9 @@ describe.skipIf(!run)("SMTP accounts in Chromium", () => {
     await console.createDepartment("Mailers", 100);
     await console.createUser({ ...DEPARTMENT_USER, role: "department", department: "Mailers" });
     // The department's sending domain and sender (a new installation requires verified domains; this one's DNS cannot be published).
-    await console.visit("/senders");
-    await page.getByTestId("require-verified").getByRole("button", { name: /^☑/ }).click();
-    await page.getByTestId("require-verified").getByRole("button", { name: /^☐/ }).waitFor();
-    await page.getByTestId("domain-name").fill("mail.example.com");
-    await page.getByTestId("domain-add-form").getByRole("button").click();
-    await page.getByTestId("domain-mail.example.com").waitFor();
-    await page.getByTestId("sender-address").fill("news@mail.example.com");
-    await page.getByTestId("sender-add-form").getByRole("button").click();
-    await page.getByTestId("sender-row-news@mail.example.com").waitFor();
+    await console.allowUnverifiedDomains();
+    await console.addDomain("mail.example.com");
+    await console.addSender("news@mail.example.com");
     // The company page: the entrance's address and TLS state (服务器IP).
     await console.visit("/admin/company");
     expect(await page.getByTestId("server-ip").textContent()).toBe(`${GATEWAY_HOST}:${gatewayPort} · no TLS`);

@@ -16,18 +16,10 @@ describe.skipIf(!run)("senders, templates and the outbox in Chromium", () => {
     const console = new ConsolePage(page, app.url());
     await console.createDepartment("Marketing", 10_000);
 
-    await console.visit("/senders");
-    // A new installation requires verified domains; these senders live on a domain whose DNS the test cannot publish.
-    await page.getByTestId("require-verified").getByRole("button", { name: /^☑/ }).click();
-    await page.getByTestId("require-verified").getByRole("button", { name: /^☐/ }).waitFor();
-    await page.getByTestId("domain-name").fill("Mail.Example.com");
-    await page.getByTestId("domain-add-form").getByRole("button").click();
-    await page.getByTestId("domain-mail.example.com").waitFor();
+    await console.allowUnverifiedDomains();
+    await console.addDomain("Mail.Example.com");
     expect(await page.getByTestId("record-dkim").textContent()).toMatch(/_domainkey\.mail\.example\.com.*v=DKIM1; k=rsa; p=/);
-    await page.getByTestId("sender-address").fill("news@mail.example.com");
-    await page.getByTestId("sender-name").fill("Newsroom");
-    await page.getByTestId("sender-add-form").getByRole("button").click();
-    await page.getByTestId("sender-row-news@mail.example.com").waitFor();
+    await console.addSender("news@mail.example.com", "Newsroom");
 
     await console.visit("/templates/new");
     await page.getByTestId("template-name").fill("Welcome");
