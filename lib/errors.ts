@@ -1,4 +1,7 @@
-/** Typed application errors: the code decides the HTTP status and the translated message. */
+import { reasonsEn, type Reason, type ReasonParams } from "@/lib/i18n/reasons-en";
+import { describeReason, isRule } from "@/lib/i18n/describe";
+
+/** Typed application errors: the code decides the HTTP status, the reason the words. */
 export const ERROR_STATUS = {
   invalid_input: 400,
   unauthorized: 401,
@@ -16,42 +19,80 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+export type { Reason, ReasonParams };
 
+type ErrorOptions = {
+  /** Values for the reason's {placeholders}; the console words them in the reader's language. */
+  params?: ReasonParams;
+  /** The input field at fault: the console puts the message beside it, named by its label. */
+  field?: string;
+  /** Machine-readable facts for API callers (never words). */
+  details?: Record<string, unknown>;
+};
+
+/**
+ * An error a caller may see. It carries a reason (a key of the server catalogues,
+ * lib/i18n/reasons-*.ts) and its parameters, never prose: the API's `message` is the English
+ * wording of the reason, and the console words the same reason in the reader's language.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly details?: unknown;
+  readonly reason: Reason;
+  readonly params: ReasonParams;
+  readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
-    super(message);
+  constructor(code: ErrorCode, reason: Reason, options: ErrorOptions = {}) {
+    const params = options.params ?? {};
+    super(englishMessage(reason, params, options.field));
     this.name = "AppError";
     this.code = code;
-    this.details = details;
+    this.reason = reason;
+    this.params = params;
+    if (options.field !== undefined || options.details !== undefined) {
+      this.details = { ...(options.field !== undefined ? { field: options.field } : {}), ...options.details };
+    }
   }
 
   get status(): number {
     return ERROR_STATUS[this.code];
   }
+
+  get field(): string | undefined {
+    return this.details?.field as string | undefined;
+  }
 }
 
-export const invalidInput = (message: string, details?: unknown) => new AppError("invalid_input", message, details);
-export const forbidden = (message = "You are not allowed to do this") => new AppError("forbidden", message);
-export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
-export const conflict = (message: string, details?: unknown) => new AppError("conflict", message, details);
+/** The API speaks English and names fields by their property name: `scheduledAt: is in the past`. */
+function englishMessage(reason: Reason, params: ReasonParams, field: string | undefined): string {
+  const text = describeReason(reasonsEn, reason, params);
+  return isRule(reason) ? `${field ?? "input"}: ${text}` : text;
+}
 
-export type ErrorBody = { error: { code: ErrorCode; message: string; details?: unknown } };
+export const invalidInput = (reason: Reason, options?: ErrorOptions) => new AppError("invalid_input", reason, options);
+export const forbidden = (reason: Reason = "forbidden") => new AppError("forbidden", reason);
+/** `what` is a key of the catalogues' `what` terms ("task", "pool", …). */
+export const notFound = (what: keyof typeof reasonsEn.terms.what) => new AppError("not_found", "notFound", { params: { what } });
+export const conflict = (reason: Reason, options?: ErrorOptions) => new AppError("conflict", reason, options);
+
+export type ErrorBody = {
+  error: { code: ErrorCode; message: string; reason: Reason; params?: ReasonParams; details?: unknown };
+};
 
 /** Turns anything thrown into the public error shape; internals are logged, never shown. */
 export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof AppError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    if (error.details !== undefined) body.error.details = error.details;
-    return { status: error.status, body };
-  }
+  if (error instanceof AppError) return { status: error.status, body: bodyOf(error) };
   const code = postgresCode(error);
-  if (code === "23505") return { status: 409, body: { error: { code: "conflict", message: "That already exists" } } };
-  if (code === "22P02") return { status: 400, body: { error: { code: "invalid_input", message: "An id or value is malformed" } } };
+  if (code === "23505") return { status: 409, body: bodyOf(new AppError("conflict", "alreadyExists")) };
+  if (code === "22P02") return { status: 400, body: bodyOf(new AppError("invalid_input", "malformedValue")) };
   console.error("[fanout] unexpected error", error);
-  return { status: 500, body: { error: { code: "internal", message: "Something went wrong on our side" } } };
+  return { status: 500, body: bodyOf(new AppError("internal", "internal")) };
+}
+
+function bodyOf(error: AppError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, reason: error.reason } };
+  if (Object.keys(error.params).length > 0) body.error.params = error.params;
+  if (error.details !== undefined) body.error.details = error.details;
+  return body;
 }
 
 /** drizzle wraps driver errors; the SQLSTATE is on the error or its cause. */

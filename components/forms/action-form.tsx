@@ -4,10 +4,19 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition, type ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import { useI18n } from "@/lib/i18n/client";
+import { describeRefusal, type Refusal } from "@/lib/i18n/describe";
+import type { Messages } from "@/lib/i18n";
 
-export type FormActionResult =
-  | { ok: true; data: unknown }
-  | { ok: false; error: { code: string; message: string; fieldErrors?: Record<string, string> } };
+/** A refusal as a server action returns it: a code and a reason, worded here in the reader's language. */
+export type FormRefusal = Refusal & { message: string; fieldErrors?: Record<string, Refusal> };
+export type FormActionResult = { ok: true; data: unknown } | { ok: false; error: FormRefusal };
+
+/** The sentence for a refusal, and one per field it points at, in the console's language. */
+export function wordRefusal(t: Messages, error: FormRefusal): { message: string; fieldErrors: Record<string, string> } {
+  const fieldErrors: Record<string, string> = {};
+  for (const [field, refusal] of Object.entries(error.fieldErrors ?? {})) fieldErrors[field] = describeRefusal(t.server, refusal);
+  return { message: describeRefusal(t.server, error), fieldErrors };
+}
 
 /**
  * A form bound to a server action: shows the action's error (and field errors through
@@ -58,8 +67,9 @@ export function ActionForm({
             onDone?.(result.data);
             router.refresh();
           } else {
-            setError(result.error.message);
-            setFieldErrors(result.error.fieldErrors ?? {});
+            const worded = wordRefusal(t, result.error);
+            setError(worded.message);
+            setFieldErrors(worded.fieldErrors);
           }
         });
       }}

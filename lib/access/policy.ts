@@ -71,6 +71,6 @@ export function resolveTargetDepartment(actor: Actor, requested: string | null |
     if (requested && requested !== actor.departmentId) throw forbidden();
     return actor.departmentId!;
   }
-  if (!requested) throw invalidInput("departmentId is required for a company-wide caller", { field: "departmentId" });
+  if (!requested) throw invalidInput("departmentRequired", { field: "departmentId" });
   return requested;
 }

@@ -19,7 +19,7 @@ export async function createApiKey({ db, actor }: Ctx, input: { name?: string; s
   return db.transaction(async (tx) => {
     if (departmentId) {
       const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
-      if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+      if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
     }
     const [created] = await tx
       .insert(apiKeys)
@@ -65,7 +65,7 @@ export async function listApiKeys({ db, actor }: Ctx) {
 export async function revokeApiKey({ db, actor }: Ctx, id: string) {
   return db.transaction(async (tx) => {
     const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
-    if (!key) throw notFound("API key");
+    if (!key) throw notFound("apiKey");
     authorize(actor, "apikey.manage", { departmentId: key.departmentId });
     if (key.revokedAt) return;
     await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));

@@ -42,16 +42,12 @@ export async function updateCompanyAccount({ db, actor }: Ctx, input: CompanyUpd
     if (input.quotaTotal !== null) {
       const committed = company.quotaUsed + company.quotaReserved;
       if (input.quotaTotal < committed) {
-        throw invalidInput(`The purchased total cannot be below what is already sent or reserved (${committed})`, {
-          field: "quotaTotal",
-        });
+        throw invalidInput("totalBelowCommitted", { field: "quotaTotal", params: { committed } });
       }
       const [sum] = await tx.select({ allocated: sql<string | null>`sum(${departments.quotaAllocated})` }).from(departments);
       const allocated = Number(sum?.allocated ?? 0);
       if (input.quotaTotal < allocated) {
-        throw invalidInput(`Departments already hold ${allocated} of the quota; lower their allocations first`, {
-          field: "quotaTotal",
-        });
+        throw invalidInput("totalBelowAllocated", { field: "quotaTotal", params: { allocated } });
       }
     }
     await tx

@@ -48,7 +48,7 @@ export async function listDepartments({ db, actor }: Ctx, page = { offset: 0, li
 
 export async function getDepartment({ db, actor }: Ctx, id: string) {
   const [row] = await db.select(departmentColumns).from(departments).where(eq(departments.id, id));
-  if (!row) throw notFound("Department");
+  if (!row) throw notFound("department");
   authorize(actor, "department.view", { departmentId: row.id });
   return {
     ...row,
@@ -67,10 +67,7 @@ async function assertAllocationFits(tx: Executor, quota: number | null, exceptId
     .where(exceptId ? ne(departments.id, exceptId) : undefined);
   const others = Number(sum?.allocated ?? 0);
   if (others + quota > company.total) {
-    throw invalidInput(
-      `Only ${Math.max(0, company.total - others)} of the company's ${company.total} are left to allocate`,
-      { field: "quotaAllocated" },
-    );
+    throw invalidInput("quotaLeftToAllocate", { field: "quotaAllocated", params: { left: Math.max(0, company.total - others), total: company.total } });
   }
 }
 
@@ -79,7 +76,7 @@ async function assertNameFree(tx: Executor, name: string, exceptId?: string) {
     .select({ id: departments.id })
     .from(departments)
     .where(and(sql`lower(${departments.name}) = lower(${name})`, exceptId ? ne(departments.id, exceptId) : undefined));
-  if (existing) throw conflict(`A department named "${name}" already exists`, { field: "name" });
+  if (existing) throw conflict("departmentNameTaken", { field: "name", params: { name } });
 }
 
 export async function createDepartment({ db, actor }: Ctx, input: DepartmentInput) {
@@ -111,13 +108,10 @@ export async function updateDepartment({ db, actor }: Ctx, id: string, input: De
   return db.transaction(async (tx) => {
     await tx.select({ id: companies.id }).from(companies).where(eq(companies.id, 1)).for("update");
     const [current] = await tx.select().from(departments).where(eq(departments.id, id)).for("update");
-    if (!current) throw notFound("Department");
+    if (!current) throw notFound("department");
     await assertNameFree(tx, input.name, id);
     if (input.quotaAllocated !== null && input.quotaAllocated < current.quotaUsed + current.quotaReserved) {
-      throw invalidInput(
-        `The quota cannot be below what the department has sent or reserved (${current.quotaUsed + current.quotaReserved})`,
-        { field: "quotaAllocated" },
-      );
+      throw invalidInput("quotaBelowUsed", { field: "quotaAllocated", params: { used: current.quotaUsed + current.quotaReserved } });
     }
     await assertAllocationFits(tx, input.quotaAllocated, id);
     await tx

@@ -1,3 +1,4 @@
+import { reasonsEn } from "@/lib/i18n/reasons-en";
 import "server-only";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
@@ -31,11 +32,11 @@ async function recent(tx: Executor, where: SQL | undefined, window: SQL): Promis
   return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
 }
 
-function refuse(what: string, limit: number, oldest: Date | null): AppError {
+function refuse(what: keyof typeof reasonsEn.terms.limited, limit: number, oldest: Date | null): AppError {
   const retryAfterSeconds = oldest ? Math.max(1, Math.ceil((oldest.getTime() + 3_600_000 - Date.now()) / 1000)) : 3600;
-  return new AppError("rate_limited", `${what} are limited to ${limit} an hour; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s)`, {
-    limit,
-    retryAfterSeconds,
+  return new AppError("rate_limited", "hourlyLimit", {
+    params: { limited: what, limit, minutes: Math.ceil(retryAfterSeconds / 60) },
+    details: { limit, retryAfterSeconds },
   });
 }
 
@@ -55,10 +56,10 @@ export async function admitTestSends(tx: Executor, input: { departmentId: string
   await lock(tx, input.operatorId);
   const ofKind = eq(auxiliaryMail.kind, "test_send");
   const byUser = await recent(tx, and(ofKind, eq(auxiliaryMail.operatorId, input.operatorId)), HOUR);
-  if (byUser.count + n > AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour) throw refuse("Your test messages", AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour, byUser.oldest);
+  if (byUser.count + n > AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour) throw refuse("yourTestSends", AUXILIARY_MAIL_LIMITS.testSendsPerUserPerHour, byUser.oldest);
   const byDepartment = await recent(tx, and(ofKind, eq(auxiliaryMail.departmentId, input.departmentId)), HOUR);
   if (byDepartment.count + n > AUXILIARY_MAIL_LIMITS.testSendsPerDepartmentPerHour) {
-    throw refuse("The department's test messages", AUXILIARY_MAIL_LIMITS.testSendsPerDepartmentPerHour, byDepartment.oldest);
+    throw refuse("departmentTestSends", AUXILIARY_MAIL_LIMITS.testSendsPerDepartmentPerHour, byDepartment.oldest);
   }
   await record(tx, "test_send", input.departmentId, input.operatorId, input.emails);
 }
@@ -74,7 +75,7 @@ export async function admitConfirmation(tx: Executor, input: { departmentId: str
   if ((await recent(tx, and(ofKind, eq(auxiliaryMail.email, input.email)), window)).count > 0) return "recently_sent";
   const byDepartment = await recent(tx, ofKind, HOUR);
   if (byDepartment.count >= AUXILIARY_MAIL_LIMITS.confirmationsPerDepartmentPerHour) {
-    throw refuse("Confirmation messages", AUXILIARY_MAIL_LIMITS.confirmationsPerDepartmentPerHour, byDepartment.oldest);
+    throw refuse("confirmations", AUXILIARY_MAIL_LIMITS.confirmationsPerDepartmentPerHour, byDepartment.oldest);
   }
   await record(tx, "subscribe_confirmation", input.departmentId, "", [input.email]);
   return "send";

@@ -27,7 +27,7 @@ export async function reserveQuota(tx: Executor, departmentId: string, count: nu
  * any shape take the rows in one order and cannot deadlock. All or nothing, as reserveQuota.
  */
 export async function reserveQuotaOfDepartments(tx: Executor, counts: ReadonlyMap<string, number>): Promise<void> {
-  for (const count of counts.values()) if (!Number.isInteger(count) || count < 0) throw new AppError("invalid_input", `Cannot reserve ${count} sends`);
+  for (const count of counts.values()) if (!Number.isInteger(count) || count < 0) throw new AppError("invalid_input", "cannotReserve", { params: { count } });
   const wanted = [...counts].filter(([, count]) => count > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const reserved: [string, number][] = [];
   // Within this transaction, so a refusal leaves the caller's transaction as it was.
@@ -118,11 +118,11 @@ async function quotaExceeded(tx: Executor, departmentId: string | null, count: n
       .select({ name: departments.name, total: departments.quotaAllocated, used: departments.quotaUsed, reserved: departments.quotaReserved })
       .from(departments)
       .where(eq(departments.id, departmentId));
-    if (!row) return new AppError("not_found", "Department not found");
+    if (!row) return new AppError("not_found", "notFound", { params: { what: "department" } });
     const left = remainingQuota(row) ?? 0;
-    return new AppError("quota_exceeded", `Department "${row.name}" has ${left} sends left of its quota; this needs ${count}`, { remaining: left, needed: count, scope: "department" });
+    return new AppError("quota_exceeded", "departmentQuotaShort", { params: { department: row.name, left, count }, details: { remaining: left, needed: count, scope: "department" } });
   }
   const [company] = await tx.select({ total: companies.quotaTotal, used: companies.quotaUsed, reserved: companies.quotaReserved }).from(companies).where(eq(companies.id, 1));
   const left = company ? (remainingQuota(company) ?? 0) : 0;
-  return new AppError("quota_exceeded", `The company has ${left} sends left of its purchased total; this needs ${count}`, { remaining: left, needed: count, scope: "company" });
+  return new AppError("quota_exceeded", "companyQuotaShort", { params: { left, count }, details: { remaining: left, needed: count, scope: "company" } });
 }

@@ -56,16 +56,16 @@ type Placement = { role: Role; departmentId: string | null; readsAllDepartments:
 
 async function resolvePlacement(tx: Executor, input: Pick<UserInput, "role" | "departmentId" | "readsAllDepartments" | "managedDepartmentIds">): Promise<Placement> {
   if (input.role === "department") {
-    if (!input.departmentId) throw invalidInput("A department user needs a department", { field: "departmentId" });
+    if (!input.departmentId) throw invalidInput("departmentUserNeedsDepartment", { field: "departmentId" });
     const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, input.departmentId));
-    if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
     return { role: "department", departmentId: input.departmentId, readsAllDepartments: false, managed: [] };
   }
   if (input.role === "manager") {
     const managed = [...new Set(input.managedDepartmentIds ?? [])];
     if (managed.length > 0) {
       const found = await tx.select({ id: departments.id }).from(departments).where(sql`${departments.id} in ${managed}`);
-      if (found.length !== managed.length) throw invalidInput("A granted department does not exist", { field: "managedDepartmentIds" });
+      if (found.length !== managed.length) throw invalidInput("grantedDepartmentMissing", { field: "managedDepartmentIds" });
     }
     return { role: "manager", departmentId: null, readsAllDepartments: input.readsAllDepartments ?? managed.length === 0, managed };
   }
@@ -75,7 +75,7 @@ async function resolvePlacement(tx: Executor, input: Pick<UserInput, "role" | "d
 function normaliseEmail(email: string) {
   const trimmed = email.trim();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed) || trimmed.length > 254) {
-    throw invalidInput(`"${email}" is not a valid e-mail address`, { field: "email" });
+    throw invalidInput("userEmailInvalid", { field: "email", params: { email } });
   }
   return trimmed.toLowerCase();
 }
@@ -86,7 +86,7 @@ export async function createUser({ db, actor }: Ctx, input: UserInput) {
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
-    if (existing) throw conflict(`A user with the address ${email} already exists`, { field: "email" });
+    if (existing) throw conflict("userEmailTaken", { field: "email", params: { email } });
     const placement = await resolvePlacement(tx, input);
     const [created] = await tx
       .insert(users)
@@ -115,7 +115,7 @@ export async function createUser({ db, actor }: Ctx, input: UserInput) {
 
 async function loadUserForUpdate(tx: Executor, id: string) {
   const [user] = await tx.select().from(users).where(eq(users.id, id)).for("update");
-  if (!user) throw notFound("User");
+  if (!user) throw notFound("user");
   return user;
 }
 
@@ -125,7 +125,7 @@ async function assertAnotherActiveAdmin(tx: Executor, exceptId: string) {
     .select({ value: count() })
     .from(users)
     .where(and(eq(users.role, "admin"), eq(users.disabled, false), ne(users.id, exceptId)));
-  if ((others?.value ?? 0) === 0) throw conflict("This is the last active admin; create another admin first");
+  if ((others?.value ?? 0) === 0) throw conflict("lastAdmin");
 }
 
 export type RoleChange = Pick<UserInput, "role" | "departmentId" | "readsAllDepartments" | "managedDepartmentIds"> & { name?: string };
@@ -166,7 +166,7 @@ export async function setUserDisabled({ db, actor }: Ctx, id: string, disabled: 
   authorize(actor, "user.manage");
   return db.transaction(async (tx) => {
     const user = await loadUserForUpdate(tx, id);
-    if (disabled && actor.kind === "user" && actor.id === id) throw conflict("You cannot disable your own account");
+    if (disabled && actor.kind === "user" && actor.id === id) throw conflict("cannotDisableSelf");
     if (disabled && user.role === "admin") await assertAnotherActiveAdmin(tx, id);
     await tx
       .update(users)

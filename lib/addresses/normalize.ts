@@ -1,10 +1,14 @@
 /**
- * One address as typed or exported by someone else → the form Fanout stores and sends to, or a
- * short English reason shown next to the line it came from.
+ * One address as typed or exported by someone else → the form Fanout stores and sends to, or the
+ * reason it is not one: a rule of the reason catalogues (lib/i18n/reasons-*.ts) with its values,
+ * worded beside the line it came from in the reader's language (addressProblemInEnglish for SMTP).
  */
 import { domainToASCII } from "node:url";
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsEn, type ReasonParams } from "@/lib/i18n/reasons-en";
 
-export type AddressCheck = { ok: true; email: string } | { ok: false; reason: string };
+export type AddressProblem = Extract<keyof typeof reasonsEn.rules, `address${string}`>;
+export type AddressCheck = { ok: true; email: string } | { ok: false; reason: AddressProblem; params: ReasonParams };
 
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
@@ -20,25 +24,30 @@ const MAX_INPUT = 1024;
 const ATEXT = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]$/;
 const DOT_ATOM = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[a-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 
-const fail = (reason: string): AddressCheck => ({ ok: false, reason });
+const fail = (reason: AddressProblem, params: ReasonParams = {}): AddressCheck => ({ ok: false, reason, params });
+
+/** The problem in English, for SMTP replies and logs. */
+export function addressProblemInEnglish(check: { reason: AddressProblem; params: ReasonParams }): string {
+  return describeReason(reasonsEn, check.reason, check.params);
+}
 
 export function normalizeAddress(raw: string): AddressCheck {
   let text = trimEdgeJunk(raw);
   if (text.startsWith("<") && text.endsWith(">")) text = trimEdgeJunk(text.slice(1, -1));
   if (/^mailto:/i.test(text)) text = trimEdgeJunk(text.slice("mailto:".length));
-  if (text === "") return fail("address is empty");
-  if (text.length > MAX_INPUT) return fail(`the address is longer than ${MAX_ADDRESS} characters`);
+  if (text === "") return fail("addressEmpty");
+  if (text.length > MAX_INPUT) return fail("addressTooLong", { max: MAX_ADDRESS });
   text = text.toLowerCase();
 
   const split = splitAtSign(text);
-  if (!split.ok) return fail(split.reason);
+  if (!split.ok) return split;
   const local = checkLocalPart(split.local);
   if (!local.ok) return local;
   const domain = checkDomain(split.domain);
   if (!domain.ok) return domain;
 
   const email = `${local.email}@${domain.email}`;
-  if (email.length > MAX_ADDRESS) return fail(`the address is longer than ${MAX_ADDRESS} characters`);
+  if (email.length > MAX_ADDRESS) return fail("addressTooLong", { max: MAX_ADDRESS });
   return { ok: true, email };
 }
 
@@ -55,7 +64,7 @@ function trimEdgeJunk(text: string): string {
   return text.slice(start, end);
 }
 
-type Split = { ok: true; local: string; domain: string } | { ok: false; reason: string };
+type Split = { ok: true; local: string; domain: string } | Extract<AddressCheck, { ok: false }>;
 
 /** Finds the one @ that is not inside a quoted local part. */
 function splitAtSign(text: string): Split {
@@ -63,33 +72,33 @@ function splitAtSign(text: string): Split {
   if (text.startsWith('"')) {
     let i = 1;
     while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    if (i >= text.length) return { ok: false, reason: "a quote in the address is not closed" };
+    if (i >= text.length) return { ok: false, reason: "addressQuoteOpen", params: {} };
     unquotedFrom = i + 1;
   }
   const at = text.indexOf("@", unquotedFrom);
-  if (at === -1) return { ok: false, reason: "missing @" };
-  if (text.includes("@", at + 1)) return { ok: false, reason: "more than one @" };
+  if (at === -1) return { ok: false, reason: "addressMissingAt", params: {} };
+  if (text.includes("@", at + 1)) return { ok: false, reason: "addressManyAt", params: {} };
   return { ok: true, local: text.slice(0, at), domain: text.slice(at + 1) };
 }
 
 function checkLocalPart(local: string): AddressCheck {
-  if (local === "" || local === '""') return fail("nothing before the @");
-  if (/[^\x00-\x7f]/.test(local)) return fail("non-ASCII characters in the local part are not supported");
+  if (local === "" || local === '""') return fail("addressNothingBefore");
+  if (/[^\x00-\x7f]/.test(local)) return fail("addressNonAsciiLocal");
   if (local.startsWith('"')) return checkQuotedLocalPart(local);
-  if (/\s/.test(local)) return fail("spaces are not allowed");
-  if (local.length > MAX_LOCAL) return fail(`the part before the @ is longer than ${MAX_LOCAL} characters`);
-  if (local.startsWith(".")) return fail("the part before the @ starts with a dot");
-  if (local.endsWith(".")) return fail("the part before the @ ends with a dot");
-  if (local.includes("..")) return fail("two dots in a row before the @");
+  if (/\s/.test(local)) return fail("addressSpaces");
+  if (local.length > MAX_LOCAL) return fail("addressLocalTooLong", { max: MAX_LOCAL });
+  if (local.startsWith(".")) return fail("addressLocalStartsWithDot");
+  if (local.endsWith(".")) return fail("addressLocalEndsWithDot");
+  if (local.includes("..")) return fail("addressLocalDoubleDot");
   for (const c of local) {
-    if (c !== "." && !ATEXT.test(c)) return fail(`invalid character ${describe(c)} before the @`);
+    if (c !== "." && !ATEXT.test(c)) return fail("addressLocalBadChar", { char: describe(c) });
   }
   return { ok: true, email: local };
 }
 
 /** RFC 5321 quoted string: printable ASCII, with \" and \\ escaped. */
 function checkQuotedLocalPart(local: string): AddressCheck {
-  if (!local.endsWith('"') || local.length < 2) return fail('text after the closing quote before the @');
+  if (!local.endsWith('"') || local.length < 2) return fail("addressAfterQuote");
   const inner = local.slice(1, -1);
   let unescaped = "";
   for (let i = 0; i < inner.length; i++) {
@@ -97,40 +106,40 @@ function checkQuotedLocalPart(local: string): AddressCheck {
     if (c === "\\") {
       i++;
       c = inner[i] ?? "";
-      if (c === "") return fail("a backslash ends the quoted part");
+      if (c === "") return fail("addressBackslashEnd");
     } else if (c === '"') {
-      return fail("text after the closing quote before the @");
+      return fail("addressAfterQuote");
     }
     const code = c.charCodeAt(0);
-    if (code < 0x20 || code > 0x7e) return fail(`invalid character ${describe(c)} before the @`);
+    if (code < 0x20 || code > 0x7e) return fail("addressLocalBadChar", { char: describe(c) });
     unescaped += c;
   }
   // Quotes that protect nothing are dropped, so "john"@x and john@x are the same contact.
   const email = DOT_ATOM.test(unescaped) ? unescaped : local;
-  if (email.length > MAX_LOCAL) return fail(`the part before the @ is longer than ${MAX_LOCAL} characters`);
+  if (email.length > MAX_LOCAL) return fail("addressLocalTooLong", { max: MAX_LOCAL });
   return { ok: true, email };
 }
 
 function checkDomain(domain: string): AddressCheck {
-  if (domain === "") return fail("nothing after the @");
-  if (domain.startsWith("[")) return fail("address literals are not accepted");
-  if (/\s/.test(domain)) return fail("spaces are not allowed");
+  if (domain === "") return fail("addressNothingAfter");
+  if (domain.startsWith("[")) return fail("addressLiteral");
+  if (/\s/.test(domain)) return fail("addressSpaces");
   // domainToASCII also maps full-width letters and the ideographic full stop (。) before encoding.
   const ascii = /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) : domain;
-  if (ascii === "") return fail("the domain is not a valid international domain name");
-  if (ascii.length > MAX_DOMAIN) return fail(`the domain is longer than ${MAX_DOMAIN} characters`);
+  if (ascii === "") return fail("addressBadIdn");
+  if (ascii.length > MAX_DOMAIN) return fail("addressDomainTooLong", { max: MAX_DOMAIN });
   const labels = ascii.split(".");
-  if (labels.length === 1) return fail("the domain has no dot (expected something like example.com)");
-  if (labels[0] === "" || labels.at(-1) === "") return fail("the domain starts or ends with a dot");
+  if (labels.length === 1) return fail("addressDomainNoDot");
+  if (labels[0] === "" || labels.at(-1) === "") return fail("addressDomainEdgeDot");
   for (const label of labels) {
-    if (label === "") return fail("two dots in a row in the domain");
+    if (label === "") return fail("addressDomainDoubleDot");
     for (const c of label) {
-      if (!/[a-z0-9-]/.test(c)) return fail(`invalid character ${describe(c)} in the domain`);
+      if (!/[a-z0-9-]/.test(c)) return fail("addressDomainBadChar", { char: describe(c) });
     }
-    if (label.length > MAX_LABEL) return fail(`the domain part "${label.slice(0, 20)}…" is longer than ${MAX_LABEL} characters`);
-    if (label.startsWith("-") || label.endsWith("-")) return fail(`the domain part "${label}" starts or ends with a hyphen`);
+    if (label.length > MAX_LABEL) return fail("addressLabelTooLong", { label: `${label.slice(0, 20)}…`, max: MAX_LABEL });
+    if (label.startsWith("-") || label.endsWith("-")) return fail("addressLabelHyphen", { label });
   }
-  if (/^[0-9]+$/.test(labels.at(-1) as string)) return fail("the top-level domain is all digits");
+  if (/^[0-9]+$/.test(labels.at(-1) as string)) return fail("addressTldDigits");
   return { ok: true, email: ascii };
 }
 

@@ -18,7 +18,7 @@ export const PASSWORD_WORK_QUEUE = 16;
 /** Every slot and queue place is taken: nothing was checked, try again in a moment. */
 export class PasswordWorkBusy extends AppError {
   constructor() {
-    super("rate_limited", "The server is busy checking passwords. Try again in a moment.");
+    super("rate_limited", "passwordsBusy");
   }
 }
 
@@ -53,9 +53,9 @@ export function verifyPassword(password: string, hash: string | null): Promise<b
 
 export function assertPasswordAcceptable(password: string) {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw invalidInput(`The password must have at least ${MIN_PASSWORD_LENGTH} characters`, { field: "password" });
+    throw invalidInput("passwordTooShort", { field: "password", params: { min: MIN_PASSWORD_LENGTH } });
   }
   if (password.length > 72) {
-    throw invalidInput("The password must have at most 72 characters", { field: "password" });
+    throw invalidInput("passwordTooLong", { field: "password" });
   }
 }

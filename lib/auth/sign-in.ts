@@ -20,38 +20,23 @@ export const BACKOFF_FORGET_SECONDS = 15 * 60;
 const LOGIN_FAILURES_KEPT_SECONDS = 60 * 60;
 export const PRUNE_LOGIN_RECORDS_EVERY_MS = 60 * 60 * 1000;
 
-export const SIGN_IN_MESSAGES = {
-  wrongCredentials: "Wrong e-mail or password.",
-  disabled: "This account is disabled. Ask your administrator to enable it.",
-  tooMany: (seconds: number) => `Too many failed sign-ins. Wait ${seconds} seconds and try again.`,
-  busy: "Too many sign-ins at once. Try again in a moment.",
-} as const;
-
 export type SignInFailure = "wrong_credentials" | "disabled" | "too_many" | "busy";
 
 const FAILURE_CODES = { wrong_credentials: "unauthorized", disabled: "forbidden", too_many: "rate_limited", busy: "rate_limited" } as const;
+const FAILURE_REASONS = { wrong_credentials: "signInWrong", disabled: "signInDisabled", too_many: "signInTooMany", busy: "signInBusy" } as const;
 
-/** A refused sign-in: the reason travels to the login form, which words it in the user's language. */
+/** A refused sign-in: the failure travels to the login form, which words it in the user's language. */
 export class SignInError extends AppError {
   constructor(
-    readonly reason: SignInFailure,
+    readonly failure: SignInFailure,
     readonly retryAfterSeconds = 0,
   ) {
-    super(
-      FAILURE_CODES[reason],
-      reason === "too_many"
-        ? SIGN_IN_MESSAGES.tooMany(retryAfterSeconds)
-        : reason === "disabled"
-          ? SIGN_IN_MESSAGES.disabled
-          : reason === "busy"
-            ? SIGN_IN_MESSAGES.busy
-            : SIGN_IN_MESSAGES.wrongCredentials,
-    );
+    super(FAILURE_CODES[failure], FAILURE_REASONS[failure], failure === "too_many" ? { params: { seconds: retryAfterSeconds } } : {});
   }
 
   /** What next-auth hands to the browser: `too_many:42`, `busy`, `disabled`, `wrong_credentials`. */
   get wire(): string {
-    return this.reason === "too_many" ? `too_many:${this.retryAfterSeconds}` : this.reason;
+    return this.failure === "too_many" ? `too_many:${this.retryAfterSeconds}` : this.failure;
   }
 }
 

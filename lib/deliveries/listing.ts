@@ -87,20 +87,20 @@ const WALK_COLUMNS = {
 
 export function checkDeliveryLogFilters(filters: DeliveryLogFilters): void {
   if (filters.status && !DELIVERY_STATUSES.includes(filters.status)) {
-    throw invalidInput(`Unknown status "${filters.status}"; one of ${DELIVERY_STATUSES.join(", ")}`, { field: "status" });
+    throw invalidInput("unknownValue", { field: "status", params: { value: filters.status } });
   }
   if (filters.category && !BOUNCE_CATEGORIES.includes(filters.category)) {
-    throw invalidInput(`Unknown category "${filters.category}"; one of ${BOUNCE_CATEGORIES.join(", ")}`, { field: "category" });
+    throw invalidInput("unknownValue", { field: "category", params: { value: filters.category } });
   }
-  if (filters.taskId && !isUuid(filters.taskId)) throw invalidInput("The task id is malformed", { field: "taskId" });
+  if (filters.taskId && !isUuid(filters.taskId)) throw invalidInput("notId", { field: "taskId" });
   for (const field of ["from", "to"] as const) {
     const value = filters[field];
-    if (value && !isIsoDate(value)) throw invalidInput(`"${value}" is not a date (YYYY-MM-DD)`, { field });
+    if (value && !isIsoDate(value)) throw invalidInput("notDate", { field });
   }
   if (filters.before !== undefined && parseDeliveryCursor(filters.before) === null) throw badCursor();
 }
 
-const badCursor = () => invalidInput("The cursor is not one this page gave", { field: "before" });
+const badCursor = () => invalidInput("badCursor", { field: "before" });
 
 /** A page's query, worked out once from its filters. */
 type Plan = {

@@ -3,10 +3,22 @@ import { z } from "zod";
 import { getDb } from "@/lib/database";
 import { authorize, type Permission } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
-import { toErrorBody, type ErrorCode } from "@/lib/errors";
+import { toErrorBody, type ErrorCode, type Reason, type ReasonParams } from "@/lib/errors";
 import { sessionActor } from "./request";
+import { refusalOfIssue, type FieldRefusal } from "./validation";
 
-export type ActionError = { code: ErrorCode; message: string; fieldErrors?: Record<string, string> };
+/**
+ * A refusal as the console receives it: a code and the reason (with its values) that the
+ * console words in the reader's language; `message` is the English wording, for logs.
+ */
+export type ActionError = {
+  code: ErrorCode;
+  message: string;
+  reason: Reason;
+  params?: ReasonParams;
+  field?: string;
+  fieldErrors?: Record<string, FieldRefusal>;
+};
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: ActionError };
 
 export type EntryPointInfo = { kind: "action"; permission: Permission };
@@ -25,17 +37,23 @@ export function defineAction<Schema extends z.ZodType, T>(spec: {
     try {
       const db = await getDb();
       const actor = await sessionActor(db);
-      if (!actor) return { ok: false, error: { code: "unauthorized", message: "Your session has ended; sign in again" } };
+      if (!actor) return { ok: false, error: { code: "unauthorized", message: "Your session has ended; sign in again", reason: "sessionEnded" } };
       authorize(actor, spec.permission);
-      const parsed = spec.input.safeParse(raw instanceof FormData ? formDataToObject(raw) : raw);
-      if (!parsed.success) return { ok: false, error: validationError(parsed.error) };
+      const input = raw instanceof FormData ? formDataToObject(raw) : raw;
+      const parsed = spec.input.safeParse(input);
+      if (!parsed.success) return { ok: false, error: validationError(parsed.error, input) };
       return { ok: true, data: await spec.run({ db, actor }, parsed.data) };
     } catch (error) {
       const { body } = toErrorBody(error);
       const field = (body.error.details as { field?: string } | undefined)?.field;
+      const refusal = { code: body.error.code, reason: body.error.reason, ...(body.error.params ? { params: body.error.params } : {}) };
       return {
         ok: false,
-        error: { code: body.error.code, message: body.error.message, ...(field ? { fieldErrors: { [field]: body.error.message } } : {}) },
+        error: {
+          ...refusal,
+          message: body.error.message,
+          ...(field ? { field, fieldErrors: { [field]: { ...refusal, code: "invalid_input", field } as FieldRefusal } } : {}),
+        },
       };
     }
   };
@@ -54,16 +72,12 @@ function formDataToObject(form: FormData): Record<string, unknown> {
   return object;
 }
 
-export function validationError(error: z.ZodError): ActionError {
-  const fieldErrors: Record<string, string> = {};
+export function validationError(error: z.ZodError, input: unknown): ActionError {
+  const fieldErrors: Record<string, FieldRefusal> = {};
   for (const issue of error.issues) {
-    const field = issue.path.join(".") || "input";
-    fieldErrors[field] ??= issue.message;
+    const refusal = refusalOfIssue(issue, input);
+    fieldErrors[refusal.field] ??= refusal;
   }
-  const first = error.issues[0];
-  return {
-    code: "invalid_input",
-    message: first ? `${first.path.join(".") || "input"}: ${first.message}` : "Invalid input",
-    fieldErrors,
-  };
+  const first = Object.values(fieldErrors)[0]!;
+  return { ...first, message: `${first.field}: ${first.reason}`, fieldErrors };
 }

@@ -1,12 +1,13 @@
 import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { validationAppError } from "./validation";
 
 /** JSON bodies of the API and the console's route handlers, unless a route says otherwise. */
 export const DEFAULT_JSON_BYTES = 5 * 1024 * 1024;
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes`, { maxBytes });
+  return new AppError("payload_too_large", "bodyTooLarge", { params: { max: maxBytes }, details: { maxBytes } });
 }
 
 /**
@@ -68,15 +69,10 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AppError("invalid_input", "The body is not valid JSON");
+    throw new AppError("invalid_input", "bodyNotJson");
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError("invalid_input", `${issue?.path.join(".") || "body"}: ${issue?.message}`, {
-      issues: parsed.error.issues.map((item) => ({ path: item.path.join("."), message: item.message })),
-    });
-  }
+  if (!parsed.success) throw validationAppError(parsed.error, body);
   return parsed.data;
 }
 
@@ -100,9 +96,7 @@ export async function* tableUploadChunks(request: Request, maxBytes: number): As
       first = false;
     }
     if (!zipOrUtf16 && chunk.includes(0)) {
-      throw new AppError("invalid_input", "The file is not text: it contains NUL bytes. Send a CSV file (UTF-8, GB18030 or UTF-16) or an XLSX workbook", {
-        reason: "binary_file",
-      });
+      throw new AppError("invalid_input", "notText", { details: { reason: "binary_file" } });
     }
     yield chunk;
   }

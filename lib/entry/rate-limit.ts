@@ -55,7 +55,7 @@ export const publicLimiter = new RateLimiter(() => readEnv().rateLimits.public);
 export const trackingLimiter = new RateLimiter(() => readEnv().rateLimits.tracking);
 
 export function rateLimited(verdict: Extract<Verdict, { ok: false }>): AppError {
-  return new AppError("rate_limited", `Too many requests; try again in ${verdict.retryAfterSeconds} s`, { retryAfterSeconds: verdict.retryAfterSeconds });
+  return new AppError("rate_limited", "tooManyRequests", { params: { seconds: verdict.retryAfterSeconds }, details: { retryAfterSeconds: verdict.retryAfterSeconds } });
 }
 
 /** Throws 429 `rate_limited` when `key` has used up its bucket. */

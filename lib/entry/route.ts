@@ -65,7 +65,7 @@ function assertSameOrigin(request: Request) {
   if (site === "same-origin" || site === "none") return;
   const origin = request.headers.get("origin");
   if (!site && origin && ownOrigins(request).has(origin.toLowerCase())) return;
-  throw new AppError("forbidden", "Cross-site request refused: send it from the console");
+  throw new AppError("forbidden", "crossSite");
 }
 
 function ownOrigins(request: Request): Set<string> {
@@ -81,15 +81,15 @@ async function resolveCaller(db: Ctx["db"], request: Request, auth: "apikey" | "
   if (auth === "session") {
     assertSameOrigin(request);
     const actor = await sessionActorFromRequest(db, request);
-    if (!actor) throw new AppError("unauthorized", "Sign in first");
+    if (!actor) throw new AppError("unauthorized", "signInFirst");
     return actor;
   }
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw new AppError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
+  if (!match?.[1]) throw new AppError("unauthorized", "bearerRequired");
   // Counted before the lookup, so a flood of requests costs no database work once over the limit.
   limit(apiKeyLimiter, crypto.createHash("sha256").update(match[1]).digest("base64url"));
   const actor = await actorFromApiKey(db, match[1], clientIp(request.headers));
-  if (!actor) throw new AppError("unauthorized", "The API key is unknown or revoked");
+  if (!actor) throw new AppError("unauthorized", "apiKeyUnknown");
   return actor;
 }

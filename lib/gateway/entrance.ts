@@ -3,7 +3,7 @@ import fs from "node:fs";
 import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { Database } from "@/db/client";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { PasswordWorkBusy } from "@/lib/auth/passwords";
 import { readEnv, type FanoutEnv } from "@/lib/config/env";
 import { isLoopbackHost } from "@/lib/transports/smtp";
@@ -198,7 +198,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
       const account = accountOf(session);
       if (!account) return callback(feedbackRecipientRefusal(address.address));
       const checked = normalizeAddress(address.address);
-      if (!checked.ok) return callback(refuse(553, `5.1.3 ${quoted(address.address)}: ${checked.reason}`));
+      if (!checked.ok) return callback(refuse(553, `5.1.3 ${quoted(address.address)}: ${addressProblemInEnglish(checked)}`));
       const { recipients } = transactionOf(session);
       const allowed = Math.min(maxRecipients, account.maxRecipients ?? maxRecipients);
       if (!recipients.has(checked.email) && recipients.size >= allowed) {

@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { senderDomains, senders } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { AppError } from "@/lib/errors";
 import { notifyEngine } from "@/lib/sending/dispatch";
 import { visibleDomains } from "@/lib/senders/domains";
@@ -46,7 +46,7 @@ export type SenderPermission = { ok: true; address: string; senderId: string | n
  */
 export async function senderPermission(db: Executor, departmentId: string, address: string): Promise<SenderPermission> {
   const checked = normalizeAddress(address);
-  if (!checked.ok) return { ok: false, address, reason: `it is not a valid address (${checked.reason})` };
+  if (!checked.ok) return { ok: false, address, reason: `it is not a valid address (${addressProblemInEnglish(checked)})` };
   const email = checked.email;
   const [sender] = await db.select({ id: senders.id }).from(senders).where(and(eq(senders.departmentId, departmentId), eq(senders.address, email)));
   if (sender) return { ok: true, address: email, senderId: sender.id };

@@ -11,10 +11,10 @@ import { MAX_IP_RANGES } from "./account-rules";
 export function parseIpRanges(input: string | readonly string[] | null | undefined): string[] | null {
   const entries = (typeof input === "string" ? input.split(/[\s,;]+/) : [...(input ?? [])]).map((entry) => entry.trim()).filter(Boolean);
   if (entries.length === 0) return null;
-  if (entries.length > MAX_IP_RANGES) throw invalidInput(`allowedIps: at most ${MAX_IP_RANGES} ranges`, { field: "allowedIps" });
+  if (entries.length > MAX_IP_RANGES) throw invalidInput("tooManyIpRanges", { field: "allowedIps", params: { max: MAX_IP_RANGES } });
   const ranges = entries.map((entry) => {
     const range = readRange(entry);
-    if (!range) throw invalidInput(`allowedIps: "${entry.slice(0, 60)}" is not an IPv4 or IPv6 address or CIDR range`, { field: "allowedIps" });
+    if (!range) throw invalidInput("notIpRange", { field: "allowedIps", params: { value: entry.slice(0, 60) } });
     return `${range.address}/${range.bits}`;
   });
   return [...new Set(ranges)];

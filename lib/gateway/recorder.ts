@@ -276,5 +276,5 @@ async function quotaRefusal(tx: Executor, departmentId: string, needed: number, 
   if (companyTotal !== null && needed > Number(companyTotal)) {
     return refuse(552, `5.2.2 Quota exceeded: this message has ${needed} recipient(s), more than the company's whole quota of ${companyTotal}`);
   }
-  return refuse(452, `4.2.2 Quota exhausted: ${error.message}; try again later`);
+  return refuse(452, `4.2.2 Quota exhausted: ${error.message.replace(/\.$/, "")}; try again later`);
 }

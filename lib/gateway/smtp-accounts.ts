@@ -71,9 +71,9 @@ export async function listSmtpAccounts(
 
 /** One account the caller may read (`smtp_accounts.view`) or change (`smtp_accounts.manage`): unknown ids are 404, another department's 403. */
 export async function loadSmtpAccount(ctx: Ctx, id: string, permission: "smtp_accounts.view" | "smtp_accounts.manage" = "smtp_accounts.view") {
-  if (!isUuid(id)) throw notFound("SMTP account");
+  if (!isUuid(id)) throw notFound("smtpAccount");
   const [row] = await ctx.db.select(accountColumns).from(smtpAccounts).where(eq(smtpAccounts.id, id));
-  if (!row) throw notFound("SMTP account");
+  if (!row) throw notFound("smtpAccount");
   authorize(ctx.actor, permission, { departmentId: row.departmentId });
   return row;
 }
@@ -96,7 +96,7 @@ async function passwordFor(given: string | null | undefined) {
 export function normalizeUsername(raw: string): string {
   const username = raw.trim().toLowerCase();
   if (!USERNAME_RULE.test(username)) {
-    throw invalidInput("username: 3 to 64 characters of a–z, 0–9 and . _ @ + -", { field: "username" });
+    throw invalidInput("smtpUsernameInvalid", { field: "username" });
   }
   return username;
 }
@@ -104,7 +104,7 @@ export function normalizeUsername(raw: string): string {
 function whole(field: "messagesPerMinute" | "maxRecipients", value: number | null | undefined): number | null {
   if (value === null || value === undefined) return null;
   if (!Number.isInteger(value) || value < 1 || value > LIMIT_BOUNDS[field]) {
-    throw invalidInput(`${field}: a whole number from 1 to ${LIMIT_BOUNDS[field]}, or empty for no limit`, { field });
+    throw invalidInput("smtpLimitInvalid", { field, params: { max: LIMIT_BOUNDS[field] } });
   }
   return value;
 }
@@ -134,7 +134,7 @@ function isUniqueViolation(error: unknown): boolean {
   return (cause as { code?: string })?.code === "23505";
 }
 
-const taken = (username: string) => conflict(`username: "${username}" is already taken by another SMTP account`, { field: "username" });
+const taken = (username: string) => conflict("smtpUsernameTaken", { field: "username", params: { username } });
 
 /**
  * Adds an account to a department (a department user's own; an admin names one). With no password
@@ -146,14 +146,14 @@ export async function createSmtpAccount(
 ) {
   authorize(ctx.actor, "smtp_accounts.manage");
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
-  if (!isUuid(departmentId)) throw invalidInput("That department does not exist", { field: "departmentId" });
+  if (!isUuid(departmentId)) throw invalidInput("noDepartment", { field: "departmentId" });
   authorize(ctx.actor, "smtp_accounts.manage", { departmentId });
   const username = normalizeUsername(input.username);
   const limits = checkLimits(input);
   const note = (input.note ?? "").trim().slice(0, 500);
   // Cheap refusals first: bcrypt costs a tenth of a second of CPU.
   const [department] = await ctx.db.select({ id: departments.id, name: departments.name }).from(departments).where(eq(departments.id, departmentId));
-  if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+  if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
   const [existing] = await ctx.db.select({ id: smtpAccounts.id }).from(smtpAccounts).where(eq(smtpAccounts.username, username));
   if (existing) throw taken(username);
   const password = await passwordFor(input.password);
@@ -231,9 +231,7 @@ export async function deleteSmtpAccount(ctx: Ctx, id: string) {
   await ctx.db.transaction(async (tx) => {
     const [used] = await tx.select({ value: count() }).from(tasks).where(eq(tasks.smtpAccountId, id));
     if ((used?.value ?? 0) > 0) {
-      throw new AppError("conflict", `SMTP account "${account.username}" submitted ${used!.value} task(s); disable it instead, so their history keeps its name`, {
-        tasks: used!.value,
-      });
+      throw new AppError("conflict", "smtpAccountHasTasks", { params: { username: account.username, count: used!.value }, details: { tasks: used!.value } });
     }
     await tx.delete(smtpAccounts).where(eq(smtpAccounts.id, id));
     await recordAudit(tx, ctx.actor, {

@@ -2,8 +2,12 @@
  * The English catalogue: every string the console shows, in one object. It is long because it is
  * the whole vocabulary in one place — a translator reads it top to bottom beside zh.ts, and its
  * type (Messages) makes the Chinese catalogue name every key this one has.
- */
+*/
+import { reasonsEn } from "./reasons-en";
+
 export const en = {
+  /** Why the server refused something: reasons-en.ts. */
+  server: reasonsEn,
   app: { name: "Fanout", tagline: "Group sending for a company and its departments" },
   locale: { label: "Language", en: "English", zh: "简体中文" },
   nav: {
@@ -354,7 +358,7 @@ export const en = {
     removeReason: "Why may it be sent to again?",
     added: "{added} added, {already} already suppressed, {invalid} invalid",
     invalidLines: "These lines are not addresses and were not added:",
-    invalidLine: "Line {line}: {text}",
+    invalidLine: "Line {line}: {text} ({problem})",
     moreInvalid: "… and {count} more",
     reasons: { unsubscribed: "Unsubscribed", hard_bounce: "Hard bounce", complaint: "Complaint", manual: "Manual" },
     at: "Since",

@@ -3,8 +3,10 @@
  * the same reason as en.ts: one vocabulary, read beside the other language in one place.
  */
 import type { Messages } from "./en";
+import { reasonsZh } from "./reasons-zh";
 
 export const zh: Messages = {
+  server: reasonsZh,
   app: { name: "Fanout", tagline: "面向集团与部门的邮件群发平台" },
   locale: { label: "语言", en: "English", zh: "简体中文" },
   nav: {
@@ -354,7 +356,7 @@ export const zh: Messages = {
     removeReason: "为什么可以重新发送？",
     added: "新增 {added} 个，已屏蔽 {already} 个，无效 {invalid} 个",
     invalidLines: "以下各行不是地址，未添加：",
-    invalidLine: "第 {line} 行：{text}",
+    invalidLine: "第 {line} 行：{text}（{problem}）",
     moreInvalid: "……另有 {count} 行",
     reasons: { unsubscribed: "退订", hard_bounce: "硬退信", complaint: "投诉", manual: "手动" },
     at: "时间",

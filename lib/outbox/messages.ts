@@ -80,9 +80,9 @@ export async function listOutbox(ctx: Ctx, request: OutboxPageRequest = {}) {
 
 /** One stored message, parsed back from its MIME for display. */
 export async function readOutboxMessage(ctx: Ctx, id: string) {
-  if (!isUuid(id)) throw notFound("Message");
+  if (!isUuid(id)) throw notFound("message");
   const [row] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.id, id));
-  if (!row) throw notFound("Message");
+  if (!row) throw notFound("message");
   authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });
   const parsed = await simpleParser(row.mime);
   return {

@@ -1,11 +1,11 @@
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { normalizeAddress, type AddressCheck } from "@/lib/addresses/normalize";
 
 /**
  * An address as people paste it into a sheet or a box: a bare address, or one with a display name as
  * mail clients copy it (`"张三" <zhang@example.com>`, `Name <a@b.c>`, `李四<li@example.com>`).
  * The name comes back without its quotes; a refused address gives normalizeAddress's reason.
  */
-export type AddressCell = { ok: true; email: string; name: string } | { ok: false; reason: string };
+export type AddressCell = { ok: true; email: string; name: string } | Extract<AddressCheck, { ok: false }>;
 
 /** Longest cell looked at for a name: normalizeAddress caps the address part itself. */
 const MAX_CELL = 2048;

@@ -27,14 +27,14 @@ export function attributesFrom(rows: AttributeRow[]): Record<string, string> {
     const key = row.key.trim();
     const value = row.value.trim();
     if (key === "" && value === "") continue;
-    if (key === "") throw invalidInput(`attributes: the value "${value.slice(0, 40)}" has no name`, { field: "attributes" });
+    if (key === "") throw invalidInput("attributeWithoutName", { field: "attributes", params: { value: value.slice(0, 40) } });
     if (key.length > MAX_ATTRIBUTE_KEY || value.length > MAX_ATTRIBUTE_VALUE) {
-      throw invalidInput(`attributes: "${key.slice(0, 40)}" is too long (names ${MAX_ATTRIBUTE_KEY}, values ${MAX_ATTRIBUTE_VALUE} characters)`, { field: "attributes" });
+      throw invalidInput("attributeTooLong", { field: "attributes", params: { name: key.slice(0, 40), maxName: MAX_ATTRIBUTE_KEY, maxValue: MAX_ATTRIBUTE_VALUE } });
     }
-    if (key in attributes) throw invalidInput(`attributes: "${key}" is named twice`, { field: "attributes" });
+    if (key in attributes) throw invalidInput("attributeTwice", { field: "attributes", params: { name: key } });
     if (value !== "") attributes[key] = value;
   }
-  if (Object.keys(attributes).length > MAX_ATTRIBUTES) throw invalidInput(`attributes: at most ${MAX_ATTRIBUTES}`, { field: "attributes" });
+  if (Object.keys(attributes).length > MAX_ATTRIBUTES) throw invalidInput("tooManyAttributes", { field: "attributes", params: { max: MAX_ATTRIBUTES } });
   return attributes;
 }
 
@@ -50,7 +50,7 @@ const inPool = (poolId: string): SQL =>
  */
 export async function addContact(ctx: Ctx, poolId: string, input: { email: string } & ContactFields) {
   const checked = normalizeAddress(input.email);
-  if (!checked.ok) throw invalidInput(`email: ${checked.reason}`, { field: "email" });
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "email", params: checked.params });
   const attributes = attributesFrom(input.attributes);
   const name = input.name.trim().slice(0, MAX_NAME);
   return ctx.db.transaction(async (tx) => {
@@ -60,7 +60,7 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
       .from(contacts)
       .where(and(eq(contacts.departmentId, pool.departmentId), eq(contacts.email, checked.email)));
     if (existing?.member) {
-      throw conflict(`email: already in this pool as contact #${existing.id} <${existing.email}>${existing.name ? ` "${existing.name}"` : ""}`, { field: "email" });
+      throw conflict("contactAlreadyInPool", { field: "email", params: { id: existing.id, email: existing.email, name: existing.name ? ` “${existing.name}”` : "" } });
     }
     const id =
       existing?.id ??
@@ -93,7 +93,7 @@ type ContactRow = { id: number; email: string; name: string; attributes: Record<
  * found. Either way nothing has changed.
  */
 async function lockMembers(ctx: Ctx, tx: Transaction, pool: PoolView, ids: number[]): Promise<ContactRow[]> {
-  if (ids.length === 0) throw invalidInput("Choose at least one address", { field: "ids" });
+  if (ids.length === 0) throw invalidInput("nothingSelected", { field: "ids" });
   const wanted = [...new Set(ids)];
   const rows = await queryRows<ContactRow & { member: boolean }>(
     tx,
@@ -102,14 +102,14 @@ async function lockMembers(ctx: Ctx, tx: Transaction, pool: PoolView, ids: numbe
         order by id for update`,
   );
   for (const row of rows) authorize(ctx.actor, "pools.manage", { departmentId: row.departmentId });
-  if (rows.length !== wanted.length || rows.some((row) => !row.member || row.departmentId !== pool.departmentId)) throw notFound("Contact");
+  if (rows.length !== wanted.length || rows.some((row) => !row.member || row.departmentId !== pool.departmentId)) throw notFound("contact");
   return rows.map(({ member: _member, ...row }) => ({ ...row, id: Number(row.id) }));
 }
 
 /** The ids a selection covers, checked: ticked ids must all be the pool's; a search must still match as many as the page showed. */
 async function selectedIds(ctx: Ctx, tx: Transaction, pool: PoolView, selection: ContactSelection): Promise<number[]> {
   if ("ids" in selection) {
-    if (selection.ids.length > MAX_BULK_CONTACTS) throw invalidInput(`At most ${MAX_BULK_CONTACTS} addresses at once`, { field: "ids" });
+    if (selection.ids.length > MAX_BULK_CONTACTS) throw invalidInput("tooManyAddresses", { field: "ids", params: { max: MAX_BULK_CONTACTS } });
     return (await lockMembers(ctx, tx, pool, selection.ids)).map((row) => row.id);
   }
   const rows = await tx
@@ -118,9 +118,9 @@ async function selectedIds(ctx: Ctx, tx: Transaction, pool: PoolView, selection:
     .where(contactConditions(pool.departmentId, inPool(pool.id), selection.search))
     .orderBy(contacts.id)
     .limit(MAX_BULK_CONTACTS + 1);
-  if (rows.length > MAX_BULK_CONTACTS) throw invalidInput(`The search matches more than ${MAX_BULK_CONTACTS} addresses; narrow it first`, { field: "q" });
+  if (rows.length > MAX_BULK_CONTACTS) throw invalidInput("searchTooBroad", { field: "q", params: { max: MAX_BULK_CONTACTS } });
   if (rows.length !== selection.expected) {
-    throw conflict(`The search now matches ${rows.length} addresses, not ${selection.expected}; look at the list again`, { field: "expected", matched: rows.length });
+    throw conflict("searchChanged", { field: "expected", params: { matched: rows.length, expected: selection.expected }, details: { matched: rows.length } });
   }
   return rows.map((row) => Number(row.id));
 }
@@ -232,12 +232,10 @@ export async function resubscribeContact(ctx: Ctx, poolId: string, contactId: nu
       .from(suppressions)
       .where(and(eq(suppressions.departmentId, pool.departmentId), eq(suppressions.email, contact!.email)));
     if (suppression && suppression.reason !== "unsubscribed") {
-      throw conflict(`${contact!.email} is suppressed (${suppression.reason}); resubscribing does not lift that: remove it from the suppression list first`, {
-        reason: suppression.reason,
-      });
+      throw conflict("stillSuppressed", { params: { email: contact!.email, reason: suppression.reason }, details: { reason: suppression.reason } });
     }
     if (contact!.status === "bounced" || contact!.status === "complained") {
-      throw conflict(`${contact!.email} is ${contact!.status}; only an unsubscribed contact can be resubscribed`, { reason: contact!.status });
+      throw conflict("notUnsubscribed", { params: { email: contact!.email, status: contact!.status }, details: { reason: contact!.status } });
     }
     if (suppression) {
       await tx.delete(suppressions).where(and(eq(suppressions.departmentId, pool.departmentId), eq(suppressions.email, contact!.email)));

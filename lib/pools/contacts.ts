@@ -5,7 +5,7 @@ import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { writeBatch, type Prepared } from "./import";
 import { loadPool } from "./pools";
 import { matchesDirectly, matchingIds } from "./search";
@@ -141,15 +141,16 @@ export type ContactInput = { email: string; name?: string; attributes?: Record<s
 /** The API's contact upsert: adds to the pool, updates what exists, reports each refusal by index. */
 export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[]) {
   if (input.length > MAX_CONTACTS_PER_CALL) {
-    throw invalidInput(`At most ${MAX_CONTACTS_PER_CALL} contacts per call; split the list`, { field: "contacts" });
+    throw invalidInput("tooManyContacts", { field: "contacts", params: { max: MAX_CONTACTS_PER_CALL } });
   }
   const pool = await loadPool(ctx, poolId);
   const invalid: { index: number; email: string; reason: string }[] = [];
   const prepared: Prepared[] = input.map((contact, index) => {
     const checked = normalizeAddress(String(contact.email ?? ""));
     if (!checked.ok) {
-      invalid.push({ index, email: String(contact.email ?? ""), reason: checked.reason });
-      return { line: index, reason: checked.reason, value: String(contact.email ?? "") };
+      const reason = addressProblemInEnglish(checked);
+      invalid.push({ index, email: String(contact.email ?? ""), reason });
+      return { line: index, reason, value: String(contact.email ?? "") };
     }
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(contact.attributes ?? {})) {

@@ -42,7 +42,7 @@ export async function importTable(
     return await importSource(ctx, pool, body, options);
   } catch (error) {
     // Anywhere in the file, the header row included, a broken table is the caller's input.
-    if (error instanceof TableFormatError) throw invalidInput(error.message, error.details);
+    if (error instanceof TableFormatError) throw error.toAppError();
     throw error;
   }
 }
@@ -56,12 +56,10 @@ async function importSource(
   const source = await openTable(body, { format: options.format, filename: options.fileName });
   const { head, all } = await peekRows(source.rows, 1);
   const header = head[0];
-  if (!header) throw invalidInput("The file has no rows; the first row must be a header with an email column");
+  if (!header) throw invalidInput("fileWithoutRows");
   const mapping = mappingFromHeader(header.fields);
   if (!mapping) {
-    throw invalidInput(`Line ${header.line}: the header row has no "email" column (found: ${header.fields.slice(0, 10).join(", ")})`, {
-      line: header.line,
-    });
+    throw invalidInput("noEmailColumn", { params: { line: header.line, found: header.fields.slice(0, 10).join(", ") }, details: { line: header.line } });
   }
   const invalid = new EarliestRows(REPORTED_INVALID_ROWS);
   const totals = await importRows({

@@ -34,7 +34,7 @@ async function* limited(body: AsyncIterable<Uint8Array>, max: number) {
   let total = 0;
   for await (const chunk of body) {
     total += chunk.byteLength;
-    if (total > max) throw new AppError("payload_too_large", `The file is larger than ${Math.round(max / 1024 / 1024)} MiB`);
+    if (total > max) throw new AppError("payload_too_large", "fileTooLarge", { params: { max: Math.round(max / 1024 / 1024) } });
     yield chunk;
   }
 }
@@ -62,12 +62,12 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
   try {
     await pipeline(Readable.from(limited(toByteChunks(body), MAX_IMPORT_BYTES)), fs.createWriteStream(file, { mode: 0o600 }));
     const size = fs.statSync(file).size;
-    if (size === 0) throw invalidInput("The file is empty");
+    if (size === 0) throw invalidInput("fileEmpty");
     const source = await openTable(fs.createReadStream(file), { filename: fileName });
     const head: ParsedRow[] = [];
     // Leaving the loop closes the reader, so the file and any scratch space are released now.
     for await (const row of source.rows) if (head.push(row) >= PREVIEW_ROWS) break;
-    if (head.length === 0) throw invalidInput("The file has no rows");
+    if (head.length === 0) throw invalidInput("fileWithoutRows");
     const detected = { format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields) };
     await updateAudited(ctx.db, ctx.actor, imports, { id: job!.id, departmentId: pool.departmentId }, detected, {
       action: "pool.import_upload",
@@ -79,15 +79,15 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
   } catch (error) {
     fs.rmSync(file, { force: true });
     await ctx.db.delete(imports).where(eq(imports.id, job!.id));
-    if (error instanceof TableFormatError) throw invalidInput(error.message, error.details);
+    if (error instanceof TableFormatError) throw error.toAppError();
     throw error;
   }
 }
 
 export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
-  if (!isUuid(id)) throw notFound("Import");
+  if (!isUuid(id)) throw notFound("import");
   const [job] = await ctx.db.select().from(imports).where(eq(imports.id, id));
-  if (!job) throw notFound("Import");
+  if (!job) throw notFound("import");
   authorize(ctx.actor, "pools.manage", { departmentId: job.departmentId });
   return job;
 }
@@ -95,11 +95,11 @@ export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
 /** Step two: the user's mapping is saved and the import runs in the background. */
 export async function startImport(ctx: Ctx, id: string, input: { mapping: ImportMapping; hasHeader: boolean; updateExisting: boolean }) {
   const job = await loadImport(ctx, id);
-  if (job.status !== "uploaded") throw conflict("This import has already started");
+  if (job.status !== "uploaded") throw conflict("importStarted");
   const width = Math.max(0, ...job.preview.map((row) => row.length));
   const columns = [input.mapping.emailColumn, input.mapping.nameColumn, ...input.mapping.attributeColumns.map((column) => column.index)];
   if (columns.some((column) => column !== null && (column < 0 || column >= width))) {
-    throw invalidInput("The mapping names a column the file does not have", { field: "mapping" });
+    throw invalidInput("mappingUnknownColumn", { field: "mapping" });
   }
   const operator = { id: ctx.actor.id, kind: ctx.actor.kind, label: ctx.actor.label, role: ctx.actor.role, ip: ctx.actor.ip };
   await ctx.db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import { addressProblemInEnglish } from "@/lib/addresses/normalize";
 import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
@@ -42,7 +43,7 @@ export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
     return { line: row.line, reason: "no address in the address column", value: "" };
   }
   const checked = readAddressCell(raw);
-  if (!checked.ok) return { line: row.line, reason: checked.reason, value: raw.slice(0, 320) };
+  if (!checked.ok) return { line: row.line, reason: addressProblemInEnglish(checked), value: raw.slice(0, 320) };
   // The name column wins; a cell like `"张三" <zhang@example.com>` names the contact when it is empty.
   const name = ((mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim()) || checked.name).slice(0, MAX_NAME);
   const attributes: Record<string, string> = {};

@@ -21,10 +21,10 @@ export type PoolView = { id: string; departmentId: string; name: string; descrip
 
 /** Loads a pool the caller may manage: 404 when it does not exist, 403 when it is another department's. */
 export async function loadPool({ db, actor }: Ctx, id: string, options: { forUpdate?: boolean } = {}): Promise<PoolView> {
-  if (!isUuid(id)) throw notFound("Pool");
+  if (!isUuid(id)) throw notFound("pool");
   const query = db.select(poolColumns).from(pools).where(eq(pools.id, id));
   const [pool] = options.forUpdate ? await query.for("update") : await query;
-  if (!pool) throw notFound("Pool");
+  if (!pool) throw notFound("pool");
   authorize(actor, "pools.manage", { departmentId: pool.departmentId });
   return pool;
 }
@@ -69,7 +69,7 @@ async function assertNameFree(db: Executor, departmentId: string, name: string, 
         exceptId ? sql`${pools.id} <> ${exceptId}` : undefined,
       ),
     );
-  if (existing) throw conflict(`A pool named "${name}" already exists in this department`, { field: "name" });
+  if (existing) throw conflict("poolNameTaken", { field: "name", params: { name } });
 }
 
 export async function createPool(ctx: Ctx, input: { name: string; description?: string; departmentId?: string | null }) {
@@ -77,7 +77,7 @@ export async function createPool(ctx: Ctx, input: { name: string; description?: 
   authorize(ctx.actor, "pools.manage", { departmentId });
   return ctx.db.transaction(async (tx) => {
     const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
-    if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
     await assertNameFree(tx, departmentId, input.name);
     const [created] = await tx
       .insert(pools)
@@ -116,7 +116,7 @@ export async function deletePool(ctx: Ctx, id: string) {
             and status in ('scheduled', 'sending', 'paused') and pool_ids @> ${JSON.stringify([id])}::jsonb order by created_at limit 3`,
     );
     if (waiting.length > 0) {
-      throw conflict(`Pool "${pool.name}" is the audience of task(s) not yet started: ${waiting.map((task) => `"${task.name}"`).join(", ")}; cancel or edit them first`);
+      throw conflict("poolInUse", { params: { pool: pool.name, tasks: waiting.map((task) => `"${task.name}"`).join(", ") } });
     }
     await tx.execute(sql`delete from ${poolMembers} where pool_id = ${id}`);
     await tx.delete(pools).where(eq(pools.id, id));
@@ -166,11 +166,11 @@ export async function clearUncategorised(ctx: Ctx, departmentId: string) {
 
 /** Copies (or moves) every contact of one pool into another pool of the same department. */
 export async function transferContacts(ctx: Ctx, input: { fromPoolId: string; toPoolId: string; move: boolean }) {
-  if (input.fromPoolId === input.toPoolId) throw invalidInput("Choose a different target pool", { field: "toPoolId" });
+  if (input.fromPoolId === input.toPoolId) throw invalidInput("samePool", { field: "toPoolId" });
   return ctx.db.transaction(async (tx) => {
     const from = await loadPool({ ...ctx, db: tx }, input.fromPoolId, { forUpdate: true });
     const to = await loadPool({ ...ctx, db: tx }, input.toPoolId, { forUpdate: true });
-    if (from.departmentId !== to.departmentId) throw invalidInput("Both pools must belong to the same department", { field: "toPoolId" });
+    if (from.departmentId !== to.departmentId) throw invalidInput("poolsOfDifferentDepartments", { field: "toPoolId" });
     const added = rowCount(
       await tx.execute(sql`
         insert into ${poolMembers} (pool_id, contact_id)

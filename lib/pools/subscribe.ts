@@ -30,7 +30,7 @@ export type SubscribeInput = { poolId: string; email: string; name?: string; att
 export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ status: "subscribed" | "pending" }> {
   const pool = await loadPool(ctx, input.poolId);
   const checked = normalizeAddress(input.email);
-  if (!checked.ok) throw invalidInput(`email: ${checked.reason}`, { field: "email" });
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "email", params: checked.params });
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.attributes ?? {})) {
     if (value !== null && value !== undefined && String(value) !== "") attributes[key.slice(0, 100)] = String(value).slice(0, 1000);
@@ -133,7 +133,7 @@ export async function confirmSubscription(db: Database, token: string): Promise<
  */
 export async function unsubscribe(ctx: Ctx, input: { email: string; poolId?: string; departmentId?: string | null }) {
   const checked = normalizeAddress(input.email);
-  if (!checked.ok) throw invalidInput(`email: ${checked.reason}`, { field: "email" });
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "email", params: checked.params });
   if (input.poolId) {
     const pool = await loadPool(ctx, input.poolId);
     return ctx.db.transaction(async (tx) => {
@@ -160,7 +160,7 @@ export async function unsubscribe(ctx: Ctx, input: { email: string; poolId?: str
     : input.departmentId
       ? [input.departmentId]
       : (await ctx.db.selectDistinct({ id: contacts.departmentId }).from(contacts).where(and(eq(contacts.email, checked.email), departmentScope(ctx.actor, contacts.departmentId)))).map((row) => row.id);
-  if (departmentIds.length === 0) throw notFound("Contact");
+  if (departmentIds.length === 0) throw notFound("contact");
   await ctx.db.transaction(async (tx) => {
     for (const departmentId of departmentIds) {
       authorize(ctx.actor, "pools.manage", { departmentId });

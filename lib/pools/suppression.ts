@@ -1,3 +1,4 @@
+import type { AddressProblem } from "@/lib/addresses/normalize";
 import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
@@ -8,6 +9,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
+import type { ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
 
 export const SUPPRESSION_PAGE_SIZE = 50;
@@ -31,7 +33,7 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
   if (filters.q) conditions.push(sql`${suppressions.email} like ${`%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
   if (filters.reason) conditions.push(eq(suppressions.reason, filters.reason));
   const cursor = filters.before ? CURSOR.exec(filters.before) : null;
-  if (filters.before && !cursor) throw invalidInput("The cursor is not one this page gave", { field: "before" });
+  if (filters.before && !cursor) throw invalidInput("badCursor", { field: "before" });
   if (cursor) {
     const at = fromEpochMicros(cursor[1]!);
     conditions.push(sql`(${suppressions.createdAt}, ${suppressions.email}, ${suppressions.departmentId}) < (${at}, ${cursor[3]}, ${cursor[2]}::uuid)`);
@@ -65,7 +67,7 @@ export const REPORTED_INVALID_LINES = 100;
 /** Characters of an invalid line's text shown back. */
 const SHOWN_TEXT = 60;
 
-export type InvalidPastedLine = { line: number; value: string; reason: string };
+export type InvalidPastedLine = { line: number; value: string; reason: AddressProblem; params: ReasonParams };
 
 /**
  * The pasted text's entries with their line numbers: one or many a line, separated by commas or
@@ -104,15 +106,15 @@ export async function addSuppressions(
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "pools.manage", { departmentId });
   const candidates = pastedEntries(input.addresses);
-  if (candidates.length === 0) throw invalidInput("Give at least one address", { field: "addresses" });
-  if (candidates.length > MAX_BULK_SUPPRESSIONS) throw invalidInput(`At most ${MAX_BULK_SUPPRESSIONS} addresses at once`, { field: "addresses" });
+  if (candidates.length === 0) throw invalidInput("addressesMissing", { field: "addresses" });
+  if (candidates.length > MAX_BULK_SUPPRESSIONS) throw invalidInput("tooManyAddresses", { field: "addresses", params: { max: MAX_BULK_SUPPRESSIONS } });
   const invalid: InvalidPastedLine[] = [];
   let invalidCount = 0;
   const emails = new Set<string>();
   for (const candidate of candidates) {
     const checked = readAddressCell(candidate.value);
     if (checked.ok) emails.add(checked.email);
-    else if (++invalidCount <= REPORTED_INVALID_LINES) invalid.push({ line: candidate.line, value: shown(candidate.value), reason: checked.reason });
+    else if (++invalidCount <= REPORTED_INVALID_LINES) invalid.push({ line: candidate.line, value: shown(candidate.value), reason: checked.reason, params: checked.params });
   }
   const added = await ctx.db.transaction(async (tx) => {
     const rows = [...emails].map((email) => ({
@@ -142,7 +144,7 @@ export async function addSuppressions(
 
 export async function removeSuppression(ctx: Ctx, input: { departmentId: string; email: string; reason: string }) {
   authorize(ctx.actor, "pools.manage", { departmentId: input.departmentId });
-  if (input.reason.trim().length < 3) throw invalidInput("Say why the address may be sent to again", { field: "reason" });
+  if (input.reason.trim().length < 3) throw invalidInput("unsuppressReasonMissing", { field: "reason" });
   return ctx.db.transaction(async (tx) => {
     const removed = await tx
       .delete(suppressions)

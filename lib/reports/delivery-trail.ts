@@ -58,7 +58,7 @@ const FINAL: readonly DeliveryStatus[] = ["sent", "delivered", "failed", "suppre
  */
 export async function deliveryTrail(ctx: Ctx, deliveryId: number) {
   authorize(ctx.actor, "reports.view");
-  if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw notFound("Delivery");
+  if (!Number.isSafeInteger(deliveryId) || deliveryId <= 0) throw notFound("delivery");
   const [delivery] = await ctx.db
     .select({
       ...DELIVERY_COLUMNS,
@@ -78,7 +78,7 @@ export async function deliveryTrail(ctx: Ctx, deliveryId: number) {
     .leftJoin(departments, eq(departments.id, deliveries.departmentId))
     .where(and(eq(deliveries.id, deliveryId), departmentScope(ctx.actor, deliveries.departmentId)))
     .limit(1);
-  if (!delivery) throw notFound("Delivery");
+  if (!delivery) throw notFound("delivery");
 
   const events = await ctx.db
     .select({

@@ -31,7 +31,7 @@ export function resolvePeriod(input: { period?: string | null; from?: string | n
   const to = input.to?.trim() || null;
   const requested = input.period?.trim() || (from || to ? "custom" : DEFAULT_PERIOD);
   if (!(PERIODS as readonly string[]).includes(requested)) {
-    throw invalidInput(`period: unknown period "${requested}"; one of ${PERIODS.join(", ")}`, { field: "period" });
+    throw invalidInput("unknownPeriod", { field: "period", params: { period: requested, periods: PERIODS.join(", ") } });
   }
   const period = requested as Period;
   const today = zonedDate(now, timeZone);
@@ -61,13 +61,13 @@ export function rangeOfQuery(params: URLSearchParams, now: Date, timeZone: strin
 }
 
 function customRange(from: string | null, to: string | null): ReportRange {
-  if (!from) throw invalidInput("from: a custom period needs a first day (YYYY-MM-DD)", { field: "from" });
-  if (!isIsoDate(from)) throw invalidInput(`from: "${from}" is not a date (YYYY-MM-DD)`, { field: "from" });
-  if (!to) throw invalidInput("to: a custom period needs a last day (YYYY-MM-DD)", { field: "to" });
-  if (!isIsoDate(to)) throw invalidInput(`to: "${to}" is not a date (YYYY-MM-DD)`, { field: "to" });
-  if (to < from) throw invalidInput(`to: the last day (${to}) is before the first (${from})`, { field: "to" });
+  if (!from) throw invalidInput("periodNeedsFrom", { field: "from" });
+  if (!isIsoDate(from)) throw invalidInput("notDate", { field: "from" });
+  if (!to) throw invalidInput("periodNeedsTo", { field: "to" });
+  if (!isIsoDate(to)) throw invalidInput("notDate", { field: "to" });
+  if (to < from) throw invalidInput("periodBackwards", { field: "to", params: { from, to } });
   const days = daysBetween(from, to) + 1;
-  if (days > MAX_CUSTOM_DAYS) throw invalidInput(`to: a custom period is at most ${MAX_CUSTOM_DAYS} days; this one is ${days}`, { field: "to" });
+  if (days > MAX_CUSTOM_DAYS) throw invalidInput("periodTooLong", { field: "to", params: { max: MAX_CUSTOM_DAYS, days } });
   return { period: "custom", from, to };
 }
 

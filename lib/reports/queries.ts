@@ -238,7 +238,7 @@ export type TaskReport = {
  */
 export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> {
   authorize(ctx.actor, "reports.view");
-  if (!isUuid(taskId)) throw notFound("Task");
+  if (!isUuid(taskId)) throw notFound("task");
   const [task] = await ctx.db
     .select({
       id: tasks.id,
@@ -263,7 +263,7 @@ export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> 
     .from(tasks)
     .innerJoin(departments, eq(departments.id, tasks.departmentId))
     .where(and(eq(tasks.id, taskId), departmentScope(ctx.actor, tasks.departmentId)));
-  if (!task) throw notFound("Task");
+  if (!task) throw notFound("task");
   authorize(ctx.actor, "reports.view", { departmentId: task.departmentId });
   const topLinks = await ctx.db
     .select({ url: taskLinks.url, clicks: taskLinks.clicks, uniqueClicks: taskLinks.uniqueClicks, machineClicks: taskLinks.machineClicks })

@@ -29,7 +29,7 @@ export const domainColumns = {
 
 export function normalizeDomain(raw: string): string {
   const checked = normalizeAddress(`postmaster@${raw.trim().replace(/\.$/, "")}`);
-  if (!checked.ok) throw invalidInput(`"${raw}" is not a domain: ${checked.reason}`, { field: "domain" });
+  if (!checked.ok) throw invalidInput("notADomain", { field: "domain", params: { ...checked.params, domain: raw.slice(0, 100), problem: checked.reason } });
   return checked.email.slice("postmaster@".length);
 }
 
@@ -56,9 +56,9 @@ export async function listDomains(ctx: Ctx) {
 }
 
 export async function loadDomain(ctx: Ctx, id: string, purpose: "use" | "manage") {
-  if (!isUuid(id)) throw notFound("Domain");
+  if (!isUuid(id)) throw notFound("domain");
   const [row] = await ctx.db.select(domainColumns).from(senderDomains).where(eq(senderDomains.id, id));
-  if (!row) throw notFound("Domain");
+  if (!row) throw notFound("domain");
   // A company-wide domain may be used by every department but managed by admins only.
   if (purpose === "manage" || row.departmentId !== null) authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });
   else authorize(ctx.actor, "senders.manage");
@@ -78,7 +78,7 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
   const key = generateDkimKey();
   const selector = `fanout${crypto.randomBytes(3).toString("hex")}`;
   const [existing] = await executor.select({ id: senderDomains.id }).from(senderDomains).where(sql`lower(${senderDomains.domain}) = ${domain}`);
-  if (existing) throw conflict(`The domain ${domain} is already registered`, { field: "domain" });
+  if (existing) throw conflict("domainTaken", { field: "domain", params: { domain } });
   const resend = approval === "approved" ? resendDomainsClient() : null;
   const registered = resend ? await registerWithResend(resend, domain) : null;
   return executor.transaction(async (tx) => {
@@ -109,7 +109,7 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
 export async function decideDomainClaim(ctx: Ctx, id: string, decision: "approve" | "reject") {
   authorize(ctx.actor, "company.update");
   const domain = await loadDomain(ctx, id, "manage");
-  if (domain.approval !== "pending") throw conflict(`The domain ${domain.domain} is not waiting for approval`);
+  if (domain.approval !== "pending") throw conflict("domainNotPending", { params: { domain: domain.domain } });
   const resend = decision === "approve" ? resendDomainsClient() : null;
   const registered = resend ? await registerWithResend(resend, domain.domain) : null;
   await ctx.db.transaction(async (tx) => {
@@ -124,7 +124,7 @@ export async function decideDomainClaim(ctx: Ctx, id: string, decision: "approve
             .delete(senderDomains)
             .where(and(eq(senderDomains.id, id), eq(senderDomains.approval, "pending")))
             .returning({ id: senderDomains.id });
-    if (decided.length === 0) throw conflict(`The domain ${domain.domain} is not waiting for approval`);
+    if (decided.length === 0) throw conflict("domainNotPending", { params: { domain: domain.domain } });
     await recordAudit(tx, ctx.actor, {
       action: decision === "approve" ? "domain.approve" : "domain.reject",
       objectType: "domain",

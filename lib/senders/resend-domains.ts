@@ -38,21 +38,21 @@ export function statusFromResend(status: string): DomainStatus {
   return "unverified";
 }
 
-function failure(action: string, error: { message?: string } | null): AppError {
-  return new AppError("conflict", `Resend could not ${action}: ${error?.message ?? "no answer"}`);
+function failure(action: "register" | "verify" | "read", domain: string, error: { message?: string } | null): AppError {
+  return new AppError("conflict", "resendRefused", { params: { action, domain, detail: error?.message ?? "no answer" } });
 }
 
 export async function registerWithResend(client: Resend, domain: string) {
   const { data, error } = await client.domains.create({ name: domain });
-  if (error || !data) throw failure(`register ${domain}`, error);
+  if (error || !data) throw failure("register", domain, error);
   return { id: data.id, status: statusFromResend(data.status), checks: checksFromResend(domain, data.records as ResendRecord[]) };
 }
 
 /** Asks Resend to check the records again, then reads its verdict. */
 export async function refreshFromResend(client: Resend, id: string, domain: string) {
   const verified = await client.domains.verify(id);
-  if (verified.error) throw failure(`verify ${domain}`, verified.error);
+  if (verified.error) throw failure("verify", domain, verified.error);
   const { data, error } = await client.domains.get(id);
-  if (error || !data) throw failure(`read ${domain}`, error);
+  if (error || !data) throw failure("read", domain, error);
   return { status: statusFromResend(data.status), checks: checksFromResend(domain, data.records as ResendRecord[]) };
 }

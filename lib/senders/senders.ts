@@ -33,9 +33,9 @@ export async function listSenders(ctx: Ctx) {
 }
 
 export async function loadSender(ctx: Ctx, id: string) {
-  if (!isUuid(id)) throw notFound("Sender");
+  if (!isUuid(id)) throw notFound("sender");
   const [row] = await ctx.db.select(senderColumns).from(senders).innerJoin(senderDomains, eq(senderDomains.id, senders.domainId)).where(eq(senders.id, id));
-  if (!row) throw notFound("Sender");
+  if (!row) throw notFound("sender");
   authorize(ctx.actor, "senders.manage", { departmentId: row.departmentId });
   return row;
 }
@@ -48,29 +48,29 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "senders.manage", { departmentId });
   const checked = normalizeAddress(input.address);
-  if (!checked.ok) throw invalidInput(`address: ${checked.reason}`, { field: "address" });
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "address", params: checked.params });
   const domainName = checked.email.split("@")[1]!;
   return ctx.db.transaction(async (tx) => {
     const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
-    if (!department) throw invalidInput("That department does not exist", { field: "departmentId" });
+    if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
     let [domain] = await tx
       .select({ id: senderDomains.id, status: senderDomains.status, approval: senderDomains.approval, departmentId: senderDomains.departmentId })
       .from(senderDomains)
       .where(sql`lower(${senderDomains.domain}) = ${domainName}`);
     if (domain && !(domain.departmentId === null || domain.departmentId === departmentId)) {
-      throw invalidInput(`The domain ${domainName} belongs to another department`, { field: "address" });
+      throw invalidInput("senderDomainOfOther", { field: "address", params: { domain: domainName } });
     }
     if (!domain) {
-      if (!input.registerDomain) throw invalidInput(`Add the domain ${domainName} first`, { field: "address" });
+      if (!input.registerDomain) throw invalidInput("senderDomainMissing", { field: "address", params: { domain: domainName } });
       const created = await addDomain({ ...ctx, db: tx }, { domain: domainName, departmentId }, tx);
       domain = { id: created.id, status: created.status, approval: created.approval, departmentId };
     }
-    if (domain.approval !== "approved") throw invalidInput(`The domain ${domainName} is waiting for an administrator's approval`, { field: "address" });
+    if (domain.approval !== "approved") throw invalidInput("senderDomainPending", { field: "address", params: { domain: domainName } });
     if (domain.status !== "verified" && (await readSetting(tx, "requireVerifiedDomains"))) {
-      throw invalidInput(`The domain ${domainName} is not verified, and the company requires verified domains`, { field: "address" });
+      throw invalidInput("senderDomainUnverified", { field: "address", params: { domain: domainName } });
     }
     const [existing] = await tx.select({ id: senders.id }).from(senders).where(and(eq(senders.departmentId, departmentId), eq(senders.address, checked.email)));
-    if (existing) throw conflict(`The sender ${checked.email} already exists`, { field: "address" });
+    if (existing) throw conflict("senderTaken", { field: "address", params: { address: checked.email } });
     const [created] = await tx
       .insert(senders)
       .values({ departmentId, domainId: domain.id, address: checked.email, name: (input.name ?? "").trim().slice(0, 200) })
@@ -90,7 +90,7 @@ export async function deleteSender(ctx: Ctx, id: string) {
   const sender = await loadSender(ctx, id);
   await ctx.db.transaction(async (tx) => {
     const [used] = await tx.select({ value: count() }).from(tasks).where(eq(tasks.senderId, id));
-    if ((used?.value ?? 0) > 0) throw conflict(`<${sender.address}> is the sender of ${used!.value} task(s); it stays so their history stays readable`);
+    if ((used?.value ?? 0) > 0) throw conflict("senderInUse", { params: { address: sender.address, count: used!.value } });
     await tx.delete(senders).where(eq(senders.id, id));
     await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: `Removed sender <${sender.address}>` });
   });

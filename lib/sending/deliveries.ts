@@ -20,7 +20,7 @@ const MAX_PAGE_SIZE = 500;
 export async function listDeliveries(ctx: Ctx, taskId: string, filters: DeliveryFilters = {}, options: { window?: number } = {}) {
   const task = await loadTask(ctx, taskId);
   const cursor = filters.cursor || undefined;
-  if (cursor !== undefined && !isDeliveryLogCursor(cursor)) throw invalidInput("The cursor is not one this API gave", { field: "cursor" });
+  if (cursor !== undefined && !isDeliveryLogCursor(cursor)) throw invalidInput("badCursor", { field: "cursor" });
   const page = await listDeliveryPage(
     ctx,
     {

@@ -93,10 +93,10 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
-    if (poolIds.some((id) => !isUuid(id))) throw invalidInput("A pool id is malformed", { field: "poolIds" });
+    if (poolIds.some((id) => !isUuid(id))) throw invalidInput("poolIdMalformed", { field: "poolIds" });
     if (poolIds.length === 0) return { sendable: 0, suppressed: 0 };
     const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
-    if (found.length !== poolIds.length) throw invalidInput("A pool is not in this department", { field: "poolIds" });
+    if (found.length !== poolIds.length) throw invalidInput("poolOfOtherDepartment", { field: "poolIds" });
   }
   return countAudience(ctx.db, { departmentId, poolIds });
 }

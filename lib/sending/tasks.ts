@@ -73,30 +73,30 @@ export type TaskView = ReturnType<typeof taskView>;
 /** Checks what a task names (template, sender, pools) against its department and freezes the template version. */
 async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   const name = input.name.trim();
-  if (!name) throw invalidInput("Give the task a name", { field: "name" });
-  if (name.length > 200) throw invalidInput("The name is longer than 200 characters", { field: "name" });
+  if (!name) throw invalidInput("taskNameMissing", { field: "name" });
+  if (name.length > 200) throw invalidInput("taskNameTooLong", { field: "name" });
   const template = await assertTemplateUsable(ctx, input.templateId).catch((error) => {
     throw withField(error, "templateId");
   });
-  if (template.departmentId !== departmentId) throw invalidInput("The template belongs to another department", { field: "templateId" });
+  if (template.departmentId !== departmentId) throw invalidInput("templateOfOtherDepartment", { field: "templateId" });
   const sender = await loadSender(ctx, input.senderId).catch((error) => {
     throw withField(error, "senderId");
   });
-  if (sender.departmentId !== departmentId) throw invalidInput("The sender belongs to another department", { field: "senderId" });
+  if (sender.departmentId !== departmentId) throw invalidInput("senderOfOtherDepartment", { field: "senderId" });
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
-    if (poolIds.length === 0) throw invalidInput('Choose at least one pool, or "all"', { field: "poolIds" });
+    if (poolIds.length === 0) throw invalidInput("noPoolChosen", { field: "poolIds" });
     const bad = poolIds.find((id) => !isUuid(id));
-    if (bad) throw invalidInput(`Pool ${bad} not found`, { field: "poolIds" });
+    if (bad) throw invalidInput("poolMissing", { field: "poolIds", params: { id: bad } });
     const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     const missing = poolIds.find((id) => !found.some((row) => row.id === id));
-    if (missing) throw invalidInput(`Pool ${missing} not found in this department`, { field: "poolIds" });
+    if (missing) throw invalidInput("poolMissing", { field: "poolIds", params: { id: missing } });
   }
   const limit = input.limit ?? null;
-  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("The number to send must be a whole number of at least 1", { field: "limit" });
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("limitNotPositive", { field: "limit" });
   const fromName = (input.fromName ?? "").trim();
-  if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("The display name must be one line of at most 200 characters", { field: "fromName" });
+  if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("fromNameInvalid", { field: "fromName" });
   return { name, template, sender, poolIds, limit, fromName };
 }
 
@@ -114,7 +114,7 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
 }
 
 function withField(error: unknown, field: string) {
-  if (error instanceof AppError && error.code === "not_found") return invalidInput(error.message, { field });
+  if (error instanceof AppError && error.code === "not_found") return invalidInput(error.reason, { field, params: error.params });
   return error;
 }
 
@@ -163,9 +163,9 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
 }
 
 async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
-  if (!isUuid(id)) throw notFound("Task");
+  if (!isUuid(id)) throw notFound("task");
   const [task] = await queryRows<{ id: string; department_id: string }>(tx, sql`select id, department_id from tasks where id = ${id} for update`);
-  if (!task) throw notFound("Task");
+  if (!task) throw notFound("task");
   authorize(ctx.actor, "tasks.manage", { departmentId: task.department_id });
   const [row] = await tx.select().from(tasks).where(eq(tasks.id, id));
   return row!;
@@ -179,7 +179,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
   const reserve = await estimate(ctx, current.departmentId, plan.poolIds, plan.limit);
   const task = await ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
-    if (locked.status !== "scheduled") throw conflict(`Only a scheduled task can be edited; this one is ${locked.status}`);
+    if (locked.status !== "scheduled") throw conflict("onlyScheduledEditable", { params: { status: locked.status } });
     await releaseQuota(tx, locked.departmentId, locked.reserved);
     await reserveQuota(tx, locked.departmentId, reserve);
     const [row] = await tx
@@ -202,7 +202,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
 
 /** What an smtp task is sent with is the message its client submitted: it can be paused, resumed or cancelled, not changed. */
 export function smtpTaskFixed() {
-  return conflict("This task is a message a group-send client submitted through the SMTP entrance; it cannot be edited or copied, only paused, resumed or cancelled");
+  return conflict("submittedTaskFixed");
 }
 
 /** Stops taking new batches; the batch in flight finishes and is recorded. */
@@ -223,7 +223,7 @@ export async function resumeTask(ctx: Ctx, id: string): Promise<TaskView> {
 export async function cancelTask(ctx: Ctx, id: string): Promise<TaskView> {
   const task = await ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
-    if (!["scheduled", "sending", "paused"].includes(locked.status)) throw conflict(`The task is already ${locked.status}`);
+    if (!["scheduled", "sending", "paused"].includes(locked.status)) throw conflict("taskAlready", { params: { status: locked.status } });
     const stopped = await stopTask(tx, locked, { status: "cancelled", error: "Task cancelled" });
     await recordAudit(tx, ctx.actor, {
       action: "task.cancel",
@@ -248,7 +248,7 @@ async function transition(
 ): Promise<Task> {
   return ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
-    if (!from.includes(locked.status)) throw conflict(`The task is ${locked.status}; this needs it ${from.join(" or ")}`);
+    if (!from.includes(locked.status)) throw conflict("taskWrongStatus", { params: { status: locked.status, needed: from.join(" or ") } });
     const status = typeof to === "function" ? to(locked) : to;
     const [row] = await tx.update(tasks).set({ status, updatedAt: new Date() }).where(eq(tasks.id, id)).returning();
     await recordAudit(tx, ctx.actor, { action, objectType: "task", objectId: id, departmentId: locked.departmentId, summary: summary(locked) });
@@ -258,9 +258,9 @@ async function transition(
 
 /** One task the caller may see (`reports.view`) or change (`tasks.manage`). */
 export async function loadTask(ctx: Ctx, id: string, permission: "tasks.manage" | "reports.view" = "reports.view"): Promise<Task> {
-  if (!isUuid(id)) throw notFound("Task");
+  if (!isUuid(id)) throw notFound("task");
   const [task] = await ctx.db.select().from(tasks).where(eq(tasks.id, id));
-  if (!task) throw notFound("Task");
+  if (!task) throw notFound("task");
   authorize(ctx.actor, permission, { departmentId: task.departmentId });
   return task;
 }

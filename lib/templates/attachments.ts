@@ -42,13 +42,13 @@ export function attachmentPath(id: string) {
 /** Checks name, size and content, and returns the content type to send it with. */
 export function checkAttachment(fileName: string, content: Buffer): string {
   const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
-  if (content.byteLength === 0) throw invalidInput(`${fileName}: the file is empty`, { field: "attachments" });
+  if (content.byteLength === 0) throw invalidInput("attachmentEmpty", { field: "attachments", params: { file: fileName } });
   if (content.byteLength > MAX_ATTACHMENT_BYTES) {
-    throw new AppError("payload_too_large", `${fileName}: ${(content.byteLength / 1024 / 1024).toFixed(1)} MiB is more than the ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB an attachment may have`);
+    throw new AppError("payload_too_large", "attachmentTooLarge", { field: "attachments", params: { file: fileName, size: (content.byteLength / 1024 / 1024).toFixed(1), max: MAX_ATTACHMENT_BYTES / 1024 / 1024 } });
   }
   const type = TYPES.find((candidate) => candidate.extensions.includes(extension));
-  if (!type) throw invalidInput(`${fileName}: .${extension || "(none)"} files cannot be attached (PDF, images, Office documents, ZIP, text)`, { field: "attachments" });
-  if (!type.matches(content.subarray(0, 16))) throw invalidInput(`${fileName}: the content is not a .${extension} file`, { field: "attachments" });
+  if (!type) throw invalidInput("attachmentTypeRefused", { field: "attachments", params: { file: fileName, extension } });
+  if (!type.matches(content.subarray(0, 16))) throw invalidInput("attachmentContentMismatch", { field: "attachments", params: { file: fileName, extension } });
   return OFFICE[extension] ?? type.contentType;
 }
 
@@ -77,10 +77,10 @@ export async function loadAttachments(db: Executor, departmentId: string, ids: s
   if (ids.length === 0) return [];
   const rows = await db.select().from(attachments).where(and(eq(attachments.departmentId, departmentId), inArray(attachments.id, ids)));
   const total = rows.reduce((sum, row) => sum + row.sizeBytes, 0);
-  if (total > MAX_ATTACHMENTS_TOTAL) throw invalidInput(`Attachments add up to more than ${MAX_ATTACHMENTS_TOTAL / 1024 / 1024} MiB`, { field: "attachments" });
+  if (total > MAX_ATTACHMENTS_TOTAL) throw invalidInput("attachmentsTooLarge", { field: "attachments", params: { max: MAX_ATTACHMENTS_TOTAL / 1024 / 1024 } });
   return ids.map((id) => {
     const row = rows.find((candidate) => candidate.id === id);
-    if (!row) throw invalidInput("An attachment of this template is missing", { field: "attachments" });
+    if (!row) throw invalidInput("attachmentMissing", { field: "attachments" });
     return { ...row, content: fs.readFileSync(attachmentPath(id)) };
   });
 }

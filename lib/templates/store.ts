@@ -20,7 +20,7 @@ export function checkContent(content: TemplateContent): LintReport {
   if (report.errors.length > 0) {
     const first = report.errors[0]!;
     const where = first.line ? ` (${first.part}, line ${first.line}, column ${first.column ?? 1})` : ` (${first.part})`;
-    throw new AppError("invalid_input", `${first.message}${where}`, { errors: report.errors, warnings: report.warnings });
+    throw new AppError("invalid_input", "templateHasErrors", { params: { problem: `${first.message}${where}` }, details: { errors: report.errors, warnings: report.warnings } });
   }
   return report;
 }
@@ -47,15 +47,15 @@ export async function listTemplates(ctx: Ctx) {
 }
 
 export async function loadTemplate(ctx: Ctx, id: string, version?: number) {
-  if (!isUuid(id)) throw notFound("Template");
+  if (!isUuid(id)) throw notFound("template");
   const [template] = await ctx.db.select().from(templates).where(eq(templates.id, id));
-  if (!template) throw notFound("Template");
+  if (!template) throw notFound("template");
   authorize(ctx.actor, "templates.manage", { departmentId: template.departmentId });
   const [current] = await ctx.db
     .select()
     .from(templateVersions)
     .where(and(eq(templateVersions.templateId, id), eq(templateVersions.version, version ?? template.currentVersion)));
-  if (!current) throw notFound("Template version");
+  if (!current) throw notFound("templateVersion");
   return { ...template, content: current };
 }
 
@@ -73,7 +73,7 @@ async function assertNameFree(db: Executor, departmentId: string, name: string, 
     .select({ id: templates.id })
     .from(templates)
     .where(and(eq(templates.departmentId, departmentId), sql`lower(${templates.name}) = lower(${name})`, exceptId ? sql`${templates.id} <> ${exceptId}` : undefined));
-  if (existing) throw conflict(`A template named "${name}" already exists`, { field: "name" });
+  if (existing) throw conflict("templateNameTaken", { field: "name", params: { name } });
 }
 
 export async function createTemplate(ctx: Ctx, input: TemplateContent & { name: string; departmentId?: string | null }) {
@@ -152,9 +152,9 @@ export async function sampleContact(ctx: Ctx, departmentId: string, contactId?: 
     .select({ email: contacts.email, name: contacts.name, attributes: contacts.attributes, departmentId: contacts.departmentId })
     .from(contacts)
     .where(eq(contacts.id, contactId));
-  if (!contact) throw notFound("Contact");
+  if (!contact) throw notFound("contact");
   authorize(ctx.actor, "templates.manage", { departmentId: contact.departmentId });
-  if (contact.departmentId !== departmentId) throw invalidInput("The contact belongs to another department");
+  if (contact.departmentId !== departmentId) throw invalidInput("contactOfOtherDepartment", { field: "contactId" });
   return contact;
 }
 

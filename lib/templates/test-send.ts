@@ -27,13 +27,13 @@ export const MAX_TEST_RECIPIENTS = 10;
 export async function testSend(ctx: Ctx, input: { templateId: string; senderId: string; recipients: string; contactId?: number }) {
   const template = await loadTemplate(ctx, input.templateId);
   const sender = await loadSender(ctx, input.senderId);
-  if (sender.departmentId !== template.departmentId) throw invalidInput("The sender belongs to another department", { field: "senderId" });
+  if (sender.departmentId !== template.departmentId) throw invalidInput("senderOfOtherDepartment", { field: "senderId" });
   const addresses = input.recipients.split(/[\s,;]+/).filter(Boolean);
-  if (addresses.length === 0) throw invalidInput("Give at least one address", { field: "recipients" });
-  if (addresses.length > MAX_TEST_RECIPIENTS) throw invalidInput(`At most ${MAX_TEST_RECIPIENTS} test addresses`, { field: "recipients" });
+  if (addresses.length === 0) throw invalidInput("testAddressMissing", { field: "recipients" });
+  if (addresses.length > MAX_TEST_RECIPIENTS) throw invalidInput("tooManyTestAddresses", { field: "recipients", params: { max: MAX_TEST_RECIPIENTS } });
   const checked = addresses.map((address) => ({ address, check: normalizeAddress(address) }));
   const bad = checked.find((entry) => !entry.check.ok);
-  if (bad && !bad.check.ok) throw invalidInput(`${bad.address}: ${bad.check.reason}`, { field: "recipients" });
+  if (bad && !bad.check.ok) throw invalidInput("invalidAddress", { field: "recipients", params: { ...bad.check.params, address: bad.address, problem: bad.check.reason } });
   const emails = [...new Set(checked.map(({ check }) => (check.ok ? check.email : "")))];
   // Suppression wins here too: a test message is still a message to that person.
   const suppressed = new Map(

@@ -59,7 +59,7 @@ describeOnDatabases("API keys at the door", (db) => {
 
     const missing = await call(null, mine.id);
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toEqual({ error: { code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" } });
+    expect(await missing.json()).toEqual({ error: { code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'", reason: "bearerRequired" } });
 
     const forged = await call(`Bearer fo_${"x".repeat(32)}`, mine.id);
     expect(forged.status).toBe(401);
@@ -67,7 +67,7 @@ describeOnDatabases("API keys at the door", (db) => {
 
     const elsewhere = await call(`Bearer ${key.secret}`, theirs.id);
     expect(elsewhere.status).toBe(403);
-    expect(await elsewhere.json()).toEqual({ error: { code: "forbidden", message: "You are not allowed to do this" } });
+    expect(await elsewhere.json()).toEqual({ error: { code: "forbidden", message: "You are not allowed to do this", reason: "forbidden" } });
 
     const allowed = await call(`Bearer ${key.secret}`, mine.id);
     expect(allowed.status).toBe(200);

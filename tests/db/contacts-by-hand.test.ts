@@ -1,3 +1,5 @@
+import { describeRefusal } from "@/lib/i18n/describe";
+import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import { queryRows } from "@/db/client";
@@ -77,11 +79,14 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     const duplicate = await rejection(addContact(ctx, pool.id, { email: "LI.NA@Example.com", name: "Other", attributes: [] }), AppError);
     expect(duplicate.code).toBe("conflict");
     expect(duplicate.details).toEqual({ field: "email" });
-    expect(duplicate.message).toBe(`email: already in this pool as contact #${first.id} <li.na@example.com> "Li Na"`);
+    expect(duplicate).toMatchObject({ reason: "contactAlreadyInPool", params: { id: first.id, email: "li.na@example.com" } });
+    expect(duplicate.message).toBe(`li.na@example.com is already in this pool: contact #${first.id} “Li Na”`);
+    expect(describeRefusal(reasonsZh, { ...duplicate, field: "email" })).toBe(`li.na@example.com 已在此地址池中：联系人 #${first.id} “Li Na”。`);
     const invalid = await rejection(addContact(ctx, pool.id, { email: "li.na@@example.com", name: "", attributes: [] }), AppError);
     expect(invalid.code).toBe("invalid_input");
     expect(invalid.details).toEqual({ field: "email" });
     expect(invalid.message).toBe("email: more than one @");
+    expect(describeRefusal(reasonsZh, { ...invalid, field: "email" })).toBe("邮箱：有不止一个 @");
     const keyless = await rejection(addContact(ctx, pool.id, { email: "new@example.com", name: "", attributes: [{ key: " ", value: "orphan" }] }), AppError);
     expect(keyless).toMatchObject({ code: "invalid_input", details: { field: "attributes" } });
     const twice = await rejection(addContact(ctx, pool.id, { email: "new@example.com", name: "", attributes: [{ key: "城市", value: "a" }, { key: "城市", value: "b" }] }), AppError);
@@ -215,7 +220,7 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     const snapshot = await snapshotState(db());
     const moved = await rejection(unsubscribeContacts(ctx, pool.id, { search, expected: 3 }), AppError);
     expect(moved.code).toBe("conflict");
-    expect(moved.message).toBe("The search now matches 2 addresses, not 3; look at the list again");
+    expect(moved).toMatchObject({ reason: "searchChanged", params: { matched: 2, expected: 3 } });
     expect(await snapshotState(db())).toBe(snapshot);
 
     const before = await lastAuditId();
@@ -281,7 +286,7 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     expect(result).toMatchObject({ ok: true, data: { email: "form.user@example.com" } });
     expect(await contactByEmail("form.user@example.com")).toMatchObject({ name: "表单", attributes: { 城市: "广州", 级别: "VIP" } });
     const again = await addContactAction(form);
-    expect(again).toMatchObject({ ok: false, error: { code: "conflict", fieldErrors: { email: expect.stringContaining("form.user@example.com") } } });
+    expect(again).toMatchObject({ ok: false, error: { code: "conflict", fieldErrors: { email: { reason: "contactAlreadyInPool", params: expect.objectContaining({ email: "form.user@example.com" }) } } } });
     const members = await db().select().from(poolMembers).where(eq(poolMembers.poolId, pool.id));
     expect(members).toHaveLength(1);
   });

@@ -212,7 +212,7 @@ describeOnDatabases("address pools", (db) => {
     const pool = await createPool(ctx, { name: unique("suppressed") });
     await importTable(ctx, pool.id, streamOf("email\nquiet@example.com\nloud@example.com\n"));
     const added = await addSuppressions(ctx, { addresses: "QUIET@example.com\nnot an address", reason: "manual", note: "asked by phone" });
-    expect(added).toMatchObject({ added: 1, invalid: [{ value: "not an address", reason: "missing @" }] });
+    expect(added).toMatchObject({ added: 1, invalid: [{ value: "not an address", reason: "addressMissingAt" }] });
     const page = await listContacts(ctx, { poolId: pool.id });
     expect(Object.fromEntries(page.contacts.map((contact) => [contact.email, contact.suppressedReason]))).toEqual({
       "quiet@example.com": "manual",

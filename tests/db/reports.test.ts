@@ -1,3 +1,5 @@
+import { describeRefusal, type Refusal } from "@/lib/i18n/describe";
+import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, expect, it, vi } from "vitest";
 import { GET as failuresRoute } from "@/app/api/v1/stats/failures/route";
@@ -190,7 +192,9 @@ describeOnDatabases("reports and the stats API", (db) => {
       expect(response.status, query).toBe(400);
       const body = (await response.json()) as Json;
       expect(body.error).toMatchObject({ code: "invalid_input", details: { field } });
-      expect(body.error!.message).toContain(field);
+      // The refusal says why in English and carries the reason the console words in Chinese.
+      expect(body.error!.message, query).not.toBe("");
+      expect(describeRefusal(reasonsZh, { ...(body.error as Refusal), field }), query).toMatch(/[\u4e00-\u9fff]/);
     }
     expect((await get(sendsRoute, "fo_not-a-key", "")).status).toBe(401);
   });

@@ -31,7 +31,7 @@ async function outcomes(attempts: Promise<{ id: string }>[]): Promise<Array<stri
   const settled = await Promise.allSettled(attempts);
   return settled.map((result) => {
     if (result.status === "fulfilled") return result.value.id;
-    if (result.reason instanceof SignInError) return result.reason.reason;
+    if (result.reason instanceof SignInError) return result.reason.failure;
     throw result.reason;
   });
 }
@@ -92,10 +92,10 @@ describeOnDatabases("sign-in", (db) => {
     await setUserDisabled({ db: db(), actor: systemActor("test") }, user.id, true);
     const now = new Date();
     const withPassword = await failure(signIn(db(), user.email, TEST_PASSWORD, "192.0.2.3", now));
-    expect(withPassword.reason).toBe("disabled");
+    expect(withPassword.failure).toBe("disabled");
     expect(withPassword.message).toMatch(/disabled/);
     const withoutPassword = await failure(signIn(db(), user.email, "guess", "192.0.2.3", seconds(now, 5)));
-    expect(withoutPassword.reason).toBe("wrong_credentials");
+    expect(withoutPassword.failure).toBe("wrong_credentials");
   });
 
   it("checks one of 20 parallel wrong passwords for an account and tells the rest to wait, known account or not", async () => {
@@ -124,16 +124,16 @@ describeOnDatabases("sign-in", (db) => {
     let at = 0;
     const waits: number[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
-      expect((await failure(signIn(db(), user.email, "wrong", anotherIp(), seconds(start, at)))).reason).toBe("wrong_credentials");
+      expect((await failure(signIn(db(), user.email, "wrong", anotherIp(), seconds(start, at)))).failure).toBe("wrong_credentials");
       const early = await failure(signIn(db(), user.email, "wrong", anotherIp(), seconds(start, at)));
-      expect(early.reason).toBe("too_many");
+      expect(early.failure).toBe("too_many");
       waits.push(early.retryAfterSeconds);
       at += early.retryAfterSeconds;
     }
     expect(waits).toEqual([1, 2, 4, 8, 16, 30, 30, 30, 30, 30]);
     // The owner, arriving in the middle of the last wait, is held for less than the cap, not locked out for long.
     const held = await failure(signIn(db(), user.email, TEST_PASSWORD, "192.0.2.60", seconds(start, at - 10)));
-    expect(held.reason).toBe("too_many");
+    expect(held.failure).toBe("too_many");
     expect(held.retryAfterSeconds).toBeLessThanOrEqual(BACKOFF_CAP_SECONDS);
     expect((await signIn(db(), user.email, TEST_PASSWORD, "192.0.2.60", seconds(start, at))).id).toBe(user.id);
     // Signing in cleared the run: the next mistake costs a second again.
@@ -153,7 +153,7 @@ describeOnDatabases("sign-in", (db) => {
     }
     const user = await makeUser(db(), "admin");
     const blocked = await failure(signIn(db(), user.email, TEST_PASSWORD, ip, new Date(now.getTime() + 10_000)));
-    expect(blocked.reason).toBe("too_many");
+    expect(blocked.failure).toBe("too_many");
     expect(blocked.retryAfterSeconds).toBe(50);
     const elsewhere = await signIn(db(), user.email, TEST_PASSWORD, "203.0.113.201", new Date(now.getTime() + 10_000));
     expect(elsewhere.id).toBe(user.id);

@@ -83,7 +83,7 @@ describeOnDatabases("department SMTP accounts", (db) => {
     expect(duplicate.code).toBe("conflict");
     expect(duplicate.status).toBe(409);
     expect(duplicate.details).toEqual({ field: "username" });
-    expect(duplicate.message).toBe(`username: "${username.toLowerCase()}" is already taken by another SMTP account`);
+    expect(duplicate.message).toBe(`"${username.toLowerCase()}" is already taken by another SMTP account`);
 
     // Two creations of one new name at once: both pass the early check, the unique index picks one.
     const raced = unique("race");
@@ -169,7 +169,7 @@ describeOnDatabases("department SMTP accounts", (db) => {
     const bad = await rejection(setSmtpAccountLimits(sales.ctx, id, { messagesPerMinute: -1 }), AppError);
     expect(bad).toMatchObject({ code: "invalid_input", details: { field: "messagesPerMinute" } });
     const badIp = await rejection(setSmtpAccountLimits(sales.ctx, id, { allowedIps: ["192.0.2.0/24", "192.0.2.300"] }), AppError);
-    expect(badIp.message).toBe('allowedIps: "192.0.2.300" is not an IPv4 or IPv6 address or CIDR range');
+    expect(badIp.message).toBe('"192.0.2.300" is not an IPv4 or IPv6 address or CIDR range');
     expect(await loadSmtpAccount(sales.ctx, id)).toMatchObject(limits);
     // Clearing them: empty is no limit, tracking back on.
     expect(await setSmtpAccountLimits(sales.ctx, id, { allowedIps: "", tracking: true })).toEqual({ messagesPerMinute: null, maxRecipients: null, allowedIps: null, tracking: true });

@@ -112,7 +112,7 @@ describe("operations CLI on the embedded database", () => {
 
     const duplicate = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "desk@mailers.example", "--password", "client password 2");
     expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toBe('fanout: username: "desk@mailers.example" is already taken by another SMTP account');
+    expect(duplicate.stderr).toBe('fanout: "desk@mailers.example" is already taken by another SMTP account');
     const short = await fanout(dataDir, "smtp-account", "create", "--department", department.stdout, "--username", "other", "--password", "short");
     expect(short.code).toBe(1);
     expect(short.stderr).toBe("fanout: The password must have at least 8 characters");

@@ -20,11 +20,11 @@ describe("address cells with a display name", () => {
   });
 
   it.each([
-    ['"张三" <zhang-at-example.com>', "missing @"],
-    ["Name <>", "address is empty"],
-    ["Name <a@b.cn", "spaces are not allowed"],
+    ['"张三" <zhang-at-example.com>', "addressMissingAt"],
+    ["Name <>", "addressEmpty"],
+    ["Name <a@b.cn", "addressSpaces"],
   ])("refuses %j with the address's own reason", (raw, reason) => {
-    expect(readAddressCell(raw)).toEqual({ ok: false, reason });
+    expect(readAddressCell(raw)).toEqual({ ok: false, reason, params: {} });
   });
 
   it("names the contact from the cell only when the name column is empty", () => {

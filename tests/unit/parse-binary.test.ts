@@ -24,7 +24,7 @@ describe("binary files", () => {
     expect(data.indexOf(0)).toBeGreaterThan(64 * 1024);
     const { rows, error } = await readAll(data);
     expect(error).toBeInstanceOf(TableFormatError);
-    expect(error).toMatchObject({ reason: "binary_file", line: 5002, details: { reason: "binary_file", line: 5002 } });
+    expect(error).toMatchObject({ kind: "binary_file", reason: "tableNulByte", line: 5002, details: { reason: "binary_file", line: 5002 } });
     expect(rows).toHaveLength(5001);
     expect(rows.at(-1)!.fields[0]).toBe("user4999@example.com");
   });
@@ -32,7 +32,7 @@ describe("binary files", () => {
   it("knows images, PDFs and archives by their first bytes, whatever the file is called", async () => {
     for (const head of [[0x89, 0x50, 0x4e, 0x47], [0xff, 0xd8, 0xff, 0xe0], [...Buffer.from("GIF89a")], [...Buffer.from("%PDF-1.7")], [0x1f, 0x8b, 0x08]]) {
       const { error } = await readAll(Uint8Array.from([...head, ...Buffer.from("\nemail\na@example.com\n")]), "list.csv");
-      expect([head, error?.reason]).toEqual([head, "binary_file"]);
+      expect([head, error?.kind]).toEqual([head, "binary_file"]);
     }
   });
 

@@ -1,3 +1,5 @@
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { daysOf, PERIODS, rangeInstants, resolvePeriod, type Period, type ReportRange } from "@/lib/reports/periods";
@@ -26,7 +28,7 @@ function refusedField(input: { period?: string | null; from?: string | null; to?
     expect((error as AppError).status).toBe(400);
     expect((error as AppError).code).toBe("invalid_input");
     const field = ((error as AppError).details as { field: string }).field;
-    expect((error as AppError).message.startsWith(`${field}:`)).toBe(true);
+    expect(describeReason(reasonsZh, (error as AppError).reason, (error as AppError).params)).toMatch(/[\u4e00-\u9fff]/);
     return field;
   }
   throw new Error(`accepted ${JSON.stringify(input)}`);

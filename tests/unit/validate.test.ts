@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeAddress } from "@/lib/addresses/normalize";
+import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 
 const local64 = "a".repeat(64);
 /** A domain of exactly `length` characters made of 63-character labels. */
@@ -96,12 +96,12 @@ describe("normalizeAddress", () => {
     const result = normalizeAddress(raw);
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      if (typeof reason === "string") expect(result.reason).toBe(reason);
-      else expect(result.reason).toMatch(reason);
+      if (typeof reason === "string") expect(addressProblemInEnglish(result)).toBe(reason);
+      else expect(addressProblemInEnglish(result)).toMatch(reason);
     }
   });
 
   it("names invisible characters by code point", () => {
-    expect(normalizeAddress("a\u0001b@example.com")).toEqual({ ok: false, reason: "invalid character U+0001 before the @" });
+    expect(normalizeAddress("a\u0001b@example.com")).toEqual({ ok: false, reason: "addressLocalBadChar", params: { char: "U+0001" } });
   });
 });

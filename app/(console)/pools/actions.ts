@@ -56,7 +56,7 @@ export const startImport = defineAction({
       try {
         return z.array(z.object({ index: columnIndex, key: z.string().trim().min(1).max(100) })).max(200).parse(JSON.parse(value || "[]"));
       } catch {
-        context.addIssue({ code: "custom", message: "is not a list of columns" });
+        context.addIssue({ code: "custom", message: "is not a list of columns", params: { rule: "notColumnList" } });
         return z.NEVER;
       }
     }),

@@ -2,14 +2,13 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { ActionForm } from "@/components/forms/action-form";
+import { ActionForm, wordRefusal } from "@/components/forms/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE, MAX_NAME } from "@/lib/pools/contact-limits";
 import { addContact, deleteContacts, resubscribeContact, unsubscribeContacts, updateContact } from "./actions";
-import { wordedContact } from "./contact-worded";
 
 const inline = "inline-block [&>div]:mt-0";
 
@@ -68,7 +67,7 @@ export function AddContactForm({ poolId }: { poolId: string }) {
   return (
     <div className="space-y-2">
       <ActionForm
-        action={wordedContact(t, addContact)}
+        action={addContact}
         submitLabel={t.contacts.add}
         testId="contact-add-form"
         onDone={(data) => {
@@ -125,22 +124,22 @@ export function ContactRowActions({ poolId, contact }: { poolId: string; contact
           {t.contacts.edit}
         </Button>
         {contact.status === "unsubscribed" ? (
-          <ActionForm action={wordedContact(t, resubscribeContact)} submitLabel={t.contacts.resubscribe} variant="secondary" className={inline} confirmText={format(t.contacts.resubscribeConfirm, { email: contact.email })}>
+          <ActionForm action={resubscribeContact} submitLabel={t.contacts.resubscribe} variant="secondary" className={inline} confirmText={format(t.contacts.resubscribeConfirm, { email: contact.email })}>
             {hidden}
           </ActionForm>
         ) : contact.status === "active" || contact.status === "pending" ? (
-          <ActionForm action={wordedContact(t, unsubscribeContacts)} submitLabel={t.contacts.unsubscribe} variant="secondary" className={inline} confirmText={format(t.contacts.unsubscribeConfirm, { email: contact.email })}>
+          <ActionForm action={unsubscribeContacts} submitLabel={t.contacts.unsubscribe} variant="secondary" className={inline} confirmText={format(t.contacts.unsubscribeConfirm, { email: contact.email })}>
             <input type="hidden" name="poolId" value={poolId} />
             <input type="hidden" name="ids" value={contact.id} />
           </ActionForm>
         ) : null}
-        <ActionForm action={wordedContact(t, deleteContacts)} submitLabel={t.contacts.delete} variant="danger" className={inline} testId="contact-delete" confirmText={format(t.contacts.deleteConfirm, { email: contact.email })}>
+        <ActionForm action={deleteContacts} submitLabel={t.contacts.delete} variant="danger" className={inline} testId="contact-delete" confirmText={format(t.contacts.deleteConfirm, { email: contact.email })}>
           <input type="hidden" name="poolId" value={poolId} />
           <input type="hidden" name="ids" value={contact.id} />
         </ActionForm>
       </div>
       {editing ? (
-        <ActionForm action={wordedContact(t, updateContact)} submitLabel={t.common.save} resetOnSuccess={false} onDone={() => setEditing(false)} testId="contact-edit-form">
+        <ActionForm action={updateContact} submitLabel={t.common.save} resetOnSuccess={false} onDone={() => setEditing(false)} testId="contact-edit-form">
           {(errors) => (
             <div className="space-y-3">
               {hidden}
@@ -186,18 +185,18 @@ export function BulkContactActions({ poolId, formId, matching }: { poolId: strin
     const data = new FormData(form);
     const count = scope === "all" && matching ? matching.count : data.getAll("ids").length;
     if (count === 0) {
-      setMessage({ error: true, text: t.contacts.errors.nothingSelected });
+      setMessage({ error: true, text: t.server.messages.nothingSelected });
       return;
     }
     if (!window.confirm(format(kind === "delete" ? t.contacts.bulkDeleteConfirm : t.contacts.bulkUnsubscribeConfirm, { count: count.toLocaleString() }))) return;
     startTransition(async () => {
-      const action = wordedContact(t, kind === "delete" ? deleteContacts : unsubscribeContacts);
+      const action = kind === "delete" ? deleteContacts : unsubscribeContacts;
       const result = await action(data);
       if (result.ok) {
         const done = result.data as { removed?: number; unsubscribed?: number };
         setMessage({ error: false, text: format(kind === "delete" ? t.contacts.deleted : t.contacts.unsubscribed, { count: (done.removed ?? done.unsubscribed ?? 0).toLocaleString() }) });
         router.refresh();
-      } else setMessage({ error: true, text: result.error.message });
+      } else setMessage({ error: true, text: wordRefusal(t, result.error).message });
     });
   };
 

@@ -10,7 +10,6 @@ import { StatusMessage } from "@/components/ui/status-message";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { changeSmtpPassword, createSmtpAccount, deleteSmtpAccount, setSmtpAccountLimits, setSmtpAccountStatus } from "./actions";
-import { worded } from "./worded";
 
 const inline = "inline-block [&>div]:mt-0";
 
@@ -43,7 +42,7 @@ export function CreateSmtpAccountForm({ departments }: { departments: Department
   return (
     <div className="space-y-3">
       <ActionForm
-        action={worded(t.smtpAccounts.errors, createSmtpAccount)}
+        action={createSmtpAccount}
         submitLabel={t.smtpAccounts.add}
         testId="smtp-account-create-form"
         onDone={(data) => setCreated(data as { username: string; password: string | null })}
@@ -72,7 +71,7 @@ function LimitsForm({ account, onDone }: { account: SmtpAccountRow; onDone: () =
   const { t } = useI18n();
   return (
     <ActionForm
-      action={worded(t.smtpAccounts.errors, setSmtpAccountLimits)}
+      action={setSmtpAccountLimits}
       submitLabel={t.common.save}
       resetOnSuccess={false}
       onDone={onDone}
@@ -112,7 +111,7 @@ function PasswordForm({ account, onDone }: { account: SmtpAccountRow; onDone: (g
   const { t } = useI18n();
   return (
     <ActionForm
-      action={worded(t.smtpAccounts.errors, changeSmtpPassword)}
+      action={changeSmtpPassword}
       submitLabel={t.common.save}
       onDone={(data) => onDone((data as { password: string | null }).password)}
       testId={`smtp-password-form-${account.username}`}
@@ -146,7 +145,7 @@ export function SmtpAccountActions({ account }: { account: SmtpAccountRow }) {
           {t.smtpAccounts.limits}
         </Button>
         <ActionForm
-          action={worded(t.smtpAccounts.errors, setSmtpAccountStatus)}
+          action={setSmtpAccountStatus}
           submitLabel={account.disabled ? t.common.enable : t.common.disable}
           variant={account.disabled ? "secondary" : "danger"}
           className={inline}
@@ -156,7 +155,7 @@ export function SmtpAccountActions({ account }: { account: SmtpAccountRow }) {
           <input type="hidden" name="disabled" value={String(!account.disabled)} />
         </ActionForm>
         <ActionForm
-          action={worded(t.smtpAccounts.errors, deleteSmtpAccount)}
+          action={deleteSmtpAccount}
           submitLabel={t.smtpAccounts.delete}
           variant="danger"
           className={inline}

@@ -5,11 +5,13 @@ import { ActionForm } from "@/components/forms/action-form";
 import { DepartmentField } from "@/components/forms/department-field";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
+import { describeReason } from "@/lib/i18n/describe";
+import type { ReasonParams } from "@/lib/i18n/reasons-en";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { addSuppressions, removeSuppression } from "./actions";
 
-type Outcome = { added: number; alreadySuppressed: number; invalid: { line: number; value: string }[]; invalidCount: number };
+type Outcome = { added: number; alreadySuppressed: number; invalid: { line: number; value: string; reason: string; params: ReasonParams }[]; invalidCount: number };
 
 /** What a paste did, naming each line that was not an address (the server sends the first of them). */
 function PasteOutcome({ outcome }: { outcome: Outcome }) {
@@ -23,7 +25,7 @@ function PasteOutcome({ outcome }: { outcome: Outcome }) {
           <p>{t.suppressions.invalidLines}</p>
           <ul className="ml-4 list-disc break-all" data-testid="suppression-invalid-lines">
             {outcome.invalid.map((entry, index) => (
-              <li key={index}>{format(t.suppressions.invalidLine, { line: entry.line, text: entry.value })}</li>
+              <li key={index}>{format(t.suppressions.invalidLine, { line: entry.line, text: entry.value, problem: describeReason(t.server, entry.reason, entry.params) })}</li>
             ))}
           </ul>
           {more > 0 ? <p>{format(t.suppressions.moreInvalid, { count: more })}</p> : null}

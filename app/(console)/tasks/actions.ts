@@ -28,16 +28,16 @@ const taskForm = z.object({
 type TaskForm = z.output<typeof taskForm>;
 
 function checkChoices(form: TaskForm, context: z.RefinementCtx) {
-  if (form.amount === "some" && form.limit === null) context.addIssue({ code: "custom", path: ["limit"], message: "say how many to send" });
+  if (form.amount === "some" && form.limit === null) context.addIssue({ code: "custom", path: ["limit"], message: "say how many to send", params: { rule: "sayHowMany" } });
   if (form.when !== "later") return;
   let at: Date;
   try {
     at = instantOfZonedTime(form.scheduledAt, readEnv().timeZone);
   } catch {
-    context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is not a date and time" });
+    context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is not a date and time", params: { rule: "notDateTime" } });
     return;
   }
-  if (at.getTime() < Date.now() - 60_000) context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is in the past; choose a later time or send now" });
+  if (at.getTime() < Date.now() - 60_000) context.addIssue({ code: "custom", path: ["scheduledAt"], message: "is in the past; choose a later time or send now", params: { rule: "inThePast" } });
 }
 
 function toTaskInput(form: TaskForm): TaskInput {

@@ -85,9 +85,7 @@ export class DelimitedParser {
 
   constructor(delimiter: string) {
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\r" || delimiter === "\n") {
-      throw new TableFormatError(
-        `Unusable delimiter ${JSON.stringify(delimiter)}: it must be one character other than a quote or line break`,
-      );
+      throw new TableFormatError("tableBadDelimiter", { params: { delimiter: JSON.stringify(delimiter) } });
     }
     this.delimiter = delimiter.charCodeAt(0);
   }
@@ -177,9 +175,7 @@ export class DelimitedParser {
 
   *finish(): Generator<ParsedRow> {
     if (this.state === QUOTED) {
-      throw new TableFormatError(`Line ${this.fieldLine}: a quoted field is never closed (a quote character is missing)`, {
-        line: this.fieldLine,
-      });
+      throw new TableFormatError("tableQuoteOpen", { line: this.fieldLine });
     }
     const row = this.endRecord();
     if (row) yield row;
@@ -194,20 +190,19 @@ export class DelimitedParser {
     this.field += text;
     this.recordChars += text.length;
     if (this.field.length > MAX_FIELD_CHARS) {
-      const hint = this.state === QUOTED ? " (is a closing quote missing?)" : "";
-      throw new TableFormatError(`Line ${this.fieldLine}: a field is longer than 1 MiB${hint}`, { line: this.fieldLine });
+      throw new TableFormatError(this.state === QUOTED ? "tableFieldTooLongQuoted" : "tableFieldTooLong", { line: this.fieldLine });
     }
     this.checkRecordSize();
   }
 
   /** The refusal for a NUL byte met at the parser's current line. */
   binaryHere(): TableFormatError {
-    return new TableFormatError(`Line ${this.line}: a NUL byte; this is a binary file, not a CSV or text table`, { line: this.line, reason: "binary_file" });
+    return new TableFormatError("tableNulByte", { line: this.line, kind: "binary_file" });
   }
 
   private checkRecordSize(): void {
     if (this.recordChars > MAX_RECORD_CHARS) {
-      throw new TableFormatError(`Line ${this.recordLine}: a record is longer than 8 MiB`, { line: this.recordLine });
+      throw new TableFormatError("tableRecordTooLong", { line: this.recordLine });
     }
   }
 

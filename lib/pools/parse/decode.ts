@@ -2,31 +2,50 @@
  * Bytes in: adapting the caller's input, peeking at its start, and turning text bytes into
  * strings without ever holding more than a bounded window of the file.
  */
+import { AppError } from "@/lib/errors";
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsEn, type ReasonParams } from "@/lib/i18n/reasons-en";
+
+export type TableProblem = Extract<keyof typeof reasonsEn.messages, `table${string}`>;
 
 export type TextEncodingName = "utf-8" | "utf-16le" | "utf-16be" | "gb18030";
 
 /** How much of the file (or of the first non-ASCII stretch) decides the encoding. */
 export const SNIFF_BYTES = 64 * 1024;
 
-/** Refusals the console words itself (the message stays for logs and the API's readers). */
+/** Refusals the console words itself, beyond the reason (kept for API callers that read details.reason). */
 export type TableFormatReason = "binary_file";
 
+/**
+ * A file that is not a readable table. It carries a reason of the catalogues (lib/i18n/reasons-*.ts)
+ * and its values, so the console words it in the reader's language; `message` is the English.
+ */
 export class TableFormatError extends Error {
   /** 1-based line (or sheet row) the problem was found at, when there is one. */
   readonly line: number | undefined;
-  readonly reason: TableFormatReason | undefined;
+  readonly kind: TableFormatReason | undefined;
+  readonly reason: TableProblem;
+  readonly params: ReasonParams;
 
-  constructor(message: string, options?: { line?: number; cause?: unknown; reason?: TableFormatReason }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(reason: TableProblem, options?: { params?: ReasonParams; line?: number; cause?: unknown; kind?: TableFormatReason }) {
+    const params = { ...options?.params, ...(options?.line !== undefined ? { line: options.line } : {}) };
+    super(describeReason(reasonsEn, reason, params), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TableFormatError";
+    this.reason = reason;
+    this.params = params;
     this.line = options?.line;
-    this.reason = options?.reason;
+    this.kind = options?.kind;
   }
 
-  /** What an AppError carries for the caller: the reason and line, when known. */
+  /** What an AppError carries for the caller: the kind and line, when known. */
   get details(): { reason: TableFormatReason; line?: number } | undefined {
-    if (!this.reason) return undefined;
-    return this.line === undefined ? { reason: this.reason } : { reason: this.reason, line: this.line };
+    if (!this.kind) return undefined;
+    return this.line === undefined ? { reason: this.kind } : { reason: this.kind, line: this.line };
+  }
+
+  /** The same refusal as a 400 for the caller. */
+  toAppError(): AppError {
+    return new AppError("invalid_input", this.reason, { params: this.params, ...(this.details ? { details: this.details } : {}) });
   }
 }
 

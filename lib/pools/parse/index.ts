@@ -17,7 +17,7 @@ import {
   startsWith,
   toByteChunks,
 } from "./decode";
-import { NOT_XLSX, readXlsxRows } from "./xlsx";
+import { readXlsxRows } from "./xlsx";
 
 export { TableFormatError };
 
@@ -78,20 +78,20 @@ export async function openTable(input: ByteInput, options: OpenTableOptions = {}
 
 function chooseFormat(head: Uint8Array, options: OpenTableOptions): SourceFormat {
   if (startsWith(head, OLE2_MAGIC)) {
-    throw new TableFormatError("This is an old-style Excel workbook (.xls); save it as .xlsx or CSV and import that");
+    throw new TableFormatError("tableOldExcel");
   }
   const isZip = startsWith(head, ZIP_MAGIC);
   if (!isZip && isBinary(head)) {
-    throw new TableFormatError("This is a binary file (an image, a document or an archive), not a CSV, TSV or XLSX table", { reason: "binary_file" });
+    throw new TableFormatError("tableBinary", { kind: "binary_file" });
   }
   if (options.format) {
-    if (options.format === "xlsx" && !isZip) throw new TableFormatError(NOT_XLSX);
+    if (options.format === "xlsx" && !isZip) throw new TableFormatError("tableNotXlsx");
     return options.format;
   }
   // The content wins over the name: a workbook renamed to .csv is still a workbook.
   if (isZip) return "xlsx";
   const extension = options.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
-  if (extension === "xlsx") throw new TableFormatError(NOT_XLSX);
+  if (extension === "xlsx") throw new TableFormatError("tableNotXlsx");
   return extension === "tsv" || extension === "tab" ? "tsv" : "csv";
 }
 

@@ -16,8 +16,6 @@ import unzipper from "unzipper";
 import { TableFormatError } from "./decode";
 import type { ParsedRow } from "./index";
 
-export const NOT_XLSX = "The file is not a valid XLSX workbook";
-
 const MiB = 1024 * 1024;
 
 export const XLSX_LIMITS = {
@@ -136,15 +134,14 @@ export async function* readXlsxRows(chunks: AsyncIterable<Uint8Array>, limits: X
   } catch (error) {
     if (input.failed) throw input.error;
     if (error instanceof TableFormatError) throw withRow(error, lastRow);
-    const where = lastRow > 0 ? ` (it breaks off after row ${lastRow})` : "";
-    throw new TableFormatError(`${NOT_XLSX}${where}`, { cause: error });
+    throw lastRow > 0 ? new TableFormatError("tableXlsxBreaksOff", { params: { row: lastRow }, cause: error }) : new TableFormatError("tableNotXlsx", { cause: error });
   } finally {
     stream.destroy();
     zip.destroy();
     if (parkDir) await fs.promises.rm(parkDir, { recursive: true, force: true });
   }
   if (input.failed) throw input.error;
-  if (!found) throw new TableFormatError(`${NOT_XLSX}: it contains no worksheet`);
+  if (!found) throw new TableFormatError("tableNoWorksheet");
 }
 
 /** Counts inflated bytes per part and in all, and stops the read at the first limit passed. */
@@ -163,10 +160,10 @@ class InflatedBudget {
       part += chunk.byteLength;
       this.total += chunk.byteLength;
       if (part > partLimit) {
-        throw new TableFormatError(`The workbook's part ${name} unpacks to more than ${size(partLimit)}; save the sheet as CSV and import that`);
+        throw new TableFormatError("tableXlsxPartTooLarge", { params: { part: name, size: size(partLimit) } });
       }
       if (this.total > this.limits.inflatedBytes) {
-        throw new TableFormatError(`The workbook unpacks to more than ${size(this.limits.inflatedBytes)}; save the sheet as CSV or split it`);
+        throw new TableFormatError("tableXlsxTooLarge", { params: { size: size(this.limits.inflatedBytes) } });
       }
       yield chunk;
     }
@@ -204,7 +201,7 @@ async function* boundRows(chunks: AsyncIterable<Buffer>, limit: number): AsyncGe
       } else {
         const boundary = Math.max(...ROW_BOUNDARIES.map((needle) => window.lastIndexOf(needle)));
         sinceBoundary = boundary >= 0 ? window.byteLength - boundary : sinceBoundary + chunk.byteLength;
-        if (sinceBoundary > limit) throw new TableFormatError(`A row of the worksheet is larger than ${size(limit)}`);
+        if (sinceBoundary > limit) throw new TableFormatError("tableXlsxRowTooLarge", { params: { size: size(limit) } });
         carry = Buffer.from(window.subarray(Math.max(0, window.byteLength - CARRY)));
       }
     }
@@ -214,7 +211,8 @@ async function* boundRows(chunks: AsyncIterable<Buffer>, limit: number): AsyncGe
 
 function withRow(error: TableFormatError, lastRow: number): TableFormatError {
   if (lastRow === 0 || error.line !== undefined) return error;
-  return new TableFormatError(`${error.message} (after row ${lastRow})`, { line: lastRow + 1, cause: error.cause });
+  const params = { ...error.params, problem: error.reason, row: lastRow };
+  return new TableFormatError("tableAfterRow", { params, line: lastRow + 1, cause: error.cause, ...(error.kind ? { kind: error.kind } : {}) });
 }
 
 function size(bytes: number): string {

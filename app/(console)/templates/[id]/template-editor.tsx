@@ -4,11 +4,13 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { sanitizeForConsole } from "@/components/html/sanitize";
+import { wordRefusal } from "@/components/forms/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { StatusMessage } from "@/components/ui/status-message";
 import { format } from "@/lib/i18n";
+import { describeErrorBody } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
 import { saveTemplate, testSend } from "../actions";
 import { RichTextToolbar } from "./rich-text-toolbar";
@@ -92,8 +94,8 @@ export function TemplateEditor({
 
   const upload = async (file: File) => {
     const response = await fetch(`/templates/attachments?name=${encodeURIComponent(file.name)}${departmentId ? `&department=${departmentId}` : ""}`, { method: "POST", body: file });
-    const body = await response.json();
-    if (!response.ok) return setMessage({ ok: false, text: body?.error?.message ?? "Upload failed" });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) return setMessage({ ok: false, text: describeErrorBody(t.server, body) });
     setUploads((current) => [...current, { id: body.id, fileName: body.fileName }]);
     update({ attachmentIds: [...draft.attachmentIds, body.id] });
   };
@@ -109,7 +111,7 @@ export function TemplateEditor({
         text: draft.text || undefined,
         attachmentIds: draft.attachmentIds,
       });
-      if (!result.ok) return setMessage({ ok: false, text: result.error.message });
+      if (!result.ok) return setMessage({ ok: false, text: wordRefusal(t, result.error).message });
       const saved = result.data as { id: string; version: number };
       setMessage({ ok: true, text: format(t.templates.saved, { version: saved.version }) });
       if (!draft.id) router.push(`/templates/${saved.id}`);
@@ -268,7 +270,7 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
         onClick={() =>
           startTransition(async () => {
             const result = await testSend({ templateId, senderId, recipients, contactId: contactId ?? undefined });
-            setOutcome(result.ok ? (result.data as { results: TestSendResult[] }) : { error: result.error.message });
+            setOutcome(result.ok ? (result.data as { results: TestSendResult[] }) : { error: wordRefusal(t, result.error).message });
           })
         }
       >

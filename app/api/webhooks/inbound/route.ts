@@ -13,16 +13,16 @@ export const POST = definePublicRoute({
   maxBodyBytes: MAX_INBOUND_BYTES,
   handle: async ({ request, body }) => {
     const raw = Buffer.from(await body());
-    if (raw.length === 0) throw new AppError("invalid_input", "The body is empty: post the raw message (message/rfc822)");
+    if (raw.length === 0) throw new AppError("invalid_input", "inboundEmpty");
     const envelope = new URL(request.url).searchParams.getAll("to");
     const result = await receiveInboundMail(await getDb(), raw, envelope);
     switch (result.outcome) {
       case "no_feedback_address":
-        throw new AppError("unprocessable", "The message is not addressed to a Fanout return path (bounce+…@) or unsubscribe address (unsubscribe+…@)");
+        throw new AppError("unprocessable", "inboundNotOurs");
       case "invalid_token":
-        throw new AppError("not_found", `${result.address} names no delivery: its token is malformed or its signature does not match`);
+        throw new AppError("not_found", "inboundBadToken", { params: { address: result.address } });
       case "not_found":
-        throw new AppError("not_found", "The delivery this message names no longer exists");
+        throw new AppError("not_found", "inboundDeliveryGone");
       default:
         return json(result, 202);
     }

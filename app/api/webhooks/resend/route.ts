@@ -14,18 +14,18 @@ export const POST = definePublicRoute({
   maxBodyBytes: MAX_BODY_BYTES,
   handle: async ({ request, body }) => {
     const secret = resendWebhookSecret();
-    if (!secret) throw new AppError("not_configured", "RESEND_WEBHOOK_SECRET is not set: Resend events cannot be verified");
+    if (!secret) throw new AppError("not_configured", "webhookSecretMissing");
     const headers = { id: request.headers.get("svix-id"), timestamp: request.headers.get("svix-timestamp"), signature: request.headers.get("svix-signature") };
-    if (!headers.id || !headers.timestamp || !headers.signature) throw new AppError("unauthorized", "The svix-id, svix-timestamp and svix-signature headers are required");
+    if (!headers.id || !headers.timestamp || !headers.signature) throw new AppError("unauthorized", "svixHeadersMissing");
     const text = new TextDecoder().decode(await body());
-    if (!verifySvixSignature(secret, headers, text)) throw new AppError("unauthorized", "The svix signature does not match this body, or its timestamp is more than five minutes off");
+    if (!verifySvixSignature(secret, headers, text)) throw new AppError("unauthorized", "svixMismatch");
     let event: unknown;
     try {
       event = JSON.parse(text);
     } catch {
-      throw new AppError("invalid_input", "The body is not valid JSON");
+      throw new AppError("invalid_input", "bodyNotJson");
     }
-    if (typeof event !== "object" || event === null) throw new AppError("invalid_input", "The body is not a Resend event");
+    if (typeof event !== "object" || event === null) throw new AppError("invalid_input", "notResendEvent");
     return json({ result: await handleResendEvent(await getDb(), headers.id, event) });
   },
 });

@@ -10,6 +10,7 @@ import { StatusMessage } from "@/components/ui/status-message";
 import { Options } from "@/components/ui/options";
 import { format, type Messages } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
+import { describeErrorBody } from "@/lib/i18n/describe";
 import { startImport } from "../../actions";
 
 type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[] };
@@ -35,8 +36,8 @@ type Progress = {
   error: string | null;
 };
 
-/** Why an upload was refused, as the server said it: its reason when it gave one, else its message. */
-type UploadRefusal = { reason: string | null; message: string | null };
+/** Why an upload was refused: the server's error body, or null when the connection broke. */
+type UploadRefusal = { body: unknown };
 
 function sendFile(url: string, file: File, onProgress: (percent: number) => void): Promise<Upload> {
   return new Promise((resolve, reject) => {
@@ -44,24 +45,25 @@ function sendFile(url: string, file: File, onProgress: (percent: number) => void
     request.open("POST", url);
     request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded / event.total) * 100));
     request.onload = () => {
-      let body: { error?: { message?: string; details?: { reason?: string } } } | Upload = {};
+      let body: unknown = null;
       try {
-        body = JSON.parse(request.responseText || "{}");
+        body = JSON.parse(request.responseText || "null");
       } catch {
         // A proxy's HTML error page: the status is all there is to say.
       }
       if (request.status >= 200 && request.status < 300) return resolve(body as Upload);
-      const error = "error" in body ? body.error : undefined;
-      reject({ reason: error?.details?.reason ?? null, message: error?.message ?? `HTTP ${request.status}` } satisfies UploadRefusal);
+      reject({ body } satisfies UploadRefusal);
     };
-    request.onerror = () => reject({ reason: null, message: null } satisfies UploadRefusal);
+    request.onerror = () => reject({ body: undefined } satisfies UploadRefusal);
     request.send(file);
   });
 }
 
-function wordRefusal(t: Messages, refusal: UploadRefusal): string {
-  if (refusal.reason === "binary_file") return t.imports.binaryFile;
-  return refusal.message === null ? t.imports.uploadInterrupted : format(t.imports.uploadFailed, { message: refusal.message });
+function wordUploadRefusal(t: Messages, refusal: UploadRefusal): string {
+  if (refusal.body === undefined) return t.imports.uploadInterrupted;
+  const details = (refusal.body as { error?: { details?: { reason?: string } } } | null)?.error?.details;
+  if (details?.reason === "binary_file") return t.imports.binaryFile;
+  return format(t.imports.uploadFailed, { message: describeErrorBody(t.server, refusal.body) });
 }
 
 function sizeLabel(bytes: number) {
@@ -91,7 +93,7 @@ export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string 
         try {
           setUpload(await sendFile(`/pools/${poolId}/import/upload?name=${encodeURIComponent(file.name)}`, file, setPercent));
         } catch (failure) {
-          setError(wordRefusal(t, failure as UploadRefusal));
+          setError(wordUploadRefusal(t, failure as UploadRefusal));
         } finally {
           setPercent(null);
         }
@@ -225,8 +227,8 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
     const poll = async () => {
       try {
         const response = await fetch(`/imports/${jobId}`, { cache: "no-store" });
-        const body = await response.json();
-        if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new Error(describeErrorBody(t.server, body));
         if (stopped) return;
         setProgress(body as Progress);
         if (body.status === "running" || body.status === "uploaded") setTimeout(poll, 600);
@@ -238,7 +240,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
     return () => {
       stopped = true;
     };
-  }, [jobId]);
+  }, [jobId, t.server]);
   if (error) return <StatusMessage>{error}</StatusMessage>;
   if (!progress) return <p className="text-sm text-slate-500">{t.common.working}</p>;
   const percent = progress.status === "completed" ? 100 : progress.sizeBytes > 0 ? Math.min(99, Math.floor((progress.processedBytes / progress.sizeBytes) * 100)) : 0;

@@ -11,7 +11,7 @@ export const GET = defineRoute({
   handle: async (ctx, request) => {
     const params = new URL(request.url).searchParams;
     const departmentId = params.get("department") ?? ctx.actor.departmentId;
-    if (!departmentId || !isUuid(departmentId)) throw new AppError("invalid_input", "department: which department's Uncategorised addresses?");
+    if (!departmentId || !isUuid(departmentId)) throw new AppError("invalid_input", "uncategorisedNeedsDepartment", { field: "departmentId" });
     const status = params.get("status");
     const lines = await exportContacts(ctx, { uncategorised: departmentId }, {
       q: params.get("q") ?? undefined,

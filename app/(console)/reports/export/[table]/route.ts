@@ -36,6 +36,6 @@ export const GET = defineRoute<{ table: string }>({
         name(by === "recipient" ? "failures-by-recipient" : "failures"),
       );
     }
-    throw notFound("Report table");
+    throw notFound("reportTable");
   },
 });

@@ -9,7 +9,7 @@ export const GET = defineRoute({
   handle: async (ctx, request) => {
     const params = new URL(request.url).searchParams;
     const by = params.get("by") || "sender";
-    if (by !== "sender" && by !== "recipient") throw invalidInput(`by: "${by}" is neither sender nor recipient`, { field: "by" });
+    if (by !== "sender" && by !== "recipient") throw invalidInput("failuresBy", { field: "by", params: { by } });
     const range = rangeOfQuery(params, new Date(), readEnv().timeZone);
     return json({ period: range.period, by, ...(await failureReport(ctx, range, by)) });
   },

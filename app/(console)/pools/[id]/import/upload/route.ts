@@ -8,7 +8,7 @@ export const POST = defineRoute<{ id: string }>({
   permission: "pools.manage",
   auth: "session",
   handle: async (ctx, request, { id }) => {
-    if (!request.body) throw new AppError("invalid_input", "No file was sent");
+    if (!request.body) throw new AppError("invalid_input", "noFileSent");
     const fileName = new URL(request.url).searchParams.get("name") ?? "upload.csv";
     return json(await storeUpload(ctx, id, fileName, tableUploadChunks(request, MAX_IMPORT_BYTES)), 201);
   },

@@ -23,9 +23,9 @@ export const GET = defineRoute<{ id: string }>({
     const cursor = params.get("cursor");
     const limit = params.get("limit");
     const status = params.get("status");
-    if (cursor && !/^\d+$/.test(cursor)) throw new AppError("invalid_input", "cursor: not a cursor this API gave");
-    if (limit && !/^\d+$/.test(limit)) throw new AppError("invalid_input", "limit: must be a whole number from 1 to 1000");
-    if (status && !(CONTACT_STATUSES as readonly string[]).includes(status)) throw new AppError("invalid_input", `status: one of ${CONTACT_STATUSES.join(", ")}`);
+    if (cursor && !/^\d+$/.test(cursor)) throw new AppError("invalid_input", "badCursor", { field: "cursor" });
+    if (limit && !/^\d+$/.test(limit)) throw new AppError("invalid_input", "notWholeNumber", { field: "limit" });
+    if (status && !(CONTACT_STATUSES as readonly string[]).includes(status)) throw new AppError("invalid_input", "unknownValue", { field: "status", params: { value: status } });
     const page = await listContacts(ctx, { poolId: id }, {
       cursor: cursor ? Number(cursor) : undefined,
       limit: limit ? Number(limit) : 100,

@@ -7,10 +7,10 @@ import { MAX_IMPORT_BYTES } from "@/lib/pools/import-jobs";
 export const POST = defineRoute<{ id: string }>({
   permission: "pools.manage",
   handle: async (ctx, request, { id }) => {
-    if (!request.body) throw new AppError("invalid_input", "Send the CSV as the request body (Content-Type: text/csv)");
+    if (!request.body) throw new AppError("invalid_input", "csvBodyMissing");
     const type = request.headers.get("content-type") ?? "text/csv";
     const format = /tab-separated/i.test(type) ? "tsv" : /spreadsheetml/i.test(type) ? "xlsx" : /csv|text\/plain/i.test(type) ? "csv" : undefined;
-    if (!format) throw new AppError("invalid_input", `Content-Type ${type} is not text/csv, text/tab-separated-values or an XLSX workbook`);
+    if (!format) throw new AppError("invalid_input", "contentTypeRefused", { params: { type } });
     const report = await importTable(ctx, id, tableUploadChunks(request, MAX_IMPORT_BYTES), { format });
     return json(report);
   },

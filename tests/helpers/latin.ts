@@ -1,0 +1,15 @@
+/**
+ * What is left of a Chinese sentence in Latin letters once its placeholders, the user's own input
+ * and the technical names a Chinese reader also sees in Latin letters (formats, protocols,
+ * products) are taken out. Empty means the sentence is Chinese.
+ */
+const TECHNICAL_NAMES =
+  /\b(?:SMTP|DNS|CSV|TSV|XLSX|API|IP|IPv4|IPv6|CIDR|UTF-8|UTF-16|GB18030|JSON|HTML|PDF|ZIP|Office|Excel|xls|xlsx|Resend|RESEND_WEBHOOK_SECRET|svix-id|svix-timestamp|svix-signature|svix|Fanout|Content-Type|text\/csv|text\/tab-separated-values|message\/rfc822|Authorization|Bearer|https|example\.com|bounce|unsubscribe)\b/g;
+
+export function latinLeftIn(sentence: string, userInput: readonly string[] = []): string {
+  let rest = sentence.replace(/\{\w+\}/g, "");
+  for (const input of [...userInput].sort((a, b) => b.length - a.length)) {
+    if (input) rest = rest.split(input).join("").split(input.toLowerCase()).join("");
+  }
+  return rest.replace(TECHNICAL_NAMES, "").replace(/[^A-Za-z]/g, "");
+}
