@@ -63,7 +63,7 @@ export function Sidebar({
       {groups.map((group, index) => (
         <div key={group.label ?? index} className="space-y-0.5">
           {group.label ? (
-            <div className="px-2 pb-1 text-[11px] font-semibold uppercase tracking-wider text-slate-400">{t.nav[group.label]}</div>
+            <div className="px-2 pb-1 text-[11px] font-semibold uppercase tracking-wider text-slate-500">{t.nav[group.label]}</div>
           ) : null}
           {group.items.map((item) => (
             <Link

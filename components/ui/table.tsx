@@ -1,5 +1,6 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { formatInZone } from "@/lib/time/zone";
+import { ScrollArea } from "./scroll-area";
 
 /**
  * Below md a row's actions (its last cell, when that holds a button) stay pinned to the right edge
@@ -11,14 +12,14 @@ const PIN_ACTIONS = [
   "max-md:[&:has(td:last-child_button)_th:last-child]:sticky max-md:[&:has(td:last-child_button)_th:last-child]:right-0",
 ].join(" ");
 
-/** A table in its own card; wider than the card, it scrolls inside it rather than widen the page. */
+/** A table in its own card; wider than the card, it scrolls inside it rather than widen the page (and the card is then a tab stop). */
 export function Table({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
+    <ScrollArea className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200 focus-visible:outline-2 focus-visible:outline-indigo-600">
       <table className={`min-w-full divide-y divide-slate-200 text-sm ${PIN_ACTIONS}`} data-testid={testId}>
         {children}
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 

@@ -687,6 +687,9 @@ export const en = {
   errors: {
     forbidden: "You are not allowed to see this page.",
   },
+  a11y: {
+    skipToContent: "Skip to content",
+  },
 };
 
 export type Messages = typeof en;

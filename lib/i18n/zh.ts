@@ -685,4 +685,7 @@ export const zh: Messages = {
   errors: {
     forbidden: "您无权查看此页面。",
   },
+  a11y: {
+    skipToContent: "跳到正文",
+  },
 };

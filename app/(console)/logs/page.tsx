@@ -60,7 +60,7 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
             </Td>
             <Td className="max-w-md whitespace-normal">{row.summary}</Td>
             <Td>
-              {row.operatorLabel} <span className="text-xs text-slate-400">({row.operatorRole})</span>
+              {row.operatorLabel} <span className="text-xs text-slate-500">({row.operatorRole})</span>
             </Td>
             <Td className="tabular-nums">{row.ip || t.common.none}</Td>
           </tr>

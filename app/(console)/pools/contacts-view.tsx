@@ -72,8 +72,8 @@ export async function ContactsView({
         {Object.entries(fixed).map(([key, value]) => (
           <input key={key} type="hidden" name={key} value={value} />
         ))}
-        <Input name="q" defaultValue={params.q ?? ""} placeholder={t.pools.search} className="w-72" data-testid="contact-search" />
-        <Select name="status" defaultValue={status ?? ""} className="w-40">
+        <Input name="q" defaultValue={params.q ?? ""} placeholder={t.pools.search} aria-label={t.pools.search} className="w-72" data-testid="contact-search" />
+        <Select name="status" defaultValue={status ?? ""} aria-label={t.pools.status} className="w-40">
           <option value="">{t.pools.anyStatus}</option>
           <Options choices={CONTACT_STATUSES.map((value) => ({ value, label: t.pools.statuses[value] }))} />
         </Select>

@@ -69,7 +69,7 @@ export default consolePage("senders.manage", async function SendersPage(ctx) {
                           {check ? (
                             <span className={check.pass ? "text-emerald-700" : "text-red-600"}>
                               {check.pass ? t.senders.pass : t.senders.fail}: {check.detail}
-                              <span className="block break-all text-slate-400">{check.found.join(" | ")}</span>
+                              <span className="block break-all text-slate-500">{check.found.join(" | ")}</span>
                             </span>
                           ) : (
                             t.common.none

@@ -36,8 +36,8 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
         <AddSuppressionsForm departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null} />
       </Card>
       <FilterForm submit={{ label: t.common.filter }}>
-        <Input name="q" defaultValue={q ?? ""} placeholder={t.common.email} className="w-64" />
-        <Select name="reason" defaultValue={reason ?? ""} className="w-44">
+        <Input name="q" defaultValue={q ?? ""} placeholder={t.common.email} aria-label={t.common.email} className="w-64" />
+        <Select name="reason" defaultValue={reason ?? ""} aria-label={t.suppressions.reason} className="w-44">
           <option value="">{t.common.all}</option>
           <Options choices={SUPPRESSION_REASONS.map((value) => ({ value, label: t.suppressions.reasons[value] }))} />
         </Select>

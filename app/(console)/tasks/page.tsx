@@ -71,7 +71,7 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
               ) : null}
             </Td>
             <Td className="max-w-48 truncate">
-              {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-400">{t.tasks.deletedAccount}</span>}</span> : task.templateName}
+              {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.templateName}
             </Td>
             <Td className="max-w-56 truncate">{task.fromName ? `${task.fromName} <${task.senderAddress}>` : task.senderAddress}</Td>
             <Td>

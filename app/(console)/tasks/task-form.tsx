@@ -275,6 +275,7 @@ export function TaskForm({
                 type="datetime-local"
                 step={1}
                 className="w-56"
+                aria-label={t.tasks.scheduledAt}
                 defaultValue={draft.scheduledAt ?? laterDefault}
                 disabled={when !== "later"}
                 data-testid="task-scheduled-at"

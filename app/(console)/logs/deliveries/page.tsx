@@ -111,7 +111,7 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
           return (
             <tr key={row.id} data-testid={`delivery-log-row-${row.id}`}>
               <Td className="tabular-nums">
-                {row.sentAt ? formatInZone(row.sentAt, ctx.timeZone) : <span className="text-xs text-slate-400">{labels.notSent}</span>}
+                {row.sentAt ? formatInZone(row.sentAt, ctx.timeZone) : <span className="text-xs text-slate-500">{labels.notSent}</span>}
               </Td>
               <Td>
                 <Link className="font-medium text-indigo-700 hover:underline" href={`/logs/deliveries/${row.id}`} data-testid="delivery-log-address">

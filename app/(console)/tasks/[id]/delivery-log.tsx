@@ -32,12 +32,12 @@ export async function DeliveryLog({ ctx, taskId, params }: { ctx: PageContext; t
     <section className="space-y-3" id="deliveries" data-testid="delivery-log">
       <h2 className="text-sm font-semibold text-slate-900">{t.tasks.deliveries}</h2>
       <FilterForm action={basePath} testId="delivery-filters" submit={{ label: t.common.filter, testId: "delivery-filter" }}>
-        <Input name="q" defaultValue={params.q ?? ""} placeholder={t.tasks.searchAddress} className="w-72" data-testid="delivery-search" />
-        <Select name="status" defaultValue={status ?? ""} className="w-40" data-testid="delivery-status">
+        <Input name="q" defaultValue={params.q ?? ""} placeholder={t.tasks.searchAddress} aria-label={t.tasks.searchAddress} className="w-72" data-testid="delivery-search" />
+        <Select name="status" defaultValue={status ?? ""} aria-label={t.common.status} className="w-40" data-testid="delivery-status">
           <option value="">{t.tasks.anyStatus}</option>
           <Options choices={DELIVERY_STATUSES.map((value) => ({ value, label: t.tasks.deliveryStatuses[value] }))} />
         </Select>
-        <Select name="category" defaultValue={category ?? ""} className="w-52" data-testid="delivery-category">
+        <Select name="category" defaultValue={category ?? ""} aria-label={t.tasks.category} className="w-52" data-testid="delivery-category">
           <option value="">{t.tasks.anyCategory}</option>
           <Options choices={BOUNCE_CATEGORIES.map((value) => ({ value, label: t.tasks.categories[value] }))} />
         </Select>

@@ -194,7 +194,7 @@ export function TemplateEditor({
         <div className="rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="template-preview">
           <div className="mb-2 flex items-center justify-between gap-2">
             <h2 className="text-sm font-semibold">{t.templates.preview}</h2>
-            <Select className="w-64" value={contactId ?? ""} onChange={(event) => setContactId(event.target.value ? Number(event.target.value) : null)} data-testid="preview-contact">
+            <Select className="w-64" aria-label={t.templates.placeholderContact} value={contactId ?? ""} onChange={(event) => setContactId(event.target.value ? Number(event.target.value) : null)} data-testid="preview-contact">
               <option value="">{t.templates.placeholderContact}</option>
               <Options choices={contacts.map((contact) => ({ value: contact.id, label: contact.label }))} />
             </Select>
