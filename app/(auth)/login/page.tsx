@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/database";
 import { sessionActor } from "@/lib/entry/request";
@@ -24,7 +25,10 @@ export default async function LoginPage() {
         {adminExists ? null : (
           <div className="rounded-lg bg-amber-50 p-4 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="no-admin">
             <div className="font-semibold">{t.login.noAdminTitle}</div>
-            <p className="mt-1">{t.login.noAdminBody}</p>
+            <Link href="/setup" className="mt-2 inline-block font-medium text-indigo-700 underline" data-testid="setup-link">
+              {t.setup.fromLogin} →
+            </Link>
+            <p className="mt-2">{t.login.noAdminBody}</p>
             <pre className="mt-2 overflow-x-auto rounded bg-white/70 p-2 text-xs">
               npm run fanout -- admin create --email you@example.com --password &apos;…&apos;
             </pre>
