@@ -5,6 +5,7 @@
  * followed by its links alone, and it ticks each step, until a task has been delivered to a real
  * SMTP server on loopback.
  */
+import os from "node:os";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
@@ -14,6 +15,10 @@ import { GettingStartedChecklist, SetupPage, type ChecklistStep } from "./pages"
 
 const run = browserTestsEnabled();
 const ADMIN = { name: "Wu Fang", email: "wu.fang@fanout.test", password: "first admin password" };
+/** This machine's address on a network, when it has one: a browser using it is not on loopback. */
+const NETWORK_ADDRESS = Object.values(os.networkInterfaces())
+  .flat()
+  .find((entry) => entry?.family === "IPv4" && !entry.internal)?.address;
 const READERS = ["reader1@example.org", "reader2@example.org", "reader3@example.org"];
 
 describe.skipIf(!run)("from zero to the first send in Chromium", () => {
@@ -56,6 +61,25 @@ describe.skipIf(!run)("from zero to the first send in Chromium", () => {
       await checklist.openDashboard();
       expect(await checklist.ticked()).toEqual(expected);
     };
+
+    // Reached over the network, setup asks for the token the server printed, and only that one opens the form.
+    if (NETWORK_ADDRESS) {
+      const token = /\/setup\?token=([\w-]+)/.exec(server!.output())?.[1];
+      expect(token).toBeDefined();
+      const remote = await newPage();
+      const remoteUrl = server!.url.replace("127.0.0.1", NETWORK_ADDRESS);
+      await remote.goto(`${remoteUrl}/setup`);
+      await remote.getByTestId("setup-not-allowed").waitFor();
+      expect(await remote.getByTestId("setup-form").count()).toBe(0);
+      await remote.getByTestId("setup-token").fill("not-the-token");
+      await remote.getByTestId("setup-token-form").getByRole("button").click();
+      await remote.getByTestId("setup-token-error").waitFor();
+      expect(await remote.getByTestId("setup-form").count()).toBe(0);
+      await remote.getByTestId("setup-token").fill(token!);
+      await remote.getByTestId("setup-token-form").getByRole("button").click();
+      await remote.getByTestId("setup-form").waitFor();
+      await remote.context().close();
+    }
 
     // The root sends a stranger to sign in, which says there is no admin yet and leads to setup.
     await page.goto(`${server!.url}/`);
