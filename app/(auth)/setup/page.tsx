@@ -4,13 +4,13 @@ import { redirect } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { StatusMessage } from "@/components/ui/status-message";
-import { LocaleSwitch } from "@/components/shell/locale-switch";
 import { getDb } from "@/lib/database";
 import { adminExists, isLocalRequest, setupTokenMatches } from "@/lib/accounts/setup";
 import { publicActionIp } from "@/lib/entry/request";
 import { AppError } from "@/lib/errors";
 import { format } from "@/lib/i18n";
 import { getMessages } from "@/lib/i18n/server";
+import { AuthFrame } from "../auth-frame";
 import { SetupForm } from "./setup-form";
 
 // The setup token may be in this page's address: it is never sent on to another site.
@@ -44,39 +44,30 @@ export default async function SetupPage({ searchParams }: { searchParams: Search
     }
   }
   return (
-    <main className="flex min-h-full items-center justify-center px-4 py-12">
-      <div className="w-full max-w-md space-y-6">
-        <div className="flex items-center justify-between">
-          <div>
-            <div className="text-2xl font-bold tracking-tight text-indigo-700">{t.app.name}</div>
-            <div className="text-sm text-slate-500">{t.app.tagline}</div>
-          </div>
-          <LocaleSwitch />
-        </div>
-        <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200" data-testid="setup">
-          <h1 className="mb-2 text-base font-semibold">{t.setup.title}</h1>
-          {allowed ? (
-            <>
-              <p className="mb-4 text-sm text-slate-600">{t.setup.intro}</p>
-              <SetupForm token={token ?? null} />
-            </>
-          ) : (
-            <div className="space-y-4" data-testid="setup-not-allowed">
-              <div className="text-sm text-slate-700">
-                <div className="font-medium">{t.setup.notLocalTitle}</div>
-                <p className="mt-1 text-slate-600">{t.setup.notLocalBody}</p>
-              </div>
-              <form method="get" action="/setup" className="space-y-3" data-testid="setup-token-form">
-                <Field label={t.setup.token}>
-                  <Input name="token" autoComplete="off" required data-testid="setup-token" />
-                </Field>
-                <StatusMessage testId="setup-token-error">{refusal}</StatusMessage>
-                <Button type="submit">{t.setup.tokenSubmit}</Button>
-              </form>
+    <AuthFrame t={t} width="md">
+      <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200" data-testid="setup">
+        <h1 className="mb-2 text-base font-semibold">{t.setup.title}</h1>
+        {allowed ? (
+          <>
+            <p className="mb-4 text-sm text-slate-600">{t.setup.intro}</p>
+            <SetupForm token={token ?? null} />
+          </>
+        ) : (
+          <div className="space-y-4" data-testid="setup-not-allowed">
+            <div className="text-sm text-slate-700">
+              <div className="font-medium">{t.setup.notLocalTitle}</div>
+              <p className="mt-1 text-slate-600">{t.setup.notLocalBody}</p>
             </div>
-          )}
-        </div>
+            <form method="get" action="/setup" className="space-y-3" data-testid="setup-token-form">
+              <Field label={t.setup.token}>
+                <Input name="token" autoComplete="off" required data-testid="setup-token" />
+              </Field>
+              <StatusMessage testId="setup-token-error">{refusal}</StatusMessage>
+              <Button type="submit">{t.setup.tokenSubmit}</Button>
+            </form>
+          </div>
+        )}
       </div>
-    </main>
+    </AuthFrame>
   );
 }
