@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { GettingStartedChecklist } from "@/components/dashboard/checklist";
 import { FailureCategoriesChart } from "@/components/charts/failure-categories-chart";
 import { QuotaBars } from "@/components/dashboard/quota-bars";
 import { RecentTasks } from "@/components/dashboard/recent-tasks";
@@ -8,6 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Stat } from "@/components/ui/stat";
 import { getCompanyAccount } from "@/lib/accounts/company";
 import { getDepartment, listDepartments } from "@/lib/accounts/departments";
+import { gettingStarted } from "@/lib/accounts/getting-started";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
@@ -27,6 +29,7 @@ export default consolePage("dashboard.view", async function DashboardPage(ctx) {
   return (
     <div className="space-y-5">
       <PageHeader title={t.dashboard.title}>{format(t.dashboard.welcome, { email: actor.label })}</PageHeader>
+      {can(actor.role, "tasks.manage") ? <Checklist /> : null}
       {actor.role === "admin" ? <CompanyQuota /> : null}
       {actor.role === "department" && actor.departmentId ? <DepartmentQuota id={actor.departmentId} /> : null}
       {can(actor.role, "reports.view") ? <Glance /> : null}
@@ -37,6 +40,11 @@ export default consolePage("dashboard.view", async function DashboardPage(ctx) {
       {can(actor.role, "department.view") ? <DepartmentQuotas /> : null}
     </div>
   );
+
+  /** From zero to the first send, ticked from the data (lib/accounts/getting-started.ts). */
+  async function Checklist() {
+    return <GettingStartedChecklist steps={await gettingStarted(ctx)} labels={t.checklist} />;
+  }
 
   /** Today, this week and this month side by side, from the same rollup as the reports. */
   async function Glance() {

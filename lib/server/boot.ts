@@ -1,10 +1,9 @@
 import "server-only";
-import { count, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { users } from "@/db/schema";
 import { createUser } from "@/lib/accounts/users";
+import { adminExists, issueSetupToken } from "@/lib/accounts/setup";
 import { systemActor } from "@/lib/access/actor";
-import { readEnv } from "@/lib/config/env";
+import { readEnv, type FanoutEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { getDatabaseHandle } from "@/lib/database";
 import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";
@@ -22,7 +21,7 @@ export type BootOptions = {
 /**
  * Runs once when the server starts: opens the database (owning an embedded one and
  * serving its socket to the CLI), applies migrations, makes sure secrets exist and creates
- * the first admin from the environment when asked to.
+ * the first admin from the environment when asked to (else prints how to set one up in the browser).
  */
 export async function bootServer({ inngestNotifier }: BootOptions) {
   getSecrets();
@@ -30,6 +29,7 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
   if (env.engineMode === "inngest") setTaskNotifier(inngestNotifier);
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
+  await announceFirstRunSetup(handle.db, env);
   startPeriodicWork(handle.db);
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
@@ -55,13 +55,24 @@ export function startPeriodicWork(db: Database): () => void {
 export async function ensureFirstAdmin(db: Database) {
   const { adminEmail, adminPassword } = readEnv();
   if (!adminEmail || !adminPassword) return;
-  const [admins] = await db.select({ value: count() }).from(users).where(eq(users.role, "admin"));
-  if ((admins?.value ?? 0) > 0) return;
+  if (await adminExists(db)) return;
   await createUser({ db, actor: systemActor("FANOUT_ADMIN_EMAIL") }, { email: adminEmail, password: adminPassword, role: "admin", name: "Administrator" });
   console.log(`[fanout] created the first admin ${adminEmail}`);
 }
 
-export async function hasAnyAdmin(db: Database): Promise<boolean> {
-  const [admins] = await db.select({ value: count() }).from(users).where(eq(users.role, "admin"));
-  return (admins?.value ?? 0) > 0;
+export function hasAnyAdmin(db: Database): Promise<boolean> {
+  return adminExists(db);
+}
+
+/**
+ * Without an admin, says how to make the first one in the browser: /setup from this machine, or
+ * from anywhere with a one-time setup token printed here (only its hash is stored, and it stops
+ * working once an admin exists). With an admin, forgets any token left over.
+ */
+async function announceFirstRunSetup(db: Database, env: FanoutEnv) {
+  const token = await issueSetupToken(db);
+  if (!token) return;
+  const base = env.publicUrl ?? `http://localhost:${env.port}`;
+  console.log(`[fanout] no admin yet: open ${base}/setup in a browser on this machine to create the first one`);
+  console.log(`[fanout] from another machine, use the one-time setup link: ${base}/setup?token=${token}`);
 }

@@ -329,6 +329,10 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "public",
     why: "Resend's events, verified with the svix signature (RESEND_WEBHOOK_SECRET); tests/db/feedback.test.ts proves unsigned, mis-signed, tampered and stale ones change nothing",
   },
+  "app/(auth)/setup/actions.ts#createFirstAdmin": {
+    auth: "public",
+    why: "first-run setup, only while no admin exists and only from this machine or with the setup token the server printed; tests/db/setup.test.ts proves other callers change nothing",
+  },
   "app/u/confirm/actions.ts#confirmSubscription": {
     auth: "public",
     why: "the signed confirmation token is the authority; tests/db/pools.test.ts proves forged tokens change nothing",

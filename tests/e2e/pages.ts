@@ -102,3 +102,43 @@ export class ConsolePage {
     return this.page.locator("main form[data-testid$='-form'], main button[data-testid^='edit-']").count();
   }
 }
+
+/** First-run setup (/setup): the first admin, made in the browser while none exists. */
+export class SetupPage {
+  constructor(private readonly page: Page) {}
+
+  async createAdmin(admin: { name: string; email: string; password: string }) {
+    const form = this.page.getByTestId("setup-form");
+    await form.getByTestId("setup-name").fill(admin.name);
+    await form.getByTestId("setup-email").fill(admin.email);
+    await form.getByTestId("setup-password").fill(admin.password);
+    await form.getByTestId("setup-confirm-password").fill(admin.password);
+    await form.getByTestId("setup-submit").click();
+  }
+}
+
+export type ChecklistStep = "department" | "domain" | "sender" | "pool" | "template" | "testSend" | "task";
+
+/** The dashboard's getting-started checklist, reached through the sidebar's Dashboard link. */
+export class GettingStartedChecklist {
+  constructor(private readonly page: Page) {}
+
+  async openDashboard() {
+    await this.page.getByTestId("nav-dashboard").click();
+    await this.page.waitForURL((url) => url.pathname === "/");
+  }
+
+  /** The steps ticked, in order, as the page shows them; null once it collapsed to "all done". */
+  async ticked(): Promise<ChecklistStep[] | null> {
+    await this.page.locator("[data-testid=checklist], [data-testid=checklist-done]").first().waitFor();
+    if (await this.page.getByTestId("checklist-done").isVisible()) return null;
+    return this.page
+      .locator("[data-testid^=checklist-step-][data-done=true]")
+      .evaluateAll((items) => items.map((item) => item.getAttribute("data-testid")!.replace("checklist-step-", ""))) as Promise<ChecklistStep[]>;
+  }
+
+  /** Follows a step's link from the dashboard. */
+  async follow(step: ChecklistStep) {
+    await this.page.getByTestId(`checklist-link-${step}`).click();
+  }
+}

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 import { ActionForm } from "@/components/forms/action-form";
@@ -191,7 +192,9 @@ export function TaskForm({
             </div>
             {audience === "pools" ? (
               pools.length === 0 ? (
-                <p className="text-sm text-slate-500">{t.tasks.noPools}</p>
+                <Link href="/pools" className="text-sm text-indigo-700 underline" data-testid="task-no-pools">
+                  {t.tasks.noPools}
+                </Link>
               ) : (
                 <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
                   {pools.map((pool) => (

@@ -18,7 +18,13 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
   // 域名 … [帐号管理]: each domain leads to the SMTP accounts of the department that holds it (all, for a company-wide one).
   const domainList = (
     <ul className="space-y-0.5">
-      {domains.length === 0 ? <li className="font-normal text-slate-500">{t.company.noDomains}</li> : null}
+      {domains.length === 0 ? (
+        <li className="font-normal">
+          <Link href="/senders" className="text-indigo-600 hover:underline" data-testid="company-no-domains">
+            {t.company.noDomains}
+          </Link>
+        </li>
+      ) : null}
       {domains.map((domain) => (
         <li key={domain.id} data-testid={`company-domain-${domain.domain}`}>
           {domain.domain} <span className="text-xs font-normal text-slate-500">{domain.departmentName ?? t.company.companyWide}</span>{" "}

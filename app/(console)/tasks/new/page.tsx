@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -22,6 +23,11 @@ export default consolePage("tasks.manage", async function NewTaskPage(ctx, { sea
   const copied = source && source.task.kind !== "smtp" ? source : null;
   const draft = copied ? draftFrom(copied, ctx.timeZone, { name: format(t.tasks.copyName, { name: copied.task.name }) }) : EMPTY;
   const ready = props.options.templates.length > 0 && props.options.senders.length > 0;
+  const missing = [
+    { when: props.options.templates.length === 0, href: "/templates/new", label: t.nav.templates, testId: "needs-template" },
+    { when: props.options.senders.length === 0, href: "/senders", label: t.nav.senders, testId: "needs-sender" },
+    { when: !props.options.pools.some((pool) => pool.contactCount > 0), href: "/pools", label: t.nav.pools, testId: "needs-pool" },
+  ].filter((item) => item.when);
   return (
     <div className="space-y-4">
       <PageHeader
@@ -39,7 +45,12 @@ export default consolePage("tasks.manage", async function NewTaskPage(ctx, { sea
       ) : null}
       {ready ? null : (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="task-needs-setup">
-          {t.tasks.needsSetup}
+          {t.tasks.needsSetup}{" "}
+          {missing.map((item) => (
+            <Link key={item.href} href={item.href} className="mr-2 font-medium text-indigo-700 underline" data-testid={item.testId}>
+              {item.label} →
+            </Link>
+          ))}
         </p>
       )}
       <Card>

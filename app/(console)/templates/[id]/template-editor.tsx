@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
@@ -252,7 +253,15 @@ function TestSendPanel({ templateId, senders, contactId }: { templateId: string;
   const [recipients, setRecipients] = useState("");
   const [outcome, setOutcome] = useState<{ error?: string; results?: TestSendResult[] } | null>(null);
   const [pending, startTransition] = useTransition();
-  if (senders.length === 0) return <p className="rounded-lg bg-white p-4 text-sm text-slate-500 ring-1 ring-slate-200">{t.templates.noSenders}</p>;
+  if (senders.length === 0) {
+    return (
+      <p className="rounded-lg bg-white p-4 text-sm ring-1 ring-slate-200">
+        <Link href="/senders" className="text-indigo-700 underline" data-testid="template-no-senders">
+          {t.templates.noSenders}
+        </Link>
+      </p>
+    );
+  }
   return (
     <div className="space-y-2 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="test-send">
       <h2 className="text-sm font-semibold">{t.templates.testSend}</h2>
