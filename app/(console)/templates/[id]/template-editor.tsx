@@ -99,9 +99,11 @@ export function TemplateEditor({
     }
     const box = editor.current;
     if (!box) return;
-    box.focus();
     const selection = window.getSelection();
-    const range = target?.part === "rich" && target.range ? target.range : null;
+    // The editor's caret is usually still the document's selection while the picker has the focus; else the one kept on blur.
+    const live = selection && selection.rangeCount > 0 && box.contains(selection.getRangeAt(0).startContainer) ? selection.getRangeAt(0).cloneRange() : null;
+    const range = live ?? (target?.part === "rich" ? target.range : null);
+    box.focus();
     selection?.removeAllRanges();
     if (range) selection?.addRange(range);
     else {
