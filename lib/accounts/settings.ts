@@ -13,6 +13,8 @@ import type { Ctx } from "@/lib/access/context";
  */
 export const SETTINGS = {
   requireVerifiedDomains: true as boolean,
+  /** Refuse tasks whose template has no {{ unsubscribe_url }} (issue 13); off unless the company turns it on. */
+  requireUnsubscribeLink: false as boolean,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

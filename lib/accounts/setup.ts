@@ -100,7 +100,7 @@ export type FirstAdminInput = { name: string; email: string; password: string; t
 
 /** Refused setups say why in `details.reason`, which the page words. */
 const refused = (reason: "not_allowed" | "admin_exists") =>
-  new AppError(reason === "admin_exists" ? "conflict" : "forbidden", reason === "admin_exists" ? "An administrator already exists; sign in instead" : "First-run setup is allowed only from this machine or with the setup token the server printed", { reason });
+  new AppError(reason === "admin_exists" ? "conflict" : "forbidden", reason === "admin_exists" ? "setupAdminExists" : "setupNotAllowed", { details: { reason } });
 
 /** Whether this caller may see the setup form: from this machine, or with the current token. */
 export async function setupAllowed(db: Executor, caller: SetupCaller, token: unknown): Promise<boolean> {
@@ -115,7 +115,7 @@ export async function setupAllowed(db: Executor, caller: SetupCaller, token: unk
 export async function createFirstAdmin(db: Database, caller: SetupCaller, input: FirstAdminInput): Promise<{ id: string; email: string }> {
   if (!(await setupAllowed(db, caller, input.token))) throw refused(await adminExists(db) ? "admin_exists" : "not_allowed");
   const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) throw invalidInput("Give a name of 1 to 100 characters", { field: "name" });
+  if (name.length === 0 || name.length > 100) throw invalidInput("setupNameInvalid", { field: "name" });
   assertPasswordAcceptable(input.password);
   const actor: Actor = { ...systemActor(caller.local ? "first-run setup (this machine)" : "first-run setup (setup token)"), ip: caller.ip };
   return db.transaction(async (tx) => {

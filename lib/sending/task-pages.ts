@@ -1,12 +1,15 @@
 import "server-only";
-import { and, asc, eq, inArray, type Column } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql, type Column } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
-import { departments, pools, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
+import { queryRows } from "@/db/client";
+import { toArray } from "@/db/sql";
+import { auditLog, contacts, departments, pools, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
-import { invalidInput } from "@/lib/errors";
-import { countAudience } from "./recipients";
-import { loadTask, taskView, type TaskView } from "./tasks";
+import { conflict, invalidInput } from "@/lib/errors";
+import { PLACEHOLDER_CONTACT, renderContent, type SampleContact } from "@/lib/templates/store";
+import { countAudience, nextCandidates, type Audience } from "./recipients";
+import { checkTask, hasUnsubscribeLink, loadTask, smtpTaskFixed, taskView, trialReservation, type TaskInput, type TaskView } from "./tasks";
 import { isUuid } from "@/lib/ids";
 
 /** Read-only helpers for the console's Tasks pages; the changes themselves go through tasks.ts. */
@@ -139,4 +142,97 @@ async function submissionOf(ctx: Ctx, task: Task) {
     .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, smtpSubmissions.accountId), eq(smtpAccounts.departmentId, smtpSubmissions.departmentId)))
     .where(and(eq(smtpSubmissions.taskId, task.id), eq(smtpSubmissions.departmentId, task.departmentId)));
   return { accountName: row?.accountName ?? null, clientIp: row?.clientIp || task.clientIp, envelopeFrom: row?.envelopeFrom ?? "", size: row?.size ?? null };
+}
+
+/**
+ * What the console's confirmation step shows before a task is created (taskId null) or a scheduled
+ * one changed: the same checks and refusals as createTask and updateTask make (which make them
+ * again on confirm), the audience after suppression and after contacts in several pools are
+ * counted once, the quota left afterwards, the sender domain's DNS state, whether the template's
+ * current version was test-sent, and the message rendered for the first recipient. Changes nothing.
+ */
+export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | null) {
+  let departmentId: string;
+  let releasing = 0;
+  if (taskId) {
+    const current = await loadTask(ctx, taskId, "tasks.manage");
+    if (current.kind === "smtp") throw smtpTaskFixed();
+    if (current.status !== "scheduled") throw conflict("onlyScheduledEditable", { params: { status: current.status } });
+    departmentId = current.departmentId;
+    releasing = current.reserved;
+  } else {
+    departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+    authorize(ctx.actor, "tasks.manage", { departmentId });
+  }
+  const { plan, reserve } = await checkTask(ctx, input, departmentId);
+  const audience: Audience = { departmentId, poolIds: plan.poolIds };
+  const quotaLeft = await trialReservation(ctx, departmentId, reserve, releasing);
+  const [counts, duplicates, [domain], [tested], contact] = await Promise.all([
+    countAudience(ctx.db, audience),
+    countDuplicates(ctx, audience),
+    ctx.db
+      .select({ domain: senderDomains.domain, status: senderDomains.status, checks: senderDomains.checks, checkedAt: senderDomains.checkedAt })
+      .from(senderDomains)
+      .where(eq(senderDomains.id, plan.sender.domainId)),
+    // Test sends are audited (template.test_send) and always send the current version: one since that version was saved tested it.
+    ctx.db
+      .select({ at: auditLog.at, by: auditLog.operatorLabel })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "template.test_send"), eq(auditLog.objectType, "template"), eq(auditLog.objectId, plan.template.id), eq(auditLog.departmentId, departmentId), gte(auditLog.at, plan.template.content.createdAt)))
+      .orderBy(desc(auditLog.at))
+      .limit(1),
+    firstRecipient(ctx, audience),
+  ]);
+  const fromName = plan.fromName || plan.sender.name;
+  let preview: { to: string; subject: string; html: string } | null = null;
+  try {
+    const rendered = renderContent(plan.template.content, contact, { sender_name: fromName, sender_address: plan.sender.address, unsubscribe_url: "#unsubscribe" });
+    preview = { to: contact.email, subject: rendered.subject, html: rendered.html };
+  } catch {
+    // A render that fails for this contact (a render limit) leaves the preview out; the lint already passed.
+  }
+  return {
+    /** Who will receive it: the audience after suppression, up to the limit. */
+    recipients: reserve,
+    sendable: counts.sendable,
+    suppressed: counts.suppressed,
+    /** Contacts in more than one of the chosen pools, each counted (and sent) once. */
+    duplicates,
+    limit: plan.limit,
+    /** Sends left afterwards (null: unlimited). */
+    quotaLeft,
+    sender: { address: plan.sender.address, name: fromName },
+    domain: {
+      name: domain?.domain ?? plan.sender.domain,
+      status: domain?.status ?? plan.sender.domainStatus,
+      checkedAt: domain?.checkedAt?.toISOString() ?? null,
+      checks: (domain?.checks ?? []).map((check) => ({ record: check.record, pass: check.pass })),
+    },
+    template: { id: plan.template.id, name: plan.template.name, version: plan.template.currentVersion, unsubscribeLink: hasUnsubscribeLink(plan.template.content.html) },
+    testSend: tested ? { at: tested.at.toISOString(), by: tested.by } : null,
+    preview,
+  };
+}
+export type TaskReview = Awaited<ReturnType<typeof reviewTask>>;
+
+/** Memberships of the chosen pools beyond one per contact (0 for all addresses or a single pool). */
+async function countDuplicates(ctx: Ctx, audience: Audience): Promise<number> {
+  if (!audience.poolIds || audience.poolIds.length < 2) return 0;
+  const [row] = await queryRows<{ extra: string | number }>(
+    ctx.db,
+    sql`select count(*) - count(distinct pm.contact_id) as extra from pool_members pm join contacts c on c.id = pm.contact_id
+        where pm.pool_id = any(${toArray(audience.poolIds)}::uuid[]) and c.department_id = ${audience.departmentId} and c.status <> 'pending'`,
+  );
+  return Number(row?.extra ?? 0);
+}
+
+/** The first contact the task would send to, for the preview; a placeholder when there is none. */
+async function firstRecipient(ctx: Ctx, audience: Audience): Promise<SampleContact> {
+  const first = (await nextCandidates(ctx.db, audience, 0, 100)).find((candidate) => !candidate.suppressed);
+  if (!first) return PLACEHOLDER_CONTACT;
+  const [row] = await ctx.db
+    .select({ email: contacts.email, name: contacts.name, attributes: contacts.attributes })
+    .from(contacts)
+    .where(and(eq(contacts.id, first.id), eq(contacts.departmentId, audience.departmentId)));
+  return row ?? PLACEHOLDER_CONTACT;
 }

@@ -1,8 +1,9 @@
 import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows } from "@/db/client";
-import { departments, pools, senders, smtpAccounts, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
-import { releaseQuota, reserveQuota } from "@/lib/accounts/quota";
+import { companies, departments, pools, senders, smtpAccounts, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
+import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota";
+import { readSetting } from "@/lib/accounts/settings";
 import { recordAudit } from "@/lib/audit/record";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
@@ -79,6 +80,7 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
     throw withField(error, "templateId");
   });
   if (template.departmentId !== departmentId) throw invalidInput("templateOfOtherDepartment", { field: "templateId" });
+  if (!hasUnsubscribeLink(template.content.html) && (await readSetting(ctx.db, "requireUnsubscribeLink"))) throw invalidInput("unsubscribeLinkRequired", { field: "templateId" });
   const sender = await loadSender(ctx, input.senderId).catch((error) => {
     throw withField(error, "senderId");
   });
@@ -121,7 +123,43 @@ function withField(error: unknown, field: string) {
 /** Quota a task reserves when it is created: what its audience holds now, up to its limit. */
 async function estimate(ctx: Ctx, departmentId: string, poolIds: string[] | null, limit: number | null) {
   const { sendable } = await countAudience(ctx.db, { departmentId, poolIds });
+  if (limit !== null && limit > sendable) throw invalidInput("limitAboveAudience", { field: "limit", params: { limit, sendable } });
   return limit === null ? sendable : Math.min(limit, sendable);
+}
+
+/** Whether a template's HTML outputs `{{ unsubscribe_url }}` (with or without filters), which becomes each recipient's unsubscribe link. */
+export function hasUnsubscribeLink(html: string): boolean {
+  return /\{\{-?\s*unsubscribe_url\s*(?:\||-?\}\})/.test(html);
+}
+
+/** The checks createTask makes before it writes anything, for the console's confirmation step: the checked plan and what it would reserve. */
+export async function checkTask(ctx: Ctx, input: TaskInput, departmentId: string) {
+  const plan = await resolvePlan(ctx, input, departmentId);
+  return { plan, reserve: await estimate(ctx, departmentId, plan.poolIds, plan.limit) };
+}
+
+const TRIAL_UNDONE = new Error("trial reservation undone");
+
+/**
+ * What a reservation of `reserve` (after giving back `releasing`, as an edit does) would leave the
+ * department and the company (null: unlimited), found by making it in a transaction that is then
+ * undone, so the confirmation step refuses (quota_exceeded) exactly when creating would.
+ */
+export async function trialReservation(ctx: Ctx, departmentId: string, reserve: number, releasing = 0) {
+  let left: { department: number | null; company: number | null } = { department: null, company: null };
+  await ctx.db
+    .transaction(async (tx) => {
+      await releaseQuota(tx, departmentId, releasing);
+      await reserveQuota(tx, departmentId, reserve);
+      const [department] = await tx.select({ total: departments.quotaAllocated, used: departments.quotaUsed, reserved: departments.quotaReserved }).from(departments).where(eq(departments.id, departmentId));
+      const [company] = await tx.select({ total: companies.quotaTotal, used: companies.quotaUsed, reserved: companies.quotaReserved }).from(companies).where(eq(companies.id, 1));
+      left = { department: department ? remainingQuota(department) : null, company: company ? remainingQuota(company) : null };
+      throw TRIAL_UNDONE;
+    })
+    .catch((error: unknown) => {
+      if (error !== TRIAL_UNDONE) throw error;
+    });
+  return left;
 }
 
 /**

@@ -116,6 +116,10 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "updateCompany", { name: unique("Company"), quotaTotal: "" }),
   },
+  "app/(console)/admin/company/actions.ts#setRequireUnsubscribeLink": {
+    auth: "session",
+    call: () => action("app/(console)/admin/company/actions.ts", "setRequireUnsubscribeLink", { required: "false" }),
+  },
   "app/(console)/admin/departments/actions.ts#createDepartment": {
     auth: "session",
     call: () => action("app/(console)/admin/departments/actions.ts", "createDepartment", { name: unique("dept"), quotaAllocated: "10" }),
@@ -257,7 +261,8 @@ const ENTRY_POINTS: Record<string, Case> = {
       route(`app/(console)/templates/attachments/route.ts`, "POST", caller, { body: "plain text attachment", cookie: sessionCookie, query: `?name=notes.txt&department=${other.departmentId}` }),
   },
   [`${TASK_ACTIONS}#createTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createTask", taskForm(other)) },
-  [`${TASK_ACTIONS}#updateTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "updateTask", { ...taskForm(other), id: other.taskId, amount: "some", limit: "5" }) },
+  [`${TASK_ACTIONS}#reviewTask`]: { auth: "session", readOnly: true, call: (other) => action(TASK_ACTIONS, "reviewTask", taskForm(other)) },
+  [`${TASK_ACTIONS}#updateTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "updateTask", { ...taskForm(other), id: other.taskId, amount: "some", limit: "1" }) },
   [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },

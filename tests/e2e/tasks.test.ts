@@ -34,8 +34,15 @@ class TasksPage {
     }
   }
 
-  async submit() {
+  /** Asks for the confirmation step; a refusal stays on the form. */
+  async review() {
     await this.page.getByTestId("task-form").locator("button[type=submit]").click();
+  }
+
+  /** Reviews the form and confirms it on the confirmation step. */
+  async submit() {
+    await this.review();
+    await this.page.getByTestId("confirm-submit").click();
   }
 
   async status() {
@@ -117,8 +124,8 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
     expect(await page.getByTestId("task-from-name").inputValue()).toBe("Newsroom");
     await expect.poll(() => page.getByTestId("audience-size").textContent()).toBe("5 addresses will receive it · 1 suppressed are left out");
 
-    // Everyone does not fit the quota: the refusal is shown in the form.
-    await tasks.submit();
+    // Everyone does not fit the quota: the refusal is shown in the form, before any confirmation.
+    await tasks.review();
     await expect.poll(() => page.getByTestId("task-form").getByTestId("form-error").textContent()).toBe('Department "Outreach" has 4 sends left of its quota; this needs 5');
 
     // Three do. Scheduled a few seconds ahead, the page shows it waiting and then, polling, watches the

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readEnv } from "@/lib/config/env";
 import { defineAction } from "@/lib/entry/action";
 import { idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
+import { reviewTask as review } from "@/lib/sending/task-pages";
 import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
 import { instantOfZonedTime } from "@/lib/time/zone";
 
@@ -52,6 +53,13 @@ function toTaskInput(form: TaskForm): TaskInput {
     departmentId: form.departmentId,
   };
 }
+
+/** The confirmation step: the form checked as creating (or, with an id, editing) would check it, and what it would send; changes nothing. */
+export const reviewTask = defineAction({
+  permission: "tasks.manage",
+  input: taskForm.extend({ id: optionalUuid }).superRefine(checkChoices),
+  run: (ctx, { id, ...form }) => review(ctx, toTaskInput(form), id),
+});
 
 export const createTask = defineAction({
   permission: "tasks.manage",

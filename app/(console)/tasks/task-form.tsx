@@ -1,7 +1,6 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
@@ -9,8 +8,9 @@ import { StatusMessage } from "@/components/ui/status-message";
 import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import type { TaskFormOptions } from "@/lib/sending/task-pages";
-import { createTask, updateTask } from "./actions";
+import type { TaskFormOptions, TaskReview } from "@/lib/sending/task-pages";
+import { reviewTask } from "./actions";
+import { TaskConfirm } from "./task-confirm";
 
 export type TaskDraft = {
   /** Set when editing a scheduled task; null for a new one (or a duplicate). */
@@ -85,7 +85,6 @@ export function TaskForm({
   laterDefault: string;
 }) {
   const { t, locale } = useI18n();
-  const router = useRouter();
   const editing = draft.id !== null;
   const [departmentId, setDepartmentId] = useState(draft.departmentId ?? options.departments[0]?.id ?? "");
   const [name, setName] = useState(draft.name);
@@ -99,6 +98,9 @@ export function TaskForm({
   const [amount, setAmount] = useState<"all" | "some">(draft.limit === null ? "all" : "some");
   const [when, setWhen] = useState<"now" | "later">(draft.scheduledAt ? "later" : "now");
   const [measured, setMeasured] = useState<{ query: string; sendable: number; suppressed: number } | null>(null);
+  // The confirmation step: while it shows, the form stays mounted (hidden), so going back finds it as typed.
+  const [review, setReview] = useState<{ data: TaskReview; form: FormData } | null>(null);
+  const [confirmErrors, setConfirmErrors] = useState<Record<string, string>>({});
 
   const inDepartment = <T extends { departmentId: string }>(rows: T[]) => rows.filter((row) => !departmentId || row.departmentId === departmentId);
   const templates = inDepartment(options.templates);
@@ -146,148 +148,173 @@ export function TaskForm({
   };
   const togglePool = (id: string, on: boolean) => setPoolIds((current) => (on ? [...current, id] : current.filter((other) => other !== id)));
 
+  const check = async (form: FormData) => {
+    setConfirmErrors({});
+    const result = await reviewTask(form);
+    if (result.ok) setReview({ data: result.data, form });
+    return result;
+  };
+
   return (
-    <ActionForm
-      action={editing ? updateTask : createTask}
-      submitLabel={editing ? t.tasks.submitEdit : t.tasks.submitCreate}
-      resetOnSuccess={false}
-      onDone={(data) => router.push(`/tasks/${(data as { id: string }).id}`)}
-      testId="task-form"
-    >
-      {(errors) => (
-        <div className="max-w-3xl space-y-4">
-          {editing ? <input type="hidden" name="id" value={draft.id!} /> : null}
-          {showDepartment && !editing ? (
-            <Field label={t.common.department} error={errors.departmentId}>
-              <Select name="departmentId" value={departmentId} onChange={(event) => chooseDepartment(event.target.value)} data-testid="task-department">
-                <Options choices={options.departments.map((department) => ({ value: department.id, label: department.name }))} />
-              </Select>
-            </Field>
-          ) : (
-            <input type="hidden" name="departmentId" value={departmentId} />
-          )}
-          <Field label={t.tasks.template} error={errors.templateId}>
-            <Select name="templateId" value={templateId} onChange={(event) => chooseTemplate(event.target.value)} required data-testid="task-template">
-              <option value="">{t.tasks.chooseTemplate}</option>
-              <Options choices={templates.map((template) => ({ value: template.id, label: `${template.name} · v${template.version}` }))} />
-            </Select>
-          </Field>
-          <Field label={t.tasks.name} error={errors.name}>
-            <Input
-              name="name"
-              value={name}
-              onChange={(event) => {
-                setName(event.target.value);
-                setNameTouched(true);
-              }}
-              required
-              maxLength={200}
-              data-testid="task-name"
-            />
-          </Field>
-          <ChoiceGroup legend={t.tasks.audience} error={errors.poolIds}>
-            <div className="flex flex-wrap gap-4 text-sm">
-              <RadioChoice name="audience" value="pools" chosen={audience} onChoose={setAudience}>{t.tasks.someAddresses}</RadioChoice>
-              <RadioChoice name="audience" value="all" chosen={audience} onChoose={setAudience}>{t.tasks.allAddresses}</RadioChoice>
-            </div>
-            {audience === "pools" ? (
-              pools.length === 0 ? (
-                <Link href="/pools" className="text-sm text-indigo-700 underline" data-testid="task-no-pools">
+    <>
+      <ActionForm
+        action={check}
+        submitLabel={when === "later" ? t.confirmSend.reviewSchedule : t.confirmSend.reviewSend}
+        resetOnSuccess={false}
+        className={review ? "hidden" : ""}
+        testId="task-form"
+      >
+        {(formErrors) => {
+          const errors = { ...formErrors, ...confirmErrors };
+          return (
+            <div className="max-w-3xl space-y-4">
+              {editing ? <input type="hidden" name="id" value={draft.id!} /> : null}
+              {showDepartment && !editing ? (
+                <Field label={t.common.department} error={errors.departmentId}>
+                  <Select name="departmentId" value={departmentId} onChange={(event) => chooseDepartment(event.target.value)} data-testid="task-department">
+                    <Options choices={options.departments.map((department) => ({ value: department.id, label: department.name }))} />
+                  </Select>
+                </Field>
+              ) : (
+                <input type="hidden" name="departmentId" value={departmentId} />
+              )}
+              <Field label={t.tasks.template} error={errors.templateId}>
+                <Select name="templateId" value={templateId} onChange={(event) => chooseTemplate(event.target.value)} required data-testid="task-template">
+                  <option value="">{t.tasks.chooseTemplate}</option>
+                  <Options choices={templates.map((template) => ({ value: template.id, label: `${template.name} · v${template.version}` }))} />
+                </Select>
+              </Field>
+              <Field label={t.tasks.name} error={errors.name}>
+                <Input
+                  name="name"
+                  value={name}
+                  onChange={(event) => {
+                    setName(event.target.value);
+                    setNameTouched(true);
+                  }}
+                  required
+                  maxLength={200}
+                  data-testid="task-name"
+                />
+              </Field>
+              <ChoiceGroup legend={t.tasks.audience} error={errors.poolIds}>
+                <div className="flex flex-wrap gap-4 text-sm">
+                  <RadioChoice name="audience" value="pools" chosen={audience} onChoose={setAudience}>{t.tasks.someAddresses}</RadioChoice>
+                  <RadioChoice name="audience" value="all" chosen={audience} onChoose={setAudience}>{t.tasks.allAddresses}</RadioChoice>
+                </div>
+                {audience === "pools" ? (
+                  pools.length === 0 ? (
+                    <Link href="/pools" className="text-sm text-indigo-700 underline" data-testid="task-no-pools">
                   {t.tasks.noPools}
                 </Link>
-              ) : (
-                <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
-                  {pools.map((pool) => (
-                    <label key={pool.id} className="flex items-center gap-2">
-                      <input
-                        type="checkbox"
-                        className="h-4 w-4 rounded border-slate-300 text-indigo-600"
-                        name="poolIds"
-                        value={pool.id}
-                        checked={poolIds.includes(pool.id)}
-                        onChange={(event) => togglePool(pool.id, event.target.checked)}
-                        data-testid={`task-pool-${pool.name}`}
-                      />
-                      <span className="truncate">{pool.name}</span>
-                      <span className="text-xs text-slate-500">{format(t.tasks.poolAddresses, { count: number(pool.contactCount) })}</span>
-                    </label>
-                  ))}
-                </div>
-              )
-            ) : null}
-            {size ? (
-              <p className="text-xs text-slate-600" data-testid="audience-size">
-                {format(t.tasks.audienceSize, { sendable: number(size.sendable) })}
-                {size.suppressed > 0 ? ` · ${format(t.tasks.audienceSuppressed, { suppressed: number(size.suppressed) })}` : ""}
-              </p>
-            ) : null}
-          </ChoiceGroup>
-          <div className="grid gap-4 md:grid-cols-2">
-            <Field label={t.tasks.sender} error={errors.senderId}>
-              <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
-                <option value="">{t.tasks.chooseSender}</option>
-                {domains.map((domain) => (
-                  <optgroup key={domain} label={domain}>
-                    {senders
-                      .filter((sender) => sender.domain === domain)
-                      .map((sender) => (
-                        <option key={sender.id} value={sender.id}>
-                          {sender.address}
-                        </option>
+                  ) : (
+                    <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
+                      {pools.map((pool) => (
+                        <label key={pool.id} className="flex items-center gap-2">
+                          <input
+                            type="checkbox"
+                            className="h-4 w-4 rounded border-slate-300 text-indigo-600"
+                            name="poolIds"
+                            value={pool.id}
+                            checked={poolIds.includes(pool.id)}
+                            onChange={(event) => togglePool(pool.id, event.target.checked)}
+                            data-testid={`task-pool-${pool.name}`}
+                          />
+                          <span className="truncate">{pool.name}</span>
+                          <span className="text-xs text-slate-500">{format(t.tasks.poolAddresses, { count: number(pool.contactCount) })}</span>
+                        </label>
                       ))}
-                  </optgroup>
-                ))}
-              </Select>
-            </Field>
-            <Field label={t.tasks.fromName} hint={t.tasks.fromNameHint} error={errors.fromName}>
-              <Input
-                name="fromName"
-                value={fromName}
-                onChange={(event) => {
-                  setFromName(event.target.value);
-                  setFromNameTouched(true);
-                }}
-                maxLength={200}
-                data-testid="task-from-name"
-              />
-            </Field>
-          </div>
-          <ChoiceGroup legend={t.tasks.amount} error={errors.limit}>
-            <RadioChoice name="amount" value="all" chosen={amount} onChoose={setAmount} className="flex items-center gap-1.5 text-sm">{t.tasks.amountAll}</RadioChoice>
-            <RadioChoice name="amount" value="some" chosen={amount} onChoose={setAmount} className="flex flex-wrap items-center gap-1.5 text-sm">
-              {t.tasks.amountSome}
-              <Input
-                name="limit"
-                type="number"
-                min={1}
-                step={1}
-                className="w-28"
-                defaultValue={draft.limit ?? ""}
-                disabled={amount !== "some"}
-                data-testid="task-limit"
-              />
-              {t.tasks.amountSomeSuffix}
-            </RadioChoice>
-          </ChoiceGroup>
-          <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>
-            <div className="flex flex-wrap items-center gap-4 text-sm">
-              <RadioChoice name="when" value="now" chosen={when} onChoose={setWhen}>{t.tasks.now}</RadioChoice>
-              <RadioChoice name="when" value="later" chosen={when} onChoose={setWhen}>{t.tasks.later}</RadioChoice>
-              <Input
-                name="scheduledAt"
-                type="datetime-local"
-                step={1}
-                className="w-56"
-                aria-label={t.tasks.scheduledAt}
-                defaultValue={draft.scheduledAt ?? laterDefault}
-                disabled={when !== "later"}
-                data-testid="task-scheduled-at"
-              />
-              <span className="text-xs text-slate-500">{format(t.tasks.timeZone, { zone: timeZone })}</span>
+                    </div>
+                  )
+                ) : null}
+                {size ? (
+                  <p className="text-xs text-slate-600" data-testid="audience-size">
+                    {format(t.tasks.audienceSize, { sendable: number(size.sendable) })}
+                    {size.suppressed > 0 ? ` · ${format(t.tasks.audienceSuppressed, { suppressed: number(size.suppressed) })}` : ""}
+                  </p>
+                ) : null}
+              </ChoiceGroup>
+              <div className="grid gap-4 md:grid-cols-2">
+                <Field label={t.tasks.sender} error={errors.senderId}>
+                  <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
+                    <option value="">{t.tasks.chooseSender}</option>
+                    {domains.map((domain) => (
+                      <optgroup key={domain} label={domain}>
+                        {senders
+                          .filter((sender) => sender.domain === domain)
+                          .map((sender) => (
+                            <option key={sender.id} value={sender.id}>
+                              {sender.address}
+                            </option>
+                          ))}
+                      </optgroup>
+                    ))}
+                  </Select>
+                </Field>
+                <Field label={t.tasks.fromName} hint={t.tasks.fromNameHint} error={errors.fromName}>
+                  <Input
+                    name="fromName"
+                    value={fromName}
+                    onChange={(event) => {
+                      setFromName(event.target.value);
+                      setFromNameTouched(true);
+                    }}
+                    maxLength={200}
+                    data-testid="task-from-name"
+                  />
+                </Field>
+              </div>
+              <ChoiceGroup legend={t.tasks.amount} error={errors.limit}>
+                <RadioChoice name="amount" value="all" chosen={amount} onChoose={setAmount} className="flex items-center gap-1.5 text-sm">{t.tasks.amountAll}</RadioChoice>
+                <RadioChoice name="amount" value="some" chosen={amount} onChoose={setAmount} className="flex flex-wrap items-center gap-1.5 text-sm">
+                  {t.tasks.amountSome}
+                  <Input
+                    name="limit"
+                    type="number"
+                    min={1}
+                    step={1}
+                    className="w-28"
+                    defaultValue={draft.limit ?? ""}
+                    disabled={amount !== "some"}
+                    data-testid="task-limit"
+                  />
+                  {t.tasks.amountSomeSuffix}
+                </RadioChoice>
+              </ChoiceGroup>
+              <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>
+                <div className="flex flex-wrap items-center gap-4 text-sm">
+                  <RadioChoice name="when" value="now" chosen={when} onChoose={setWhen}>{t.tasks.now}</RadioChoice>
+                  <RadioChoice name="when" value="later" chosen={when} onChoose={setWhen}>{t.tasks.later}</RadioChoice>
+                  <Input
+                    name="scheduledAt"
+                    type="datetime-local"
+                    step={1}
+                    className="w-56"
+                    aria-label={t.tasks.scheduledAt}
+                    defaultValue={draft.scheduledAt ?? laterDefault}
+                    disabled={when !== "later"}
+                    data-testid="task-scheduled-at"
+                  />
+                  <span className="text-xs text-slate-500">{format(t.tasks.timeZone, { zone: timeZone })}</span>
+                </div>
+              </ChoiceGroup>
             </div>
-          </ChoiceGroup>
-        </div>
-      )}
-    </ActionForm>
+          );
+        }}
+      </ActionForm>
+      {review ? (
+        <TaskConfirm
+          review={review.data}
+          form={review.form}
+          editing={editing}
+          timeZone={timeZone}
+          onBack={() => setReview(null)}
+          onFieldErrors={(errors) => {
+            setConfirmErrors(errors);
+            setReview(null);
+          }}
+        />
+      ) : null}
+    </>
   );
 }

@@ -3,7 +3,7 @@
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input } from "@/components/ui/field";
 import { useI18n } from "@/lib/i18n/client";
-import { updateCompany } from "./actions";
+import { setRequireUnsubscribeLink, updateCompany } from "./actions";
 
 export function CompanyForm({ name, quotaTotal }: { name: string; quotaTotal: number | null }) {
   const { t } = useI18n();
@@ -20,5 +20,18 @@ export function CompanyForm({ name, quotaTotal }: { name: string; quotaTotal: nu
         </div>
       )}
     </ActionForm>
+  );
+}
+
+/** The company's rule that every task's template has an unsubscribe link: a toggle, as the senders page's rule on verified domains. */
+export function RequireUnsubscribeToggle({ required }: { required: boolean }) {
+  const { t } = useI18n();
+  return (
+    <div className="space-y-1" data-testid="require-unsubscribe" data-required={String(required)}>
+      <ActionForm action={setRequireUnsubscribeLink} submitLabel={`${required ? "☑" : "☐"} ${t.confirmSend.requireUnsubscribe}`} variant="secondary" className="[&>div]:mt-0" testId="require-unsubscribe-form">
+        <input type="hidden" name="required" value={String(!required)} />
+      </ActionForm>
+      <p className="text-xs text-slate-500">{t.confirmSend.requireUnsubscribeHint}</p>
+    </div>
   );
 }

@@ -4,14 +4,15 @@ import { entranceAddress } from "@/components/gateway/client-settings";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
+import { readSetting } from "@/lib/accounts/settings";
 import { entranceSettings } from "@/lib/gateway/settings";
 import { listDomains } from "@/lib/senders/domains";
 import { consolePage } from "@/app/(console)/_page/console-page";
-import { CompanyForm } from "./company-form";
+import { CompanyForm, RequireUnsubscribeToggle } from "./company-form";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {
   const { t } = ctx;
-  const [company, domains] = await Promise.all([getCompanyAccount(ctx), listDomains(ctx)]);
+  const [company, domains, requireUnsubscribe] = await Promise.all([getCompanyAccount(ctx), listDomains(ctx), readSetting(ctx.db, "requireUnsubscribeLink")]);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   const entrance = entranceSettings();
   const address = entranceAddress(entrance, t.smtpAccounts.hostUnknown);
@@ -73,6 +74,11 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
         <Card>
           <CompanyForm name={company.name} quotaTotal={company.quotaTotal} />
         </Card>
+        <div className="mt-4">
+          <Card>
+            <RequireUnsubscribeToggle required={requireUnsubscribe} />
+          </Card>
+        </div>
       </div>
     </div>
   );

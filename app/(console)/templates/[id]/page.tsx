@@ -2,6 +2,7 @@ import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
+import { attributeNames } from "@/lib/pools/attribute-names";
 import { listSenders } from "@/lib/senders/senders";
 import { listVersions, loadTemplate, previewContacts } from "@/lib/templates/store";
 import { formatInZone } from "@/lib/time/zone";
@@ -20,10 +21,11 @@ export default consolePage("templates.manage", async function TemplatePage(ctx, 
   if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
   const departments = actor.role === "admin" && !template ? (await listDepartments(ctx, { offset: 0, limit: 1000 })).rows : [];
   const departmentId = template?.departmentId ?? actor.departmentId ?? departments[0]?.id ?? null;
-  const [senders, contacts, versions] = await Promise.all([
+  const [senders, contacts, versions, attributes] = await Promise.all([
     listSenders(ctx),
     departmentId ? previewContacts(ctx, departmentId) : Promise.resolve([]),
     template ? listVersions(ctx, template.id) : Promise.resolve([]),
+    departmentId ? attributeNames(ctx, departmentId) : Promise.resolve([]),
   ]);
   return (
     <div className="space-y-4">
@@ -38,6 +40,7 @@ export default consolePage("templates.manage", async function TemplatePage(ctx, 
         departmentId={departmentId}
         senders={senders.filter((sender) => sender.departmentId === departmentId).map((sender) => ({ id: sender.id, label: `${sender.name ? `${sender.name} ` : ""}<${sender.address}>` }))}
         contacts={contacts.map((contact) => ({ id: contact.id, label: `${contact.name ? `${contact.name} ` : ""}<${contact.email}>` }))}
+        attributes={attributes}
       />
       {versions.length > 0 ? (
         <section className="rounded-lg bg-white p-4 text-sm ring-1 ring-slate-200" data-testid="versions">

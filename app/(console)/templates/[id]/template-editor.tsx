@@ -14,12 +14,15 @@ import { format } from "@/lib/i18n";
 import { describeErrorBody } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
 import { saveTemplate, testSend } from "../actions";
+import { MergeTagPicker } from "./merge-tag-picker";
 import { RichTextToolbar } from "./rich-text-toolbar";
 
 type Issue = { code: string; message: string; part: string; line?: number; column?: number };
 type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; rendered: { subject: string; html: string; text: string } | null };
 type Draft = { id: string | null; name: string; subject: string; html: string; text: string; attachmentIds: string[] };
 type Option = { id: string | number; label: string };
+/** Where the merge-tag picker inserts: the field last focused, with the visual editor's caret kept from before the picker took focus. */
+type InsertTarget = { part: "subject" | "html" | "text"; element: HTMLInputElement | HTMLTextAreaElement } | { part: "rich"; range: Range | null };
 
 export function TemplateEditor({
   template,
@@ -27,12 +30,15 @@ export function TemplateEditor({
   departmentId: initialDepartment,
   senders,
   contacts,
+  attributes,
 }: {
   template: Draft;
   departments: { id: string; name: string }[];
   departmentId: string | null;
   senders: Option[];
   contacts: Option[];
+  /** Contact attribute names of the department the page opened with, for the merge-tag picker. */
+  attributes: string[];
 }) {
   const { t } = useI18n();
   const router = useRouter();
@@ -46,8 +52,73 @@ export function TemplateEditor({
   const [uploads, setUploads] = useState<{ id: string; fileName: string }[]>([]);
   const [pending, startTransition] = useTransition();
   const editor = useRef<HTMLDivElement>(null);
+  const insertTarget = useRef<InsertTarget | null>(null);
+  const [attributeSets, setAttributeSets] = useState<Record<string, string[]>>(initialDepartment ? { [initialDepartment]: attributes } : {});
 
   const update = (patch: Partial<Draft>) => setDraft((current) => ({ ...current, ...patch }));
+
+  // A new template's department can change (admins): the picker then offers that department's attributes.
+  useEffect(() => {
+    if (!departmentId || attributeSets[departmentId]) return;
+    let stopped = false;
+    void (async () => {
+      const response = await fetch(`/templates/${draft.id ?? "new"}/merge-tags?department=${departmentId}`, { cache: "no-store" }).catch(() => null);
+      if (!stopped && response?.ok) {
+        const body = (await response.json()) as { attributes: string[] };
+        setAttributeSets((current) => ({ ...current, [departmentId]: body.attributes }));
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [departmentId, attributeSets, draft.id]);
+
+  const rememberField = (part: "subject" | "html" | "text", element: HTMLInputElement | HTMLTextAreaElement) => {
+    insertTarget.current = { part, element };
+  };
+  const rememberCaret = () => {
+    const selection = window.getSelection();
+    const range = selection && selection.rangeCount > 0 ? selection.getRangeAt(0) : null;
+    insertTarget.current = { part: "rich", range: range && editor.current?.contains(range.startContainer) ? range.cloneRange() : null };
+  };
+
+  /** Puts a merge tag where the cursor was (replacing a selection); with no field chosen yet, at the end of the body being edited. */
+  const insertTag = (tag: string) => {
+    const target = insertTarget.current;
+    if (target && target.part !== "rich" && target.element.isConnected) {
+      const { element, part } = target;
+      const start = element.selectionStart ?? element.value.length;
+      const end = element.selectionEnd ?? start;
+      update({ [part]: element.value.slice(0, start) + tag + element.value.slice(end) });
+      requestAnimationFrame(() => {
+        element.focus();
+        element.setSelectionRange(start + tag.length, start + tag.length);
+      });
+      return;
+    }
+    if (mode === "html") {
+      update({ html: draft.html + tag });
+      return;
+    }
+    const box = editor.current;
+    if (!box) return;
+    const selection = window.getSelection();
+    // The editor's caret is usually still the document's selection while the picker has the focus; else the one kept on blur.
+    const live = selection && selection.rangeCount > 0 && box.contains(selection.getRangeAt(0).startContainer) ? selection.getRangeAt(0).cloneRange() : null;
+    const range = live ?? (target?.part === "rich" ? target.range : null);
+    box.focus();
+    selection?.removeAllRanges();
+    if (range) selection?.addRange(range);
+    else {
+      const end = document.createRange();
+      end.selectNodeContents(box);
+      end.collapse(false);
+      selection?.addRange(end);
+    }
+    document.execCommand("insertText", false, tag);
+    update({ html: box.innerHTML });
+    rememberCaret();
+  };
 
   useEffect(() => {
     const timer = setTimeout(async () => {
@@ -134,9 +205,9 @@ export function TemplateEditor({
           <Input value={draft.name} onChange={(event) => update({ name: event.target.value })} data-testid="template-name" />
         </Field>
         <Field label={t.templates.subject}>
-          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} data-testid="template-subject" />
+          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} onFocus={(event) => rememberField("subject", event.currentTarget)} data-testid="template-subject" />
         </Field>
-        <div className="flex gap-1 text-xs">
+        <div className="flex items-center gap-1 text-xs">
           {(["rich", "html"] as const).map((option) => (
             <button
               key={option}
@@ -148,6 +219,7 @@ export function TemplateEditor({
               {option === "rich" ? t.templates.richText : t.templates.html}
             </button>
           ))}
+          <MergeTagPicker attributes={(departmentId && attributeSets[departmentId]) || []} onInsert={insertTag} />
         </div>
         <div className={mode === "rich" ? "" : "hidden"}>
           {visualDrops ? (
@@ -162,6 +234,8 @@ export function TemplateEditor({
             suppressContentEditableWarning
             className="prose min-h-64 max-w-none rounded-b-md border border-t-0 border-slate-300 p-3 text-sm focus:outline-none"
             onInput={(event) => update({ html: event.currentTarget.innerHTML })}
+            onFocus={rememberCaret}
+            onBlur={rememberCaret}
             onPaste={(event) => insertSanitised(event, event.clipboardData)}
             onDrop={(event) => insertSanitised(event, event.dataTransfer)}
             data-testid="rich-editor"
@@ -171,6 +245,7 @@ export function TemplateEditor({
           <textarea
             value={draft.html}
             onChange={(event) => update({ html: event.target.value })}
+            onFocus={(event) => rememberField("html", event.currentTarget)}
             rows={16}
             spellCheck={false}
             className="block w-full rounded-md p-2 font-mono text-xs ring-1 ring-inset ring-slate-300"
@@ -178,7 +253,7 @@ export function TemplateEditor({
           />
         ) : null}
         <Field label={t.templates.text} hint={t.templates.textHint}>
-          <textarea value={draft.text} onChange={(event) => update({ text: event.target.value })} rows={4} className="block w-full rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
+          <textarea value={draft.text} onChange={(event) => update({ text: event.target.value })} onFocus={(event) => rememberField("text", event.currentTarget)} rows={4} className="block w-full rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
         </Field>
         <Field label={`${t.templates.attachments} (${draft.attachmentIds.length})`}>
           <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} className="text-xs" data-testid="attachment-input" />
