@@ -4,6 +4,8 @@
  * above the audience after suppression is refused on the limit field, and a company that requires
  * an unsubscribe link refuses a task whose template has none, on the template field.
  */
+import { describeRefusal } from "@/lib/i18n/describe";
+import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { auditLog, settings, tasks } from "@/db/schema";
@@ -113,7 +115,8 @@ describeOnDatabases("send with confidence", (db) => {
     // The confirmation step posts the form without an id (a new task); the confirm posts it again to createTask.
     for (const result of [await reviewAction(posted(form)), await createAction(posted(form))]) {
       expect(result.ok).toBe(false);
-      expect(!result.ok && result.error.fieldErrors?.limit).toMatch(/^The number to send \(40\) is more than the audience holds/);
+      expect(!result.ok && result.error.fieldErrors?.limit).toMatchObject({ reason: "limitAboveAudience", params: { limit: 40 } });
+      expect(!result.ok && describeRefusal(reasonsZh, result.error.fieldErrors!.limit!)).toMatch(/^发送数量（40）超过了收件范围/);
     }
     const reviewed = await reviewAction(posted({ ...form, limit: "1" }));
     expect(reviewed.ok && reviewed.data.recipients).toBe(1);

@@ -1,5 +1,6 @@
 /**
  * What is left of a Chinese sentence in Latin letters once its placeholders, the user's own input
+ * (whole, or a part of it quoted back)
  * and the technical names a Chinese reader also sees in Latin letters (formats, protocols,
  * products) are taken out. Empty means the sentence is Chinese.
  */
@@ -11,5 +12,8 @@ export function latinLeftIn(sentence: string, userInput: readonly string[] = [])
   for (const input of [...userInput].sort((a, b) => b.length - a.length)) {
     if (input) rest = rest.split(input).join("").split(input.toLowerCase()).join("");
   }
+  // A part of the input quoted back (the domain of a typed address) is the user's too.
+  const typed = userInput.join("\n").toLowerCase();
+  rest = rest.replace(/[A-Za-z0-9][A-Za-z0-9._@+-]*/g, (token) => (typed.includes(token.toLowerCase()) ? "" : token));
   return rest.replace(TECHNICAL_NAMES, "").replace(/[^A-Za-z]/g, "");
 }
