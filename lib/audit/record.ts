@@ -4,9 +4,10 @@ import type { PgColumn, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { operatorId, type Actor } from "@/lib/access/actor";
+import type { AuditAction } from "./actions";
 
 export type AuditInput = {
-  action: string;
+  action: AuditAction;
   objectType: string;
   objectId?: string;
   departmentId?: string | null;

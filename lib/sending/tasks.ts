@@ -4,6 +4,7 @@ import { queryRows } from "@/db/client";
 import { companies, departments, pools, senders, smtpAccounts, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
 import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota";
 import { readSetting } from "@/lib/accounts/settings";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
@@ -279,7 +280,7 @@ export async function cancelTask(ctx: Ctx, id: string): Promise<TaskView> {
 async function transition(
   ctx: Ctx,
   id: string,
-  action: string,
+  action: AuditAction,
   from: TaskStatus[],
   to: TaskStatus | ((task: Task) => TaskStatus),
   summary: (task: Task) => string,

@@ -3,6 +3,7 @@
  * show carries no Latin text but the user's own input and technical names (tests/helpers/latin.ts).
  * The browser's own checks (required, type=email, min) are switched off first, so the server's
  * refusal is what the page shows — the case of a script, an old browser or a crafted request.
+ * The operation log's action types and roles are Chinese too.
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -82,5 +83,16 @@ describe.skipIf(!run)("console forms in Chinese, given bad input", () => {
       if (latin !== "" || !/[\u4e00-\u9fff]/.test(shown)) failures.push(`${path} ${form}: “${shown}” (Latin left: ${latin})`);
     }
     expect(failures).toEqual([]);
+
+    // The operation log names each action type and role in Chinese, in its rows and its filter.
+    await console.visit("/logs");
+    const actionCells = await page.getByTestId("audit-table").locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(actionCells.length).toBeGreaterThan(5);
+    expect(actionCells.filter((cell) => latinLeftIn(cell) !== "")).toEqual([]);
+    expect(actionCells).toContain("新建部门");
+    const filterOptions = await page.getByTestId("log-filter-action").locator("option").allTextContents();
+    expect(filterOptions.filter((option) => latinLeftIn(option) !== "")).toEqual([]);
+    const roles = await page.getByTestId("audit-table").locator("tbody tr td:nth-child(4) span").allTextContents();
+    expect(roles).toContain("(管理员)");
   });
 });

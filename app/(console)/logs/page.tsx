@@ -7,6 +7,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { FilterField, FilterForm } from "@/components/forms/filter-form";
+import type { AuditAction } from "@/lib/audit/actions";
 import { AUDIT_ACTIONS, listAuditEntries } from "@/lib/audit/queries";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
@@ -30,6 +31,12 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
     },
     page,
   );
+  const actionName = (action: string) => (Object.hasOwn(t.auditActions, action) ? t.auditActions[action as AuditAction] : action);
+  const roleName = (role: string) => {
+    const [apiKey, keyRole] = role.startsWith("apikey:") ? [true, role.slice("apikey:".length)] : [false, role];
+    const name = Object.hasOwn(t.roles, keyRole) ? t.roles[keyRole as keyof typeof t.roles] : keyRole;
+    return apiKey ? `${t.nav.apiKeys} · ${name}` : name;
+  };
   return (
     <div className="space-y-4">
       <LogTabs current="operations" labels={t.deliveryLog.tabs} />
@@ -38,7 +45,7 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
         <FilterField label={t.logs.action}>
           <Select name="action" defaultValue={action ?? ""} data-testid="log-filter-action">
             <option value="">{t.logs.allActions}</option>
-            <Options choices={AUDIT_ACTIONS.map((value) => ({ value, label: value }))} />
+            <Options choices={AUDIT_ACTIONS.map((value) => ({ value, label: t.auditActions[value] }))} />
           </Select>
         </FilterField>
         <FilterField label={t.logs.operator}>
@@ -56,11 +63,11 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
           <tr key={row.id}>
             <TimeCell at={row.at} timeZone={ctx.timeZone} />
             <Td>
-              <Badge>{row.action}</Badge>
+              <Badge>{actionName(row.action)}</Badge>
             </Td>
             <Td className="max-w-md whitespace-normal">{row.summary}</Td>
             <Td>
-              {row.operatorLabel} <span className="text-xs text-slate-500">({row.operatorRole})</span>
+              {row.operatorLabel} <span className="text-xs text-slate-500">({roleName(row.operatorRole)})</span>
             </Td>
             <Td className="tabular-nums">{row.ip || t.common.none}</Td>
           </tr>
