@@ -175,6 +175,9 @@ describe.skipIf(!run)("from zero to the first send in Chromium", () => {
     await task.getByTestId("task-sender").selectOption({ label: "news@mail.example.com" });
     await expect.poll(() => page.getByTestId("audience-size").textContent()).toBe("3 addresses will receive it");
     await task.locator("button[type=submit]").click();
+    // The confirmation step shows who receives it before anything is sent.
+    await expect.poll(() => page.getByTestId("confirm-recipient-count").getAttribute("data-count")).toBe("3");
+    await page.getByTestId("confirm-submit").click();
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
     await page.waitForSelector("[data-testid=task-progress][data-status=completed]", { timeout: 120_000 });
     expect(await page.getByTestId("count-sent").textContent()).toBe("3");
