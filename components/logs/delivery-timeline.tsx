@@ -29,6 +29,12 @@ function answerTone(entry: Extract<TrailEntry, { kind: "answer" }>): Tone {
   return "slate";
 }
 
+/** A detail's value as the reader says it: a bounce category by its name, anything else (a reply, a URL) as recorded. */
+function detailValue(t: Messages, name: string, value: string): string {
+  const categories = t.tasks.categories as Record<string, string>;
+  return name === "category" && Object.hasOwn(categories, value) ? categories[value]! : value;
+}
+
 /** One delivery's trail as a vertical timeline: queued, every recorded event, the send's answer where its time falls. */
 export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEntry[]; timeZone: string; t: Messages }) {
   const labels = t.deliveryLog;
@@ -62,7 +68,7 @@ export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEnt
                   {entry.detail.map(([name, value]) => (
                     <div key={name} className="contents">
                       <dt className="text-slate-500">{labels.detailKeys[name as keyof typeof labels.detailKeys] ?? name}</dt>
-                      <dd className="break-all font-mono text-slate-700">{value}</dd>
+                      <dd className="break-all font-mono text-slate-700">{detailValue(t, name, value)}</dd>
                     </div>
                   ))}
                 </dl>
@@ -94,7 +100,7 @@ function AnswerDetails({ entry, t, timeZone }: { entry: Extract<TrailEntry, { ki
         {rows.map(([name, value]) => (
           <div key={name} className="contents">
             <dt className="text-slate-500">{name}</dt>
-            <dd className="break-all font-mono text-slate-700">{value}</dd>
+            <dd className="break-all font-mono text-slate-700">{detailValue(t, name, value)}</dd>
           </div>
         ))}
       </dl>
