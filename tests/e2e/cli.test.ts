@@ -82,7 +82,8 @@ describe("operations CLI on the embedded database", () => {
     const unknown = await fanout(server.dataDir, "frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split("\n")[0]).toBe('fanout: unknown command "frobnicate"');
-  });
+    // Ten CLI processes, each starting tsx: a minute is not enough beside the browser suites.
+  }, 150_000);
 
   it("classifies bounce messages and names the file it cannot read", async () => {
     const eml = path.resolve(ROOT, "../shared/fixtures/bounces/eml");
@@ -135,7 +136,7 @@ describe("operations CLI on the embedded database", () => {
     } finally {
       await handle.close();
     }
-  }, 120_000);
+  }, 150_000);
 
   it("works when no server is running and leaves the data for the server", async () => {
     const started = await startServer();
@@ -184,5 +185,5 @@ describe("operations CLI on the embedded database", () => {
     } finally {
       await handle.close();
     }
-  }, 120_000);
+  }, 150_000);
 });
