@@ -40,6 +40,11 @@ const server = http.createServer((request, response) => {
     response.end();
   });
 });
+// Idle keep-alive sockets outlive a client's own idle timeout (undici's is 4 s), so the client
+// always closes first: a server that closes at 5 s races a request sent on the same socket, and
+// the client sees ECONNRESET (seen under load in tests/e2e/embedded-stress.test.ts).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.listen(port, hostname, () => console.log(`[fanout] listening on http://${hostname ?? "localhost"}:${port}`));
 
 let stopping = false;
