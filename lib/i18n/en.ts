@@ -485,6 +485,7 @@ export const en = {
     preview: "Preview",
     previewFor: "Preview for",
     placeholderContact: "Sample contact",
+    sampleName: "Someone",
     lintErrors: "Errors (the template cannot be used)",
     lintWarnings: "Warnings",
     noIssues: "No problems found.",

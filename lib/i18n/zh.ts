@@ -484,6 +484,7 @@ export const zh: Messages = {
     preview: "预览",
     previewFor: "预览联系人",
     placeholderContact: "示例联系人",
+    sampleName: "张三",
     lintErrors: "错误（模板无法使用）",
     lintWarnings: "警告",
     noIssues: "未发现问题。",

@@ -146,8 +146,9 @@ export type SampleContact = { email: string; name: string; attributes: Record<st
 
 export const PLACEHOLDER_CONTACT: SampleContact = { email: "someone@example.com", name: "Someone", attributes: {} };
 
-export async function sampleContact(ctx: Ctx, departmentId: string, contactId?: number): Promise<SampleContact> {
-  if (!contactId) return PLACEHOLDER_CONTACT;
+/** The contact a preview renders for: the chosen one, else the placeholder (named in the reader's language by the caller). */
+export async function sampleContact(ctx: Ctx, departmentId: string, contactId?: number, placeholder = PLACEHOLDER_CONTACT): Promise<SampleContact> {
+  if (!contactId) return placeholder;
   const [contact] = await ctx.db
     .select({ email: contacts.email, name: contacts.name, attributes: contacts.attributes, departmentId: contacts.departmentId })
     .from(contacts)

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { defineRoute, json, readJson } from "@/lib/entry/route";
 import { lintTemplate } from "@/lib/templates/lint";
-import { renderContent, sampleContact } from "@/lib/templates/store";
+import { getMessages } from "@/lib/i18n/server";
+import { PLACEHOLDER_CONTACT, renderContent, sampleContact } from "@/lib/templates/store";
 import { resolveTargetDepartment } from "@/lib/access/policy";
 
 const body = z.object({
@@ -21,7 +22,8 @@ export const POST = defineRoute({
     const lint = lintTemplate({ subject: input.subject, html: input.html, text: input.text });
     if (lint.errors.length > 0) return json({ lint, rendered: null });
     const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
-    const contact = await sampleContact(ctx, departmentId, input.contactId);
+    const { t } = await getMessages();
+    const contact = await sampleContact(ctx, departmentId, input.contactId, { ...PLACEHOLDER_CONTACT, name: t.templates.sampleName });
     return json({ lint, rendered: renderContent(input, contact), contact: { email: contact.email, name: contact.name } });
   },
 });
