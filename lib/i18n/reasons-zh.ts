@@ -1,6 +1,9 @@
+/**
+ * 服务器拒绝的原因（简体中文）：与 reasons-en.ts 同键，类型保证一个不少。
+ * It is long for the same reason as reasons-en.ts: every refusal in one place, beside its English twin.
+ */
 import type { ReasonCatalogue } from "./reasons-en";
 
-/** 服务器拒绝的原因（简体中文）：与 reasons-en.ts 同键，类型保证一个不少。 */
 export const reasonsZh: ReasonCatalogue = {
   colon: "：",
   unknownField: "此项",
@@ -145,6 +148,43 @@ export const reasonsZh: ReasonCatalogue = {
     senderInUse: "<{address}> 是 {count} 个任务的发件人；保留它，以便这些任务的记录仍可查看。",
     templateNameTaken: "已有名为“{name}”的模板。",
     templateHasErrors: "模板有错误：{problem}",
+    // Template lint
+    templateHasErrorsIn: "模板有错误：{problem}（{templatePart}）",
+    templateHasErrorsAt: "模板有错误：{problem}（{templatePart}第 {line} 行第 {column} 列）",
+    lintSubjectEmpty: "主题为空。",
+    lintHtmlEmpty: "HTML 正文为空。",
+    lintMissingText: "没有纯文本版本：将根据 HTML 自动生成纯文本。",
+    lintSubjectTooLong: "主题约占 {columns} 列；超过 {max} 列在多数收件箱中会被截断（中日韩文字每字算两列）。",
+    lintSubjectAllCaps: "主题全是大写字母，读来像在喊叫，垃圾邮件过滤器也会起疑。",
+    lintUnknownVariable: "未知变量“{name}”：它在每封邮件中都将为空。",
+    lintUnknownVariableNear: "未知变量“{name}”：它在每封邮件中都将为空。是不是想写“{suggestion}”？",
+    lintInsecureLink: "链接“{url}”不是 https：读者可能看到安全警告，链接也可能在传输途中被篡改。",
+    lintImageWithoutAlt: "有一张图片没有替代文字：屏蔽图片或使用读屏软件的读者将看不到任何内容（纯装饰的图片可把替代文字留空）。",
+    lintImageWithoutAltSrc: "图片（“{src}”）没有替代文字：屏蔽图片或使用读屏软件的读者将看不到任何内容（纯装饰的图片可把替代文字留空）。",
+    lintUnknownFilter: "未知的过滤器“{name}”。",
+    lintUnknownFilterNear: "未知的过滤器“{name}”。是不是想用“{suggestion}”？",
+    lintUnknownTag: "未知的标签“{% {tag} %}”。",
+    lintUnknownTagNear: "未知的标签“{% {tag} %}”。是不是想用“{suggestion}”？",
+    lintStrayEndTag: "“{% {tag} %}”没有可结束的块：它前面没有打开的“{% {opener} %}”。",
+    lintMisplacedTag: "“{% {tag} %}”不能用在这里：它只能出现在条件、分支或循环块之中。",
+    lintBlockNotClosed: "“{snippet}”没有结束：请加上“{% {closer} %}”。",
+    lintTagNotClosed: "标签“{snippet}”缺少结尾的“%}”。",
+    lintOutputNotClosed: "输出“{snippet}”缺少结尾的“}}”。",
+    lintMalformedTag: "标签“{snippet}”的写法不正确。",
+    lintValueMissing: "此处缺少一个值。",
+    lintInvalidValue: "“{snippet}”不是有效的值。",
+    lintDuplicateElse: "此块中有不止一个“{% {tag} %}”。",
+    lintUnexpectedCharacter: "此处不应出现“{snippet}”。",
+    lintNotClosed: "“{snippet}”没有结束。",
+    lintTagUnavailable: "邮件模板中不能使用“{% {tag} %}”标签（模板不能读取其他文件）。",
+    lintSyntax: "模板语法错误。",
+    lintSyntaxAt: "模板语法错误（第 {line} 行第 {column} 列）。",
+    lintTemplateTooLong: "模板太长。",
+    lintRenderTooSlow: "模板渲染耗时太久（是否有循环次数过多？）。",
+    lintRenderTooMuchMemory: "模板占用内存太多（是否有范围或循环过大？）。",
+    lintRenderFailed: "渲染失败。",
+    lintRenderFailedAt: "渲染失败（第 {line} 行第 {column} 列）。",
+    lintTrialRenderFailed: "用示例联系人试渲染失败。{problem}",
     contactOfOtherDepartment: "该联系人属于其他部门。",
     testAddressMissing: "请至少填写一个地址。",
     tooManyTestAddresses: "测试地址最多 {max} 个。",
@@ -333,5 +373,6 @@ export const reasonsZh: ReasonCatalogue = {
       departmentTestSends: "本部门的测试邮件",
       confirmations: "确认邮件",
     },
+    templatePart: { subject: "主题", html: "HTML", text: "纯文本" },
   },
 };

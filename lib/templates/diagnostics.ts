@@ -1,15 +1,22 @@
 /**
- * What is wrong with a template, in plain English and at the line and column of its part: LiquidJS's
- * parse and render errors reworded (`TemplateError` carries one as its `issue`), with a "Did you
- * mean …?" for a near-miss filter or tag name.
+ * What is wrong with a template, at the line and column of its part: LiquidJS's parse and render
+ * errors turned into reasons of the server catalogues (`TemplateError` carries one as its `issue`),
+ * with a "Did you mean …?" for a near-miss filter or tag name. The console words the reason in the
+ * reader's language; `message` is its English wording for the API.
  */
 import "server-only";
 import { LiquidError, type Template } from "liquidjs";
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsEn, type Reason, type ReasonParams } from "@/lib/i18n/reasons-en";
 import { engineFor, knownFilters, type TemplatePart } from "./engine";
 
 /** A problem in a template; line and column are 1-based within its part (columns count characters). */
 export type Issue = {
   code: string;
+  /** A key of the server catalogues' messages; `params` fills its {placeholders}. */
+  reason: Reason;
+  params: ReasonParams;
+  /** The reason in English, for API callers. */
   message: string;
   part: TemplatePart;
   line?: number;
@@ -69,76 +76,97 @@ export function lineAndColumn(source: string, offset: number): { line: number; c
   return { line, column };
 }
 
-/** Turns a LiquidJS error (or another error thrown by it) into an Issue in plain English. */
+/** Turns a LiquidJS error (or another error thrown by it) into an Issue worded by a reason. */
 export function issueFromError(error: unknown, part: TemplatePart, source: string, stage: "parse" | "render"): Issue {
   if (!(error instanceof LiquidError) && !LiquidError.is(error)) {
     const message = error instanceof Error ? error.message : String(error);
-    return { code: stage === "parse" ? "liquid_syntax" : "render_failed", message: describeLimit(message), part };
+    return issue(stage === "parse" ? describeSyntax(message, undefined) : describeRender(message, undefined), part);
   }
   const liquidError = error as LiquidError;
   const token = liquidError.token;
   const position = token && typeof token.begin === "number" ? lineAndColumn(token.input === source ? source : token.input, token.begin) : undefined;
   const raw = (liquidError.originalError?.message ?? liquidError.message).replace(/, line:\d+, col:\d+$/, "");
-  const { code, message } = stage === "parse" ? describeSyntax(raw) : { code: "render_failed", message: `Rendering failed: ${describeLimit(raw)}` };
-  return { code, message, part, ...(position ? { line: position.line, column: position.column } : {}) };
+  const found = stage === "parse" ? describeSyntax(raw, position) : describeRender(raw, position);
+  return issue(found, part, position);
 }
 
-function describeLimit(message: string): string {
-  if (/parse length limit exceeded/.test(message)) return "The template is too long.";
-  if (/template render limit exceeded/.test(message)) return "The template took too long to render (a loop that runs too often?).";
-  if (/memory alloc limit exceeded/.test(message)) return "The template uses too much memory (a range or loop that is too large?).";
-  return sentence(message);
+type Found = { reason: Reason; params?: ReasonParams };
+
+/** An Issue with its English message, worded from its reason like the API's errors. */
+export function issue(found: Found & { code: string }, part: TemplatePart, position?: { line: number; column: number }): Issue {
+  const params = found.params ?? {};
+  return {
+    code: found.code,
+    reason: found.reason,
+    params,
+    message: describeReason(reasonsEn, found.reason, params),
+    part,
+    ...(position ? { line: position.line, column: position.column } : {}),
+  };
 }
 
-function describeSyntax(raw: string): { code: string; message: string } {
+function describeLimit(message: string): Found | undefined {
+  if (/parse length limit exceeded/.test(message)) return { reason: "lintTemplateTooLong" };
+  if (/template render limit exceeded/.test(message)) return { reason: "lintRenderTooSlow" };
+  if (/memory alloc limit exceeded/.test(message)) return { reason: "lintRenderTooMuchMemory" };
+  return undefined;
+}
+
+/** What went wrong while rendering; the library's own text stays in `detail`, never in the words. */
+function describeRender(raw: string, position: { line: number; column: number } | undefined): Found & { code: string } {
+  const limit = describeLimit(raw);
+  if (limit) return { code: "render_failed", ...limit };
+  return { code: "render_failed", ...(position ? { reason: "lintRenderFailedAt", params: { ...position, detail: raw } } : { reason: "lintRenderFailed", params: { detail: raw } }) };
+}
+
+function describeSyntax(raw: string, position: { line: number; column: number } | undefined): Found & { code: string } {
   let m: RegExpExecArray | null;
   if ((m = /^undefined filter: (.+)$/.exec(raw))) {
     const name = m[1]!.trim();
-    return { code: "unknown_filter", message: `Unknown filter "${name}".${suggestion(name, knownFilters())}` };
+    const near = suggestion(name, knownFilters());
+    return { code: "unknown_filter", ...(near ? { reason: "lintUnknownFilterNear", params: { name, suggestion: near } } : { reason: "lintUnknownFilter", params: { name } }) };
   }
   if ((m = /^tag "(.+)" not found$/.exec(raw))) {
-    const name = m[1]!;
-    const opener = /^end(.+)$/.exec(name)?.[1];
-    if (opener) return syntax(`"{% ${name} %}" closes nothing: there is no open "{% ${opener} %}" before it.`);
-    if (["else", "elsif", "when", "break", "continue"].includes(name)) return syntax(`"{% ${name} %}" is not allowed here: it belongs inside an "{% if %}", "{% case %}" or "{% for %}" block.`);
-    return syntax(`Unknown tag "{% ${name} %}".${suggestion(name, Object.keys(engineFor("text").tags))}`);
+    const tag = m[1]!;
+    const opener = /^end(.+)$/.exec(tag)?.[1];
+    if (opener) return syntax("lintStrayEndTag", { tag, opener });
+    if (["else", "elsif", "when", "break", "continue"].includes(tag)) return syntax("lintMisplacedTag", { tag });
+    const near = suggestion(tag, Object.keys(engineFor("text").tags));
+    return near ? syntax("lintUnknownTagNear", { tag, suggestion: near }) : syntax("lintUnknownTag", { tag });
   }
   if ((m = /^tag (\{%[\s\S]*%\}) not closed$/.exec(raw))) {
-    const tag = m[1]!;
-    const name = /^\{%-?\s*(\w+)/.exec(tag)?.[1] ?? "";
-    return syntax(`${quote(tag)} is never closed: add "{% end${name} %}".`);
+    const snippet = m[1]!;
+    const name = /^\{%-?\s*(\w+)/.exec(snippet)?.[1] ?? "";
+    return syntax("lintBlockNotClosed", { snippet: shorten(snippet), closer: `end${name}` });
   }
-  if ((m = /^tag "([\s\S]*)" not closed$/.exec(raw))) return syntax(`The tag ${quote(m[1]!)} is missing its closing "%}".`);
-  if ((m = /^output "([\s\S]*)" not closed$/.exec(raw))) return syntax(`The output ${quote(m[1]!)} is missing its closing "}}".`);
-  if ((m = /^raw "([\s\S]*)" not closed$/.exec(raw))) return syntax(`"{% raw %}" is never closed: add "{% endraw %}".`);
-  if ((m = /^illegal tag: ([\s\S]+)$/.exec(raw))) return syntax(`The tag ${quote(m[1]!)} is not written correctly.`);
-  if (/^invalid value expression: ""$/.test(raw)) return syntax("A value is missing here.");
-  if ((m = /^invalid value expression: "([\s\S]*)"$/.exec(raw))) return syntax(`${quote(m[1]!)} is not a valid value.`);
-  if (/^duplicated else/.test(raw)) return syntax(`This block has more than one "{% else %}".`);
-  if ((m = /^unexpected character "([\s\S]*)"$/.exec(raw))) return syntax(`Unexpected ${quote(m[1]!)} here.`);
-  if ((m = /^(\S+) not closed$/.exec(raw))) return syntax(`"${m[1]}" is never closed.`);
-  if (/limit exceeded/.test(raw)) return syntax(describeLimit(raw));
-  return syntax(sentence(raw));
+  if ((m = /^tag "([\s\S]*)" not closed$/.exec(raw))) return syntax("lintTagNotClosed", { snippet: shorten(m[1]!) });
+  if ((m = /^output "([\s\S]*)" not closed$/.exec(raw))) return syntax("lintOutputNotClosed", { snippet: shorten(m[1]!) });
+  if (/^raw "([\s\S]*)" not closed$/.test(raw)) return syntax("lintBlockNotClosed", { snippet: "{% raw %}", closer: "endraw" });
+  if ((m = /^illegal tag: ([\s\S]+)$/.exec(raw))) return syntax("lintMalformedTag", { snippet: shorten(m[1]!) });
+  if (/^invalid value expression: ""$/.test(raw)) return syntax("lintValueMissing");
+  if ((m = /^invalid value expression: "([\s\S]*)"$/.exec(raw))) return syntax("lintInvalidValue", { snippet: shorten(m[1]!) });
+  if (/^duplicated else/.test(raw)) return syntax("lintDuplicateElse", { tag: "else" });
+  if ((m = /^unexpected character "([\s\S]*)"$/.exec(raw))) return syntax("lintUnexpectedCharacter", { snippet: shorten(m[1]!) });
+  if ((m = /^the \{% (\w+) %\} tag is not available in e-mail templates/.exec(raw))) return syntax("lintTagUnavailable", { tag: m[1]! });
+  if ((m = /^(\S+) not closed$/.exec(raw))) return syntax("lintNotClosed", { snippet: shorten(m[1]!) });
+  const limit = describeLimit(raw);
+  if (limit) return { code: "liquid_syntax", ...limit };
+  // The library's own words stay in `detail` for API callers; the sentence says only where.
+  return position ? syntax("lintSyntaxAt", { ...position, detail: raw }) : syntax("lintSyntax", { detail: raw });
 }
 
-function syntax(message: string): { code: string; message: string } {
-  return { code: "liquid_syntax", message };
+function syntax(reason: Reason, params: ReasonParams = {}): Found & { code: string } {
+  return { code: "liquid_syntax", reason, params };
 }
 
-function quote(snippet: string): string {
+/** A snippet of the template on one line, cut at 40 characters. */
+function shorten(snippet: string): string {
   const oneLine = snippet.replace(/\s+/g, " ");
-  return `"${oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine}"`;
+  return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
 }
 
-function sentence(message: string): string {
-  const text = message.trim();
-  if (!text) return "Invalid template.";
-  const capital = text[0]!.toUpperCase() + text.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
-/** ` Did you mean "upcase"?` for a near miss (edit distance ≤ 2, and less than half the name), else "". */
-export function suggestion(name: string, candidates: Iterable<string>): string {
+/** The candidate a name nearly is ("upcase" for "upcse": edit distance ≤ 2, and less than half the name), else undefined. */
+export function suggestion(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
@@ -148,7 +176,7 @@ export function suggestion(name: string, candidates: Iterable<string>): string {
       bestDistance = distance;
     }
   }
-  return best !== undefined && bestDistance <= 2 && bestDistance < name.length / 2 ? ` Did you mean "${best}"?` : "";
+  return best !== undefined && bestDistance <= 2 && bestDistance < name.length / 2 ? best : undefined;
 }
 
 /** Edits (insert, delete, replace, swap two neighbours) from a to b; 3 stands for "3 or more". */

@@ -1,7 +1,8 @@
 /**
  * Template lint: what stops a template from being used (errors) and what is probably a mistake
- * (warnings). Every issue has a stable `code`; positions are 1-based line and column within the
- * part (columns count characters).
+ * (warnings). Every issue has a stable `code`, a `reason` of the server catalogues with its
+ * `params` (the console words it in the reader's language) and `message`, the reason in English
+ * for the API; positions are 1-based line and column within the part (columns count characters).
  *
  * Errors: `subject_empty`, `html_empty`, `liquid_syntax` (unclosed `{% if %}` or `{{`, unknown or
  * misplaced tag, malformed expression), `unknown_filter`.
@@ -18,8 +19,9 @@
 import "server-only";
 import type { Template } from "liquidjs";
 import { findAnchorHrefs } from "./links";
-import { issueFromError, lineAndColumn, parsePart, suggestion, TemplateError, type Issue } from "./diagnostics";
+import { issue, issueFromError, lineAndColumn, parsePart, suggestion, TemplateError, type Issue } from "./diagnostics";
 import { engineFor, type TemplatePart } from "./engine";
+import type { ReasonParams } from "@/lib/i18n/reasons-en";
 
 export type { Issue } from "./diagnostics";
 export type { TemplatePart } from "./engine";
@@ -65,19 +67,14 @@ export function lintTemplate(input: LintInput): LintResult {
     }
   };
 
-  if (!input.subject.trim()) errors.push({ code: "subject_empty", message: "The subject is empty.", part: "subject" });
+  if (!input.subject.trim()) errors.push(issue({ code: "subject_empty", reason: "lintSubjectEmpty" }, "subject"));
   else parse("subject", input.subject);
 
-  if (!input.html.trim()) errors.push({ code: "html_empty", message: "The HTML body is empty.", part: "html" });
+  if (!input.html.trim()) errors.push(issue({ code: "html_empty", reason: "lintHtmlEmpty" }, "html"));
   else parse("html", input.html);
 
   if (text !== null) parse("text", text);
-  else
-    warnings.push({
-      code: "missing_text",
-      message: "There is no plain-text version: plain text will be generated from the HTML.",
-      part: "text",
-    });
+  else warnings.push(issue({ code: "missing_text", reason: "lintMissingText" }, "text"));
 
   for (const part of ["subject", "html", "text"] as const) {
     const templates = parsed[part];
@@ -92,18 +89,10 @@ export function lintTemplate(input: LintInput): LintResult {
   if (input.subject.trim()) {
     const columns = subjectColumns(input.subject);
     if (columns > SUBJECT_MAX_COLUMNS) {
-      warnings.push({
-        code: "subject_too_long",
-        message: `The subject is about ${columns} columns long; more than ${SUBJECT_MAX_COLUMNS} is cut off in most inboxes (CJK characters count two).`,
-        part: "subject",
-      });
+      warnings.push(issue({ code: "subject_too_long", reason: "lintSubjectTooLong", params: { columns, max: SUBJECT_MAX_COLUMNS } }, "subject"));
     }
     if (isAllCaps(input.subject)) {
-      warnings.push({
-        code: "subject_all_caps",
-        message: "The subject is all capitals, which reads as shouting and looks like spam to filters.",
-        part: "subject",
-      });
+      warnings.push(issue({ code: "subject_all_caps", reason: "lintSubjectAllCaps" }, "subject"));
     }
   }
 
@@ -132,14 +121,10 @@ function unknownVariables(part: TemplatePart, templates: Template[]): Issue[] {
       const path = variable.toString();
       if (seen.has(path)) continue;
       seen.add(path);
-      const hint = suggestion(root, KNOWN_VARIABLES) || (/^[A-Za-z_][\w-]*$/.test(root) ? ` Did you mean "attributes.${root}"?` : "");
-      issues.push({
-        code: "unknown_variable",
-        message: `Unknown variable "${path}": it will be empty in every message.${hint}`,
-        part,
-        line: variable.location.row,
-        column: variable.location.col,
-      });
+      const near = suggestion(root, KNOWN_VARIABLES) ?? (/^[A-Za-z_][\w-]*$/.test(root) ? `attributes.${root}` : undefined);
+      const params: ReasonParams = near ? { name: path, suggestion: near } : { name: path };
+      const at = { line: variable.location.row, column: variable.location.col };
+      issues.push(issue({ code: "unknown_variable", reason: near ? "lintUnknownVariableNear" : "lintUnknownVariable", params }, part, at));
     }
   }
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -149,14 +134,7 @@ function insecureLinks(html: string): Issue[] {
   const issues: Issue[] = [];
   for (const anchor of findAnchorHrefs(html)) {
     if (!/^http:/i.test(anchor.url)) continue;
-    const at = lineAndColumn(html, anchor.attrStart);
-    issues.push({
-      code: "insecure_link",
-      message: `The link "${shorten(anchor.url)}" is not https: readers may see a warning and it can be altered on the way.`,
-      part: "html",
-      line: at.line,
-      column: at.column,
-    });
+    issues.push(issue({ code: "insecure_link", reason: "lintInsecureLink", params: { url: shorten(anchor.url) } }, "html", lineAndColumn(html, anchor.attrStart)));
   }
   return issues;
 }
@@ -177,14 +155,8 @@ function imagesWithoutAlt(html: string): Issue[] {
       if (name === "src") src = attr[2] ?? attr[3] ?? attr[4] ?? "";
     }
     if (hasAlt) continue;
-    const at = lineAndColumn(html, tag.index);
-    issues.push({
-      code: "image_without_alt",
-      message: `An image${src ? ` ("${shorten(src)}")` : ""} has no alt text: readers who block images or use a screen reader get nothing (use alt="" for decoration).`,
-      part: "html",
-      line: at.line,
-      column: at.column,
-    });
+    const found = src ? { reason: "lintImageWithoutAltSrc" as const, params: { src: shorten(src) } } : { reason: "lintImageWithoutAlt" as const };
+    issues.push(issue({ code: "image_without_alt", ...found }, "html", lineAndColumn(html, tag.index)));
   }
   return issues;
 }
@@ -245,8 +217,9 @@ function trialRender(parsed: Partial<Record<TemplatePart, Template[]>>, sources:
     try {
       engineFor(part).renderSync(templates, scope);
     } catch (error) {
-      const issue = issueFromError(error, part, sources[part], "render");
-      return { ...issue, message: `A trial render with a sample contact failed. ${issue.message}` };
+      const failure = issueFromError(error, part, sources[part], "render");
+      const position = failure.line ? { line: failure.line, column: failure.column ?? 1 } : undefined;
+      return issue({ code: failure.code, reason: "lintTrialRenderFailed", params: { ...failure.params, problem: failure.reason } }, part, position);
     }
   }
   return undefined;

@@ -19,8 +19,11 @@ export function checkContent(content: TemplateContent): LintReport {
   const report = lintTemplate({ subject: content.subject, html: content.html, text: content.text ?? undefined });
   if (report.errors.length > 0) {
     const first = report.errors[0]!;
-    const where = first.line ? ` (${first.part}, line ${first.line}, column ${first.column ?? 1})` : ` (${first.part})`;
-    throw new AppError("invalid_input", "templateHasErrors", { params: { problem: `${first.message}${where}` }, details: { errors: report.errors, warnings: report.warnings } });
+    // The first problem crosses as its reason, so the console words it in the reader's language.
+    const params = { ...first.params, problem: first.reason, templatePart: first.part };
+    const details = { errors: report.errors, warnings: report.warnings };
+    if (first.line) throw new AppError("invalid_input", "templateHasErrorsAt", { params: { ...params, line: first.line, column: first.column ?? 1 }, details });
+    throw new AppError("invalid_input", "templateHasErrorsIn", { params, details });
   }
   return report;
 }

@@ -9,6 +9,8 @@ import { POST as createTemplateRoute } from "@/app/api/v1/templates/route";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import type { Ctx } from "@/lib/access/context";
 import { AppError } from "@/lib/errors";
+import { describeRefusal } from "@/lib/i18n/describe";
+import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { importTable } from "@/lib/pools/import-csv";
 import { createPool } from "@/lib/pools/pools";
 import { createSender } from "@/lib/senders/senders";
@@ -121,10 +123,17 @@ describeOnDatabases("templates", (db) => {
       AppError,
     );
     expect(unclosed.code).toBe("invalid_input");
-    expect(unclosed.message).toMatch(/line 2, column 4\)$/);
+    expect(unclosed.message).toBe('The template has errors: "{% if attributes.vip %}" is never closed: add "{% endif %}". (html, line 2, column 4)');
+    // The refusal crosses as a reason, so the console words it in the reader's language.
+    expect(unclosed).toMatchObject({ reason: "templateHasErrorsAt", params: { problem: "lintBlockNotClosed", templatePart: "html", line: 2, column: 4 } });
+    expect(describeRefusal(reasonsZh, unclosed)).toBe("模板有错误：“{% if attributes.vip %}”没有结束：请加上“{% endif %}”。（HTML第 2 行第 4 列）");
     const filter = await rejection(createTemplate(ctx, { name: unique("broken"), subject: "Hi", html: "<p>\n\n{{ name | nosuchfilter }}</p>" }), AppError);
     expect(filter.message).toMatch(/nosuchfilter/);
     expect(filter.message).toMatch(/line 3, column 1\)$/);
+    const empty = await rejection(createTemplate(ctx, { name: unique("broken"), subject: " ", html: "<p>x</p>" }), AppError);
+    expect(empty).toMatchObject({ reason: "templateHasErrorsIn", params: { problem: "lintSubjectEmpty", templatePart: "subject" } });
+    expect(empty.message).toBe("The template has errors: The subject is empty. (subject)");
+    expect(describeRefusal(reasonsZh, empty)).toBe("模板有错误：主题为空。（主题）");
 
     const key = await createApiKey(ctx, { scope: { company: false, departmentId } });
     const response = await createTemplateRoute(

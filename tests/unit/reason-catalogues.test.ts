@@ -1,7 +1,8 @@
 /**
  * Every refusal the server can raise is worded in both languages. The sources are read with the
  * TypeScript compiler: each reason named where an error is made (invalidInput, conflict,
- * forbidden, new AppError, new TableFormatError, an address check's fail, a zod issue's rule),
+ * forbidden, new AppError, new TableFormatError, an address check's fail, a zod issue's rule,
+ * a template lint issue's `lint…` reason),
  * each `notFound` subject, each field an error points at and each field of a server action's
  * form must have its entry in reasons-en.ts and reasons-zh.ts; and the Chinese words carry no
  * Latin text beyond the technical names a Chinese user also reads in Latin letters.
@@ -30,6 +31,7 @@ type Use = { value: string; where: string };
 const reasons: Use[] = [];
 const subjects: Use[] = [];
 const fields: Use[] = [];
+const lintReasons: string[] = [];
 
 const REASON_CALLS = new Set(["invalidInput", "conflict", "forbidden", "fail"]);
 const REASON_CONSTRUCTORS = new Map([
@@ -56,6 +58,13 @@ for (const file of [...sourceFiles("lib"), ...sourceFiles("app")]) {
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && REASON_CONSTRUCTORS.has(node.expression.text)) {
       const reason = literal(node.arguments?.[REASON_CONSTRUCTORS.get(node.expression.text)!]);
       if (reason) reasons.push({ value: reason, where: where(node) });
+    }
+    // A template lint reason is named wherever its issue is made (a `reason:` property, a branch
+    // of one, a helper's argument): every string literal shaped like a lint reason key counts.
+    const lintReason = literal(node);
+    if (lintReason && /^lint[A-Z]\w*$/.test(lintReason)) {
+      reasons.push({ value: lintReason, where: where(node) });
+      lintReasons.push(lintReason);
     }
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) {
       const value = literal(node.initializer);
@@ -89,6 +98,7 @@ describe("the reason catalogues", () => {
     expect(reasons.length).toBeGreaterThan(150);
     expect(subjects.length).toBeGreaterThan(20);
     expect(fields.length).toBeGreaterThan(100);
+    expect(new Set(lintReasons).size).toBeGreaterThan(30);
   });
 
   it("word every reason the sources raise, in English and Chinese", () => {

@@ -11,13 +11,13 @@ import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { StatusMessage } from "@/components/ui/status-message";
 import { format } from "@/lib/i18n";
-import { describeErrorBody } from "@/lib/i18n/describe";
+import { describeErrorBody, describeReason } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
 import { saveTemplate, testSend } from "../actions";
 import { MergeTagPicker } from "./merge-tag-picker";
 import { RichTextToolbar } from "./rich-text-toolbar";
 
-type Issue = { code: string; message: string; part: string; line?: number; column?: number };
+type Issue = { code: string; reason?: string; params?: Record<string, string | number>; message: string; part: string; line?: number; column?: number };
 type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; rendered: { subject: string; html: string; text: string } | null };
 type Draft = { id: string | null; name: string; subject: string; html: string; text: string; attachmentIds: string[] };
 type Option = { id: string | number; label: string };
@@ -304,15 +304,21 @@ function LintList({ issues }: { issues: { errors: Issue[]; warnings: Issue[] } }
 
 /** One kind of lint finding (errors or warnings) under its title, each with where it is; nothing when there are none. */
 function IssueGroup({ title, issues, className, itemTestId }: { title: string; issues: Issue[]; className: string; itemTestId?: string }) {
+  const { t } = useI18n();
   if (issues.length === 0) return null;
+  const parts = t.server.terms.templatePart as Record<string, string>;
+  // A lint stored before issues carried reasons has only its English message.
+  const words = (issue: Issue) =>
+    issue.reason && (Object.hasOwn(t.server.messages, issue.reason) || Object.hasOwn(t.server.rules, issue.reason)) ? describeReason(t.server, issue.reason, issue.params) : issue.message;
+  const where = (issue: Issue) => (Object.hasOwn(parts, issue.part) ? parts[issue.part] : issue.part);
   return (
     <div className={className}>
       <div className="font-semibold">{title}</div>
       <ul className="list-disc pl-4">
         {issues.map((issue, index) => (
           <li key={index} data-testid={itemTestId}>
-            {issue.message}
-            {issue.line ? ` — ${issue.part} ${issue.line}:${issue.column ?? 1}` : ` — ${issue.part}`}
+            {words(issue)}
+            {issue.line ? ` — ${where(issue)} ${issue.line}:${issue.column ?? 1}` : ` — ${where(issue)}`}
           </li>
         ))}
       </ul>
