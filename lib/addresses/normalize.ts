@@ -2,18 +2,24 @@
  * One address as typed or exported by someone else → the form Fanout stores and sends to, or the
  * reason it is not one: a rule of the reason catalogues (lib/i18n/reasons-*.ts) with its values,
  * worded beside the line it came from in the reader's language (addressProblemInEnglish for SMTP).
+ *
+ * The domain is always kept as its ASCII (punycode) form; the part before the @ may be Unicode
+ * (RFC 6531, 中文@例子.中国 → 中文@xn--fsqu00a.xn--fiqs8s), and such an address is marked `utf8`:
+ * it can only be sent through a relay that offers SMTPUTF8.
  */
 import { domainToASCII } from "node:url";
 import { describeReason } from "@/lib/i18n/describe";
 import { reasonsEn, type ReasonParams } from "@/lib/i18n/reasons-en";
 
 export type AddressProblem = Extract<keyof typeof reasonsEn.rules, `address${string}`>;
-export type AddressCheck = { ok: true; email: string } | { ok: false; reason: AddressProblem; params: ReasonParams };
+/** `utf8` is there (true) only when the part before the @ is not ASCII, so sending it needs SMTPUTF8. */
+export type AddressCheck = { ok: true; email: string; utf8?: true } | { ok: false; reason: AddressProblem; params: ReasonParams };
 
+/** In octets of UTF-8, as RFC 6531 counts them (the same as characters for ASCII). */
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 const MAX_LABEL = 63;
-/** RFC 5321's path limit (256) minus the angle brackets. */
+/** RFC 5321's path limit (256 octets) minus the angle brackets. */
 const MAX_ADDRESS = 254;
 
 /**
@@ -23,6 +29,13 @@ const MAX_ADDRESS = 254;
 const MAX_INPUT = 1024;
 const ATEXT = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]$/;
 const DOT_ATOM = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[a-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+/**
+ * Unicode a mailbox name may not hold: controls, format characters (zero-width joiners, the
+ * right-to-left override that makes an address read differently from what it is), surrogates,
+ * private-use and unassigned code points, and every kind of space or separator.
+ */
+const INVISIBLE = /[\p{C}\p{Z}]/u;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 const fail = (reason: AddressProblem, params: ReasonParams = {}): AddressCheck => ({ ok: false, reason, params });
 
@@ -37,18 +50,29 @@ export function normalizeAddress(raw: string): AddressCheck {
   if (/^mailto:/i.test(text)) text = trimEdgeJunk(text.slice("mailto:".length));
   if (text === "") return fail("addressEmpty");
   if (text.length > MAX_INPUT) return fail("addressTooLong", { max: MAX_ADDRESS });
-  text = text.toLowerCase();
 
   const split = splitAtSign(text);
   if (!split.ok) return split;
   const local = checkLocalPart(split.local);
   if (!local.ok) return local;
-  const domain = checkDomain(split.domain);
+  const domain = checkDomain(split.domain.toLowerCase());
   if (!domain.ok) return domain;
 
   const email = `${local.email}@${domain.email}`;
-  if (email.length > MAX_ADDRESS) return fail("addressTooLong", { max: MAX_ADDRESS });
-  return { ok: true, email };
+  if (utf8Length(email) > MAX_ADDRESS) return fail("addressTooLong", { max: MAX_ADDRESS });
+  return local.utf8 ? { ok: true, email, utf8: true } : { ok: true, email };
+}
+
+function utf8Length(text: string): number {
+  return NON_ASCII.test(text) ? new TextEncoder().encode(text).length : text.length;
+}
+
+/**
+ * Only ASCII letters are folded: lower-casing other scripts is not reversible (İ, ẞ) and a
+ * Unicode mailbox is matched by its server as written.
+ */
+function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /**
@@ -81,19 +105,22 @@ function splitAtSign(text: string): Split {
   return { ok: true, local: text.slice(0, at), domain: text.slice(at + 1) };
 }
 
-function checkLocalPart(local: string): AddressCheck {
-  if (local === "" || local === '""') return fail("addressNothingBefore");
-  if (/[^\x00-\x7f]/.test(local)) return fail("addressNonAsciiLocal");
-  if (local.startsWith('"')) return checkQuotedLocalPart(local);
+function checkLocalPart(typed: string): AddressCheck {
+  if (typed === "" || typed === '""') return fail("addressNothingBefore");
+  // NFC, so that é typed as e + U+0301 and é typed as one character are the same contact.
+  const local = lowerAscii(typed.normalize("NFC"));
+  const utf8 = NON_ASCII.test(local);
+  if (local.startsWith('"')) return utf8 ? fail("addressNonAsciiLocal") : checkQuotedLocalPart(local);
   if (/\s/.test(local)) return fail("addressSpaces");
-  if (local.length > MAX_LOCAL) return fail("addressLocalTooLong", { max: MAX_LOCAL });
+  if (utf8Length(local) > MAX_LOCAL) return fail("addressLocalTooLong", { max: MAX_LOCAL });
   if (local.startsWith(".")) return fail("addressLocalStartsWithDot");
   if (local.endsWith(".")) return fail("addressLocalEndsWithDot");
   if (local.includes("..")) return fail("addressLocalDoubleDot");
   for (const c of local) {
-    if (c !== "." && !ATEXT.test(c)) return fail("addressLocalBadChar", { char: describe(c) });
+    const allowed = c === "." || (c < "\x80" ? ATEXT.test(c) : !INVISIBLE.test(c));
+    if (!allowed) return fail("addressLocalBadChar", { char: describe(c) });
   }
-  return { ok: true, email: local };
+  return utf8 ? { ok: true, email: local, utf8: true } : { ok: true, email: local };
 }
 
 /** RFC 5321 quoted string: printable ASCII, with \" and \\ escaped. */
@@ -146,6 +173,6 @@ function checkDomain(domain: string): AddressCheck {
 /** Names a character so that users can find it, even when it is invisible. */
 function describe(c: string): string {
   const code = c.codePointAt(0) as number;
-  if (code < 0x21 || code === 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (code < 0x21 || code === 0x7f || INVISIBLE.test(c)) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   return c === '"' ? `'"'` : `"${c}"`;
 }

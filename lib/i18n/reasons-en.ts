@@ -55,7 +55,7 @@ export const reasonsEn = {
     addressMissingAt: "missing @",
     addressManyAt: "more than one @",
     addressNothingBefore: "nothing before the @",
-    addressNonAsciiLocal: "non-ASCII characters in the local part are not supported",
+    addressNonAsciiLocal: "non-ASCII characters inside quotes before the @ are not supported",
     addressSpaces: "spaces are not allowed",
     addressLocalTooLong: "the part before the @ is longer than {max} characters",
     addressLocalStartsWithDot: "the part before the @ starts with a dot",
@@ -267,6 +267,8 @@ export const reasonsEn = {
     inboundNotOurs: "The message is not addressed to a Fanout return path (bounce+…@) or unsubscribe address (unsubscribe+…@)",
     inboundBadToken: "{address} names no delivery: its token is malformed or its signature does not match",
     inboundDeliveryGone: "The delivery this message names no longer exists",
+    // SMTPUTF8
+    smtputf8Unsupported: "The receiving server does not accept internationalised addresses (SMTPUTF8), so this message was not sent",
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {

@@ -50,7 +50,7 @@ export const reasonsZh: ReasonCatalogue = {
     addressMissingAt: "缺少 @",
     addressManyAt: "有不止一个 @",
     addressNothingBefore: "@ 前面没有内容",
-    addressNonAsciiLocal: "暂不支持 @ 前面含有非英文字符",
+    addressNonAsciiLocal: "暂不支持 @ 前面的引号内含有非英文字符",
     addressSpaces: "不能含有空格",
     addressLocalTooLong: "@ 前面的部分超过 {max} 个字符",
     addressLocalStartsWithDot: "@ 前面的部分以点开头",
@@ -251,6 +251,8 @@ export const reasonsZh: ReasonCatalogue = {
     inboundNotOurs: "该邮件的收件地址不是 Fanout 的退信地址（bounce+…@）或退订地址（unsubscribe+…@）。",
     inboundBadToken: "{address} 没有对应的投递：其令牌格式不对或签名不符。",
     inboundDeliveryGone: "该邮件对应的投递已不存在。",
+    // SMTPUTF8
+    smtputf8Unsupported: "收件服务器不接受国际化邮箱地址（未提供 SMTP 的 UTF-8 扩展），因此未发送这封邮件。",
   },
   fields: {
     name: "名称",

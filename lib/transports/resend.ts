@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import { Resend, type CreateBatchEmailOptions, type CreateEmailOptions } from "resend";
 import { readEnv } from "@/lib/config/env";
 import { extraHeaders } from "./mime";
-import { failAll, type OutgoingMessage, type SendResult, type Transport } from "./types";
+import { failAll, needsSmtpUtf8, smtpUtf8Unsupported, type OutgoingMessage, type SendResult, type Transport } from "./types";
 
 export const RESEND_DEFAULT_BASE_URL = "https://api.resend.com";
 /** Resend's batch endpoint takes at most 100 emails. */
@@ -119,7 +119,12 @@ export function createResendTransport(options: ResendTransportOptions): Transpor
       const results: SendResult[] = new Array(messages.length);
       const batchable: number[] = [];
       const single: number[] = [];
-      messages.forEach((message, index) => (message.attachments?.length ? single : batchable).push(index));
+      messages.forEach((message, index) => {
+        // Resend documents no support for Unicode mailbox names (RFC 6531) and its address check is
+        // not ours: such a message is refused here, as an SMTP relay without SMTPUTF8 is.
+        if (needsSmtpUtf8(message.to) || needsSmtpUtf8(message.from.address)) results[index] = smtpUtf8Unsupported(message);
+        else (message.attachments?.length ? single : batchable).push(index);
+      });
 
       for (let start = 0, chunkIndex = 0; start < batchable.length; start += RESEND_MAX_BATCH, chunkIndex++) {
         const indexes = batchable.slice(start, start + RESEND_MAX_BATCH);

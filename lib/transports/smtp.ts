@@ -1,8 +1,9 @@
 import net from "node:net";
 import nodemailer from "nodemailer";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
 import { mailOptionsFor } from "./mime";
-import { enhancedStatusOf, type OutgoingMessage, type SendResult, type Transport } from "./types";
+import { enhancedStatusOf, needsSmtpUtf8, smtpUtf8Unsupported, type OutgoingMessage, type SendResult, type Transport } from "./types";
 
 export type SmtpTransportOptions = {
   /**
@@ -100,6 +101,35 @@ function connectWithoutDelay(options: SMTPPool.Options): NonNullable<SMTPPool.Op
   };
 }
 
+type EnvelopeStep = (envelope: { from?: unknown; to?: unknown }, callback: (error: Error | null, info?: unknown) => void) => void;
+type ConnectionInternals = { _setEnvelope: EnvelopeStep; _supportedExtensions: string[] };
+const GUARDED = Symbol.for("fanout.smtputf8Guard");
+/** Marks the refusal below, so failureOf can tell it from nodemailer's own envelope errors. */
+const NO_SMTPUTF8 = "ENOSMTPUTF8";
+
+/**
+ * An address with a Unicode mailbox name (用户@例子.中国, RFC 6531) may only go to a relay that
+ * offers SMTPUTF8 in its EHLO reply. nodemailer adds the SMTPUTF8 keyword to MAIL FROM when the
+ * relay offers it, but when it does not it sends the raw UTF-8 anyway, and a lenient relay passes on
+ * an address its next hop reads as garbage. This wraps the step where nodemailer starts a
+ * transaction, on the connection that is about to send, so such a message fails before MAIL FROM
+ * with a final, clear reason instead. It reads nodemailer's private list of the relay's extensions
+ * (checked by tests/unit/smtputf8.test.ts against smtp-server with and without SMTPUTF8).
+ */
+function guardSmtpUtf8(): void {
+  const prototype = SMTPConnection.prototype as unknown as ConnectionInternals & { [GUARDED]?: true };
+  if (prototype[GUARDED]) return;
+  const setEnvelope = prototype._setEnvelope;
+  prototype._setEnvelope = function (this: ConnectionInternals, envelope, callback) {
+    const addresses = [envelope.from, ...[envelope.to ?? []].flat()].map((address) => String((address as { address?: string })?.address ?? address ?? ""));
+    if (addresses.some(needsSmtpUtf8) && !this._supportedExtensions.includes("SMTPUTF8")) {
+      return callback(Object.assign(new Error("the relay does not offer SMTPUTF8"), { code: NO_SMTPUTF8, command: "MAIL FROM" }));
+    }
+    return setEnvelope.call(this, envelope, callback);
+  };
+  prototype[GUARDED] = true;
+}
+
 /** The relay URL without credentials or options, for the console. */
 export function describeSmtpUrl(url: string): string {
   try {
@@ -118,6 +148,7 @@ export function describeSmtpUrl(url: string): string {
  * recipient's result, kept as the server said it (code, enhanced status, text).
  */
 export function createSmtpTransport(options: SmtpTransportOptions): Transport {
+  guardSmtpUtf8();
   const maxConnections = Math.max(1, options.maxConnections ?? 5);
   const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
     ...smtpOptionsFromUrl(options.url),
@@ -194,6 +225,7 @@ function fromWire(text: string): string {
  * the relay's configuration and not this recipient) is worth another try later.
  */
 function failureOf(message: OutgoingMessage, error: SmtpError): SendResult {
+  if (error.code === NO_SMTPUTF8) return smtpUtf8Unsupported(message);
   const aboutMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
   // No TLS (the relay does not offer STARTTLS, or someone stripped the offer): say that, not only the relay's reply to STARTTLS.
   if (error.code === "ETLS") return { id: message.id, ok: false, retry: true, reply: `ETLS: ${error.message}${error.response ? ` (${fromWire(error.response)})` : ""}` };

@@ -1,3 +1,6 @@
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsEn } from "@/lib/i18n/reasons-en";
+
 /**
  * The one interface every outgoing-mail transport implements (Resend, an SMTP relay, the
  * outbox table). A transport sends what it is given and reports one result per message; it
@@ -57,6 +60,19 @@ export interface Transport {
    */
   sendBatch(messages: OutgoingMessage[], options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<SendResult[]>; // one result per message, same order
   close(): Promise<void>;
+}
+
+/** Whether an envelope address has a Unicode mailbox name (RFC 6531), which only an SMTPUTF8 relay takes. */
+export function needsSmtpUtf8(address: string): boolean {
+  return /[^\x00-\x7f]/.test(address);
+}
+
+/**
+ * The final failure of a message whose address needs SMTPUTF8 when the way it would leave does not
+ * offer it: said instead of sending an address the next server would read as garbage.
+ */
+export function smtpUtf8Unsupported(message: OutgoingMessage): SendFailure {
+  return { id: message.id, ok: false, retry: false, reply: describeReason(reasonsEn, "smtputf8Unsupported") };
 }
 
 /** "550 5.1.1 User unknown" → "5.1.1" (RFC 3463: class.subject.detail, first line only). */

@@ -42,6 +42,8 @@ export type SinkOptions = {
   starttls?: boolean;
   /** Milliseconds to wait before answering the end of DATA (a slow relay). */
   dataDelayMs?: number;
+  /** Leave SMTPUTF8 out of the EHLO reply: a relay that does not take internationalised addresses (default: offered). */
+  withoutSmtpUtf8?: boolean;
 };
 
 export type SinkMessage = {
@@ -97,6 +99,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     authOptional: !options.auth,
     disabledCommands: [...(options.auth ? [] : ["AUTH"]), ...(options.starttls ? [] : ["STARTTLS"])],
     allowInsecureAuth: true,
+    hideSMTPUTF8: options.withoutSmtpUtf8 ?? false,
     onConnect(_session, callback) {
       stats.connections++;
       callback();

@@ -51,8 +51,14 @@ const invalid: [string, string | RegExp][] = [
   ["@example.com", "nothing before the @"],
   ['""@example.com', "nothing before the @"],
   ["user@", "nothing after the @"],
-  ["用户@例子.中国", "non-ASCII characters in the local part are not supported"],
-  ["josé@example.com", "non-ASCII characters in the local part are not supported"],
+  ['"用户"@example.com', "non-ASCII characters inside quotes before the @ are not supported"],
+  ["用户 名@example.com", "spaces are not allowed"],
+  ["用户\u3000名@example.com", "spaces are not allowed"],
+  ["用户,名@example.com", 'invalid character "," before the @'],
+  ['用"户@example.com', `invalid character '"' before the @`],
+  ["用户..名@example.com", "two dots in a row before the @"],
+  [".用户@example.com", "the part before the @ starts with a dot"],
+  [`${"中".repeat(22)}@example.com`, /longer than 64/],
   [`${local64}a@example.com`, /longer than 64/],
   [`a@${domainOf(254)}`, /domain is longer than 253/],
   [`${local64}@${domainOf(190)}`, /address is longer than 254/],
@@ -80,6 +86,19 @@ const invalid: [string, string | RegExp][] = [
   ["a@例子.xn--zz", "the domain is not a valid international domain name"],
 ];
 
+/** Addresses whose part before the @ is Unicode (RFC 6531): kept as typed (NFC, ASCII letters folded), domain in punycode. */
+const international: [string, string][] = [
+  ["中文@例子.中国", "中文@xn--fsqu00a.xn--fiqs8s"],
+  ["用户@例子.中国", "用户@xn--fsqu00a.xn--fiqs8s"],
+  ["josé@example.com", "josé@example.com"],
+  ["jose\u0301@example.com", "josé@example.com"],
+  ["José.Smith@Example.COM", "josé.smith@example.com"],
+  ["ÉLODIE@example.fr", "Élodie@example.fr"],
+  ["<用户+新闻@例子。中国>", "用户+新闻@xn--fsqu00a.xn--fiqs8s"],
+  ["δοκιμή@παράδειγμα.δοκιμή", "δοκιμή@xn--hxajbheg2az3al.xn--jxalpdlp"],
+  [`${"中".repeat(21)}@example.com`, `${"中".repeat(21)}@example.com`],
+];
+
 describe("normalizeAddress", () => {
   it("builds the length fixtures it relies on", () => {
     expect(domainOf(189)).toHaveLength(189);
@@ -92,6 +111,10 @@ describe("normalizeAddress", () => {
     expect(normalizeAddress(raw)).toEqual({ ok: true, email });
   });
 
+  it.each(international)("accepts %j as %j, marked as needing SMTPUTF8", (raw, email) => {
+    expect(normalizeAddress(raw)).toEqual({ ok: true, email, utf8: true });
+  });
+
   it.each(invalid)("refuses %j", (raw, reason) => {
     const result = normalizeAddress(raw);
     expect(result.ok).toBe(false);
@@ -102,6 +125,9 @@ describe("normalizeAddress", () => {
   });
 
   it("names invisible characters by code point", () => {
+    expect(normalizeAddress("用\u200b户@example.com")).toEqual({ ok: false, reason: "addressLocalBadChar", params: { char: "U+200B" } });
+    expect(normalizeAddress("user\u202e@example.com")).toEqual({ ok: false, reason: "addressLocalBadChar", params: { char: "U+202E" } });
+    expect(normalizeAddress("jos\u0085é@example.com")).toEqual({ ok: false, reason: "addressLocalBadChar", params: { char: "U+0085" } });
     expect(normalizeAddress("a\u0001b@example.com")).toEqual({ ok: false, reason: "addressLocalBadChar", params: { char: "U+0001" } });
   });
 });
