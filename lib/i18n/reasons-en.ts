@@ -156,6 +156,7 @@ export const reasonsEn = {
     senderDomainMissing: "Add the domain {domain} first",
     senderDomainPending: "The domain {domain} is waiting for an administrator's approval",
     senderDomainUnverified: "The domain {domain} is not verified, and the company requires verified domains",
+    senderNotAscii: "A sender address must be ASCII before the @: internationalised sender addresses reach only servers that accept them (SMTPUTF8)",
     senderTaken: "The sender {address} already exists",
     senderInUse: "<{address}> is the sender of {count} task(s); it stays so their history stays readable",
     // Templates

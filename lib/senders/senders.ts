@@ -49,6 +49,8 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
   authorize(ctx.actor, "senders.manage", { departmentId });
   const checked = normalizeAddress(input.address);
   if (!checked.ok) throw invalidInput(checked.reason, { field: "address", params: checked.params });
+  // Every receiving server would have to speak SMTPUTF8 for a From like this; most mail would fail.
+  if (checked.utf8) throw invalidInput("senderNotAscii", { field: "address" });
   const domainName = checked.email.split("@")[1]!;
   return ctx.db.transaction(async (tx) => {
     const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));

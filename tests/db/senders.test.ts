@@ -191,6 +191,8 @@ describeOnDatabases("sender domains and identities", (db) => {
     expect(outsider.message).toBe(`The domain ${theirDomain} belongs to another department`);
     const unknown = `${unique("new")}.example.net`;
     expect((await rejection(createSender(admin, { departmentId: mine.id, address: `x@${unknown}` }), AppError)).message).toBe(`Add the domain ${unknown} first`);
+    // A contact may have an internationalised address; a sender may not (most servers could not take its From).
+    expect(await rejection(createSender(admin, { departmentId: mine.id, address: `新闻@${theirDomain}` }), AppError)).toMatchObject({ reason: "senderNotAscii", details: { field: "address" } });
     await writeSetting(admin, "requireVerifiedDomains", false);
     try {
       const registered = await createSender(admin, { departmentId: mine.id, address: `x@${unknown}`, registerDomain: true });
