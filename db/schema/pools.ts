@@ -110,6 +110,9 @@ export const suppressions = pgTable(
   (table) => [primaryKey({ columns: [table.departmentId, table.email] }), index("suppressions_created_idx").on(table.departmentId, table.createdAt)],
 );
 
+/** The values a stored reason is worded with (lib/i18n/reasons-en.ts ReasonParams). */
+export type StoredReasonParams = Record<string, string | number>;
+
 export const IMPORT_STATUSES = ["uploaded", "running", "completed", "failed"] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
@@ -147,7 +150,9 @@ export const imports = pgTable(
     updated: integer("updated").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     invalid: integer("invalid").notNull().default(0),
+    /** Why it failed: a reason of the catalogues (lib/i18n/reasons-*.ts), or English text in rows older than error_params. */
     error: text("error"),
+    errorParams: jsonb("error_params").$type<StoredReasonParams>(),
     /** Set by the process running the import after each batch; a stale one can be taken over. */
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     /** Who started it, to audit the outcome in their name. */
@@ -166,7 +171,9 @@ export const importErrors = pgTable(
       .notNull()
       .references(() => imports.id, { onDelete: "cascade" }),
     line: integer("line").notNull(),
+    /** A reason of the catalogues, worded in the reader's language; English text in older rows. */
     reason: text("reason").notNull(),
+    params: jsonb("params").$type<StoredReasonParams>().notNull().default({}),
     value: text("value").notNull().default(""),
   },
   (table) => [primaryKey({ columns: [table.importId, table.line] })],

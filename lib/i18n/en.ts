@@ -450,6 +450,9 @@ export const en = {
     binaryFile: "This file is not a table: it holds binary data (an image, a document or an archive?). Choose a CSV, TSV or XLSX file.",
     uploadFailed: "The upload was refused: {message}",
     uploadInterrupted: "The upload was interrupted. Check the connection and try again.",
+    errorColumns: { line: "line", reason: "reason", value: "value" },
+    noAddressColumn: "No column of the first rows holds an e-mail address. Is this the right file? Check it before importing: every row would be refused.",
+    noAddressInColumn: "The column \"{column}\" holds no e-mail address in the first rows, so its rows would be refused. Choose the column with the addresses.",
   },
   suppressions: {
     title: "Suppression list",

@@ -232,6 +232,11 @@ export const reasonsEn = {
     fileWithoutRows: "The file has no rows; the first row must be a header with an email column",
     noEmailColumn: "Line {line}: the header row has no \"email\" column (found: {found})",
     importStarted: "This import has already started",
+    // Import rows
+    importNoAddress: "no address in the address column",
+    importRowsNotListed: "{count} more invalid rows are not listed: the report keeps the first {max}",
+    importUnexpectedError: "The import stopped on an unexpected error",
+    importUploadExpired: "The upload expired: its import was not started within 24 hours. Upload the file again.",
     mappingUnknownColumn: "The mapping names a column the file does not have",
     noFileSent: "No file was sent",
     csvBodyMissing: "Send the CSV as the request body (Content-Type: text/csv)",

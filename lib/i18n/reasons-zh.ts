@@ -218,6 +218,11 @@ export const reasonsZh: ReasonCatalogue = {
     fileWithoutRows: "文件没有任何行；第一行必须是含有邮箱列的表头。",
     noEmailColumn: "第 {line} 行：表头中没有邮箱列（找到的列：{found}）。",
     importStarted: "此导入已经开始。",
+    // Import rows
+    importNoAddress: "地址列中没有地址",
+    importRowsNotListed: "另有 {count} 个无效行未列出：报告只保留前 {max} 行",
+    importUnexpectedError: "导入因意外错误而停止。",
+    importUploadExpired: "上传已过期：24 小时内没有开始导入。请重新上传文件。",
     mappingUnknownColumn: "列对应关系中的某一列在文件中不存在。",
     noFileSent: "没有收到文件。",
     csvBodyMissing: "请把 CSV 作为请求内容发送（Content-Type: text/csv）。",

@@ -449,6 +449,9 @@ export const zh: Messages = {
     binaryFile: "该文件不是表格：其中是二进制数据（图片、文档或压缩包？）。请选择 CSV、TSV 或 XLSX 文件。",
     uploadFailed: "上传被拒绝：{message}",
     uploadInterrupted: "上传中断。请检查网络连接后重试。",
+    errorColumns: { line: "行号", reason: "原因", value: "内容" },
+    noAddressColumn: "文件前几行的各列中都没有邮箱地址。请确认文件是否正确：照此导入，每一行都会被拒绝。",
+    noAddressInColumn: "“{column}”列的前几行中没有邮箱地址，这些行会被拒绝。请选择包含邮箱地址的列。",
   },
   suppressions: {
     title: "屏蔽列表",

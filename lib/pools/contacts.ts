@@ -148,9 +148,8 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
   const prepared: Prepared[] = input.map((contact, index) => {
     const checked = normalizeAddress(String(contact.email ?? ""));
     if (!checked.ok) {
-      const reason = addressProblemInEnglish(checked);
-      invalid.push({ index, email: String(contact.email ?? ""), reason });
-      return { line: index, reason, value: String(contact.email ?? "") };
+      invalid.push({ index, email: String(contact.email ?? ""), reason: addressProblemInEnglish(checked) });
+      return { line: index, reason: checked.reason, params: checked.params, value: String(contact.email ?? "") };
     }
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(contact.attributes ?? {})) {

@@ -3,7 +3,8 @@ import type { Database } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
-import { importRows, refreshStatistics } from "./import";
+import { reasonsEn } from "@/lib/i18n/reasons-en";
+import { importRows, refreshStatistics, wordStoredReason, type InvalidRow } from "./import";
 import { mappingFromHeader } from "./mapping";
 import { openTable, TableFormatError, type SourceFormat } from "./parse";
 import { loadPool } from "./pools";
@@ -76,7 +77,7 @@ async function importSource(
     record: async (_tx, outcome) => {
       // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
       // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
-      for (const { line, reason } of outcome.invalidRows) invalid.offer({ line, reason });
+      for (const { line, reason, params } of outcome.invalidRows) invalid.offer({ line, reason, params });
       options.onProgress?.(source.bytesRead());
     },
   });
@@ -94,7 +95,8 @@ async function importSource(
     duplicates: totals.duplicates,
     updated: totals.updated,
     rows: totals.rowsRead,
-    invalid: invalid.sorted(),
+    // API callers read English (API.md), worded from the same reasons the console words in its reader's language.
+    invalid: invalid.sorted().map(({ line, reason, params }) => ({ line, reason: wordStoredReason(reasonsEn, reason, params) })),
     invalidCount: totals.invalid,
     invalidTruncated: totals.invalid > invalid.rows.length,
   };
@@ -104,13 +106,15 @@ async function importSource(
  * Keeps the `limit` invalid rows with the lowest line numbers. Batches arrive nearly in order,
  * so once the list is full almost every later row is refused by one comparison.
  */
+type ListedRow = Pick<InvalidRow, "line" | "reason" | "params">;
+
 class EarliestRows {
-  readonly rows: { line: number; reason: string }[] = [];
+  readonly rows: ListedRow[] = [];
   private latest = -1;
 
   constructor(private readonly limit: number) {}
 
-  offer(row: { line: number; reason: string }): void {
+  offer(row: ListedRow): void {
     if (this.rows.length < this.limit) {
       this.rows.push(row);
       if (this.latest < 0 || row.line > this.rows[this.latest]!.line) this.latest = this.rows.length - 1;
@@ -122,7 +126,7 @@ class EarliestRows {
     for (let i = 1; i < this.rows.length; i++) if (this.rows[i]!.line > this.rows[this.latest]!.line) this.latest = i;
   }
 
-  sorted(): { line: number; reason: string }[] {
+  sorted(): ListedRow[] {
     return [...this.rows].sort((a, b) => a.line - b.line);
   }
 }

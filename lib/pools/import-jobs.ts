@@ -12,7 +12,9 @@ import { recordAudit, updateAudited } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
-import { importRows, refreshStatistics } from "./import";
+import { reasonsEn, type Reason, type ReasonParams } from "@/lib/i18n/reasons-en";
+import { readAddressCell } from "./address-cell";
+import { importRows, refreshStatistics, wordStoredReason } from "./import";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -74,14 +76,38 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
       objectType: "import",
       summary: `Uploaded "${fileName}" (${size} bytes, ${source.format}) for "${pool.name}"`,
     });
-    const suggestion = suggestMapping(head.map((row) => row.fields));
-    return { id: job!.id, format: source.format, encoding: source.encoding, delimiter: source.delimiter, sizeBytes: size, preview: head.map((row) => row.fields), ...suggestion };
+    const preview = head.map((row) => row.fields);
+    const suggestion = suggestMapping(preview);
+    const addressColumns = columnsWithAddresses(preview);
+    return {
+      id: job!.id,
+      format: source.format,
+      encoding: source.encoding,
+      delimiter: source.delimiter,
+      sizeBytes: size,
+      preview,
+      ...suggestion,
+      addressColumns,
+      hasAddressColumn: addressColumns.length > 0,
+    };
   } catch (error) {
     fs.rmSync(file, { force: true });
     await ctx.db.delete(imports).where(eq(imports.id, job!.id));
     if (error instanceof TableFormatError) throw error.toAppError();
     throw error;
   }
+}
+
+/**
+ * The columns with at least one address among the sampled rows. A header cell is never an
+ * address, so the header row need not be skipped; the mapping step warns when the chosen
+ * address column is not one of them, before a whole file is read as invalid rows.
+ */
+export function columnsWithAddresses(preview: string[][]): number[] {
+  const width = Math.max(0, ...preview.map((row) => row.length));
+  return Array.from({ length: width }, (_, index) => index).filter((index) =>
+    preview.some((row) => row[index] !== undefined && readAddressCell(row[index]!).ok),
+  );
 }
 
 export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
@@ -180,7 +206,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           for (let start = 0; start < stored.length; start += 2_000) {
             await tx
               .insert(importErrors)
-              .values(stored.slice(start, start + 2_000).map((row) => ({ importId: id, line: row.line, reason: row.reason, value: row.value })))
+              .values(stored.slice(start, start + 2_000).map((row) => ({ importId: id, line: row.line, reason: row.reason, params: row.params, value: row.value })))
               .onConflictDoNothing();
           }
         },
@@ -204,10 +230,16 @@ export async function runImport(db: Database, id: string): Promise<void> {
       });
       fs.rmSync(uploadPath(id), { force: true });
     } catch (error) {
-      const message = error instanceof AppError || error instanceof TableFormatError ? error.message : "The import stopped on an unexpected error";
-      if (!(error instanceof AppError || error instanceof TableFormatError)) console.error("[fanout] import failed", id, error);
+      const known = error instanceof AppError || error instanceof TableFormatError;
+      if (!known) console.error("[fanout] import failed", id, error);
+      // The reason is stored, not its English, so each viewer reads it in their language.
+      const failure: { reason: Reason; params: ReasonParams } = known ? { reason: error.reason, params: error.params } : { reason: "importUnexpectedError", params: {} };
+      const message = wordStoredReason(reasonsEn, failure.reason, failure.params);
       await db.transaction(async (tx) => {
-        await tx.update(imports).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(imports.id, id));
+        await tx
+          .update(imports)
+          .set({ status: "failed", error: failure.reason, errorParams: failure.params, finishedAt: new Date() })
+          .where(eq(imports.id, id));
         await recordAudit(tx, actor, {
           action: "pool.import",
           objectType: "pool",
@@ -224,7 +256,6 @@ export async function runImport(db: Database, id: string): Promise<void> {
 
 /** An upload whose import is not started within this long is expired and its file removed. */
 export const UPLOAD_KEPT_MS = 24 * 60 * 60_000;
-const UPLOAD_EXPIRED = "The upload expired: its import was not started within 24 hours. Upload the file again.";
 const SWEEP_EVERY_MS = 60 * 60_000;
 
 /**
@@ -235,7 +266,7 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 export async function sweepUploads(db: Executor, now = new Date()): Promise<{ expired: number; removed: number }> {
   const expired = await db
     .update(imports)
-    .set({ status: "failed", error: UPLOAD_EXPIRED, preview: [], finishedAt: now })
+    .set({ status: "failed", error: "importUploadExpired" satisfies Reason, errorParams: {}, preview: [], finishedAt: now })
     .where(and(eq(imports.status, "uploaded"), lt(imports.createdAt, new Date(now.getTime() - UPLOAD_KEPT_MS))))
     .returning({ id: imports.id, departmentId: imports.departmentId, poolId: imports.poolId, fileName: imports.fileName });
   for (const job of expired) {
@@ -288,51 +319,4 @@ export async function resumeStaleImports(db: Database) {
     .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
   for (const job of stale) runImport(db, job.id).catch((error) => console.error("[fanout] import", job.id, error));
   return stale.length;
-}
-
-export async function importProgress(ctx: Ctx, id: string) {
-  const job = await loadImport(ctx, id);
-  return {
-    id: job.id,
-    status: job.status,
-    fileName: job.fileName,
-    sizeBytes: job.sizeBytes,
-    processedBytes: job.processedBytes,
-    rowsRead: job.rowsRead,
-    imported: job.imported,
-    updated: job.updated,
-    duplicates: job.duplicates,
-    invalid: job.invalid,
-    error: job.error,
-    poolId: job.poolId,
-  };
-}
-
-/**
- * The stored error rows in line order; when more rows were invalid than are stored, a last row
- * without a line number says how many are not listed.
- */
-export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncIterable<{ line: number | null; reason: string; value: string }>> {
-  const job = await loadImport(ctx, id);
-  const db = ctx.db;
-  async function* rows() {
-    let after = 0;
-    let listed = 0;
-    for (;;) {
-      const page = await db
-        .select({ line: importErrors.line, reason: importErrors.reason, value: importErrors.value })
-        .from(importErrors)
-        .where(and(eq(importErrors.importId, id), sql`${importErrors.line} > ${after}`))
-        .orderBy(importErrors.line)
-        .limit(5_000);
-      if (page.length === 0) break;
-      yield* page;
-      listed += page.length;
-      after = page[page.length - 1]!.line;
-    }
-    if (job.invalid > listed) {
-      yield { line: null, reason: `${job.invalid - listed} more invalid rows are not listed: the report keeps the first ${STORED_ERROR_ROWS}`, value: "" };
-    }
-  }
-  return rows();
 }

@@ -1,8 +1,9 @@
-import { addressProblemInEnglish } from "@/lib/addresses/normalize";
 import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
 import { pools, type ImportMapping } from "@/db/schema";
+import { describeReason } from "@/lib/i18n/describe";
+import type { Reason, ReasonCatalogue, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
 import type { ParsedRow } from "./parse";
 
@@ -11,7 +12,8 @@ const MAX_NAME = 200;
 const MAX_ATTRIBUTE = 1_000;
 
 export type ImportCounts = { rowsRead: number; imported: number; updated: number; duplicates: number; invalid: number };
-export type InvalidRow = { line: number; reason: string; value: string };
+/** Why a row is not a contact: a reason of the catalogues, worded where it is read. */
+export type InvalidRow = { line: number; reason: Reason; params: ReasonParams; value: string };
 
 /** What one committed batch changed; `record` runs inside the batch's transaction. */
 export type BatchOutcome = ImportCounts & { lastLine: number; invalidRows: InvalidRow[] };
@@ -36,14 +38,23 @@ export function emptyCounts(): ImportCounts {
   return { rowsRead: 0, imported: 0, updated: 0, duplicates: 0, invalid: 0 };
 }
 
+/**
+ * A stored reason in a catalogue's language. Rows stored before reasons were keys hold English
+ * text, which is shown as it is.
+ */
+export function wordStoredReason(catalogue: ReasonCatalogue, reason: string, params: ReasonParams | null | undefined): string {
+  const known = Object.hasOwn(catalogue.rules, reason) || Object.hasOwn(catalogue.messages, reason);
+  return known ? describeReason(catalogue, reason, params ?? {}) : reason;
+}
+
 /** Turns one parsed row into a contact, or says why it cannot be one. */
 export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
   const raw = row.fields[mapping.emailColumn];
   if (raw === undefined || raw.trim() === "") {
-    return { line: row.line, reason: "no address in the address column", value: "" };
+    return { line: row.line, reason: "importNoAddress", params: {}, value: "" };
   }
   const checked = readAddressCell(raw);
-  if (!checked.ok) return { line: row.line, reason: addressProblemInEnglish(checked), value: raw.slice(0, 320) };
+  if (!checked.ok) return { line: row.line, reason: checked.reason, params: checked.params, value: raw.slice(0, 320) };
   // The name column wins; a cell like `"张三" <zhang@example.com>` names the contact when it is empty.
   const name = ((mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim()) || checked.name).slice(0, MAX_NAME);
   const attributes: Record<string, string> = {};

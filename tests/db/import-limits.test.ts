@@ -10,7 +10,8 @@ import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { AppError } from "@/lib/errors";
 import { importTable, REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
-import { importErrorLines, importProgress, startImport, STORED_ERROR_ROWS, storeUpload, sweepUploads, UPLOAD_KEPT_MS } from "@/lib/pools/import-jobs";
+import { startImport, STORED_ERROR_ROWS, storeUpload, sweepUploads, UPLOAD_KEPT_MS } from "@/lib/pools/import-jobs";
+import { importErrorLines, importProgress } from "@/lib/pools/import-report";
 import { createPool } from "@/lib/pools/pools";
 import { describeOnDatabases } from "../helpers/db";
 import { streamOf } from "../helpers/bytes";
@@ -117,7 +118,7 @@ describeOnDatabases("import limits", (db) => {
     const report = [];
     for await (const row of await importErrorLines(ctx, upload.id)) report.push(row);
     expect(report).toHaveLength(STORED_ERROR_ROWS + 1);
-    expect(report.at(-1)).toEqual({ line: null, reason: "2500 more invalid rows are not listed: the report keeps the first 10000", value: "" });
+    expect(report.at(-1)).toEqual({ line: null, reason: "importRowsNotListed", params: { count: 2_500, max: STORED_ERROR_ROWS }, value: "" });
   });
 
   it("refuses a zip-bomb XLSX in the upload preview and in the import, naming the limit, in bounded memory", async () => {

@@ -32,7 +32,7 @@ describe("address cells with a display name", () => {
     expect(prepareRow({ line: 2, fields: ['"张三" <zhang@example.com>', ""] }, mapping)).toMatchObject({ email: "zhang@example.com", name: "张三" });
     expect(prepareRow({ line: 3, fields: ['"张三" <zhang@example.com>', "张老师"] }, mapping)).toMatchObject({ email: "zhang@example.com", name: "张老师" });
     expect(prepareRow({ line: 4, fields: ["Name <a@b.cn>"] }, { ...mapping, nameColumn: null })).toMatchObject({ email: "a@b.cn", name: "Name" });
-    expect(prepareRow({ line: 5, fields: ["Name <a-b.cn>"] }, mapping)).toMatchObject({ line: 5, reason: "missing @", value: "Name <a-b.cn>" });
+    expect(prepareRow({ line: 5, fields: ["Name <a-b.cn>"] }, mapping)).toMatchObject({ line: 5, reason: "addressMissingAt", params: {}, value: "Name <a-b.cn>" });
   });
 
   it("finds a column of named addresses and sees no header above it", () => {

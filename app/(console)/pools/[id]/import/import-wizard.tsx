@@ -23,6 +23,9 @@ type Upload = {
   preview: string[][];
   hasHeader: boolean;
   mapping: Mapping | null;
+  /** Columns with an address among the first rows (storeUpload). */
+  addressColumns: number[];
+  hasAddressColumn: boolean;
 };
 type Progress = {
   status: "uploaded" | "running" | "completed" | "failed";
@@ -127,6 +130,12 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
       }),
     ),
   );
+  // Said before the start: a column without addresses would make every row an invalid one.
+  const addressWarning = !upload.hasAddressColumn
+    ? t.imports.noAddressColumn
+    : upload.addressColumns.includes(emailColumn)
+      ? null
+      : format(t.imports.noAddressInColumn, { column: columnLabel(emailColumn) });
   const attributeColumns = Object.entries(attributes)
     .map(([index, value]) => ({ index: Number(index), key: value.key.trim(), on: value.on }))
     .filter((column) => column.on && column.index !== emailColumn && column.index !== nameColumn && column.key)
@@ -183,6 +192,11 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
                 </Select>
               </Field>
             </div>
+            {addressWarning ? (
+              <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" role="alert" data-testid="no-address-warning">
+                {addressWarning}
+              </p>
+            ) : null}
             <fieldset className="space-y-1">
               <legend className="text-xs font-medium text-slate-700">{t.imports.attribute}</legend>
               {Array.from({ length: width }, (_, index) =>
