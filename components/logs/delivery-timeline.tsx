@@ -29,10 +29,12 @@ function answerTone(entry: Extract<TrailEntry, { kind: "answer" }>): Tone {
   return "slate";
 }
 
-/** A detail's value as the reader says it: a bounce category by its name, anything else (a reply, a URL) as recorded. */
+/** A detail's value as the reader says it: a bounce category by its name, yes or no, anything else (a reply, a URL) as recorded. */
 function detailValue(t: Messages, name: string, value: string): string {
   const categories = t.tasks.categories as Record<string, string>;
-  return name === "category" && Object.hasOwn(categories, value) ? categories[value]! : value;
+  if (name === "category" && Object.hasOwn(categories, value)) return categories[value]!;
+  if (value === "true" || value === "false") return value === "true" ? t.deliveryLog.yes : t.deliveryLog.no;
+  return value;
 }
 
 /** One delivery's trail as a vertical timeline: queued, every recorded event, the send's answer where its time falls. */

@@ -769,7 +769,9 @@ export const en = {
       auto_reply: "Automatic reply",
     },
     sources: { smtp: "SMTP", resend: "Resend", inbound: "Bounce mailbox", tracking: "Tracking", recipient: "Recipient" },
-    detailKeys: { reply: "Reply", code: "Code", enhancedStatus: "Enhanced status", status: "Status", category: "Category", url: "URL", userAgent: "User agent", ip: "IP", reason: "Reason" },
+    detailKeys: { reply: "Reply", code: "Code", enhancedStatus: "Enhanced status", status: "Status", category: "Category", url: "URL", userAgent: "User agent", ip: "IP", reason: "Reason", hard: "Hard bounce" },
+    yes: "yes",
+    no: "no",
   },
   confirmSubscription: {
     title: "Confirm your subscription",

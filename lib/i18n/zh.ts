@@ -768,7 +768,9 @@ export const zh: Messages = {
       auto_reply: "自动回复",
     },
     sources: { smtp: "SMTP", resend: "Resend", inbound: "退信邮箱", tracking: "跟踪", recipient: "收件人" },
-    detailKeys: { reply: "回复", code: "回复码", enhancedStatus: "扩展状态码", status: "状态", category: "类型", url: "链接", userAgent: "用户代理", ip: "IP", reason: "原因" },
+    detailKeys: { reply: "回复", code: "回复码", enhancedStatus: "扩展状态码", status: "状态", category: "类型", url: "链接", userAgent: "用户代理", ip: "IP", reason: "原因", hard: "硬退信" },
+    yes: "是",
+    no: "否",
   },
   confirmSubscription: {
     title: "确认订阅",
