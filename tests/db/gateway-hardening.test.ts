@@ -253,16 +253,18 @@ describeOnDatabases("SMTP entrance under a hostile peer", (db) => {
       peer.socket.destroy();
       return took;
     };
-    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       known.push(await timed(username));
       unknown.push(await timed(unique("nobody")));
     }
     // A bcrypt compare is ~100 ms or more; a lookup that finds nothing and returns is ~1 ms.
     expect(median(known)).toBeGreaterThan(30);
-    expect(median(unknown)).toBeGreaterThan(median(known) / 2);
+    // Without the decoy an unknown name answers in a few ms; a loaded machine makes either side slower by up to a few times.
+    expect(median(unknown)).toBeGreaterThan(30);
+    expect(median(unknown)).toBeGreaterThan(median(known) / 4);
   });
 
   it("refuses recipient 1,001 of a message with 452 4.5.3 whatever the account allows, and keeps nothing of a client that leaves in the middle of DATA", async () => {

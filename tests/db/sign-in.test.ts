@@ -80,7 +80,8 @@ describeOnDatabases("sign-in", (db) => {
     const user = await makeUser(db(), "admin");
     const wrong = await failure(signIn(db(), user.email, "not the password", "192.0.2.2"));
     const unknown = await failure(signIn(db(), `${unique("nobody")}@example.com`, "whatever", "192.0.2.2"));
-    expect(wrong.message).toBe("Wrong e-mail or password.");
+    expect(wrong.message).toBe("Wrong e-mail or password");
+    expect(wrong.reason).toBe("signInWrong");
     expect(unknown.message).toBe(wrong.message);
     expect(unknown.wire).toBe(wrong.wire);
     expect(unknown.code).toBe(wrong.code);
@@ -182,7 +183,7 @@ describeOnDatabases("sign-in", (db) => {
     expect(busy.length).toBeGreaterThan(0);
     expect(answers.filter((answer) => answer !== "busy")).toEqual(people.filter((_, index) => answers[index] !== "busy").map((person) => person.id));
     const busyError = new SignInError("busy");
-    expect([busyError.wire, busyError.code, busyError.message]).toEqual(["busy", "rate_limited", "Too many sign-ins at once. Try again in a moment."]);
+    expect([busyError.wire, busyError.code, busyError.message]).toEqual(["busy", "rate_limited", "Too many sign-ins at once. Try again in a moment"]);
     // A busy answer checked nothing, so it cost the account no back-off: the same instant, each gets in.
     for (const person of busy) expect((await signIn(db(), person.email, TEST_PASSWORD, anotherIp(), now)).id).toBe(person.id);
   });
