@@ -17,7 +17,11 @@ export const auditLog = pgTable(
     objectId: text("object_id").notNull().default(""),
     /** The department the object belongs to; null for company-wide objects. */
     departmentId: uuid("department_id").references(() => departments.id, { onDelete: "set null" }),
+    /** The summary in English, for readers without a catalogue (exports, older rows). */
     summary: text("summary").notNull().default(""),
+    /** What the console words in the reader's language: a key of t.auditSummaries and its values. */
+    summaryKey: text("summary_key"),
+    summaryParams: jsonb("summary_params").$type<Record<string, unknown>>(),
     details: jsonb("details").$type<Record<string, unknown>>(),
   },
   (table) => [

@@ -5,6 +5,7 @@ import { apiKeys, departments } from "@/db/schema";
 import type { Actor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope } from "@/lib/access/policy";
+import type { AuditSummaryCatalogue } from "@/lib/i18n/audit-summaries-en";
 import { recordAudit } from "@/lib/audit/record";
 import { mintApiKeySecret } from "@/lib/auth/api-keys";
 import { invalidInput, notFound } from "@/lib/errors";
@@ -36,7 +37,7 @@ export async function createApiKey({ db, actor }: Ctx, input: { name?: string; s
       objectType: "apikey",
       objectId: created!.id,
       departmentId,
-      summary: `Created ${departmentId ? "department" : "company"} API key "${input.name ?? ""}" (${prefix}…)`,
+      summary: { key: "apikey.create", params: { scope: departmentId ? "department" : "company", name: input.name ?? "", prefix } },
     });
     return { id: created!.id, secret };
   });
@@ -74,7 +75,7 @@ export async function revokeApiKey({ db, actor }: Ctx, id: string) {
       objectType: "apikey",
       objectId: id,
       departmentId: key.departmentId,
-      summary: `Revoked API key "${key.name}" (${key.prefix}…)`,
+      summary: { key: "apikey.revoke", params: { name: key.name, prefix: key.prefix } },
     });
   });
 }
@@ -83,7 +84,7 @@ export async function revokeApiKey({ db, actor }: Ctx, id: string) {
  * Revokes the live keys a user made, one audited revocation each, inside the caller's
  * transaction: a departed user's key must not go on acting for the company or department.
  */
-export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator: { id: string; email: string }, because: string) {
+export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator: { id: string; email: string }, because: keyof AuditSummaryCatalogue["terms"]["because"]) {
   const revoked = await tx
     .update(apiKeys)
     .set({ revokedAt: new Date() })
@@ -95,7 +96,7 @@ export async function revokeApiKeysCreatedBy(tx: Executor, actor: Actor, creator
       objectType: "apikey",
       objectId: key.id,
       departmentId: key.departmentId,
-      summary: `Revoked API key "${key.name}" (${key.prefix}…) made by ${creator.email}: ${because}`,
+      summary: { key: "apikey.revokeWithCreator", params: { name: key.name, prefix: key.prefix, email: creator.email, because } },
     });
   }
   return revoked.length;

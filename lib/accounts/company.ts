@@ -58,7 +58,7 @@ export async function updateCompanyAccount({ db, actor }: Ctx, input: CompanyUpd
       action: "company.update",
       objectType: "company",
       objectId: "1",
-      summary: `Company "${input.name}", purchased total ${input.quotaTotal ?? "unlimited"} (was ${company.quotaTotal ?? "unlimited"})`,
+      summary: { key: "company.update", params: { name: input.name, total: input.quotaTotal ?? null, oldTotal: company.quotaTotal ?? null } },
     });
   });
 }

@@ -4,6 +4,7 @@ import type { Executor } from "@/db/client";
 import { companies, departments, users } from "@/db/schema";
 import { authorize, departmentScope } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
+import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import type { Ctx } from "@/lib/access/context";
 import { remainingQuota } from "./quota";
@@ -95,7 +96,7 @@ export async function createDepartment({ db, actor }: Ctx, input: DepartmentInpu
       objectType: "department",
       objectId: created!.id,
       departmentId: created!.id,
-      summary: `Created department "${input.name}" with quota ${input.quotaAllocated ?? "unlimited"}`,
+      summary: { key: "department.create", params: { name: input.name, quota: input.quotaAllocated ?? null } },
     });
     return created!;
   });
@@ -130,17 +131,18 @@ export async function updateDepartment({ db, actor }: Ctx, id: string, input: De
       objectType: "department",
       objectId: id,
       departmentId: id,
-      summary: `Updated department "${input.name}"${changes ? `: ${changes}` : ""}`,
+      summary: { key: "department.update", ...changes },
     });
   });
 }
 
-function describeChanges(current: typeof departments.$inferSelect, input: DepartmentUpdate): string {
-  const parts: string[] = [];
-  if (current.name !== input.name) parts.push(`name "${current.name}" → "${input.name}"`);
-  if (current.quotaAllocated !== input.quotaAllocated) {
-    parts.push(`quota ${current.quotaAllocated ?? "unlimited"} → ${input.quotaAllocated ?? "unlimited"}`);
-  }
-  if (input.disabled !== undefined && current.disabled !== input.disabled) parts.push(input.disabled ? "disabled" : "enabled");
-  return parts.join(", ");
+function describeChanges(current: typeof departments.$inferSelect, input: DepartmentUpdate): Omit<AuditSummary, "key"> {
+  return {
+    params: { name: input.name, oldName: current.name, quota: input.quotaAllocated ?? null, oldQuota: current.quotaAllocated ?? null },
+    notes: [
+      current.name !== input.name && "renamed",
+      current.quotaAllocated !== input.quotaAllocated && "quotaChanged",
+      input.disabled !== undefined && current.disabled !== input.disabled && (input.disabled ? "disabled" : "enabled"),
+    ],
+  };
 }

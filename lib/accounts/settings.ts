@@ -30,6 +30,6 @@ export async function writeSetting<K extends SettingKey>(ctx: Ctx, key: K, value
       .insert(settings)
       .values({ key, value, updatedAt: new Date() })
       .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
-    await recordAudit(tx, ctx.actor, { action: "settings.update", objectType: "setting", objectId: key, summary: `Set ${key} to ${JSON.stringify(value)}` });
+    await recordAudit(tx, ctx.actor, { action: "settings.update", objectType: "setting", objectId: key, summary: { key: "settings.update", params: { setting: key, value } } });
   });
 }

@@ -107,7 +107,7 @@ export async function createUser({ db, actor }: Ctx, input: UserInput) {
       objectType: "user",
       objectId: created!.id,
       departmentId: placement.departmentId,
-      summary: `Created ${placement.role} ${email}`,
+      summary: { key: "user.create", params: { role: placement.role, email } },
     });
     return created!;
   });
@@ -157,7 +157,7 @@ export async function changeUserRole({ db, actor }: Ctx, id: string, input: Role
       objectType: "user",
       objectId: id,
       departmentId: placement.departmentId ?? user.departmentId,
-      summary: `Set ${user.email} to ${placement.role}${placementChanged ? ` (was ${user.role})` : ""}`,
+      summary: { key: "user.update", params: { email: user.email, role: placement.role, oldRole: user.role }, notes: [placementChanged && "roleChanged"] },
     });
   });
 }
@@ -177,9 +177,9 @@ export async function setUserDisabled({ db, actor }: Ctx, id: string, disabled: 
       objectType: "user",
       objectId: id,
       departmentId: user.departmentId,
-      summary: `${disabled ? "Disabled" : "Enabled"} ${user.email}`,
+      summary: { key: disabled ? "user.disable" : "user.enable", params: { email: user.email } },
     });
-    if (disabled) await revokeApiKeysCreatedBy(tx, actor, user, "the user was disabled");
+    if (disabled) await revokeApiKeysCreatedBy(tx, actor, user, "userDisabled");
   });
 }
 
@@ -197,7 +197,7 @@ export async function resetUserPassword({ db, actor }: Ctx, id: string, password
       objectType: "user",
       objectId: id,
       departmentId: user.departmentId,
-      summary: `Reset the password of ${user.email}`,
+      summary: { key: "user.resetPassword", params: { email: user.email } },
     });
   });
 }

@@ -42,6 +42,8 @@ export async function listAuditEntries({ db, actor }: Ctx, filters: AuditFilters
       objectId: auditLog.objectId,
       departmentId: auditLog.departmentId,
       summary: auditLog.summary,
+      summaryKey: auditLog.summaryKey,
+      summaryParams: auditLog.summaryParams,
     })
     .from(auditLog)
     .where(and(...conditions))

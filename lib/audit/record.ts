@@ -4,6 +4,8 @@ import type { PgColumn, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { operatorId, type Actor } from "@/lib/access/actor";
+import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
+import { englishAuditSummary, type StoredSummaryParams } from "@/lib/i18n/describe-audit";
 import type { AuditAction } from "./actions";
 
 export type AuditInput = {
@@ -11,7 +13,8 @@ export type AuditInput = {
   objectType: string;
   objectId?: string;
   departmentId?: string | null;
-  summary: string;
+  /** What happened, as a message key and its values: the console words it in the reader's language. */
+  summary: AuditSummary;
   details?: Record<string, unknown>;
 };
 
@@ -26,7 +29,9 @@ export async function recordAudit(executor: Executor, actor: Actor, entry: Audit
     objectType: entry.objectType,
     objectId: entry.objectId ?? "",
     departmentId: entry.departmentId ?? null,
-    summary: entry.summary.slice(0, 500),
+    summary: englishAuditSummary(entry.summary).slice(0, 500),
+    summaryKey: entry.summary.key,
+    summaryParams: storedSummaryParams(entry.summary),
     details: entry.details,
   });
 }
@@ -45,4 +50,8 @@ export async function updateAudited<T extends PgTable & { id: PgColumn }>(
 ) {
   await executor.update(table).set(values).where(eq(table.id, row.id));
   await recordAudit(executor, actor, { ...entry, objectId: row.id, departmentId: row.departmentId });
+}
+
+export function storedSummaryParams(summary: AuditSummary): StoredSummaryParams {
+  return { values: summary.params ?? {}, notes: (summary.notes ?? []).filter((note) => typeof note === "string" && note !== "") };
 }

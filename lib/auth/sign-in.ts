@@ -161,7 +161,7 @@ export async function signIn(db: Database, rawEmail: string, password: string, i
     await recordAudit(
       tx,
       { kind: "user", id: user.id, label: user.email, role: user.role, departmentId: user.departmentId, readable: "all", ip },
-      { action: "auth.sign_in", objectType: "user", objectId: user.id, departmentId: user.departmentId, summary: `Signed in` },
+      { action: "auth.sign_in", objectType: "user", objectId: user.id, departmentId: user.departmentId, summary: { key: "auth.signIn" } },
     );
   });
   return {
@@ -191,7 +191,7 @@ export async function signOut(db: Database, claims: { uid?: string; sv?: number 
     await recordAudit(
       tx,
       { kind: "user", id: user.id, label: user.email, role: user.role, departmentId: user.departmentId, readable: "all", ip },
-      { action: "auth.sign_out", objectType: "user", objectId: user.id, departmentId: user.departmentId, summary: "Signed out" },
+      { action: "auth.sign_out", objectType: "user", objectId: user.id, departmentId: user.departmentId, summary: { key: "auth.signOut" } },
     );
     return true;
   });

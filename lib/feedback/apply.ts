@@ -5,6 +5,7 @@ import type { BounceCategory, FeedbackSource } from "@/db/schema";
 import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries/record";
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses, suppressHardFailures } from "./suppress";
+import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 
 /** What came back about one delivery after it was handed over: from a bounce message, an ARF report or a provider event. */
 export type DeliveryFeedback =
@@ -82,7 +83,7 @@ async function applyBounce(tx: Executor, delivery: LockedDelivery, bounce: Extra
     where id = ${delivery.taskId}`);
   await addToRollup(tx, delivery, { failed: 1, bounced: 1, [bounce.category]: 1 });
   // A soft bounce of an unknown user (4.1.1, "try again later") does not prove the address dead.
-  if (bounce.hard || bounce.category === "mailbox_full") await suppressHardFailures(tx, delivery.departmentId, [{ category: bounce.category, email: delivery.email }], "Bounced after sending");
+  if (bounce.hard || bounce.category === "mailbox_full") await suppressHardFailures(tx, delivery.departmentId, [{ category: bounce.category, email: delivery.email }], SYSTEM_SUPPRESSION_NOTES.bouncedAfterSending);
   return true;
 }
 
@@ -91,7 +92,7 @@ async function applyComplaint(tx: Executor, delivery: LockedDelivery): Promise<b
   await tx.execute(sql`update deliveries set complained_at = now(), updated_at = now() where id = ${delivery.id}`);
   await tx.execute(sql`update tasks set complained = complained + 1, updated_at = now() where id = ${delivery.taskId}`);
   await addToRollup(tx, delivery, { complained: 1 });
-  await suppressAddresses(tx, delivery.departmentId, [delivery.email], "complaint", "Marked as spam by the recipient", "feedback");
+  await suppressAddresses(tx, delivery.departmentId, [delivery.email], "complaint", SYSTEM_SUPPRESSION_NOTES.markedAsSpam, "feedback");
   return true;
 }
 

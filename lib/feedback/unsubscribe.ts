@@ -6,6 +6,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { lockDelivery, recordEvent } from "@/lib/deliveries/record";
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses } from "./suppress";
+import { SYSTEM_SUPPRESSION_NOTES, type SystemSuppressionNote } from "@/lib/i18n/system-notes";
 
 /**
  * A recipient leaving a department's mail from a message: the page behind `{{ unsubscribe_url }}`,
@@ -57,17 +58,17 @@ export async function unsubscribeDelivery(
       objectType: "suppression",
       objectId: delivery.email,
       departmentId: delivery.departmentId,
-      summary: `${delivery.email} unsubscribed (${METHOD_WORDS[how.method]})`,
+      summary: { key: "suppression.unsubscribe", params: { email: delivery.email, method: how.method } },
       details: { deliveryId: delivery.id, taskId: delivery.taskId, method: how.method },
     });
     return { ...result, already: !first };
   });
 }
 
-const METHOD_WORDS: Record<UnsubscribeMethod, string> = { page: "unsubscribe page", "one-click": "one-click from the mail client", mailto: "by mail" };
+const NOTE_OF: Record<UnsubscribeMethod, SystemSuppressionNote> = { page: "unsubscribedOnPage", "one-click": "unsubscribedOneClick", mailto: "unsubscribedByMail" };
 
 function noteOf(method: UnsubscribeMethod): string {
-  return `From a message (${METHOD_WORDS[method]})`;
+  return SYSTEM_SUPPRESSION_NOTES[NOTE_OF[method]];
 }
 
 /**

@@ -11,6 +11,7 @@ import { accountRateRoom, rateRefusal } from "./limits";
 import { smtpActor, type GatewayAccount } from "./login";
 import type { MessageHeader } from "./message-header";
 import { quoted, refuse, SmtpRefusal } from "./replies";
+import { englishAuditSummary } from "@/lib/i18n/describe-audit";
 
 /**
  * The transaction behind the 250, shared by the submissions that arrive together (group commit).
@@ -165,17 +166,18 @@ async function recordAll(tx: Executor, submissions: CheckedSubmission[]): Promis
   const rows = sql.join(
     admitted.map(({ submission: s, taskId }) => {
       const actor = smtpActor(s.account, s.clientIp);
-      const summaryHead = `Accepted "${s.header.subject}" from ${quoted(s.envelopeFrom)} through the SMTP entrance for `;
+      const english = englishSubmitSummaries(s);
       return sql`(${taskId}::uuid, ${s.account.departmentId}::uuid, ${s.header.subject}::text, ${s.account.id}::uuid, ${s.senderId}::uuid, ${s.header.fromName}::text,
                   ${s.account.tracking}::boolean, ${actor.label}::text, ${s.clientIp}::text, ${s.envelopeFrom}::text, ${s.raw}::bytea, ${s.raw.length}::int,
-                  ${operatorId(actor)}::text, ${actor.role}::text, ${s.header.from}::text, ${summaryHead}::text)`;
+                  ${operatorId(actor)}::text, ${actor.role}::text, ${s.header.from}::text, ${english.one}::jsonb, ${english.many}::jsonb,
+                  ${quoted(s.envelopeFrom)}::text)`;
     }),
     sql`, `,
   );
   const recipientTasks = admitted.flatMap(({ submission, taskId }) => submission.recipients.map(() => taskId));
   const recipientEmails = admitted.flatMap(({ submission }) => submission.recipients);
   const statement = sql`with submitted (id, department_id, name, account_id, sender_id, from_name, tracking, created_by, client_ip, envelope_from, raw, size,
-                        operator_id, operator_role, header_from, summary_head) as (values ${rows}),
+                        operator_id, operator_role, header_from, english_one, english_many, quoted_from) as (values ${rows}),
         given as (
           select r.task_id, r.email, r.ord, s.reason
           from unnest(${toArray(recipientTasks)}::uuid[], ${toArray(recipientEmails)}::text[]) with ordinality as r(task_id, email, ord)
@@ -207,10 +209,15 @@ async function recordAll(tx: Executor, submissions: CheckedSubmission[]): Promis
           from numbered n join submitted s on s.id = n.task_id join task on task.id = n.task_id
         ),
         audit as (
-          insert into audit_log (operator_id, operator_label, operator_role, ip, action, object_type, object_id, department_id, summary, details)
+          insert into audit_log (operator_id, operator_label, operator_role, ip, action, object_type, object_id, department_id, summary, details, summary_key, summary_params)
           select s.operator_id, s.created_by, s.operator_role, s.client_ip, 'smtp.submit', 'task', task.id::text, s.department_id,
-                 left(s.summary_head || task.total || ' recipient(s)' || case when task.total > task.queued then ' (' || (task.total - task.queued) || ' suppressed)' else '' end, 500),
-                 jsonb_build_object('envelopeFrom', s.envelope_from, 'from', s.header_from, 'size', s.size, 'recipients', task.total, 'suppressed', task.total - task.queued)
+                 left(replace(replace(case when task.total = 1 then s.english_one else s.english_many end ->> (task.total > task.queued)::text,
+                                      ${COUNT_MARKS.recipients}, to_char(task.total, 'FM999,999,999')),
+                              ${COUNT_MARKS.suppressed}, to_char(task.total - task.queued, 'FM999,999,999')), 500),
+                 jsonb_build_object('envelopeFrom', s.envelope_from, 'from', s.header_from, 'size', s.size, 'recipients', task.total, 'suppressed', task.total - task.queued),
+                 'smtp.submit',
+                 jsonb_build_object('values', jsonb_build_object('subject', s.name, 'from', s.quoted_from, 'recipients', task.total, 'suppressed', task.total - task.queued),
+                                    'notes', case when task.total > task.queued then '["suppressedCount"]'::jsonb else '[]'::jsonb end)
           from submitted s join task on task.id = s.id
         )
         select id, scheduled_at, total, queued from task`;
@@ -277,4 +284,23 @@ async function quotaRefusal(tx: Executor, departmentId: string, needed: number, 
     return refuse(552, `5.2.2 Quota exceeded: this message has ${needed} recipient(s), more than the company's whole quota of ${companyTotal}`);
   }
   return refuse(452, `4.2.2 Quota exhausted: ${error.message.replace(/\.$/, "")}; try again later`);
+}
+
+/** Stand-ins for the counts only the statement knows, replaced there by the counts in English digits. */
+const COUNT_MARKS = { recipients: "\u0001recipients\u0001", suppressed: "\u0001suppressed\u0001" };
+
+/**
+ * The English summary of a submission as recordAudit would store it, for each case the statement
+ * picks from: one recipient or more ("recipient"/"recipients"), each with and without the
+ * suppressed note (keyed "true"/"false" by whether any were suppressed).
+ */
+function englishSubmitSummaries(s: CheckedSubmission): { one: string; many: string } {
+  const variants = (recipients: number | string) => {
+    const params = { subject: s.header.subject, from: quoted(s.envelopeFrom), recipients, suppressed: COUNT_MARKS.suppressed };
+    return JSON.stringify({
+      false: englishAuditSummary({ key: "smtp.submit", params }),
+      true: englishAuditSummary({ key: "smtp.submit", params, notes: ["suppressedCount"] }),
+    });
+  };
+  return { one: variants(1), many: variants(COUNT_MARKS.recipients) };
 }

@@ -119,16 +119,6 @@ export function checkLimits(limits: Partial<SmtpAccountLimits>) {
   };
 }
 
-function describeLimits(limits: ReturnType<typeof checkLimits>): string {
-  const parts = [
-    `${limits.messagesPerMinute ?? "no limit of"} messages a minute`,
-    `${limits.maxRecipients ?? "no limit of"} recipients a message`,
-    limits.allowedIps ? `clients from ${limits.allowedIps.join(", ")}` : "clients from anywhere",
-    `tracking ${limits.tracking ? "on" : "off"}`,
-  ];
-  return parts.join(", ");
-}
-
 function isUniqueViolation(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } })?.cause ?? error;
   return (cause as { code?: string })?.code === "23505";
@@ -168,7 +158,7 @@ export async function createSmtpAccount(
         objectType: "smtp_account",
         objectId: created!.id,
         departmentId,
-        summary: `Added SMTP account "${username}" to ${department.name}${password.generated ? " (password generated)" : ""}`,
+        summary: { key: "smtpAccount.create", params: { username, department: department.name }, notes: [password.generated && "passwordGenerated"] },
         details: { username, ...limits },
       });
       return created!.id;
@@ -189,7 +179,7 @@ export async function changeSmtpAccountPassword(ctx: Ctx, id: string, given?: st
     updateAudited(tx, ctx.actor, smtpAccounts, account, { passwordHash: password.hash, updatedAt: new Date() }, {
       action: "smtp_account.password",
       objectType: "smtp_account",
-      summary: `Changed the password of SMTP account "${account.username}"${password.generated ? " (generated)" : ""}`,
+      summary: { key: "smtpAccount.password", params: { username: account.username }, notes: [password.generated && "passwordGenerated"] },
     }),
   );
   return { password: password.generated };
@@ -203,7 +193,7 @@ export async function setSmtpAccountDisabled(ctx: Ctx, id: string, disabled: boo
     updateAudited(tx, ctx.actor, smtpAccounts, account, { disabled, updatedAt: new Date() }, {
       action: disabled ? "smtp_account.disable" : "smtp_account.enable",
       objectType: "smtp_account",
-      summary: `${disabled ? "Disabled" : "Enabled"} SMTP account "${account.username}"`,
+      summary: { key: disabled ? "smtpAccount.disable" : "smtpAccount.enable", params: { username: account.username } },
     }),
   );
 }
@@ -215,7 +205,16 @@ export async function setSmtpAccountLimits(ctx: Ctx, id: string, input: Partial<
     updateAudited(tx, ctx.actor, smtpAccounts, account, { ...limits, updatedAt: new Date() }, {
       action: "smtp_account.limits",
       objectType: "smtp_account",
-      summary: `Set the limits of SMTP account "${account.username}": ${describeLimits(limits)}`,
+      summary: {
+        key: "smtpAccount.limits",
+        params: {
+          username: account.username,
+          perMinute: limits.messagesPerMinute ?? null,
+          perMessage: limits.maxRecipients ?? null,
+          ips: limits.allowedIps ? limits.allowedIps.join(", ") : null,
+          tracking: limits.tracking,
+        },
+      },
       details: limits,
     }),
   );
@@ -239,7 +238,7 @@ export async function deleteSmtpAccount(ctx: Ctx, id: string) {
       objectType: "smtp_account",
       objectId: id,
       departmentId: account.departmentId,
-      summary: `Removed SMTP account "${account.username}"`,
+      summary: { key: "smtpAccount.delete", params: { username: account.username } },
     });
   });
 }

@@ -3,11 +3,15 @@
  * the whole vocabulary in one place — a translator reads it top to bottom beside zh.ts, and its
  * type (Messages) makes the Chinese catalogue name every key this one has.
 */
+import { auditSummariesEn } from "./audit-summaries-en";
+import { SYSTEM_SUPPRESSION_NOTES, type SystemSuppressionNote } from "./system-notes";
 import { reasonsEn } from "./reasons-en";
 
 export const en = {
   /** Why the server refused something: reasons-en.ts. */
   server: reasonsEn,
+  /** What each operation-log row says happened: audit-summaries-en.ts. */
+  auditSummaries: auditSummariesEn,
   app: { name: "Fanout", tagline: "Group sending for a company and its departments" },
   locale: { label: "Language", en: "English", zh: "简体中文" },
   nav: {
@@ -467,6 +471,8 @@ export const en = {
     invalidLine: "Line {line}: {text} ({problem})",
     moreInvalid: "… and {count} more",
     reasons: { unsubscribed: "Unsubscribed", hard_bounce: "Hard bounce", complaint: "Complaint", manual: "Manual" },
+    /** The notes Fanout writes itself, stored in English. */
+    systemNotes: SYSTEM_SUPPRESSION_NOTES as Record<SystemSuppressionNote, string>,
     at: "Since",
     by: "By",
   },

@@ -3,10 +3,12 @@
  * the same reason as en.ts: one vocabulary, read beside the other language in one place.
  */
 import type { Messages } from "./en";
+import { auditSummariesZh } from "./audit-summaries-zh";
 import { reasonsZh } from "./reasons-zh";
 
 export const zh: Messages = {
   server: reasonsZh,
+  auditSummaries: auditSummariesZh,
   app: { name: "Fanout", tagline: "面向集团与部门的邮件群发平台" },
   locale: { label: "语言", en: "English", zh: "简体中文" },
   nav: {
@@ -466,6 +468,14 @@ export const zh: Messages = {
     invalidLine: "第 {line} 行：{text}（{problem}）",
     moreInvalid: "……另有 {count} 行",
     reasons: { unsubscribed: "退订", hard_bounce: "硬退信", complaint: "投诉", manual: "手动" },
+    systemNotes: {
+      bouncedWhenSent: "发送时被退回",
+      bouncedAfterSending: "发送后退回",
+      markedAsSpam: "收件人标记为垃圾邮件",
+      unsubscribedOnPage: "来自邮件（退订页面）",
+      unsubscribedOneClick: "来自邮件（邮件客户端一键退订）",
+      unsubscribedByMail: "来自邮件（邮件退订）",
+    },
     at: "时间",
     by: "操作人",
   },

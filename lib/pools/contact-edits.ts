@@ -5,6 +5,7 @@ import { contacts, poolMembers, pools, suppressions, type ContactStatus, type Su
 import { operatorId } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
+import type { AuditNote, AuditSummaryValue } from "@/lib/i18n/audit-summaries-en";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/addresses/normalize";
@@ -76,10 +77,11 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
       objectType: "contact",
       objectId: String(id),
       departmentId: pool.departmentId,
-      summary:
-        `Added ${checked.email} to "${pool.name}"` +
-        (existing ? " (already a contact of the department: kept its name and attributes)" : "") +
-        (suppressed ? ` (suppressed: ${suppressed.reason})` : ""),
+      summary: {
+        key: "contact.add",
+        params: { email: checked.email, pool: pool.name, reason: suppressed?.reason ?? null },
+        notes: [existing && "alreadyContact", suppressed && "suppressedAs"],
+      },
     });
     return { id, email: checked.email, existing: Boolean(existing), suppressed: (suppressed?.reason ?? null) as SuppressionReason | null };
   });
@@ -150,7 +152,7 @@ export async function updateContact(ctx: Ctx, poolId: string, contactId: number,
       objectType: "contact",
       objectId: String(contact!.id),
       departmentId: pool.departmentId,
-      summary: `Edited ${contact!.email} in "${pool.name}": name "${name}", ${Object.keys(attributes).length} attributes`,
+      summary: { key: "contact.update", params: { email: contact!.email, pool: pool.name, name, attributes: Object.keys(attributes).length } },
       details: { before: { name: contact!.name, attributes: contact!.attributes }, after: { name, attributes } },
     });
     return { id: contact!.id };
@@ -182,7 +184,7 @@ export async function deleteContacts(ctx: Ctx, poolId: string, selection: Contac
     await recordAudit(tx, ctx.actor, {
       action: "contact.delete",
       ...selectionObject(pool, selection, ids),
-      summary: `Deleted ${removed} address${removed === 1 ? "" : "es"} from "${pool.name}"${describeSelection(selection)} (${removed - deleted} stay in other pools)`,
+      summary: { key: "contact.delete", params: { count: removed, pool: pool.name, kept: removed - deleted, ...selectionParams(selection) }, notes: selectionNotes(selection) },
     });
     return { removed, deleted };
   });
@@ -212,7 +214,7 @@ export async function unsubscribeContacts(ctx: Ctx, poolId: string, selection: C
     await recordAudit(tx, ctx.actor, {
       action: "contact.unsubscribe",
       ...selectionObject(pool, selection, ids),
-      summary: `Unsubscribed ${marked} address${marked === 1 ? "" : "es"} of "${pool.name}"${describeSelection(selection)} from the department (${suppressed} added to the suppression list)`,
+      summary: { key: "contact.unsubscribe", params: { count: marked, pool: pool.name, suppressed, ...selectionParams(selection) }, notes: selectionNotes(selection) },
     });
     return { unsubscribed: marked, suppressed };
   });
@@ -248,7 +250,7 @@ export async function resubscribeContact(ctx: Ctx, poolId: string, contactId: nu
       objectType: "contact",
       objectId: String(contact!.id),
       departmentId: pool.departmentId,
-      summary: `Resubscribed ${contact!.email} in "${pool.name}"${suppression ? " (removed from the suppression list)" : ""}`,
+      summary: { key: "contact.resubscribe", params: { email: contact!.email, pool: pool.name }, notes: [suppression && "removedFromSuppression"] },
     });
     return { id: contact!.id, liftedSuppression: Boolean(suppression) };
   });
@@ -260,8 +262,13 @@ function selectionObject(pool: PoolView, selection: ContactSelection, ids: numbe
   return { objectType: one ? "contact" : "pool", objectId: one ? String(ids[0]) : pool.id, departmentId: pool.departmentId, details: { ids: ids.slice(0, 1000) } };
 }
 
-function describeSelection(selection: ContactSelection): string {
-  if ("ids" in selection) return "";
-  const parts = [selection.search.q ? `search "${selection.search.q}"` : "", selection.search.status ? `status ${selection.search.status}` : ""].filter(Boolean);
-  return parts.length ? ` matching ${parts.join(", ")}` : " (every address)";
+function selectionParams(selection: ContactSelection): Record<string, AuditSummaryValue> {
+  return "ids" in selection ? {} : { q: selection.search.q ?? null, contactStatus: selection.search.status ?? null };
+}
+
+/** A bulk action on a search says which search; on the whole pool, that it was every address. */
+function selectionNotes(selection: ContactSelection): AuditNote[] {
+  if ("ids" in selection) return [];
+  const { q, status } = selection.search;
+  return q || status ? [...(q ? (["matching"] as const) : []), ...(status ? (["withStatus"] as const) : [])] : ["everyAddress"];
 }

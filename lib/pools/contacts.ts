@@ -169,7 +169,7 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
           objectType: "pool",
           objectId: pool.id,
           departmentId: pool.departmentId,
-          summary: `Added ${result.imported} contacts to "${pool.name}" (${result.updated} updated, ${result.invalid} invalid)`,
+          summary: { key: "pool.contactsAdd", params: { imported: result.imported, pool: pool.name, updated: result.updated, invalid: result.invalid } },
         }),
     },
     prepared,

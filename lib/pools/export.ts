@@ -26,7 +26,7 @@ export async function exportContacts(ctx: Ctx, scope: ContactScope, filters: Con
     objectType: "pool",
     objectId: "poolId" in scope ? scope.poolId : "uncategorised",
     departmentId,
-    summary: `Exported contacts${filters.q ? ` matching "${filters.q}"` : ""}${filters.status ? ` with status ${filters.status}` : ""}`,
+    summary: { key: "pool.export", params: { q: filters.q ?? null, contactStatus: filters.status ?? null }, notes: [filters.q && "matching", filters.status && "withStatus"] },
   });
   const db = ctx.db;
   async function* lines() {

@@ -87,7 +87,10 @@ async function importSource(
     objectType: "pool",
     objectId: pool.id,
     departmentId: pool.departmentId,
-    summary: `Imported ${options.fileName ? `"${options.fileName}"` : "a CSV body"} into "${pool.name}": ${totals.imported} imported, ${totals.duplicates} duplicates, ${totals.invalid} invalid`,
+    summary: {
+      key: options.fileName ? "pool.import" : "pool.importBody",
+      params: { file: options.fileName ?? null, pool: pool.name, imported: totals.imported, duplicates: totals.duplicates, invalid: totals.invalid },
+    },
     details: { ...totals },
   });
   return {

@@ -12,9 +12,9 @@ import { recordAudit, updateAudited } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
-import { reasonsEn, type Reason, type ReasonParams } from "@/lib/i18n/reasons-en";
+import type { Reason, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
-import { importRows, refreshStatistics, wordStoredReason } from "./import";
+import { importRows, refreshStatistics } from "./import";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -74,7 +74,7 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
     await updateAudited(ctx.db, ctx.actor, imports, { id: job!.id, departmentId: pool.departmentId }, detected, {
       action: "pool.import_upload",
       objectType: "import",
-      summary: `Uploaded "${fileName}" (${size} bytes, ${source.format}) for "${pool.name}"`,
+      summary: { key: "pool.importUpload", params: { file: fileName, bytes: size, format: source.format, pool: pool.name } },
     });
     const preview = head.map((row) => row.fields);
     const suggestion = suggestMapping(preview);
@@ -133,7 +133,7 @@ export async function startImport(ctx: Ctx, id: string, input: { mapping: Import
     await updateAudited(tx, ctx.actor, imports, job, started, {
       action: "pool.import_start",
       objectType: "import",
-      summary: `Started importing "${job.fileName}" (${job.sizeBytes} bytes)`,
+      summary: { key: "pool.importStart", params: { file: job.fileName, bytes: job.sizeBytes } },
     });
   });
   runImport(ctx.db as Database, id).catch((error) => console.error("[fanout] import", id, error));
@@ -224,7 +224,10 @@ export async function runImport(db: Database, id: string): Promise<void> {
           objectType: "pool",
           objectId: claimed.poolId,
           departmentId: claimed.departmentId,
-          summary: `Imported "${claimed.fileName}" into "${pool?.name ?? "?"}": ${done!.imported} imported, ${done!.duplicates} duplicates, ${done!.invalid} invalid, ${done!.updated} updated`,
+          summary: {
+            key: "pool.importDone",
+            params: { file: claimed.fileName, pool: pool?.name ?? "?", imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
+          },
           details: { importId: id, rows: done!.rowsRead, imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
         });
       });
@@ -234,7 +237,6 @@ export async function runImport(db: Database, id: string): Promise<void> {
       if (!known) console.error("[fanout] import failed", id, error);
       // The reason is stored, not its English, so each viewer reads it in their language.
       const failure: { reason: Reason; params: ReasonParams } = known ? { reason: error.reason, params: error.params } : { reason: "importUnexpectedError", params: {} };
-      const message = wordStoredReason(reasonsEn, failure.reason, failure.params);
       await db.transaction(async (tx) => {
         await tx
           .update(imports)
@@ -245,7 +247,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           objectType: "pool",
           objectId: claimed.poolId,
           departmentId: claimed.departmentId,
-          summary: `Import of "${claimed.fileName}" failed: ${message}`,
+          summary: { key: "pool.importFailed", params: { ...failure.params, file: claimed.fileName, problem: failure.reason } },
         });
       });
     }
@@ -275,7 +277,7 @@ export async function sweepUploads(db: Executor, now = new Date()): Promise<{ ex
       objectType: "pool",
       objectId: job.poolId,
       departmentId: job.departmentId,
-      summary: `Upload "${job.fileName}" expired without being imported; its file was removed`,
+      summary: { key: "pool.importExpired", params: { file: job.fileName } },
       details: { importId: job.id },
     });
   }

@@ -88,7 +88,7 @@ export async function createPool(ctx: Ctx, input: { name: string; description?: 
       objectType: "pool",
       objectId: created!.id,
       departmentId,
-      summary: `Created pool "${input.name}"`,
+      summary: { key: "pool.create", params: { name: input.name } },
     });
     return created!;
   });
@@ -101,7 +101,7 @@ export async function updatePool(ctx: Ctx, id: string, input: { name: string; de
     await updateAudited(tx, ctx.actor, pools, pool, { name: input.name, description: input.description ?? pool.description, updatedAt: new Date() }, {
       action: "pool.update",
       objectType: "pool",
-      summary: pool.name === input.name ? `Updated pool "${input.name}"` : `Renamed pool "${pool.name}" to "${input.name}"`,
+      summary: { key: pool.name === input.name ? "pool.update" : "pool.rename", params: { name: input.name, oldName: pool.name } },
     });
   });
 }
@@ -125,7 +125,7 @@ export async function deletePool(ctx: Ctx, id: string) {
       objectType: "pool",
       objectId: id,
       departmentId: pool.departmentId,
-      summary: `Deleted pool "${pool.name}" (${pool.contactCount} addresses stay in the department)`,
+      summary: { key: "pool.delete", params: { name: pool.name, count: pool.contactCount } },
     });
   });
 }
@@ -138,7 +138,7 @@ export async function clearPool(ctx: Ctx, id: string) {
     await updateAudited(tx, ctx.actor, pools, pool, { contactCount: 0, updatedAt: new Date() }, {
       action: "pool.clear",
       objectType: "pool",
-      summary: `Cleared pool "${pool.name}": ${removed} addresses removed`,
+      summary: { key: "pool.clear", params: { name: pool.name, count: removed } },
     });
     return { removed };
   });
@@ -158,7 +158,7 @@ export async function clearUncategorised(ctx: Ctx, departmentId: string) {
       objectType: "pool",
       objectId: "uncategorised",
       departmentId,
-      summary: `Cleared Uncategorised: ${removed} addresses deleted`,
+      summary: { key: "pool.clearUncategorised", params: { count: removed } },
     });
     return { removed };
   });
@@ -187,7 +187,7 @@ export async function transferContacts(ctx: Ctx, input: { fromPoolId: string; to
       objectType: "pool",
       objectId: from.id,
       departmentId: from.departmentId,
-      summary: `${input.move ? "Moved" : "Copied"} ${from.contactCount} addresses from "${from.name}" to "${to.name}" (${added} new there)`,
+      summary: { key: input.move ? "pool.move" : "pool.copy", params: { count: from.contactCount, from: from.name, to: to.name, added } },
     });
     return { added };
   });

@@ -84,13 +84,13 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
         confirmation = "sent";
       }
     }
-    const awaiting = { sent: " (awaiting confirmation)", suppressed: " (suppressed: no confirmation sent)", recently_sent: " (a confirmation was sent minutes ago: none sent again)" };
+    const awaiting = { sent: "awaitingConfirmation", suppressed: "suppressedNoConfirmation", recently_sent: "confirmationRecentlySent" } as const;
     await recordAudit(tx, ctx.actor, {
       action: "pool.subscribe",
       objectType: "contact",
       objectId: String(contact!.id),
       departmentId: pool.departmentId,
-      summary: `${checked.email} subscribed to "${pool.name}"${confirmation ? awaiting[confirmation] : ""}`,
+      summary: { key: "pool.subscribe", params: { email: checked.email, pool: pool.name }, notes: [confirmation && awaiting[confirmation]] },
     });
     return { status: pending ? "pending" : "subscribed" };
   });
@@ -121,7 +121,7 @@ export async function confirmSubscription(db: Database, token: string): Promise<
       objectType: "contact",
       objectId: String(contact.id),
       departmentId: contact.departmentId,
-      summary: `${contact.email} confirmed the subscription`,
+      summary: { key: "pool.subscribeConfirm", params: { email: contact.email } },
     });
     return { status: "confirmed" as const, email: contact.email };
   });
@@ -149,7 +149,7 @@ export async function unsubscribe(ctx: Ctx, input: { email: string; poolId?: str
         objectType: "pool",
         objectId: pool.id,
         departmentId: pool.departmentId,
-        summary: `${checked.email} unsubscribed from "${pool.name}"`,
+        summary: { key: "pool.unsubscribe", params: { email: checked.email, pool: pool.name } },
       });
       return { status: "unsubscribed" as const };
     });
@@ -171,7 +171,7 @@ export async function unsubscribe(ctx: Ctx, input: { email: string; poolId?: str
         objectType: "contact",
         objectId: checked.email,
         departmentId,
-        summary: `${checked.email} unsubscribed from the department`,
+        summary: { key: "pool.unsubscribeDepartment", params: { email: checked.email } },
       });
     }
   });

@@ -135,7 +135,7 @@ export async function addSuppressions(
       objectType: "suppression",
       objectId: emails.size === 1 ? [...emails][0]! : "",
       departmentId,
-      summary: `Suppressed ${count} address${count === 1 ? "" : "es"} (${input.reason})${input.note ? `: ${input.note}` : ""}`,
+      summary: { key: input.note ? "suppression.addWithNote" : "suppression.add", params: { count, reason: input.reason, note: input.note ?? null } },
     });
     return count;
   });
@@ -156,7 +156,7 @@ export async function removeSuppression(ctx: Ctx, input: { departmentId: string;
       objectType: "suppression",
       objectId: input.email,
       departmentId: input.departmentId,
-      summary: `Removed ${input.email} from the suppression list (was ${removed[0]!.reason}): ${input.reason.trim()}`,
+      summary: { key: "suppression.remove", params: { email: input.email, reason: removed[0]!.reason, why: input.reason.trim() } },
     });
     return { removed: true };
   });

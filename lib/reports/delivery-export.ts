@@ -1,5 +1,6 @@
 import "server-only";
 import { recordAudit } from "@/lib/audit/record";
+import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
 import type { Ctx } from "@/lib/access/context";
 import { authorize } from "@/lib/access/policy";
 import { csvLine } from "@/lib/csv/write";
@@ -23,16 +24,16 @@ export async function exportDeliveries(
     objectType: "delivery_log",
     objectId: filters.taskId ?? "",
     departmentId: ctx.actor.role === "department" ? ctx.actor.departmentId : null,
-    summary: `Exported the delivery log${described ? ` (${described})` : ""}`,
+    summary: { key: "delivery.export", ...described },
   });
   return exportLines(ctx, filters, options.timeZone, options.max ?? DELIVERY_LOG_EXPORT_LIMIT);
 }
 
-function describeFilters(filters: DeliveryLogFilters): string {
-  return Object.entries(filters)
-    .filter(([, value]) => value !== undefined && value !== "")
-    .map(([key, value]) => `${key}=${value}`)
-    .join(", ");
+function describeFilters({ q, taskId, status, category, from, to }: DeliveryLogFilters): Omit<AuditSummary, "key"> {
+  return {
+    params: { q: q ?? null, taskId: taskId ?? null, deliveryStatus: status ?? null, category: category ?? null, from: from ?? null, to: to ?? null },
+    notes: [q && "matching", taskId && "forTask", status && "deliveryStatus", category && "category", from && "fromDay", to && "toDay"],
+  };
 }
 
 /** The header, then the log a page of 1,000 at a time, each page one chunk. */

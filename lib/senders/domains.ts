@@ -2,7 +2,7 @@ import "server-only";
 import crypto from "node:crypto";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { departments, senderDomains } from "@/db/schema";
+import { departments, senderDomains, type DnsCheck } from "@/db/schema";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
@@ -99,7 +99,11 @@ export async function addDomain(ctx: Ctx, input: { domain: string; departmentId:
       objectType: "domain",
       objectId: created!.id,
       departmentId: input.departmentId,
-      summary: `Added sender domain ${domain}${input.departmentId ? "" : " (company-wide)"}${registered ? " (registered with Resend)" : ""}${approval === "pending" ? " (waiting for an admin's approval)" : ""}`,
+      summary: {
+        key: "domain.create",
+        params: { domain },
+        notes: [!input.departmentId && "companyWide", registered && "registeredWithResend", approval === "pending" && "awaitingApproval"],
+      },
     });
     return created!;
   });
@@ -130,7 +134,7 @@ export async function decideDomainClaim(ctx: Ctx, id: string, decision: "approve
       objectType: "domain",
       objectId: id,
       departmentId: domain.departmentId,
-      summary: `${decision === "approve" ? "Approved" : "Rejected"} the claim of ${domain.domain}${registered ? " (registered with Resend)" : ""}`,
+      summary: { key: decision === "approve" ? "domain.approve" : "domain.reject", params: { domain: domain.domain }, notes: [registered && "registeredWithResend"] },
     });
   });
   return { approval: decision === "approve" ? ("approved" as const) : ("rejected" as const) };
@@ -154,7 +158,7 @@ export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = sys
       objectType: "domain",
       objectId: id,
       departmentId: domain.departmentId,
-      summary: `Checked ${domain.domain}: ${checks.map((check) => `${check.record} ${check.pass ? "pass" : "fail"}`).join(", ")}`,
+      summary: { key: "domain.check", params: { domain: domain.domain, passed: recordsWhere(checks, true), failed: recordsWhere(checks, false) }, notes: [checks.some((check) => check.pass) && "checksPassed", checks.some((check) => !check.pass) && "checksFailed"] },
     });
   });
   return { status, checks };
@@ -167,4 +171,8 @@ export async function dkimKeyFor(db: Executor, domainId: string) {
     .from(senderDomains)
     .where(and(eq(senderDomains.id, domainId)));
   return row ?? null;
+}
+
+function recordsWhere(checks: DnsCheck[], pass: boolean): string[] {
+  return checks.filter((check) => check.pass === pass).map((check) => check.record);
 }

@@ -82,7 +82,7 @@ export async function createSender(ctx: Ctx, input: { departmentId?: string | nu
       objectType: "sender",
       objectId: created!.id,
       departmentId,
-      summary: `Added sender ${input.name ? `${input.name} ` : ""}<${checked.email}>${domain.status === "verified" ? "" : " (domain not verified)"}`,
+      summary: { key: "sender.create", params: { sender: `${input.name ? `${input.name} ` : ""}<${checked.email}>` }, notes: [domain.status !== "verified" && "domainNotVerified"] },
     });
     return created!;
   });
@@ -94,7 +94,7 @@ export async function deleteSender(ctx: Ctx, id: string) {
     const [used] = await tx.select({ value: count() }).from(tasks).where(eq(tasks.senderId, id));
     if ((used?.value ?? 0) > 0) throw conflict("senderInUse", { params: { address: sender.address, count: used!.value } });
     await tx.delete(senders).where(eq(senders.id, id));
-    await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: `Removed sender <${sender.address}>` });
+    await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: { key: "sender.delete", params: { email: sender.address } } });
   });
 }
 

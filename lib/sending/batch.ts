@@ -8,6 +8,7 @@ import { categoryOfReply } from "@/lib/feedback/reply";
 import { buildMessage, trackHtml } from "@/lib/templates/message";
 import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/deliveries/rollups";
 import { suppressHardFailures } from "@/lib/feedback/suppress";
+import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { retryDelayMs, type SendingConfig } from "./config";
@@ -283,7 +284,7 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
         await releaseQuota(tx, task.department_id, released);
       }
       await addToDailyRollup(tx, context, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")));
-      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), "Bounced when sent");
+      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
       await completeIfFinished(tx, context.taskId);
     }
     return { claimed: claimed.length, sent, failed, retrying, suppressed };

@@ -6,6 +6,7 @@ import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota
 import { readSetting } from "@/lib/accounts/settings";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
+import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
@@ -188,13 +189,9 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
         clientIp: ctx.actor.ip ?? "",
       })
       .returning();
-    await recordAudit(tx, ctx.actor, {
-      action: "task.create",
-      objectType: "task",
-      objectId: row!.id,
-      departmentId,
-      summary: `Created task "${plan.name}" (${plan.poolIds ? `${plan.poolIds.length} pool(s)` : "all addresses"}, about ${reserve} recipients, ${input.scheduledAt ? `at ${scheduledAt.toISOString()}` : "now"})`,
-    });
+    const summary: AuditSummary = { key: "task.create", params: { name: plan.name, recipients: reserve, pools: plan.poolIds?.length ?? null, at: scheduledAt.toISOString() } };
+    summary.notes = [plan.poolIds ? "fromPools" : "allAddresses", input.scheduledAt ? "scheduledAt" : "now"];
+    await recordAudit(tx, ctx.actor, { action: "task.create", objectType: "task", objectId: row!.id, departmentId, summary });
     return row!;
   });
   await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
@@ -232,7 +229,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
       })
       .where(eq(tasks.id, id))
       .returning();
-    await recordAudit(tx, ctx.actor, { action: "task.update", objectType: "task", objectId: id, departmentId: locked.departmentId, summary: `Edited task "${plan.name}" (about ${reserve} recipients)` });
+    await recordAudit(tx, ctx.actor, { action: "task.update", objectType: "task", objectId: id, departmentId: locked.departmentId, summary: { key: "task.update", params: { name: plan.name, recipients: reserve } } });
     return row!;
   });
   await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
@@ -246,14 +243,14 @@ export function smtpTaskFixed() {
 
 /** Stops taking new batches; the batch in flight finishes and is recorded. */
 export async function pauseTask(ctx: Ctx, id: string): Promise<TaskView> {
-  const task = await transition(ctx, id, "task.pause", ["sending", "scheduled"], "paused", (row) => `Paused task "${row.name}" (${row.sent} sent, ${row.queued} waiting)`);
+  const task = await transition(ctx, id, "task.pause", ["sending", "scheduled"], "paused", (row) => ({ key: "task.pause", params: { name: row.name, sent: row.sent, waiting: row.queued } }));
   await notifyEngine("paused", task);
   return taskView(task);
 }
 
 /** Continues a paused task where it stopped (or waits for its time if it never started). */
 export async function resumeTask(ctx: Ctx, id: string): Promise<TaskView> {
-  const task = await transition(ctx, id, "task.resume", ["paused"], (row) => (row.startedAt ? "sending" : "scheduled"), (row) => `Resumed task "${row.name}"`);
+  const task = await transition(ctx, id, "task.resume", ["paused"], (row) => (row.startedAt ? "sending" : "scheduled"), (row) => ({ key: "task.resume", params: { name: row.name } }));
   await notifyEngine(task.status === "scheduled" ? "scheduled" : "resumed", { id: task.id, scheduledAt: task.scheduledAt });
   return taskView(task);
 }
@@ -269,7 +266,7 @@ export async function cancelTask(ctx: Ctx, id: string): Promise<TaskView> {
       objectType: "task",
       objectId: id,
       departmentId: locked.departmentId,
-      summary: `Cancelled task "${locked.name}": ${locked.sent} sent, ${stopped.cancelled} not sent, ${stopped.released} quota given back`,
+      summary: { key: "task.cancel", params: { name: locked.name, sent: locked.sent, notSent: stopped.cancelled, released: stopped.released } },
     });
     return stopped.task;
   });
@@ -283,7 +280,7 @@ async function transition(
   action: AuditAction,
   from: TaskStatus[],
   to: TaskStatus | ((task: Task) => TaskStatus),
-  summary: (task: Task) => string,
+  summary: (task: Task) => AuditSummary,
 ): Promise<Task> {
   return ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);

@@ -68,7 +68,7 @@ export async function storeAttachment(ctx: Ctx, departmentId: string, fileName: 
     objectType: "attachment",
     objectId: row!.id,
     departmentId,
-    summary: `Uploaded attachment ${fileName} (${content.byteLength} bytes)`,
+    summary: { key: "attachment.upload", params: { file: fileName, bytes: content.byteLength } },
   });
   return row!;
 }

@@ -102,7 +102,7 @@ export async function createTemplate(ctx: Ctx, input: TemplateContent & { name: 
       objectType: "template",
       objectId: template!.id,
       departmentId,
-      summary: `Created template "${input.name}" (${lint.warnings.length} warnings)`,
+      summary: { key: "template.create", params: { name: input.name, warnings: lint.warnings.length } },
     });
     return { id: template!.id, version: 1, lint };
   });
@@ -132,7 +132,7 @@ export async function saveTemplateVersion(ctx: Ctx, id: string, input: TemplateC
       objectType: "template",
       objectId: id,
       departmentId: template.departmentId,
-      summary: `Saved version ${version} of "${input.name}" (${lint.warnings.length} warnings)`,
+      summary: { key: "template.update", params: { version, name: input.name, warnings: lint.warnings.length } },
     });
     return { id, version, lint };
   });

@@ -92,9 +92,19 @@ export async function testSend(ctx: Ctx, input: { templateId: string; senderId: 
         objectType: "template",
         objectId: template.id,
         departmentId: template.departmentId,
-        summary:
-          `Test-sent version ${template.currentVersion} of "${template.name}" to ${messages.length} address(es) via ${transport.name}: ${accepted} accepted` +
-          (suppressed.size > 0 ? `; skipped ${suppressed.size} suppressed: ${[...suppressed.keys()].join(", ")}` : ""),
+        summary: {
+          key: "template.testSend",
+          params: {
+            version: template.currentVersion,
+            name: template.name,
+            count: messages.length,
+            transport: transport.name,
+            accepted,
+            suppressed: suppressed.size,
+            suppressedList: [...suppressed.keys()].join(", "),
+          },
+          notes: [suppressed.size > 0 && "skippedSuppressed"],
+        },
       });
     });
     await transport.close();

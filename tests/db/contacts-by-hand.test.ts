@@ -1,5 +1,7 @@
 import { describeRefusal } from "@/lib/i18n/describe";
 import { reasonsZh } from "@/lib/i18n/reasons-zh";
+import { auditSummariesZh } from "@/lib/i18n/audit-summaries-zh";
+import { describeStoredSummary } from "@/lib/i18n/describe-audit";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import { queryRows } from "@/db/client";
@@ -110,7 +112,7 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     const page = await listContacts(ctx, { poolId: pool.id });
     expect(page.contacts.find((contact) => contact.email === "bounced.once@example.com")).toMatchObject({ status: "active", suppressedReason: "hard_bounce" });
     const [audit] = (await auditSince(0)).filter((row) => row.objectId === String(suppressed.id));
-    expect(audit!.summary).toContain("(suppressed: hard_bounce)");
+    expect(audit!.summary).toContain("(suppressed: hard bounce)");
   });
 
   it("edits a contact's name and attributes with an audit row naming before and after", async () => {
@@ -232,8 +234,13 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     expect(await poolCount(pool.id)).toBe(1);
     const audit = await auditSince(before);
     expect(audit.map((row) => [row.action, row.summary])).toEqual([
-      ["contact.unsubscribe", `Unsubscribed 2 addresses of "${pool.name}" matching search "北京" from the department (2 added to the suppression list)`],
-      ["contact.delete", `Deleted 2 addresses from "${pool.name}" matching search "北京", status unsubscribed (0 stay in other pools)`],
+      ["contact.unsubscribe", `Unsubscribed 2 addresses of "${pool.name}" from the department (2 added to the suppression list) (matching "北京")`],
+      ["contact.delete", `Deleted 2 addresses from "${pool.name}" (0 stay in other pools) (matching "北京"; status unsubscribed)`],
+    ]);
+    // The reader's language words the same rows: the search the user typed, the status in Chinese.
+    expect(audit.map((row) => describeStoredSummary(row, { catalogue: auditSummariesZh, reasons: reasonsZh, locale: "zh-CN" }))).toEqual([
+      `将“${pool.name}”的 2 个地址退订本部门邮件（2 个加入屏蔽列表）（匹配“北京”）`,
+      `从“${pool.name}”删除 2 个地址（0 个仍在其他地址池中）（匹配“北京”；状态：已退订）`,
     ]);
   });
 

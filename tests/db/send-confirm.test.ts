@@ -141,7 +141,7 @@ describeOnDatabases("send with confidence", (db) => {
     await writeSetting(setup.ctx, "requireUnsubscribeLink", true);
     try {
       const [audited] = await db().select().from(auditLog).where(eq(auditLog.objectId, "requireUnsubscribeLink"));
-      expect(audited).toMatchObject({ action: "settings.update", objectType: "setting", summary: "Set requireUnsubscribeLink to true" });
+      expect(audited).toMatchObject({ action: "settings.update", objectType: "setting", summary: "Set “templates must have an unsubscribe link” to on", summaryKey: "settings.update" });
       const tasksBefore = await tasksOf(setup.departmentId);
       for (const attempt of [() => reviewTask(setup.ctx, input, null), () => createTask(setup.ctx, input), () => updateTask(setup.ctx, allowed.id, input)]) {
         const error = await rejection(attempt(), AppError);

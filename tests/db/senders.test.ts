@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -220,7 +220,8 @@ it("keeps an installation that existed before verified domains became the defaul
   process.env.FANOUT_MIGRATIONS_DIR = folder;
   const existing = await openDatabase({ driver: "pglite", dataDir: "memory://", migrationsDir: folder });
   try {
-    await makeDepartment(existing.db);
+    // A department as that installation wrote it (today's code would write today's audit columns).
+    await existing.db.execute(sql`insert into departments (name) values (${unique("dept")})`);
     if (saved === undefined) delete process.env.FANOUT_MIGRATIONS_DIR;
     else process.env.FANOUT_MIGRATIONS_DIR = saved;
     await migrateDatabase(existing.db, "pglite");

@@ -3,7 +3,7 @@
  * show carries no Latin text but the user's own input and technical names (tests/helpers/latin.ts).
  * The browser's own checks (required, type=email, min) are switched off first, so the server's
  * refusal is what the page shows — the case of a script, an old browser or a crafted request.
- * The operation log's action types and roles are Chinese too.
+ * The operation log's action types, roles and summaries are Chinese too.
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -94,5 +94,10 @@ describe.skipIf(!run)("console forms in Chinese, given bad input", () => {
     expect(filterOptions.filter((option) => latinLeftIn(option) !== "")).toEqual([]);
     const roles = await page.getByTestId("audit-table").locator("tbody tr td:nth-child(4) span").allTextContents();
     expect(roles).toContain("(管理员)");
+    // And what each row says happened: Chinese around the names the user typed.
+    const summaries = await page.getByTestId("audit-table").locator("tbody tr td:nth-child(3)").allTextContents();
+    const typedEverywhere = ["华东区", "客户", "mail.example.com", "news@mail.example.com", ADMIN.email];
+    expect(summaries.filter((summary) => latinLeftIn(summary, typedEverywhere) !== "" || !/[\u4e00-\u9fff]/.test(summary))).toEqual([]);
+    expect(summaries).toContain("新建地址池“客户”");
   });
 });

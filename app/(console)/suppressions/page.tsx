@@ -11,6 +11,7 @@ import { SUPPRESSION_REASONS, type SuppressionReason } from "@/db/schema";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
+import { systemNoteKey } from "@/lib/i18n/system-notes";
 import { isSuppressionCursor, listSuppressions } from "@/lib/pools/suppression";
 import { AddSuppressionsForm, RemoveSuppression } from "./suppression-forms";
 
@@ -25,6 +26,10 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
     listSuppressions(ctx, { q, reason, before: before && isSuppressionCursor(before) ? before : undefined }),
     actor.role === "admin" ? listDepartments(ctx, { offset: 0, limit: 1000 }) : Promise.resolve(null),
   ]);
+  const suppressionNote = (note: string) => {
+    const key = systemNoteKey(note);
+    return key ? t.suppressions.systemNotes[key] : note || t.common.none;
+  };
   const nextQuery = new URLSearchParams();
   if (q) nextQuery.set("q", q);
   if (reason) nextQuery.set("reason", reason);
@@ -55,7 +60,7 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
             <Td>
               <Badge tone="red">{t.suppressions.reasons[row.reason]}</Badge>
             </Td>
-            <Td className="max-w-xs truncate">{row.note || t.common.none}</Td>
+            <Td className="max-w-xs truncate">{suppressionNote(row.note)}</Td>
             <TimeCell at={row.createdAt} timeZone={ctx.timeZone} />
             <Td>
               <RemoveSuppression departmentId={row.departmentId} email={row.email} />
