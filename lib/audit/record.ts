@@ -5,7 +5,7 @@ import type { Executor } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { operatorId, type Actor } from "@/lib/access/actor";
 import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
-import { englishAuditSummary, type StoredSummaryParams } from "@/lib/i18n/describe-audit";
+import { englishAuditSummary, storedSummaryParams } from "@/lib/i18n/describe-audit";
 import type { AuditAction } from "./actions";
 
 export type AuditInput = {
@@ -50,8 +50,4 @@ export async function updateAudited<T extends PgTable & { id: PgColumn }>(
 ) {
   await executor.update(table).set(values).where(eq(table.id, row.id));
   await recordAudit(executor, actor, { ...entry, objectId: row.id, departmentId: row.departmentId });
-}
-
-export function storedSummaryParams(summary: AuditSummary): StoredSummaryParams {
-  return { values: summary.params ?? {}, notes: (summary.notes ?? []).filter((note) => typeof note === "string" && note !== "") };
 }

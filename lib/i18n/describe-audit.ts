@@ -1,6 +1,8 @@
-import { auditSummariesEn, PARAMETER_TERMS, type AuditNote, type AuditSummary, type AuditSummaryCatalogue, type AuditSummaryValue } from "./audit-summaries-en";
+import { formatInZone } from "@/lib/time/zone";
+import { PARAMETER_TERMS, type AuditNote, type AuditSummary, type AuditSummaryCatalogue, type AuditSummaryValue } from "./audit-summaries-en";
 import { describeReason } from "./describe";
-import { reasonsEn, type ReasonCatalogue, type ReasonParams } from "./reasons-en";
+import { messagesFor, type Locale } from "./index";
+import type { ReasonCatalogue, ReasonParams } from "./reasons-en";
 
 export type AuditWording = {
   catalogue: AuditSummaryCatalogue;
@@ -8,9 +10,20 @@ export type AuditWording = {
   reasons: ReasonCatalogue;
   /** Groups numbers the reader's way (10,000). */
   locale: string;
-  /** Says an `at` value (an ISO instant) in the reader's time zone; without it the ISO text stays. */
-  formatTime?: (iso: string) => string;
+  /** Where an `at` value (an ISO instant) is said; without one the ISO text stays. */
+  timeZone?: string;
 };
+
+/** How a reader of `locale` is told what happened, times in `timeZone` (FANOUT_TIMEZONE for the console). */
+export function auditWording(locale: Locale, timeZone?: string): AuditWording {
+  const t = messagesFor(locale);
+  return { catalogue: t.auditSummaries, reasons: t.server, locale, timeZone };
+}
+
+/** The notes a summary says: the ones its conditions left as keys. */
+export function summaryNotes(summary: AuditSummary): AuditNote[] {
+  return (summary.notes ?? []).filter((note): note is AuditNote => typeof note === "string" && note !== "");
+}
 
 const PLACEHOLDER = /\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}/g;
 
@@ -24,11 +37,10 @@ function fill(template: string, values: Record<string, AuditSummaryValue>, wordi
     const words = list ? terms[list]! : {};
     if (value === null) return words.none ?? "—";
     if (typeof value === "number") return value.toLocaleString(wording.locale);
-    const term = (text: string) => (Object.hasOwn(words, text) ? words[text]! : text);
-    if (Array.isArray(value)) return value.map(term).join(wording.catalogue.list);
+    if (Array.isArray(value)) return value.map((item) => (Object.hasOwn(words, item) ? words[item]! : item)).join(wording.catalogue.list);
     const text = String(value);
-    if (Object.hasOwn(words, text)) return term(text);
-    if (name === "at" && wording.formatTime) return wording.formatTime(text);
+    if (Object.hasOwn(words, text)) return words[text]!;
+    if (name === "at" && wording.timeZone) return formatInZone(new Date(text), wording.timeZone);
     if (name === "problem" && (Object.hasOwn(wording.reasons.messages, text) || Object.hasOwn(wording.reasons.rules, text))) {
       return describeReason(wording.reasons, text, values as ReasonParams);
     }
@@ -40,18 +52,22 @@ function fill(template: string, values: Record<string, AuditSummaryValue>, wordi
 export function describeAuditSummary(summary: AuditSummary, wording: AuditWording): string {
   const { catalogue } = wording;
   const values = summary.params ?? {};
-  const notes = (summary.notes ?? []).filter((note): note is AuditNote => typeof note === "string" && note !== "").map((note) => fill(catalogue.notes[note], values, wording));
+  const notes = summaryNotes(summary).map((note) => fill(catalogue.notes[note], values, wording));
   const message = fill(catalogue.messages[summary.key], values, wording);
   return notes.length ? `${message}${catalogue.open}${notes.join(catalogue.separator)}${catalogue.close}` : message;
 }
 
 /** The English sentence stored with a row, read by exports and by readers without a catalogue. */
 export function englishAuditSummary(summary: AuditSummary): string {
-  return describeAuditSummary(summary, { catalogue: auditSummariesEn, reasons: reasonsEn, locale: "en" });
+  return describeAuditSummary(summary, auditWording("en"));
 }
 
-/** How a row's summary is stored: the message key, and its values and notes. */
+/** How a row's summary is stored beside its key (`summary_params`): its values and notes. */
 export type StoredSummaryParams = { values: Record<string, AuditSummaryValue>; notes: string[] };
+
+export function storedSummaryParams(summary: AuditSummary): StoredSummaryParams {
+  return { values: summary.params ?? {}, notes: summaryNotes(summary) };
+}
 
 /**
  * A stored row in the reader's language. Rows written before summaries were keys (or by a newer

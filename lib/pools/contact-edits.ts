@@ -5,7 +5,7 @@ import { contacts, poolMembers, pools, suppressions, type ContactStatus, type Su
 import { operatorId } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import type { AuditNote, AuditSummaryValue } from "@/lib/i18n/audit-summaries-en";
+import type { AuditSummary, AuditSummaryValue } from "@/lib/i18n/audit-summaries-en";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/addresses/normalize";
@@ -267,8 +267,8 @@ function selectionParams(selection: ContactSelection): Record<string, AuditSumma
 }
 
 /** A bulk action on a search says which search; on the whole pool, that it was every address. */
-function selectionNotes(selection: ContactSelection): AuditNote[] {
+function selectionNotes(selection: ContactSelection): AuditSummary["notes"] {
   if ("ids" in selection) return [];
   const { q, status } = selection.search;
-  return q || status ? [...(q ? (["matching"] as const) : []), ...(status ? (["withStatus"] as const) : [])] : ["everyAddress"];
+  return q || status ? [q && "matching", status && "withStatus"] : ["everyAddress"];
 }

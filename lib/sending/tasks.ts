@@ -6,7 +6,7 @@ import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota
 import { readSetting } from "@/lib/accounts/settings";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
-import type { AuditSummary } from "@/lib/i18n/audit-summaries-en";
+import type { AuditNote, AuditSummary } from "@/lib/i18n/audit-summaries-en";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
@@ -189,9 +189,9 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
         clientIp: ctx.actor.ip ?? "",
       })
       .returning();
-    const summary: AuditSummary = { key: "task.create", params: { name: plan.name, recipients: reserve, pools: plan.poolIds?.length ?? null, at: scheduledAt.toISOString() } };
-    summary.notes = [plan.poolIds ? "fromPools" : "allAddresses", input.scheduledAt ? "scheduledAt" : "now"];
-    await recordAudit(tx, ctx.actor, { action: "task.create", objectType: "task", objectId: row!.id, departmentId, summary });
+    const params = { name: plan.name, recipients: reserve, pools: plan.poolIds?.length ?? null, at: scheduledAt.toISOString() };
+    const notes: AuditNote[] = [plan.poolIds ? "fromPools" : "allAddresses", input.scheduledAt ? "scheduledAt" : "now"];
+    await recordAudit(tx, ctx.actor, { action: "task.create", objectType: "task", objectId: row!.id, departmentId, summary: { key: "task.create", params, notes } });
     return row!;
   });
   await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });

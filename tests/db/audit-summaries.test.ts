@@ -7,11 +7,7 @@ import { updateDepartment } from "@/lib/accounts/departments";
 import { writeSetting } from "@/lib/accounts/settings";
 import { createUser } from "@/lib/accounts/users";
 import { listAuditEntries } from "@/lib/audit/queries";
-import { auditSummariesEn } from "@/lib/i18n/audit-summaries-en";
-import { auditSummariesZh } from "@/lib/i18n/audit-summaries-zh";
-import { describeStoredSummary, type AuditWording } from "@/lib/i18n/describe-audit";
-import { reasonsEn } from "@/lib/i18n/reasons-en";
-import { reasonsZh } from "@/lib/i18n/reasons-zh";
+import { auditWording, describeStoredSummary } from "@/lib/i18n/describe-audit";
 import { clearPool, updatePool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { cancelTask, createTask, pauseTask } from "@/lib/sending/tasks";
@@ -22,8 +18,8 @@ import { latinLeftIn } from "../helpers/latin";
 import { makeSendingSetup, taskInput } from "../helpers/sending";
 
 const TIME_ZONE = "Asia/Shanghai";
-const zh: AuditWording = { catalogue: auditSummariesZh, reasons: reasonsZh, locale: "zh-CN", formatTime: (iso) => formatInZone(new Date(iso), TIME_ZONE) };
-const en: AuditWording = { catalogue: auditSummariesEn, reasons: reasonsEn, locale: "en" };
+const zh = auditWording("zh-CN", TIME_ZONE);
+const en = auditWording("en");
 
 describeOnDatabases("operation-log summaries in the reader's language", (db) => {
   it("words what a department did in Chinese, with nothing Latin but what the users typed, and stores the same in English", async () => {

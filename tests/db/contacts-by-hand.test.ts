@@ -1,7 +1,6 @@
 import { describeRefusal } from "@/lib/i18n/describe";
 import { reasonsZh } from "@/lib/i18n/reasons-zh";
-import { auditSummariesZh } from "@/lib/i18n/audit-summaries-zh";
-import { describeStoredSummary } from "@/lib/i18n/describe-audit";
+import { auditWording, describeStoredSummary } from "@/lib/i18n/describe-audit";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import { queryRows } from "@/db/client";
@@ -238,7 +237,7 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
       ["contact.delete", `Deleted 2 addresses from "${pool.name}" (0 stay in other pools) (matching "北京"; status unsubscribed)`],
     ]);
     // The reader's language words the same rows: the search the user typed, the status in Chinese.
-    expect(audit.map((row) => describeStoredSummary(row, { catalogue: auditSummariesZh, reasons: reasonsZh, locale: "zh-CN" }))).toEqual([
+    expect(audit.map((row) => describeStoredSummary(row, auditWording("zh-CN")))).toEqual([
       `将“${pool.name}”的 2 个地址退订本部门邮件（2 个加入屏蔽列表）（匹配“北京”）`,
       `从“${pool.name}”删除 2 个地址（0 个仍在其他地址池中）（匹配“北京”；状态：已退订）`,
     ]);

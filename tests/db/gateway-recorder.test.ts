@@ -7,11 +7,7 @@ import { checkLogin, type GatewayAccount } from "@/lib/gateway/login";
 import { readMessageHeader } from "@/lib/gateway/message-header";
 import { SubmissionRecorder, type CheckedSubmission, type Recorded } from "@/lib/gateway/recorder";
 import { SmtpRefusal } from "@/lib/gateway/replies";
-import { auditSummariesEn } from "@/lib/i18n/audit-summaries-en";
-import { auditSummariesZh } from "@/lib/i18n/audit-summaries-zh";
-import { describeStoredSummary } from "@/lib/i18n/describe-audit";
-import { reasonsEn } from "@/lib/i18n/reasons-en";
-import { reasonsZh } from "@/lib/i18n/reasons-zh";
+import { auditWording, describeStoredSummary } from "@/lib/i18n/describe-audit";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { describeOnDatabases } from "../helpers/db";
 import { unique } from "../helpers/factories";
@@ -75,8 +71,8 @@ describeOnDatabases("SMTP entrance: recording and logins", (db) => {
       `Accepted "Group c" from <sales@example.org> through the SMTP entrance for 5 recipients`,
     ]);
     // The statement writes what recordAudit would: the English from the stored key and values, and the Chinese from the same.
-    for (const row of audits) expect(row.summary).toBe(describeStoredSummary(row, { catalogue: auditSummariesEn, reasons: reasonsEn, locale: "en" }));
-    expect(audits.map((row) => describeStoredSummary(row, { catalogue: auditSummariesZh, reasons: reasonsZh, locale: "zh-CN" })).sort()).toEqual([
+    for (const row of audits) expect(row.summary).toBe(describeStoredSummary(row, auditWording("en")));
+    expect(audits.map((row) => describeStoredSummary(row, auditWording("zh-CN"))).sort()).toEqual([
       "通过 SMTP 入口接收来自 <sales@example.org> 的“Group a”，共 3 个收件人",
       "通过 SMTP 入口接收来自 <sales@example.org> 的“Group b”，共 4 个收件人（屏蔽 1 个）",
       "通过 SMTP 入口接收来自 <sales@example.org> 的“Group c”，共 5 个收件人",

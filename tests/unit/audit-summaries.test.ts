@@ -10,14 +10,13 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { auditSummariesEn, type AuditSummary } from "@/lib/i18n/audit-summaries-en";
 import { auditSummariesZh } from "@/lib/i18n/audit-summaries-zh";
-import { describeAuditSummary, describeStoredSummary, englishAuditSummary, type AuditWording } from "@/lib/i18n/describe-audit";
-import { reasonsEn } from "@/lib/i18n/reasons-en";
+import { auditWording, describeAuditSummary, describeStoredSummary, englishAuditSummary } from "@/lib/i18n/describe-audit";
 import { reasonsZh } from "@/lib/i18n/reasons-zh";
 import { latinLeftIn } from "../helpers/latin";
 
 const root = path.resolve(__dirname, "../..");
-const zhWording: AuditWording = { catalogue: auditSummariesZh, reasons: reasonsZh, locale: "zh-CN", formatTime: () => "2026-12-05 18:30:00" };
-const enWording: AuditWording = { catalogue: auditSummariesEn, reasons: reasonsEn, locale: "en" };
+const zhWording = auditWording("zh-CN", "Asia/Shanghai");
+const enWording = auditWording("en");
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {

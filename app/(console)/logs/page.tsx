@@ -11,8 +11,8 @@ import type { AuditAction } from "@/lib/audit/actions";
 import { AUDIT_ACTIONS, listAuditEntries } from "@/lib/audit/queries";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
-import { describeStoredSummary } from "@/lib/i18n/describe-audit";
-import { addDays, formatInZone, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
+import { auditWording, describeStoredSummary } from "@/lib/i18n/describe-audit";
+import { addDays, isIsoDate, startOfZonedDay } from "@/lib/time/zone";
 
 export default consolePage("audit.view", async function OperationLogPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t } = ctx;
@@ -33,7 +33,7 @@ export default consolePage("audit.view", async function OperationLogPage(ctx, { 
     page,
   );
   const actionName = (action: string) => (Object.hasOwn(t.auditActions, action) ? t.auditActions[action as AuditAction] : action);
-  const wording = { catalogue: t.auditSummaries, reasons: t.server, locale: ctx.locale, formatTime: (iso: string) => formatInZone(new Date(iso), ctx.timeZone) };
+  const wording = auditWording(ctx.locale, ctx.timeZone);
   const roleName = (role: string) => {
     const [apiKey, keyRole] = role.startsWith("apikey:") ? [true, role.slice("apikey:".length)] : [false, role];
     const name = Object.hasOwn(t.roles, keyRole) ? t.roles[keyRole as keyof typeof t.roles] : keyRole;
