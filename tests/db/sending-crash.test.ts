@@ -10,6 +10,7 @@ import { createScratchDatabase } from "@/db/scratch";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { seedEmbeddedDataDir, TEMPLATE_ENV } from "../helpers/database-templates";
 
 /**
  * Issue 5, "Done means" 3: a child process runs the engine on 5,000 recipients and is killed
@@ -46,7 +47,7 @@ type Shared = {
 };
 
 async function sharedPostgres(serverUrl: string): Promise<Shared> {
-  const scratch = await createScratchDatabase(serverUrl, "fanout_crash");
+  const scratch = await createScratchDatabase(serverUrl, "fanout_crash", process.env[TEMPLATE_ENV.postgres]);
   let handle: DatabaseHandle | undefined;
   return {
     name: "postgres",
@@ -62,6 +63,7 @@ async function sharedPostgres(serverUrl: string): Promise<Shared> {
 
 function sharedPglite(): Shared {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-crash-"));
+  seedEmbeddedDataDir(dataDir);
   let handle: DatabaseHandle | undefined;
   const release = async () => {
     await handle?.close();

@@ -36,7 +36,8 @@ describe("operations CLI on the embedded database", () => {
   });
 
   it("works while the server owns the database", async () => {
-    server = await startServer();
+    // An empty folder of its own (startServer would give a migrated copy): the server's first start makes the database.
+    server = await startServer({}, fs.mkdtempSync(path.join(os.tmpdir(), "fanout-cli-first-")));
     expect(await (await fetch(`${server.url}/login`)).text()).toContain('data-testid="no-admin"');
     const department = await fanout(server.dataDir, "department", "create", "--name", "Marketing", "--quota", "2000");
     expect(department.stderr).toBe("");

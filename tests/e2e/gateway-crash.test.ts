@@ -13,6 +13,7 @@ import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { makeSendingSetup } from "../helpers/sending";
 import { freePort, ROOT } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { seedEmbeddedDataDir, TEMPLATE_ENV } from "../helpers/database-templates";
 
 /**
  * Issue 12, "Done means" 3: the entrance answers 250 only once a message's task, deliveries and
@@ -48,7 +49,7 @@ async function sharedDatabase(dataDir: string): Promise<Shared> {
   };
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
-    const scratch = await createScratchDatabase(serverUrl, "fanout_gateway_crash");
+    const scratch = await createScratchDatabase(serverUrl, "fanout_gateway_crash", process.env[TEMPLATE_ENV.postgres]);
     return {
       connect: async () => (handle ??= await openDatabase({ url: scratch.url, driver: "pg" })).db,
       release,
@@ -60,6 +61,7 @@ async function sharedDatabase(dataDir: string): Promise<Shared> {
     };
   }
   // While a child owns the folder, this process reaches the database through the child's socket.
+  seedEmbeddedDataDir(dataDir);
   return { connect: async () => (handle ??= await openDatabase({ driver: "pglite", dataDir })).db, release, childEnv: {}, drop: release };
 }
 

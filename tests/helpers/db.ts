@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
 import { createScratchDatabase } from "@/db/scratch";
 import { useDatabaseHandle } from "@/lib/database";
+import { pgliteTemplateBlob, TEMPLATE_ENV } from "./database-templates";
 
 export type DatabaseTarget = { name: "pglite" | "postgres"; open: () => Promise<DatabaseHandle & { drop: () => Promise<void> }> };
 
@@ -11,7 +12,7 @@ export function databaseTargets(): DatabaseTarget[] {
     {
       name: "pglite",
       open: async () => {
-        const handle = await openDatabase({ driver: "pglite", dataDir: "memory://" });
+        const handle = await openDatabase({ driver: "pglite", dataDir: "memory://", template: pgliteTemplateBlob() });
         return { ...handle, drop: () => handle.close() };
       },
     },
@@ -21,10 +22,9 @@ export function databaseTargets(): DatabaseTarget[] {
   return targets;
 }
 
-/** A new, empty database on the server (name with a random suffix), and how to drop it. */
-/** Each test file gets a database of its own on the server, dropped afterwards. */
+/** Each test file gets a database of its own on the server (a copy of the migrated template when the run made one), dropped afterwards. */
 async function openFreshPostgres(serverUrl: string) {
-  const scratch = await createScratchDatabase(serverUrl);
+  const scratch = await createScratchDatabase(serverUrl, "fanout_test", process.env[TEMPLATE_ENV.postgres]);
   const handle = await openDatabase({ url: scratch.url, driver: "pg" });
   return {
     ...handle,

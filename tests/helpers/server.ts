@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { seedEmbeddedDataDir } from "./database-templates";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -18,13 +19,18 @@ export async function freePort(): Promise<number> {
 
 export type RunningServer = { url: string; dataDir: string; env: Record<string, string | undefined>; output: () => string; stop: () => Promise<void> };
 
-/** Starts the production server the way `npm start` does, on a free port with its own data folder. */
+/**
+ * Starts the production server the way `npm start` does, on a free port with its own data folder:
+ * `dataDir` as it is, or else a new one holding the migrated database a first start would make
+ * (copied from the run's template: the migrations then find it current).
+ */
 export async function startServer(extraEnv: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   if (!fs.existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     throw new Error("No production build: run `npm test` (it builds first) or `npx next build`");
   }
   const port = await freePort();
   const directory = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "fanout-e2e-"));
+  if (!dataDir) seedEmbeddedDataDir(directory);
   const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), FANOUT_DATA_DIR: directory, ...extraEnv };
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
