@@ -30,7 +30,16 @@ export type ClientsRun = {
   /** Each client starts a message at most this often (0: as soon as the last was answered). */
   intervalMs: number;
 };
-export type ClientsResult = { type: "result"; seconds: number; accepted: number; refused: number; firstError: string | null; acceptedAt: Record<string, number> };
+export type ClientsResult = {
+  type: "result";
+  seconds: number;
+  /** CPU this process spent on the run (user + system), in seconds. */
+  cpuSeconds: number;
+  accepted: number;
+  refused: number;
+  firstError: string | null;
+  acceptedAt: Record<string, number>;
+};
 export type SinkArrivals = { type: "arrivals"; arrivals: Record<string, number[]>; messages: number };
 export type GatewayChildMessage = { ready: true; port?: number } | ClientsResult | SinkArrivals;
 
@@ -83,7 +92,8 @@ async function runClient(run: ClientsRun, index: number, go: Promise<void>, read
 }
 
 async function runClients(run: ClientsRun): Promise<ClientsResult> {
-  const result: ClientsResult = { type: "result", seconds: 0, accepted: 0, refused: 0, firstError: null, acceptedAt: {} };
+  const result: ClientsResult = { type: "result", seconds: 0, cpuSeconds: 0, accepted: 0, refused: 0, firstError: null, acceptedAt: {} };
+  const cpuAtStart = process.cpuUsage();
   let readyCount = 0;
   let start!: () => void;
   const go = new Promise<void>((resolve) => (start = resolve));
@@ -98,6 +108,8 @@ async function runClients(run: ClientsRun): Promise<ClientsResult> {
   );
   await Promise.all(clients);
   result.seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return result;
 }
 

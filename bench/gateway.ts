@@ -22,6 +22,12 @@
  *    (STEADY_RATE messages a second in all): the latency from 250 to arrival when nothing waits in line.
  *
  * Goal (issue 12): accepted ≥ 0.7 × raw.
+ *
+ * CPU per message of each side is reported for the raw and the accepted runs (the clients' process,
+ * this process, which holds PGlite on the embedded database, and the Postgres server's processes,
+ * read from /proc), and from it `ceilingRatio`: the accepted rate if every core did nothing but
+ * this work, against raw. On a machine where client, entrance and database share few cores, the
+ * ratio cannot pass that ceiling whatever the latency.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -143,12 +149,53 @@ async function makeSetup(db: Database): Promise<Setup> {
 // ---------------------------------------------------------------------------------------------
 // Measurements
 
-type Clients = { seconds: number; accepted: number; refused: number; rate: number; firstError: string | null; acceptedAt: Record<string, number> };
+type Cpu = { clients: number; server: number; database: number | null };
+type Clients = { seconds: number; accepted: number; refused: number; rate: number; firstError: string | null; acceptedAt: Record<string, number>; cpuSeconds: Cpu };
+
+/** CPU seconds used so far by the Postgres server's processes on this machine (null where /proc cannot tell). */
+function postgresCpuSeconds(): number | null {
+  try {
+    const ticks = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        total += (Number(fields[11]) + Number(fields[12])) / ticks;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
 
 async function submit(clients: Child, port: number, setup: Setup, perClient: number, tag: string, intervalMs = 0): Promise<Clients> {
   const run: ClientsRun = { type: "run", port, clients: CLIENTS, messages: perClient, recipients: RECIPIENTS, user: setup.user, pass: PASSWORD, from: setup.from, html: HTML, tag, intervalMs };
+  const serverAtStart = process.cpuUsage();
+  const databaseAtStart = postgresCpuSeconds();
   const result = await clients.ask<ClientsResult>(run);
-  return { ...result, rate: result.accepted / result.seconds };
+  const server = process.cpuUsage(serverAtStart);
+  const databaseAtEnd = postgresCpuSeconds();
+  const cpuSeconds = { clients: result.cpuSeconds, server: (server.user + server.system) / 1e6, database: databaseAtStart === null || databaseAtEnd === null ? null : databaseAtEnd - databaseAtStart };
+  return { ...result, cpuSeconds, rate: result.accepted / result.seconds };
+}
+
+/** Milliseconds of CPU per accepted message on each side, over the runs given; the server database's only when it served them. */
+function cpuPerMessage(runs: Clients[], withDatabase: boolean): Cpu & { total: number } {
+  const messages = runs.reduce((sum, run) => sum + run.accepted, 0);
+  const per = (pick: (cpu: Cpu) => number | null) => {
+    const values = runs.map((run) => pick(run.cpuSeconds));
+    return values.some((value) => value === null) ? null : round((values.reduce<number>((sum, value) => sum + value!, 0) * 1000) / messages, 3);
+  };
+  const clients = per((cpu) => cpu.clients)!;
+  const server = per((cpu) => cpu.server)!;
+  const database = withDatabase ? per((cpu) => cpu.database) : null;
+  return { clients, server, database, total: round(clients + server + (database ?? 0), 3) };
 }
 
 function percentile(sorted: number[], share: number): number {
@@ -165,6 +212,10 @@ type GatewayResult = {
   rawRate: number;
   ratio: number;
   rawHalvesRate: [number, number];
+  /** CPU ms per message: raw (clients, the raw server), accepted (clients, the entrance with PGlite when embedded, the Postgres server). */
+  cpuMsPerMessage: { raw: ReturnType<typeof cpuPerMessage>; accepted: ReturnType<typeof cpuPerMessage> };
+  /** The accepted rate with every core busy on this work (cores ÷ accepted CPU per message), against raw. */
+  ceilingRatio: number;
   acceptedSeconds: number;
   refused: number;
   firstRefusal: string | null;
@@ -216,11 +267,16 @@ async function measure(target: Target, clients: Child, sink: Child, messages: nu
     log(`${target.driver}: raw smtp-server, ${CLIENTS} clients × ${half} messages`);
     const rawBefore = await submit(clients, raw.port, setup, half, `${target.driver}-raw1`);
     log(`${target.driver}: SMTP entrance, ${CLIENTS} clients × ${perClient} messages of ${RECIPIENTS} recipients`);
+    // Untimed, as raw's: the entrance's first login, statements and code paths warm up.
+    await submit(clients, port, setup, 1, `${target.driver}-warm-entrance`);
     const accepted = await submit(clients, port, setup, perClient, `${target.driver}-burst`);
     log(`${target.driver}: raw smtp-server again`);
     const rawAfter = await submit(clients, raw.port, setup, half, `${target.driver}-raw2`);
     const rawRate = (rawBefore.accepted + rawAfter.accepted) / (rawBefore.seconds + rawAfter.seconds);
+    const cpu = { raw: cpuPerMessage([rawBefore, rawAfter], false), accepted: cpuPerMessage([accepted], target.driver === "postgres") };
+    const ceilingRatio = (os.cpus().length * 1000) / cpu.accepted.total / rawRate;
     log(`${target.driver}: entrance ${Math.round(accepted.rate)} messages/s accepted, raw ${Math.round(rawRate)}: ${(accepted.rate / rawRate).toFixed(2)}`);
+    log(`${target.driver}: CPU ms per message, raw ${JSON.stringify(cpu.raw)}, accepted ${JSON.stringify(cpu.accepted)}: at most ${ceilingRatio.toFixed(2)} of raw on ${os.cpus().length} cores`);
 
     log(`${target.driver}: the send runner delivers the burst`);
     const runnerStarted = performance.now();
@@ -242,6 +298,8 @@ async function measure(target: Target, clients: Child, sink: Child, messages: nu
       rawRate: Math.round(rawRate),
       ratio: round(accepted.rate / rawRate, 3),
       rawHalvesRate: [Math.round(rawBefore.rate), Math.round(rawAfter.rate)],
+      cpuMsPerMessage: cpu,
+      ceilingRatio: round(ceilingRatio, 3),
       acceptedSeconds: round(accepted.seconds),
       refused: accepted.refused + steady.refused,
       firstRefusal: accepted.firstError ?? steady.firstError,
