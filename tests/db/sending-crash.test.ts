@@ -6,11 +6,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from "@/db/client";
 import { createTask } from "@/lib/sending/tasks";
-import { createScratchDatabase } from "@/db/scratch";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { seedEmbeddedDataDir, TEMPLATE_ENV } from "../helpers/database-templates";
+import { scratchDatabase, seedEmbeddedDataDir } from "../helpers/database-templates";
 
 /**
  * Issue 5, "Done means" 3: a child process runs the engine on 5,000 recipients and is killed
@@ -47,7 +46,7 @@ type Shared = {
 };
 
 async function sharedPostgres(serverUrl: string): Promise<Shared> {
-  const scratch = await createScratchDatabase(serverUrl, "fanout_crash", process.env[TEMPLATE_ENV.postgres]);
+  const scratch = await scratchDatabase(serverUrl, "fanout_crash");
   let handle: DatabaseHandle | undefined;
   return {
     name: "postgres",

@@ -7,13 +7,12 @@ import { sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from "@/db/client";
-import { createScratchDatabase } from "@/db/scratch";
 import { systemActor } from "@/lib/access/actor";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { makeSendingSetup } from "../helpers/sending";
 import { freePort, ROOT } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { seedEmbeddedDataDir, TEMPLATE_ENV } from "../helpers/database-templates";
+import { scratchDatabase, seedEmbeddedDataDir } from "../helpers/database-templates";
 
 /**
  * Issue 12, "Done means" 3: the entrance answers 250 only once a message's task, deliveries and
@@ -49,7 +48,7 @@ async function sharedDatabase(dataDir: string): Promise<Shared> {
   };
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
-    const scratch = await createScratchDatabase(serverUrl, "fanout_gateway_crash", process.env[TEMPLATE_ENV.postgres]);
+    const scratch = await scratchDatabase(serverUrl, "fanout_gateway_crash");
     return {
       connect: async () => (handle ??= await openDatabase({ url: scratch.url, driver: "pg" })).db,
       release,

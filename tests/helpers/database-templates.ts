@@ -3,8 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { createScratchDatabase } from "@/db/scratch";
-import { migrateDatabase } from "@/db/migrate";
-import { embeddedPaths, openDatabase, type Database } from "@/db/client";
+import { embeddedPaths, openDatabase } from "@/db/client";
 
 /**
  * Migrated databases that each test file's database starts as a copy of, made once per set of
@@ -19,7 +18,7 @@ const MIGRATIONS = path.join(ROOT, "db", "migrations");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "fanout-tests");
 
 /** The environment variables the workers read the templates from. */
-export const TEMPLATE_ENV = { pglite: "FANOUT_TEST_PGLITE_TEMPLATE", pgdata: "FANOUT_TEST_PGDATA_TEMPLATE", postgres: "FANOUT_TEST_POSTGRES_TEMPLATE" } as const;
+const TEMPLATE_ENV = { pglite: "FANOUT_TEST_PGLITE_TEMPLATE", pgdata: "FANOUT_TEST_PGDATA_TEMPLATE", postgres: "FANOUT_TEST_POSTGRES_TEMPLATE" } as const;
 
 function migrationsHash(): string {
   const hash = crypto.createHash("sha256");
@@ -35,47 +34,34 @@ function migrationsHash(): string {
   return hash.update(pglite.version).digest("hex").slice(0, 16);
 }
 
-/** A gzipped PGlite data directory with every migration applied: its path. */
-async function pgliteTemplate(hash: string): Promise<string> {
-  const file = path.join(CACHE, `pglite-${hash}.tar.gz`);
-  if (fs.existsSync(file)) return file;
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const client = await PGlite.create("memory://", { extensions: { pg_trgm } });
-  try {
-    await migrateDatabase(drizzle({ client }) as unknown as Database, "pglite");
-    const dump = await client.dumpDataDir("gzip");
-    fs.mkdirSync(CACHE, { recursive: true });
-    // Written aside and renamed, so a run that starts meanwhile never reads half a file.
-    const partial = `${file}.${process.pid}`;
-    fs.writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-    fs.renameSync(partial, file);
-  } finally {
-    await client.close();
-  }
-  return file;
-}
-
 /**
- * The same as a data directory on disk, for the servers and CLI processes the tests start on a
- * folder of their own: copying it is a fraction of a second, extracting the dump some seconds.
+ * An embedded data folder made by the product's own first open (openDatabase migrates it), kept as
+ * it is for the servers and CLI processes the tests start on folders of their own (copying it is
+ * a fraction of a second), and as a gzipped dump for the in-memory databases. Both are made aside
+ * and renamed, so a run that starts meanwhile never reads half of one.
  */
-async function pgdataTemplate(dump: string): Promise<string> {
-  const dir = dump.replace(/\.tar\.gz$/, ".pgdata");
-  if (fs.existsSync(dir)) return dir;
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
-  const partial = `${dir}.${process.pid}`;
-  const client = await PGlite.create(partial, { extensions: { pg_trgm }, loadDataDir: new Blob([fs.readFileSync(dump)]) });
-  await client.close();
+async function pgliteTemplates(hash: string): Promise<{ dump: string; pgdata: string }> {
+  const dump = path.join(CACHE, `pglite-${hash}.tar.gz`);
+  const pgdata = path.join(CACHE, `pglite-${hash}.pgdata`);
+  if (fs.existsSync(dump) && fs.existsSync(pgdata)) return { dump, pgdata };
+  const folder = path.join(CACHE, `pglite-${hash}.${process.pid}`);
   try {
-    fs.renameSync(partial, dir);
-  } catch {
-    // Another run made it meanwhile.
-    fs.rmSync(partial, { recursive: true, force: true });
+    await (await openDatabase({ driver: "pglite", dataDir: folder })).close();
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const client = await PGlite.create(embeddedPaths(folder).pgdata, { extensions: { pg_trgm } });
+    const tarball = await client.dumpDataDir("gzip").finally(() => client.close());
+    fs.writeFileSync(`${dump}.${process.pid}`, Buffer.from(await tarball.arrayBuffer()));
+    fs.renameSync(`${dump}.${process.pid}`, dump);
+    try {
+      fs.renameSync(embeddedPaths(folder).pgdata, pgdata);
+    } catch {
+      // Another run made it meanwhile; theirs serves.
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
-  return dir;
+  return { dump, pgdata };
 }
 
 /** A migrated database on the server that nobody stays connected to: its name. */
@@ -106,9 +92,9 @@ async function postgresTemplate(serverUrl: string, hash: string): Promise<string
 /** Makes the templates this run needs and says where they are (in the environment the workers inherit). */
 export async function prepareDatabaseTemplates(): Promise<void> {
   const hash = migrationsHash();
-  const dump = await pgliteTemplate(hash);
+  const { dump, pgdata } = await pgliteTemplates(hash);
   process.env[TEMPLATE_ENV.pglite] = dump;
-  process.env[TEMPLATE_ENV.pgdata] = await pgdataTemplate(dump);
+  process.env[TEMPLATE_ENV.pgdata] = pgdata;
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) process.env[TEMPLATE_ENV.postgres] = await postgresTemplate(serverUrl, hash);
 }
@@ -129,4 +115,9 @@ export function seedEmbeddedDataDir(dataDir: string): void {
   const target = embeddedPaths(dataDir).pgdata;
   if (!template || fs.existsSync(target)) return;
   fs.cpSync(template, target, { recursive: true });
+}
+
+/** A fresh database on the server for one test file (or crash test), copied from the run's migrated template when it has one. */
+export function scratchDatabase(serverUrl: string, prefix: string) {
+  return createScratchDatabase(serverUrl, prefix, process.env[TEMPLATE_ENV.postgres]);
 }

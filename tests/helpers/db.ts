@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
-import { createScratchDatabase } from "@/db/scratch";
 import { useDatabaseHandle } from "@/lib/database";
-import { pgliteTemplateBlob, TEMPLATE_ENV } from "./database-templates";
+import { pgliteTemplateBlob, scratchDatabase } from "./database-templates";
 
 export type DatabaseTarget = { name: "pglite" | "postgres"; open: () => Promise<DatabaseHandle & { drop: () => Promise<void> }> };
 
@@ -24,7 +23,7 @@ export function databaseTargets(): DatabaseTarget[] {
 
 /** Each test file gets a database of its own on the server (a copy of the migrated template when the run made one), dropped afterwards. */
 async function openFreshPostgres(serverUrl: string) {
-  const scratch = await createScratchDatabase(serverUrl, "fanout_test", process.env[TEMPLATE_ENV.postgres]);
+  const scratch = await scratchDatabase(serverUrl, "fanout_test");
   const handle = await openDatabase({ url: scratch.url, driver: "pg" });
   return {
     ...handle,

@@ -2,7 +2,7 @@ import bcrypt from "bcryptjs";
 import { expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 
-// Some test files hash at a lower cost to save time (entry-points); the product never does.
+// Tests reuse a password's hash once made (tests/helpers/setup.ts), never a cheaper one: the cost is the product's.
 it("hashes passwords at bcrypt cost 11 and checks them", async () => {
   const hash = await hashPassword("a long enough password");
   expect(bcrypt.getRounds(hash)).toBe(11);
