@@ -48,6 +48,7 @@ export const en = {
     "user.reset_password": "Password reset",
     "apikey.create": "API key created",
     "apikey.revoke": "API key revoked",
+    "apikey.update": "API key changed",
     "pool.create": "Pool created",
     "pool.update": "Pool updated",
     "pool.delete": "Pool deleted",
@@ -264,6 +265,9 @@ export const en = {
     revoke: "Revoke",
     revoked: "Revoked",
     shownOnce: "Copy this key now. It is shown only once:",
+    rateLimit: "Requests a minute",
+    rateLimitHint: "Empty: the server's default ({rate})",
+    defaultRate: "default ({rate})",
   },
   smtpAccounts: {
     title: "SMTP accounts",

@@ -94,6 +94,7 @@ export const reasonsEn = {
     signInFirst: "Sign in first",
     bearerRequired: "Send an API key as 'Authorization: Bearer <key>'",
     apiKeyUnknown: "The API key is unknown or revoked",
+    apiKeyRevoked: "This API key is revoked; make a new one",
     bodyTooLarge: "The body is larger than {max} bytes",
     bodyNotJson: "The body is not valid JSON",
     bodyInvalid: "{path}: {problem}",

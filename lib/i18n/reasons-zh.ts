@@ -88,6 +88,7 @@ export const reasonsZh: ReasonCatalogue = {
     signInFirst: "请先登录。",
     bearerRequired: "请以“Authorization: Bearer <密钥>”的形式发送 API 密钥。",
     apiKeyUnknown: "API 密钥不存在或已吊销。",
+    apiKeyRevoked: "此 API 密钥已吊销，请新建一个。",
     bodyTooLarge: "请求内容超过 {max} 字节。",
     bodyNotJson: "请求内容不是有效的 JSON。",
     bodyInvalid: "{path}：{problem}",

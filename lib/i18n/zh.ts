@@ -45,6 +45,7 @@ export const zh: Messages = {
     "user.reset_password": "重置密码",
     "apikey.create": "新建 API 密钥",
     "apikey.revoke": "吊销 API 密钥",
+    "apikey.update": "修改 API 密钥",
     "pool.create": "新建地址池",
     "pool.update": "修改地址池",
     "pool.delete": "删除地址池",
@@ -261,6 +262,9 @@ export const zh: Messages = {
     revoke: "吊销",
     revoked: "已吊销",
     shownOnce: "请立即复制此密钥，它只显示这一次：",
+    rateLimit: "每分钟请求数",
+    rateLimitHint: "留空：使用服务器默认值（{rate}）",
+    defaultRate: "默认（{rate}）",
   },
   smtpAccounts: {
     title: "域帐号管理",
