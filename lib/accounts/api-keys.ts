@@ -95,15 +95,19 @@ export async function revokeApiKey({ db, actor }: Ctx, id: string) {
   });
 }
 
-/** Sets how many requests a minute a key may make (null: the server's default); audited with the old and new limit. */
-export async function setApiKeyRateLimit({ db, actor }: Ctx, id: string, rateLimitPerMinute: number | null) {
+/**
+ * Sets how many requests a minute a key may make (null: the server's default); audited with the
+ * old and new limit. Returns the key's secret hash, which names its rate-limit bucket.
+ */
+export async function setApiKeyRateLimit({ db, actor }: Ctx, id: string, rateLimitPerMinute: number | null): Promise<{ secretHash: string; rateLimitPerMinute: number | null }> {
   const rate = checkedRateLimit(rateLimitPerMinute);
   return db.transaction(async (tx) => {
     const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
     if (!key) throw notFound("apiKey");
     authorize(actor, "apikey.manage", { departmentId: key.departmentId });
     if (key.revokedAt) throw invalidInput("apiKeyRevoked");
-    if (key.rateLimitPerMinute === rate) return;
+    const changed = { secretHash: key.secretHash, rateLimitPerMinute: rate };
+    if (key.rateLimitPerMinute === rate) return changed;
     await tx.update(apiKeys).set({ rateLimitPerMinute: rate }).where(eq(apiKeys.id, id));
     await recordAudit(tx, actor, {
       action: "apikey.update",
@@ -112,6 +116,7 @@ export async function setApiKeyRateLimit({ db, actor }: Ctx, id: string, rateLim
       departmentId: key.departmentId,
       summary: { key: "apikey.rateLimit", params: { name: key.name, prefix: key.prefix, rate, oldRate: key.rateLimitPerMinute } },
     });
+    return changed;
   });
 }
 

@@ -11,7 +11,8 @@ import type { Actor } from "@/lib/access/actor";
  */
 const KEY_PREFIX = "fo_";
 
-function hashSecret(secret: string) {
+/** What is stored of a key's secret (api_keys.secret_hash); also the name of the key's rate-limit bucket. */
+export function hashSecret(secret: string) {
   return crypto.createHash("sha256").update(secret).digest("hex");
 }
 

@@ -11,7 +11,8 @@ import { GET as health } from "@/app/api/v1/health/route";
 import { GET as senders } from "@/app/api/v1/senders/route";
 import { deliveries, deliveryEvents } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
-import { createApiKey } from "@/lib/accounts/api-keys";
+import { auditLog, apiKeys } from "@/db/schema";
+import { createApiKey, setApiKeyRateLimit } from "@/lib/accounts/api-keys";
 import { apiKeyLimiter, publicLimiter, RateLimiter, trackingLimiter } from "@/lib/entry/rate-limit";
 import { openPixelUrl } from "@/lib/tokens/delivery-links";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
@@ -104,6 +105,40 @@ describeOnDatabases("rate limits", (db) => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toMatchObject({ error: { code: "rate_limited", message: expect.stringContaining("try again") } });
     expect((await list(keyB, "192.0.2.99")).status).toBe(200);
+  });
+
+  it("holds a key to its own limit: the third request a minute of a key allowed 2 gets 429 with Retry-After, while another key goes on", async () => {
+    process.env.FANOUT_RATE_LIMIT_API = "100";
+    const system = { db: db(), actor: systemActor("test") };
+    const slow = await createApiKey(system, { name: unique("slow"), scope: { company: true }, rateLimitPerMinute: 2 });
+    const list = (key: string) => senders(new Request("http://fanout.test/api/v1/senders", { headers: { authorization: `Bearer ${key}`, "x-fanout-peer": "192.0.2.50" } }), none);
+    expect((await list(slow.secret)).status).toBe(200);
+    expect((await list(slow.secret)).status).toBe(200);
+    const refused = await list(slow.secret);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    for (let index = 0; index < 5; index++) expect((await list(keyB)).status).toBe(200);
+
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(20);
+
+    // Raised: audited with the old and new limit, and once the key's bucket learns the new rate the wait is a fiftieth of a minute, not half of one.
+    const changed = await setApiKeyRateLimit(system, slow.id, 50);
+    const [audited] = await db().select().from(auditLog).where(and(eq(auditLog.action, "apikey.update"), eq(auditLog.objectId, slow.id)));
+    expect(audited?.summary).toContain("to 50 (was 2)");
+    apiKeyLimiter.remember(changed.secretHash, changed.rateLimitPerMinute);
+    const sooner = await list(slow.secret);
+    expect(sooner.status).toBe(429);
+    expect(Number(sooner.headers.get("retry-after"))).toBeLessThanOrEqual(2);
+    await setApiKeyRateLimit(system, slow.id, null);
+    const [stored] = await db().select({ rate: apiKeys.rateLimitPerMinute }).from(apiKeys).where(eq(apiKeys.id, slow.id));
+    expect(stored?.rate).toBeNull();
+  });
+
+  it("refuses a key limit that is not a whole number of at least 1", async () => {
+    const system = { db: db(), actor: systemActor("test") };
+    await expect(createApiKey(system, { name: unique("zero"), scope: { company: true }, rateLimitPerMinute: 0 })).rejects.toMatchObject({ code: "invalid_input", field: "rateLimit" });
+    await expect(createApiKey(system, { name: unique("half"), scope: { company: true }, rateLimitPerMinute: 2.5 })).rejects.toMatchObject({ code: "invalid_input", field: "rateLimit" });
   });
 
   it("records at most FANOUT_RATE_LIMIT_TRACKING opens a minute for one delivery, and still answers every pixel", async () => {

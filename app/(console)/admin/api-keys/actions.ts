@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { createApiKey as create, MAX_KEY_RATE_LIMIT, revokeApiKey as revoke, setApiKeyRateLimit as setRateLimit } from "@/lib/accounts/api-keys";
 import { defineAction } from "@/lib/entry/action";
+import { apiKeyLimiter } from "@/lib/entry/rate-limit";
 import { optionalText, uuid } from "@/lib/entry/form-schemas";
 
 /** Requests a minute typed into a form: empty means the server's default (null). */
@@ -27,5 +28,9 @@ export const revokeApiKey = defineAction({
 export const setApiKeyRateLimit = defineAction({
   permission: "apikey.manage",
   input: z.object({ id: uuid, rateLimit }),
-  run: (ctx, { id, rateLimit }) => setRateLimit(ctx, id, rateLimit),
+  run: async (ctx, { id, rateLimit }) => {
+    const changed = await setRateLimit(ctx, id, rateLimit);
+    // This server counts the key at its new rate from its next request; another process learns it at the key's next request it lets through.
+    apiKeyLimiter.remember(changed.secretHash, changed.rateLimitPerMinute);
+  },
 });
