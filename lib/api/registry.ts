@@ -15,6 +15,7 @@
  *        async (ctx, { body, params, query, headers }) => result);
  *   4. give it a refused and an accepted sample in tests/db/api-contract.test.ts.
  */
+import "server-only";
 import type { z } from "zod";
 import type { Permission } from "@/lib/access/policy";
 import { idPath } from "./schemas/common";

@@ -293,6 +293,7 @@ export const reasonsEn = {
     poolId: "Pool",
     toPoolId: "Target pool",
     limit: "Number to send",
+    rateLimit: "Requests a minute",
     amount: "How many",
     fromName: "Display name",
     scheduledAt: "Send at",

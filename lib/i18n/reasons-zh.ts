@@ -276,6 +276,7 @@ export const reasonsZh: ReasonCatalogue = {
     poolId: "地址池",
     toPoolId: "目标地址池",
     limit: "发送数量",
+    rateLimit: "每分钟请求数",
     amount: "发送范围",
     fromName: "显示名称",
     scheduledAt: "发送时间",

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { CONTACT_STATUSES } from "@/db/schema";
 import { MAX_CONTACTS_PER_CALL } from "@/lib/pools/contacts";

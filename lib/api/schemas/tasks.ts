@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
 import { departmentIdField, isoDateTime, nextCursor } from "./common";
