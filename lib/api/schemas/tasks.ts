@@ -29,7 +29,7 @@ export const task = z
     templateVersion: z.number().int(),
     poolIds: z.union([z.array(z.string()), z.literal("all")]),
     senderId: z.string(),
-    fromName: z.string().nullable(),
+    fromName: z.string(),
     limit: z.number().int().nullable(),
     scheduledAt: z.iso.datetime(),
     total: count,
@@ -46,11 +46,11 @@ export const task = z
     complained: count,
     reserved: count.meta({ description: "Quota the task holds for recipients not yet sent" }),
     materialized: z.boolean().meta({ description: "Every recipient has been listed" }),
-    note: z.string().nullable(),
+    note: z.string(),
     startedAt: nullableTime,
     finishedAt: nullableTime,
     createdAt: z.iso.datetime(),
-    createdBy: z.string().nullable(),
+    createdBy: z.string(),
     smtpAccountId: z.string().nullable().meta({ description: "The SMTP account that submitted an smtp task; null for a campaign" }),
   })
   .meta({ id: "Task" });
