@@ -4,6 +4,7 @@
  * say something the server does not do. ../shared/API.md is the prose of the same contract.
  */
 import "server-only";
+import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import packageJson from "@/package.json";
 import { apiRoutes, type ApiRoute, type ErrorStatus } from "./registry";
@@ -47,8 +48,9 @@ function operationOf(route: ApiRoute, operationId: string): ZodOpenApiOperationO
 
   const operation: ZodOpenApiOperationObject = { operationId, summary: route.summary, responses: responses as ZodOpenApiResponsesObject };
   if (route.auth === "public") operation.security = [];
-  if (route.params || route.query || route.headers) {
-    operation.requestParams = { ...(route.params && { path: route.params }), ...(route.query && { query: route.query }), ...(route.headers && { header: route.headers }) };
+  const headers = documentedHeaders(route);
+  if (route.params || route.query || headers) {
+    operation.requestParams = { ...(route.params && { path: route.params }), ...(route.query && { query: route.query }), ...(headers && { header: headers }) };
   }
   if (route.body) operation.requestBody = { required: true, content: { "application/json": { schema: route.body } } };
   if (route.upload) {
@@ -59,6 +61,15 @@ function operationOf(route: ApiRoute, operationId: string): ZodOpenApiOperationO
     };
   }
   return operation;
+}
+
+/** OpenAPI ignores header parameters named Accept, Content-Type or Authorization: the body's media types and the security scheme say them. */
+const UNDOCUMENTED_HEADERS = new Set(["accept", "content-type", "authorization"]);
+
+function documentedHeaders(route: ApiRoute) {
+  if (!route.headers) return undefined;
+  const shown = Object.entries(route.headers.shape).filter(([name]) => !UNDOCUMENTED_HEADERS.has(name.toLowerCase()));
+  return shown.length > 0 ? z.object(Object.fromEntries(shown)) : undefined;
 }
 
 /** The published contract (../shared/API.md) as OpenAPI 3.1, every path and answer made from the registry. */
