@@ -154,9 +154,10 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
       const { field, ...sample } = samples.invalid(fixture);
       const { request, context } = send(route, key, sample);
       const refused = await handler(request, context);
-      const body = (await refused.json()) as { error: { code: string; details?: { issues: { path: string }[] } } };
+      const body = (await refused.json()) as { error: { code: string; message: string; details?: { issues: { path: string }[] } } };
       expect({ status: refused.status, code: body.error.code }).toEqual({ status: 400, code: "invalid_input" });
       expect(body.error.details?.issues.map((issue) => issue.path)).toContain(field);
+      if (id === "importContacts") expect(body.error.message).toContain("application/pdf is not text/csv");
     }
     const { request, context } = send(route, key, samples.valid(fixture));
     const accepted = await handler(request, context);

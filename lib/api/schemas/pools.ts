@@ -49,11 +49,15 @@ export const contact = z
 
 export const contactPage = z.object({ contacts: z.array(contact), nextCursor });
 
+const IMPORT_TYPES = /csv|text\/plain|tab-separated|spreadsheetml/i;
+
 export const importHeaders = z.object({
   "content-type": z
     .string()
-    .regex(/csv|text\/plain|tab-separated|spreadsheetml/i)
     .default("text/csv")
+    .superRefine((type, context) => {
+      if (!IMPORT_TYPES.test(type)) context.addIssue({ code: "custom", message: "not a table type", params: { rule: "contentTypeRefused", values: { type } } });
+    })
     .meta({ description: "text/csv (or text/plain), text/tab-separated-values, or an .xlsx workbook's type" }),
 });
 
