@@ -5,7 +5,7 @@ import { apiRoutes } from "@/lib/api/registry";
 import { messagesFor } from "@/lib/i18n";
 import { describeOnDatabases } from "../helpers/db";
 import { makeDepartment, makeUser } from "../helpers/factories";
-import { serveAs } from "../helpers/next-headers";
+import { headers, serveAs } from "../helpers/next-headers";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
@@ -26,6 +26,13 @@ describeOnDatabases("the console's API reference", (db) => {
     expect(page).toContain("smtpAccountId");
     expect(page).toContain("Retry-After");
     expect(page).toContain('href="/api/v1/openapi.json"');
+
+    // The page's own words follow the reader's language; the operations are the same.
+    (await headers()).set("accept-language", "zh-CN,zh;q=0.9");
+    const chinese = renderToStaticMarkup(await ApiReferencePage({}));
+    expect(chinese).toContain(messagesFor("zh-CN").apiReference.title);
+    expect(chinese).toContain("至多 10,000 项");
+    expect(chinese).toContain('data-testid="operation-createTask"');
 
     const department = await makeDepartment(db());
     const manager = await makeUser(db(), "manager", { managed: [department.id] });
