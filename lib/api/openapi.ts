@@ -72,8 +72,14 @@ function documentedHeaders(route: ApiRoute) {
   return shown.length > 0 ? z.object(Object.fromEntries(shown)) : undefined;
 }
 
-/** The published contract (../shared/API.md) as OpenAPI 3.1, every path and answer made from the registry. */
+let built: ReturnType<typeof buildDocument> | undefined;
+
+/** The published contract (../shared/API.md) as OpenAPI 3.1, every path and answer made from the registry; built once per process (it is read-only). */
 export function openApiDocument() {
+  return (built ??= buildDocument());
+}
+
+function buildDocument() {
   const paths: ZodOpenApiPathsObject = {};
   for (const [operationId, route] of Object.entries(apiRoutes) as [string, ApiRoute][]) {
     paths[route.path] = { ...paths[route.path], [route.method]: operationOf(route, operationId) };
