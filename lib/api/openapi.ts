@@ -107,6 +107,9 @@ function buildDocument() {
       // Answers may gain fields (API.md: add, never rename), so an answer's schema does not forbid unlisted ones.
       override: ({ jsonSchema, io }) => {
         if (io === "output" && jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
+        // zod states a whole number's range as the safe integers: no limit a reader needs told.
+        if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+        if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
       },
     },
   );

@@ -45,13 +45,11 @@ export function typeLine(schema: JsonSchema, components: SchemaCatalogue, t: Mes
   let line = types.join(` ${t.or} `) || t.anyValue;
   if (types.includes("array") && resolved.items) line = `${t.arrayOf} ${typeLine(resolved.items, components, t)}`;
   if (resolved.format) line += ` (${resolved.format})`;
-  // zod states a whole number's range as the safe integers; that is no limit worth reading.
-  const bound = (value: number | undefined) => (value !== undefined && Math.abs(value) < Number.MAX_SAFE_INTEGER ? value : undefined);
   const count = (value: number) => value.toLocaleString("en-US");
   const limits = [
-    bound(resolved.minimum) !== undefined ? `≥ ${count(resolved.minimum!)}` : null,
-    bound(resolved.exclusiveMinimum) !== undefined ? `> ${count(resolved.exclusiveMinimum!)}` : null,
-    bound(resolved.maximum) !== undefined ? `≤ ${count(resolved.maximum!)}` : null,
+    resolved.minimum !== undefined ? `≥ ${count(resolved.minimum)}` : null,
+    resolved.exclusiveMinimum !== undefined ? `> ${count(resolved.exclusiveMinimum)}` : null,
+    resolved.maximum !== undefined ? `≤ ${count(resolved.maximum)}` : null,
     resolved.minLength !== undefined && resolved.minLength > 1 ? format(t.minLength, { n: count(resolved.minLength) }) : null,
     resolved.maxLength !== undefined ? format(t.maxLength, { n: count(resolved.maxLength) }) : null,
     resolved.minItems !== undefined && resolved.minItems > 0 ? format(t.minItems, { n: count(resolved.minItems) }) : null,
