@@ -12,8 +12,9 @@
  *          permission: "tasks.manage", body: sendMessageBody, status: 202,
  *          answer: { description: "...", schema: sentMessages }, errors: [403, 404, 409] },
  *   3. in app/api/v1/<path>/route.ts: export const POST = defineApiRoute(apiRoutes.sendMessage,
- *        async (ctx, { body, params, query, headers }) => result);
- *   4. give it a refused and an accepted sample in tests/db/api-contract.test.ts.
+ *        async (ctx, { body, params, query, headers }) => result) (return a Response to set headers);
+ *   4. give it a refused and an accepted sample in tests/db/api-contract.test.ts (it fails until
+ *      you do; tests/db/api.test.ts fails while a route folder and the document disagree).
  */
 import "server-only";
 import type { z } from "zod";

@@ -20,7 +20,8 @@ export type ApiInput<R extends ApiRoute> = {
  * A keyed /api/v1 handler made from its registry entry (lib/api/registry.ts): defineRoute's key,
  * policy and error handling, then every input the entry describes is parsed with its schema (400
  * `invalid_input` naming each refused field in details) before `handle` sees it. `handle` returns
- * the answer's body, sent with the entry's status; a raw upload is read from `request`.
+ * the answer's body, sent with the entry's status (or a Response of its own, when it must set
+ * headers or another status); a raw upload is read from `request`.
  */
 export function defineApiRoute<R extends ApiRoute & { auth: "apikey"; permission: ApiRoute["permission"] & string }>(
   route: R,
@@ -34,7 +35,7 @@ export function defineApiRoute<R extends ApiRoute & { auth: "apikey"; permission
       const headers = route.headers ? parseInput(route.headers, withoutEmpty(Object.fromEntries(request.headers))) : undefined;
       const body = route.body ? await readJson(request, route.body, route.maxBodyBytes) : undefined;
       const answer = await handle(ctx, { params, query, headers, body } as ApiInput<R>, request);
-      return json(answer, route.status);
+      return answer instanceof Response ? answer : json(answer, route.status);
     },
   });
 }
