@@ -6,6 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterEach, beforeAll, expect, it, vi } from "vitest";
 import { GET as pixel } from "@/app/t/o/[token]/route";
+import { setApiKeyRateLimit as changeRateLimit } from "@/app/(console)/admin/api-keys/actions";
 import { confirmSubscription } from "@/app/u/confirm/actions";
 import { GET as health } from "@/app/api/v1/health/route";
 import { GET as senders } from "@/app/api/v1/senders/route";
@@ -18,8 +19,8 @@ import { openPixelUrl } from "@/lib/tokens/delivery-links";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { createTask } from "@/lib/sending/tasks";
 import { describeOnDatabases } from "../helpers/db";
-import { unique } from "../helpers/factories";
-import { serveAnonymous } from "../helpers/next-headers";
+import { makeUser, unique } from "../helpers/factories";
+import { serveAnonymous, serveAs } from "../helpers/next-headers";
 import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
@@ -122,11 +123,13 @@ describeOnDatabases("rate limits", (db) => {
 
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(20);
 
-    // Raised: audited with the old and new limit, and once the key's bucket learns the new rate the wait is a fiftieth of a minute, not half of one.
-    const changed = await setApiKeyRateLimit(system, slow.id, 50);
+    // Raised by an admin in the console: audited with the old and new limit, and the key's next wait is a fiftieth of a minute, not half of one.
+    const admin = await makeUser(db(), "admin");
+    await serveAs(admin, "203.0.113.20");
+    expect(await changeRateLimit({ id: slow.id, rateLimit: "50" })).toMatchObject({ ok: true });
     const [audited] = await db().select().from(auditLog).where(and(eq(auditLog.action, "apikey.update"), eq(auditLog.objectId, slow.id)));
+    expect(audited).toMatchObject({ operatorLabel: admin.email, ip: "203.0.113.20" });
     expect(audited?.summary).toContain("to 50 (was 2)");
-    apiKeyLimiter.remember(changed.secretHash, changed.rateLimitPerMinute);
     const sooner = await list(slow.secret);
     expect(sooner.status).toBe(429);
     expect(Number(sooner.headers.get("retry-after"))).toBeLessThanOrEqual(2);
