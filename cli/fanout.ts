@@ -11,7 +11,7 @@ import type { CliOutcome } from "./bounce-classify";
 const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
   department create --name N [--quota Q]
-  apikey create (--department ID | --company) [--name N]
+  apikey create (--department ID | --company) [--name N] [--rate-limit N]
   import --pool ID FILE.csv [--update]
   sender create --department ID --address A [--name N]
   bounce classify FILE…
@@ -63,13 +63,16 @@ const commands: Record<string, Command> = {
     return created.id;
   },
   "apikey create": async (args, ctx) => {
-    const values = options(args, { department: { type: "string" }, company: { type: "boolean" }, name: { type: "string" } });
+    const values = options(args, { department: { type: "string" }, company: { type: "boolean" }, name: { type: "string" }, "rate-limit": { type: "string" } });
     if (values.company && values.department) throw new UsageError("give either --department ID or --company, not both");
     if (!values.company && !values.department) throw new UsageError("give --department ID or --company");
+    const rateLimit = values["rate-limit"];
+    if (typeof rateLimit === "string" && !/^[1-9]\d*$/.test(rateLimit)) throw new UsageError(`--rate-limit must be a whole number of requests a minute, at least 1, not "${rateLimit}"`);
     const { createApiKey } = await import("@/lib/accounts/api-keys");
     const created = await createApiKey(await ctx(), {
       name: typeof values.name === "string" ? values.name : "",
       scope: values.company ? { company: true } : { company: false, departmentId: required(values.department, "--department") },
+      rateLimitPerMinute: typeof rateLimit === "string" ? Number(rateLimit) : null,
     });
     return created.secret;
   },

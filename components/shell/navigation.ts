@@ -30,6 +30,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/admin/departments", label: "departments", permission: "department.list", testId: "nav-departments" },
       { href: "/admin/users", label: "users", permission: "user.view", testId: "nav-users" },
       { href: "/admin/api-keys", label: "apiKeys", permission: "apikey.view", testId: "nav-api-keys" },
+      { href: "/admin/api-reference", label: "apiReference", permission: "apikey.view", testId: "nav-api-reference" },
     ],
   },
 ];

@@ -20,6 +20,8 @@ export const apiKeys = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** Requests a minute this key may make; null: FANOUT_RATE_LIMIT_API. */
+    rateLimitPerMinute: integer("rate_limit_per_minute"),
   },
   (table) => [index("api_keys_department_idx").on(table.departmentId), index("api_keys_created_by_idx").on(table.createdBy)],
 );

@@ -12,10 +12,23 @@ import { invalidInput, notFound } from "@/lib/errors";
 
 export type ApiKeyScope = { company: true } | { company: false; departmentId: string };
 
+/** The most requests a minute a key may be given; more is a typo, not a plan. */
+export const MAX_KEY_RATE_LIMIT = 1_000_000;
+
+/** A key's own requests-a-minute limit: null (the server's default, FANOUT_RATE_LIMIT_API) or 1…MAX_KEY_RATE_LIMIT. */
+function checkedRateLimit(value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isInteger(value)) throw invalidInput("notWholeNumber", { field: "rateLimit" });
+  if (value < 1) throw invalidInput("tooSmall", { field: "rateLimit", params: { min: 1 } });
+  if (value > MAX_KEY_RATE_LIMIT) throw invalidInput("tooLarge", { field: "rateLimit", params: { max: MAX_KEY_RATE_LIMIT } });
+  return value;
+}
+
 /** Creates a key and returns its secret, which is never stored and never shown again. */
-export async function createApiKey({ db, actor }: Ctx, input: { name?: string; scope: ApiKeyScope }) {
+export async function createApiKey({ db, actor }: Ctx, input: { name?: string; scope: ApiKeyScope; rateLimitPerMinute?: number | null }) {
   const departmentId = input.scope.company ? null : input.scope.departmentId;
   authorize(actor, "apikey.manage", { departmentId });
+  const rateLimitPerMinute = checkedRateLimit(input.rateLimitPerMinute);
   const { secret, prefix, secretHash } = mintApiKeySecret();
   return db.transaction(async (tx) => {
     if (departmentId) {
@@ -29,6 +42,7 @@ export async function createApiKey({ db, actor }: Ctx, input: { name?: string; s
         prefix,
         secretHash,
         departmentId,
+        rateLimitPerMinute,
         createdBy: actor.kind === "user" ? actor.id : null,
       })
       .returning({ id: apiKeys.id });
@@ -55,6 +69,7 @@ export async function listApiKeys({ db, actor }: Ctx) {
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
+      rateLimitPerMinute: apiKeys.rateLimitPerMinute,
     })
     .from(apiKeys)
     .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
@@ -77,6 +92,31 @@ export async function revokeApiKey({ db, actor }: Ctx, id: string) {
       departmentId: key.departmentId,
       summary: { key: "apikey.revoke", params: { name: key.name, prefix: key.prefix } },
     });
+  });
+}
+
+/**
+ * Sets how many requests a minute a key may make (null: the server's default); audited with the
+ * old and new limit. Returns the key's secret hash, which names its rate-limit bucket.
+ */
+export async function setApiKeyRateLimit({ db, actor }: Ctx, id: string, rateLimitPerMinute: number | null): Promise<{ secretHash: string; rateLimitPerMinute: number | null }> {
+  const rate = checkedRateLimit(rateLimitPerMinute);
+  return db.transaction(async (tx) => {
+    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
+    if (!key) throw notFound("apiKey");
+    authorize(actor, "apikey.manage", { departmentId: key.departmentId });
+    if (key.revokedAt) throw invalidInput("apiKeyRevoked");
+    const changed = { secretHash: key.secretHash, rateLimitPerMinute: rate };
+    if (key.rateLimitPerMinute === rate) return changed;
+    await tx.update(apiKeys).set({ rateLimitPerMinute: rate }).where(eq(apiKeys.id, id));
+    await recordAudit(tx, actor, {
+      action: "apikey.update",
+      objectType: "apikey",
+      objectId: id,
+      departmentId: key.departmentId,
+      summary: { key: "apikey.rateLimit", params: { name: key.name, prefix: key.prefix, rate, oldRate: key.rateLimitPerMinute } },
+    });
+    return changed;
   });
 }
 

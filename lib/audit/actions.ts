@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   "user.reset_password",
   "apikey.create",
   "apikey.revoke",
+  "apikey.update",
   "pool.create",
   "pool.update",
   "pool.delete",

@@ -11,7 +11,8 @@ import type { Actor } from "@/lib/access/actor";
  */
 const KEY_PREFIX = "fo_";
 
-function hashSecret(secret: string) {
+/** What is stored of a key's secret (api_keys.secret_hash); also the name of the key's rate-limit bucket. */
+export function hashSecret(secret: string) {
   return crypto.createHash("sha256").update(secret).digest("hex");
 }
 
@@ -23,9 +24,14 @@ export function mintApiKeySecret(): { secret: string; prefix: string; secretHash
 
 /** Resolves a bearer key to the caller it stands for, or null when it is unknown or revoked. */
 export async function actorFromApiKey(db: Executor, secret: string, ip: string): Promise<Actor | null> {
+  return (await apiKeyCaller(db, secret, ip))?.actor ?? null;
+}
+
+/** The caller a bearer key stands for with the key's own rate limit (null: the default), or null when the key is unknown or revoked. */
+export async function apiKeyCaller(db: Executor, secret: string, ip: string): Promise<{ actor: Actor; rateLimitPerMinute: number | null } | null> {
   if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
   const [key] = await db
-    .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId, disabled: departments.disabled })
+    .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, departmentId: apiKeys.departmentId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, disabled: departments.disabled })
     .from(apiKeys)
     .leftJoin(departments, eq(departments.id, apiKeys.departmentId))
     .leftJoin(users, eq(users.id, apiKeys.createdBy))
@@ -33,7 +39,7 @@ export async function actorFromApiKey(db: Executor, secret: string, ip: string):
     .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt), or(isNull(apiKeys.createdBy), eq(users.disabled, false))));
   if (!key || key.disabled) return null;
   await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, key.id));
-  return {
+  const actor: Actor = {
     kind: "apikey",
     id: key.id,
     label: key.name ? `API key "${key.name}"` : `API key ${key.prefix}…`,
@@ -42,4 +48,5 @@ export async function actorFromApiKey(db: Executor, secret: string, ip: string):
     readable: key.departmentId ? [key.departmentId] : "all",
     ip,
   };
+  return { actor, rateLimitPerMinute: key.rateLimitPerMinute };
 }

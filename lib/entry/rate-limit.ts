@@ -12,17 +12,23 @@ export type Verdict = { ok: true } | { ok: false; retryAfterSeconds: number };
  * been idle the longest, and at worst starts again with a full bucket).
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number; perMinute: number | null }>();
 
+  /** `perMinute` is the default rate; a key may have its own (`take`'s third argument), which its bucket then remembers. */
   constructor(
     private readonly perMinute: () => number,
     private readonly maxKeys = 50_000,
   ) {}
 
-  take(key: string, now = Date.now()): Verdict {
-    const capacity = this.perMinute();
-    const refillPerMs = capacity / 60_000;
+  /**
+   * Counts one request of `key`. `perMinute` sets the key's own rate (null: the default) and is
+   * remembered with its bucket; left out, the remembered rate (or the default) applies.
+   */
+  take(key: string, now = Date.now(), perMinute?: number | null): Verdict {
     const bucket = this.buckets.get(key);
+    const own = perMinute === undefined ? (bucket?.perMinute ?? null) : perMinute;
+    const capacity = own ?? this.perMinute();
+    const refillPerMs = capacity / 60_000;
     let tokens = capacity;
     if (bucket) {
       // A wall clock stepped back (NTP) must not leave a key owing time it never used.
@@ -30,12 +36,23 @@ export class RateLimiter {
       this.buckets.delete(key);
     }
     if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
+      this.buckets.set(key, { tokens, at: now, perMinute: own });
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) };
     }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    this.buckets.set(key, { tokens: tokens - 1, at: now, perMinute: own });
     while (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
     return { ok: true };
+  }
+
+  /** Whether `key` has a bucket (has been counted and not dropped since). */
+  has(key: string): boolean {
+    return this.buckets.has(key);
+  }
+
+  /** Sets the rate a key's bucket remembers (null: the default), for its next requests. */
+  remember(key: string, perMinute: number | null): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.perMinute = perMinute;
   }
 
   get size(): number {
@@ -47,7 +64,7 @@ export class RateLimiter {
   }
 }
 
-/** Requests per API key. */
+/** Requests per API key: the key's own rate (api_keys.rate_limit_per_minute) or FANOUT_RATE_LIMIT_API. */
 export const apiKeyLimiter = new RateLimiter(() => readEnv().rateLimits.api);
 /** Requests per client IP to any public endpoint (tracking, unsubscribe, webhooks, confirm, health). */
 export const publicLimiter = new RateLimiter(() => readEnv().rateLimits.public);
@@ -58,8 +75,8 @@ export function rateLimited(verdict: Extract<Verdict, { ok: false }>): AppError 
   return new AppError("rate_limited", "tooManyRequests", { params: { seconds: verdict.retryAfterSeconds }, details: { retryAfterSeconds: verdict.retryAfterSeconds } });
 }
 
-/** Throws 429 `rate_limited` when `key` has used up its bucket. */
-export function limit(limiter: RateLimiter, key: string): void {
-  const verdict = limiter.take(key);
+/** Throws 429 `rate_limited` when `key` has used up its bucket; `perMinute` as RateLimiter.take takes it. */
+export function limit(limiter: RateLimiter, key: string, perMinute?: number | null): void {
+  const verdict = limiter.take(key, Date.now(), perMinute);
   if (!verdict.ok) throw rateLimited(verdict);
 }

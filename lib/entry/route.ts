@@ -1,8 +1,7 @@
 import "server-only";
-import crypto from "node:crypto";
 import { getDb } from "@/lib/database";
 import type { Actor } from "@/lib/access/actor";
-import { actorFromApiKey } from "@/lib/auth/api-keys";
+import { apiKeyCaller, hashSecret } from "@/lib/auth/api-keys";
 import { authorize, type Permission } from "@/lib/access/policy";
 import { clientIp } from "@/lib/auth/session";
 import type { Ctx } from "@/lib/access/context";
@@ -87,9 +86,14 @@ async function resolveCaller(db: Ctx["db"], request: Request, auth: "apikey" | "
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new AppError("unauthorized", "bearerRequired");
-  // Counted before the lookup, so a flood of requests costs no database work once over the limit.
-  limit(apiKeyLimiter, crypto.createHash("sha256").update(match[1]).digest("base64url"));
-  const actor = await actorFromApiKey(db, match[1], clientIp(request.headers));
-  if (!actor) throw new AppError("unauthorized", "apiKeyUnknown");
-  return actor;
+  const bucket = hashSecret(match[1]);
+  // A key seen before is counted before the lookup, at the rate its bucket remembers, so a flood
+  // of requests costs no database work once over the limit; a new one is counted at its own rate.
+  const seen = apiKeyLimiter.has(bucket);
+  if (seen) limit(apiKeyLimiter, bucket);
+  const caller = await apiKeyCaller(db, match[1], clientIp(request.headers));
+  if (!seen) limit(apiKeyLimiter, bucket, caller?.rateLimitPerMinute ?? null);
+  else apiKeyLimiter.remember(bucket, caller?.rateLimitPerMinute ?? null);
+  if (!caller) throw new AppError("unauthorized", "apiKeyUnknown");
+  return caller.actor;
 }

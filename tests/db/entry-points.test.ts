@@ -158,6 +158,10 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: (other) => action("app/(console)/admin/api-keys/actions.ts", "revokeApiKey", { id: other.apiKeyId }),
   },
+  "app/(console)/admin/api-keys/actions.ts#setApiKeyRateLimit": {
+    auth: "session",
+    call: (other) => action("app/(console)/admin/api-keys/actions.ts", "setApiKeyRateLimit", { id: other.apiKeyId, rateLimit: "30" }),
+  },
   [`${POOLS_ACTIONS}#createPool`]: {
     auth: "session",
     call: (other) => action(POOLS_ACTIONS, "createPool", { name: unique("pool"), departmentId: other.departmentId }),

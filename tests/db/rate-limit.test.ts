@@ -6,19 +6,21 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterEach, beforeAll, expect, it, vi } from "vitest";
 import { GET as pixel } from "@/app/t/o/[token]/route";
+import { setApiKeyRateLimit as changeRateLimit } from "@/app/(console)/admin/api-keys/actions";
 import { confirmSubscription } from "@/app/u/confirm/actions";
 import { GET as health } from "@/app/api/v1/health/route";
 import { GET as senders } from "@/app/api/v1/senders/route";
 import { deliveries, deliveryEvents } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
-import { createApiKey } from "@/lib/accounts/api-keys";
+import { auditLog, apiKeys } from "@/db/schema";
+import { createApiKey, setApiKeyRateLimit } from "@/lib/accounts/api-keys";
 import { apiKeyLimiter, publicLimiter, RateLimiter, trackingLimiter } from "@/lib/entry/rate-limit";
 import { openPixelUrl } from "@/lib/tokens/delivery-links";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { createTask } from "@/lib/sending/tasks";
 import { describeOnDatabases } from "../helpers/db";
-import { unique } from "../helpers/factories";
-import { serveAnonymous } from "../helpers/next-headers";
+import { makeUser, unique } from "../helpers/factories";
+import { serveAnonymous, serveAs } from "../helpers/next-headers";
 import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
@@ -104,6 +106,40 @@ describeOnDatabases("rate limits", (db) => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toMatchObject({ error: { code: "rate_limited", message: expect.stringContaining("try again") } });
     expect((await list(keyB, "192.0.2.99")).status).toBe(200);
+  });
+
+  it("holds a key to its own limit: the third request a minute of a key allowed 2 gets 429 with Retry-After, while another key goes on", async () => {
+    process.env.FANOUT_RATE_LIMIT_API = "100";
+    const system = { db: db(), actor: systemActor("test") };
+    const slow = await createApiKey(system, { name: unique("slow"), scope: { company: true }, rateLimitPerMinute: 2 });
+    const list = (key: string) => senders(new Request("http://fanout.test/api/v1/senders", { headers: { authorization: `Bearer ${key}`, "x-fanout-peer": "192.0.2.50" } }), none);
+    expect((await list(slow.secret)).status).toBe(200);
+    expect((await list(slow.secret)).status).toBe(200);
+    const refused = await list(slow.secret);
+    expect(refused.status).toBe(429);
+    // A token every 30 s at 2 a minute.
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(20);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    for (let index = 0; index < 5; index++) expect((await list(keyB)).status).toBe(200);
+
+    // Raised by an admin in the console: audited with the old and new limit, and the key is counted at the new rate from its next request.
+    const admin = await makeUser(db(), "admin");
+    await serveAs(admin, "203.0.113.20");
+    expect(await changeRateLimit({ id: slow.id, rateLimit: "50" })).toMatchObject({ ok: true });
+    const [audited] = await db().select().from(auditLog).where(and(eq(auditLog.action, "apikey.update"), eq(auditLog.objectId, slow.id)));
+    expect(audited).toMatchObject({ operatorLabel: admin.email, ip: "203.0.113.20" });
+    expect(audited?.summary).toContain("to 50 (was 2)");
+    // At 2 a minute the key would wait half a minute more; at 50 it is taken again within seconds.
+    await expect.poll(async () => (await list(slow.secret)).status, { timeout: 5_000, interval: 250 }).toBe(200);
+    await setApiKeyRateLimit(system, slow.id, null);
+    const [stored] = await db().select({ rate: apiKeys.rateLimitPerMinute }).from(apiKeys).where(eq(apiKeys.id, slow.id));
+    expect(stored?.rate).toBeNull();
+  });
+
+  it("refuses a key limit that is not a whole number of at least 1", async () => {
+    const system = { db: db(), actor: systemActor("test") };
+    await expect(createApiKey(system, { name: unique("zero"), scope: { company: true }, rateLimitPerMinute: 0 })).rejects.toMatchObject({ code: "invalid_input", field: "rateLimit" });
+    await expect(createApiKey(system, { name: unique("half"), scope: { company: true }, rateLimitPerMinute: 2.5 })).rejects.toMatchObject({ code: "invalid_input", field: "rateLimit" });
   });
 
   it("records at most FANOUT_RATE_LIMIT_TRACKING opens a minute for one delivery, and still answers every pixel", async () => {

@@ -76,6 +76,7 @@ function consolePages(ids: Ids): Target[] {
     { path: "/admin/departments", ready: h1 },
     { path: "/admin/users", ready: "[data-testid=user-create-form]" },
     { path: "/admin/api-keys", ready: h1 },
+    { path: "/admin/api-reference", ready: "[data-testid=operation-createTask]" },
   ];
 }
 

@@ -148,6 +148,12 @@ describe("operations CLI on the embedded database", () => {
     expect(department.code).toBe(0);
     const company = await fanout(dataDir, "apikey", "create", "--company");
     expect(company.code).toBe(0);
+    const limited = await fanout(dataDir, "apikey", "create", "--department", department.stdout, "--name", "slow crm", "--rate-limit", "2");
+    expect(limited.code).toBe(0);
+    expect(limited.stdout).toMatch(/^fo_[A-Za-z0-9_-]{20,}$/);
+    const badRate = await fanout(dataDir, "apikey", "create", "--company", "--rate-limit", "0");
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr.split("\n")[0]).toBe('fanout: --rate-limit must be a whole number of requests a minute, at least 1, not "0"');
     // A new installation requires verified domains: the CLI says so and registers nothing, until an admin allows unverified ones.
     const unverified = await fanout(dataDir, "sender", "create", "--department", department.stdout, "--address", "News@Mail.Example.com", "--name", "Newsroom");
     expect(unverified.code).toBe(1);
@@ -176,7 +182,12 @@ describe("operations CLI on the embedded database", () => {
       const rows = await queryRows<{ name: string; quota_allocated: number }>(handle.db, sql`select name, quota_allocated from departments`);
       expect(rows).toEqual([{ name: "Offline", quota_allocated: 10 }]);
       const audit = await queryRows<{ action: string; operator_label: string }>(handle.db, sql`select action, operator_label from audit_log order by id`);
-      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create", "settings.update", "domain.create", "sender.create"]);
+      expect(audit.map((row) => row.action)).toEqual(["department.create", "apikey.create", "apikey.create", "settings.update", "domain.create", "sender.create"]);
+      const keys = await queryRows<{ name: string; rate_limit_per_minute: number | null }>(handle.db, sql`select name, rate_limit_per_minute from api_keys order by created_at`);
+      expect(keys).toEqual([
+        { name: "", rate_limit_per_minute: null },
+        { name: "slow crm", rate_limit_per_minute: 2 },
+      ]);
       const senders = await queryRows<{ address: string; domain: string; status: string }>(
         handle.db,
         sql`select s.address, d.domain, d.status from senders s join sender_domains d on d.id = s.domain_id`,

@@ -4,10 +4,11 @@ import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
+import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import { createApiKey, revokeApiKey } from "./actions";
+import { createApiKey, revokeApiKey, setApiKeyRateLimit } from "./actions";
 
-export function ApiKeyForm({ scopes }: { scopes: { value: string; label: string }[] }) {
+export function ApiKeyForm({ scopes, defaultRate }: { scopes: { value: string; label: string }[]; defaultRate: number }) {
   const { t } = useI18n();
   const [secret, setSecret] = useState<string | null>(null);
   return (
@@ -19,7 +20,7 @@ export function ApiKeyForm({ scopes }: { scopes: { value: string; label: string 
         onDone={(data) => setSecret((data as { secret: string }).secret)}
       >
         {(errors) => (
-          <div className="grid gap-3 md:grid-cols-2">
+          <div className="grid gap-3 md:grid-cols-3">
             <Field label={t.common.name} error={errors.name}>
               <Input name="name" data-testid="api-key-name" />
             </Field>
@@ -27,6 +28,9 @@ export function ApiKeyForm({ scopes }: { scopes: { value: string; label: string 
               <Select name="scope" data-testid="api-key-scope">
                 <Options choices={scopes} />
               </Select>
+            </Field>
+            <Field label={t.apiKeys.rateLimit} hint={format(t.apiKeys.rateLimitHint, { rate: defaultRate })} error={errors.rateLimit}>
+              <Input name="rateLimit" inputMode="numeric" placeholder={String(defaultRate)} data-testid="api-key-rate-limit" />
             </Field>
           </div>
         )}
@@ -48,6 +52,34 @@ export function RevokeApiKey({ id }: { id: string }) {
   return (
     <ActionForm action={revokeApiKey} submitLabel={t.apiKeys.revoke} variant="danger" className="[&>div]:mt-0" confirmText={`${t.apiKeys.revoke}?`}>
       <input type="hidden" name="id" value={id} />
+    </ActionForm>
+  );
+}
+
+/** The key's requests a minute, changed in place; empty goes back to the server's default. */
+export function ApiKeyRateLimit({ id, prefix, rateLimit, defaultRate }: { id: string; prefix: string; rateLimit: number | null; defaultRate: number }) {
+  const { t } = useI18n();
+  return (
+    <ActionForm action={setApiKeyRateLimit} submitLabel={t.common.save} resetOnSuccess={false} className="flex flex-wrap items-center gap-2 [&>div]:mt-0" testId={`api-key-rate-form-${prefix}`}>
+      {(errors) => (
+        <>
+          <input type="hidden" name="id" value={id} />
+          <Input
+            name="rateLimit"
+            inputMode="numeric"
+            aria-label={`${t.apiKeys.rateLimit} (${prefix}…)`}
+            defaultValue={rateLimit ?? ""}
+            placeholder={format(t.apiKeys.defaultRate, { rate: defaultRate })}
+            className="w-32"
+            data-testid={`api-key-rate-${prefix}`}
+          />
+          {errors.rateLimit ? (
+            <span className="text-xs text-red-600" role="alert">
+              {errors.rateLimit}
+            </span>
+          ) : null}
+        </>
+      )}
     </ActionForm>
   );
 }

@@ -1,16 +1,5 @@
-import { z } from "zod";
-import { defineRoute, json, readJson } from "@/lib/entry/route";
+import { apiRoutes } from "@/lib/api/registry";
+import { defineApiRoute } from "@/lib/entry/api-route";
 import { subscribe } from "@/lib/pools/subscribe";
 
-const body = z.object({
-  poolId: z.string().uuid(),
-  email: z.string().max(1000),
-  name: z.string().max(1000).optional(),
-  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-  doubleOptIn: z.boolean().optional(),
-});
-
-export const POST = defineRoute({
-  permission: "pools.manage",
-  handle: async (ctx, request) => json(await subscribe(ctx, await readJson(request, body))),
-});
+export const POST = defineApiRoute(apiRoutes.subscribe, async (ctx, { body }) => subscribe(ctx, body));

@@ -1,7 +1,5 @@
-import { defineRoute, json } from "@/lib/entry/route";
+import { apiRoutes } from "@/lib/api/registry";
+import { defineApiRoute } from "@/lib/entry/api-route";
 import { getTask } from "@/lib/sending/tasks";
 
-export const GET = defineRoute<{ id: string }>({
-  permission: "reports.view",
-  handle: async (ctx, _request, { id }) => json(await getTask(ctx, id)),
-});
+export const GET = defineApiRoute(apiRoutes.getTask, async (ctx, { params }) => getTask(ctx, params.id));

@@ -1,7 +1,5 @@
-import { defineRoute, json } from "@/lib/entry/route";
+import { apiRoutes } from "@/lib/api/registry";
+import { defineApiRoute } from "@/lib/entry/api-route";
 import { resumeTask } from "@/lib/sending/tasks";
 
-export const POST = defineRoute<{ id: string }>({
-  permission: "tasks.manage",
-  handle: async (ctx, _request, { id }) => json(await resumeTask(ctx, id)),
-});
+export const POST = defineApiRoute(apiRoutes.resumeTask, async (ctx, { params }) => resumeTask(ctx, params.id));

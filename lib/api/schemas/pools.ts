@@ -1,0 +1,72 @@
+import "server-only";
+import { z } from "zod";
+import { CONTACT_STATUSES } from "@/db/schema";
+import { MAX_CONTACTS_PER_CALL } from "@/lib/pools/contacts";
+import { attributes, departmentIdField, emailField, nextCursor } from "./common";
+
+export const createPoolBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().trim().max(500).optional(),
+  departmentId: departmentIdField,
+});
+
+export const pool = z
+  .object({ id: z.string(), name: z.string(), description: z.string(), contactCount: z.number().int(), departmentId: z.string() })
+  .meta({ id: "Pool" });
+
+export const poolList = z.array(pool);
+
+export const addContactsBody = z.object({
+  contacts: z
+    .array(z.object({ email: emailField, name: z.string().max(1000).optional(), attributes: attributes.optional() }))
+    .max(MAX_CONTACTS_PER_CALL, `at most ${MAX_CONTACTS_PER_CALL} contacts per call`),
+});
+
+export const addContactsResult = z.object({
+  added: z.number().int(),
+  updated: z.number().int(),
+  invalid: z.array(z.object({ index: z.number().int(), email: z.string(), reason: z.string() })),
+});
+
+export const listContactsQuery = z.object({
+  cursor: z.string().regex(/^\d+$/).optional().meta({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  q: z.string().max(1000).optional().meta({ description: "Part of the address or name" }),
+  status: z.enum(CONTACT_STATUSES).optional(),
+});
+
+export const contact = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    attributes,
+    status: z.enum(CONTACT_STATUSES),
+    suppressed: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "Contact" });
+
+export const contactPage = z.object({ contacts: z.array(contact), nextCursor });
+
+const IMPORT_TYPES = /csv|text\/plain|tab-separated|spreadsheetml/i;
+
+export const importHeaders = z.object({
+  "content-type": z
+    .string()
+    .default("text/csv")
+    .superRefine((type, context) => {
+      if (!IMPORT_TYPES.test(type)) context.addIssue({ code: "custom", message: "not a table type", params: { rule: "contentTypeRefused", values: { type } } });
+    })
+    .meta({ description: "text/csv (or text/plain), text/tab-separated-values, or an .xlsx workbook's type" }),
+});
+
+export const importReport = z.object({
+  imported: z.number().int(),
+  duplicates: z.number().int(),
+  updated: z.number().int(),
+  rows: z.number().int(),
+  invalid: z.array(z.object({ line: z.number().int(), reason: z.string() })).meta({ description: "The first invalid rows, in line order" }),
+  invalidCount: z.number().int().meta({ description: "Every invalid row, listed in `invalid` or not" }),
+  invalidTruncated: z.boolean().meta({ description: "True when `invalid` lists only the first of them" }),
+});

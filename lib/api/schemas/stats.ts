@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { PERIODS } from "@/lib/reports/periods";
+
+const day = z.iso.date();
+
+/** Calendar days in FANOUT_TIMEZONE; weeks start on Monday. */
+export const periodQuery = z.object({
+  period: z.enum(PERIODS).optional().meta({ description: "Absent: custom when from or to is given, else this_month" }),
+  from: day.optional().meta({ description: "First day of a custom period (YYYY-MM-DD)" }),
+  to: day.optional().meta({ description: "Last day of a custom period (YYYY-MM-DD), at most 366 days after from" }),
+});
+
+export const failuresQuery = periodQuery.extend({
+  by: z.enum(["sender", "recipient"]).default("sender").meta({ description: "Group by the sender's domain or the recipient's" }),
+});
+
+const rowBase = { date: day, departmentId: z.string(), department: z.string() };
+const count = z.number().int();
+
+export const sendReport = z.object({
+  period: z.enum(PERIODS),
+  from: day,
+  to: day,
+  total: count,
+  rows: z.array(z.object({ ...rowBase, ip: z.string(), domain: z.string().meta({ description: "Sender domain" }), sent: count })),
+});
+
+export const failureReport = z.object({
+  period: z.enum(PERIODS),
+  by: z.enum(["sender", "recipient"]),
+  from: day,
+  to: day,
+  total: count,
+  rows: z.array(z.object({ ...rowBase, domain: z.string(), failed: count, user_unknown: count, mailbox_full: count, rejected: count, other: count })),
+});

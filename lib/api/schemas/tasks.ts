@@ -1,0 +1,84 @@
+import "server-only";
+import { z } from "zod";
+import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
+import { departmentIdField, isoDateTime, nextCursor } from "./common";
+
+export const createTaskBody = z.object({
+  name: z.string().max(200),
+  templateId: z.string().max(100),
+  poolIds: z.union([z.literal("all"), z.array(z.string().max(100)).min(1).max(100)]).meta({ description: 'Pool ids, or "all" for every pool of the department' }),
+  senderId: z.string().max(100),
+  fromName: z.string().max(200).optional(),
+  limit: z.number().int().positive().nullable().optional().meta({ description: "At most this many recipients; absent: all" }),
+  scheduledAt: isoDateTime.nullable().optional().meta({ description: "ISO 8601 with offset; absent: now" }),
+  tracking: z.boolean().optional().meta({ description: "Open and click tracking; absent: on" }),
+  departmentId: departmentIdField,
+});
+
+const count = z.number().int();
+const nullableTime = z.iso.datetime().nullable();
+
+export const task = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(TASK_STATUSES),
+    kind: z.enum(TASK_KINDS).meta({ description: "campaign: a template sent to pools; smtp: one message a group-send client submitted through the SMTP entrance" }),
+    departmentId: z.string(),
+    templateId: z.string().nullable().meta({ description: "Null for an smtp task" }),
+    templateVersion: z.number().int(),
+    poolIds: z.union([z.array(z.string()), z.literal("all")]),
+    senderId: z.string(),
+    fromName: z.string(),
+    limit: z.number().int().nullable(),
+    scheduledAt: z.iso.datetime(),
+    total: count,
+    queued: count,
+    sent: count,
+    delivered: count,
+    failed: count,
+    suppressed: count,
+    cancelled: count,
+    opened: count,
+    clicked: count,
+    unsubscribed: count,
+    bounced: count.meta({ description: "Came back after the transport accepted them: counted in both sent and failed" }),
+    complained: count,
+    reserved: count.meta({ description: "Quota the task holds for recipients not yet sent" }),
+    materialized: z.boolean().meta({ description: "Every recipient has been listed" }),
+    note: z.string(),
+    startedAt: nullableTime,
+    finishedAt: nullableTime,
+    createdAt: z.iso.datetime(),
+    createdBy: z.string(),
+    smtpAccountId: z.string().nullable().meta({ description: "The SMTP account that submitted an smtp task; null for a campaign" }),
+  })
+  .meta({ id: "Task" });
+
+export const createdTask = task;
+
+export const deliveriesQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  category: z.enum(BOUNCE_CATEGORIES).optional(),
+  q: z.string().max(1000).optional().meta({ description: "Part of the address" }),
+  cursor: z.string().max(200).optional().meta({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const delivery = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    category: z.enum(BOUNCE_CATEGORIES).optional(),
+    error: z.string().optional(),
+    sentAt: z.iso.datetime().optional(),
+    code: z.number().int().nullable().meta({ description: "The receiving server's SMTP reply code" }),
+    enhancedStatus: z.string().nullable(),
+    attempts: z.number().int(),
+    nextAttemptAt: z.iso.datetime().nullable().meta({ description: "When a queued delivery that failed for now is tried again" }),
+    messageId: z.string().nullable(),
+  })
+  .meta({ id: "Delivery" });
+
+export const deliveryPage = z.object({ deliveries: z.array(delivery), nextCursor });

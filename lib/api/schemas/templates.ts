@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { departmentIdField } from "./common";
+
+export const createTemplateBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  subject: z.string().max(2000),
+  html: z.string().max(2_000_000),
+  text: z.string().max(2_000_000).optional().meta({ description: "Plain-text part; absent: made from the HTML" }),
+  departmentId: departmentIdField,
+});
+
+export const templateIssue = z
+  .object({
+    code: z.string(),
+    reason: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    message: z.string().meta({ description: "The finding in English" }),
+    part: z.enum(["subject", "html", "text"]),
+    line: z.number().int().optional(),
+    column: z.number().int().optional(),
+  })
+  .meta({ id: "TemplateIssue", description: "A lint finding with where it is" });
+
+export const createdTemplate = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  warnings: z.array(templateIssue),
+});
