@@ -94,6 +94,12 @@ export const en = {
     "smtp_account.limits": "SMTP account limits",
     "smtp_account.password": "SMTP password changed",
     "smtp.submit": "SMTP submission",
+    "webhook.create": "Webhook created",
+    "webhook.enable": "Webhook enabled",
+    "webhook.disable": "Webhook disabled",
+    "webhook.delete": "Webhook deleted",
+    "webhook.test": "Webhook test event",
+    "webhook.replay": "Webhook event replayed",
   },
   roles: { admin: "Admin", department: "Department user", manager: "Manager" },
   common: {

@@ -91,6 +91,12 @@ export const zh: Messages = {
     "smtp_account.limits": "设置 SMTP 帐号限制",
     "smtp_account.password": "修改 SMTP 密码",
     "smtp.submit": "SMTP 提交",
+    "webhook.create": "创建 Webhook",
+    "webhook.enable": "启用 Webhook",
+    "webhook.disable": "停用 Webhook",
+    "webhook.delete": "删除 Webhook",
+    "webhook.test": "Webhook 测试事件",
+    "webhook.replay": "重发 Webhook 事件",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {
