@@ -7,7 +7,9 @@ import "server-only";
 import { TASK_KINDS } from "@/db/schema";
 import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
+import { z } from "zod";
 import packageJson from "@/package.json";
+import { webhookEndpointResponse } from "./schemas/webhooks";
 
 const errorSchema = {
   type: "object",
@@ -36,6 +38,7 @@ export function openApiDocument() {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A department or company API key" } },
       schemas: {
         Error: errorSchema,
+        WebhookEndpoint: schemaOf(webhookEndpointResponse),
         Pool: {
           type: "object",
           properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, contactCount: { type: "integer" }, departmentId: { type: "string" } },
@@ -124,6 +127,29 @@ export function openApiDocument() {
             properties: { name: { type: "string" }, description: { type: "string" }, departmentId: { type: "string", format: "uuid" } },
           }),
           responses: { "201": jsonResponse("The pool", { $ref: "#/components/schemas/Pool" }), "400": ref("BadRequest"), "403": ref("Forbidden"), "409": ref("Conflict") },
+        },
+      },
+      "/webhooks": {
+        get: {
+          summary: "Webhook endpoints the key may manage (a department's; all for a company key)",
+          responses: { "200": jsonResponse("Endpoints", { type: "array", items: { $ref: "#/components/schemas/WebhookEndpoint" } }), "401": ref("Unauthorized") },
+        },
+        post: {
+          summary: "Subscribe a URL to events; the answer holds the signing secret (whsec_…) once. Deliveries are signed as Standard Webhooks",
+          requestBody: jsonBody({
+            type: "object",
+            required: ["url", "events"],
+            properties: {
+              url: { type: "string", format: "uri" },
+              events: { type: "array", minItems: 1, items: { enum: ["sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "subscribed"] } },
+              departmentId: { type: "string", format: "uuid" },
+            },
+          }),
+          responses: {
+            "201": jsonResponse("The endpoint and its secret", { allOf: [{ $ref: "#/components/schemas/WebhookEndpoint" }, { type: "object", required: ["secret"], properties: { secret: { type: "string" } } }] }),
+            "400": ref("BadRequest"),
+            "403": ref("Forbidden"),
+          },
         },
       },
       "/pools/{id}/contacts": {
@@ -414,6 +440,12 @@ function withBoundaryAnswers<D extends { paths: Record<string, unknown> }>(docum
     }
   }
   return document;
+}
+
+/** A zod schema of lib/api/schemas as an OpenAPI 3.1 (JSON Schema 2020-12) component. */
+function schemaOf(schema: z.ZodType) {
+  const { $schema: _dialect, ...component } = z.toJSONSchema(schema, { io: "output" });
+  return component;
 }
 
 function ref(name: string) {
