@@ -71,11 +71,11 @@ describeOnDatabases("outgoing webhooks", (db) => {
   });
 
   async function keyFor(departmentId: string | null) {
-    const scope = departmentId ? { company: false, departmentId } : { company: true };
+    const scope = departmentId ? { company: false as const, departmentId } : { company: true as const };
     return (await createApiKey({ db: db(), actor: systemActor("test") }, { name: unique("key"), scope })).secret;
   }
 
-  function api(handler: (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>, key: string, body?: unknown) {
+  function api(handler: (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>, key: string, body?: unknown) {
     const request = new Request("http://fanout.test/api/v1/x", {
       method: body === undefined ? "GET" : "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-fanout-peer": "203.0.113.9" },
