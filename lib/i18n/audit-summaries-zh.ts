@@ -79,7 +79,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "webhook.create": "为 {url} 订阅 Webhook 事件：{events}",
     "webhook.enable": "启用发往 {url} 的 Webhook",
     "webhook.disable": "停用发往 {url} 的 Webhook",
-    "webhook.disabledGone": "停用发往 {url} 的 Webhook：对方回复 410 Gone",
+    "webhook.disabledGone": "停用发往 {url} 的 Webhook：对方回复 410（已不存在）",
     "webhook.disabledFailing": "停用发往 {url} 的 Webhook：连续 24 小时发送失败",
     "webhook.delete": "删除发往 {url} 的 Webhook",
     "webhook.test": "向 {url} 发送测试事件",

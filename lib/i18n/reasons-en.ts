@@ -284,6 +284,9 @@ export const reasonsEn = {
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {
+    url: "Receiver URL",
+    events: "Events",
+    messageId: "Event",
     name: "Name",
     email: "E-mail",
     password: "Password",

@@ -266,6 +266,9 @@ export const reasonsZh: ReasonCatalogue = {
     smtputf8Unsupported: "收件服务器不接受国际化邮箱地址（未提供 SMTP 的 UTF-8 扩展），因此未发送这封邮件。",
   },
   fields: {
+    url: "接收网址",
+    events: "事件",
+    messageId: "事件",
     name: "名称",
     email: "邮箱",
     password: "密码",

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { WEBHOOK_DISABLED_REASONS, WEBHOOK_EVENT_TYPES } from "@/db/schema/webhooks";
 
