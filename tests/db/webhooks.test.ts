@@ -21,6 +21,9 @@ import type { Transport } from "@/lib/transports/types";
 import { deliverDueWebhooks, RETRY_WINDOW_MS } from "@/lib/webhooks/deliver";
 import { createWebhookEndpoint, deleteWebhookEndpoint, listWebhookEndpoints, setWebhookEnabled } from "@/lib/webhooks/endpoints";
 import { listWebhookMessages, replayWebhookMessage, sendTestWebhook } from "@/lib/webhooks/messages";
+import { InngestTestEngine } from "@inngest/test";
+import { createFunctions } from "@/inngest/functions";
+import { RateLimiter } from "@/lib/sending/throttle";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
@@ -399,6 +402,21 @@ describeOnDatabases("outgoing webhooks", (db) => {
     expect(actions.map((row) => row.action).sort()).toEqual(["webhook.create", "webhook.replay", "webhook.test"]);
     await deleteWebhookEndpoint(setup.ctx, endpoint.id);
     expect(await db().select().from(webhookMessages).where(eq(webhookMessages.endpointId, endpoint.id))).toEqual([]);
+  });
+
+  it("under Inngest, the every-minute deliverer posts due events a round per step until none is due", async () => {
+    const setup = await makeSendingSetup(db(), { count: 3 });
+    const endpoint = await createWebhookEndpoint(setup.ctx, { url: receiver.url, events: ["sent"], departmentId: setup.departmentId });
+    await sendTask(setup, createSmtpTransport({ url: sink.url }));
+    const transport = createSmtpTransport({ url: sink.url });
+    const fns = createFunctions(async () => ({ db: db(), transport, config: testSendingConfig(), limiter: new RateLimiter() }), { config: testSendingConfig() });
+    expect(fns.webhookDeliverer.opts.triggers).toEqual([{ cron: "* * * * *" }]);
+    const engine = new InngestTestEngine({ function: fns.webhookDeliverer, events: [{ name: "inngest/scheduled.timer", data: {} }] });
+    const output = await engine.execute();
+    await transport.close();
+    expect(output.error).toBeUndefined();
+    expect(output.result).toMatchObject({ taken: 3, delivered: 3, retrying: 0, failed: 0 });
+    expect(verified(endpoint.secret).map((event) => event.data.email).sort()).toEqual([...setup.emails].sort());
   });
 
   it("writes nothing to the outbox for a department whose endpoints do not listen for the kind", async () => {
