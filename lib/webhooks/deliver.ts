@@ -47,7 +47,7 @@ export async function deliverDueWebhooks(db: Database, options: DeliverOptions =
           where m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz
             and (m.lease_until is null or m.lease_until <= ${now.toISOString()}::timestamptz)
           order by m.next_attempt_at, m.id
-          limit ${options.limit ?? 50}
+          limit ${options.limit ?? 100}
           for update of m skip locked)
         update webhook_messages m set lease_until = ${new Date(now.getTime() + LEASE_MS).toISOString()}::timestamptz
         from due, webhook_endpoints e
@@ -58,14 +58,26 @@ export async function deliverDueWebhooks(db: Database, options: DeliverOptions =
   if (due.length === 0) return round;
   const allowPrivate = await privateUrlsAllowed(db);
   const timeoutMs = options.timeoutMs ?? readEnv().webhooks.timeoutMs;
-  await Promise.all(
-    due.map(async (message) => {
-      const result = await post(message, now, timeoutMs, allowPrivate);
-      const outcome = await recordAttempt(db, message, result, now);
-      round[outcome] += 1;
-    }),
-  );
+  const answered = await Promise.all(due.map(async (message) => ({ message, result: await post(message, now, timeoutMs, allowPrivate) })));
+  // Most answers are a 2xx: those are recorded in one statement, the rest one by one (they may disable an endpoint).
+  const delivered = answered.filter(({ result }) => result.ok);
+  round.delivered = await recordDelivered(db, delivered, now);
+  for (const { message, result } of answered.filter(({ result }) => !result.ok)) round[await recordAttempt(db, message, result, now)] += 1;
   return round;
+}
+
+async function recordDelivered(db: Database, answered: { message: Due; result: PostResult }[], now: Date): Promise<number> {
+  if (answered.length === 0) return 0;
+  const rows = answered.map(({ message, result }) => ({ id: Number(message.id), code: result.status, body: result.body }));
+  const updated = await queryRows<{ id: string | number }>(
+    db,
+    sql`update webhook_messages m set attempts = m.attempts + 1, status = 'delivered', last_status_code = r.code, last_response = r.body, last_error = null,
+          last_attempt_at = ${now.toISOString()}::timestamptz, delivered_at = ${now.toISOString()}::timestamptz, lease_until = null
+        from json_to_recordset(${JSON.stringify(rows)}::json) as r(id bigint, code int, body text)
+        where m.id = r.id and m.status = 'pending'
+        returning m.id`,
+  );
+  return updated.length;
 }
 
 async function post(message: Due, now: Date, timeoutMs: number, allowPrivate: boolean): Promise<PostResult> {
@@ -83,17 +95,16 @@ export function messageIdOf(id: string | number): string {
   return `msg_${id}`;
 }
 
-async function recordAttempt(db: Database, message: Due, result: PostResult, now: Date): Promise<"delivered" | "retrying" | "failed"> {
+async function recordAttempt(db: Database, message: Due, result: PostResult, now: Date): Promise<"retrying" | "failed"> {
   const gone = result.status === 410;
   const expired = now.getTime() - new Date(message.created_at).getTime() >= RETRY_WINDOW_MS;
-  const outcome = result.ok ? "delivered" : gone || expired ? "failed" : "retrying";
+  const outcome = gone || expired ? "failed" : "retrying";
   return db.transaction(async (tx) => {
     const [row] = await queryRows<{ attempts: number }>(
       tx,
       sql`update webhook_messages set attempts = attempts + 1, status = ${outcome === "retrying" ? "pending" : outcome},
             last_status_code = ${result.status}, last_response = ${result.body}, last_error = ${result.error},
-            last_attempt_at = ${now.toISOString()}::timestamptz, lease_until = null,
-            delivered_at = ${result.ok ? now.toISOString() : null}::timestamptz
+            last_attempt_at = ${now.toISOString()}::timestamptz, lease_until = null
           where id = ${message.id} and status = 'pending'
           returning attempts`,
     );
