@@ -23,6 +23,23 @@ export const RESPONSE_EXCERPT_BYTES = 1024;
 const RESPONSE_READ_LIMIT = 64 * 1024;
 
 /**
+ * Connections to receivers are kept open between posts, in pools apart for each setting of
+ * allowPrivate, so a connection opened while private addresses were allowed is never reused after.
+ */
+const agents = new Map<string, http.Agent>();
+
+function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
+  const key = `${protocol}${allowPrivate}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 32, lookup: guardedLookup(allowPrivate) };
+    agent = protocol === "https:" ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/**
  * Posts one signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).
  * Redirects are not followed (a 3xx is a failed attempt), the whole exchange is bounded by the
  * timeout, and at most 64 KiB of the answer is read.
@@ -47,6 +64,7 @@ export function postSigned(post: SignedPost): Promise<PostResult> {
       url,
       {
         method: "POST",
+        agent: agentFor(url.protocol, post.allowPrivate),
         lookup: guardedLookup(post.allowPrivate),
         headers: {
           "content-type": "application/json",
