@@ -27,8 +27,6 @@ export const companies = pgTable(
     quotaTotal: bigint("quota_total", { mode: "number" }),
     quotaUsed: bigint("quota_used", { mode: "number" }).notNull().default(0),
     quotaReserved: bigint("quota_reserved", { mode: "number" }).notNull().default(0),
-    /** Webhook URLs may point at loopback and private addresses (on-premises receivers); FANOUT_WEBHOOKS_ALLOW_PRIVATE does the same. */
-    webhooksAllowPrivate: boolean("webhooks_allow_private").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

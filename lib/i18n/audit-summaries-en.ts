@@ -130,7 +130,7 @@ export const auditSummariesEn = {
     role: { admin: "admin", department: "department user", manager: "manager" },
     scope: { department: "department", company: "company" },
     because: { userDisabled: "the user was disabled" },
-    setting: { requireVerifiedDomains: "only verified domains may send", requireUnsubscribeLink: "templates must have an unsubscribe link" },
+    setting: { requireVerifiedDomains: "only verified domains may send", requireUnsubscribeLink: "templates must have an unsubscribe link", webhooksAllowPrivate: "webhooks may go to private addresses" },
     onOff: { true: "on", false: "off" },
     limit: { none: "unlimited" },
     ips: { none: "anywhere" },

@@ -123,7 +123,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     role: { admin: "管理员", department: "部门用户", manager: "经理" },
     scope: { department: "部门", company: "公司" },
     because: { userDisabled: "该用户已停用" },
-    setting: { requireVerifiedDomains: "仅允许已验证的域名发送", requireUnsubscribeLink: "模板必须包含退订链接" },
+    setting: { requireVerifiedDomains: "仅允许已验证的域名发送", requireUnsubscribeLink: "模板必须包含退订链接", webhooksAllowPrivate: "Webhook 可发往内网地址" },
     onOff: { true: "开", false: "关" },
     limit: { none: "不限" },
     ips: { none: "任意地址" },

@@ -302,6 +302,9 @@ export const en = {
     noAnswer: "no answer",
     statuses: { pending: "Waiting to retry", delivered: "Delivered", failed: "Failed" },
     nextAttempt: "next try {time}",
+    allowPrivate: "Allow webhook URLs on loopback and private networks",
+    allowPrivateHint: "For receivers inside your own network. Off, Fanout refuses URLs that lead to this server or a private address, when they are saved and again at each delivery.",
+    allowPrivateByEnvironment: "FANOUT_WEBHOOKS_ALLOW_PRIVATE=true on this server allows them whatever this setting says.",
   },
   smtpAccounts: {
     title: "SMTP accounts",

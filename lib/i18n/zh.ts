@@ -299,6 +299,9 @@ export const zh: Messages = {
     noAnswer: "无回复",
     statuses: { pending: "等待重试", delivered: "已送达", failed: "失败" },
     nextAttempt: "下次尝试 {time}",
+    allowPrivate: "允许 Webhook 网址指向本机和内网地址",
+    allowPrivateHint: "用于您自己网络内的接收方。关闭时，保存网址和每次投递时都会拒绝指向本服务器或内网地址的网址。",
+    allowPrivateByEnvironment: "本服务器设置了 FANOUT_WEBHOOKS_ALLOW_PRIVATE=true，无论此处如何设置都允许。",
   },
   smtpAccounts: {
     title: "域帐号管理",

@@ -1,9 +1,10 @@
 import "server-only";
 import { count, desc, eq, isNull } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { companies, departments, webhookEndpoints, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/db/schema";
+import { departments, webhookEndpoints, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope } from "@/lib/access/policy";
+import { readSetting } from "@/lib/accounts/settings";
 import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import { forbidden, invalidInput, notFound } from "@/lib/errors";
@@ -36,9 +37,7 @@ export type WebhookEndpointView = Awaited<ReturnType<typeof listWebhookEndpoints
 
 /** Loopback and private URLs: allowed by FANOUT_WEBHOOKS_ALLOW_PRIVATE or the company's setting. */
 export async function privateUrlsAllowed(db: Executor): Promise<boolean> {
-  if (readEnv().webhooks.allowPrivate) return true;
-  const [company] = await db.select({ allow: companies.webhooksAllowPrivate }).from(companies).where(eq(companies.id, 1));
-  return company?.allow ?? false;
+  return readEnv().webhooks.allowPrivate || (await readSetting(db, "webhooksAllowPrivate"));
 }
 
 export function checkEventTypes(events: readonly string[]): WebhookEventType[] {

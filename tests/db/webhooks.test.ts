@@ -10,6 +10,7 @@ import { GET as clickRoute } from "@/app/t/c/[token]/route";
 import { GET as pixelRoute } from "@/app/t/o/[token]/route";
 import { POST as oneClickPost } from "@/app/u/[token]/one-click/route";
 import { createApiKey } from "@/lib/accounts/api-keys";
+import { writeSetting } from "@/lib/accounts/settings";
 import { systemActor } from "@/lib/access/actor";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask } from "@/lib/sending/tasks";
@@ -288,6 +289,14 @@ describeOnDatabases("outgoing webhooks", (db) => {
       const [row] = (await listWebhookMessages(setup.ctx, endpoint.id)).rows;
       expect(row).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: null });
       expect(row!.lastError).toMatch(/loopback or private/);
+    }
+    // The company's setting lets them, as the environment does.
+    const admin = { db: db(), actor: systemActor("test") };
+    await writeSetting(admin, "webhooksAllowPrivate", true);
+    try {
+      expect((await api(createWebhookRoute, key, { url: receiver.url, events: ["sent"] })).status).toBe(201);
+    } finally {
+      await writeSetting(admin, "webhooksAllowPrivate", false);
     }
   });
 

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { WEBHOOK_EVENT_TYPES } from "@/db/schema/webhooks";
+import { writeSetting } from "@/lib/accounts/settings";
 import { defineAction } from "@/lib/entry/action";
 import { optionalUuid, uuid } from "@/lib/entry/form-schemas";
 import { createWebhookEndpoint, deleteWebhookEndpoint, setWebhookEnabled } from "@/lib/webhooks/endpoints";
@@ -41,4 +42,11 @@ export const replayWebhookEvent = defineAction({
   permission: "webhooks.manage",
   input: z.object({ id: uuid, messageId: z.coerce.number().int().positive() }),
   run: (ctx, { id, messageId }) => replayWebhookMessage(ctx, id, messageId),
+});
+
+/** The company's setting that lets webhook URLs point at loopback and private addresses (on-premises receivers); audited as settings.update. */
+export const setWebhooksAllowPrivate = defineAction({
+  permission: "company.update",
+  input: z.object({ allowed: z.enum(["true", "false"]).transform((value) => value === "true") }),
+  run: (ctx, { allowed }) => writeSetting(ctx, "webhooksAllowPrivate", allowed),
 });

@@ -6,13 +6,15 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { Td } from "@/components/ui/table";
 import { listDepartments } from "@/lib/accounts/departments";
+import { readSetting } from "@/lib/accounts/settings";
+import { readEnv } from "@/lib/config/env";
 import { format } from "@/lib/i18n";
 import { formatInZone } from "@/lib/time/zone";
 import { listWebhookEndpoints } from "@/lib/webhooks/endpoints";
 import { listWebhookMessages } from "@/lib/webhooks/messages";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
-import { CreateWebhookForm, ReplayButton, WebhookActions } from "./webhook-forms";
+import { AllowPrivateToggle, CreateWebhookForm, ReplayButton, WebhookActions } from "./webhook-forms";
 
 const PAGE_SIZE = 20;
 const LOG_PAGE_SIZE = 20;
@@ -25,10 +27,11 @@ export default consolePage("webhooks.manage", async function WebhooksPage(ctx, {
   const page = pageNumber(params.page);
   const shown = firstParam(params.endpoint);
   const logPage = pageNumber(params.logPage);
-  const [endpoints, departments, log] = await Promise.all([
+  const [endpoints, departments, log, allowPrivate] = await Promise.all([
     listWebhookEndpoints(ctx, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }),
     actor.role === "admin" ? listDepartments(ctx, { offset: 0, limit: 1000 }) : Promise.resolve(null),
     shown ? listWebhookMessages(ctx, shown, { offset: (logPage - 1) * LOG_PAGE_SIZE, limit: LOG_PAGE_SIZE }) : Promise.resolve(null),
+    readSetting(ctx.db, "webhooksAllowPrivate"),
   ]);
   const kindName = (kind: string) => words.kinds[kind as keyof typeof words.kinds] ?? kind;
   const time = (value: Date | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : "—");
@@ -38,6 +41,11 @@ export default consolePage("webhooks.manage", async function WebhooksPage(ctx, {
       <p className="max-w-3xl text-sm text-slate-600">{words.explain}</p>
       <Card title={words.add}>
         <CreateWebhookForm departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null} />
+        {actor.role === "admin" ? (
+          <div className="mt-4 border-t border-slate-100 pt-3">
+            <AllowPrivateToggle allowed={allowPrivate} byEnvironment={readEnv().webhooks.allowPrivate} />
+          </div>
+        ) : null}
       </Card>
       <DataTable
         testId="webhooks-table"
