@@ -287,6 +287,7 @@ export const reasonsEn = {
     url: "Receiver URL",
     events: "Events",
     messageId: "Event",
+    allowed: "Private addresses allowed",
     name: "Name",
     email: "E-mail",
     password: "Password",

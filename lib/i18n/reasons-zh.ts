@@ -269,6 +269,7 @@ export const reasonsZh: ReasonCatalogue = {
     url: "接收网址",
     events: "事件",
     messageId: "事件",
+    allowed: "允许内网地址",
     name: "名称",
     email: "邮箱",
     password: "密码",
