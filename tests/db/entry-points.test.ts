@@ -238,7 +238,7 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${WEBHOOK_ACTIONS}#setWebhookStatus`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "setWebhookStatus", { id: other.webhookId, enabled: "false" }) },
   [`${WEBHOOK_ACTIONS}#deleteWebhook`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "deleteWebhook", { id: other.webhookId }) },
   [`${WEBHOOK_ACTIONS}#sendWebhookTest`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "sendWebhookTest", { id: other.webhookId }) },
-  [`${WEBHOOK_ACTIONS}#setWebhooksAllowPrivate`]: { auth: "session", call: () => action(WEBHOOK_ACTIONS, "setWebhooksAllowPrivate", { allowed: "false" }) },
+  [`${WEBHOOK_ACTIONS}#allowPrivateWebhookUrls`]: { auth: "session", call: () => action(WEBHOOK_ACTIONS, "allowPrivateWebhookUrls", { allowed: "false" }) },
   [`${WEBHOOK_ACTIONS}#replayWebhookEvent`]: {
     auth: "session",
     call: (other) => action(WEBHOOK_ACTIONS, "replayWebhookEvent", { id: other.webhookId, messageId: String(other.webhookMessageId) }),

@@ -45,7 +45,7 @@ export const replayWebhookEvent = defineAction({
 });
 
 /** The company's setting that lets webhook URLs point at loopback and private addresses (on-premises receivers); audited as settings.update. */
-export const setWebhooksAllowPrivate = defineAction({
+export const allowPrivateWebhookUrls = defineAction({
   permission: "company.update",
   input: z.object({ allowed: z.enum(["true", "false"]).transform((value) => value === "true") }),
   run: (ctx, { allowed }) => writeSetting(ctx, "webhooksAllowPrivate", allowed),

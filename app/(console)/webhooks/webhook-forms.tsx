@@ -10,7 +10,7 @@ import { StatusMessage } from "@/components/ui/status-message";
 import { WEBHOOK_EVENT_TYPES } from "@/db/schema/webhooks";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import { createWebhook, deleteWebhook, replayWebhookEvent, sendWebhookTest, setWebhooksAllowPrivate, setWebhookStatus } from "./actions";
+import { allowPrivateWebhookUrls, createWebhook, deleteWebhook, replayWebhookEvent, sendWebhookTest, setWebhookStatus } from "./actions";
 
 const inline = "inline-block [&>div]:mt-0";
 
@@ -120,7 +120,7 @@ export function AllowPrivateToggle({ allowed, byEnvironment }: { allowed: boolea
   const { t } = useI18n();
   return (
     <div className="space-y-1" data-testid="webhooks-allow-private" data-allowed={String(allowed)}>
-      <ActionForm action={setWebhooksAllowPrivate} submitLabel={`${allowed ? "☑" : "☐"} ${t.webhooks.allowPrivate}`} variant="secondary" className="[&>div]:mt-0" testId="webhooks-allow-private-form">
+      <ActionForm action={allowPrivateWebhookUrls} submitLabel={`${allowed ? "☑" : "☐"} ${t.webhooks.allowPrivate}`} variant="secondary" className="[&>div]:mt-0" testId="webhooks-allow-private-form">
         <input type="hidden" name="allowed" value={String(!allowed)} />
       </ActionForm>
       <p className="text-xs text-slate-500">{byEnvironment ? t.webhooks.allowPrivateByEnvironment : t.webhooks.allowPrivateHint}</p>
