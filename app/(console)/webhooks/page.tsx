@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { WEBHOOK_EVENT_TYPES } from "@/db/schema/webhooks";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
@@ -40,7 +41,7 @@ export default consolePage("webhooks.manage", async function WebhooksPage(ctx, {
       <PageHeader title={words.title}>{format(t.common.showing, { count: endpoints.rows.length, total: endpoints.total })}</PageHeader>
       <p className="max-w-3xl text-sm text-slate-600">{words.explain}</p>
       <Card title={words.add}>
-        <CreateWebhookForm departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null} />
+        <CreateWebhookForm departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null} kinds={WEBHOOK_EVENT_TYPES} />
         {actor.role === "admin" ? (
           <div className="mt-4 border-t border-slate-100 pt-3">
             <AllowPrivateToggle allowed={allowPrivate} byEnvironment={readEnv().webhooks.allowPrivate} />

@@ -7,15 +7,15 @@ import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { ShownOnce } from "@/components/ui/shown-once";
 import { StatusMessage } from "@/components/ui/status-message";
-import { WEBHOOK_EVENT_TYPES } from "@/db/schema/webhooks";
+import type { WebhookEventType } from "@/db/schema/webhooks";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { allowPrivateWebhookUrls, createWebhook, deleteWebhook, replayWebhookEvent, sendWebhookTest, setWebhookStatus } from "./actions";
 
 const inline = "inline-block [&>div]:mt-0";
 
-/** URL, events and (for an admin) the owner: a department or the whole company. The secret is shown once after. */
-export function CreateWebhookForm({ departments }: { departments: DepartmentOption[] | null }) {
+/** URL, events (`kinds`, given by the page so the schema module stays off the browser) and, for an admin, the owner. The secret is shown once after. */
+export function CreateWebhookForm({ departments, kinds }: { departments: DepartmentOption[] | null; kinds: readonly WebhookEventType[] }) {
   const { t } = useI18n();
   const words = t.webhooks;
   const [created, setCreated] = useState<{ url: string; secret: string } | null>(null);
@@ -40,7 +40,7 @@ export function CreateWebhookForm({ departments }: { departments: DepartmentOpti
             <fieldset>
               <legend className="text-sm font-medium text-slate-700">{words.events}</legend>
               <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
-                {WEBHOOK_EVENT_TYPES.map((kind) => (
+                {kinds.map((kind) => (
                   <label key={kind} className="flex items-center gap-1.5 text-sm">
                     <input type="checkbox" name="events" value={kind} defaultChecked data-testid={`webhook-event-${kind}`} />
                     {words.kinds[kind]}
