@@ -13,6 +13,7 @@ import { runImportBenchmark } from "./import";
 import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
 import { runSendBenchmark } from "./send";
+import { runWebhookEventsBenchmark } from "./webhook-events";
 
 const OPTIONS = {
   rows: { type: "string" },
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   render: runRenderBench,
   reports: runReportsBenchmark,
   send: runSendBenchmark,
+  webhooks: runWebhookEventsBenchmark,
 };
 
 const RESULTS = path.join(import.meta.dirname, "results", "latest.json");

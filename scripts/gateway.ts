@@ -18,6 +18,7 @@ import { closeDatabase, getDatabaseHandle } from "@/lib/database";
 import { startEntrance } from "@/lib/gateway/entrance";
 import { setTaskNotifier } from "@/lib/sending/dispatch";
 import { LocalRunner } from "@/lib/sending/runner";
+import { WebhookRunner } from "@/lib/webhooks/runner";
 
 async function main() {
   const env = readEnv();
@@ -30,6 +31,7 @@ async function main() {
   if (env.engineMode === "inngest") setTaskNotifier(inngestTaskNotifier);
   const handle = await getDatabaseHandle({ serveSocket: true });
   const runner = env.engineMode === "local" ? new LocalRunner(handle.db).start() : undefined;
+  const webhooks = env.engineMode === "local" ? new WebhookRunner(handle.db).start() : undefined;
   const entrance = await startEntrance(handle.db, env);
   console.log(`[fanout] ${entrance.summary}`);
   console.log(
@@ -43,6 +45,7 @@ async function main() {
     console.log(`[fanout] ${signal}: closing the SMTP entrance`);
     await new Promise<void>((resolve) => entrance.server.close(() => resolve()));
     await runner?.stop();
+    await webhooks?.stop();
     await closeDatabase();
     process.exit(0);
   };

@@ -19,6 +19,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/outbox", label: "outbox", permission: "senders.manage", testId: "nav-outbox" },
       // 域帐号管理 is where a department works, so its entry is for those who manage accounts; managers may still open the page to read it.
       { href: "/smtp-accounts", label: "smtpAccounts", permission: "smtp_accounts.manage", testId: "nav-smtp-accounts" },
+      { href: "/webhooks", label: "webhooks", permission: "webhooks.manage", testId: "nav-webhooks" },
       { href: "/reports", label: "reports", permission: "reports.view", testId: "nav-reports" },
       { href: "/logs", label: "logs", permission: "audit.view", testId: "nav-logs" },
     ],

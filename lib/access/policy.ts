@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   // Department SMTP accounts (域帐号) for the SMTP entrance: managers read the list, never its controls.
   "smtp_accounts.view": ["admin", "department", "manager"],
   "smtp_accounts.manage": ["admin", "department"],
+  // Outgoing webhooks: a department's own endpoints, and company-wide ones for admins and company keys.
+  "webhooks.manage": ["admin", "department"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -15,6 +15,8 @@ export const SETTINGS = {
   requireVerifiedDomains: true as boolean,
   /** Refuse tasks whose template has no {{ unsubscribe_url }} (issue 13); off unless the company turns it on. */
   requireUnsubscribeLink: false as boolean,
+  /** Webhook URLs may point at loopback and private addresses (on-premises receivers); FANOUT_WEBHOOKS_ALLOW_PRIVATE does the same. */
+  webhooksAllowPrivate: false as boolean,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

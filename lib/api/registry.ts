@@ -27,6 +27,7 @@ import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { createdTask, createTaskBody, deliveriesQuery, deliveryPage, task } from "./schemas/tasks";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
+import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
 
 /** Error answers an operation may give besides 401 (any keyed route), 413 (any with a body) and 429 (all). */
 export type ErrorStatus = 400 | 403 | 404 | 409 | 422;
@@ -250,6 +251,28 @@ export const apiRoutes = {
     status: 200,
     answer: { description: "The failure report", schema: failureReport },
     errors: [400, 403],
+  },
+  listWebhooks: {
+    method: "get",
+    path: "/webhooks",
+    summary: "The webhook endpoints the key's department (or, for a company key, the company) has subscribed",
+    auth: "apikey",
+    permission: "webhooks.manage",
+    status: 200,
+    answer: { description: "Webhook endpoints, without their secrets", schema: listWebhooksResponse },
+    errors: [403],
+  },
+  createWebhook: {
+    method: "post",
+    path: "/webhooks",
+    summary:
+      "Subscribe a URL to events. Each event is posted as JSON signed in the Standard Webhooks format (webhook-id, webhook-timestamp, webhook-signature headers) with the secret answered here once; failed posts are retried with growing waits for 24 h, after which (or at a 410 answer) the endpoint is disabled",
+    auth: "apikey",
+    permission: "webhooks.manage",
+    body: createWebhookRequest,
+    status: 201,
+    answer: { description: "The endpoint, with its signing secret (shown only here)", schema: createWebhookResponse },
+    errors: [400, 403, 404],
   },
 } as const satisfies Record<string, ApiRoute>;
 

@@ -59,6 +59,12 @@ export const AUDIT_ACTIONS = [
   "smtp_account.limits",
   "smtp_account.password",
   "smtp.submit",
+  "webhook.create",
+  "webhook.enable",
+  "webhook.disable",
+  "webhook.delete",
+  "webhook.test",
+  "webhook.replay",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -54,6 +54,8 @@ const envSchema = z.object({
   RESEND_REQUESTS_PER_SECOND: optionalText,
   FANOUT_MATERIALIZE_STEP: optionalText,
   FANOUT_RUNNER_TICK_MS: optionalText,
+  FANOUT_WEBHOOKS_ALLOW_PRIVATE: optionalText,
+  FANOUT_WEBHOOKS_TIMEOUT_SECONDS: optionalText,
 });
 
 /** How the send engine paces and retries; every number can be set from the environment. */
@@ -129,6 +131,8 @@ export type FanoutEnv = {
   trustedProxies: readonly string[];
   /** Requests per minute: per API key, per client IP on the public endpoints, per delivery for tracking hits. */
   rateLimits: { api: number; public: number; tracking: number };
+  /** Outgoing webhooks: may URLs point at loopback/private addresses, and how long a receiver may take to answer. */
+  webhooks: { allowPrivate: boolean; timeoutMs: number };
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -146,7 +150,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastRead?.key === key) return lastRead.env;
   const env = parseEnv(source);
-  for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits, env.gateway]) Object.freeze(part);
+  for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits, env.gateway, env.webhooks]) Object.freeze(part);
   lastRead = { key, env: Object.freeze(env) };
   return env;
 }
@@ -210,6 +214,10 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
       public: perMinute("FANOUT_RATE_LIMIT_PUBLIC", env.FANOUT_RATE_LIMIT_PUBLIC, 1200),
       tracking: perMinute("FANOUT_RATE_LIMIT_TRACKING", env.FANOUT_RATE_LIMIT_TRACKING, 20),
     },
+    webhooks: {
+      allowPrivate: flag("FANOUT_WEBHOOKS_ALLOW_PRIVATE", env.FANOUT_WEBHOOKS_ALLOW_PRIVATE),
+      timeoutMs: atLeast("FANOUT_WEBHOOKS_TIMEOUT_SECONDS", env.FANOUT_WEBHOOKS_TIMEOUT_SECONDS, 10, 0.05) * 1000,
+    },
   };
 }
 
@@ -229,6 +237,12 @@ function engineMode(env: { FANOUT_RUNNER?: string; INNGEST_EVENT_KEY?: string; I
   if (env.FANOUT_RUNNER === "local" || env.FANOUT_RUNNER === "inngest") return env.FANOUT_RUNNER;
   if (env.FANOUT_RUNNER !== undefined) invalid(`FANOUT_RUNNER must be "local" or "inngest" (got "${env.FANOUT_RUNNER}")`);
   return env.INNGEST_EVENT_KEY || env.INNGEST_DEV ? "inngest" : "local";
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  return invalid(`${name} must be "true" or "false" (got "${value}")`);
 }
 
 function atLeast(name: string, value: string | undefined, fallback: number, min: number): number {

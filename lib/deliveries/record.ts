@@ -1,7 +1,8 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
-import type { BounceCategory, DeliveryStatus, FeedbackEventType, FeedbackSource } from "@/db/schema";
+import type { BounceCategory, DeliveryStatus, FeedbackEventType, FeedbackSource, WebhookEventType } from "@/db/schema";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 
 /**
  * The delivery record that every kind of feedback (bounce, complaint, provider event, open, click,
@@ -91,8 +92,27 @@ export type FeedbackEvent = {
   occurredAt?: Date;
 };
 
-/** Appends to the delivery's trail; false when an event with the same dedupe key is already there. */
-export async function recordEvent(tx: Executor, delivery: Pick<LockedDelivery, "id" | "departmentId">, event: FeedbackEvent): Promise<boolean> {
+/**
+ * The trail events a business system hears about through webhooks, as the kind it subscribes to. A
+ * provider's "sent" is left out: the engine reports the send itself (lib/sending/batch.ts).
+ */
+const WEBHOOK_KIND_OF: Partial<Record<FeedbackEventType, WebhookEventType>> = {
+  delivered: "delivered",
+  bounced: "bounced",
+  failed: "bounced",
+  complained: "complained",
+  opened: "opened",
+  clicked: "clicked",
+  unsubscribed: "unsubscribed",
+};
+
+const WEBHOOK_DETAIL_KEYS = ["category", "hard", "status", "url", "method", "feedbackType", "inferredFrom"] as const;
+
+/**
+ * Appends to the delivery's trail, and in the same transaction to the webhook outbox when the
+ * department listens for that kind; false when an event with the same dedupe key is already there.
+ */
+export async function recordEvent(tx: Executor, delivery: Pick<LockedDelivery, "id" | "departmentId" | "taskId" | "email">, event: FeedbackEvent): Promise<boolean> {
   const inserted = await queryRows<{ id: string | number }>(
     tx,
     sql`insert into delivery_events (delivery_id, department_id, type, source, machine, detail, dedupe_key, occurred_at)
@@ -101,5 +121,18 @@ export async function recordEvent(tx: Executor, delivery: Pick<LockedDelivery, "
         on conflict (dedupe_key) do nothing
         returning id`,
   );
-  return inserted.length > 0;
+  if (inserted.length === 0) return false;
+  const kind = WEBHOOK_KIND_OF[event.type];
+  if (kind) {
+    const detail = Object.fromEntries(WEBHOOK_DETAIL_KEYS.filter((key) => event.detail?.[key] !== undefined).map((key) => [key, event.detail![key]]));
+    await emitWebhookEvent(tx, delivery.departmentId, kind, {
+      deliveryId: delivery.id,
+      taskId: delivery.taskId,
+      email: delivery.email,
+      ...detail,
+      ...(event.machine ? { machine: true } : {}),
+      occurredAt: (event.occurredAt ?? new Date()).toISOString(),
+    });
+  }
+  return true;
 }

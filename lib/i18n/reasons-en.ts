@@ -38,6 +38,8 @@ export const reasonsEn = {
     notEmail: "is not a valid e-mail address",
     notId: "is not a valid id",
     notUrl: "is not a valid web address (https://…)",
+    webhookUrlScheme: "must start with http:// or https://",
+    webhookUrlCredentials: "must not contain a user name or password",
     notChoice: "is not one of the choices offered",
     badFormat: "is not in the expected format",
     invalid: "is not valid",
@@ -149,6 +151,10 @@ export const reasonsEn = {
     smtpAccountHasTasks: "SMTP account \"{username}\" submitted {count} task(s); disable it instead, so their history keeps its name",
     tooManyIpRanges: "At most {max} IP ranges",
     notIpRange: "\"{value}\" is not an IPv4 or IPv6 address or CIDR range",
+    // Webhooks
+    webhookUrlPrivate: "{host} is a loopback or private network address; webhooks go to public addresses unless the administrator allows private ones",
+    webhookUrlUnresolved: "The host {host} cannot be found",
+    tooManyWebhooks: "At most {max} webhooks per department (and {max} company-wide)",
     // Domains and senders
     domainTaken: "The domain {domain} is already registered",
     domainNotPending: "The domain {domain} is not waiting for approval",
@@ -279,6 +285,10 @@ export const reasonsEn = {
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {
+    url: "Receiver URL",
+    events: "Events",
+    messageId: "Event",
+    allowed: "Private addresses allowed",
     name: "Name",
     email: "E-mail",
     password: "Password",
@@ -366,6 +376,8 @@ export const reasonsEn = {
       user: "User",
       apiKey: "API key",
       smtpAccount: "SMTP account",
+      webhook: "Webhook",
+      webhookMessage: "Webhook event",
       message: "Message",
       delivery: "Delivery",
       import: "Import",

@@ -13,6 +13,7 @@ import { authorize, departmentScope } from "@/lib/access/policy";
 import { normalizeAddress } from "@/lib/addresses/normalize";
 import { loadPool } from "./pools";
 import { markContacts } from "./suppression";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 
 const CONFIRM_PURPOSE = "subscribe-confirm";
 const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
@@ -92,6 +93,7 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
       departmentId: pool.departmentId,
       summary: { key: "pool.subscribe", params: { email: checked.email, pool: pool.name }, notes: [confirmation && awaiting[confirmation]] },
     });
+    if (!pending) await emitWebhookEvent(tx, pool.departmentId, "subscribed", { email: checked.email, poolId: pool.id, contactId: contact!.id, doubleOptIn: false });
     return { status: pending ? "pending" : "subscribed" };
   });
 }
@@ -123,6 +125,7 @@ export async function confirmSubscription(db: Database, token: string): Promise<
       departmentId: contact.departmentId,
       summary: { key: "pool.subscribeConfirm", params: { email: contact.email } },
     });
+    await emitWebhookEvent(tx, contact.departmentId, "subscribed", { email: contact.email, poolId: payload.p, contactId: contact.id, doubleOptIn: true });
     return { status: "confirmed" as const, email: contact.email };
   });
 }

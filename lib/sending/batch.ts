@@ -10,6 +10,7 @@ import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/delive
 import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
+import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { retryDelayMs, type SendingConfig } from "./config";
 import { sendContextFor, type SendContext } from "./context";
@@ -272,6 +273,7 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
     const finals = sent + failed + suppressed;
 
     await recordRetryReplies(tx, context.departmentId, rows, recorded, deps.transport.name === "resend" ? "resend" : "smtp");
+    await emitSendWebhooks(tx, context, recorded);
     if (finals > 0) {
       const [task] = await queryRows<{ department_id: string }>(
         tx,
@@ -289,6 +291,13 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
     }
     return { claimed: claimed.length, sent, failed, retrying, suppressed };
   });
+}
+
+/** A message handed over is `sent`; one the receiving server refused for good is `bounced`. */
+async function emitSendWebhooks(tx: Executor, context: SendContext, recorded: { id: string | number; status: string; answered: boolean; category: BounceCategory | null; email: string }[]) {
+  const of = (status: string) => recorded.filter((row) => row.answered && row.status === status);
+  await emitWebhookEvents(tx, context.departmentId, "sent", of("sent").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email })));
+  await emitWebhookEvents(tx, context.departmentId, "bounced", of("failed").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email, category: row.category ?? "other" })));
 }
 
 /** A retried attempt's reply is overwritten on the row by the next one; the delivery's trail keeps it. */

@@ -12,6 +12,7 @@ import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { startEntrance } from "@/lib/gateway/entrance";
 import { setTaskNotifier, type TaskNotifier } from "@/lib/sending/dispatch";
 import { LocalRunner } from "@/lib/sending/runner";
+import { WebhookRunner } from "@/lib/webhooks/runner";
 
 export type BootOptions = {
   /** How task changes reach Inngest when it drives the engine (inngest/notifier.ts, passed in by instrumentation.ts). */
@@ -35,6 +36,7 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   if (env.engineMode === "local") {
     const runner = new LocalRunner(handle.db).start();
+    new WebhookRunner(handle.db).start();
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");

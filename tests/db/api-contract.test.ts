@@ -78,6 +78,11 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
     valid: () => ({ query: { period: "custom", from: "2026-01-01", to: "2026-01-31", by: "recipient" } }),
     invalid: () => ({ query: { period: "custom", from: "2026-01-01", to: "31/01/2026" }, field: "to" }),
   },
+  listWebhooks: { valid: () => ({}), invalid: null },
+  createWebhook: {
+    valid: () => ({ body: { url: "https://93.184.215.14/hooks", events: ["bounced", "complained"] } }),
+    invalid: () => ({ body: { url: "https://93.184.215.14/hooks", events: ["read"] }, field: "events.0" }),
+  },
 };
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;

@@ -22,6 +22,8 @@ import { createSender } from "@/lib/senders/senders";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { createTask, pauseTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
+import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
+import { sendTestWebhook } from "@/lib/webhooks/messages";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { serveAnonymous, serveAs } from "../helpers/next-headers";
@@ -53,6 +55,8 @@ type Other = {
   pausedTaskId: string;
   /** An enabled SMTP account (域帐号) that never submitted anything. */
   smtpAccountId: string;
+  webhookId: string;
+  webhookMessageId: number;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -103,6 +107,9 @@ const SENDER_ACTIONS = "app/(console)/senders/actions.ts";
 const TEMPLATE_ACTIONS = "app/(console)/templates/actions.ts";
 const TEMPLATE_CONTENT = { subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" };
 const SUPPRESSION_ACTIONS = "app/(console)/suppressions/actions.ts";
+const WEBHOOK_ACTIONS = "app/(console)/webhooks/actions.ts";
+/** A public address written as an IP, so creating a webhook needs no DNS. */
+const PUBLIC_HOOK = "https://93.184.215.14/hooks/fanout";
 const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
 const SMTP_ACCOUNT_ACTIONS = "app/(console)/smtp-accounts/actions.ts";
 /** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
@@ -223,6 +230,22 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/api/v1/pools/[id]/import/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/pools/[id]/import/route.ts", "POST", caller, { params: { id: other.poolId }, body: CSV, type: "text/csv" }),
+  },
+  "app/api/v1/webhooks/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/webhooks/route.ts", "POST", caller, { json: { url: PUBLIC_HOOK, events: ["sent"], departmentId: other.departmentId } }),
+  },
+  [`${WEBHOOK_ACTIONS}#createWebhook`]: {
+    auth: "session",
+    call: (other) => action(WEBHOOK_ACTIONS, "createWebhook", { url: PUBLIC_HOOK, events: "bounced", departmentId: other.departmentId }),
+  },
+  [`${WEBHOOK_ACTIONS}#setWebhookStatus`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "setWebhookStatus", { id: other.webhookId, enabled: "false" }) },
+  [`${WEBHOOK_ACTIONS}#deleteWebhook`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "deleteWebhook", { id: other.webhookId }) },
+  [`${WEBHOOK_ACTIONS}#sendWebhookTest`]: { auth: "session", call: (other) => action(WEBHOOK_ACTIONS, "sendWebhookTest", { id: other.webhookId }) },
+  [`${WEBHOOK_ACTIONS}#allowPrivateWebhookUrls`]: { auth: "session", call: () => action(WEBHOOK_ACTIONS, "allowPrivateWebhookUrls", { allowed: "false" }) },
+  [`${WEBHOOK_ACTIONS}#replayWebhookEvent`]: {
+    auth: "session",
+    call: (other) => action(WEBHOOK_ACTIONS, "replayWebhookEvent", { id: other.webhookId, messageId: String(other.webhookMessageId) }),
   },
   "app/api/v1/subscribe/route.ts#POST": {
     auth: "apikey",
@@ -430,7 +453,11 @@ describeOnDatabases("mutating entry points", (db) => {
     const pausedTask = await createTask(system, { name: unique("paused"), ...taskInput });
     await pauseTask(system, pausedTask.id);
     const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
+    const webhook = await createWebhookEndpoint(system, { url: PUBLIC_HOOK, events: ["sent"], departmentId: department.id });
+    const webhookMessage = await sendTestWebhook(system, webhook.id);
     return {
+      webhookId: webhook.id,
+      webhookMessageId: webhookMessage.id,
       smtpAccountId: smtpAccount.id,
       taskId: task.id,
       pausedTaskId: pausedTask.id,

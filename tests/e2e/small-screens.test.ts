@@ -28,6 +28,7 @@ const PAGES = [
   { name: "new-task", path: "/tasks/new", ready: null },
   { name: "reports", path: "/reports", ready: "report-heading" },
   { name: "senders", path: "/senders", ready: `sender-row-${SENDER}` },
+  { name: "webhooks", path: "/webhooks", ready: "webhook-create-form" },
 ] as const;
 
 /** The console's sidebar as a phone user meets it: behind the header's menu button. */
