@@ -8,3 +8,4 @@ export * from "./templates";
 export * from "./tasks";
 export * from "./feedback";
 export * from "./gateway";
+export * from "./messages";

@@ -4,6 +4,7 @@ import { RateLimiter } from "@/lib/sending/throttle";
 import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
 import { continueTaskFunction } from "./continue-task";
+import { sendMessageFunction } from "./send-message";
 import { reconcileTasksFunction } from "./reconcile-tasks";
 import { sendBatchFunction } from "./send-batch";
 import { startTaskFunction } from "./start-task";
@@ -37,6 +38,7 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     taskResumed: continueTaskFunction(engine, budgetMs),
     batchSender: sendBatchFunction(engine, config),
     reconciler: reconcileTasksFunction(engine),
+    messageSender: sendMessageFunction(engine, config),
   };
 }
 

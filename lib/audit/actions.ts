@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = [
   "smtp_account.limits",
   "smtp_account.password",
   "smtp.submit",
+  "message.send",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -82,6 +82,7 @@ export const auditSummariesEn = {
       'Set the limits of SMTP account "{username}": {perMinute} messages a minute, {perMessage} recipients a message, clients from {ips}, tracking {tracking}',
     "smtpAccount.delete": 'Removed SMTP account "{username}"',
     "smtp.submit": 'Accepted "{subject}" from {from} through the SMTP entrance for {recipients} {recipients|recipient|recipients}',
+    "message.send": "Accepted a message through the API for {recipients} {recipients|recipient|recipients}",
   },
   notes: {
     renamed: 'was "{oldName}"',

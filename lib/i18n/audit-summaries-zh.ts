@@ -76,6 +76,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "smtpAccount.limits": "设置 SMTP 帐号“{username}”的限制：每分钟 {perMinute} 封，每封 {perMessage} 个收件人，客户端来自 {ips}，跟踪{tracking}",
     "smtpAccount.delete": "删除 SMTP 帐号“{username}”",
     "smtp.submit": "通过 SMTP 入口接收来自 {from} 的“{subject}”，共 {recipients} 个收件人",
+    "message.send": "通过 API 接收一封邮件，共 {recipients} 个收件人",
   },
   notes: {
     renamed: "原名“{oldName}”",

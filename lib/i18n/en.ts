@@ -94,6 +94,7 @@ export const en = {
     "smtp_account.limits": "SMTP account limits",
     "smtp_account.password": "SMTP password changed",
     "smtp.submit": "SMTP submission",
+    "message.send": "Message sent through the API",
   },
   roles: { admin: "Admin", department: "Department user", manager: "Manager" },
   common: {

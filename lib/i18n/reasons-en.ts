@@ -123,6 +123,16 @@ export const reasonsEn = {
     submittedTaskFixed: "This task is a message a group-send client submitted through the SMTP entrance; it cannot be edited or copied, only paused, resumed or cancelled",
     taskAlready: "The task is already {status}",
     taskWrongStatus: "The task is {status}; this needs it {needed}",
+    // Messages (POST /api/v1/messages)
+    messageContentMissing: "Give a templateId, or a subject and html",
+    messageContentTwice: "Give a templateId or a subject and html, not both",
+    messageRecipientInvalid: "Recipient {index} ({address}) is not a valid address: {problem}",
+    messageRecipientTwice: "Recipient {index} ({address}) is already recipient {first}",
+    messageDataMissing: "The template uses {variable}, which the data of recipient {index} ({address}) does not give",
+    messageRenderFailed: "The message of recipient {index} ({address}) cannot be rendered: {detail}",
+    messageSendAtTooFar: "sendAt may be at most 30 days ahead",
+    idempotencyKeyReused: "This Idempotency-Key was used within the last 24 hours for a different request",
+    idempotencyKeyInvalid: "The Idempotency-Key must be 1 to 200 visible ASCII characters",
     // Quota
     cannotReserve: "Cannot reserve {count} sends",
     departmentQuotaShort: "Department \"{department}\" has {left} sends left of its quota; this needs {count}",

@@ -91,6 +91,7 @@ export const zh: Messages = {
     "smtp_account.limits": "设置 SMTP 帐号限制",
     "smtp_account.password": "修改 SMTP 密码",
     "smtp.submit": "SMTP 提交",
+    "message.send": "通过 API 发送邮件",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {

@@ -45,11 +45,70 @@ export class LocalRunner {
   }
 
   start(): this {
-    this.timer = setInterval(() => void this.tick(), this.config.tickMs);
+    this.timer = setInterval(() => {
+      void this.tick();
+      void this.express();
+    }, this.config.tickMs);
     this.timer.unref?.();
-    this.unsubscribe = onTaskEvent(() => void this.tick());
+    this.unsubscribe = onTaskEvent((change) => {
+      if (change === "message") void this.express();
+      void this.tick();
+    });
     void this.tick();
+    void this.express();
     return this;
+  }
+
+  /**
+   * The priority lane: messages (POST /api/v1/messages, task kind `message`) are started and sent
+   * here, beside the campaign workers and never behind them. A campaign's workers each loop over
+   * their task's batches until it runs dry, and a round materialises a large audience before it
+   * fills workers, so without this lane a message accepted during a 100k campaign would wait for
+   * one of them to end. Overlapping calls fold into one more pass.
+   */
+  express(): Promise<void> {
+    if (this.expressing) {
+      this.expressAgain = true;
+      return this.expressing;
+    }
+    this.expressing = (async () => {
+      do {
+        this.expressAgain = false;
+        try {
+          await this.expressPass();
+        } catch (error) {
+          if (!this.abort.signal.aborted) this.log(`send runner (messages): ${error instanceof Error ? error.message : String(error)}`);
+        }
+      } while (this.expressAgain && !this.abort.signal.aborted);
+    })().finally(() => {
+      this.expressing = undefined;
+    });
+    return this.expressing;
+  }
+  private expressing: Promise<void> | undefined;
+  private expressAgain = false;
+
+  /** Starts due messages and sends their batches, up to `concurrency` messages at once, until none has anything due. */
+  private async expressPass() {
+    for (const id of await dueTasks(this.db, new Date(), 50, { lane: "message" })) await startTask(this.db, id);
+    const failing = new Set<string>();
+    while (!this.abort.signal.aborted) {
+      const taskIds = (await tasksWithDueWork(this.db, this.config.concurrency + failing.size, { lane: "message" })).filter((id) => !failing.has(id));
+      if (taskIds.length === 0) return;
+      await Promise.all(
+        taskIds.slice(0, this.config.concurrency).map(async (taskId) => {
+          try {
+            await runBatch(this.deps, taskId);
+          } catch (error) {
+            // Left for the next pass (or failed for good when it cannot be sent), so one broken message never spins the lane.
+            failing.add(taskId);
+            const message = error instanceof Error ? error.message : String(error);
+            this.log(`send runner (messages): task ${taskId}: ${message}`);
+            if (isTaskUnusable(error)) await failTask(this.db, taskId, message).catch(() => undefined);
+          }
+        }),
+      );
+    }
   }
 
   /** One round; overlapping calls fold into one more round after the current one. */
@@ -128,7 +187,7 @@ export class LocalRunner {
   async drain(options: { timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {
-      await this.tick();
+      await Promise.all([this.tick(), this.express()]);
       while (this.workers.size > 0) await Promise.race(this.workers);
       const busy = (await dueTasks(this.db)).length + (await tasksToMaterialize(this.db)).length + (await tasksWithDueWork(this.db)).length;
       if (busy === 0 && this.workers.size === 0) {
@@ -146,6 +205,7 @@ export class LocalRunner {
     this.unsubscribe?.();
     this.abort.abort(new Error("The send runner is stopping"));
     await this.ticking?.catch(() => undefined);
+    await this.expressing?.catch(() => undefined);
     await Promise.allSettled([...this.workers]);
     if (this.ownsTransport) await this.transport.close();
   }
