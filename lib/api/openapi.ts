@@ -4,7 +4,9 @@
  * bottom against API.md, with the small builders it repeats (responses, parameters) at the end.
  */
 import "server-only";
+import { z } from "zod";
 import { TASK_KINDS } from "@/db/schema";
+import { deliveryEngagementSchema, deliverySchema, MESSAGE_RECIPIENTS_MAX, sendMessageAnswerSchema, sendMessageRequestSchema } from "@/lib/api/schemas/messages";
 import { REPORTED_INVALID_ROWS } from "@/lib/pools/import-csv";
 import { PERIODS } from "@/lib/reports/periods";
 import packageJson from "@/package.json";
@@ -322,6 +324,7 @@ export function openApiDocument() {
                       category: { enum: ["user_unknown", "mailbox_full", "rejected", "other"] },
                       error: { type: "string" },
                       sentAt: { type: "string", format: "date-time" },
+                      ...fromZod(deliveryEngagementSchema).properties,
                     },
                   },
                 },
@@ -329,6 +332,38 @@ export function openApiDocument() {
               },
             }),
             "400": ref("BadRequest"),
+            "404": ref("NotFound"),
+          },
+        },
+      },
+      "/messages": {
+        post: {
+          summary: "Send one message to one recipient or a few, each with their own data (transactional mail)",
+          description: [
+            `A template of the department (templateId) or inline subject, html and text; one address or up to ${MESSAGE_RECIPIENTS_MAX} recipients, each rendered with the request's data under their own (each key is a variable, and also under \`attributes\`). A variable the template uses that a recipient's data lacks is refused (422, naming it); an \`if\` on a missing one is false.`,
+            "Sent by the same engine as tasks, in a priority lane of its own: a campaign in flight does not delay it. The department's quota applies (409 quota_exceeded), and so does its suppression list: a suppressed recipient's delivery is `suppressed`, never sent.",
+            "`transactional: true` (order notices, password resets) sends to addresses that unsubscribed from marketing mail, but never to a hard-bounced or complained address, nor one suppressed by hand.",
+            "An `Idempotency-Key` header (1–200 visible ASCII characters, scoped to the key's department, or to the company for a company key) makes a repeat harmless for 24 hours: the same key with the same body answers the first answer again and sends nothing; with another body, 409. Two requests with one key at once send once.",
+          ].join("\n\n"),
+          parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", minLength: 1, maxLength: 200 } }],
+          requestBody: jsonBody(fromZod(sendMessageRequestSchema, "input")),
+          responses: {
+            "202": jsonResponse("Accepted: one delivery per recipient (queued, or suppressed)", fromZod(sendMessageAnswerSchema)),
+            "400": ref("BadRequest"),
+            "401": ref("Unauthorized"),
+            "404": errorResponse("The template or sender is not in the department"),
+            "409": errorResponse("Quota exceeded, or the Idempotency-Key was used for another request"),
+            "422": errorResponse("A recipient's data does not render the template (the variable is named)"),
+          },
+        },
+      },
+      "/deliveries/{id}": {
+        get: {
+          summary: "One delivery: its status, the receiving server's reply, and opens and clicks",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]*$" } }],
+          responses: {
+            "200": jsonResponse("The delivery", fromZod(deliverySchema)),
+            "401": ref("Unauthorized"),
             "404": ref("NotFound"),
           },
         },
@@ -426,4 +461,10 @@ function jsonBody(schema: unknown) {
 
 function jsonResponse(description: string, schema: unknown) {
   return { description, content: { "application/json": { schema } } };
+}
+
+/** A zod schema as JSON Schema for the document (draft 2020-12, which OpenAPI 3.1 uses), without its $schema line. */
+function fromZod(schema: z.ZodType, io: "input" | "output" = "output"): { properties?: Record<string, unknown> } & Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
 }
