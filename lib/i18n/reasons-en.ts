@@ -290,6 +290,8 @@ export const reasonsEn = {
   fields: {
     name: "Name",
     email: "E-mail",
+    sendAt: "Send time",
+    "Idempotency-Key": "Idempotency-Key",
     password: "Password",
     role: "Role",
     departmentId: "Department",

@@ -3,6 +3,7 @@
  * engagement fields the task deliveries list shares with them: the route validates with these, and
  * the generated OpenAPI document is made from the same objects.
  */
+import "server-only";
 import { z } from "zod";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES } from "@/db/schema";
 
