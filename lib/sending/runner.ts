@@ -10,6 +10,11 @@ import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./mate
 import { reconcile, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
 
+/** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
+const LANE_YIELD_MS = 1_000;
+/** Messages the lane works on at once (each waits mostly for the transport's answer). */
+const LANE_IN_FLIGHT = 64;
+
 export type RunnerOptions = { transport?: Transport; config?: SendingConfig; log?: (message: string) => void };
 
 /**
@@ -50,9 +55,10 @@ export class LocalRunner {
       void this.express();
     }, this.config.tickMs);
     this.timer.unref?.();
-    this.unsubscribe = onTaskEvent((change) => {
-      if (change === "message") void this.express();
-      void this.tick();
+    this.unsubscribe = onTaskEvent((change, taskId) => {
+      // A message needs no campaign round (reconcile, materialise, fill): its own lane takes it by id.
+      if (change === "message") void this.express(taskId);
+      else void this.tick();
     });
     void this.tick();
     void this.express();
@@ -64,51 +70,115 @@ export class LocalRunner {
    * here, beside the campaign workers and never behind them. A campaign's workers each loop over
    * their task's batches until it runs dry, and a round materialises a large audience before it
    * fills workers, so without this lane a message accepted during a 100k campaign would wait for
-   * one of them to end. Overlapping calls fold into one more pass.
+   * one of them to end.
+   *
+   * A message the engine is told about is taken at once by its id (no scan: on the embedded
+   * database every query waits its turn behind the campaign's), each in a worker of its own, up to
+   * LANE_IN_FLIGHT at once: a worker waits for the transport's answer, which on a shared SMTP pool
+   * comes after the campaign's messages queued there, and the next message must not wait for that.
+   * Each tick (and `drain`) also scans for messages whose sendAt has come, whose retry is due or
+   * whose notice was lost. Resolves when the lane has nothing left in flight.
    */
-  express(): Promise<void> {
-    if (this.expressing) {
-      this.expressAgain = true;
-      return this.expressing;
-    }
-    this.expressing = (async () => {
-      do {
-        this.expressAgain = false;
-        try {
-          await this.expressPass();
-        } catch (error) {
-          if (!this.abort.signal.aborted) this.log(`send runner (messages): ${error instanceof Error ? error.message : String(error)}`);
-        }
-      } while (this.expressAgain && !this.abort.signal.aborted);
-    })().finally(() => {
-      this.expressing = undefined;
-    });
-    return this.expressing;
+  express(taskId?: string): Promise<void> {
+    if (taskId) this.laneWaiting.add(taskId);
+    else this.laneScan = true;
+    this.pumpLane();
+    return this.laneSettled();
   }
-  private expressing: Promise<void> | undefined;
-  private expressAgain = false;
+  private readonly laneWaiting = new Set<string>();
+  private readonly laneRunning = new Map<string, Promise<void>>();
+  private laneScan = false;
+  private laneScanning: Promise<void> | undefined;
 
-  /** Starts due messages and sends their batches, up to `concurrency` messages at once, until none has anything due. */
-  private async expressPass() {
-    for (const id of await dueTasks(this.db, new Date(), 50, { lane: "message" })) await startTask(this.db, id);
-    const failing = new Set<string>();
-    while (!this.abort.signal.aborted) {
-      const taskIds = (await tasksWithDueWork(this.db, this.config.concurrency + failing.size, { lane: "message" })).filter((id) => !failing.has(id));
-      if (taskIds.length === 0) return;
-      await Promise.all(
-        taskIds.slice(0, this.config.concurrency).map(async (taskId) => {
-          try {
-            await runBatch(this.deps, taskId);
-          } catch (error) {
-            // Left for the next pass (or failed for good when it cannot be sent), so one broken message never spins the lane.
-            failing.add(taskId);
-            const message = error instanceof Error ? error.message : String(error);
-            this.log(`send runner (messages): task ${taskId}: ${message}`);
-            if (isTaskUnusable(error)) await failTask(this.db, taskId, message).catch(() => undefined);
-          }
-        }),
-      );
+  private laneBusy(): boolean {
+    return this.laneWaiting.size > 0 || this.laneRunning.size > 0 || this.laneScanning !== undefined;
+  }
+
+  private async laneSettled(): Promise<void> {
+    while (this.laneBusy() && !this.abort.signal.aborted) await Promise.race([...this.laneRunning.values(), ...(this.laneScanning ? [this.laneScanning] : [])]);
+  }
+
+  private pumpLane(): void {
+    if (this.abort.signal.aborted) return;
+    for (const taskId of this.laneWaiting) {
+      if (this.laneRunning.size >= LANE_IN_FLIGHT) break;
+      this.laneWaiting.delete(taskId);
+      if (this.laneRunning.has(taskId)) continue;
+      const worker = this.sendMessageTask(taskId).finally(() => {
+        this.laneRunning.delete(taskId);
+        this.pumpLane();
+      });
+      this.laneRunning.set(taskId, worker);
     }
+    if (this.laneScan && !this.laneScanning) {
+      this.laneScan = false;
+      this.laneScanning = this.scanLane()
+        .catch((error: unknown) => {
+          if (!this.abort.signal.aborted) this.log(`send runner (messages): ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          this.laneScanning = undefined;
+          this.pumpLane();
+        });
+    }
+  }
+
+  /** Messages due to start, and started ones with recipients due (a retry, a lost notice), into the lane. */
+  private async scanLane(): Promise<void> {
+    const found = new Set([...(await dueTasks(this.db, new Date(), 50, { lane: "message" })), ...(await tasksWithDueWork(this.db, 50, { lane: "message" }))]);
+    for (const taskId of found) if (!this.laneRunning.has(taskId)) this.laneWaiting.add(taskId);
+  }
+
+  /**
+   * Starts a message (startTask refuses one whose sendAt is ahead) and sends its batches; a batch
+   * short of full was its last (a retry waits for a scan). A failure is logged and left to the next
+   * scan, or fails the task when it cannot be sent at all.
+   */
+  private async sendMessageTask(taskId: string): Promise<void> {
+    this.laneHanding.add(taskId);
+    const handed = () => this.handedOver(taskId);
+    // The same transport, telling the lane when the message is handed to it: campaign work waits for that, not for the answer.
+    const transport: Transport = { name: this.transport.name, maxBatch: this.transport.maxBatch, target: this.transport.target, close: () => this.transport.close(), sendBatch: (messages, options) => (handed(), this.transport.sendBatch(messages, options)) };
+    try {
+      await startTask(this.db, taskId);
+      const full = Math.min(this.config.batchSize, this.transport.maxBatch);
+      while (!this.abort.signal.aborted) {
+        const outcome = await runBatch({ ...this.deps, transport }, taskId);
+        handed(); // nothing to hand over (suppressed, not due, not sending)
+        if (outcome.idle || outcome.claimed < full) break;
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log(`send runner (messages): task ${taskId}: ${message}`);
+      if (isTaskUnusable(error)) await failTask(this.db, taskId, message).catch(() => undefined);
+    } finally {
+      handed();
+    }
+  }
+
+  /** Messages the lane has not yet handed to the transport, and campaign work waiting for there to be none. */
+  private readonly laneHanding = new Set<string>();
+  private laneHandedWaiters: (() => void)[] = [];
+
+  private handedOver(taskId: string): void {
+    if (!this.laneHanding.delete(taskId) || this.laneHanding.size > 0 || this.laneWaiting.size > 0) return;
+    for (const resolve of this.laneHandedWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Campaign work (a batch, a materialisation step) waits while the priority lane has messages not
+   * yet handed to the transport, up to LANE_YIELD_MS, before it starts: its queries would otherwise stand before the messages' (on the
+   * embedded database every statement takes its turn at one session, and on any database the
+   * campaign's rendering shares this event loop). Work already started is not held up.
+   */
+  private async yieldToMessages(): Promise<void> {
+    if (this.laneHanding.size === 0 && this.laneWaiting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.laneHandedWaiters.push(resolve);
+      timer = setTimeout(resolve, LANE_YIELD_MS);
+    });
+    clearTimeout(timer);
   }
 
   /** One round; overlapping calls fold into one more round after the current one. */
@@ -138,7 +208,7 @@ export class LocalRunner {
     for (const id of await tasksToMaterialize(this.db)) {
       // A first step of a few batches, so that sending starts at once and the rest is materialised meanwhile.
       let step = { ...this.config, materializeStep: Math.min(this.config.materializeStep, this.config.batchSize * this.config.concurrency) };
-      while (!this.abort.signal.aborted && !(await materializeStep(this.db, id, step)).done) {
+      while (!this.abort.signal.aborted && (await this.yieldToMessages(), !(await materializeStep(this.db, id, step)).done)) {
         this.fill(); // send while the rest is being materialised
         step = this.config;
       }
@@ -166,6 +236,7 @@ export class LocalRunner {
   private spawn(taskId: string) {
     const worker = (async () => {
       while (!this.abort.signal.aborted) {
+        await this.yieldToMessages();
         const outcome = await runBatch(this.deps, taskId);
         if (outcome.idle) break;
       }
@@ -205,7 +276,7 @@ export class LocalRunner {
     this.unsubscribe?.();
     this.abort.abort(new Error("The send runner is stopping"));
     await this.ticking?.catch(() => undefined);
-    await this.expressing?.catch(() => undefined);
+    await Promise.allSettled([...this.laneRunning.values(), ...(this.laneScanning ? [this.laneScanning] : [])]);
     await Promise.allSettled([...this.workers]);
     if (this.ownsTransport) await this.transport.close();
   }
