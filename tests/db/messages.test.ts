@@ -1,3 +1,4 @@
+import { InngestTestEngine } from "@inngest/test";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { GET as deliveryRoute } from "@/app/api/v1/deliveries/[id]/route";
@@ -7,9 +8,12 @@ import { GET as clickRoute } from "@/app/t/c/[token]/route";
 import { GET as pixelRoute } from "@/app/t/o/[token]/route";
 import { queryRows } from "@/db/client";
 import { auditLog, deliveries, messages, suppressions, tasks } from "@/db/schema";
+import { TASK_EVENTS } from "@/inngest/events";
+import { createFunctions } from "@/inngest/functions";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { LocalRunner } from "@/lib/sending/runner";
+import { RateLimiter } from "@/lib/sending/throttle";
 import { createTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { clickUrl, openPixelUrl } from "@/lib/tokens/delivery-links";
@@ -289,6 +293,23 @@ describeOnDatabases("transactional messages: POST /api/v1/messages and GET /api/
     } finally {
       await runner.stop();
       await slow.close();
+    }
+  });
+
+  it("under Inngest, a message is its own event and function (message-sender), which starts and sends it", async () => {
+    const transport = createSmtpTransport({ url: sink.url });
+    try {
+      const config = testSendingConfig();
+      const fns = createFunctions(async () => ({ db: db(), transport, config, limiter: new RateLimiter() }), { config });
+      const { body } = await send({ senderId: setup.senderId, to: "inngest@orders.test", subject: "Via Inngest", html: "<p>Hi</p>" });
+      const taskId = (await deliveryRow(body.deliveries[0]!.id)).taskId;
+      const run = await new InngestTestEngine({ function: fns.messageSender, events: [{ name: TASK_EVENTS.message, data: { taskId } }] }).execute();
+      expect(run.error).toBeUndefined();
+      expect(run.result).toEqual({ taskId, turns: 1 });
+      expect(receivedBy("inngest@orders.test")).toHaveLength(1);
+      expect((await deliveryRow(body.deliveries[0]!.id)).status).toBe("sent");
+    } finally {
+      await transport.close();
     }
   });
 
