@@ -12,6 +12,8 @@ import { RateLimiter } from "./throttle";
 
 /** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
 const LANE_YIELD_MS = 1_000;
+/** After a message, materialisation keeps to small steps for this long. */
+const LANE_ACTIVE_MS = 5_000;
 /** Messages the lane works on at once (each waits mostly for the transport's answer). */
 const LANE_IN_FLIGHT = 64;
 
@@ -80,12 +82,15 @@ export class LocalRunner {
    * whose notice was lost. Resolves when the lane has nothing left in flight.
    */
   express(taskId?: string): Promise<void> {
-    if (taskId) this.laneWaiting.add(taskId);
-    else this.laneScan = true;
+    if (taskId) {
+      this.laneWaiting.add(taskId);
+      this.lastMessageAt = Date.now();
+    } else this.laneScan = true;
     this.pumpLane();
     return this.laneSettled();
   }
   private readonly laneWaiting = new Set<string>();
+  private lastMessageAt = 0;
   private readonly laneRunning = new Map<string, Promise<void>>();
   private laneScan = false;
   private laneScanning: Promise<void> | undefined;
@@ -207,10 +212,12 @@ export class LocalRunner {
     for (const id of await dueTasks(this.db)) await startTask(this.db, id);
     for (const id of await tasksToMaterialize(this.db)) {
       // A first step of a few batches, so that sending starts at once and the rest is materialised meanwhile.
-      let step = { ...this.config, materializeStep: Math.min(this.config.materializeStep, this.config.batchSize * this.config.concurrency) };
+      const small = { ...this.config, materializeStep: Math.min(this.config.materializeStep, this.config.batchSize * this.config.concurrency) };
+      let step = small;
       while (!this.abort.signal.aborted && (await this.yieldToMessages(), !(await materializeStep(this.db, id, step)).done)) {
         this.fill(); // send while the rest is being materialised
-        step = this.config;
+        // Small steps while messages flow: a step is one transaction, and on the embedded database a message's statements wait for it.
+        step = Date.now() - this.lastMessageAt < LANE_ACTIVE_MS ? small : this.config;
       }
     }
     this.fill();
