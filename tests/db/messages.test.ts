@@ -134,6 +134,23 @@ describeOnDatabases("transactional messages: POST /api/v1/messages and GET /api/
     expect(mail.html).toContain("Code 4711");
   });
 
+  it("schedules a message with sendAt: nothing goes before its time, it goes after; more than 30 days ahead is refused", async () => {
+    const sendAt = new Date(Date.now() + 1_500);
+    const { status, body } = await send({ senderId: setup.senderId, to: "scheduled@orders.test", subject: "Later", html: "<p>Later</p>", sendAt: sendAt.toISOString() });
+    expect(status).toBe(202);
+    await drain();
+    expect(receivedBy("scheduled@orders.test")).toHaveLength(0);
+    const [waiting] = await db().select().from(tasks).where(eq(tasks.id, (await deliveryRow(body.deliveries[0]!.id)).taskId));
+    expect(waiting).toMatchObject({ status: "scheduled", scheduledAt: sendAt });
+    await new Promise((resolve) => setTimeout(resolve, sendAt.getTime() - Date.now() + 50));
+    await drain();
+    expect(receivedBy("scheduled@orders.test")).toHaveLength(1);
+
+    const tooFar = await send({ senderId: setup.senderId, to: "scheduled@orders.test", subject: "Later", html: "<p>Later</p>", sendAt: new Date(Date.now() + 31 * 86_400_000).toISOString() });
+    expect(tooFar.status).toBe(400);
+    expect(tooFar.body.error).toMatchObject({ reason: "messageSendAtTooFar", details: { field: "sendAt" } });
+  });
+
   it("the same Idempotency-Key twice at once sends once and answers both the same; the same body again answers the first answer; another body is 409; after 24 h the key is free", async () => {
     const body = order([{ email: "twice@orders.test", data: { order_id: "T-1", city: "Rome" } }]);
     const [first, second] = await Promise.all([send(body, { idempotencyKey: "order-T-1" }), send(body, { idempotencyKey: "order-T-1" })]);
