@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { runGateBenchmark } from "./gate";
 import { runGatewayBenchmark } from "./gateway";
 import { runImportBenchmark } from "./import";
+import { runMessagesBenchmark } from "./messages";
 import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
 import { runSendBenchmark } from "./send";
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   gate: runGateBenchmark,
   gateway: runGatewayBenchmark,
   import: runImportBenchmark,
+  messages: runMessagesBenchmark,
   render: runRenderBench,
   reports: runReportsBenchmark,
   send: runSendBenchmark,

@@ -23,7 +23,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { eq } from "drizzle-orm";
 import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
-import { senders, tasks } from "@/db/schema";
+import { senderDomains, senders, tasks } from "@/db/schema";
 import { createDepartment } from "@/lib/accounts/departments";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
@@ -34,7 +34,7 @@ import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
 import type { SendContext } from "@/lib/sending/context";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask } from "@/lib/sending/tasks";
-import { dkimKeyFor } from "@/lib/senders/domains";
+import { addDomain, dkimKeyFor } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 import { compileTemplate } from "@/lib/templates/compile";
 import { createTemplate } from "@/lib/templates/store";
@@ -49,7 +49,7 @@ const DEFAULT_RECIPIENTS = 50_000;
 const RESEND_MESSAGES = 10_000;
 const RESEND_REQUESTS_PER_SECOND = 2;
 const WARM_UP = 500;
-const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
+export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 export const TARGETS = { pipelineToRaw: 0.8, resendShareOfAllowed: 0.95, resendRateLimited: 0 };
 
@@ -59,9 +59,9 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 // ---------------------------------------------------------------------------------------------
 // The far side: a child process
 
-type Child = { port: number; stats: <S extends SmtpStats | ResendStats>() => Promise<S>; close: () => Promise<void> };
+export type Child = { port: number; stats: <S extends SmtpStats | ResendStats>() => Promise<S>; close: () => Promise<void> };
 
-async function startChild(task: ChildTask): Promise<Child> {
+export async function startChild(task: ChildTask): Promise<Child> {
   const child: ChildProcess = fork(CHILD, [JSON.stringify(task)], { cwd: ROOT, execArgv: ["--conditions=react-server", "--import", "tsx"], stdio: ["ignore", 2, 2, "ipc"] });
   const [ready] = (await Promise.race([
     once(child, "message"),
@@ -91,8 +91,8 @@ async function startChild(task: ChildTask): Promise<Child> {
 // ---------------------------------------------------------------------------------------------
 // Databases
 
-type Target = { driver: "pglite" | "postgres"; open: () => Promise<DatabaseHandle>; drop: () => Promise<void> };
-type Skipped = { skipped: string };
+export type Target = { driver: "pglite" | "postgres"; open: () => Promise<DatabaseHandle>; drop: () => Promise<void> };
+export type Skipped = { skipped: string };
 
 function pgliteTarget(dir: string): Target {
   const dataDir = path.join(dir, "pglite");
@@ -161,10 +161,10 @@ function contact(index: number): PreparedContact {
   return { line: index + 2, email: `person${index}@${DOMAINS[index % DOMAINS.length]}`, name: FIRST[index % FIRST.length]!, attributes };
 }
 
-type Setup = { ctx: Ctx; departmentId: string; poolId: string; templateId: string; senderId: string; context: SendContext };
+export type Setup = { ctx: Ctx; departmentId: string; poolId: string; templateId: string; senderId: string; context: SendContext };
 
 /** A department, a pool of `count` contacts (written by the import engine), the template and a sender with its DKIM key. */
-async function makeSetup(db: Database, count: number): Promise<Setup & { seconds: number }> {
+export async function makeSetup(db: Database, count: number): Promise<Setup & { seconds: number }> {
   const started = performance.now();
   const ctx: Ctx = { db, actor: systemActor("bench") };
   const department = await createDepartment(ctx, { name: "Bench send", quotaAllocated: null });
@@ -175,7 +175,10 @@ async function makeSetup(db: Database, count: number): Promise<Setup & { seconds
   }
   await refreshStatistics(db, count);
   const template = await createTemplate(ctx, { name: "Bench newsletter", departmentId: department.id, subject: SUBJECT, html: HTML });
-  const sender = await createSender(ctx, { departmentId: department.id, address: "news@bench-send.example.org", name: "Example Shop", registerDomain: true });
+  // Verified as a passing DNS check would mark it: installations require verified domains before a sender may use one.
+  const domain = await addDomain(ctx, { domain: "bench-send.example.org", departmentId: department.id });
+  await db.update(senderDomains).set({ status: "verified", checkedAt: new Date() }).where(eq(senderDomains.id, domain.id));
+  const sender = await createSender(ctx, { departmentId: department.id, address: "news@bench-send.example.org", name: "Example Shop" });
   const [row] = await db.select({ domainId: senders.domainId }).from(senders).where(eq(senders.id, sender.id));
   // What the engine's send context holds for such a task (lib/sending/context.ts), for the baseline.
   const context: SendContext = {
@@ -370,7 +373,7 @@ function recipientCount(option: string | undefined): number {
 }
 
 /** Runs `body` with these variables set, as a send engine started from the environment would see them. */
-async function withEnv<T>(values: Record<string, string>, body: () => Promise<T>): Promise<T> {
+export async function withEnv<T>(values: Record<string, string>, body: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
   Object.assign(process.env, values);
   try {
@@ -384,7 +387,7 @@ async function withEnv<T>(values: Record<string, string>, body: () => Promise<T>
 }
 
 /** Runs `measure` on a fresh Postgres database, dropped afterwards; or says why there is none. */
-async function onPostgres<T>(serverUrl: string, measure: (target: Target) => Promise<T>): Promise<T | Skipped> {
+export async function onPostgres<T>(serverUrl: string, measure: (target: Target) => Promise<T>): Promise<T | Skipped> {
   const target = await postgresTarget(serverUrl);
   if ("skipped" in target) {
     log(target.skipped);
@@ -397,7 +400,7 @@ async function onPostgres<T>(serverUrl: string, measure: (target: Target) => Pro
   }
 }
 
-async function onPglite<T>(dir: string, measure: (target: Target) => Promise<T>): Promise<T> {
+export async function onPglite<T>(dir: string, measure: (target: Target) => Promise<T>): Promise<T> {
   const target = pgliteTarget(dir);
   try {
     return await measure(target);

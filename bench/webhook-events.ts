@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { openDatabase, queryRows, type DatabaseHandle } from "@/db/client";
+import { openDatabase, queryRows, type Database } from "@/db/client";
 import { createScratchDatabase } from "@/db/scratch";
 import { sql } from "drizzle-orm";
 import { systemActor } from "@/lib/access/actor";
@@ -34,28 +34,29 @@ const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 export type WebhookEventsResult = { database: "pglite" | "postgres"; events: number; writtenPerSecond: number; deliveredPerSecond: number; seconds: number; allArrivedOnce: boolean };
 
-async function measure(handle: DatabaseHandle, database: WebhookEventsResult["database"], events: number): Promise<WebhookEventsResult> {
+/** Events written to the outbox for one department's endpoint, then delivered by the runner to a loopback receiver. Needs FANOUT_WEBHOOKS_ALLOW_PRIVATE=true. */
+export async function measureWebhookEvents(db: Database, database: WebhookEventsResult["database"], events = DEFAULT_EVENTS): Promise<WebhookEventsResult> {
   const receiver = await startWebhookReceiver();
   try {
-    const ctx = { db: handle.db, actor: systemActor("bench") };
+    const ctx = { db, actor: systemActor("bench") };
     const department = await createDepartment(ctx, { name: `bench webhooks ${Date.now()}`, quotaAllocated: null });
     await createWebhookEndpoint(ctx, { url: receiver.url, events: ["sent"], departmentId: department.id });
     const writeStarted = performance.now();
     for (let start = 0; start < events; start += WRITE_CHUNK) {
       const items = Array.from({ length: Math.min(WRITE_CHUNK, events - start) }, (_, index) => ({ deliveryId: start + index + 1, taskId: null, email: `person-${start + index}@bench.test` }));
-      await handle.db.transaction((tx) => emitWebhookEvents(tx, department.id, "sent", items));
+      await db.transaction((tx) => emitWebhookEvents(tx, department.id, "sent", items));
     }
     const writeSeconds = (performance.now() - writeStarted) / 1000;
     log(`${database}: ${events} events in the outbox in ${round(writeSeconds, 2)} s; delivering`);
 
-    const runner = new WebhookRunner(handle.db, { tickMs: 10 });
+    const runner = new WebhookRunner(db, { tickMs: 10 });
     const started = performance.now();
     runner.start();
     await runner.tick();
     await receiver.waitFor(events, 600_000);
     const deliverSeconds = (performance.now() - started) / 1000;
     await runner.stop();
-    const [left] = await queryRows<{ n: number }>(handle.db, sql`select count(*)::int as n from webhook_messages where status <> 'delivered'`);
+    const [left] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from webhook_messages where status <> 'delivered'`);
     const ids = new Set(receiver.received.map((request) => request.headers["webhook-id"]));
     const result = {
       database,
@@ -84,7 +85,7 @@ export async function runWebhookEventsBenchmark(options: { rows?: string } = {})
   try {
     const embedded = await openDatabase({ driver: "pglite", dataDir: path.join(dataDir, "db") });
     try {
-      results.push(await measure(embedded, "pglite", events));
+      results.push(await measureWebhookEvents(embedded.db, "pglite", events));
     } finally {
       await embedded.close();
     }
@@ -98,7 +99,7 @@ export async function runWebhookEventsBenchmark(options: { rows?: string } = {})
     if (scratch) {
       const server = await openDatabase({ driver: "pg", url: scratch.url });
       try {
-        results.push(await measure(server, "postgres", events));
+        results.push(await measureWebhookEvents(server.db, "postgres", events));
       } finally {
         await server.close();
         await scratch.drop();

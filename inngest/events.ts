@@ -8,6 +8,8 @@ export const TASK_EVENTS = {
   paused: "fanout/task.paused",
   cancelled: "fanout/task.cancelled",
   batch: "fanout/task.batch",
+  /** A message (POST /api/v1/messages) was accepted: its own function, apart from campaign batches (the priority lane). */
+  message: "fanout/message.accepted",
 } as const satisfies Record<TaskChange | "batch", string>;
 
 export type TaskEventData = { taskId: string; scheduledAt?: string };
@@ -18,4 +20,5 @@ export type BatchEventData = { taskId: string; transport: string; domain: string
 export const taskScheduledEvent = eventType(TASK_EVENTS.scheduled, { schema: staticSchema<TaskEventData>() });
 export const taskResumedEvent = eventType(TASK_EVENTS.resumed, { schema: staticSchema<TaskEventData>() });
 export const taskCancelledEvent = eventType(TASK_EVENTS.cancelled, { schema: staticSchema<TaskEventData>() });
+export const messageAcceptedEvent = eventType(TASK_EVENTS.message, { schema: staticSchema<TaskEventData>() });
 export const taskBatchEvent = eventType(TASK_EVENTS.batch, { schema: staticSchema<BatchEventData>() });

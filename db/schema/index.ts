@@ -9,3 +9,4 @@ export * from "./tasks";
 export * from "./feedback";
 export * from "./gateway";
 export * from "./webhooks";
+export * from "./messages";

@@ -11,8 +11,13 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const DELIVERY_STATUSES = ["queued", "sending", "sent", "delivered", "failed", "suppressed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** How a task came to be: made in the console or the API (a template and pools), or one message a group-send client submitted through the SMTP entrance. */
-export const TASK_KINDS = ["campaign", "smtp"] as const;
+/**
+ * How a task came to be: made in the console or the API (a template and pools), one message a
+ * group-send client submitted through the SMTP entrance, or one message a business system sent
+ * through POST /api/v1/messages (its content and recipients' data in `messages`; sent in the
+ * engine's priority lane).
+ */
+export const TASK_KINDS = ["campaign", "smtp", "message"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const BOUNCE_CATEGORIES = ["user_unknown", "mailbox_full", "rejected", "other"] as const;

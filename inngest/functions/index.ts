@@ -5,6 +5,7 @@ import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
 import { continueTaskFunction } from "./continue-task";
 import { deliverWebhooksFunction } from "./deliver-webhooks";
+import { sendMessageFunction } from "./send-message";
 import { reconcileTasksFunction } from "./reconcile-tasks";
 import { sendBatchFunction } from "./send-batch";
 import { startTaskFunction } from "./start-task";
@@ -39,6 +40,7 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     batchSender: sendBatchFunction(engine, config),
     reconciler: reconcileTasksFunction(engine),
     webhookDeliverer: deliverWebhooksFunction(engine),
+    messageSender: sendMessageFunction(engine, config),
   };
 }
 

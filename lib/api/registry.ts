@@ -25,7 +25,8 @@ import { addContactsBody, addContactsResult, contactPage, createPoolBody, import
 import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
-import { createdTask, createTaskBody, deliveriesQuery, deliveryPage, task } from "./schemas/tasks";
+import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
+import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, task } from "./schemas/tasks";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
 
@@ -251,6 +252,30 @@ export const apiRoutes = {
     status: 200,
     answer: { description: "The failure report", schema: failureReport },
     errors: [400, 403],
+  },
+  sendMessage: {
+    method: "post",
+    path: "/messages",
+    summary:
+      "Send one transactional message to one address or up to 100 recipients, each with their own data, now or at sendAt. It goes through the engine's own lane, ahead of campaign batches. Quota and suppressions apply; `transactional: true` sends to addresses that unsubscribed, never to hard bounces, complaints or suppressions added by hand. 404: unknown template or sender; 422: the data does not render the template (names the variable and recipient)",
+    auth: "apikey",
+    permission: "tasks.manage",
+    headers: sendMessageHeaders,
+    body: sendMessageRequestSchema,
+    status: 202,
+    answer: { description: "Accepted: one delivery per recipient (a suppressed one says so)", schema: sendMessageAnswerSchema },
+    errors: [400, 403, 404, 409, 422],
+  },
+  getDelivery: {
+    method: "get",
+    path: "/deliveries/{id}",
+    summary: "One delivery: its state, the receiving server's reply, feedback, and opens and clicks (people's apart from machines')",
+    auth: "apikey",
+    permission: "reports.view",
+    params: idPath,
+    status: 200,
+    answer: { description: "The delivery", schema: delivery },
+    errors: [400, 403, 404],
   },
   listWebhooks: {
     method: "get",

@@ -65,6 +65,7 @@ export const AUDIT_ACTIONS = [
   "webhook.delete",
   "webhook.test",
   "webhook.replay",
+  "message.send",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -73,6 +73,8 @@ export const DELIVERY_COLUMNS = {
   machineOpenCount: deliveries.machineOpenCount,
   clickCount: deliveries.clickCount,
   machineClickCount: deliveries.machineClickCount,
+  firstOpenAt: deliveries.firstOpenAt,
+  firstClickAt: deliveries.firstClickAt,
 };
 
 export type DeliveryRow = Pick<typeof deliveries.$inferSelect, keyof typeof DELIVERY_COLUMNS>;

@@ -91,6 +91,7 @@ export const auditSummariesEn = {
     "webhook.delete": "Deleted the webhook to {url}",
     "webhook.test": "Sent a test event to {url}",
     "webhook.replay": "Sent a {event} event to {url} again",
+    "message.send": "Accepted a message through the API for {recipients} {recipients|recipient|recipients}",
   },
   notes: {
     renamed: 'was "{oldName}"',

@@ -85,6 +85,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "webhook.delete": "删除发往 {url} 的 Webhook",
     "webhook.test": "向 {url} 发送测试事件",
     "webhook.replay": "向 {url} 重新发送 {event} 事件",
+    "message.send": "通过 API 接收一封邮件，共 {recipients} 个收件人",
   },
   notes: {
     renamed: "原名“{oldName}”",

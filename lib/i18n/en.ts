@@ -103,6 +103,7 @@ export const en = {
     "webhook.delete": "Webhook deleted",
     "webhook.test": "Webhook test event",
     "webhook.replay": "Webhook event replayed",
+    "message.send": "Message sent through the API",
   },
   roles: { admin: "Admin", department: "Department user", manager: "Manager" },
   common: {

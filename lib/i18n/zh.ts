@@ -100,6 +100,7 @@ export const zh: Messages = {
     "webhook.delete": "删除 Webhook",
     "webhook.test": "Webhook 测试事件",
     "webhook.replay": "重发 Webhook 事件",
+    "message.send": "通过 API 发送邮件",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {

@@ -89,8 +89,13 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
 async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
   return db.transaction(async (tx) => {
     // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
-    const [task] = await queryRows<{ status: string }>(tx, sql`select status from tasks where id = ${taskId} for update`);
+    const [task] = await queryRows<{ status: string; transactional: boolean }>(
+      tx,
+      sql`select t.status, coalesce((select m.transactional from messages m where m.task_id = t.id), false) as transactional from tasks t where t.id = ${taskId} for update`,
+    );
     if (task?.status !== "sending") return "not_sending" as const;
+    // A message sent with `transactional: true` goes to an unsubscribed address; a hard bounce, a complaint or a manual suppression still stops it.
+    const suppressingReason = task.transactional ? sql`s.reason <> 'unsubscribed'` : sql`true`;
     const rows = await queryRows<{ id: string | number; email: string; contact_id: string | number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
       tx,
       sql`with picked as (
@@ -104,7 +109,7 @@ async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: n
             returning d.id, d.email, d.contact_id, d.attempts, d.department_id
           )
           select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes,
-                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and s.email = claimed.email) as suppressed
+                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and s.email = claimed.email and ${suppressingReason}) as suppressed
           from claimed left join contacts c on c.id = claimed.contact_id
           order by claimed.id`,
     );
@@ -124,9 +129,11 @@ async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: n
 export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" | "email" | "name" | "attributes">): OutgoingMessage {
   const deliveryId = String(recipient.id);
   const unsubscribe = unsubscribeLinks(deliveryId, context.senderDomain);
+  // A `message` task's recipient brings its own name and data: its keys are variables of their own and `attributes` too.
+  const own = context.recipientData?.get(recipient.email);
   const rendered = context.template.render(
-    { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },
-    { sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribe.url },
+    { email: recipient.email, name: own?.name ?? recipient.name ?? "", attributes: (own?.data as Record<string, string> | undefined) ?? recipient.attributes ?? {} },
+    { ...own?.data, sender_name: context.from.name ?? "", sender_address: context.from.address, unsubscribe_url: unsubscribe.url },
   );
   // The text part keeps its links as written: a reader sees them in full, and a long signed URL there looks like phishing.
   const html = context.tracking !== false ? trackHtml(rendered.html, deliveryId) : rendered.html;

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { senderDomains, senders, tasks, templateVersions } from "@/db/schema";
+import { messages, senderDomains, senders, tasks, templateVersions } from "@/db/schema";
 import { dkimKeyFor } from "@/lib/senders/domains";
 import { loadAttachments } from "@/lib/templates/attachments";
 import { compileTemplate } from "@/lib/templates/compile";
@@ -24,6 +24,8 @@ export type SendContext = {
   replyTo?: string;
   /** Open pixel and click-tracked links in the HTML part: the task's `tracking`; absent means on, the task default. */
   tracking?: boolean;
+  /** A `message` task's recipients by address: the name and data each was sent with (the request's shared data under its own). */
+  recipientData?: ReadonlyMap<string, { name: string; data: Record<string, unknown> }>;
 };
 
 /** At most this many contexts, and at most this many bytes of attachments and messages held by them. */
@@ -99,7 +101,8 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
     .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
     .where(eq(tasks.id, taskId));
   if (!row) throw new Error(`Task ${taskId} has no template version or sender`);
-  const content = row.kind === "smtp" ? await submittedContent(db, taskId, row.departmentId) : await templateContent(db, taskId, row);
+  const content =
+    row.kind === "smtp" ? await submittedContent(db, taskId, row.departmentId) : row.kind === "message" ? await messageContent(db, taskId, row) : await templateContent(db, taskId, row);
   const name = content.fromName || row.fromName || row.senderName;
   const context: SendContext = {
     taskId,
@@ -112,11 +115,12 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
     attachments: content.attachments,
     ...(content.replyTo ? { replyTo: content.replyTo } : {}),
     tracking: row.tracking,
+    ...(content.recipientData ? { recipientData: content.recipientData } : {}),
   };
   return { context, bytes: content.bytes };
 }
 
-type Content = Pick<SendContext, "template" | "attachments" | "replyTo"> & { fromName: string; bytes: number };
+type Content = Pick<SendContext, "template" | "attachments" | "replyTo" | "recipientData"> & { fromName: string; bytes: number };
 
 /** A campaign's frozen template version, compiled, and the files it attaches. */
 async function templateContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number }): Promise<Content> {
@@ -141,4 +145,21 @@ async function submittedContent(db: Executor, taskId: string, departmentId: stri
   const message = await loadSubmittedMessage(db, taskId, departmentId);
   // The parsed parts together are about twice the message's size (decoded attachments, HTML and text as strings).
   return { template: verbatimTemplate(taskId, message), attachments: message.attachments, replyTo: message.replyTo, fromName: message.fromName, bytes: 2 * message.size };
+}
+
+/** A `message` task's template version (or the request's inline content) and each recipient's name and data. */
+async function messageContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number }): Promise<Content> {
+  const [message] = await db
+    .select({ subject: messages.subject, html: messages.html, text: messages.text, data: messages.data, recipients: messages.recipients })
+    .from(messages)
+    .where(and(eq(messages.taskId, taskId), eq(messages.departmentId, task.departmentId)));
+  if (!message) throw new Error(`Task ${taskId} has no template version or sender`);
+  const content: Content = task.templateId
+    ? await templateContent(db, taskId, task)
+    : { template: compileTemplate({ id: taskId, version: 0, subject: message.subject ?? "", html: message.html ?? "", text: message.text }), attachments: [], fromName: "", bytes: 0 };
+  const recipientData = new Map(
+    Object.entries(message.recipients).map(([email, own]) => [email, { name: own.name ?? "", data: { ...message.data, ...own.data } }] as const),
+  );
+  const bytes = (message.html?.length ?? 0) + JSON.stringify(message.recipients).length;
+  return { ...content, recipientData, bytes: content.bytes + bytes };
 }

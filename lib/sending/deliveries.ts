@@ -1,9 +1,11 @@
 import "server-only";
-import type { BounceCategory, DeliveryStatus } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
+import { deliveries, type BounceCategory, type DeliveryStatus } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
+import { authorize, departmentScope } from "@/lib/access/policy";
 import { isDeliveryLogCursor } from "@/lib/deliveries/cursor";
-import { listDeliveryPage } from "@/lib/deliveries/listing";
-import { invalidInput } from "@/lib/errors";
+import { DELIVERY_COLUMNS, listDeliveryPage, type DeliveryRow } from "@/lib/deliveries/listing";
+import { invalidInput, notFound } from "@/lib/errors";
 import { loadTask } from "./tasks";
 
 export type DeliveryFilters = { status?: string; category?: string; q?: string; cursor?: string; limit?: number };
@@ -33,19 +35,50 @@ export async function listDeliveries(ctx: Ctx, taskId: string, filters: Delivery
     { limit: Math.min(filters.limit ?? DELIVERY_PAGE_SIZE, MAX_PAGE_SIZE), window: options.window },
   );
   return {
-    deliveries: page.rows.map((row) => ({
-      id: String(row.id),
-      email: row.email,
-      status: row.status,
-      ...(row.category ? { category: row.category } : {}),
-      ...(row.error ? { error: row.error } : {}),
-      ...(row.sentAt ? { sentAt: row.sentAt.toISOString() } : {}),
-      code: row.code,
-      enhancedStatus: row.enhancedStatus,
-      attempts: row.attempts,
-      nextAttemptAt: row.status === "queued" && row.attempts > 0 ? row.nextAttemptAt.toISOString() : null,
-      messageId: row.messageId,
-    })),
+    deliveries: page.rows.map(deliveryView),
     nextCursor: page.nextBefore,
   };
+}
+
+/**
+ * One delivery as the API shows it (GET /api/v1/deliveries/{id}, and each row of a task's list):
+ * its state, the receiving server's reply, and what happened after the send.
+ */
+export function deliveryView(row: DeliveryRow) {
+  return {
+    id: String(row.id),
+    taskId: row.taskId,
+    email: row.email,
+    status: row.status,
+    ...(row.category ? { category: row.category } : {}),
+    ...(row.error ? { error: row.error } : {}),
+    ...(row.sentAt ? { sentAt: row.sentAt.toISOString() } : {}),
+    code: row.code,
+    enhancedStatus: row.enhancedStatus,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === "queued" && row.attempts > 0 ? row.nextAttemptAt.toISOString() : null,
+    messageId: row.messageId,
+    ...(row.firstOpenAt ? { openedAt: row.firstOpenAt.toISOString() } : {}),
+    opens: row.openCount,
+    ...(row.firstClickAt ? { clickedAt: row.firstClickAt.toISOString() } : {}),
+    clicks: row.clickCount,
+    machineOpens: row.machineOpenCount,
+    machineClicks: row.machineClickCount,
+    ...(row.deliveredAt ? { deliveredAt: row.deliveredAt.toISOString() } : {}),
+    ...(row.bouncedAt ? { bouncedAt: row.bouncedAt.toISOString() } : {}),
+    ...(row.complainedAt ? { complainedAt: row.complainedAt.toISOString() } : {}),
+    ...(row.unsubscribedAt ? { unsubscribedAt: row.unsubscribedAt.toISOString() } : {}),
+  };
+}
+
+/** One delivery of the caller's departments; another department's (or an unknown or malformed id) is not found. */
+export async function getDelivery(ctx: Ctx, id: string) {
+  authorize(ctx.actor, "reports.view");
+  if (!/^[1-9]\d{0,17}$/.test(id)) throw notFound("delivery");
+  const [row] = await ctx.db
+    .select(DELIVERY_COLUMNS)
+    .from(deliveries)
+    .where(and(eq(deliveries.id, Number(id)), departmentScope(ctx.actor, deliveries.departmentId)));
+  if (!row) throw notFound("delivery");
+  return deliveryView(row);
 }

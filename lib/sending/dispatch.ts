@@ -1,5 +1,5 @@
-/** The task changes the engine hears about. */
-export type TaskChange = "scheduled" | "resumed" | "paused" | "cancelled";
+/** The task changes the engine hears about; "message": a message (POST /api/v1/messages) was accepted, for the priority lane. */
+export type TaskChange = "scheduled" | "resumed" | "paused" | "cancelled" | "message";
 
 /**
  * How task changes reach whatever drives the engine. The in-process runner is the default; a

@@ -28,11 +28,12 @@ export async function startTask(db: Executor, taskId: string, now: Date = new Da
   });
 }
 
-/** Scheduled tasks whose time has come, oldest first. */
-export async function dueTasks(db: Executor, now: Date = new Date(), limit = 20): Promise<string[]> {
+/** Scheduled tasks whose time has come, oldest first; with `lane: "message"`, only messages. */
+export async function dueTasks(db: Executor, now: Date = new Date(), limit = 20, options: { lane?: "message" } = {}): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select id from tasks where status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz order by scheduled_at limit ${limit}`,
+    sql`select id from tasks where status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz ${options.lane ? sql`and kind = 'message'` : sql``}
+        order by scheduled_at limit ${limit}`,
   );
   return rows.map((row) => row.id);
 }

@@ -53,13 +53,16 @@ export async function completeFinishedTasks(db: Executor): Promise<number> {
   return completed;
 }
 
-/** Sending tasks with recipients due now, and when the next waiting retry of any task falls due. */
-export async function tasksWithDueWork(db: Executor, limit = 50): Promise<string[]> {
+/**
+ * Sending tasks with recipients due now, messages (the priority lane) first, then by start. With
+ * `lane: "message"`, only messages.
+ */
+export async function tasksWithDueWork(db: Executor, limit = 50, options: { lane?: "message" } = {}): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select t.id from tasks t where t.status = 'sending'
+    sql`select t.id from tasks t where t.status = 'sending' ${options.lane ? sql`and t.kind = 'message'` : sql``}
           and exists (select 1 from deliveries d where d.task_id = t.id and d.status = 'queued' and d.next_attempt_at <= now())
-        order by t.started_at limit ${limit}`,
+        order by t.kind = 'message' desc, t.started_at limit ${limit}`,
   );
   return rows.map((row) => row.id);
 }

@@ -12,10 +12,12 @@ export type TemplatePart = "subject" | "html" | "text";
 /** Tags that would read files (or make no sense without them). */
 const UNAVAILABLE_TAGS = ["include", "render", "layout", "block"] as const;
 
-function createEngine(escapeHtml: boolean): Liquid {
+function createEngine(escapeHtml: boolean, strictVariables = false): Liquid {
   const engine = new Liquid({
     strictFilters: true,
-    strictVariables: false,
+    strictVariables,
+    // With strict variables, an `if` on a missing one is false instead of an error (an optional value).
+    lenientIf: strictVariables,
     ownPropertyOnly: true,
     outputEscape: escapeHtml ? "escape" : undefined,
     cache: false,
@@ -51,6 +53,15 @@ let plainEngine: Liquid | undefined;
 export function engineFor(part: TemplatePart): Liquid {
   if (part === "html") return (htmlEngine ??= createEngine(true));
   return (plainEngine ??= createEngine(false));
+}
+
+let strictHtmlEngine: Liquid | undefined;
+let strictPlainEngine: Liquid | undefined;
+
+/** The same engines with strict variables: a render names the first variable its data lacks (checking data before it is accepted). */
+export function strictEngineFor(part: TemplatePart): Liquid {
+  if (part === "html") return (strictHtmlEngine ??= createEngine(true, true));
+  return (strictPlainEngine ??= createEngine(false, true));
 }
 
 /** Names of all filters the engines know, for suggestions. */

@@ -5,6 +5,7 @@ import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { openApiDocument } from "@/lib/api/openapi";
 import { apiRoutes, type ApiRoute, type ApiRouteId } from "@/lib/api/registry";
+import { sendMessage } from "@/lib/messages/send";
 import { createTask } from "@/lib/sending/tasks";
 import { describeOnDatabases } from "../helpers/db";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
@@ -16,7 +17,7 @@ import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sendi
  * here fails the test.
  */
 
-type Fixture = SendingSetup & { taskId: string; email: string };
+type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string };
 type Sample = { params?: Record<string, string>; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown; raw?: string };
 type Samples = {
   valid: (fixture: Fixture) => Sample;
@@ -78,6 +79,11 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
     valid: () => ({ query: { period: "custom", from: "2026-01-01", to: "2026-01-31", by: "recipient" } }),
     invalid: () => ({ query: { period: "custom", from: "2026-01-01", to: "31/01/2026" }, field: "to" }),
   },
+  sendMessage: {
+    valid: (f) => ({ headers: { "idempotency-key": "contract-1" }, body: { templateId: f.templateId, senderId: f.senderId, to: [{ email: "one@contract.test", name: "One", data: { city: "Wuhan" } }], sendAt: later() } }),
+    invalid: (f) => ({ headers: { "idempotency-key": "has spaces in it" }, body: { templateId: f.templateId, senderId: f.senderId, to: "one@contract.test" }, field: "idempotency-key" }),
+  },
+  getDelivery: { valid: (f) => ({ params: { id: f.deliveryId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   listWebhooks: { valid: () => ({}), invalid: null },
   createWebhook: {
     valid: () => ({ body: { url: "https://93.184.215.14/hooks", events: ["bounced", "complained"] } }),
@@ -148,7 +154,8 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
   beforeAll(async () => {
     const setup = await makeSendingSetup(db(), { emails: ["first@contract.test", "second@contract.test"], quota: 1000 });
     const task = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date(Date.now() + 86_400_000) }));
-    fixture = { ...setup, taskId: task.id, email: "first@contract.test" };
+    const message = await sendMessage(setup.ctx, { templateId: setup.templateId, senderId: setup.senderId, to: "message@contract.test", data: { city: "Hangzhou" }, sendAt: later(), departmentId: setup.departmentId });
+    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id };
     key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "contract", scope: { company: false, departmentId: setup.departmentId } })).secret;
   });
 

@@ -231,6 +231,13 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/pools/[id]/import/route.ts", "POST", caller, { params: { id: other.poolId }, body: CSV, type: "text/csv" }),
   },
+  "app/api/v1/messages/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) =>
+      route("app/api/v1/messages/route.ts", "POST", caller, {
+        json: { templateId: other.templateId, senderId: other.senderId, to: "probe@example.com", departmentId: other.departmentId, sendAt: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+      }),
+  },
   "app/api/v1/webhooks/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/webhooks/route.ts", "POST", caller, { json: { url: PUBLIC_HOOK, events: ["sent"], departmentId: other.departmentId } }),

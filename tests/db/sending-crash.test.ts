@@ -1,15 +1,11 @@
-import { spawn } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, queryRows, type Database, type DatabaseHandle } from "@/db/client";
+import { queryRows, type Database } from "@/db/client";
 import { createTask } from "@/lib/sending/tasks";
 import { startFakeResend, type FakeResend } from "../helpers/fake-resend";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { scratchDatabase, seedEmbeddedDataDir } from "../helpers/database-templates";
+import { children, sharedDatabase, sleep, startChild, type Child, type Shared } from "../helpers/crash";
 
 /**
  * Issue 5, "Done means" 3: a child process runs the engine on 5,000 recipients and is killed
@@ -24,8 +20,6 @@ import { scratchDatabase, seedEmbeddedDataDir } from "../helpers/database-templa
  * would. One target per run keeps the file near a minute; each kill costs a process start.
  */
 
-const ROOT = path.resolve(__dirname, "../..");
-const CHILD = path.join(ROOT, "tests", "helpers", "engine-child.ts");
 const RECIPIENTS = 5000;
 const BATCH_SIZE = 100;
 const KILLS = 5;
@@ -35,81 +29,8 @@ const KILLS = 5;
  * measured here. A killed child's batch waits this long before it is re-queued.
  */
 const LEASE_SECONDS = 8;
+const CHILD = "tests/helpers/engine-child.ts";
 
-type Shared = {
-  name: "postgres" | "pglite";
-  /** This process's connection; on PGlite it must be let go of before a child runs. */
-  connect: () => Promise<Database>;
-  release: () => Promise<void>;
-  childEnv: Record<string, string>;
-  drop: () => Promise<void>;
-};
-
-async function sharedPostgres(serverUrl: string): Promise<Shared> {
-  const scratch = await scratchDatabase(serverUrl, "fanout_crash");
-  let handle: DatabaseHandle | undefined;
-  return {
-    name: "postgres",
-    connect: async () => (handle ??= await openDatabase({ url: scratch.url, driver: "pg" })).db,
-    release: async () => undefined,
-    childEnv: { DATABASE_URL: scratch.url },
-    drop: async () => {
-      await handle?.close();
-      await scratch.drop();
-    },
-  };
-}
-
-function sharedPglite(): Shared {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-crash-"));
-  seedEmbeddedDataDir(dataDir);
-  let handle: DatabaseHandle | undefined;
-  const release = async () => {
-    await handle?.close();
-    handle = undefined;
-  };
-  return {
-    name: "pglite",
-    connect: async () => (handle ??= await openDatabase({ driver: "pglite", dataDir })).db,
-    release,
-    childEnv: { FANOUT_DATA_DIR: dataDir },
-    drop: async () => {
-      await release();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-type Child = { exited: Promise<number | null>; output: () => string; go: () => void; kill: () => Promise<void> };
-const children = new Set<Child>();
-
-function startChild(env: Record<string, string>, args: string[]): Child {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-  for (const name of ["NODE_OPTIONS", "VITEST", "VITEST_POOL_ID", "VITEST_WORKER_ID", "INNGEST_EVENT_KEY", "INNGEST_DEV"]) delete childEnv[name];
-  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
-  // `node --import tsx` runs the script in this one process (the tsx CLI would start another, out of SIGKILL's reach).
-  // react-server: lib modules import "server-only", which is empty under that condition, as in Next's server.
-  const proc = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", CHILD, ...args], { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
-  let log = "";
-  proc.stdin.on("error", () => undefined); // a child that died before its "go"
-  proc.stdout.on("data", (chunk) => (log += chunk));
-  proc.stderr.on("data", (chunk) => (log += chunk));
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  const child: Child = {
-    exited,
-    output: () => log,
-    go: () => proc.stdin.write("go\n"),
-    kill: async () => {
-      proc.kill("SIGKILL");
-      await exited;
-      children.delete(child);
-    },
-  };
-  children.add(child);
-  return child;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
 /** Waits until `progress()` reaches `count`; fails when the child exits first or it takes a minute. */
@@ -151,10 +72,10 @@ async function crashAndRecover(shared: Shared, setup: SendingSetup, transportEnv
   const killedAt: number[] = [];
   // Each child is started while the one before still runs and told to go once that one is
   // killed, so a kill waits for no process start (and at most one engine runs at a time).
-  let current = startChild(env, ["run"]);
+  let current = startChild(CHILD, env, ["run"]);
   for (let kill = 0; kill < KILLS; kill++) {
     current.go();
-    const upcoming = startChild(env, kill + 1 < KILLS ? ["run"] : ["finish", task.id]);
+    const upcoming = startChild(CHILD, env, kill + 1 < KILLS ? ["run"] : ["finish", task.id]);
     try {
       // Within the next few batches, and a little later still, so kills land at every stage:
       // mid-transfer, between the transport's answer and the record, in a claim or a record.
@@ -221,8 +142,7 @@ describe(`send engine killed with SIGKILL in a child process, on Postgres when T
   let before: { quota: Quota; rollups: number };
 
   beforeAll(async () => {
-    const serverUrl = process.env.TEST_DATABASE_URL;
-    shared = serverUrl ? await sharedPostgres(serverUrl) : sharedPglite();
+    shared = await sharedDatabase("fanout_crash");
     // One pool of 5,000 for both tests, each sending it in a task of its own.
     setup = await makeSendingSetup(await shared.connect(), { count: RECIPIENTS, quota: 2 * RECIPIENTS });
     await shared.release();

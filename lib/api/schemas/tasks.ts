@@ -78,6 +78,17 @@ export const delivery = z
     attempts: z.number().int(),
     nextAttemptAt: z.iso.datetime().nullable().meta({ description: "When a queued delivery that failed for now is tried again" }),
     messageId: z.string().nullable(),
+    taskId: z.string(),
+    openedAt: z.iso.datetime().optional().meta({ description: "First open by a person" }),
+    opens: z.number().int().meta({ description: "Opens by people" }),
+    clickedAt: z.iso.datetime().optional().meta({ description: "First click by a person" }),
+    clicks: z.number().int().meta({ description: "Clicks by people" }),
+    machineOpens: z.number().int().meta({ description: "Opens by likely machines (privacy prefetch, scanners), not in `opens`" }),
+    machineClicks: z.number().int().meta({ description: "Clicks by likely machines (link scanners), not in `clicks`" }),
+    deliveredAt: z.iso.datetime().optional(),
+    bouncedAt: z.iso.datetime().optional(),
+    complainedAt: z.iso.datetime().optional(),
+    unsubscribedAt: z.iso.datetime().optional(),
   })
   .meta({ id: "Delivery" });
 
