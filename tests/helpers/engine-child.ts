@@ -18,22 +18,12 @@ import { tasks } from "@/db/schema";
 import { openDatabaseFromEnv } from "@/lib/database";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createSmtpTransport } from "@/lib/transports";
+import { waitForGo } from "./child-gate";
 
 async function main() {
   const [mode, taskId] = process.argv.slice(2);
   if (mode !== "run" && !(mode === "finish" && taskId)) throw new Error("usage: engine-child.ts run | finish TASK_ID");
-  process.stdin.on("end", () => process.exit(3));
-  await new Promise<void>((resolve) => {
-    let input = "";
-    const read = (chunk: Buffer) => {
-      input += chunk.toString();
-      if (!input.includes("go\n")) return;
-      process.stdin.off("data", read);
-      resolve();
-    };
-    process.stdin.on("data", read);
-  });
-  process.stdin.resume();
+  await waitForGo();
 
   const handle = await openDatabaseFromEnv();
   // Only to keep the test short: a nodemailer connection manages about 20 messages a second

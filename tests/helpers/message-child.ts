@@ -14,22 +14,12 @@ import { sendMessageRequestSchema } from "@/lib/api/schemas/messages";
 import { openDatabaseFromEnv } from "@/lib/database";
 import { sendMessage } from "@/lib/messages/send";
 import { LocalRunner } from "@/lib/sending/runner";
+import { waitForGo } from "./child-gate";
 
 async function main() {
   const [mode] = process.argv.slice(2);
   if (mode !== "accept" && mode !== "accept-send") throw new Error("usage: message-child.ts accept | accept-send");
-  process.stdin.on("end", () => process.exit(3));
-  await new Promise<void>((resolve) => {
-    let input = "";
-    const read = (chunk: Buffer) => {
-      input += chunk.toString();
-      if (!input.includes("go\n")) return;
-      process.stdin.off("data", read);
-      resolve();
-    };
-    process.stdin.on("data", read);
-  });
-  process.stdin.resume();
+  await waitForGo();
 
   const handle = await openDatabaseFromEnv();
   if (mode === "accept-send") new LocalRunner(handle.db).start();

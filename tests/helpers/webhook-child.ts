@@ -9,20 +9,10 @@
  */
 import { openDatabaseFromEnv } from "@/lib/database";
 import { WebhookRunner } from "@/lib/webhooks/runner";
+import { waitForGo } from "./child-gate";
 
 async function main() {
-  process.stdin.on("end", () => process.exit(3));
-  await new Promise<void>((resolve) => {
-    let input = "";
-    const read = (chunk: Buffer) => {
-      input += chunk.toString();
-      if (!input.includes("go\n")) return;
-      process.stdin.off("data", read);
-      resolve();
-    };
-    process.stdin.on("data", read);
-  });
-  process.stdin.resume();
+  await waitForGo();
   const handle = await openDatabaseFromEnv();
   new WebhookRunner(handle.db, { tickMs: 20 }).start();
 }
