@@ -6,9 +6,7 @@ import { headerValue, parseMessage, toBinaryString, type HeaderFields } from "./
 import { collectParts, type ReportParts } from "./parts";
 import { oneLine, readPlainBounce } from "./plain-text";
 
-export type BounceAnalysis = {
-  kind: BounceKind;
-  category: BounceCategory | null;
+type AnalysisFields = {
   hard: boolean;
   status: string | null;
   recipient: string | null;
@@ -16,6 +14,14 @@ export type BounceAnalysis = {
   originalMessageId: string | null;
   feedbackType?: string;
 };
+
+/**
+ * A bounce or a delay always has a category (`other` when no words, code or status speak); the other
+ * kinds of message have none.
+ */
+export type BounceAnalysis =
+  | (AnalysisFields & { kind: Extract<BounceKind, "bounce" | "delay">; category: BounceCategory })
+  | (AnalysisFields & { kind: Exclude<BounceKind, "bounce" | "delay">; category: null });
 
 /**
  * A report is read up to its first MiB: its own parts come first, and of the returned message after
