@@ -163,6 +163,14 @@ const TABLES: readonly Table[] = [
     words: ["ptr", "rdns"],
   },
   {
+    // Reason/Speeding.pm, plus greylisting (a deferral that asks to come back later). A slow-down request is
+    // transient whoever it names ("Client host rejected: Please try again slower"), so it is read before the
+    // general refusals of the sending host; a cause named outright (reputation, PTR, SPF) is read before it.
+    reason: "speeding",
+    strong: true,
+    phrases: ["at a rate", "receiving mail too quickly", "try again slower", "rate limited", "greylist", "graylist", "grey list"],
+  },
+  {
     // Reason/Blocked.pm, Rhost/Tencent.pm, Rhost/YahooInc.pm, Microsoft's S3150: the sending IP or host is refused.
     reason: "blocked",
     strong: true,
@@ -257,12 +265,6 @@ const TABLES: readonly Table[] = [
       "rate limit", "rate-limit", "too many recipients", "too many messages", "max emails per hour", "numerous attempts to deliver",
       "trop de connexions",
     ],
-  },
-  {
-    // Reason/Speeding.pm, plus greylisting (a deferral that asks to come back later).
-    reason: "speeding",
-    strong: true,
-    phrases: ["at a rate", "receiving mail too quickly", "try again slower", "rate limited", "greylist", "graylist", "grey list"],
   },
   {
     // Reason/FailedSTARTTLS.pm.
