@@ -414,7 +414,11 @@ const TABLES: readonly Table[] = [
     // Reason/ContentError.pm.
     reason: "contenterror",
     strong: true,
-    phrases: ["content", "media error", "attachment"],
+    phrases: [
+      "message content", "content rejected", "content filter", "unacceptable content", "invalid content", "content policy",
+      "content of this message", "improper use of 8-bit data", "8bit data", "invalid mime", "mime complexity", "binary content",
+      "unnecessary base64", "media error", "attachment",
+    ],
   },
   {
     // Reason/Blocked.pm, Reason/SecurityError.pm: the general words of a refusal by policy.
@@ -434,11 +438,8 @@ const TABLES: readonly Table[] = [
     strong: false,
     phrases: ["syntax error", "command unrecognized", "command not recognized", "unrecognized command", "bad sequence of commands", "command not implemented"],
   },
-  {
-    reason: "systemerror",
-    strong: false,
-    phrases: ["service unavailable", "service currently unavailable", "temporar", "try again", "try later", "deferred", "network", "dns", "name server", "name service", "lookup", "loop"],
-  },
+  { reason: "systemerror", strong: false, phrases: ["service unavailable", "service currently unavailable", "temporar", "try again", "try later", "deferred"] },
+  { reason: "networkerror", strong: false, phrases: ["network", "dns", "name server", "name service", "lookup", "loop"] },
 ];
 
 const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
