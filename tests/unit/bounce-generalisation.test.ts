@@ -95,6 +95,8 @@ const REPLIES: [text: string, category: BounceCategory][] = [
   ["451 4.7.1 <mx.example.test[192.0.2.9]>: Client host rejected: Please try again slower", "other"],
   ["450 4.2.0 <ann@example.test>: Recipient address rejected: Mailbox temporarily unavailable", "other"],
   ["550 5.4.310 DNS domain example-gone.test does not exist", "user_unknown"],
+  ["500 Line too long", "rejected"],
+  ["550 5.7.1 Your HELO hostname is not valid", "rejected"],
   // the plain cases stay plain
   ["550 5.1.1 <ann@example.test>: Recipient address rejected: User unknown in virtual mailbox table", "user_unknown"],
   ["550 5.2.1 The email account that you tried to reach is disabled.", "user_unknown"],

@@ -222,7 +222,8 @@ const TABLES: readonly Table[] = [
     reason: "expired",
     strong: true,
     phrases: [
-      "expired", "timed out", "timeout", "time out", "timedout", "retry time", "too long", "giving up on", "server did not respond",
+      "expired", "timed out", "timeout", "time out", "timedout", "retry time", "queue too long", "too long in the queue", "for too long",
+      "giving up on", "server did not respond",
       "was not reachable within the allowed queue period", "could not be delivered for more than", "it has not been collected after",
       "could not find a gateway for",
     ],
@@ -318,7 +319,7 @@ const TABLES: readonly Table[] = [
       "non-existent", "nonexistent", "non existent", "recipnotfound", "recipientnotfound", "couldn't be found", "could not be found",
       "address no longer accepts mail", "no valid recipients", "badrcptto", "archived recipient", "not listed in",
       "recipient address rejected: access denied", "missing home directory", "can't accept user", "invalid or unknown virtual user",
-      "is not valid", "is no longer valid", "宛先不明", "存在しません", "存在しない", "見つかりません", "リストにありません", "不存在",
+      "is no longer valid", "宛先不明", "存在しません", "存在しない", "見つかりません", "リストにありません", "不存在",
       "无此用户", "無此用戶", "не существует", "нет такого",
     ],
     pairs: [
@@ -378,7 +379,7 @@ const TABLES: readonly Table[] = [
     phrases: [
       "too big", "too large", "size limit", "size exceed", "message size", "exceeds the maximum size", "max message size",
       "maximum message size", "message length", "line length", "line limit", "maximum inbound message size",
-      "maximum incoming message size", "taille limite",
+      "maximum incoming message size", "line too long", "message too long", "taille limite",
     ],
     pairs: [["exceeds", "size"]],
   },
