@@ -96,10 +96,12 @@ export const PAIR_GAP = 48;
 
 /**
  * The tables, tried in this order; the first that matches decides. Refusals aimed at the sender (its
- * address, its IP, its DNS, its authentication) come first: they often quote the recipient too. Then the
- * full mailbox, then transient trouble (which must not read as a dead mailbox: "host not found, try
- * again"), then the dead recipient or domain, then refusals of the message itself. Weak tables only
- * break ties after the status code (see decideCategory).
+ * address, its authentication, its reputation, its reverse DNS) come first: they often quote the
+ * recipient too. Then a slow-down request, then refusals of the sending host (block lists, "client
+ * host"). Then the full mailbox, then transient and system trouble (which must not read as a dead
+ * mailbox: "host not found, try again", "insufficient system storage"), then the dead recipient or
+ * domain, then refusals of the message itself. Weak tables only break ties after the status code (see
+ * decideCategory).
  */
 const TABLES: readonly Table[] = [
   // ── aimed at the sender ────────────────────────────────────────────────────────────────────────────
