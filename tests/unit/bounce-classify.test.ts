@@ -77,10 +77,10 @@ describe.skipIf(fixturesMissing && !underCi)("bounce classification against the 
     expect(outcome.err).toBe("cannot read /nonexistent/bounce.eml");
     const lines = outcome.out.split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((line) => Object.keys(line))).toEqual([
-      ["file", "category", "hard", "status", "recipient"],
-      ["file", "category", "hard", "status", "recipient"],
+      ["file", "category", "hard", "status", "recipient", "reason"],
+      ["file", "category", "hard", "status", "recipient", "reason"],
     ]);
-    expect(lines[1]).toEqual({ file: files[1], category: "rejected", hard: true, status: "5.0.0", recipient: "neko@qq.example.cn" });
+    expect(lines[1]).toEqual({ file: files[1], category: "rejected", hard: true, status: "5.0.0", recipient: "neko@qq.example.cn", reason: "authfailure" });
   });
 });
 
@@ -137,6 +137,7 @@ describe("hand-written messages", () => {
       recipient: "ann.lee@example.com",
       diagnostic: "550 5.1.1 <ann.lee@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
       originalMessageId: "<task-7.delivery-42@fanout.test>",
+      reason: "userunknown",
     });
   });
 
