@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { runBouncesBenchmark } from "./bounces";
 import { runGateBenchmark } from "./gate";
 import { runGatewayBenchmark } from "./gateway";
 import { runImportBenchmark } from "./import";
@@ -23,6 +24,7 @@ const OPTIONS = {
 type BenchOptions = { rows?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
+  bounces: runBouncesBenchmark,
   gate: runGateBenchmark,
   gateway: runGatewayBenchmark,
   import: runImportBenchmark,

@@ -21,8 +21,8 @@ export async function classifyBounceFiles(files: string[]): Promise<CliOutcome> 
       problems.push(`cannot read ${file}`);
       continue;
     }
-    const { category, hard, status, recipient } = await analyzeMessage(raw);
-    lines.push(JSON.stringify({ file, category, hard, status, recipient }));
+    const { category, hard, status, recipient, reason } = await analyzeMessage(raw);
+    lines.push(JSON.stringify({ file, category, hard, status, recipient, reason: reason ?? null }));
   }
   return { code: problems.length > 0 ? 1 : 0, out: lines.join("\n"), err: problems.join("\n") };
 }

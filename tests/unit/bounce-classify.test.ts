@@ -48,9 +48,9 @@ describe.skipIf(fixturesMissing && !underCi)("bounce classification against the 
 
   it("agrees with the labels overall and per category", () => {
     const overall = share(results.filter(({ label, analysis }) => agrees(label, analysis)).length, results.length);
-    expect(overall).toBeGreaterThanOrEqual(0.95);
-    // Floors a little below what the classifier reaches today (see the final report of the change), so a slip shows.
-    const floors: Record<BounceCategory, number> = { user_unknown: 0.95, mailbox_full: 0.97, rejected: 0.93, other: 0.94 };
+    expect(overall).toBeGreaterThanOrEqual(0.96);
+    // Floors a little below what the classifier reaches today (decision 0069: 96.9 / 100 / 95.0 / 98.7%), so a slip shows.
+    const floors: Record<BounceCategory, number> = { user_unknown: 0.96, mailbox_full: 0.97, rejected: 0.94, other: 0.97 };
     for (const [category, floor] of Object.entries(floors)) {
       const ofCategory = results.filter(({ label }) => label.expected === category);
       expect({ category, agreement: share(ofCategory.filter(({ label, analysis }) => agrees(label, analysis)).length, ofCategory.length) }).toEqual({
@@ -77,10 +77,10 @@ describe.skipIf(fixturesMissing && !underCi)("bounce classification against the 
     expect(outcome.err).toBe("cannot read /nonexistent/bounce.eml");
     const lines = outcome.out.split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((line) => Object.keys(line))).toEqual([
-      ["file", "category", "hard", "status", "recipient"],
-      ["file", "category", "hard", "status", "recipient"],
+      ["file", "category", "hard", "status", "recipient", "reason"],
+      ["file", "category", "hard", "status", "recipient", "reason"],
     ]);
-    expect(lines[1]).toEqual({ file: files[1], category: "rejected", hard: true, status: "5.0.0", recipient: "neko@qq.example.cn" });
+    expect(lines[1]).toEqual({ file: files[1], category: "rejected", hard: true, status: "5.0.0", recipient: "neko@qq.example.cn", reason: "authfailure" });
   });
 });
 
@@ -137,6 +137,7 @@ describe("hand-written messages", () => {
       recipient: "ann.lee@example.com",
       diagnostic: "550 5.1.1 <ann.lee@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
       originalMessageId: "<task-7.delivery-42@fanout.test>",
+      reason: "userunknown",
     });
   });
 
@@ -225,6 +226,10 @@ describe("classifyDiagnostic", () => {
     [{ status: "5.7.1", text: "User account disabled" }, "user_unknown", true],
     [{ code: 550, text: "550 用户不存在" }, "user_unknown", true],
     [{ status: "5.0.912", text: null }, "other", true],
+    [{ code: 550, text: "550 5.7.1 Connection refused - <192.0.2.1> - Too many spams from your IP" }, "rejected", true],
+    [{ code: 452, text: "452 4.3.1 Insufficient system storage" }, "other", false],
+    [{ text: "Host or domain name not found. Name service error for name=example.test type=MX: Host not found" }, "user_unknown", true],
+    [{}, "other", false],
   ] as const)("%j → %s", (input, category, hard) => {
     expect(classifyDiagnostic(input)).toEqual({ category, hard });
   });

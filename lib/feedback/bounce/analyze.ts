@@ -5,17 +5,26 @@ import { kindOf, type BounceKind } from "./kind";
 import { headerValue, parseMessage, toBinaryString, type HeaderFields } from "./mime";
 import { collectParts, type ReportParts } from "./parts";
 import { oneLine, readPlainBounce } from "./plain-text";
+import type { Reason } from "./vocabulary";
 
-export type BounceAnalysis = {
-  kind: BounceKind;
-  category: BounceCategory | null;
+type AnalysisFields = {
   hard: boolean;
   status: string | null;
   recipient: string | null;
   diagnostic: string;
   originalMessageId: string | null;
   feedbackType?: string;
+  /** Sisimai-style finer reason (userunknown, requireptr …) of a bounce or delay, when its words name one. */
+  reason?: Reason;
 };
+
+/**
+ * A bounce or a delay always has a category (`other` when no words, code or status speak); the other
+ * kinds of message have none.
+ */
+export type BounceAnalysis =
+  | (AnalysisFields & { kind: Extract<BounceKind, "bounce" | "delay">; category: BounceCategory })
+  | (AnalysisFields & { kind: Exclude<BounceKind, "bounce" | "delay">; category: null });
 
 /**
  * A report is read up to its first MiB: its own parts come first, and of the returned message after
@@ -54,6 +63,7 @@ export async function analyzeMessage(raw: Buffer | string): Promise<BounceAnalys
     recipient: failure.recipient,
     diagnostic: failure.diagnostic,
     originalMessageId,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
   };
 }
 
@@ -91,15 +101,21 @@ function preciseStatus(reported: string | null, replied: string | null): string 
 // A refusal at MAIL FROM or at connection time is about the sender, whatever words it uses.
 const SENDER_STAGE = /(after|in reply to) (the )?(mail from|initial connection|connect|helo|ehlo)|(sender|my name) was rejected/i;
 
-function classifyFailure(failure: Failure, notification: string): { category: BounceCategory; hard: boolean } {
+function classifyFailure(failure: Failure, notification: string): { category: BounceCategory; hard: boolean; reason?: Reason } {
   const text = failure.diagnostic;
   const code = smtpCodeIn(text);
   const hard = isPermanent(failure.status, code, text) ?? (failure.action === "failed" || /permanent/i.test(notification));
-  const decided = decideCategory(failure.status, code, wordingOf(text)) ?? decideCategory(failure.status, code, wordingOf(notification));
+  let words = wordingOf(text);
+  let decided = decideCategory(failure.status, code, words);
+  if (!decided) {
+    words = wordingOf(notification);
+    decided = decideCategory(failure.status, code, words);
+  }
   let category = decided?.category ?? classifyDiagnostic({ status: failure.status, code, text }).category;
   if (category === "user_unknown" && SENDER_STAGE.test(notification)) category = "rejected";
   if (!code && failure.recipient?.endsWith("@googlegroups.com")) category = "rejected"; // Google Groups refusing a post
-  return { category, hard };
+  // The finer reason is the words' when they agree with the category finally chosen.
+  return words?.category === category ? { category, hard, reason: words.reason } : { category, hard };
 }
 
 function messageIdOf(headers: HeaderFields | null): string | null {

@@ -1,12 +1,12 @@
 import type { BounceCategory } from "@/db/schema";
 import { categoryOfStatus } from "./status-code";
-import { VOCABULARY, type Wording } from "./vocabulary";
+import { findWording, type Wording } from "./vocabulary";
 
 export type DiagnosticInput = { status?: string | null; code?: number | null; text?: string | null };
 
 /** The first wording of the vocabulary a reply uses, or undefined when it uses none. */
 export function wordingOf(text: string | null | undefined): Wording | undefined {
-  return text ? VOCABULARY.find(({ pattern }) => pattern.test(text)) : undefined;
+  return text ? findWording(text) : undefined;
 }
 
 /** Classifies one reply text (SMTP reply at send time, provider message, DSN diagnostic). */

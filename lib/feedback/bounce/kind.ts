@@ -5,7 +5,7 @@ export type BounceKind = "bounce" | "delay" | "complaint" | "auto_reply" | "not_
 
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery|mail ?administrator|mdaemon|mail system|bounce|returned/i;
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|report|notification)|failure notice|returned mail|mail delivery failed|could not be delivered|delivery (has )?failed|not (be )?delivered|nondeliverable|non-delivery|rejected|bounce|error|warning|delayed|mail system error|failed|配信|不能|退信|未送达|失败|エラー|не доставлено/i;
+  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|report|notification)|failure notice|returned mail|mail delivery failed|could not be delivered|delivery (has )?failed|not (be )?delivered|nondeliverable|non-delivery|rejected|bounce|error|warning|delayed|mail system error|failed|loop (alert|detected)|配信|不能|退信|未送达|失败|エラー|не доставлено/i;
 const DELAY_TEXT =
   /has not yet been delivered|has been delayed|delivery (is |has been )?delayed|will (continue to )?(be )?retr(y|ied)|still trying|warning message only|do not need to re-?send|temporary failure report|delivery attempts will continue|is delayed/i;
 const AUTO_REPLY_SUBJECT = /out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response|antwort)|^auto:|vacation|abwesenheit|absence|away from|自動応答|自动回复|不在/i;

@@ -1,7 +1,7 @@
 import { dottedAddressesIn } from "./address-scan";
 import { enhancedStatusIn } from "./classify";
 import { addressOf } from "./dsn";
-import { VOCABULARY } from "./vocabulary";
+import { findWording } from "./vocabulary";
 
 // Lines that name the failed recipient in the bounce formats of qmail, Exim, Postfix, Exchange, Gmail, Domino, OpenSMTPD…
 // Tried on one line at a time from its start, and no two neighbouring quantifiers can take the same
@@ -50,7 +50,7 @@ function recipientOnLine(line: string): string | undefined {
 /** The remote server's reply with its continuation lines, or the first line whose words name a reason. */
 function diagnosticLines(lines: string[]): string {
   let start = lines.findIndex((line) => SMTP_REPLY.test(line) && !/^\s*(in|out):\s*[25]\d\d/i.test(line) && !/^\s*(out:\s*)?[23]\d\d[\s-]/i.test(line));
-  if (start < 0) start = lines.findIndex((line) => line.trim() !== "" && VOCABULARY.some(({ pattern }) => pattern.test(line)));
+  if (start < 0) start = lines.findIndex((line) => line.trim() !== "" && findWording(line) !== undefined);
   if (start < 0) return "";
   const first = lines[start]!;
   const replyAt = first.search(/(?<![\w.-])[45]\d\d[\s-]/);
