@@ -45,7 +45,7 @@ export async function receiveInboundMail(db: Database, raw: Buffer, envelopeReci
         outcome: await applyFeedback(
           db,
           target.deliveryId,
-          { kind: "bounce", category: analysis.category ?? "other", hard: analysis.hard, status: analysis.status, diagnostic: analysis.diagnostic },
+          { kind: "bounce", category: analysis.category, hard: analysis.hard, status: analysis.status, diagnostic: analysis.diagnostic },
           { source: "inbound", detail },
         ),
       };
