@@ -24,6 +24,8 @@ export type ContentCheckInput = {
 
 export type RiskLevel = "low" | "medium" | "high";
 export type ContentCheck = { score: number; level: RiskLevel; findings: Finding[] };
+/** A stored version's check, with what the console needs to link each finding to the place to change it. */
+export type VersionContentCheck = ContentCheck & { templateId: string; version: number };
 
 export const MEDIUM_FROM = 20;
 export const HIGH_FROM = 50;

@@ -205,7 +205,7 @@ export function TemplateEditor({
           <Input value={draft.name} onChange={(event) => update({ name: event.target.value })} data-testid="template-name" />
         </Field>
         <Field label={t.templates.subject}>
-          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} onFocus={(event) => rememberField("subject", event.currentTarget)} data-testid="template-subject" />
+          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} onFocus={(event) => rememberField("subject", event.currentTarget)} data-testid="template-subject" id="subject" className="scroll-mt-16" />
         </Field>
         <div className="flex items-center gap-1 text-xs">
           {(["rich", "html"] as const).map((option) => (
@@ -221,6 +221,8 @@ export function TemplateEditor({
           ))}
           <MergeTagPicker attributes={(departmentId && attributeSets[departmentId]) || []} onInsert={insertTag} />
         </div>
+        {/* #html: where the content check's body findings link to. */}
+        <div id="html" className="scroll-mt-16" />
         <div className={mode === "rich" ? "" : "hidden"}>
           {visualDrops ? (
             <p className="mb-2 rounded bg-amber-50 p-2 text-xs text-amber-900" role="note" data-testid="visual-drops">
@@ -253,10 +255,10 @@ export function TemplateEditor({
           />
         ) : null}
         <Field label={t.templates.text} hint={t.templates.textHint}>
-          <textarea value={draft.text} onChange={(event) => update({ text: event.target.value })} onFocus={(event) => rememberField("text", event.currentTarget)} rows={4} className="block w-full rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
+          <textarea id="text" value={draft.text} onChange={(event) => update({ text: event.target.value })} onFocus={(event) => rememberField("text", event.currentTarget)} rows={4} className="block w-full scroll-mt-16 rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
         </Field>
         <Field label={`${t.templates.attachments} (${draft.attachmentIds.length})`}>
-          <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} className="text-xs" data-testid="attachment-input" />
+          <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} id="attachments" className="scroll-mt-16 text-xs" data-testid="attachment-input" />
         </Field>
         {uploads.length > 0 ? <p className="text-xs text-slate-500">{uploads.map((item) => item.fileName).join(", ")}</p> : null}
         <StatusMessage ok={message?.ok} testId="template-message">
