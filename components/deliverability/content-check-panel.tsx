@@ -36,7 +36,21 @@ export function ContentRiskBadge({ check }: { check: Pick<VersionContentCheck, "
  * it hurts delivery, what to change) with a link to the field to change. `linkBase` is "" on the
  * editor page itself and `/templates/{id}` elsewhere. Found phrases are user text: shown as text only.
  */
-export function ContentCheckPanel({ check, linkBase, limit, testId = "content-check" }: { check: VersionContentCheck; linkBase: string; limit?: number; testId?: string }) {
+export function ContentCheckPanel({
+  check,
+  linkBase,
+  limit,
+  newTab = false,
+  testId = "content-check",
+}: {
+  check: VersionContentCheck;
+  linkBase: string;
+  limit?: number;
+  /** Open the links in a new tab (from the send confirmation, so the task form stays as typed). */
+  newTab?: boolean;
+  testId?: string;
+}) {
+  const target = newTab ? { target: "_blank", rel: "noopener noreferrer" } : {};
   const { t, locale } = useI18n();
   const d = t.deliverability;
   const shown = limit === undefined ? check.findings : check.findings.slice(0, limit);
@@ -49,13 +63,13 @@ export function ContentCheckPanel({ check, linkBase, limit, testId = "content-ch
       {shown.length > 0 ? (
         <ul className="space-y-2">
           {shown.map((found) => (
-            <FindingItem key={found.rule} found={found} href={`${linkBase}#${ANCHORS[found.target]}`} separator={locale === "zh-CN" ? "、" : ", "} />
+            <FindingItem key={found.rule} found={found} href={`${linkBase}#${ANCHORS[found.target]}`} target={target} separator={locale === "zh-CN" ? "、" : ", "} />
           ))}
         </ul>
       ) : null}
       {hidden > 0 ? (
         <p className="text-xs">
-          <a href={`${linkBase}#content-check`} className="text-indigo-700 underline">
+          <a href={`${linkBase}#content-check`} {...target} className="text-indigo-700 underline">
             {format(d.moreFindings, { count: hidden })}
           </a>
         </p>
@@ -69,7 +83,7 @@ export function ContentCheckPanel({ check, linkBase, limit, testId = "content-ch
   );
 }
 
-function FindingItem({ found, href, separator }: { found: Finding; href: string; separator: string }) {
+function FindingItem({ found, href, target, separator }: { found: Finding; href: string; target: { target?: string; rel?: string }; separator: string }) {
   const { t } = useI18n();
   const d = t.deliverability;
   const words = d.rules[found.rule];
@@ -84,7 +98,7 @@ function FindingItem({ found, href, separator }: { found: Finding; href: string;
       <p className="text-xs text-slate-500">{words.why}</p>
       <p className="text-xs text-slate-700">
         {words.fix}{" "}
-        <a href={href} className="whitespace-nowrap text-indigo-700 underline" data-testid="content-finding-link">
+        <a href={href} {...target} className="whitespace-nowrap text-indigo-700 underline" data-testid="content-finding-link">
           {d.change}
         </a>
       </p>
