@@ -18,6 +18,13 @@ export const MAX_HTML_CHARS = 500_000;
 /** Anchor text kept per link: enough to tell whether it names a domain. */
 const MAX_LINK_TEXT = 300;
 const MAX_PROBLEMS = 50;
+/**
+ * Most elements open at once. Real mail nests a few dozen deep (tables in tables); htmlparser2 keeps
+ * its open elements in an array it grows at the front, so tens of thousands of unclosed tags would
+ * cost quadratic time: past this depth the analysis stops and reports the nesting as a problem.
+ */
+export const MAX_DEPTH = 500;
+const TOO_DEEP = new Error("nested too deeply");
 
 export type HtmlLink = { href: string; text: string };
 export type HtmlAnalysis = {
@@ -63,6 +70,7 @@ export function analyseHtml(input: string): HtmlAnalysis {
   const links: HtmlLink[] = [];
   const problems: string[] = [];
   let hiddenDepth = 0;
+  let depth = 0;
   let images = 0;
   let imageArea = 0;
   /** Open anchors, innermost last, each collecting its text. */
@@ -73,7 +81,13 @@ export function analyseHtml(input: string): HtmlAnalysis {
 
   const parser = new BalanceParser(html, open, (name) => problem(`</${name}>`), {
     onopentag(name, attributes) {
-      if (!VOID.has(name)) open.set(name, (open.get(name) ?? 0) + 1);
+      if (!VOID.has(name)) {
+        open.set(name, (open.get(name) ?? 0) + 1);
+        if (++depth > MAX_DEPTH) {
+          problem(`<${name}> ×${MAX_DEPTH}+`);
+          throw TOO_DEEP;
+        }
+      }
       if (HIDDEN.has(name)) hiddenDepth++;
       if (name === "img") {
         const width = Number.parseInt(attributes.width ?? "", 10);
@@ -90,21 +104,32 @@ export function analyseHtml(input: string): HtmlAnalysis {
     ontext(data) {
       if (hiddenDepth > 0) return;
       text.push(data);
-      for (const anchor of anchors) appendLinkText(anchor, data);
+      // Only the innermost link collects; it hands its text to the link around it when it closes.
+      if (anchors.length > 0) appendLinkText(anchors[anchors.length - 1]!, data);
     },
     onclosetag(name, implied) {
-      if (!VOID.has(name)) open.set(name, Math.max(0, (open.get(name) ?? 0) - 1));
+      if (!VOID.has(name)) {
+        open.set(name, Math.max(0, (open.get(name) ?? 0) - 1));
+        depth = Math.max(0, depth - 1);
+      }
       if (HIDDEN.has(name)) hiddenDepth = Math.max(0, hiddenDepth - 1);
       if (implied && !VOID.has(name) && !OPTIONAL_END.has(name)) problem(`<${name}>`);
       if (name === "a") {
         const anchor = anchors.pop();
-        if (anchor) links.push({ href: anchor.href, text: anchor.text.replace(/\s+/g, " ").trim() });
+        if (anchor) {
+          links.push({ href: anchor.href, text: anchor.text.replace(/\s+/g, " ").trim() });
+          if (anchors.length > 0) appendLinkText(anchors[anchors.length - 1]!, anchor.text);
+        }
       }
       if (name === "p" || name === "div" || name === "td" || name === "li" || /^h[1-6]$/.test(name)) text.push(" ");
     },
   });
-  parser.write(html);
-  parser.end();
+  try {
+    parser.write(html);
+    parser.end();
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error;
+  }
 
   return { visibleText: text.join("").replace(/\s+/g, " ").trim(), images, imageArea, links, balanceProblems: problems };
 }
