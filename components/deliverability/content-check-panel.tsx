@@ -21,7 +21,7 @@ export function ContentRiskBadge({ check }: { check: Pick<VersionContentCheck, "
   return (
     <div className="flex min-w-0 flex-wrap items-center gap-2" data-testid="content-risk" data-level={check.level} data-score={check.score}>
       <span className={`inline-flex rounded px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${tone.badge}`}>
-        {d.title}: {d.levels[check.level]}
+        {format(d.levelBadge, { level: d.levels[check.level] })}
       </span>
       <span className="text-xs tabular-nums text-slate-600">{format(d.score, { score: check.score })}</span>
       <span className="h-2 w-32 max-w-full overflow-hidden rounded bg-slate-100" role="meter" aria-label={d.title} aria-valuemin={0} aria-valuemax={100} aria-valuenow={check.score}>

@@ -918,6 +918,7 @@ export const en = {
   },
   deliverability: {
     title: "Spam risk",
+    levelBadge: "Spam risk: {level}",
     forVersion: "Content check of version {version}",
     score: "{score} points",
     levels: { low: "Low", medium: "Medium", high: "High" },

@@ -921,6 +921,7 @@ export const zh: Messages = {
   },
   deliverability: {
     title: "垃圾邮件风险",
+    levelBadge: "垃圾邮件风险：{level}",
     forVersion: "版本 {version} 的内容检查",
     score: "{score} 分",
     levels: { low: "低", medium: "中", high: "高" },

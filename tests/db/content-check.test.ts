@@ -3,7 +3,11 @@
  * send confirmation show is the one of the stored version, its attachments' sizes included, within
  * the caller's department; the task form's review action returns it for the version the task sends.
  */
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { beforeAll, expect, it, vi } from "vitest";
+import { ContentCheckPanel } from "@/components/deliverability/content-check-panel";
+import { I18nProvider } from "@/lib/i18n/client";
 import type { Ctx } from "@/lib/access/context";
 import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { AppError } from "@/lib/errors";
@@ -80,5 +84,31 @@ describeOnDatabases("content check of stored versions", (db) => {
 
     const clean = await reviewTask(posted({ ...form, templateId: setup.templateId }));
     expect(clean.ok && clean.data.contentCheck).toMatchObject({ templateId: setup.templateId, level: "low" });
+  });
+
+  it("renders the findings in the reader's language with links to the fields, and user text only as text", async () => {
+    const hostile = "<img src=x onerror=alert(1)>.pdf";
+    const attachment = await storeAttachment(setup.ctx, setup.departmentId, hostile, BIG_PDF);
+    const id = (await createTemplate(setup.ctx, { name: unique("hostile"), departmentId: setup.departmentId, ...SPAM, attachmentIds: [attachment.id] })).id;
+    const check = await checkTemplateVersion(setup.ctx, id);
+    const render = (locale: "en" | "zh-CN", linkBase: string, limit?: number) =>
+      renderToStaticMarkup(createElement(I18nProvider, { locale }, createElement(ContentCheckPanel, { check, linkBase, limit, newTab: linkBase !== "" })));
+
+    const editor = render("zh-CN", "");
+    expect(editor).toContain('data-level="high"');
+    expect(editor).toContain("垃圾邮件风险：高");
+    expect(editor).toContain("没有退订链接");
+    expect(editor).toContain('href="#subject"');
+    expect(editor).toContain('href="#unsubscribe-help"');
+    expect(editor).toContain('id="unsubscribe-help"');
+    expect(editor).toContain("“&lt;img src=x onerror=alert(1)&gt;.pdf”");
+    expect(editor).not.toContain("<img src=x");
+
+    const confirm = render("en", `/templates/${id}`, 3);
+    expect(confirm.match(/data-testid="content-finding"/g)).toHaveLength(3);
+    expect(confirm).toContain(`href="/templates/${id}#html" target="_blank"`);
+    expect(confirm).toContain(`href="/templates/${id}#content-check"`);
+    expect(confirm).toContain(`${check.findings.length - 3} more in the template editor`);
+    expect(confirm).not.toContain('id="unsubscribe-help"');
   });
 });
