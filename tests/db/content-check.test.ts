@@ -92,7 +92,7 @@ describeOnDatabases("content check of stored versions", (db) => {
     const id = (await createTemplate(setup.ctx, { name: unique("hostile"), departmentId: setup.departmentId, ...SPAM, attachmentIds: [attachment.id] })).id;
     const check = await checkTemplateVersion(setup.ctx, id);
     const render = (locale: "en" | "zh-CN", linkBase: string, limit?: number) =>
-      renderToStaticMarkup(createElement(I18nProvider, { locale }, createElement(ContentCheckPanel, { check, linkBase, limit, newTab: linkBase !== "" })));
+      renderToStaticMarkup(createElement(I18nProvider, { locale, children: createElement(ContentCheckPanel, { check, linkBase, limit, newTab: linkBase !== "" }) }));
 
     const editor = render("zh-CN", "");
     expect(editor).toContain('data-level="high"');
