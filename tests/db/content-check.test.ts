@@ -3,7 +3,7 @@
  * send confirmation show is the one of the stored version, its attachments' sizes included, within
  * the caller's department; the task form's review action returns it for the version the task sends.
  */
-import { createElement } from "react";
+import { createElement, type ReactNode } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { beforeAll, expect, it, vi } from "vitest";
 import { ContentCheckPanel } from "@/components/deliverability/content-check-panel";
@@ -34,6 +34,8 @@ const CLEAN = {
 };
 /** A PDF of 3 MB: more than the 2 MB the check allows attachments in all. */
 const BIG_PDF = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(3 * 1024 * 1024, 0x20), Buffer.from("\n%%EOF\n")]);
+/** The provider with its children given as createElement's third argument. */
+const Provider = I18nProvider as (props: { locale: "en" | "zh-CN"; children?: ReactNode }) => ReactNode;
 const posted = (fields: Record<string, string>) => {
   const data = new FormData();
   for (const [name, value] of Object.entries(fields)) data.append(name, value);
@@ -92,7 +94,7 @@ describeOnDatabases("content check of stored versions", (db) => {
     const id = (await createTemplate(setup.ctx, { name: unique("hostile"), departmentId: setup.departmentId, ...SPAM, attachmentIds: [attachment.id] })).id;
     const check = await checkTemplateVersion(setup.ctx, id);
     const render = (locale: "en" | "zh-CN", linkBase: string, limit?: number) =>
-      renderToStaticMarkup(createElement(I18nProvider, { locale, children: createElement(ContentCheckPanel, { check, linkBase, limit, newTab: linkBase !== "" }) }));
+      renderToStaticMarkup(createElement(Provider, { locale }, createElement(ContentCheckPanel, { check, linkBase, limit, newTab: linkBase !== "" })));
 
     const editor = render("zh-CN", "");
     expect(editor).toContain('data-level="high"');
