@@ -11,13 +11,22 @@
  * vocabulary of Chinese marketing and fraud spam (invoice selling 代开发票, lottery 中奖, gambling
  * 博彩, loans 贷款, part-time/earn-money schemes 兼职 日赚 刷单) that Chinese providers' anti-spam
  * guides name. Ordinary business words that spam also uses but honest mail needs ("发票" alone, an
- * "invoice") are left out on purpose: only their spam forms ("代开发票") are listed.
+ * "invoice") are left out on purpose: only their spam forms ("代开发票") are listed. Chinese phrases
+ * match inside longer words too, so a phrase that honest words contain across a word boundary is
+ * either listed in a longer form ("日结工资", not "日结", which "今日结束" contains) or carries the
+ * honest words as exceptions ("中奖" except "命中奖励").
  *
  * `weight` is the points a phrase adds in the body; in the subject it counts double (filters weigh
  * the subject more, and it is what the reader sees first). `subjectOnly` phrases are everyday words
  * in a body ("feel free to reply") and suspicious only in a subject.
  */
-export type SpamPhrase = { phrase: string; weight: number; subjectOnly?: boolean };
+export type SpamPhrase = {
+  phrase: string;
+  weight: number;
+  subjectOnly?: boolean;
+  /** Longer honest words that contain the phrase across a word boundary (Chinese has no spaces): "命中奖励" is not "中奖". */
+  except?: readonly string[];
+};
 
 /** Strong: fraud, gambling, loans, invoices, get-rich schemes. */
 const STRONG = 12;
@@ -83,7 +92,7 @@ export const CHINESE_PHRASES: readonly SpamPhrase[] = [
   { phrase: "最后一天", weight: WEAK },
   { phrase: "恭喜您", weight: MEDIUM },
   { phrase: "恭喜你", weight: MEDIUM },
-  { phrase: "中奖", weight: STRONG },
+  { phrase: "中奖", weight: STRONG, except: ["命中奖", "抽中奖品"] },
   { phrase: "大奖", weight: MEDIUM },
   { phrase: "领取奖品", weight: STRONG },
   { phrase: "现金红包", weight: MEDIUM },
@@ -94,7 +103,7 @@ export const CHINESE_PHRASES: readonly SpamPhrase[] = [
   { phrase: "赚钱", weight: MEDIUM },
   { phrase: "日赚", weight: STRONG },
   { phrase: "月入过万", weight: STRONG },
-  { phrase: "日结", weight: MEDIUM },
+  { phrase: "日结工资", weight: MEDIUM },
   { phrase: "兼职", weight: MEDIUM },
   { phrase: "刷单", weight: STRONG },
   { phrase: "返利", weight: WEAK },
@@ -185,6 +194,7 @@ export function findPhrases(text: string, where: "subject" | "body", phrases: re
     if (where === "body" && entry.subjectOnly) continue;
     const phrase = normalise(entry.phrase);
     if (!containsPhrase(normalised, phrase)) continue;
+    if (entry.except?.length && !containsPhrase(entry.except.reduce((rest, honest) => rest.split(normalise(honest)).join("\u0000"), normalised), phrase)) continue;
     if (found.some((longer) => normalise(longer.phrase).includes(phrase) && !containsOutside(normalised, phrase, normalise(longer.phrase)))) continue;
     found.push(entry);
   }

@@ -120,6 +120,9 @@ describe("each rule trips, and its near miss does not", () => {
     expect(findPhrases("ＦＲＥＥ GIFT inside", "body").map((entry) => entry.phrase)).toEqual(["free gift"]);
     expect(findPhrases("免费领取，另有免费试用", "body").map((entry) => entry.phrase)).toEqual(["免费领取", "免费"]);
     expect(findPhrases("免费领取", "body").map((entry) => entry.phrase)).toEqual(["免费领取"]);
+    // Chinese has no spaces: honest words that hold a phrase across a word boundary are not it.
+    expect(findPhrases("技能命中奖励翻倍，活动今日结束", "body")).toEqual([]);
+    expect(findPhrases("命中奖励翻倍，还有人中奖了", "body").map((entry) => entry.phrase)).toEqual(["中奖"]);
   });
 
   it("subject_caps: a subject all in capitals; not acronyms in a normal subject, and never Chinese", () => {
