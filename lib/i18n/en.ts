@@ -919,6 +919,8 @@ export const en = {
   deliverability: {
     title: "Spam risk",
     levelBadge: "Spam risk: {level}",
+    draftNote: "Score of the text as typed, attachments not counted.",
+    seeFindings: "What to change, for the saved version",
     forVersion: "Content check of version {version}",
     score: "{score} points",
     levels: { low: "Low", medium: "Medium", high: "High" },

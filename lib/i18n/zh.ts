@@ -922,6 +922,8 @@ export const zh: Messages = {
   deliverability: {
     title: "垃圾邮件风险",
     levelBadge: "垃圾邮件风险：{level}",
+    draftNote: "这是当前输入内容的评分，不含附件。",
+    seeFindings: "已保存版本的修改建议",
     forVersion: "版本 {version} 的内容检查",
     score: "{score} 分",
     levels: { low: "低", medium: "中", high: "高" },

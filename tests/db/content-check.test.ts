@@ -113,4 +113,24 @@ describeOnDatabases("content check of stored versions", (db) => {
     expect(confirm).toContain(`${check.findings.length - 3} more in the template editor`);
     expect(confirm).not.toContain('id="unsubscribe-help"');
   });
+
+  it("scores the draft as typed in the editor's live preview, without saving it", async () => {
+    const admin = await makeUser(db(), "admin");
+    const token = await serveAs(admin);
+    const { POST: preview } = await import("@/app/(console)/templates/preview/route");
+    const draft = async (content: { subject: string; html: string; text?: string }) => {
+      const response = await preview(
+        new Request("http://fanout.test/templates/preview", {
+          method: "POST",
+          body: JSON.stringify({ ...content, departmentId: setup.departmentId }),
+          headers: { cookie: `next-auth.session-token=${token}`, "content-type": "application/json", origin: "http://fanout.test" },
+        }),
+        { params: Promise.resolve({}) },
+      );
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { check: { score: number; level: string } }).check;
+    };
+    expect(await draft(SPAM)).toEqual({ score: 100, level: "high" });
+    expect(await draft(CLEAN)).toEqual({ score: 0, level: "low" });
+  });
 });

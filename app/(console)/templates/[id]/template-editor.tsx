@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
+import { ContentRiskBadge } from "@/components/deliverability/content-check-panel";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { sanitizeForConsole } from "@/components/html/sanitize";
 import { wordRefusal } from "@/components/forms/action-form";
@@ -10,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { StatusMessage } from "@/components/ui/status-message";
+import type { RiskLevel } from "@/lib/deliverability/content-check";
 import { format } from "@/lib/i18n";
 import { describeErrorBody, describeReason } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
@@ -18,7 +20,7 @@ import { MergeTagPicker } from "./merge-tag-picker";
 import { RichTextToolbar } from "./rich-text-toolbar";
 
 type Issue = { code: string; reason?: string; params?: Record<string, string | number>; message: string; part: string; line?: number; column?: number };
-type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; rendered: { subject: string; html: string; text: string } | null };
+type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; check?: { score: number; level: RiskLevel }; rendered: { subject: string; html: string; text: string } | null };
 type Draft = { id: string | null; name: string; subject: string; html: string; text: string; attachmentIds: string[] };
 type Option = { id: string | number; label: string };
 /** Where the merge-tag picker inserts: the field last focused, with the visual editor's caret kept from before the picker took focus. */
@@ -277,6 +279,22 @@ export function TemplateEditor({
               <Options choices={contacts.map((contact) => ({ value: contact.id, label: contact.label }))} />
             </Select>
           </div>
+          {preview?.check ? (
+            <div className="mb-2 space-y-1" data-testid="draft-risk">
+              <ContentRiskBadge check={preview.check} />
+              <p className="text-xs text-slate-500">
+                {t.deliverability.draftNote}
+                {draft.id ? (
+                  <>
+                    {" "}
+                    <a href="#content-check" className="text-indigo-700 underline">
+                      {t.deliverability.seeFindings}
+                    </a>
+                  </>
+                ) : null}
+              </p>
+            </div>
+          ) : null}
           {issues ? <LintList issues={issues} /> : null}
           {preview?.rendered ? (
             <>
