@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { readEnv } from "@/lib/config/env";
+import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { defineAction } from "@/lib/entry/action";
 import { idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
 import { reviewTask as review } from "@/lib/sending/task-pages";
@@ -58,7 +59,12 @@ function toTaskInput(form: TaskForm): TaskInput {
 export const reviewTask = defineAction({
   permission: "tasks.manage",
   input: taskForm.extend({ id: optionalUuid }).superRefine(checkChoices),
-  run: (ctx, { id, ...form }) => review(ctx, toTaskInput(form), id),
+  run: async (ctx, { id, ...form }) => {
+    const reviewed = await review(ctx, toTaskInput(form), id);
+    // The spam-risk check of the very version the task will freeze and send.
+    const contentCheck = await checkTemplateVersion(ctx, reviewed.template.id, { version: reviewed.template.version, permission: "tasks.manage" });
+    return { ...reviewed, contentCheck };
+  },
 });
 
 export const createTask = defineAction({

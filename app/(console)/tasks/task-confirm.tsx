@@ -3,15 +3,20 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition, type ReactNode } from "react";
 import { wordRefusal } from "@/components/forms/action-form";
+import { ContentCheckPanel } from "@/components/deliverability/content-check-panel";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { StatusMessage } from "@/components/ui/status-message";
 import { format } from "@/lib/i18n";
+import type { VersionContentCheck } from "@/lib/deliverability/content-check";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskReview } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { createTask, updateTask } from "./actions";
+
+/** What the confirmation step shows: the review, and the content check of the version that will be sent. */
+export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck };
 
 /** One line of the confirmation: its label, what it says and, below, any warning. */
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId: string }) {
@@ -44,7 +49,7 @@ export function TaskConfirm({
   onBack,
   onFieldErrors,
 }: {
-  review: TaskReview;
+  review: ReviewedTask;
   /** The form exactly as it was reviewed; confirming posts it again. */
   form: FormData;
   editing: boolean;
@@ -124,6 +129,9 @@ export function TaskConfirm({
           ) : (
             <Warning testId="confirm-not-tested">{format(c.notTested, { version: review.template.version })}</Warning>
           )}
+        </Row>
+        <Row label={t.deliverability.title} testId="confirm-content-check">
+          <ContentCheckPanel check={review.contentCheck} linkBase={`/templates/${review.template.id}`} limit={3} newTab testId="confirm-content-findings" />
         </Row>
         <Row label={c.preview} testId="confirm-preview">
           {review.template.unsubscribeLink ? null : <Warning testId="confirm-no-unsubscribe">{c.noUnsubscribe}</Warning>}

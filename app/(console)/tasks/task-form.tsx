@@ -8,9 +8,9 @@ import { StatusMessage } from "@/components/ui/status-message";
 import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import type { TaskFormOptions, TaskReview } from "@/lib/sending/task-pages";
+import type { TaskFormOptions } from "@/lib/sending/task-pages";
 import { reviewTask } from "./actions";
-import { TaskConfirm } from "./task-confirm";
+import { TaskConfirm, type ReviewedTask } from "./task-confirm";
 
 export type TaskDraft = {
   /** Set when editing a scheduled task; null for a new one (or a duplicate). */
@@ -99,7 +99,7 @@ export function TaskForm({
   const [when, setWhen] = useState<"now" | "later">(draft.scheduledAt ? "later" : "now");
   const [measured, setMeasured] = useState<{ query: string; sendable: number; suppressed: number } | null>(null);
   // The confirmation step: while it shows, the form stays mounted (hidden), so going back finds it as typed.
-  const [review, setReview] = useState<{ data: TaskReview; form: FormData } | null>(null);
+  const [review, setReview] = useState<{ data: ReviewedTask; form: FormData } | null>(null);
   const [confirmErrors, setConfirmErrors] = useState<Record<string, string>>({});
 
   const inDepartment = <T extends { departmentId: string }>(rows: T[]) => rows.filter((row) => !departmentId || row.departmentId === departmentId);

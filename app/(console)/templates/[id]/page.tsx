@@ -1,10 +1,13 @@
+import { ContentCheckPanel } from "@/components/deliverability/content-check-panel";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
+import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { attributeNames } from "@/lib/pools/attribute-names";
 import { listSenders } from "@/lib/senders/senders";
 import { listVersions, loadTemplate, previewContacts } from "@/lib/templates/store";
+import { format } from "@/lib/i18n";
 import { formatInZone } from "@/lib/time/zone";
 import { TemplateEditor } from "./template-editor";
 
@@ -21,11 +24,13 @@ export default consolePage("templates.manage", async function TemplatePage(ctx, 
   if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
   const departments = actor.role === "admin" && !template ? (await listDepartments(ctx, { offset: 0, limit: 1000 })).rows : [];
   const departmentId = template?.departmentId ?? actor.departmentId ?? departments[0]?.id ?? null;
-  const [senders, contacts, versions, attributes] = await Promise.all([
+  // The saved version's content check; saving refreshes the page, which checks the new version.
+  const [senders, contacts, versions, attributes, contentCheck] = await Promise.all([
     listSenders(ctx),
     departmentId ? previewContacts(ctx, departmentId) : Promise.resolve([]),
     template ? listVersions(ctx, template.id) : Promise.resolve([]),
     departmentId ? attributeNames(ctx, departmentId) : Promise.resolve([]),
+    template ? checkTemplateVersion(ctx, template.id, { version: template.currentVersion }) : Promise.resolve(null),
   ]);
   return (
     <div className="space-y-4">
@@ -42,6 +47,12 @@ export default consolePage("templates.manage", async function TemplatePage(ctx, 
         contacts={contacts.map((contact) => ({ id: contact.id, label: `${contact.name ? `${contact.name} ` : ""}<${contact.email}>` }))}
         attributes={attributes}
       />
+      {contentCheck ? (
+        <section id="content-check" className="scroll-mt-16 rounded-lg bg-white p-4 ring-1 ring-slate-200">
+          <h2 className="mb-2 text-sm font-semibold">{format(t.deliverability.forVersion, { version: contentCheck.version })}</h2>
+          <ContentCheckPanel check={contentCheck} linkBase="" />
+        </section>
+      ) : null}
       {versions.length > 0 ? (
         <section className="rounded-lg bg-white p-4 text-sm ring-1 ring-slate-200" data-testid="versions">
           <h2 className="mb-2 font-semibold">{t.templates.versions}</h2>

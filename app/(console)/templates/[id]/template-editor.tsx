@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
+import { ContentRiskBadge } from "@/components/deliverability/content-check-panel";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
 import { sanitizeForConsole } from "@/components/html/sanitize";
 import { wordRefusal } from "@/components/forms/action-form";
@@ -10,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { Options } from "@/components/ui/options";
 import { StatusMessage } from "@/components/ui/status-message";
+import type { RiskLevel } from "@/lib/deliverability/content-check";
 import { format } from "@/lib/i18n";
 import { describeErrorBody, describeReason } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
@@ -18,7 +20,7 @@ import { MergeTagPicker } from "./merge-tag-picker";
 import { RichTextToolbar } from "./rich-text-toolbar";
 
 type Issue = { code: string; reason?: string; params?: Record<string, string | number>; message: string; part: string; line?: number; column?: number };
-type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; rendered: { subject: string; html: string; text: string } | null };
+type Preview = { lint: { errors: Issue[]; warnings: Issue[] }; check?: { score: number; level: RiskLevel }; rendered: { subject: string; html: string; text: string } | null };
 type Draft = { id: string | null; name: string; subject: string; html: string; text: string; attachmentIds: string[] };
 type Option = { id: string | number; label: string };
 /** Where the merge-tag picker inserts: the field last focused, with the visual editor's caret kept from before the picker took focus. */
@@ -205,7 +207,7 @@ export function TemplateEditor({
           <Input value={draft.name} onChange={(event) => update({ name: event.target.value })} data-testid="template-name" />
         </Field>
         <Field label={t.templates.subject}>
-          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} onFocus={(event) => rememberField("subject", event.currentTarget)} data-testid="template-subject" />
+          <Input value={draft.subject} onChange={(event) => update({ subject: event.target.value })} onFocus={(event) => rememberField("subject", event.currentTarget)} data-testid="template-subject" id="subject" className="scroll-mt-16" />
         </Field>
         <div className="flex items-center gap-1 text-xs">
           {(["rich", "html"] as const).map((option) => (
@@ -221,6 +223,8 @@ export function TemplateEditor({
           ))}
           <MergeTagPicker attributes={(departmentId && attributeSets[departmentId]) || []} onInsert={insertTag} />
         </div>
+        {/* #html: where the content check's body findings link to. */}
+        <div id="html" className="scroll-mt-16" />
         <div className={mode === "rich" ? "" : "hidden"}>
           {visualDrops ? (
             <p className="mb-2 rounded bg-amber-50 p-2 text-xs text-amber-900" role="note" data-testid="visual-drops">
@@ -253,10 +257,10 @@ export function TemplateEditor({
           />
         ) : null}
         <Field label={t.templates.text} hint={t.templates.textHint}>
-          <textarea value={draft.text} onChange={(event) => update({ text: event.target.value })} onFocus={(event) => rememberField("text", event.currentTarget)} rows={4} className="block w-full rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
+          <textarea id="text" value={draft.text} onChange={(event) => update({ text: event.target.value })} onFocus={(event) => rememberField("text", event.currentTarget)} rows={4} className="block w-full scroll-mt-16 rounded-md p-2 text-xs ring-1 ring-inset ring-slate-300" />
         </Field>
         <Field label={`${t.templates.attachments} (${draft.attachmentIds.length})`}>
-          <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} className="text-xs" data-testid="attachment-input" />
+          <input type="file" onChange={(event) => event.target.files?.[0] && upload(event.target.files[0])} id="attachments" className="scroll-mt-16 text-xs" data-testid="attachment-input" />
         </Field>
         {uploads.length > 0 ? <p className="text-xs text-slate-500">{uploads.map((item) => item.fileName).join(", ")}</p> : null}
         <StatusMessage ok={message?.ok} testId="template-message">
@@ -275,6 +279,22 @@ export function TemplateEditor({
               <Options choices={contacts.map((contact) => ({ value: contact.id, label: contact.label }))} />
             </Select>
           </div>
+          {preview?.check ? (
+            <div className="mb-2 space-y-1" data-testid="draft-risk">
+              <ContentRiskBadge check={preview.check} />
+              <p className="text-xs text-slate-500">
+                {t.deliverability.draftNote}
+                {draft.id ? (
+                  <>
+                    {" "}
+                    <a href="#content-check" className="text-indigo-700 underline">
+                      {t.deliverability.seeFindings}
+                    </a>
+                  </>
+                ) : null}
+              </p>
+            </div>
+          ) : null}
           {issues ? <LintList issues={issues} /> : null}
           {preview?.rendered ? (
             <>
