@@ -2,7 +2,7 @@ import "server-only";
 import { and, desc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import { departments, notificationPreferences, notificationReads, notifications } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
-import { authorize, departmentScope } from "@/lib/access/policy";
+import { authorize, canAccessDepartment, departmentScope } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import { forbidden, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
@@ -19,7 +19,7 @@ function readerOf(ctx: Ctx): string {
 /** What the caller may see: admins everything (optionally one department), a department user its own department's. */
 function visible(ctx: Ctx, departmentId?: string | null): SQL | undefined {
   if (ctx.actor.role === "admin") return departmentId ? eq(notifications.departmentId, departmentId) : undefined;
-  return and(isNotNull(notifications.departmentId), departmentScope(ctx.actor, notifications.departmentId));
+  return and(isNotNull(notifications.departmentId), departmentScope(ctx.actor, notifications.departmentId), departmentId ? eq(notifications.departmentId, departmentId) : undefined);
 }
 
 export async function listNotifications(ctx: Ctx, options: { page?: number; departmentId?: string | null } = {}) {
@@ -60,22 +60,29 @@ export async function unreadCount(ctx: Ctx): Promise<number> {
   return row?.value ?? 0;
 }
 
-/** Marks one notification read for the caller; one it may not see is not found (a forged id learns nothing). */
+/**
+ * Marks one notification read for the caller: a made-up id is not found, another department's or
+ * an admin-only one is forbidden, and neither changes anything. Read state is the caller's own,
+ * so it is not audited.
+ */
 export async function markNotificationRead(ctx: Ctx, id: string): Promise<void> {
   const userId = readerOf(ctx);
   if (!isUuid(id)) throw notFound("notification");
-  const [found] = await ctx.db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, id), visible(ctx)));
+  const [found] = await ctx.db.select({ departmentId: notifications.departmentId }).from(notifications).where(eq(notifications.id, id));
   if (!found) throw notFound("notification");
+  if (ctx.actor.role !== "admin" && (found.departmentId === null || !canAccessDepartment(ctx.actor, found.departmentId))) throw forbidden();
   await ctx.db.insert(notificationReads).values({ notificationId: id, userId }).onConflictDoNothing();
 }
 
-export async function markAllNotificationsRead(ctx: Ctx): Promise<number> {
+/** Marks every notification the caller sees read (an admin may limit it to one department; a department user may name only its own). */
+export async function markAllNotificationsRead(ctx: Ctx, options: { departmentId?: string | null } = {}): Promise<number> {
   const userId = readerOf(ctx);
+  if (options.departmentId && ctx.actor.role !== "admin" && !canAccessDepartment(ctx.actor, options.departmentId)) throw forbidden();
   const unread = await ctx.db
     .select({ id: notifications.id })
     .from(notifications)
     .leftJoin(notificationReads, and(eq(notificationReads.notificationId, notifications.id), eq(notificationReads.userId, userId)))
-    .where(and(visible(ctx), isNull(notificationReads.notificationId)));
+    .where(and(visible(ctx, options.departmentId), isNull(notificationReads.notificationId)));
   if (unread.length === 0) return 0;
   await ctx.db
     .insert(notificationReads)

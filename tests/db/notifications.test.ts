@@ -77,8 +77,9 @@ describeOnDatabases("notifications", (db) => {
 
     const unreadA = await unreadCount(userA.ctx);
     expect(unreadA).toBeGreaterThanOrEqual(1);
-    await expect(markNotificationRead(userB.ctx, forA!)).rejects.toMatchObject({ code: "not_found" });
-    await expect(markNotificationRead(userA.ctx, companyWide!)).rejects.toMatchObject({ code: "not_found" });
+    await expect(markNotificationRead(userB.ctx, forA!)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(markNotificationRead(userA.ctx, companyWide!)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(markAllNotificationsRead(userB.ctx, { departmentId: a.id })).rejects.toMatchObject({ code: "forbidden" });
     await expect(markNotificationRead(userA.ctx, crypto.randomUUID())).rejects.toMatchObject({ code: "not_found" });
     await expect(markNotificationRead(userA.ctx, "1 or 1=1")).rejects.toMatchObject({ code: "not_found" });
     expect(await db().select().from(notificationReads).where(eq(notificationReads.userId, userB.id))).toHaveLength(0);
