@@ -3,10 +3,13 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { auditLog, deliveries, notifications, settings, tasks } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { writeSetting } from "@/lib/accounts/settings";
+import { POST as resumeRoute } from "@/app/api/v1/tasks/[id]/resume/route";
+import { systemActor } from "@/lib/access/actor";
+import { createApiKey } from "@/lib/accounts/api-keys";
 import { applyFeedback } from "@/lib/feedback/apply";
 import { listNotifications, unreadCount } from "@/lib/notifications/inbox";
 import { LocalRunner } from "@/lib/sending/runner";
-import { createTask, getTask, resumeTask } from "@/lib/sending/tasks";
+import { createTask, getTask, pauseTask, resumeTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeUser } from "../helpers/factories";
@@ -174,4 +177,25 @@ describeOnDatabases("reputation guard", (db) => {
     const [note] = await db().select().from(notifications).where(eq(notifications.link, `/tasks/${second.id}`));
     expect(note).toMatchObject({ kind: "guardPause", departmentId: setup.departmentId, params: expect.objectContaining({ scope: "domain" }) });
   }, 120_000);
+
+  it("resumes through the API with ?ignoreGuard=true, audited as task.guard_override; without it the override stays off", async () => {
+    const setup = await makeSendingSetup(db(), { count: 3 });
+    const key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "crm", scope: { company: false, departmentId: setup.departmentId } })).secret;
+    const call = (id: string, query: string) =>
+      resumeRoute(new Request(`http://fanout.test/api/v1/tasks/${id}/resume${query}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "x-forwarded-for": "198.51.100.7" } }), { params: Promise.resolve({ id }) });
+    const plain = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date("2099-01-01T00:00:00Z") }));
+    await pauseTask(setup.ctx, plain.id);
+    const answer = await call(plain.id, "");
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ status: "scheduled", guardOverride: false, guardPause: null });
+    const ignored = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date("2099-01-01T00:00:00Z") }));
+    await pauseTask(setup.ctx, ignored.id);
+    const overridden = await call(ignored.id, "?ignoreGuard=true");
+    expect(overridden.status).toBe(200);
+    expect(await overridden.json()).toMatchObject({ guardOverride: true });
+    const rows = await db().select().from(auditLog).where(and(eq(auditLog.objectId, ignored.id), eq(auditLog.action, "task.guard_override")));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.summary).toContain("ignoring the reputation guard");
+    expect((await call(ignored.id, "?ignoreGuard=maybe")).status).toBe(400);
+  });
 });

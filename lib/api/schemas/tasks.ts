@@ -70,6 +70,13 @@ export const task = z
 
 export const createdTask = task;
 
+export const resumeTaskQuery = z.object({
+  ignoreGuard: z
+    .enum(["true", "false"])
+    .optional()
+    .meta({ description: "true: the reputation guard leaves this task alone from now on (audited as task.guard_override)" }),
+});
+
 export const deliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
   category: z.enum(BOUNCE_CATEGORIES).optional(),
