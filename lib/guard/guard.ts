@@ -39,10 +39,11 @@ export async function guardTask(tx: Executor, taskId: string): Promise<string[]>
                lower(split_part(s.address, '@', 2)) as sender_domain
         from tasks t join senders s on s.id = t.sender_id where t.id = ${taskId}`,
   );
-  if (!task || task.status !== "sending") return [];
+  if (!task) return [];
   const thresholds = await readGuardThresholds(tx);
   const paused: string[] = [];
-  if (!task.guard_override) {
+  // A finished task's late bounces and complaints still count for its sender domain.
+  if (task.status === "sending" && !task.guard_override) {
     const breach = breachOf({ answers: task.guard_answers, hardBounces: task.guard_hard_bounces, unknownUsers: task.guard_unknown_users, complaints: task.complained }, thresholds);
     if (breach && (await pauseByGuard(tx, task, { ...breach, scope: "task" }))) paused.push(task.id);
   }
@@ -109,5 +110,6 @@ async function pauseByGuard(tx: Executor, task: GuardedTask, breach: Breach & { 
 export async function announceGuardPauses(db: Database, taskIds: string[]): Promise<void> {
   if (taskIds.length === 0) return;
   for (const id of taskIds) await notifyEngine("paused", { id }).catch(() => undefined);
-  await sendNotificationEmails(db).catch(() => undefined);
+  // Not awaited: a slow mail transport must not hold up the engine's worker.
+  void sendNotificationEmails(db).catch(() => undefined);
 }
