@@ -55,7 +55,7 @@ export function ConsoleFrame({
   children,
 }: {
   groups: NavGroup[];
-  user: { email: string; role: "admin" | "department" | "manager"; department: string | null };
+  user: { email: string; role: "admin" | "department" | "manager"; department: string | null; unread?: number | null };
   children: ReactNode;
 }) {
   const small = useSmallScreen();

@@ -3,6 +3,7 @@
 import type { RefObject } from "react";
 import { signOut } from "next-auth/react";
 import { useI18n } from "@/lib/i18n/client";
+import { NotificationBell } from "@/components/notifications/bell";
 import { LocaleSwitch } from "./locale-switch";
 
 /** The top bar. Below md it starts with the button that opens the sidebar, and long names are cut short rather than widen the page. */
@@ -10,12 +11,15 @@ export function Header({
   email,
   role,
   department,
+  unread = null,
   menu,
   menuButton,
 }: {
   email: string;
   role: "admin" | "department" | "manager";
   department: string | null;
+  /** Unread notifications; null: no bell for this role. */
+  unread?: number | null;
   menu: { open: boolean; controls: string; toggle: () => void };
   menuButton: RefObject<HTMLButtonElement | null>;
 }) {
@@ -45,6 +49,7 @@ export function Header({
         </div>
       </div>
       <div className="flex min-w-0 items-center gap-3 md:gap-4">
+        {unread !== null ? <NotificationBell unread={unread} /> : null}
         <LocaleSwitch />
         <span className="min-w-0 truncate text-sm text-slate-700" data-testid="header-user" title={email}>
           {email}

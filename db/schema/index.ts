@@ -10,3 +10,4 @@ export * from "./feedback";
 export * from "./gateway";
 export * from "./webhooks";
 export * from "./messages";
+export * from "./notifications";

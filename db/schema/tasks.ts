@@ -23,6 +23,11 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 export const BOUNCE_CATEGORIES = ["user_unknown", "mailbox_full", "rejected", "other"] as const;
 export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];
 
+export const GUARD_RULES = ["hardBounces", "unknownUsers", "complaints"] as const;
+export type GuardRule = (typeof GUARD_RULES)[number];
+/** A guard pause: which rule, over which scope (the task, or its sender domain over 24 hours), the rate and the threshold in percent. */
+export type GuardPause = { rule: GuardRule; scope: "task" | "domain"; domain?: string; rate: number; threshold: number; answers: number; at: string };
+
 /** Send tasks (群发任务): a template version, its recipients, a sender and a time. */
 export const tasks = pgTable(
   "tasks",
@@ -67,6 +72,18 @@ export const tasks = pgTable(
     /** Bounces that came back after the message was accepted (counted in both `sent` and `failed`). */
     bounced: integer("bounced").notNull().default(0),
     complained: integer("complained").notNull().default(0),
+    /**
+     * The reputation guard's counts (lib/guard), moved with the answers they count: answers from
+     * receiving servers (sent, or refused for good), permanent (5xx) refusals and hard bounces,
+     * and of those the unknown users.
+     */
+    guardAnswers: integer("guard_answers").notNull().default(0),
+    guardHardBounces: integer("guard_hard_bounces").notNull().default(0),
+    guardUnknownUsers: integer("guard_unknown_users").notNull().default(0),
+    /** Why the guard paused the task (null: it did not); kept after a resume, for the record. */
+    guardPause: jsonb("guard_pause").$type<GuardPause | null>(),
+    /** Someone resumed it with "ignore the guard for this task": the guard leaves it alone. */
+    guardOverride: boolean("guard_override").notNull().default(false),
     /** Why the task failed, or what it left out (e.g. recipients beyond the quota). */
     note: text("note").notNull().default(""),
     createdBy: text("created_by").notNull().default(""),

@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   "smtp_accounts.manage": ["admin", "department"],
   // Outgoing webhooks: a department's own endpoints, and company-wide ones for admins and company keys.
   "webhooks.manage": ["admin", "department"],
+  // The bell: a department's notifications for its users and admins; company-wide ones for admins only.
+  "notifications.view": ["admin", "department"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { companies, departments } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { notifyQuotaLow } from "@/lib/notifications/triggers";
 
 /** Quota arithmetic shared by the company and its departments; null total means unlimited. */
 export type QuotaCounters = { total: number | null; used: number; reserved: number };
@@ -51,6 +52,8 @@ export async function reserveQuotaOfDepartments(tx: Executor, counts: ReadonlyMa
   }
   const total = reserved.reduce((sum, [, count]) => sum + count, 0);
   if (total === 0) return;
+  // In this transaction: a trial reservation that is undone takes its warning with it.
+  await notifyQuotaLow(tx, reserved.map(([departmentId]) => departmentId));
   const company = await queryRows<{ id: number }>(
     tx,
     sql`update ${companies} set quota_reserved = quota_reserved + ${total}

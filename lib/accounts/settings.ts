@@ -17,6 +17,11 @@ export const SETTINGS = {
   requireUnsubscribeLink: false as boolean,
   /** Webhook URLs may point at loopback and private addresses (on-premises receivers); FANOUT_WEBHOOKS_ALLOW_PRIVATE does the same. */
   webhooksAllowPrivate: false as boolean,
+  /** The reputation guard's thresholds in percent of answers, and the answers a task needs before they count (lib/guard, decision 0071). */
+  guardHardBouncePercent: 5 as number,
+  guardUnknownUserPercent: 3 as number,
+  guardComplaintPercent: 0.3 as number,
+  guardMinAnswers: 1000 as number,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

@@ -26,7 +26,7 @@ import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
-import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, task } from "./schemas/tasks";
+import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, resumeTaskQuery, task } from "./schemas/tasks";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
 
@@ -217,7 +217,7 @@ export const apiRoutes = {
     errors: [400, 403, 404],
   },
   pauseTask: { ...taskAction("Stop taking new batches (the batch in flight finishes)"), path: "/tasks/{id}/pause" },
-  resumeTask: { ...taskAction("Continue where the task stopped"), path: "/tasks/{id}/resume" },
+  resumeTask: { ...taskAction("Continue where the task stopped"), path: "/tasks/{id}/resume", query: resumeTaskQuery },
   cancelTask: { ...taskAction("Stop for good; waiting recipients are cancelled and their quota given back"), path: "/tasks/{id}/cancel" },
   listDeliveries: {
     method: "get",

@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = [
   "task.pause",
   "task.resume",
   "task.cancel",
+  "task.guard_pause",
+  "task.guard_override",
   "smtp_account.create",
   "smtp_account.delete",
   "smtp_account.disable",

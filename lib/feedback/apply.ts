@@ -6,6 +6,7 @@ import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { suppressAddresses, suppressHardFailures } from "./suppress";
 import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
+import { announceGuardPauses, guardTask } from "@/lib/guard/guard";
 
 /** What came back about one delivery after it was handed over: from a bounce message, an ARF report or a provider event. */
 export type DeliveryFeedback =
@@ -35,7 +36,8 @@ export type FeedbackResult = "applied" | "recorded" | "duplicate" | "not_found";
  * joins its trail.
  */
 export async function applyFeedback(db: Database, deliveryId: number, feedback: DeliveryFeedback, origin: FeedbackOrigin): Promise<FeedbackResult> {
-  return db.transaction(async (tx) => {
+  let guardPaused: string[] = [];
+  const result = await db.transaction(async (tx): Promise<FeedbackResult> => {
     const delivery = await lockDelivery(tx, deliveryId);
     if (!delivery) return "not_found";
     const type = feedback.kind === "bounce" ? (feedback.event ?? "bounced") : feedback.kind === "complaint" ? "complained" : feedback.kind === "delay" ? "delayed" : feedback.kind;
@@ -45,15 +47,20 @@ export async function applyFeedback(db: Database, deliveryId: number, feedback: 
     if (!fresh) return "duplicate";
     switch (feedback.kind) {
       case "bounce":
-        return (await applyBounce(tx, delivery, feedback)) ? "applied" : "recorded";
-      case "complaint":
-        return (await applyComplaint(tx, delivery)) ? "applied" : "recorded";
+      case "complaint": {
+        const applied = feedback.kind === "bounce" ? await applyBounce(tx, delivery, feedback) : await applyComplaint(tx, delivery);
+        // The reputation guard hears of every bounce and complaint as it is counted (lib/guard).
+        if (applied) guardPaused = await guardTask(tx, delivery.taskId);
+        return applied ? "applied" : "recorded";
+      }
       case "delivered":
         return (await applyDelivered(tx, delivery)) ? "applied" : "recorded";
       default:
         return "recorded";
     }
   });
+  await announceGuardPauses(db, guardPaused);
+  return result;
 }
 
 function detailOf(feedback: DeliveryFeedback): Record<string, unknown> {
@@ -78,8 +85,11 @@ async function applyBounce(tx: Executor, delivery: LockedDelivery, bounce: Extra
       bounced_at = now(), updated_at = now()
     where id = ${delivery.id}`);
   const wasDelivered = delivery.status === "delivered" ? 1 : 0;
+  const hard = bounce.hard ? 1 : 0;
+  const unknown = bounce.hard && bounce.category === "user_unknown" ? 1 : 0;
   await tx.execute(sql`
-    update tasks set failed = failed + 1, bounced = bounced + 1, delivered = delivered - ${wasDelivered}, updated_at = now()
+    update tasks set failed = failed + 1, bounced = bounced + 1, delivered = delivered - ${wasDelivered},
+      guard_hard_bounces = guard_hard_bounces + ${hard}, guard_unknown_users = guard_unknown_users + ${unknown}, updated_at = now()
     where id = ${delivery.taskId}`);
   await addToRollup(tx, delivery, { failed: 1, bounced: 1, [bounce.category]: 1 });
   // A soft bounce of an unknown user (4.1.1, "try again later") does not prove the address dead.

@@ -75,6 +75,8 @@ export const auditSummariesEn = {
     "task.pause": 'Paused task "{name}" ({sent} sent, {waiting} waiting)',
     "task.resume": 'Resumed task "{name}"',
     "task.cancel": 'Cancelled task "{name}": {sent} sent, {notSent} not sent, {released} quota given back',
+    "task.guardPause": 'The reputation guard paused task "{name}": {rule} at {percent}% (threshold {threshold}%) after {answers} answers',
+    "task.guardOverride": 'Resumed task "{name}" ignoring the reputation guard for it',
     "smtpAccount.create": 'Added SMTP account "{username}" to {department}',
     "smtpAccount.password": 'Changed the password of SMTP account "{username}"',
     "smtpAccount.disable": 'Disabled SMTP account "{username}"',
@@ -132,7 +134,14 @@ export const auditSummariesEn = {
     role: { admin: "admin", department: "department user", manager: "manager" },
     scope: { department: "department", company: "company" },
     because: { userDisabled: "the user was disabled" },
-    setting: { requireVerifiedDomains: "only verified domains may send", requireUnsubscribeLink: "templates must have an unsubscribe link", webhooksAllowPrivate: "webhooks may go to private addresses" },
+    setting: { requireVerifiedDomains: "only verified domains may send", requireUnsubscribeLink: "templates must have an unsubscribe link", webhooksAllowPrivate: "webhooks may go to private addresses",
+      guardHardBouncePercent: "the guard's hard bounce threshold (%)",
+      guardUnknownUserPercent: "the guard's unknown user threshold (%)",
+      guardComplaintPercent: "the guard's complaint threshold (%)",
+      guardMinAnswers: "the answers before the guard judges a task",
+      notificationEmail: "notifications by e-mail",
+    },
+    guardRule: { hardBounces: "hard bounces", unknownUsers: "unknown users", complaints: "complaints" },
     onOff: { true: "on", false: "off" },
     limit: { none: "unlimited" },
     ips: { none: "anywhere" },
@@ -183,6 +192,7 @@ export const PARAMETER_TERMS: Record<string, keyof typeof auditSummariesEn.terms
   transport: "transport",
   passed: "record",
   failed: "record",
+  rule: "guardRule",
 };
 
 type Catalogue<T> = {

@@ -378,6 +378,7 @@ export const reasonsEn = {
   terms: {
     what: {
       task: "Task",
+      notification: "Notification",
       pool: "Pool",
       template: "Template",
       templateVersion: "Template version",

@@ -358,6 +358,7 @@ export const reasonsZh: ReasonCatalogue = {
   terms: {
     what: {
       task: "任务",
+      notification: "通知",
       pool: "地址池",
       template: "模板",
       templateVersion: "模板版本",

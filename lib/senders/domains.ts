@@ -1,4 +1,6 @@
 import "server-only";
+import { sendNotificationEmails } from "@/lib/notifications/email";
+import { notifyDomainDnsBroken } from "@/lib/notifications/triggers";
 import crypto from "node:crypto";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
@@ -151,8 +153,12 @@ export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = sys
           checks: found,
           status: found.every((check) => check.pass) ? ("verified" as const) : ("failed" as const),
         }));
-  await ctx.db.transaction(async (tx) => {
+  const changed = await ctx.db.transaction(async (tx) => {
+    const [before] = await tx.select({ status: senderDomains.status }).from(senderDomains).where(eq(senderDomains.id, id)).for("update");
     await tx.update(senderDomains).set({ checks, status, checkedAt: new Date() }).where(eq(senderDomains.id, id));
+    // A domain that sent (verified) and no longer checks out: its senders' mail is at risk now.
+    const broke = before?.status === "verified" && status === "failed";
+    if (broke) await notifyDomainDnsBroken(tx, { id, domain: domain.domain, departmentId: domain.departmentId }, recordsWhere(checks, false));
     await recordAudit(tx, ctx.actor, {
       action: "domain.check",
       objectType: "domain",
@@ -160,7 +166,9 @@ export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = sys
       departmentId: domain.departmentId,
       summary: { key: "domain.check", params: { domain: domain.domain, passed: recordsWhere(checks, true), failed: recordsWhere(checks, false) }, notes: [checks.some((check) => check.pass) && "checksPassed", checks.some((check) => !check.pass) && "checksFailed"] },
     });
+    return broke;
   });
+  if (changed) void sendNotificationEmails(ctx.db).catch(() => undefined);
   return { status, checks };
 }
 

@@ -11,6 +11,7 @@ import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
 import { emitWebhookEvents } from "@/lib/webhooks/emit";
+import { announceGuardPauses, guardTask } from "@/lib/guard/guard";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { retryDelayMs, type SendingConfig } from "./config";
 import { sendContextFor, type SendContext } from "./context";
@@ -255,7 +256,8 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
     }
   });
 
-  return deps.db.transaction(async (tx) => {
+  let guardPaused: string[] = [];
+  const outcome = await deps.db.transaction(async (tx) => {
     // Only rows this claim still holds are recorded: if the lease ran out and another worker took them, its answer counts.
     const recorded = await queryRows<{ id: string | number; status: RecordRow["status"]; answered: boolean; category: BounceCategory | null; email: string; contact_id: string | number | null }>(
       tx,
@@ -278,6 +280,11 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
     const consumed = count((row) => row.answered && row.status !== "queued");
     const released = count((row) => !row.answered && row.status !== "queued");
     const finals = sent + failed + suppressed;
+    // The guard's counts: answers from receiving servers, and of the refusals the permanent (5xx) ones and their unknown users.
+    const refusedForGood = new Set(rows.filter((row) => row.status === "failed" && row.answered && ((row.code ?? 0) >= 500 || row.enhanced?.startsWith("5."))).map((row) => row.id));
+    const answers = count((row) => row.answered && (row.status === "sent" || row.status === "failed"));
+    const hardBounces = count((row) => row.status === "failed" && row.answered && refusedForGood.has(Number(row.id)));
+    const unknownUsers = count((row) => row.status === "failed" && row.answered && row.category === "user_unknown" && refusedForGood.has(Number(row.id)));
 
     await recordRetryReplies(tx, context.departmentId, rows, recorded, deps.transport.name === "resend" ? "resend" : "smtp");
     await emitSendWebhooks(tx, context, recorded);
@@ -285,7 +292,8 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
       const [task] = await queryRows<{ department_id: string }>(
         tx,
         sql`update tasks set queued = queued - ${finals}, sent = sent + ${sent}, failed = failed + ${failed}, suppressed = suppressed + ${suppressed},
-              reserved = greatest(reserved - ${consumed + released}, 0), updated_at = now()
+              reserved = greatest(reserved - ${consumed + released}, 0),
+              guard_answers = guard_answers + ${answers}, guard_hard_bounces = guard_hard_bounces + ${hardBounces}, guard_unknown_users = guard_unknown_users + ${unknownUsers}, updated_at = now()
             where id = ${context.taskId} returning department_id`,
       );
       if (task) {
@@ -295,9 +303,12 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
       await addToDailyRollup(tx, context, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")));
       await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
       await completeIfFinished(tx, context.taskId);
+      if (answers > 0) guardPaused = await guardTask(tx, context.taskId);
     }
     return { claimed: claimed.length, sent, failed, retrying, suppressed };
   });
+  await announceGuardPauses(deps.db, guardPaused);
+  return outcome;
 }
 
 /** A message handed over is `sent`; one the receiving server refused for good is `bounced`. */

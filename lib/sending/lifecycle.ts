@@ -3,6 +3,8 @@ import { eq, sql } from "drizzle-orm";
 import { queryRows, type Database, type Executor } from "@/db/client";
 import { tasks, type Task } from "@/db/schema";
 import { releaseQuota } from "@/lib/accounts/quota";
+import { sendNotificationEmails } from "@/lib/notifications/email";
+import { notifyTaskFailed } from "@/lib/notifications/triggers";
 
 /**
  * Ends a task early, cancelled or failed: waiting recipients are cancelled and the quota they held
@@ -45,7 +47,9 @@ export async function failTask(db: Database, taskId: string, reason: string): Pr
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
     if (!task || !["scheduled", "sending", "paused"].includes(task.status)) return;
     await stopTask(tx, task, { status: "failed", error: `Task failed: ${reason}`, note: reason });
+    await notifyTaskFailed(tx, task, reason);
   });
+  await sendNotificationEmails(db).catch(() => undefined);
 }
 /** Errors that will not go away by trying again: the task's template, submitted message or sender is gone or broken. */
 export function isTaskUnusable(error: unknown): boolean {

@@ -69,6 +69,9 @@ export function taskView(task: Task) {
     createdAt: task.createdAt.toISOString(),
     createdBy: task.createdBy,
     smtpAccountId: task.smtpAccountId,
+    /** Why the reputation guard paused it (null: it never did), and whether someone chose to ignore the guard for it. */
+    guardPause: task.guardPause,
+    guardOverride: task.guardOverride,
   };
 }
 export type TaskView = ReturnType<typeof taskView>;
@@ -248,9 +251,25 @@ export async function pauseTask(ctx: Ctx, id: string): Promise<TaskView> {
   return taskView(task);
 }
 
-/** Continues a paused task where it stopped (or waits for its time if it never started). */
-export async function resumeTask(ctx: Ctx, id: string): Promise<TaskView> {
-  const task = await transition(ctx, id, "task.resume", ["paused"], (row) => (row.startedAt ? "sending" : "scheduled"), (row) => ({ key: "task.resume", params: { name: row.name } }));
+/**
+ * Continues a paused task where it stopped (or waits for its time if it never started). With
+ * `ignoreGuard` the reputation guard leaves the task alone from now on, audited on its own.
+ */
+export async function resumeTask(ctx: Ctx, id: string, options: { ignoreGuard?: boolean } = {}): Promise<TaskView> {
+  const task = await transition(
+    ctx,
+    id,
+    "task.resume",
+    ["paused"],
+    (row) => (row.startedAt ? "sending" : "scheduled"),
+    (row) => ({ key: "task.resume", params: { name: row.name } }),
+    options.ignoreGuard
+      ? async (tx, row) => {
+          await tx.update(tasks).set({ guardOverride: true }).where(eq(tasks.id, row.id));
+          await recordAudit(tx, ctx.actor, { action: "task.guard_override", objectType: "task", objectId: row.id, departmentId: row.departmentId, summary: { key: "task.guardOverride", params: { name: row.name } } });
+        }
+      : undefined,
+  );
   await notifyEngine(task.status === "scheduled" ? "scheduled" : "resumed", { id: task.id, scheduledAt: task.scheduledAt });
   return taskView(task);
 }
@@ -281,13 +300,16 @@ async function transition(
   from: TaskStatus[],
   to: TaskStatus | ((task: Task) => TaskStatus),
   summary: (task: Task) => AuditSummary,
+  also?: (tx: Ctx["db"], task: Task) => Promise<void>,
 ): Promise<Task> {
   return ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
     if (!from.includes(locked.status)) throw conflict("taskWrongStatus", { params: { status: locked.status, needed: from.join(" or ") } });
     const status = typeof to === "function" ? to(locked) : to;
-    const [row] = await tx.update(tasks).set({ status, updatedAt: new Date() }).where(eq(tasks.id, id)).returning();
+    await tx.update(tasks).set({ status, updatedAt: new Date() }).where(eq(tasks.id, id));
     await recordAudit(tx, ctx.actor, { action, objectType: "task", objectId: id, departmentId: locked.departmentId, summary: summary(locked) });
+    await also?.(tx, locked);
+    const [row] = await tx.select().from(tasks).where(eq(tasks.id, id));
     return row!;
   });
 }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, imports, users } from "@/db/schema";
+import { auditLog, imports, notifications, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { addContact } from "@/lib/pools/contact-edits";
@@ -57,12 +57,18 @@ type Other = {
   smtpAccountId: string;
   webhookId: string;
   webhookMessageId: number;
+  /** A notification of the department. */
+  notificationId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
 type Case =
-  /** readOnly: changes nothing, so an admin's call has nothing to audit. */
-  | { auth: "session" | "apikey"; readOnly?: true; call: (other: Other, caller: Caller) => Promise<Outcome> }
+  /**
+   * readOnly: changes nothing shared, so an admin's call has nothing to audit (a notification's
+   * read state is the caller's own). ownOnly: acts on the caller's own row alone (a preference),
+   * so there is no other department to aim it at.
+   */
+  | { auth: "session" | "apikey"; readOnly?: true; ownOnly?: true; call: (other: Other, caller: Caller) => Promise<Outcome> }
   | { auth: "public"; why: string };
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -126,6 +132,25 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/(console)/admin/company/actions.ts#setRequireUnsubscribeLink": {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "setRequireUnsubscribeLink", { required: "false" }),
+  },
+  "app/(console)/admin/company/actions.ts#setGuardThresholds": {
+    auth: "session",
+    call: () => action("app/(console)/admin/company/actions.ts", "setGuardThresholds", { hardBounces: "5", unknownUsers: "3", complaints: "0.3", minAnswers: String(1000 + Math.floor(Math.random() * 1_000_000)) }),
+  },
+  "app/(console)/notifications/actions.ts#markRead": {
+    auth: "session",
+    readOnly: true,
+    call: (other) => action("app/(console)/notifications/actions.ts", "markRead", { id: other.notificationId }),
+  },
+  "app/(console)/notifications/actions.ts#markAllRead": {
+    auth: "session",
+    readOnly: true,
+    call: (other) => action("app/(console)/notifications/actions.ts", "markAllRead", { departmentId: other.departmentId }),
+  },
+  "app/(console)/notifications/actions.ts#setNotificationEmail": {
+    auth: "session",
+    ownOnly: true,
+    call: () => action("app/(console)/notifications/actions.ts", "setNotificationEmail", { email: "on" }),
   },
   "app/(console)/admin/departments/actions.ts#createDepartment": {
     auth: "session",
@@ -462,7 +487,9 @@ describeOnDatabases("mutating entry points", (db) => {
     const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
     const webhook = await createWebhookEndpoint(system, { url: PUBLIC_HOOK, events: ["sent"], departmentId: department.id });
     const webhookMessage = await sendTestWebhook(system, webhook.id);
+    const [notification] = await database.insert(notifications).values({ departmentId: department.id, kind: "taskFailed", params: { task: "theirs", reason: "test" }, link: "/tasks" }).returning({ id: notifications.id });
     return {
+      notificationId: notification!.id,
       webhookId: webhook.id,
       webhookMessageId: webhookMessage.id,
       smtpAccountId: smtpAccount.id,
@@ -505,7 +532,7 @@ describeOnDatabases("mutating entry points", (db) => {
     expect(await snapshotState(db())).toBe(before);
   });
 
-  it.each(checked)("%s refuses a department caller outside its department and changes nothing", async (_name, entry) => {
+  it.each(checked.filter(([, entry]) => !entry.ownOnly))("%s refuses a department caller outside its department and changes nothing", async (_name, entry) => {
     const other = await sharedOtherDepartment();
     await signInAs(departmentUser, "198.51.100.8");
     const before = await snapshotState(db());

@@ -68,6 +68,7 @@ function consolePages(ids: Ids): Target[] {
     { path: `/outbox/${ids.outbox}`, ready: "[data-testid=outbox-text]" },
     { path: "/smtp-accounts", ready: h1 },
     { path: "/webhooks", ready: "[data-testid=webhook-create-form]" },
+    { path: "/notifications", ready: "[data-testid=notifications-list]" },
     { path: "/reports", ready: "[data-testid=report-heading]" },
     { path: "/reports/failures", ready: "[data-testid=report-heading]" },
     { path: "/logs", ready: h1 },

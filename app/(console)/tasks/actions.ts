@@ -4,7 +4,7 @@ import { z } from "zod";
 import { readEnv } from "@/lib/config/env";
 import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { defineAction } from "@/lib/entry/action";
-import { idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
+import { checkbox, idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
 import { reviewTask as review } from "@/lib/sending/task-pages";
 import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
 import { instantOfZonedTime } from "@/lib/time/zone";
@@ -85,10 +85,11 @@ export const pauseTask = defineAction({
   run: (ctx, { id }) => pause(ctx, id),
 });
 
+/** With "ignore the guard for this task" ticked, the reputation guard leaves the task alone (audited as task.guard_override). */
 export const resumeTask = defineAction({
   permission: "tasks.manage",
-  input: z.object({ id: uuid }),
-  run: (ctx, { id }) => resume(ctx, id),
+  input: z.object({ id: uuid, ignoreGuard: checkbox.optional() }),
+  run: (ctx, { id, ignoreGuard }) => resume(ctx, id, { ignoreGuard: ignoreGuard === true }),
 });
 
 export const cancelTask = defineAction({

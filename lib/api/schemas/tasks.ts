@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
+import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
 import { departmentIdField, isoDateTime, nextCursor } from "./common";
 
 export const createTaskBody = z.object({
@@ -52,10 +52,30 @@ export const task = z
     createdAt: z.iso.datetime(),
     createdBy: z.string(),
     smtpAccountId: z.string().nullable().meta({ description: "The SMTP account that submitted an smtp task; null for a campaign" }),
+    guardPause: z
+      .object({
+        rule: z.enum(GUARD_RULES),
+        scope: z.enum(["task", "domain"]),
+        domain: z.string().optional(),
+        rate: z.number().meta({ description: "Percent of answers" }),
+        threshold: z.number().meta({ description: "Percent" }),
+        answers: count,
+        at: z.iso.datetime(),
+      })
+      .nullable()
+      .meta({ description: "Why the reputation guard paused the task (it stays after a resume); null if it never did" }),
+    guardOverride: z.boolean().meta({ description: "Resumed with the reputation guard ignored for this task" }),
   })
   .meta({ id: "Task" });
 
 export const createdTask = task;
+
+export const resumeTaskQuery = z.object({
+  ignoreGuard: z
+    .enum(["true", "false"])
+    .optional()
+    .meta({ description: "true: the reputation guard leaves this task alone from now on (audited as task.guard_override)" }),
+});
 
 export const deliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { updateCompanyAccount } from "@/lib/accounts/company";
 import { writeSetting } from "@/lib/accounts/settings";
 import { defineAction } from "@/lib/entry/action";
+import { writeGuardThresholds } from "@/lib/guard/settings";
+import { readGuardThresholds } from "@/lib/guard/thresholds";
 import { optionalQuota, requiredText } from "@/lib/entry/form-schemas";
 
 export const updateCompany = defineAction({
@@ -17,4 +19,13 @@ export const setRequireUnsubscribeLink = defineAction({
   permission: "company.update",
   input: z.object({ required: z.enum(["true", "false"]).transform((value) => value === "true") }),
   run: (ctx, { required }) => writeSetting(ctx, "requireUnsubscribeLink", required),
+});
+
+const percent = z.coerce.number().gt(0, "must be above 0").max(100, "must be at most 100");
+
+/** The reputation guard's thresholds (lib/guard); each change audited as settings.update. */
+export const setGuardThresholds = defineAction({
+  permission: "company.update",
+  input: z.object({ hardBounces: percent, unknownUsers: percent, complaints: percent, minAnswers: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(10_000_000) }),
+  run: async (ctx, input) => writeGuardThresholds(ctx, input, await readGuardThresholds(ctx.db)),
 });

@@ -14,6 +14,7 @@ import { taskDetail } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
+import { GuardReason } from "@/components/notifications/guard-reason";
 
 /** 群发任务状态: one task's live counters, what it sends, its actions (not for managers, who only read) and its delivery log. */
 export default consolePage("tasks.view", async function TaskPage(ctx, {
@@ -56,7 +57,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   ];
   return (
     <div className="space-y-5">
-      <PageHeader title={task.name} actions={can(actor.role, "tasks.manage") ? <TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind }} /> : null}>
+      <PageHeader title={task.name} actions={can(actor.role, "tasks.manage") ? <TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind, guardPaused: task.guardPause !== null && !task.guardOverride }} /> : null}>
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>
@@ -67,6 +68,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
         ) : null}
         <Link href={`/tasks/${task.id}/report`} className="ml-3 text-indigo-600 hover:underline" data-testid="task-report-link">{t.reports.task.link}</Link>
       </PageHeader>
+      {task.guardPause ? <GuardReason pause={task.guardPause} overridden={task.guardOverride} paused={task.status === "paused"} t={t} locale={ctx.locale} /> : null}
       <Card title={t.tasks.statusCard} testId="task-status-card">
         <TaskProgressBar key={task.status} initial={detail.progress} />
       </Card>

@@ -14,7 +14,7 @@ const link = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-
  * What can be done with a task in its status: edit while scheduled, pause, resume, cancel, duplicate.
  * An smtp task is sent as its client wrote it: no edit, no duplicate.
  */
-export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind } }) {
+export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind; guardPaused?: boolean } }) {
   const { t } = useI18n();
   const { status } = task;
   const changeable = task.kind !== "smtp";
@@ -31,8 +31,14 @@ export function TaskActions({ task }: { task: { id: string; name: string; status
         </ActionForm>
       ) : null}
       {status === "paused" ? (
-        <ActionForm action={resumeTask} submitLabel={t.tasks.resume} className={inline} testId="task-resume-form">
+        <ActionForm action={resumeTask} submitLabel={t.tasks.resume} className={task.guardPaused ? "inline-flex flex-wrap items-center gap-2 [&>div]:mt-0" : inline} testId="task-resume-form">
           <input type="hidden" name="id" value={task.id} />
+          {task.guardPaused ? (
+            <label className="flex items-center gap-1.5 text-sm text-slate-700" title={t.guard.ignoreHint}>
+              <input type="checkbox" name="ignoreGuard" className="h-4 w-4 rounded border-slate-300" data-testid="task-ignore-guard" />
+              {t.guard.ignore}
+            </label>
+          ) : null}
         </ActionForm>
       ) : null}
       {status === "scheduled" || status === "sending" || status === "paused" ? (
