@@ -1,3 +1,4 @@
+import type { StoredHygieneTally } from "@/db/schema";
 import { HYGIENE_FLAGS, SKIPPABLE_FLAGS, type HygieneFlag, type SkippableFlag } from "./flags";
 
 /** Examples kept per flag for the import's report: the earliest lines. */
@@ -49,10 +50,10 @@ export function mergeTally(into: HygieneTally, from: HygieneTally): HygieneTally
 }
 
 /** A tally as stored (possibly null or older), made whole. */
-export function readTally(stored: HygieneTally | null | undefined): HygieneTally {
+export function readTally(stored: StoredHygieneTally | null | undefined): HygieneTally {
   const tally = emptyTally();
   if (!stored) return tally;
-  mergeTally(tally, stored);
+  mergeTally(tally, stored as HygieneTally);
   if (stored.mx) tally.mx = { ...tally.mx, ...stored.mx };
   return tally;
 }
