@@ -11,6 +11,7 @@ import { queryRows, type Executor } from "@/db/client";
 import { imports } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { recordAudit } from "@/lib/audit/record";
+import { readEnv } from "@/lib/config/env";
 import { MxChecker, type MxResolver } from "./mx";
 import { HYGIENE_EXAMPLES, readTally, type MxProgress } from "./tally";
 
@@ -37,10 +38,15 @@ async function setMx(db: Executor, id: string, mx: Partial<MxProgress>) {
     .where(eq(imports.id, id));
 }
 
-/** Marks a completed import's check as waiting, when its importer asked for one. */
+/** DNS may be asked: FANOUT_MX_CHECK=true, or a resolver was given. */
+export function mxCheckAvailable(): boolean {
+  return injected !== null || readEnv().mxCheck;
+}
+
+/** Marks a completed import's check as waiting, when its importer asked for one and DNS may be asked. */
 export async function queueMxCheck(db: Executor, id: string): Promise<boolean> {
   const [job] = await db.select({ options: imports.hygieneOptions }).from(imports).where(eq(imports.id, id));
-  if (!job?.options.checkMx) return false;
+  if (!job?.options.checkMx || !mxCheckAvailable()) return false;
   await setMx(db, id, { status: "pending" });
   return true;
 }
@@ -48,7 +54,7 @@ export async function queueMxCheck(db: Executor, id: string): Promise<boolean> {
 /** Runs the check of one completed import (see the top of this file). */
 export async function checkImportMx(db: Executor, id: string): Promise<void> {
   const [job] = await db.select().from(imports).where(eq(imports.id, id));
-  if (!job || job.status !== "completed" || !job.hygieneOptions.checkMx || !job.startedAt) return;
+  if (!job || job.status !== "completed" || !job.hygieneOptions.checkMx || !job.startedAt || !mxCheckAvailable()) return;
   await setMx(db, id, { status: "running" });
   try {
     // The import's contacts: those it added to the pool (membership is dated by the database's
