@@ -74,8 +74,12 @@ export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
     const value = row.fields[column.index]?.trim();
     if (value) attributes[column.key] = value.slice(0, MAX_ATTRIBUTE);
   }
-  const prepared: PreparedContact = { line: row.line, email: checked.email, name, attributes };
-  const hygiene = checkAddress(checked.email);
+  return withHygiene({ line: row.line, email: checked.email, name, attributes });
+}
+
+/** The contact with its hygiene flags and a typo's suggestion; writeBatch stores them. */
+export function withHygiene(prepared: PreparedContact): PreparedContact {
+  const hygiene = checkAddress(prepared.email);
   if (hygiene.flags.length > 0) prepared.hygiene = hygiene.flags;
   if (hygiene.suggestion) prepared.suggestion = hygiene.suggestion;
   return prepared;

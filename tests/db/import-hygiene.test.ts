@@ -9,6 +9,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { contacts, poolMembers, pools } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
+import { addContact } from "@/lib/pools/contact-edits";
+import { addContacts, listContacts } from "@/lib/pools/contacts";
 import { importTable } from "@/lib/pools/import-csv";
 import { startImport, storeUpload } from "@/lib/pools/import-jobs";
 import { importProgress } from "@/lib/pools/import-report";
@@ -150,6 +152,29 @@ describeOnDatabases("list hygiene on import", (db) => {
     expect(flags["ann@mailinator.com"]).toEqual({ flags: ["disposable"], suggestion: null });
     // No DNS when the importer did not ask for the check.
     expect(dns.asked).toEqual([]);
+  });
+
+  it("lists a pool's contacts by flag, and flags addresses added by hand or through the API", async () => {
+    useMxResolver(new MemoryResolver(ZONES));
+    const { pool } = await consoleImport("filter", CSV, { skip: [], checkMx: true });
+    const listed = async (hygiene: "role" | "disposable" | "typo" | "no_mx") =>
+      (await listContacts(ctx, { poolId: pool.id }, { hygiene })).contacts.map((contact) => contact.email).sort();
+    expect(await listed("typo")).toEqual(["bob@gmial.com", "carl@qq.con", "dan@163.cm"]);
+    expect(await listed("no_mx")).toEqual(["carl@qq.con", "erin@nxdomain.example", "fay@nullmx.example", "joe@nxdomain.example", "kim@empty.example"]);
+    const page = await listContacts(ctx, { poolId: pool.id }, { hygiene: "role" });
+    expect(page.contacts).toMatchObject([{ email: "admin@example.com", hygiene: ["role"], hygieneSuggestion: null }]);
+
+    await addContact(ctx, pool.id, { email: "noreply@163.con", name: "", attributes: [] });
+    await addContacts(ctx, pool.id, [{ email: "lee@outlok.com" }, { email: "carl@qq.con", name: "Carl" }]);
+    const rows = await db()
+      .select({ email: contacts.email, hygiene: contacts.hygiene, suggestion: contacts.hygieneSuggestion })
+      .from(contacts)
+      .where(and(eq(contacts.departmentId, departmentId), inArray(contacts.email, ["noreply@163.con", "lee@outlok.com", "carl@qq.con"])));
+    expect(Object.fromEntries(rows.map((row) => [row.email, [row.hygiene, row.suggestion]]))).toEqual({
+      "noreply@163.con": [["role", "typo"], "noreply@163.com"],
+      "lee@outlok.com": [["typo"], "lee@outlook.com"],
+      "carl@qq.con": [["typo", "no_mx"], "carl@qq.com"],
+    });
   });
 
   it("flags the rows of the API and CLI import and skips on request", async () => {

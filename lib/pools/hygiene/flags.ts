@@ -35,3 +35,9 @@ export function checkAddress(email: string): AddressHygiene {
 export function isHygieneFlag(value: string): value is HygieneFlag {
   return (HYGIENE_FLAGS as readonly string[]).includes(value);
 }
+
+/** The contact columns for an address added outside an import (by hand, through the API). */
+export function hygieneColumns(email: string): { hygiene: string[]; hygieneSuggestion: string | null } {
+  const { flags, suggestion } = checkAddress(email);
+  return { hygiene: flags, hygieneSuggestion: suggestion };
+}
