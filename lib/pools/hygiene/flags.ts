@@ -14,6 +14,25 @@ export type SkippableFlag = (typeof SKIPPABLE_FLAGS)[number];
 
 export type AddressHygiene = { flags: SkippableFlag[]; suggestion: string | null };
 
+type DomainVerdict = { disposable: boolean; suggestion: string | null };
+
+/**
+ * Lists repeat a few domains many times (gmail.com, qq.com, the company's own): a domain's verdict
+ * is kept, so most rows cost two set lookups. Emptied when full rather than kept in order.
+ */
+const domainVerdicts = new Map<string, DomainVerdict>();
+const DOMAIN_CACHE_LIMIT = 50_000;
+
+function judgeDomain(domain: string): DomainVerdict {
+  let verdict = domainVerdicts.get(domain);
+  if (!verdict) {
+    verdict = { disposable: isDisposableDomain(domain), suggestion: suggestDomain(domain) };
+    if (domainVerdicts.size >= DOMAIN_CACHE_LIMIT) domainVerdicts.clear();
+    domainVerdicts.set(domain, verdict);
+  }
+  return verdict;
+}
+
 const CLEAN: AddressHygiene = Object.freeze({ flags: [], suggestion: null }) as AddressHygiene;
 
 /** The flags of a normalised address (lower-case ASCII domain), and the domain meant by a typo. */
@@ -22,8 +41,7 @@ export function checkAddress(email: string): AddressHygiene {
   if (at <= 0) return CLEAN;
   const domain = email.slice(at + 1);
   const role = isRoleAddress(email);
-  const disposable = isDisposableDomain(domain);
-  const suggestion = suggestDomain(domain);
+  const { disposable, suggestion } = judgeDomain(domain);
   if (!role && !disposable && !suggestion) return CLEAN;
   const flags: SkippableFlag[] = [];
   if (role) flags.push("role");
