@@ -154,6 +154,14 @@ describeOnDatabases("list hygiene on import", (db) => {
     expect(dns.asked).toEqual([]);
   });
 
+  it("asks no DNS without a resolver unless FANOUT_MX_CHECK allows it, even when the importer asked", async () => {
+    useMxResolver(null);
+    const { progress, pool } = await consoleImport("no-dns", "email\nnew@nowhere.example\n", { skip: [], checkMx: true });
+    expect(progress).toMatchObject({ status: "completed", imported: 1 });
+    expect(progress.hygiene.mx.status).toBe("off");
+    expect(await flagsIn(pool.id)).toEqual({ "new@nowhere.example": { flags: [], suggestion: null } });
+  });
+
   it("lists a pool's contacts by flag, and flags addresses added by hand or through the API", async () => {
     useMxResolver(new MemoryResolver(ZONES));
     const { pool } = await consoleImport("filter", CSV, { skip: [], checkMx: true });
