@@ -62,7 +62,6 @@ export function suggestDomain(domain: string): string | null {
     const meant = `${name}.${canonical}`;
     if (slips.includes(tld) && (REAL.has(meant) || PROVIDERS.has(meant))) return meant;
   }
-  if (REAL.has(`${name}.${tld}`)) return null;
   let best: { domain: string; distance: number } | null = null;
   for (const provider of SPLIT) {
     const tldMatches = tld === provider.tld || (TLD_SLIPS[provider.tld]?.includes(tld) ?? false);
