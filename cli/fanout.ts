@@ -12,7 +12,7 @@ const USAGE = `usage: npm run fanout -- <command>
   admin create --email E --password P
   department create --name N [--quota Q]
   apikey create (--department ID | --company) [--name N] [--rate-limit N]
-  import --pool ID FILE.csv [--update]
+  import --pool ID FILE.csv [--update] [--skip role,disposable,typo]
   sender create --department ID --address A [--name N]
   bounce classify FILE…
   smtp-account create --department ID --username U --password P`;
@@ -115,7 +115,7 @@ function progressBar(total: number) {
 commands["import"] = async (args, ctx) => {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { pool: { type: "string" }, update: { type: "boolean" } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: { pool: { type: "string" }, update: { type: "boolean" }, skip: { type: "string" } }, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -128,10 +128,14 @@ commands["import"] = async (args, ctx) => {
   } catch {
     throw new UsageError(`cannot read ${file}`);
   }
+  const skipHygiene = (parsed.values.skip ?? "").split(",").map((kind) => kind.trim()).filter(Boolean);
+  const unknownKind = skipHygiene.find((kind) => !["role", "disposable", "typo"].includes(kind));
+  if (unknownKind) throw new UsageError(`--skip takes role, disposable and typo (got "${unknownKind}")`);
   const { importTable } = await import("@/lib/pools/import-csv");
   const report = await importTable(await ctx(), poolId, fs.createReadStream(file), {
     fileName: path.basename(file),
     updateExisting: parsed.values.update === true,
+    skipHygiene: skipHygiene as ("role" | "disposable" | "typo")[],
     onProgress: progressBar(size),
   });
   progressBar(size)(size);

@@ -50,6 +50,13 @@ export const contacts = pgTable(
     name: text("name").notNull().default(""),
     attributes: jsonb("attributes").$type<Record<string, string>>().notNull().default({}),
     status: text("status", { enum: CONTACT_STATUSES }).notNull().default("active"),
+    /**
+     * List-hygiene warnings (lib/pools/hygiene/flags.ts: role, disposable, typo, no_mx), set on
+     * import; the address is kept and sent to unless someone acts on them.
+     */
+    hygiene: text("hygiene").array().notNull().default(sql`'{}'::text[]`),
+    /** For a `typo`: the address probably meant (ann@gmial.com → ann@gmail.com). */
+    hygieneSuggestion: text("hygiene_suggestion"),
     /** True until the search indexer has (re)written this contact's row in contact_search. */
     searchPending: boolean("search_pending").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -113,6 +120,15 @@ export const suppressions = pgTable(
 /** The values a stored reason is worded with (lib/i18n/reasons-en.ts ReasonParams). */
 export type StoredReasonParams = Record<string, string | number>;
 
+export type ImportHygieneOptions = { skip: ("role" | "disposable" | "typo")[]; checkMx: boolean };
+/** lib/pools/hygiene/tally.ts HygieneTally, as stored. */
+export type StoredHygieneTally = {
+  flagged: Record<string, number>;
+  skipped: Record<string, number>;
+  examples: Record<string, { line: number | null; email: string; suggestion?: string }[]>;
+  mx: { status: "off" | "pending" | "running" | "done" | "failed"; domains: number; noMail: number; unknown: number };
+};
+
 export const IMPORT_STATUSES = ["uploaded", "running", "completed", "failed"] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
@@ -150,6 +166,10 @@ export const imports = pgTable(
     updated: integer("updated").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     invalid: integer("invalid").notNull().default(0),
+    /** The importer's hygiene choices: kinds of flagged addresses to skip, and whether to ask DNS for MX afterwards. */
+    hygieneOptions: jsonb("hygiene_options").$type<ImportHygieneOptions>().notNull().default({ skip: [], checkMx: false }),
+    /** What hygiene found (lib/pools/hygiene/tally.ts), committed with each batch like the counts. */
+    hygiene: jsonb("hygiene").$type<StoredHygieneTally>(),
     /** Why it failed: a reason of the catalogues (lib/i18n/reasons-*.ts), or English text in rows older than error_params. */
     error: text("error"),
     errorParams: jsonb("error_params").$type<StoredReasonParams>(),

@@ -56,6 +56,7 @@ const envSchema = z.object({
   FANOUT_RUNNER_TICK_MS: optionalText,
   FANOUT_WEBHOOKS_ALLOW_PRIVATE: optionalText,
   FANOUT_WEBHOOKS_TIMEOUT_SECONDS: optionalText,
+  FANOUT_MX_CHECK: optionalText,
 });
 
 /** How the send engine paces and retries; every number can be set from the environment. */
@@ -133,6 +134,8 @@ export type FanoutEnv = {
   rateLimits: { api: number; public: number; tracking: number };
   /** Outgoing webhooks: may URLs point at loopback/private addresses, and how long a receiver may take to answer. */
   webhooks: { allowPrivate: boolean; timeoutMs: number };
+  /** FANOUT_MX_CHECK=true: imports may ask DNS for their domains' MX (off by default, so tests and offline installs never do). */
+  mxCheck: boolean;
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -218,6 +221,7 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
       allowPrivate: flag("FANOUT_WEBHOOKS_ALLOW_PRIVATE", env.FANOUT_WEBHOOKS_ALLOW_PRIVATE),
       timeoutMs: atLeast("FANOUT_WEBHOOKS_TIMEOUT_SECONDS", env.FANOUT_WEBHOOKS_TIMEOUT_SECONDS, 10, 0.05) * 1000,
     },
+    mxCheck: flag("FANOUT_MX_CHECK", env.FANOUT_MX_CHECK),
   };
 }
 

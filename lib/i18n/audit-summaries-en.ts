@@ -45,6 +45,7 @@ export const auditSummariesEn = {
     "pool.importStart": 'Started importing "{file}" ({bytes} bytes)',
     "pool.importDone": 'Imported "{file}" into "{pool}": {imported} imported, {duplicates} {duplicates|duplicate|duplicates}, {invalid} invalid, {updated} updated',
     "pool.importFailed": 'Import of "{file}" failed: {problem}',
+    "pool.importMxChecked": 'Checked the mail servers of {domains} {domains|domain|domains} imported from "{file}": {noMail} take no mail ({flagged} {flagged|contact|contacts} flagged), {unknown} could not be checked',
     "pool.importExpired": 'Upload "{file}" expired without being imported; its file was removed',
     "pool.subscribe": '{email} subscribed to "{pool}"',
     "pool.subscribeConfirm": "{email} confirmed the subscription",

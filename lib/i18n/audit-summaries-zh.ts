@@ -40,6 +40,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "pool.importStart": "开始导入“{file}”（{bytes} 字节）",
     "pool.importDone": "将“{file}”导入“{pool}”：导入 {imported} 个，重复 {duplicates} 个，无效 {invalid} 个，更新 {updated} 个",
     "pool.importFailed": "导入“{file}”失败：{problem}",
+    "pool.importMxChecked": "检查了从“{file}”导入的 {domains} 个域名的邮件服务器：{noMail} 个不收邮件（标记了 {flagged} 个联系人），{unknown} 个无法检查",
     "pool.importExpired": "上传的“{file}”未被导入而过期，文件已删除",
     "pool.subscribe": "{email} 订阅了“{pool}”",
     "pool.subscribeConfirm": "{email} 确认了订阅",

@@ -11,6 +11,7 @@ import { conflict, invalidInput, notFound } from "@/lib/errors";
 import { normalizeAddress } from "@/lib/addresses/normalize";
 import { MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_BULK_CONTACTS, MAX_NAME } from "./contact-limits";
 import { contactConditions } from "./contacts";
+import { hygieneColumns } from "./hygiene/flags";
 import { loadPool, type PoolView } from "./pools";
 
 /** 地址维护: one contact added, edited, deleted, unsubscribed or resubscribed by hand, or a selection of them at once. */
@@ -65,7 +66,7 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
     }
     const id =
       existing?.id ??
-      (await tx.insert(contacts).values({ departmentId: pool.departmentId, email: checked.email, name, attributes }).returning({ id: contacts.id }))[0]!.id;
+      (await tx.insert(contacts).values({ departmentId: pool.departmentId, email: checked.email, name, attributes, ...hygieneColumns(checked.email) }).returning({ id: contacts.id }))[0]!.id;
     await tx.insert(poolMembers).values({ poolId: pool.id, contactId: id });
     await tx.update(pools).set({ contactCount: sql`${pools.contactCount} + 1`, updatedAt: new Date() }).where(eq(pools.id, pool.id));
     const [suppressed] = await tx

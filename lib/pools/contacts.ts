@@ -6,14 +6,20 @@ import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
-import { writeBatch, type Prepared } from "./import";
+import { withHygiene, writeBatch, type Prepared } from "./import";
+import { isHygieneFlag, type HygieneFlag } from "./hygiene/flags";
 import { loadPool } from "./pools";
 import { matchesDirectly, matchingIds } from "./search";
 
 export const CONTACT_PAGE_SIZE = 50;
 export const MAX_CONTACTS_PER_CALL = 10_000;
 
-export type ContactFilters = { q?: string; status?: ContactStatus; cursor?: number; limit?: number };
+export type ContactFilters = { q?: string; status?: ContactStatus; hygiene?: HygieneFlag; cursor?: number; limit?: number };
+
+/** Contacts carrying a list-hygiene flag (lib/pools/hygiene/flags.ts). */
+function hygieneCondition(flag: string | undefined): SQL | undefined {
+  return flag && isHygieneFlag(flag) ? sql`${flag} = any(${contacts.hygiene})` : undefined;
+}
 
 /** Which contacts a listing covers: one pool, or the department's contacts in no pool. */
 export type ContactScope = { poolId: string } | { uncategorised: string };
@@ -39,6 +45,7 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
     eq(contacts.departmentId, departmentId),
     scopeCondition,
     filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined,
+    hygieneCondition(filters.hygiene),
     q ? matchesDirectly(q) : undefined,
   );
 }
@@ -49,6 +56,8 @@ const listColumns = {
   name: contacts.name,
   attributes: contacts.attributes,
   status: contacts.status,
+  hygiene: contacts.hygiene,
+  hygieneSuggestion: contacts.hygieneSuggestion,
   createdAt: contacts.createdAt,
   suppressedReason: suppressions.reason,
 };
@@ -66,7 +75,10 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
   const { departmentId, condition } = await resolveScope(ctx, scope);
   const limit = Math.min(Math.max(filters.limit ?? CONTACT_PAGE_SIZE, 1), 1000);
   const q = filters.q?.trim();
-  const status = filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined;
+  const status = and(
+    filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined,
+    hygieneCondition(filters.hygiene),
+  );
   const suppressionJoin = and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email));
   const after = filters.cursor ?? 0;
 
@@ -155,7 +167,7 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
     for (const [key, value] of Object.entries(contact.attributes ?? {})) {
       if (value !== null && value !== undefined && String(value).trim() !== "") attributes[key.slice(0, 100)] = String(value).slice(0, 1000);
     }
-    return { line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes };
+    return withHygiene({ line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes });
   });
   const outcome = await writeBatch(
     {

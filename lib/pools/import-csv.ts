@@ -5,6 +5,8 @@ import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
 import { reasonsEn } from "@/lib/i18n/reasons-en";
 import { importRows, refreshStatistics, wordStoredReason, type InvalidRow } from "./import";
+import type { SkippableFlag } from "./hygiene/flags";
+import { emptyTally, mergeTally, type HygieneTally } from "./hygiene/tally";
 import { mappingFromHeader } from "./mapping";
 import { openTable, TableFormatError, type SourceFormat } from "./parse";
 import { loadPool } from "./pools";
@@ -24,9 +26,18 @@ export type ImportReport = {
   invalidCount: number;
   /** True when `invalid` lists only some of them. */
   invalidTruncated: boolean;
+  /** Rows flagged (imported) and skipped per hygiene kind, with the earliest examples. */
+  hygiene: Pick<HygieneTally, "flagged" | "skipped" | "examples">;
 };
 
-type ImportOptions = { format?: SourceFormat; fileName?: string; updateExisting?: boolean; onProgress?: (bytes: number) => void };
+type ImportOptions = {
+  format?: SourceFormat;
+  fileName?: string;
+  updateExisting?: boolean;
+  /** Flagged addresses of these kinds are skipped instead of imported and flagged. */
+  skipHygiene?: readonly SkippableFlag[];
+  onProgress?: (bytes: number) => void;
+};
 
 /**
  * The synchronous import of the HTTP API and the CLI: a CSV with a header row whose `email`
@@ -63,6 +74,7 @@ async function importSource(
     throw invalidInput("noEmailColumn", { params: { line: header.line, found: header.fields.slice(0, 10).join(", ") }, details: { line: header.line } });
   }
   const invalid = new EarliestRows(REPORTED_INVALID_ROWS);
+  const hygiene = emptyTally();
   const totals = await importRows({
     db: ctx.db as Database,
     departmentId: pool.departmentId,
@@ -71,6 +83,7 @@ async function importSource(
     mapping,
     hasHeader: true,
     updateExisting: options.updateExisting ?? false,
+    skipHygiene: options.skipHygiene,
     concurrency: 2,
     // The audit row below commits synchronously, which flushes every batch before the answer.
     asyncCommit: true,
@@ -78,6 +91,7 @@ async function importSource(
       // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
       // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
       for (const { line, reason, params } of outcome.invalidRows) invalid.offer({ line, reason, params });
+      mergeTally(hygiene, outcome.hygiene);
       options.onProgress?.(source.bytesRead());
     },
   });
@@ -102,6 +116,7 @@ async function importSource(
     invalid: invalid.sorted().map(({ line, reason, params }) => ({ line, reason: wordStoredReason(reasonsEn, reason, params) })),
     invalidCount: totals.invalid,
     invalidTruncated: totals.invalid > invalid.rows.length,
+    hygiene: { flagged: hygiene.flagged, skipped: hygiene.skipped, examples: hygiene.examples },
   };
 }
 

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { importErrors, imports, pools, type ImportJob, type ImportMapping } from "@/db/schema";
+import { importErrors, imports, pools, type ImportHygieneOptions, type ImportJob, type ImportMapping } from "@/db/schema";
 import { systemActor, type Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit, updateAudited } from "@/lib/audit/record";
@@ -15,6 +15,8 @@ import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import type { Reason, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
 import { importRows, refreshStatistics } from "./import";
+import { checkImportMx, queueMxCheck } from "./hygiene/mx-job";
+import { emptyTally, mergeTally, readTally } from "./hygiene/tally";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -119,7 +121,11 @@ export async function loadImport(ctx: Ctx, id: string): Promise<ImportJob> {
 }
 
 /** Step two: the user's mapping is saved and the import runs in the background. */
-export async function startImport(ctx: Ctx, id: string, input: { mapping: ImportMapping; hasHeader: boolean; updateExisting: boolean }) {
+export async function startImport(
+  ctx: Ctx,
+  id: string,
+  input: { mapping: ImportMapping; hasHeader: boolean; updateExisting: boolean; hygiene?: ImportHygieneOptions },
+) {
   const job = await loadImport(ctx, id);
   if (job.status !== "uploaded") throw conflict("importStarted");
   const width = Math.max(0, ...job.preview.map((row) => row.length));
@@ -129,7 +135,18 @@ export async function startImport(ctx: Ctx, id: string, input: { mapping: Import
   }
   const operator = { id: ctx.actor.id, kind: ctx.actor.kind, label: ctx.actor.label, role: ctx.actor.role, ip: ctx.actor.ip };
   await ctx.db.transaction(async (tx) => {
-    const started = { status: "running" as const, mapping: input.mapping, hasHeader: input.hasHeader, updateExisting: input.updateExisting, operator, startedAt: new Date() };
+    // Without a choice nothing is skipped and DNS is not asked (the console's form asks by default).
+    const hygieneOptions: ImportHygieneOptions = { skip: [...new Set(input.hygiene?.skip ?? [])], checkMx: input.hygiene?.checkMx ?? false };
+    const started = {
+      status: "running" as const,
+      mapping: input.mapping,
+      hasHeader: input.hasHeader,
+      updateExisting: input.updateExisting,
+      hygieneOptions,
+      hygiene: emptyTally(),
+      operator,
+      startedAt: new Date(),
+    };
     await updateAudited(tx, ctx.actor, imports, job, started, {
       action: "pool.import_start",
       objectType: "import",
@@ -173,6 +190,8 @@ export async function runImport(db: Database, id: string): Promise<void> {
     };
     try {
       const source = await openStored(claimed);
+      // Carried from batch to batch (and from the stored value on a resume), written with each.
+      const hygiene = readTally(claimed.hygiene);
       const totals = await importRows({
         db,
         departmentId: claimed.departmentId,
@@ -181,11 +200,13 @@ export async function runImport(db: Database, id: string): Promise<void> {
         mapping: claimed.mapping,
         hasHeader: claimed.hasHeader,
         updateExisting: claimed.updateExisting,
+        skipHygiene: claimed.hygieneOptions.skip,
         resumeAfterLine: claimed.resumeAfterLine,
         // Commit order is kept, so a crash loses a suffix of batches together with their
         // progress rows; the job's final (synchronous) commit flushes everything before it.
         asyncCommit: true,
         record: async (tx, outcome) => {
+          mergeTally(hygiene, outcome.hygiene);
           const [counted] = await tx
             .update(imports)
             .set({
@@ -196,6 +217,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
               invalid: sql`${imports.invalid} + ${outcome.invalid}`,
               resumeAfterLine: outcome.lastLine,
               processedBytes: source.bytesRead(),
+              hygiene,
               heartbeatAt: new Date(),
             })
             .where(eq(imports.id, id))
@@ -232,6 +254,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
         });
       });
       fs.rmSync(uploadPath(id), { force: true });
+      if (await queueMxCheck(db, id)) checkImportMx(db, id).catch((error) => console.error("[fanout] mx check", id, error));
     } catch (error) {
       const known = error instanceof AppError || error instanceof TableFormatError;
       if (!known) console.error("[fanout] import failed", id, error);
@@ -320,5 +343,11 @@ export async function resumeStaleImports(db: Database) {
     .from(imports)
     .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
   for (const job of stale) runImport(db, job.id).catch((error) => console.error("[fanout] import", job.id, error));
+  // MX checks a stopped process left waiting or half done (they change nothing until they finish).
+  const unchecked = await db
+    .select({ id: imports.id })
+    .from(imports)
+    .where(and(eq(imports.status, "completed"), sql`${imports.hygiene} -> 'mx' ->> 'status' in ('pending', 'running')`));
+  for (const job of unchecked) checkImportMx(db, job.id).catch((error) => console.error("[fanout] mx check", job.id, error));
   return stale.length;
 }

@@ -9,6 +9,7 @@ import { importErrors } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { reasonsEn, type Reason, type ReasonCatalogue, type ReasonParams } from "@/lib/i18n/reasons-en";
 import { wordStoredReason } from "./import";
+import { readTally } from "./hygiene/tally";
 import { loadImport, STORED_ERROR_ROWS } from "./import-jobs";
 
 /** The progress bar's view of an import; a failure is worded from `catalogue` (the viewer's language). */
@@ -25,6 +26,9 @@ export async function importProgress(ctx: Ctx, id: string, catalogue: ReasonCata
     updated: job.updated,
     duplicates: job.duplicates,
     invalid: job.invalid,
+    /** Flagged and skipped rows per kind, with examples; the MX check's state. */
+    hygiene: readTally(job.hygiene),
+    hygieneOptions: job.hygieneOptions,
     error: job.error === null ? null : wordStoredReason(catalogue, job.error, job.errorParams),
     poolId: job.poolId,
   };

@@ -62,12 +62,20 @@ export const startImport = defineAction({
     }),
     hasHeader: checkbox,
     updateExisting: checkbox,
+    skipRole: checkbox,
+    skipDisposable: checkbox,
+    skipTypo: checkbox,
+    checkMx: checkbox,
   }),
   run: (ctx, input) =>
     start(ctx, input.id, {
       mapping: { emailColumn: input.emailColumn, nameColumn: input.nameColumn, attributeColumns: input.attributeColumns },
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
+      hygiene: {
+        skip: (["role", "disposable", "typo"] as const).filter((kind) => ({ role: input.skipRole, disposable: input.skipDisposable, typo: input.skipTypo })[kind]),
+        checkMx: input.checkMx,
+      },
     }),
 });
 

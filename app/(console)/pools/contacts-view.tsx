@@ -13,9 +13,10 @@ import type { PageContext } from "@/app/(console)/_page/console-page";
 import { Card } from "@/components/ui/card";
 import { countMatching } from "@/lib/pools/contact-edits";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
+import { HYGIENE_FLAGS, isHygieneFlag } from "@/lib/pools/hygiene/flags";
 import { AddContactForm, BulkContactActions, ContactRowActions } from "./contact-forms";
 
-type Params = { q?: string; status?: string; cursor?: string };
+type Params = { q?: string; status?: string; hygiene?: string; cursor?: string };
 
 /** The address table of a pool or of Uncategorised: search, status filter, keyset pages, export. */
 export async function ContactsView({
@@ -44,14 +45,16 @@ export async function ContactsView({
   const { t } = ctx;
   const status = (CONTACT_STATUSES as readonly string[]).includes(params.status ?? "") ? (params.status as ContactStatus) : undefined;
   const cursor = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : undefined;
-  const page = await listContacts(ctx, scope, { q: params.q, status, cursor });
+  const hygiene = HYGIENE_FLAGS.find((flag) => flag === params.hygiene);
+  const page = await listContacts(ctx, scope, { q: params.q, status, hygiene, cursor });
   const q = params.q?.trim() ?? "";
   // A bulk action on the search confirms how many rows it covers, so the page counts them (only when there is a search).
-  const matching = manage && (q || status) ? { count: await countMatching(ctx, manage.poolId, { q, status }), q, status: status ?? "" } : null;
+  // Bulk actions on a search do not know the hygiene filter, so none is offered while it is on.
+  const matching = manage && (q || status) && !hygiene ? { count: await countMatching(ctx, manage.poolId, { q, status }), q, status: status ?? "" } : null;
   const bulkFormId = "bulk-contacts-form";
   const href = (path: string, extra: Record<string, string | undefined> = {}) => {
     const search = new URLSearchParams();
-    for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, ...extra })) if (value) search.set(key, value);
+    for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, hygiene, ...extra })) if (value) search.set(key, value);
     const text = search.toString();
     return text ? `${path}?${text}` : path;
   };
@@ -76,6 +79,10 @@ export async function ContactsView({
         <Select name="status" defaultValue={status ?? ""} aria-label={t.pools.status} className="w-40">
           <option value="">{t.pools.anyStatus}</option>
           <Options choices={CONTACT_STATUSES.map((value) => ({ value, label: t.pools.statuses[value] }))} />
+        </Select>
+        <Select name="hygiene" defaultValue={hygiene ?? ""} aria-label={t.hygiene.filter} className="w-44" data-testid="hygiene-filter">
+          <option value="">{`${t.hygiene.filter}: ${t.hygiene.filterAny}`}</option>
+          <Options choices={HYGIENE_FLAGS.map((value) => ({ value, label: t.hygiene.flags[value] }))} />
         </Select>
       </FilterForm>
       {manage ? (
@@ -104,6 +111,11 @@ export async function ContactsView({
             <Td className="space-x-1">
               <Badge tone={contact.status === "active" ? "green" : contact.status === "pending" ? "amber" : "red"}>{t.pools.statuses[contact.status]}</Badge>
               {contact.suppressedReason ? <Badge tone="red">{`${t.pools.suppressed}: ${t.suppressions.reasons[contact.suppressedReason]}`}</Badge> : null}
+              {contact.hygiene.filter(isHygieneFlag).map((flag) => (
+                <Badge key={flag} tone="amber">
+                  {flag === "typo" && contact.hygieneSuggestion ? `${t.hygiene.flags.typo}: ${format(t.hygiene.suggestion, { suggestion: contact.hygieneSuggestion })}` : t.hygiene.flags[flag]}
+                </Badge>
+              ))}
             </Td>
             <Td className="max-w-md truncate text-xs text-slate-500">
               {Object.entries(contact.attributes)

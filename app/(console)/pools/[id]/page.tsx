@@ -25,7 +25,7 @@ export default consolePage("pools.manage", async function PoolPage(ctx, {
         ctx={ctx}
         scope={{ poolId: pool.id }}
         title={`${pool.name} · ${pool.contactCount.toLocaleString(ctx.locale)}`}
-        params={{ q: firstParam(query.q), status: firstParam(query.status), cursor: firstParam(query.cursor) }}
+        params={{ q: firstParam(query.q), status: firstParam(query.status), hygiene: firstParam(query.hygiene), cursor: firstParam(query.cursor) }}
         basePath={`/pools/${pool.id}`}
         exportPath={`/pools/${pool.id}/export`}
         manage={{ poolId: pool.id }}

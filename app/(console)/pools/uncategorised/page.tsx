@@ -13,7 +13,7 @@ export default consolePage("pools.manage", async function UncategorisedPage(ctx,
       ctx={ctx}
       scope={{ uncategorised: departmentId }}
       title={ctx.t.pools.uncategorised}
-      params={{ q: firstParam(query.q), status: firstParam(query.status), cursor: firstParam(query.cursor) }}
+      params={{ q: firstParam(query.q), status: firstParam(query.status), hygiene: firstParam(query.hygiene), cursor: firstParam(query.cursor) }}
       basePath="/pools/uncategorised"
       exportPath="/pools/uncategorised/export"
       fixed={{ department: departmentId }}

@@ -37,7 +37,17 @@ type Progress = {
   duplicates: number;
   invalid: number;
   error: string | null;
+  hygiene: HygieneReport;
 };
+
+type HygieneFlag = "role" | "disposable" | "typo" | "no_mx";
+type HygieneReport = {
+  flagged: Record<HygieneFlag, number>;
+  skipped: Partial<Record<HygieneFlag, number>>;
+  examples: Record<HygieneFlag, { line: number | null; email: string; suggestion?: string }[]>;
+  mx: { status: "off" | "pending" | "running" | "done" | "failed"; domains: number; noMail: number; unknown: number };
+};
+const HYGIENE_FLAGS: HygieneFlag[] = ["role", "disposable", "typo", "no_mx"];
 
 /** Why an upload was refused: the server's error body, or null when the connection broke. */
 type UploadRefusal = { body: unknown };
@@ -74,7 +84,7 @@ function sizeLabel(bytes: number) {
 }
 
 /** Upload → map columns → watch progress; the job id in the URL lets a reload find the import again. */
-export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string | null }) {
+export function ImportWizard({ poolId, jobId, mxAvailable }: { poolId: string; jobId: string | null; mxAvailable: boolean }) {
   const { t } = useI18n();
   const router = useRouter();
   const [upload, setUpload] = useState<Upload | null>(null);
@@ -82,7 +92,7 @@ export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string 
   const [error, setError] = useState<string | null>(null);
 
   if (jobId) return <ImportProgress jobId={jobId} poolId={poolId} />;
-  if (upload) return <MappingStep upload={upload} onStarted={() => router.replace(`/pools/${poolId}/import?job=${upload.id}`)} />;
+  if (upload) return <MappingStep upload={upload} mxAvailable={mxAvailable} onStarted={() => router.replace(`/pools/${poolId}/import?job=${upload.id}`)} />;
   return (
     <form
       className="space-y-3"
@@ -113,7 +123,7 @@ export function ImportWizard({ poolId, jobId }: { poolId: string; jobId: string 
   );
 }
 
-function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => void }) {
+function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAvailable: boolean; onStarted: () => void }) {
   const { t } = useI18n();
   const width = Math.max(...upload.preview.map((row) => row.length));
   const [hasHeader, setHasHeader] = useState(upload.hasHeader);
@@ -225,6 +235,28 @@ function MappingStep({ upload, onStarted }: { upload: Upload; onStarted: () => v
                 <option value="true">{t.imports.updateExisting}</option>
               </Select>
             </Field>
+            <fieldset className="space-y-1" data-testid="hygiene-options">
+              <legend className="text-xs font-medium text-slate-700">{t.hygiene.title}</legend>
+              <p className="text-xs text-slate-500">{t.hygiene.hint}</p>
+              {(
+                [
+                  ["skipRole", t.hygiene.skipRole],
+                  ["skipDisposable", t.hygiene.skipDisposable],
+                  ["skipTypo", t.hygiene.skipTypo],
+                ] as const
+              ).map(([name, label]) => (
+                <label key={name} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name={name} data-testid={`hygiene-${name}`} />
+                  {label}
+                </label>
+              ))}
+              {mxAvailable ? (
+                <label className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="checkMx" defaultChecked data-testid="hygiene-checkMx" />
+                  {t.hygiene.checkMx}
+                </label>
+              ) : null}
+            </fieldset>
           </div>
         )}
       </ActionForm>
@@ -245,7 +277,8 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
         if (!response.ok) throw new Error(describeErrorBody(t.server, body));
         if (stopped) return;
         setProgress(body as Progress);
-        if (body.status === "running" || body.status === "uploaded") setTimeout(poll, 600);
+        const mxWaiting = body.hygiene?.mx?.status === "pending" || body.hygiene?.mx?.status === "running";
+        if (body.status === "running" || body.status === "uploaded" || mxWaiting) setTimeout(poll, 600);
       } catch (failure) {
         if (!stopped) setError((failure as Error).message);
       }
@@ -284,6 +317,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
           </div>
         ))}
       </dl>
+      <HygieneSummary report={progress.hygiene} />
       {progress.status === "completed" || progress.status === "failed" ? (
         <div className="flex gap-4 text-sm">
           {progress.invalid > 0 ? (
@@ -297,5 +331,39 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** Per flag: how many rows were flagged (and skipped), with the first examples and a typo's suggestion. */
+function HygieneSummary({ report }: { report: HygieneReport | undefined }) {
+  const { t } = useI18n();
+  if (!report) return null;
+  const shown = HYGIENE_FLAGS.filter((flag) => (report.flagged[flag] ?? 0) > 0 || (report.skipped[flag] ?? 0) > 0);
+  const mx = report.mx.status === "off" ? null : format(t.hygiene.mx[report.mx.status], report.mx);
+  if (shown.length === 0 && !mx) return null;
+  return (
+    <section className="space-y-2 text-sm" data-testid="hygiene-summary">
+      <h3 className="text-xs font-medium text-slate-700">{t.hygiene.title}</h3>
+      {mx ? <p className="text-xs text-slate-500" data-testid="hygiene-mx" data-status={report.mx.status}>{mx}</p> : null}
+      <ul className="space-y-2">
+        {shown.map((flag) => (
+          <li key={flag} className="rounded-md bg-amber-50 px-3 py-2" data-testid={`hygiene-${flag}`}>
+            <div className="font-medium text-amber-900">
+              {t.hygiene.flags[flag]} · {format(t.hygiene.flagged, { count: report.flagged[flag] ?? 0 })}
+              {(report.skipped[flag] ?? 0) > 0 ? ` · ${format(t.hygiene.skipped, { count: report.skipped[flag] ?? 0 })}` : ""}
+            </div>
+            <ul className="mt-1 space-y-0.5 text-xs text-slate-700">
+              {(report.examples[flag] ?? []).map((example) => (
+                <li key={`${example.line}-${example.email}`} className="break-all">
+                  {example.line !== null ? `${format(t.hygiene.line, { line: example.line })}: ` : ""}
+                  {example.email}
+                  {example.suggestion ? ` — ${format(t.hygiene.suggestion, { suggestion: example.suggestion })}` : ""}
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

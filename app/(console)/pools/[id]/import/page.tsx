@@ -5,6 +5,7 @@ import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
 import { loadPool } from "@/lib/pools/pools";
+import { mxCheckAvailable } from "@/lib/pools/hygiene/mx-job";
 import { ImportWizard } from "./import-wizard";
 import { isUuid } from "@/lib/ids";
 
@@ -22,7 +23,7 @@ export default consolePage("pools.manage", async function ImportPage(ctx, {
     <div className="space-y-4">
       <PageHeader title={format(ctx.t.imports.title, { pool: pool.name })} />
       <Card>
-        <ImportWizard poolId={pool.id} jobId={job && isUuid(job) ? job : null} />
+        <ImportWizard poolId={pool.id} jobId={job && isUuid(job) ? job : null} mxAvailable={mxCheckAvailable()} />
       </Card>
     </div>
   );

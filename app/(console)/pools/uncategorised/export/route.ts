@@ -3,6 +3,7 @@ import { csvResponse } from "@/lib/csv/write";
 import { AppError } from "@/lib/errors";
 import { defineRoute } from "@/lib/entry/route";
 import { exportContacts } from "@/lib/pools/export";
+import { HYGIENE_FLAGS } from "@/lib/pools/hygiene/flags";
 import { isUuid } from "@/lib/ids";
 
 export const GET = defineRoute({
@@ -16,6 +17,7 @@ export const GET = defineRoute({
     const lines = await exportContacts(ctx, { uncategorised: departmentId }, {
       q: params.get("q") ?? undefined,
       status: (CONTACT_STATUSES as readonly string[]).includes(status ?? "") ? (status as ContactStatus) : undefined,
+      hygiene: HYGIENE_FLAGS.find((flag) => flag === params.get("hygiene")),
     });
     return csvResponse(lines, "uncategorised.csv");
   },
