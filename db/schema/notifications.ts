@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { departments, users } from "./accounts";
 
@@ -23,7 +24,12 @@ export const notifications = pgTable(
     emailedAt: timestamp("emailed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index("notifications_department_created_idx").on(table.departmentId, table.createdAt), index("notifications_created_idx").on(table.createdAt)],
+  (table) => [
+    index("notifications_department_created_idx").on(table.departmentId, table.createdAt),
+    index("notifications_created_idx").on(table.createdAt),
+    // The e-mail sweep's queue: only notifications whose copies were not yet taken.
+    index("notifications_unemailed_idx").on(table.createdAt).where(sql`${table.emailedAt} is null`),
+  ],
 );
 
 export const notificationReads = pgTable(

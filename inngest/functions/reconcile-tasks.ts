@@ -1,4 +1,5 @@
 import { findLostWork } from "@/lib/sending/batch-chains";
+import { sendNotificationEmails } from "@/lib/notifications/email";
 import { reconcile } from "@/lib/sending/reconcile";
 import { inngest } from "../client";
 import { TASK_EVENTS, type TaskEventData } from "../events";
@@ -10,7 +11,8 @@ const CRON_EVERY_MINUTE = "* * * * *";
  * Every minute: re-queues expired leases and completes finished tasks (reconcile), then
  * restarts work whose events were lost: batch chains for sending tasks with due recipients
  * that nothing is working on, the scheduler for due tasks still waiting to start, and
- * materialisation for tasks whose scheduler run died half-way.
+ * materialisation for tasks whose scheduler run died half-way. Then sends the e-mail copies of
+ * new notifications.
  */
 export function reconcileTasksFunction(engine: EngineSource) {
   return inngest.createFunction(
@@ -24,7 +26,8 @@ export function reconcileTasksFunction(engine: EngineSource) {
         ...lost.stalled.map((taskId) => ({ id: `fanout-${runId}-${taskId}-resumed`, name: TASK_EVENTS.resumed, data: { taskId } satisfies TaskEventData })),
       ];
       if (events.length > 0) await step.sendEvent("recover", events);
-      return { ...reconciled, batchChains: events.filter((item) => item.name === TASK_EVENTS.batch).length, scheduled: lost.scheduled.length, stalled: lost.stalled.length };
+      const notificationEmails = await step.run("notification-emails", async () => sendNotificationEmails((await engine()).db));
+      return { ...reconciled, notificationEmails, batchChains: events.filter((item) => item.name === TASK_EVENTS.batch).length, scheduled: lost.scheduled.length, stalled: lost.stalled.length };
     },
   );
 }

@@ -6,7 +6,6 @@ import { systemActor } from "@/lib/access/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import { createNotification } from "@/lib/notifications/create";
-import { sendNotificationEmails } from "@/lib/notifications/email";
 import { notifyEngine } from "@/lib/sending/dispatch";
 import { zonedDate } from "@/lib/time/zone";
 import { breachOf, readGuardThresholds, type Breach, type GuardThresholds } from "./thresholds";
@@ -104,12 +103,10 @@ async function pauseByGuard(tx: Executor, task: GuardedTask, breach: Breach & { 
 }
 
 /**
- * After the commit: tells the engine's driver (the database already stops the claims) and sends
- * the e-mail copies of the notifications. A failure here loses nothing the console shows.
+ * After the commit: tells the engine's driver (the database already stops the claims). The
+ * notifications' e-mail copies go with the engine's next round (sendNotificationEmails).
  */
 export async function announceGuardPauses(db: Database, taskIds: string[]): Promise<void> {
   if (taskIds.length === 0) return;
   for (const id of taskIds) await notifyEngine("paused", { id }).catch(() => undefined);
-  // Not awaited: a slow mail transport must not hold up the engine's worker.
-  void sendNotificationEmails(db).catch(() => undefined);
 }

@@ -1,5 +1,4 @@
 import "server-only";
-import { sendNotificationEmails } from "@/lib/notifications/email";
 import { notifyDomainDnsBroken } from "@/lib/notifications/triggers";
 import crypto from "node:crypto";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
@@ -153,7 +152,7 @@ export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = sys
           checks: found,
           status: found.every((check) => check.pass) ? ("verified" as const) : ("failed" as const),
         }));
-  const changed = await ctx.db.transaction(async (tx) => {
+  await ctx.db.transaction(async (tx) => {
     const [before] = await tx.select({ status: senderDomains.status }).from(senderDomains).where(eq(senderDomains.id, id)).for("update");
     await tx.update(senderDomains).set({ checks, status, checkedAt: new Date() }).where(eq(senderDomains.id, id));
     // A domain that sent (verified) and no longer checks out: its senders' mail is at risk now.
@@ -166,9 +165,7 @@ export async function checkDomain(ctx: Ctx, id: string, resolver: Resolver = sys
       departmentId: domain.departmentId,
       summary: { key: "domain.check", params: { domain: domain.domain, passed: recordsWhere(checks, true), failed: recordsWhere(checks, false) }, notes: [checks.some((check) => check.pass) && "checksPassed", checks.some((check) => !check.pass) && "checksFailed"] },
     });
-    return broke;
   });
-  if (changed) void sendNotificationEmails(ctx.db).catch(() => undefined);
   return { status, checks };
 }
 

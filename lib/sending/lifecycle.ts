@@ -3,7 +3,6 @@ import { eq, sql } from "drizzle-orm";
 import { queryRows, type Database, type Executor } from "@/db/client";
 import { tasks, type Task } from "@/db/schema";
 import { releaseQuota } from "@/lib/accounts/quota";
-import { sendNotificationEmails } from "@/lib/notifications/email";
 import { notifyTaskFailed } from "@/lib/notifications/triggers";
 
 /**
@@ -49,7 +48,6 @@ export async function failTask(db: Database, taskId: string, reason: string): Pr
     await stopTask(tx, task, { status: "failed", error: `Task failed: ${reason}`, note: reason });
     await notifyTaskFailed(tx, task, reason);
   });
-  await sendNotificationEmails(db).catch(() => undefined);
 }
 /** Errors that will not go away by trying again: the task's template, submitted message or sender is gone or broken. */
 export function isTaskUnusable(error: unknown): boolean {

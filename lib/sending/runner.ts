@@ -1,6 +1,7 @@
 import "server-only";
 import type { Database } from "@/db/client";
 import type { Transport } from "@/lib/transports/types";
+import { sendNotificationEmails } from "@/lib/notifications/email";
 import { transportFromEnv } from "@/lib/transports";
 import { runBatch, type EngineDeps } from "./batch";
 import { sendingConfig, type SendingConfig } from "./config";
@@ -55,6 +56,7 @@ export class LocalRunner {
     this.timer = setInterval(() => {
       void this.tick();
       void this.express();
+      void this.mailNotifications();
     }, this.config.tickMs);
     this.timer.unref?.();
     this.unsubscribe = onTaskEvent((change, taskId) => {
@@ -206,6 +208,23 @@ export class LocalRunner {
     });
     return this.ticking;
   }
+
+  /**
+   * The e-mail copies of notifications (lib/notifications/email.ts), apart from the rounds so
+   * that a slow mail server never holds up sending; one sweep at a time.
+   */
+  private async mailNotifications(): Promise<void> {
+    if (this.mailing || this.abort.signal.aborted) return;
+    this.mailing = true;
+    try {
+      await sendNotificationEmails(this.db);
+    } catch (error) {
+      this.log(`notification e-mail: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.mailing = false;
+    }
+  }
+  private mailing = false;
 
   private async round() {
     await reconcile(this.db);

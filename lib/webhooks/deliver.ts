@@ -1,5 +1,4 @@
 import "server-only";
-import { sendNotificationEmails } from "@/lib/notifications/email";
 import { notifyWebhookDisabled } from "@/lib/notifications/triggers";
 import { sql } from "drizzle-orm";
 import { queryRows, type Database } from "@/db/client";
@@ -101,8 +100,7 @@ async function recordAttempt(db: Database, message: Due, result: PostResult, now
   const gone = result.status === 410;
   const expired = now.getTime() - new Date(message.created_at).getTime() >= RETRY_WINDOW_MS;
   const outcome = gone || expired ? "failed" : "retrying";
-  let disabledNow = false;
-  const recorded = await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const [row] = await queryRows<{ attempts: number }>(
       tx,
       sql`update webhook_messages set attempts = attempts + 1, status = ${outcome === "retrying" ? "pending" : outcome},
@@ -131,12 +129,9 @@ async function recordAttempt(db: Database, message: Due, result: PostResult, now
           summary: { key: gone ? "webhook.disabledGone" : "webhook.disabledFailing", params: { url: disabled.url } },
         });
         await notifyWebhookDisabled(tx, { id: message.endpoint_id, departmentId: message.department_id, url: disabled.url }, reason);
-        disabledNow = true;
         forgetWebhookSubscriptions();
       }
     }
     return outcome;
   });
-  if (disabledNow) void sendNotificationEmails(db).catch(() => undefined);
-  return recorded;
 }
