@@ -21,7 +21,7 @@ import type { z } from "zod";
 import type { Permission } from "@/lib/access/policy";
 import { idPath } from "./schemas/common";
 import { health, openApiDocumentBody } from "./schemas/meta";
-import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
+import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importQuery, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
 import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
@@ -142,6 +142,7 @@ export const apiRoutes = {
     auth: "apikey",
     permission: "pools.manage",
     params: idPath,
+    query: importQuery,
     headers: importHeaders,
     upload: {
       mediaTypes: ["text/csv", "text/tab-separated-values", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],

@@ -58,7 +58,7 @@ const EXPECTED_INVALID = [
   { line: 14, reason: "the domain has no dot (expected something like example.com)" },
 ];
 
-function apiRequest(key: string, body: AsyncIterable<Uint8Array> | string, type = "text/csv") {
+function apiRequest(key: string, body: AsyncIterable<Uint8Array> | string, type = "text/csv", query = "") {
   const stream =
     typeof body === "string"
       ? body
@@ -68,7 +68,7 @@ function apiRequest(key: string, body: AsyncIterable<Uint8Array> | string, type 
             controller.close();
           },
         });
-  return new Request("http://fanout.test/api/v1/pools/x/import", {
+  return new Request(`http://fanout.test/api/v1/pools/x/import${query}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": type, "x-forwarded-for": "192.0.2.10" },
     body: stream,
@@ -132,6 +132,20 @@ describeOnDatabases("address pools", (db) => {
     ]);
     expect(body2.contacts[1]!.attributes.city).toBe("中文");
     expect(body2.nextCursor).toBeNull();
+  });
+
+  it("leaves out the list-hygiene kinds named in ?skip= and reports the flagged rest; an unknown kind is refused by name", async () => {
+    const pool = await createPool(ctx, { name: unique("skip") });
+    const csv = "email\nann@gmial.com\nnoreply@example.cn\nplain@example.cn\n";
+    const response = await importRoute(apiRequest(key, csv, "text/csv", "?skip=typo"), { params: Promise.resolve({ id: pool.id }) });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { imported: number; hygiene: { flagged: Record<string, number>; skipped: Record<string, number>; examples: Record<string, { line: number; email: string }[]> } };
+    expect(report).toMatchObject({ imported: 2, hygiene: { skipped: { typo: 1, role: 0 }, flagged: { role: 1 } } });
+    expect(report.hygiene.examples.role).toEqual([expect.objectContaining({ line: 3, email: "noreply@example.cn" })]);
+
+    const refused = await importRoute(apiRequest(key, csv, "text/csv", "?skip=typo,spam"), { params: Promise.resolve({ id: pool.id }) });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("skip");
   });
 
   it("answers a header without an email column with the line and what it found", async () => {

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { CONTACT_STATUSES } from "@/db/schema";
 import { MAX_CONTACTS_PER_CALL } from "@/lib/pools/contacts";
+import { HYGIENE_FLAGS, SKIPPABLE_FLAGS } from "@/lib/pools/hygiene/flags";
 import { attributes, departmentIdField, emailField, nextCursor } from "./common";
 
 export const createPoolBody = z.object({
@@ -61,6 +62,18 @@ export const importHeaders = z.object({
     .meta({ description: "text/csv (or text/plain), text/tab-separated-values, or an .xlsx workbook's type" }),
 });
 
+export const importQuery = z.object({
+  skip: z
+    .string()
+    .transform((list) => list.split(",").map((kind) => kind.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(SKIPPABLE_FLAGS)))
+    .optional()
+    .meta({ description: "Comma-separated hygiene kinds (role, disposable, typo) to leave out instead of importing them flagged" }),
+});
+
+const perFlag = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(HYGIENE_FLAGS.map((flag) => [flag, value])) as Record<(typeof HYGIENE_FLAGS)[number], T>);
+const perSkippable = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(SKIPPABLE_FLAGS.map((flag) => [flag, value])) as Record<(typeof SKIPPABLE_FLAGS)[number], T>);
+
 export const importReport = z.object({
   imported: z.number().int(),
   duplicates: z.number().int(),
@@ -69,4 +82,13 @@ export const importReport = z.object({
   invalid: z.array(z.object({ line: z.number().int(), reason: z.string() })).meta({ description: "The first invalid rows, in line order" }),
   invalidCount: z.number().int().meta({ description: "Every invalid row, listed in `invalid` or not" }),
   invalidTruncated: z.boolean().meta({ description: "True when `invalid` lists only the first of them" }),
+  hygiene: z
+    .object({
+      flagged: perFlag(z.number().int()).meta({ description: "Rows imported with each list-hygiene flag" }),
+      skipped: perSkippable(z.number().int()).meta({ description: "Rows left out by `skip`, per kind" }),
+      examples: perFlag(z.array(z.object({ line: z.number().int().nullable(), email: z.string(), suggestion: z.string().optional() }))).meta({
+        description: "The earliest flagged rows of each kind (a typo with the suggested address)",
+      }),
+    })
+    .meta({ description: "List hygiene (decision 0072): role addresses, disposable domains, typos of big providers" }),
 });
