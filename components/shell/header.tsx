@@ -48,10 +48,11 @@ export function Header({
           {t.roles[role]}
         </div>
       </div>
-      <div className="flex min-w-0 items-center gap-3 md:gap-4">
+      {/* The right side keeps its size (the bell, the language and sign-out must stay on screen); the address is capped instead and the scope on the left gives way. */}
+      <div className="flex shrink-0 items-center gap-3 md:gap-4">
         {unread !== null ? <NotificationBell unread={unread} /> : null}
         <LocaleSwitch />
-        <span className="min-w-0 truncate text-sm text-slate-700" data-testid="header-user" title={email}>
+        <span className="max-w-[6rem] truncate text-sm text-slate-700 sm:max-w-[14rem] lg:max-w-xs" data-testid="header-user" title={email}>
           {email}
         </span>
         <button
