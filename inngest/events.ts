@@ -1,5 +1,5 @@
 import { eventType, staticSchema } from "inngest";
-import type { TaskChange } from "@/lib/sending/dispatch";
+import type { TaskChange } from "@/lib/dispatch/task-changes";
 
 /** The events that drive the send engine under Inngest; data always names the task. */
 export const TASK_EVENTS = {

@@ -1,4 +1,4 @@
-import type { TaskNotifier } from "@/lib/sending/dispatch";
+import type { TaskNotifier } from "@/lib/dispatch/task-changes";
 import { inngest } from "./client";
 import { TASK_EVENTS, type TaskEventData } from "./events";
 

@@ -16,7 +16,7 @@ import { readEnv } from "@/lib/config/env";
 import { getSecrets } from "@/lib/config/secrets";
 import { closeDatabase, getDatabaseHandle } from "@/lib/database";
 import { startEntrance } from "@/lib/gateway/entrance";
-import { setTaskNotifier } from "@/lib/sending/dispatch";
+import { setTaskNotifier } from "@/lib/dispatch/task-changes";
 import { LocalRunner } from "@/lib/sending/runner";
 import { WebhookRunner } from "@/lib/webhooks/runner";
 

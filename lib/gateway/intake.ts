@@ -5,7 +5,7 @@ import { senderDomains, senders } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";
 import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { AppError } from "@/lib/errors";
-import { notifyEngine } from "@/lib/sending/dispatch";
+import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { visibleDomains } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 import { smtpActor, type GatewayAccount } from "./login";

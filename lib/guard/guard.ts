@@ -6,7 +6,7 @@ import { systemActor } from "@/lib/access/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import { createNotification } from "@/lib/notifications/create";
-import { notifyEngine } from "@/lib/sending/dispatch";
+import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { zonedDate } from "@/lib/time/zone";
 import { breachOf, readGuardThresholds, type Breach, type GuardThresholds } from "./thresholds";
 

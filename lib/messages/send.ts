@@ -13,7 +13,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { readEnv } from "@/lib/config/env";
 import { AppError, conflict, invalidInput } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
-import { notifyEngine } from "@/lib/sending/dispatch";
+import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { checkTemplateData } from "@/lib/templates/data-check";
 import { checkContent } from "@/lib/templates/store";
 

@@ -5,7 +5,7 @@ import { sendNotificationEmails } from "@/lib/notifications/email";
 import { transportFromEnv } from "@/lib/transports";
 import { runBatch, type EngineDeps } from "./batch";
 import { sendingConfig, type SendingConfig } from "./config";
-import { onTaskEvent } from "./dispatch";
+import { onTaskEvent } from "@/lib/dispatch/task-changes";
 import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, tasksWithDueWork } from "./reconcile";

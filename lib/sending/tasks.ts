@@ -12,7 +12,7 @@ import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { loadSender } from "@/lib/senders/senders";
 import { assertTemplateUsable } from "@/lib/templates/store";
-import { notifyEngine } from "./dispatch";
+import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { countAudience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";

@@ -10,7 +10,7 @@ import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs"
 import { startSearchIndexer } from "@/lib/pools/search";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { startEntrance } from "@/lib/gateway/entrance";
-import { setTaskNotifier, type TaskNotifier } from "@/lib/sending/dispatch";
+import { setTaskNotifier, type TaskNotifier } from "@/lib/dispatch/task-changes";
 import { LocalRunner } from "@/lib/sending/runner";
 import { WebhookRunner } from "@/lib/webhooks/runner";
 

@@ -6,7 +6,7 @@ import type Mail from "nodemailer/lib/mailer";
 import type { Database } from "@/db/client";
 import { deliveries, smtpAccounts, smtpSubmissions, suppressions, tasks } from "@/db/schema";
 import { reserveQuota } from "@/lib/accounts/quota";
-import { notifyEngine } from "@/lib/sending/dispatch";
+import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { sendingConfig } from "@/lib/sending/config";
 import { unique } from "./factories";
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { inngest } from "@/inngest/client";
 import { TASK_EVENTS } from "@/inngest/events";
 import { inngestTaskNotifier } from "@/inngest/notifier";
-import { notifyEngine, onTaskEvent, setTaskNotifier, type TaskChange } from "@/lib/sending/dispatch";
+import { notifyEngine, onTaskEvent, setTaskNotifier, type TaskChange } from "@/lib/dispatch/task-changes";
 
 describe("task notifier", () => {
   afterEach(() => {
