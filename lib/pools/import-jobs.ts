@@ -15,7 +15,7 @@ import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import type { Reason, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
 import { importRows, refreshStatistics } from "./import";
-import { checkImportMx, queueMxCheck } from "./hygiene/mx-job";
+import { checkImportMx, queueMxCheck, resumeMxChecks } from "./hygiene/mx-job";
 import { emptyTally, mergeTally, readTally } from "./hygiene/tally";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
@@ -343,11 +343,6 @@ export async function resumeStaleImports(db: Database) {
     .from(imports)
     .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
   for (const job of stale) runImport(db, job.id).catch((error) => console.error("[fanout] import", job.id, error));
-  // MX checks a stopped process left waiting or half done (they change nothing until they finish).
-  const unchecked = await db
-    .select({ id: imports.id })
-    .from(imports)
-    .where(and(eq(imports.status, "completed"), sql`${imports.hygiene} -> 'mx' ->> 'status' in ('pending', 'running')`));
-  for (const job of unchecked) checkImportMx(db, job.id).catch((error) => console.error("[fanout] mx check", job.id, error));
+  await resumeMxChecks(db);
   return stale.length;
 }

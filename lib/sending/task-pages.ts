@@ -9,7 +9,8 @@ import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput } from "@/lib/errors";
 import { PLACEHOLDER_CONTACT, renderContent, type SampleContact } from "@/lib/templates/store";
 import { countAudience, nextCandidates, type Audience } from "./recipients";
-import { checkTask, hasUnsubscribeLink, loadTask, smtpTaskFixed, taskView, trialReservation, type TaskInput, type TaskView } from "./tasks";
+import { checkTask, hasUnsubscribeLink, loadTask, smtpTaskFixed, trialReservation, type TaskInput } from "./tasks";
+import { taskView, type TaskView } from "./task-view";
 import { isUuid } from "@/lib/ids";
 
 /** Read-only helpers for the console's Tasks pages; the changes themselves go through tasks.ts. */

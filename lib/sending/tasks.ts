@@ -16,6 +16,7 @@ import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { countAudience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
+import { taskView, type TaskView } from "./task-view";
 
 export type TaskInput = {
   name: string;
@@ -30,51 +31,6 @@ export type TaskInput = {
   /** Required of company-wide callers; a department caller may leave it out. */
   departmentId?: string | null;
 };
-
-/** The task as API.md answers it, plus what the console shows. */
-export function taskView(task: Task) {
-  return {
-    id: task.id,
-    name: task.name,
-    status: task.status,
-    /** "campaign" (a template and pools) or "smtp" (one message a group-send client submitted through the SMTP entrance). */
-    kind: task.kind,
-    departmentId: task.departmentId,
-    /** Null for an smtp task, as is its templateVersion 0; the submitting account is smtpAccountId. */
-    templateId: task.templateId,
-    templateVersion: task.templateVersion,
-    poolIds: task.poolIds ?? ("all" as const),
-    senderId: task.senderId,
-    fromName: task.fromName,
-    limit: task.recipientLimit,
-    scheduledAt: task.scheduledAt.toISOString(),
-    total: task.total,
-    queued: task.queued,
-    sent: task.sent,
-    delivered: task.delivered,
-    failed: task.failed,
-    suppressed: task.suppressed,
-    cancelled: task.cancelled,
-    opened: task.opened,
-    clicked: task.clicked,
-    unsubscribed: task.unsubscribed,
-    /** Came back after the transport accepted them: counted in both `sent` and `failed`. */
-    bounced: task.bounced,
-    complained: task.complained,
-    reserved: task.reserved,
-    materialized: task.materializeCursor === null,
-    note: task.note,
-    startedAt: task.startedAt?.toISOString() ?? null,
-    finishedAt: task.finishedAt?.toISOString() ?? null,
-    createdAt: task.createdAt.toISOString(),
-    createdBy: task.createdBy,
-    smtpAccountId: task.smtpAccountId,
-    /** Why the reputation guard paused it (null: it never did), and whether someone chose to ignore the guard for it. */
-    guardPause: task.guardPause,
-    guardOverride: task.guardOverride,
-  };
-}
-export type TaskView = ReturnType<typeof taskView>;
 
 /** Checks what a task names (template, sender, pools) against its department and freezes the template version. */
 async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {

@@ -1,5 +1,3 @@
-import type { BounceCategory } from "@/db/schema";
-
 /**
  * Our bounce vocabulary, one table per finer reason (the reasons of Sisimai, decision 0069), each mapped
  * to our category as shared/fixtures/bounces/MAPPING.md says. The phrases were written from the reason
@@ -9,7 +7,12 @@ import type { BounceCategory } from "@/db/schema";
  * short words matched whole (ptr, spf …) and of ordered pairs ("user" … "does not exist", at most
  * PAIR_GAP characters apart). Phrases are compiled into one alternation of escaped literals per table, so
  * matching is linear in the text, which is cut to MAX_TEXT characters first.
+ *
+ * The file is long because it is data: some thirty tables of phrases, kept together so a reader
+ * sees every reason's wording side by side and the order in which they are tried.
  */
+import type { BounceCategory } from "@/db/schema";
+
 export type Reason =
   | "userunknown"
   | "hostunknown"

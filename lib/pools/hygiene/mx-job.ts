@@ -6,7 +6,7 @@
  */
 import "server-only";
 import { Resolver } from "node:dns/promises";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { imports } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
@@ -99,4 +99,13 @@ export async function checkImportMx(db: Executor, id: string): Promise<void> {
     console.error("[fanout] mx check", id, error);
     await setMx(db, id, { status: "failed" });
   }
+}
+
+/** Restarts the MX checks a stopped process left waiting or half done (they change nothing until they finish). */
+export async function resumeMxChecks(db: Executor): Promise<void> {
+  const unchecked = await db
+    .select({ id: imports.id })
+    .from(imports)
+    .where(and(eq(imports.status, "completed"), sql`${imports.hygiene} -> 'mx' ->> 'status' in ('pending', 'running')`));
+  for (const job of unchecked) checkImportMx(db, job.id).catch((error) => console.error("[fanout] mx check", job.id, error));
 }
