@@ -91,7 +91,7 @@ async function pauseByGuard(tx: Executor, task: GuardedTask, breach: Breach & { 
     objectType: "task",
     objectId: task.id,
     departmentId: task.department_id,
-    summary: { key: "task.guardPause", params: { name: task.name, rule: breach.rule, percent: breach.rate, threshold: breach.threshold, answers: breach.answers } },
+    summary: { key: "task.guardPause", params: { name: task.name, guardRule: breach.rule, percent: breach.rate, threshold: breach.threshold, answers: breach.answers } },
   });
   await createNotification(tx, {
     departmentId: task.department_id,

@@ -76,7 +76,7 @@ export const auditSummariesEn = {
     "task.pause": 'Paused task "{name}" ({sent} sent, {waiting} waiting)',
     "task.resume": 'Resumed task "{name}"',
     "task.cancel": 'Cancelled task "{name}": {sent} sent, {notSent} not sent, {released} quota given back',
-    "task.guardPause": 'The reputation guard paused task "{name}": {rule} at {percent}% (threshold {threshold}%) after {answers} answers',
+    "task.guardPause": 'The reputation guard paused task "{name}": {guardRule} at {percent}% (threshold {threshold}%) after {answers} answers',
     "task.guardOverride": 'Resumed task "{name}" ignoring the reputation guard for it',
     "smtpAccount.create": 'Added SMTP account "{username}" to {department}',
     "smtpAccount.password": 'Changed the password of SMTP account "{username}"',
@@ -193,7 +193,7 @@ export const PARAMETER_TERMS: Record<string, keyof typeof auditSummariesEn.terms
   transport: "transport",
   passed: "record",
   failed: "record",
-  rule: "guardRule",
+  guardRule: "guardRule",
 };
 
 type Catalogue<T> = {

@@ -71,7 +71,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "task.pause": "暂停任务“{name}”（已发送 {sent} 封，等待 {waiting} 封）",
     "task.resume": "继续任务“{name}”",
     "task.cancel": "取消任务“{name}”：已发送 {sent} 封，未发送 {notSent} 封，退回配额 {released}",
-    "task.guardPause": "信誉保护暂停了任务“{name}”：{rule}达到 {percent}%（阈值 {threshold}%），已收到 {answers} 个应答",
+    "task.guardPause": "信誉保护暂停了任务“{name}”：{guardRule}达到 {percent}%（阈值 {threshold}%），已收到 {answers} 个应答",
     "task.guardOverride": "继续任务“{name}”，并对该任务忽略信誉保护",
     "smtpAccount.create": "为{department}添加 SMTP 帐号“{username}”",
     "smtpAccount.password": "修改 SMTP 帐号“{username}”的密码",

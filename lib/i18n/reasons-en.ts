@@ -295,6 +295,11 @@ export const reasonsEn = {
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {
+    hardBounces: "Hard bounces threshold",
+    unknownUsers: "Unknown users threshold",
+    complaints: "Complaints threshold",
+    minAnswers: "Answers before the rates count",
+    ignoreGuard: "Ignore the reputation guard",
     url: "Receiver URL",
     events: "Events",
     messageId: "Event",

@@ -276,6 +276,11 @@ export const reasonsZh: ReasonCatalogue = {
     smtputf8Unsupported: "收件服务器不接受国际化邮箱地址（未提供 SMTP 的 UTF-8 扩展），因此未发送这封邮件。",
   },
   fields: {
+    hardBounces: "硬退信率阈值",
+    unknownUsers: "无效收件人率阈值",
+    complaints: "投诉率阈值",
+    minAnswers: "开始计算比率前的应答数",
+    ignoreGuard: "忽略信誉保护",
     url: "接收网址",
     events: "事件",
     messageId: "事件",
