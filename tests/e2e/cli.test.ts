@@ -98,8 +98,8 @@ describe("operations CLI on the embedded database", () => {
     expect(classified.code).toBe(1);
     expect(classified.stderr).toBe(`fanout: cannot read ${missing}`);
     expect(classified.stdout.split("\n").map((line) => JSON.parse(line))).toEqual([
-      { file: full, category: "mailbox_full", hard: true, status: "5.2.2", recipient: "kijitora@example.jp" },
-      { file: unknown, category: "user_unknown", hard: true, status: "5.1.1", recipient: "userunknown@example.jp" },
+      { file: full, category: "mailbox_full", reason: "mailboxfull", hard: true, status: "5.2.2", recipient: "kijitora@example.jp" },
+      { file: unknown, category: "user_unknown", reason: "userunknown", hard: true, status: "5.1.1", recipient: "userunknown@example.jp" },
     ]);
   });
 
