@@ -8,8 +8,9 @@ import { sendingConfig, type SendingConfig } from "./config";
 import { onTaskEvent } from "@/lib/dispatch/task-changes";
 import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
-import { reconcile, tasksWithDueWork } from "./reconcile";
+import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
+import { WorkerPresence, type PresenceOptions } from "./workers";
 
 /** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
 const LANE_YIELD_MS = 1_000;
@@ -18,14 +19,21 @@ const LANE_ACTIVE_MS = 5_000;
 /** Messages the lane works on at once (each waits mostly for the transport's answer). */
 const LANE_IN_FLIGHT = 64;
 
-export type RunnerOptions = { transport?: Transport; config?: SendingConfig; log?: (message: string) => void };
+export type RunnerOptions = {
+  transport?: Transport;
+  config?: SendingConfig;
+  log?: (message: string) => void;
+  /** How this runner appears in `engine_workers` once started (default: kind "engine", heartbeat and staleness of workers.ts). */
+  presence?: Pick<PresenceOptions, "kind" | "embedded" | "heartbeatMs" | "staleAfterMs">;
+};
 
 /**
  * The in-process driver of the engine (embedded default, or FANOUT_RUNNER=local): every tick
  * it starts due tasks, materialises their recipients, keeps up to `concurrency` batch workers
  * busy and reconciles expired leases. It calls the same lib/sending functions the Inngest
  * functions call, and keeps no state the database does not have, so any number of processes
- * may run it and a killed one loses nothing.
+ * may run it and a killed one loses nothing. Once started it heartbeats (workers.ts): its claims
+ * name it, and when it stops beating any other runner takes them over within seconds.
  */
 export class LocalRunner {
   readonly config: SendingConfig;
@@ -39,6 +47,7 @@ export class LocalRunner {
   private unsubscribe: (() => void) | undefined;
   private readonly ownsTransport: boolean;
   private readonly log: (message: string) => void;
+  private readonly presence: WorkerPresence;
 
   constructor(
     private readonly db: Database,
@@ -50,9 +59,23 @@ export class LocalRunner {
     this.log = options.log ?? ((message) => console.error(`[fanout] ${message}`));
     // No abort signal for the transport: a batch in flight is finished and recorded even when stopping.
     this.deps = { db, transport: this.transport, config: this.config, limiter: new RateLimiter() };
+    this.presence = new WorkerPresence(db, {
+      kind: "engine",
+      ...options.presence,
+      takeOver: (staleAfterMs) => takeOverStoppedWorkers(db, staleAfterMs),
+      onRegistered: (workerId) => (this.deps.workerId = workerId),
+      onTakenOver: () => void this.tick(),
+      log: this.log,
+    });
+  }
+
+  /** This runner's row in `engine_workers`, once written. */
+  get workerId(): string | undefined {
+    return this.presence.id;
   }
 
   start(): this {
+    void this.presence.start();
     this.timer = setInterval(() => {
       void this.tick();
       void this.express();
@@ -304,6 +327,7 @@ export class LocalRunner {
     await this.ticking?.catch(() => undefined);
     await Promise.allSettled([...this.laneRunning.values(), ...(this.laneScanning ? [this.laneScanning] : [])]);
     await Promise.allSettled([...this.workers]);
+    await this.presence.stop();
     if (this.ownsTransport) await this.transport.close();
   }
 }
