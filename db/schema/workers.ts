@@ -6,7 +6,7 @@ export type EngineWorkerKind = (typeof ENGINE_WORKER_KINDS)[number];
 
 /**
  * The send engine's runners alive on this database (lib/sending/workers.ts): each one's row is
- * written when it starts and its heartbeat every two seconds; a claim names its runner in its
+ * written when it starts and its heartbeat every second; a claim names its runner in its
  * claim token, so the claims of a runner whose heartbeat stopped are taken over within seconds
  * rather than when their lease runs out. `sent` counts the messages its records made `sent`.
  */

@@ -3,7 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { releaseQuota } from "@/lib/accounts/quota";
 import { completeIfFinished } from "./materialize";
-import { heldByStoppedWorker, STALE_AFTER_MS } from "./workers";
+import { heldByStoppedWorker, STALE_AFTER_MS, type ReleasedBatches } from "./workers";
 
 /**
  * Re-queues deliveries whose claim outlived its lease (the worker died or hung between claim
@@ -11,28 +11,35 @@ import { heldByStoppedWorker, STALE_AFTER_MS } from "./workers";
  * the same idempotency key. Answers how many were re-queued.
  */
 export async function requeueExpiredLeases(db: Executor, now: Date = new Date()): Promise<number> {
-  return releaseClaims(db, sql`d.lease_until < ${now.toISOString()}::timestamptz`);
+  return (await releaseClaims(db, sql`d.lease_until < ${now.toISOString()}::timestamptz`)).length;
 }
 
 /**
  * The same for claims of a runner whose heartbeat stopped more than `staleAfterMs` ago
  * (workers.ts), without waiting for their lease: a killed worker's batches in flight are sent again
- * within seconds. A live runner's claims are never touched, whatever their age. Answers how many
- * were re-queued.
+ * within seconds. A live runner's claims are never touched, whatever their age. Answers the
+ * batches re-queued, per task.
  */
-export async function takeOverStoppedWorkers(db: Executor, staleAfterMs: number = STALE_AFTER_MS): Promise<number> {
-  return releaseClaims(db, heldByStoppedWorker(staleAfterMs));
+export async function takeOverStoppedWorkers(db: Executor, staleAfterMs: number = STALE_AFTER_MS): Promise<ReleasedBatches> {
+  const requeued = await releaseClaims(db, heldByStoppedWorker(staleAfterMs));
+  const byTask = new Map<string, { batches: Set<string>; deliveries: number }>();
+  for (const row of requeued) {
+    const task = byTask.get(row.task_id) ?? { batches: new Set<string>(), deliveries: 0 };
+    task.batches.add(String(row.batch_no));
+    task.deliveries++;
+    byTask.set(row.task_id, task);
+  }
+  return [...byTask].map(([taskId, task]) => ({ taskId, batches: task.batches.size, deliveries: task.deliveries }));
 }
 
-/** Claims (`d.status = 'sending'`) matching `over` are over: abandoned with a stopped task, else queued again (answers how many). */
-async function releaseClaims(db: Executor, over: SQL): Promise<number> {
+/** Claims (`d.status = 'sending'`) matching `over` are over: abandoned with a stopped task, else queued again (answers those). */
+async function releaseClaims(db: Executor, over: SQL): Promise<{ task_id: string; batch_no: string | number }[]> {
   await abandonStoppedInFlight(db, over);
-  const rows = await queryRows<{ id: string }>(
+  return queryRows<{ task_id: string; batch_no: string | number }>(
     db,
     sql`update deliveries d set status = 'queued', lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now()
-        where d.status = 'sending' and ${over} returning d.id`,
+        where d.status = 'sending' and ${over} returning d.task_id, d.batch_no`,
   );
-  return rows.length;
 }
 
 /**
@@ -87,7 +94,8 @@ export type Reconciliation = { requeued: number; completed: number };
 
 /** What the reconciler does each round, under Inngest's cron or the local runner. */
 export async function reconcile(db: Executor): Promise<Reconciliation> {
-  const requeued = (await requeueExpiredLeases(db)) + (await takeOverStoppedWorkers(db));
+  const takenOver = await takeOverStoppedWorkers(db);
+  const requeued = (await requeueExpiredLeases(db)) + takenOver.reduce((sum, task) => sum + task.deliveries, 0);
   const completed = await completeFinishedTasks(db);
   return { requeued, completed };
 }

@@ -10,7 +10,7 @@ import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
-import { WorkerPresence, type PresenceOptions } from "./workers";
+import { WorkerPresence, type PresenceOptions, type ReleasedBatches } from "./workers";
 
 /** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
 const LANE_YIELD_MS = 1_000;
@@ -48,6 +48,8 @@ export class LocalRunner {
   private readonly ownsTransport: boolean;
   private readonly log: (message: string) => void;
   private readonly presence: WorkerPresence;
+  /** Settles once the first heartbeat was written (or failed): claims before it would name no runner. */
+  private registered: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -64,7 +66,7 @@ export class LocalRunner {
       ...options.presence,
       takeOver: (staleAfterMs) => takeOverStoppedWorkers(db, staleAfterMs),
       onRegistered: (workerId) => (this.deps.workerId = workerId),
-      onTakenOver: () => void this.tick(),
+      onTakenOver: (released) => this.recover(released),
       log: this.log,
     });
   }
@@ -75,7 +77,7 @@ export class LocalRunner {
   }
 
   start(): this {
-    void this.presence.start();
+    this.registered = this.presence.start();
     this.timer = setInterval(() => {
       void this.tick();
       void this.express();
@@ -170,6 +172,7 @@ export class LocalRunner {
     // The same transport, telling the lane when the message is handed to it: campaign work waits for that, not for the answer.
     const transport: Transport = { name: this.transport.name, maxBatch: this.transport.maxBatch, target: this.transport.target, close: () => this.transport.close(), sendBatch: (messages, options) => (handed(), this.transport.sendBatch(messages, options)) };
     try {
+      await this.registered;
       await startTask(this.db, taskId);
       const full = Math.min(this.config.batchSize, this.transport.maxBatch);
       while (!this.abort.signal.aborted) {
@@ -250,6 +253,7 @@ export class LocalRunner {
   private mailing = false;
 
   private async round() {
+    await this.registered;
     await reconcile(this.db);
     for (const id of await dueTasks(this.db)) await startTask(this.db, id);
     for (const id of await tasksToMaterialize(this.db)) {
@@ -282,9 +286,10 @@ export class LocalRunner {
   }
   private filling = false;
 
-  private spawn(taskId: string) {
+  /** A batch worker on `taskId`: until the task has nothing due, or for `batches` batches. */
+  private spawn(taskId: string, batches = Infinity) {
     const worker = (async () => {
-      while (!this.abort.signal.aborted) {
+      for (let done = 0; done < batches && !this.abort.signal.aborted; done++) {
         await this.yieldToMessages();
         const outcome = await runBatch(this.deps, taskId);
         if (outcome.idle) break;
@@ -301,6 +306,16 @@ export class LocalRunner {
         if (!this.abort.signal.aborted) this.fill();
       });
     this.workers.add(worker);
+  }
+
+  /**
+   * Batches taken over from a runner that stopped are sent at once, each by a worker of its own
+   * beyond `concurrency` (the stopped runner's slots are gone from the fleet), not after this
+   * runner's own batches in flight: they come first in claim order, being the oldest.
+   */
+  private recover(released: ReleasedBatches) {
+    if (this.abort.signal.aborted) return;
+    for (const { taskId, batches } of released) for (let index = 0; index < batches; index++) this.spawn(taskId, 1);
   }
 
   /** Works until no task has anything due (waiting retries excepted); for tests and benchmarks. */

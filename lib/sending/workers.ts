@@ -5,14 +5,16 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { EngineWorkerKind } from "@/db/schema";
 
-/** How often a runner writes its heartbeat. */
-export const HEARTBEAT_MS = 2_000;
+/** How often a runner writes its heartbeat (and takes over the claims of stopped ones). */
+export const HEARTBEAT_MS = 1_000;
 /**
- * A runner whose heartbeat is older than this is stopped, and its claims are taken over. Five
- * heartbeats: a live runner misses one only when its database or event loop stalls for seconds,
- * and a dead one's batches in flight are claimed again within this plus one heartbeat (12 s).
+ * A runner whose heartbeat is older than this is stopped, and its claims are taken over. Six
+ * heartbeats: a live runner misses that many only when its database or event loop stalls for
+ * seconds (and then the cost is what a lease running out costs: its batches in flight may go out
+ * twice over SMTP, never twice on the ledger). A dead one's batches in flight are due again within
+ * this plus one heartbeat, 7 s, and sent within 15 s unless a batch takes longer than 8 s.
  */
-export const STALE_AFTER_MS = 10_000;
+export const STALE_AFTER_MS = 6_000;
 /** Rows of runners stopped this long ago are deleted (their claims were taken over long before). */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
 /** The runners of this process that have a row: never a previous life, whatever their PID says. */
@@ -39,6 +41,9 @@ export async function countSent(tx: Executor, workerId: string, sent: number): P
   if (sent > 0) await tx.execute(sql`update engine_workers set sent = sent + ${sent} where id = ${workerId}`);
 }
 
+/** What a takeover made due again: per task, how many batches of how many deliveries. */
+export type ReleasedBatches = { taskId: string; batches: number; deliveries: number }[];
+
 export type PresenceOptions = {
   kind: EngineWorkerKind;
   /**
@@ -49,12 +54,12 @@ export type PresenceOptions = {
   embedded?: boolean;
   heartbeatMs?: number;
   staleAfterMs?: number;
-  /** Releases the claims of stopped runners (reconcile.ts takeOverStoppedWorkers); answers how many rows. */
-  takeOver: (staleAfterMs: number) => Promise<number>;
+  /** Releases the claims of stopped runners (reconcile.ts takeOverStoppedWorkers). */
+  takeOver: (staleAfterMs: number) => Promise<ReleasedBatches>;
   /** Told once the row exists: from then on the runner's claims carry its id. */
   onRegistered?: (workerId: string) => void;
-  /** Told after a takeover released rows, so the runner claims them at once. */
-  onTakenOver?: (released: number) => void;
+  /** Told after a takeover made batches due again, so the runner sends them at once. */
+  onTakenOver?: (released: ReleasedBatches) => void;
   log?: (message: string) => void;
 };
 
@@ -102,8 +107,8 @@ export class WorkerPresence {
       await this.writeHeartbeat();
       if (first && this.options.embedded) await this.forgetPreviousLives();
       const released = await this.options.takeOver(this.staleAfterMs);
-      if (released > 0) {
-        this.options.log?.(`took over ${released} deliveries claimed by a send runner that stopped`);
+      if (released.length > 0) {
+        this.options.log?.(`took over ${released.reduce((sum, task) => sum + task.batches, 0)} batches in flight of a send runner that stopped`);
         this.options.onTakenOver?.(released);
       }
       if (first) await this.forgetLongStopped();

@@ -7,7 +7,7 @@ import { claimBatch } from "@/lib/sending/batch";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { takeOverStoppedWorkers } from "@/lib/sending/reconcile";
 import { createTask } from "@/lib/sending/tasks";
-import { claimTokenOf, WorkerPresence } from "@/lib/sending/workers";
+import { claimTokenOf, WorkerPresence, type ReleasedBatches } from "@/lib/sending/workers";
 import { describeOnDatabases } from "../helpers/db";
 import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
 
@@ -60,7 +60,7 @@ describeOnDatabases("send runners' heartbeats and the takeover of a stopped one'
 
       // Three times the staleness, while the live runner beats and each of its beats runs the takeover too.
       await sleep(1_500);
-      expect(await takeOverStoppedWorkers(db(), 500)).toBe(0);
+      expect(await takeOverStoppedWorkers(db(), 500)).toEqual([]);
 
       expect(await heldBy(liveToken)).toBe(10);
       expect(await heldBy(deadToken)).toBe(0);
@@ -83,7 +83,7 @@ describeOnDatabases("send runners' heartbeats and the takeover of a stopped one'
     await db().insert(engineWorkers).values({ id: slowId, kind: "web", host: os.hostname(), pid: process.pid, heartbeatAt: sql`now() - interval '5 seconds'` });
     const slowToken = await claim(taskId, slowId);
     const goneToken = await claim(taskId, crypto.randomUUID());
-    expect(await takeOverStoppedWorkers(db(), 10_000)).toBe(10);
+    expect(await takeOverStoppedWorkers(db(), 10_000)).toEqual([{ taskId, batches: 1, deliveries: 10 }]);
     expect(await heldBy(slowToken)).toBe(10);
     expect(await heldBy(goneToken)).toBe(0);
   });
@@ -101,18 +101,18 @@ describeOnDatabases("send runners' heartbeats and the takeover of a stopped one'
     const previousToken = await claim(taskId, previousId);
     const neighbourToken = await claim(taskId, neighbourId);
 
-    const presence = (embedded: boolean, released: number[]) =>
-      new WorkerPresence(db(), { kind: "web", embedded, takeOver: (stale) => takeOverStoppedWorkers(db(), stale), onTakenOver: (count) => released.push(count) });
+    const presence = (embedded: boolean, released: ReleasedBatches[]) =>
+      new WorkerPresence(db(), { kind: "web", embedded, takeOver: (stale) => takeOverStoppedWorkers(db(), stale), onTakenOver: (batches) => released.push(batches) });
     // On Postgres a runner cannot know another machine's processes: there the claims wait for the staleness.
     const onPostgres = presence(false, []);
     await onPostgres.start();
     await onPostgres.stop();
     expect(await heldBy(previousToken)).toBe(10);
 
-    const released: number[] = [];
+    const released: ReleasedBatches[] = [];
     const restarted = presence(true, released);
     await restarted.start();
-    expect(released).toEqual([10]);
+    expect(released).toEqual([[{ taskId, batches: 1, deliveries: 10 }]]);
     expect(await heldBy(previousToken)).toBe(0);
     expect(await heldBy(neighbourToken)).toBe(10);
     expect(await db().select().from(engineWorkers).where(eq(engineWorkers.id, previousId))).toEqual([]);
