@@ -10,7 +10,7 @@ import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
-import { WorkerPresence, type PresenceOptions, type ReleasedBatches } from "./workers";
+import { WorkerPresence, type PresenceOptions } from "./workers";
 
 /** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
 const LANE_YIELD_MS = 1_000;
@@ -66,7 +66,8 @@ export class LocalRunner {
       ...options.presence,
       takeOver: (staleAfterMs) => takeOverStoppedWorkers(db, staleAfterMs),
       onRegistered: (workerId) => (this.deps.workerId = workerId),
-      onTakenOver: (released) => this.recover(released),
+      // Taken-over batches are the oldest, so each worker's next claim takes them; FANOUT_SEND_CONCURRENCY still bounds what is in flight.
+      onTakenOver: () => void this.tick(),
       log: this.log,
     });
   }
@@ -286,10 +287,9 @@ export class LocalRunner {
   }
   private filling = false;
 
-  /** A batch worker on `taskId`: until the task has nothing due, or for `batches` batches. */
-  private spawn(taskId: string, batches = Infinity) {
+  private spawn(taskId: string) {
     const worker = (async () => {
-      for (let done = 0; done < batches && !this.abort.signal.aborted; done++) {
+      while (!this.abort.signal.aborted) {
         await this.yieldToMessages();
         const outcome = await runBatch(this.deps, taskId);
         if (outcome.idle) break;
@@ -306,16 +306,6 @@ export class LocalRunner {
         if (!this.abort.signal.aborted) this.fill();
       });
     this.workers.add(worker);
-  }
-
-  /**
-   * Batches taken over from a runner that stopped are sent at once, each by a worker of its own
-   * beyond `concurrency` (the stopped runner's slots are gone from the fleet), not after this
-   * runner's own batches in flight: they come first in claim order, being the oldest.
-   */
-  private recover(released: ReleasedBatches) {
-    if (this.abort.signal.aborted) return;
-    for (const { taskId, batches } of released) for (let index = 0; index < batches; index++) this.spawn(taskId, 1);
   }
 
   /** Works until no task has anything due (waiting retries excepted); for tests and benchmarks. */
