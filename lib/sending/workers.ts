@@ -104,9 +104,10 @@ export class WorkerPresence {
     if (this.stopped) return;
     try {
       const first = this.id === undefined;
-      await this.writeHeartbeat();
+      const stoppedClaims = await this.writeHeartbeat();
       if (first && this.options.embedded) await this.forgetPreviousLives();
-      const released = await this.options.takeOver(this.staleAfterMs);
+      // The release is two writes; a beat with nothing to release stays one statement (on the embedded database each takes its turn).
+      const released = first || stoppedClaims ? await this.options.takeOver(this.staleAfterMs) : [];
       if (released.length > 0) {
         this.options.log?.(`took over ${released.reduce((sum, task) => sum + task.batches, 0)} batches in flight of a send runner that stopped`);
         this.options.onTakenOver?.(released);
@@ -120,11 +121,21 @@ export class WorkerPresence {
     }
   }
 
-  /** Updates the row, or writes it when it does not exist (first beat, or deleted while this process stalled). */
-  private async writeHeartbeat(): Promise<void> {
+  /**
+   * Updates the row, or writes it when it does not exist (first beat, or deleted while this process
+   * stalled), and answers whether any claim is held by a stopped runner. That look sees this row's
+   * heartbeat from before the update: if it had gone stale this runner's own claims count, but the
+   * release that follows runs after the update and leaves them alone.
+   */
+  private async writeHeartbeat(): Promise<boolean> {
     const id = this.wantedId;
-    const updated = await queryRows<{ id: string }>(this.db, sql`update engine_workers set heartbeat_at = now() where id = ${id} returning id`);
-    if (updated.length === 0) {
+    const [beat] = await queryRows<{ updated: number; stopped_claims: boolean }>(
+      this.db,
+      sql`with beat as (update engine_workers set heartbeat_at = now() where id = ${id} returning id)
+          select (select count(*) from beat)::int as updated,
+                 exists (select 1 from deliveries d where d.status = 'sending' and ${heldByStoppedWorker(this.staleAfterMs)}) as stopped_claims`,
+    );
+    if (!beat?.updated) {
       await this.db.execute(
         sql`insert into engine_workers (id, kind, host, pid) values (${id}, ${this.options.kind}, ${os.hostname()}, ${process.pid})
             on conflict (id) do update set heartbeat_at = now()`,
@@ -133,6 +144,7 @@ export class WorkerPresence {
     if (this.id === undefined) this.options.onRegistered?.(id);
     this.id = id;
     livingHere.add(id);
+    return beat?.stopped_claims ?? false;
   }
 
   /** Rows of this host whose process is gone, or that carry this process's own PID: lives before this one. */
