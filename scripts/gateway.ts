@@ -17,8 +17,7 @@ import { getSecrets } from "@/lib/config/secrets";
 import { closeDatabase, getDatabaseHandle } from "@/lib/database";
 import { startEntrance } from "@/lib/gateway/entrance";
 import { setTaskNotifier } from "@/lib/dispatch/task-changes";
-import { LocalRunner } from "@/lib/sending/runner";
-import { WebhookRunner } from "@/lib/webhooks/runner";
+import { startLocalEngine } from "@/lib/server/boot";
 
 async function main() {
   const env = readEnv();
@@ -30,8 +29,8 @@ async function main() {
   getSecrets();
   if (env.engineMode === "inngest") setTaskNotifier(inngestTaskNotifier);
   const handle = await getDatabaseHandle({ serveSocket: true });
-  const runner = env.engineMode === "local" ? new LocalRunner(handle.db).start() : undefined;
-  const webhooks = env.engineMode === "local" ? new WebhookRunner(handle.db).start() : undefined;
+  const engine = env.engineMode === "local" ? startLocalEngine(handle, "gateway") : undefined;
+  const runner = engine?.runner;
   const entrance = await startEntrance(handle.db, env);
   console.log(`[fanout] ${entrance.summary}`);
   console.log(
@@ -44,8 +43,7 @@ async function main() {
     stopping = true;
     console.log(`[fanout] ${signal}: closing the SMTP entrance`);
     await new Promise<void>((resolve) => entrance.server.close(() => resolve()));
-    await runner?.stop();
-    await webhooks?.stop();
+    await engine?.stop();
     await closeDatabase();
     process.exit(0);
   };

@@ -11,3 +11,4 @@ export * from "./gateway";
 export * from "./webhooks";
 export * from "./messages";
 export * from "./notifications";
+export * from "./workers";

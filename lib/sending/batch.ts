@@ -17,6 +17,7 @@ import { retryDelayMs, type SendingConfig } from "./config";
 import { sendContextFor, type SendContext } from "./context";
 import { completeIfFinished } from "./materialize";
 import type { RateLimiter } from "./throttle";
+import { claimTokenOf, countSent } from "./workers";
 
 export type EngineDeps = {
   db: Executor;
@@ -25,6 +26,8 @@ export type EngineDeps = {
   limiter?: RateLimiter;
   /** Aborts a transport call in flight (process shutdown). */
   signal?: AbortSignal;
+  /** The heartbeating runner claiming (workers.ts): its claims are taken over when it stops, not only when their lease ends. */
+  workerId?: string;
 };
 
 export type BatchOutcome = {
@@ -37,7 +40,7 @@ export type BatchOutcome = {
   suppressed: number;
 };
 
-type Claimed = { id: number; email: string; contactId: number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
+export type Claimed = { id: number; email: string; contactId: number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
 
 const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, sent: 0, failed: 0, retrying: 0, suppressed: 0 });
 
@@ -51,7 +54,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
   const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
   // Loaded before claiming (cached per task): a task that cannot be sent fails without holding rows.
   const context = await sendContextFor(db, taskId);
-  const claimToken = crypto.randomUUID();
+  const claimToken = claimTokenOf(deps.workerId);
   const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken);
   if (claimed === "not_sending") return IDLE("not_sending");
   if (claimed.length === 0) return IDLE("nothing_due");
@@ -87,7 +90,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
 }
 
 /** Claims due rows of the first batch that has any, or says the task is not sending. */
-async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
+export async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
   return db.transaction(async (tx) => {
     // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
     const [task] = await queryRows<{ status: string; transactional: boolean }>(
@@ -114,15 +117,7 @@ async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: n
           from claimed left join contacts c on c.id = claimed.contact_id
           order by claimed.id`,
     );
-    return rows.map((row) => ({
-      id: Number(row.id),
-      email: row.email,
-      contactId: row.contact_id === null ? null : Number(row.contact_id),
-      attempts: row.attempts,
-      name: row.name,
-      attributes: row.attributes,
-      suppressed: row.suppressed,
-    }));
+    return rows.map(({ id, email, contact_id, attempts, name, attributes, suppressed }) => ({ id: Number(id), email, contactId: contact_id === null ? null : Number(contact_id), attempts, name, attributes, suppressed }));
   });
 }
 
@@ -304,6 +299,7 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
       await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
       await completeIfFinished(tx, context.taskId);
       if (answers > 0) guardPaused = await guardTask(tx, context.taskId);
+      if (deps.workerId) await countSent(tx, deps.workerId, sent);
     }
     return { claimed: claimed.length, sent, failed, retrying, suppressed };
   });
@@ -344,6 +340,3 @@ async function addToDailyRollup(tx: Executor, context: SendContext, rows: { stat
   }
   await addToRollups(tx, context, [...groups].map(([recipientDomain, counts]) => ({ recipientDomain, counts })));
 }
-
-export type { Claimed };
-export { claimBatch };

@@ -8,8 +8,9 @@ import { sendingConfig, type SendingConfig } from "./config";
 import { onTaskEvent } from "@/lib/dispatch/task-changes";
 import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
-import { reconcile, tasksWithDueWork } from "./reconcile";
+import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
+import { WorkerPresence, type PresenceOptions } from "./workers";
 
 /** The longest a campaign batch or materialisation step waits for the messages' lane: campaigns slow down while messages flow, never stop. */
 const LANE_YIELD_MS = 1_000;
@@ -18,14 +19,21 @@ const LANE_ACTIVE_MS = 5_000;
 /** Messages the lane works on at once (each waits mostly for the transport's answer). */
 const LANE_IN_FLIGHT = 64;
 
-export type RunnerOptions = { transport?: Transport; config?: SendingConfig; log?: (message: string) => void };
+export type RunnerOptions = {
+  transport?: Transport;
+  config?: SendingConfig;
+  log?: (message: string) => void;
+  /** How this runner appears in `engine_workers` once started (default: kind "engine", heartbeat and staleness of workers.ts). */
+  presence?: Pick<PresenceOptions, "kind" | "embedded" | "heartbeatMs" | "staleAfterMs">;
+};
 
 /**
  * The in-process driver of the engine (embedded default, or FANOUT_RUNNER=local): every tick
  * it starts due tasks, materialises their recipients, keeps up to `concurrency` batch workers
  * busy and reconciles expired leases. It calls the same lib/sending functions the Inngest
  * functions call, and keeps no state the database does not have, so any number of processes
- * may run it and a killed one loses nothing.
+ * may run it and a killed one loses nothing. Once started it heartbeats (workers.ts): its claims
+ * name it, and when it stops beating any other runner takes them over within seconds.
  */
 export class LocalRunner {
   readonly config: SendingConfig;
@@ -39,6 +47,9 @@ export class LocalRunner {
   private unsubscribe: (() => void) | undefined;
   private readonly ownsTransport: boolean;
   private readonly log: (message: string) => void;
+  private readonly presence: WorkerPresence;
+  /** Settles once the first heartbeat was written (or failed): claims before it would name no runner. */
+  private registered: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -50,9 +61,24 @@ export class LocalRunner {
     this.log = options.log ?? ((message) => console.error(`[fanout] ${message}`));
     // No abort signal for the transport: a batch in flight is finished and recorded even when stopping.
     this.deps = { db, transport: this.transport, config: this.config, limiter: new RateLimiter() };
+    this.presence = new WorkerPresence(db, {
+      kind: "engine",
+      ...options.presence,
+      takeOver: (staleAfterMs) => takeOverStoppedWorkers(db, staleAfterMs),
+      onRegistered: (workerId) => (this.deps.workerId = workerId),
+      // Taken-over batches are the oldest, so each worker's next claim takes them; FANOUT_SEND_CONCURRENCY still bounds what is in flight.
+      onTakenOver: () => void this.tick(),
+      log: this.log,
+    });
+  }
+
+  /** This runner's row in `engine_workers`, once written. */
+  get workerId(): string | undefined {
+    return this.presence.id;
   }
 
   start(): this {
+    this.registered = this.presence.start();
     this.timer = setInterval(() => {
       void this.tick();
       void this.express();
@@ -147,6 +173,7 @@ export class LocalRunner {
     // The same transport, telling the lane when the message is handed to it: campaign work waits for that, not for the answer.
     const transport: Transport = { name: this.transport.name, maxBatch: this.transport.maxBatch, target: this.transport.target, close: () => this.transport.close(), sendBatch: (messages, options) => (handed(), this.transport.sendBatch(messages, options)) };
     try {
+      await this.registered;
       await startTask(this.db, taskId);
       const full = Math.min(this.config.batchSize, this.transport.maxBatch);
       while (!this.abort.signal.aborted) {
@@ -227,6 +254,7 @@ export class LocalRunner {
   private mailing = false;
 
   private async round() {
+    await this.registered;
     await reconcile(this.db);
     for (const id of await dueTasks(this.db)) await startTask(this.db, id);
     for (const id of await tasksToMaterialize(this.db)) {
@@ -304,6 +332,7 @@ export class LocalRunner {
     await this.ticking?.catch(() => undefined);
     await Promise.allSettled([...this.laneRunning.values(), ...(this.laneScanning ? [this.laneScanning] : [])]);
     await Promise.allSettled([...this.workers]);
+    await this.presence.stop();
     if (this.ownsTransport) await this.transport.close();
   }
 }

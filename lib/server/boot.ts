@@ -1,5 +1,6 @@
 import "server-only";
-import type { Database } from "@/db/client";
+import type { Database, DatabaseHandle } from "@/db/client";
+import type { EngineWorkerKind } from "@/db/schema";
 import { createUser } from "@/lib/accounts/users";
 import { adminExists, issueSetupToken } from "@/lib/accounts/setup";
 import { systemActor } from "@/lib/access/actor";
@@ -35,8 +36,7 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
   const resumed = await resumeStaleImports(handle.db);
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   if (env.engineMode === "local") {
-    const runner = new LocalRunner(handle.db).start();
-    new WebhookRunner(handle.db).start();
+    const { runner } = startLocalEngine(handle, "web");
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");
@@ -46,6 +46,19 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
     console.log(`[fanout] ${entrance.summary}`);
   }
   console.log(`[fanout] database ready (${handle.driver}); data in ${env.dataDir}`);
+}
+
+/**
+ * The in-process engine: the send runner (heartbeating in `engine_workers` as `kind`) and the
+ * outgoing-webhook runner, as the server and `npm run worker` run them. On the embedded database,
+ * whose processes all live on this machine, the runner releases its previous life's claims at once.
+ * `stop` lets the batches in flight be recorded.
+ */
+export function startLocalEngine(handle: DatabaseHandle, kind: EngineWorkerKind) {
+  const embedded = handle.driver === "pglite" || handle.driver === "pglite-socket";
+  const runner = new LocalRunner(handle.db, { presence: { kind, embedded } }).start();
+  const webhooks = new WebhookRunner(handle.db).start();
+  return { runner, webhooks, stop: () => Promise.all([runner.stop(), webhooks.stop()]).then(() => undefined) };
 }
 
 /** The server's housekeeping timers (unref'd, so they never keep the process up); returns one stop for all. */
