@@ -2,7 +2,7 @@ import net from "node:net";
 import nodemailer from "nodemailer";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
-import { mailOptionsFor } from "./mime";
+import { buildMime, envelopeOf } from "./mime";
 import { enhancedStatusOf, needsSmtpUtf8, smtpUtf8Unsupported, type OutgoingMessage, type SendResult, type Transport } from "./types";
 
 export type SmtpTransportOptions = {
@@ -172,7 +172,9 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
 
   async function sendOne(message: OutgoingMessage): Promise<SendResult> {
     try {
-      const info = await transporter.sendMail(mailOptionsFor(message));
+      // Composed here (skeleton.ts) and handed over as bytes: nodemailer only writes them to the relay.
+      const raw = await buildMime(message);
+      const info = await transporter.sendMail({ raw, envelope: envelopeOf(message), disableFileAccess: true, disableUrlAccess: true });
       const reply = fromWire(String(info.response ?? ""));
       return { id: message.id, ok: true, code: Number(/^\d{3}/.exec(reply)?.[0] ?? 250), reply, providerId: queueIdOf(reply) };
     } catch (error) {
