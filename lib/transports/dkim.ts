@@ -19,7 +19,7 @@ export type DkimKey = { domainName: string; keySelector: string; privateKey: str
 /** A header as written: its lower-case name and its complete, folded line without the final CRLF. */
 export type HeaderLine = { key: string; line: string };
 
-const SIGNED_FIELDS = [
+export const SIGNED_FIELDS = [
   "from", "sender", "reply-to", "subject", "date", "message-id", "to", "cc", "mime-version", "content-type", "content-transfer-encoding",
   "content-id", "content-description", "resent-date", "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-message-id",
   "in-reply-to", "references", "list-id", "list-help", "list-unsubscribe", "list-unsubscribe-post", "list-subscribe", "list-post",

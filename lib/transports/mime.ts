@@ -1,5 +1,6 @@
 import nodemailer from "nodemailer";
 import type Mail from "nodemailer/lib/mailer";
+import { SIGNED_FIELDS } from "./dkim";
 import { composeFromSkeleton, extraHeaders } from "./skeleton";
 import type { OutgoingMessage } from "./types";
 
@@ -26,7 +27,8 @@ export function mailOptionsFor(message: OutgoingMessage): Mail.Options {
       // nodemailer puts a part with a cid into multipart/related beside the HTML that refers to it.
       ...(attachment.cid ? { cid: attachment.cid, contentDisposition: "inline" as const } : {}),
     })),
-    dkim: message.dkim ? { domainName: message.dkim.domainName, keySelector: message.dkim.keySelector, privateKey: message.dkim.privateKey } : undefined,
+    // The fields dkim.ts signs, List-Unsubscribe-Post among them (RFC 8058), not nodemailer's shorter default.
+    dkim: message.dkim ? { domainName: message.dkim.domainName, keySelector: message.dkim.keySelector, privateKey: message.dkim.privateKey, headerFieldNames: SIGNED_FIELDS.join(":") } : undefined,
     // One transaction, one recipient: the reply to RCPT TO and to DATA belongs to this message alone.
     envelope: envelopeOf(message),
     disableFileAccess: true,
@@ -35,7 +37,7 @@ export function mailOptionsFor(message: OutgoingMessage): Mail.Options {
 }
 
 /** MAIL FROM and the one RCPT TO of a message. */
-export function envelopeOf(message: OutgoingMessage): { from: string; to: string[] } {
+export function envelopeOf(message: Pick<OutgoingMessage, "to" | "from" | "envelopeFrom">): { from: string; to: string[] } {
   return { from: message.envelopeFrom ?? message.from.address, to: [message.to] };
 }
 

@@ -31,6 +31,17 @@ export type SmtpTransportOptions = {
   clientName?: string;
 };
 
+/** A message already composed: its bytes and the envelope they go to. */
+export type ComposedMessage = Pick<OutgoingMessage, "id" | "to" | "from" | "envelopeFrom"> & { raw: Buffer };
+
+export type SmtpTransport = Transport & {
+  /**
+   * Writes bytes composed beforehand over the same pooled connections, with nothing rendered,
+   * composed or signed: the wire baseline of `npm run bench -- send`, the ceiling the engine is measured against.
+   */
+  sendComposed(messages: readonly ComposedMessage[]): Promise<SendResult[]>;
+};
+
 type SmtpError = Error & { code?: string; responseCode?: number; response?: string; command?: string };
 
 /**
@@ -147,7 +158,7 @@ export function describeSmtpUrl(url: string): string {
  * transaction with one RCPT TO, so the relay's reply to RCPT TO or to the end of DATA is that
  * recipient's result, kept as the server said it (code, enhanced status, text).
  */
-export function createSmtpTransport(options: SmtpTransportOptions): Transport {
+export function createSmtpTransport(options: SmtpTransportOptions): SmtpTransport {
   guardSmtpUtf8();
   const maxConnections = Math.max(1, options.maxConnections ?? 5);
   const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
@@ -170,11 +181,10 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
   }
   const transporter = nodemailer.createTransport(poolOptions);
 
-  async function sendOne(message: OutgoingMessage): Promise<SendResult> {
+  /** One transaction: these bytes to this envelope, the relay's answer as the result. */
+  async function deliver(message: Pick<OutgoingMessage, "id" | "to" | "from" | "envelopeFrom">, raw: () => Promise<Buffer>): Promise<SendResult> {
     try {
-      // Composed here (skeleton.ts) and handed over as bytes: nodemailer only writes them to the relay.
-      const raw = await buildMime(message);
-      const info = await transporter.sendMail({ raw, envelope: envelopeOf(message), disableFileAccess: true, disableUrlAccess: true });
+      const info = await transporter.sendMail({ raw: await raw(), envelope: envelopeOf(message), disableFileAccess: true, disableUrlAccess: true });
       const reply = fromWire(String(info.response ?? ""));
       return { id: message.id, ok: true, code: Number(/^\d{3}/.exec(reply)?.[0] ?? 250), reply, providerId: queueIdOf(reply) };
     } catch (error) {
@@ -182,27 +192,28 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
     }
   }
 
+  /** As many transactions in flight as the pool has connections; the rest wait their turn, so an abort leaves those not yet started untouched. */
+  async function inTurn<M extends { id: string }>(messages: readonly M[], send: (message: M) => Promise<SendResult>, signal?: AbortSignal): Promise<SendResult[]> {
+    const results: SendResult[] = new Array(messages.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length) {
+        const index = next++;
+        const message = messages[index]!;
+        results[index] = signal?.aborted ? { id: message.id, ok: false, retry: true, reply: "not sent: the batch was aborted before this message" } : await send(message);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxConnections, messages.length) }, worker));
+    return results;
+  }
+
   return {
     name: "smtp",
     maxBatch: 100,
     target: describeSmtpUrl(options.url),
-    async sendBatch(messages, sendOptions) {
-      const results: SendResult[] = new Array(messages.length);
-      let next = 0;
-      // As many transactions in flight as the pool has connections; the rest wait their turn here,
-      // so an abort leaves the messages not yet started untouched.
-      const worker = async () => {
-        while (next < messages.length) {
-          const index = next++;
-          const message = messages[index]!;
-          results[index] = sendOptions?.signal?.aborted
-            ? { id: message.id, ok: false, retry: true, reply: "not sent: the batch was aborted before this message" }
-            : await sendOne(message);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(maxConnections, messages.length) }, worker));
-      return results;
-    },
+    // Composed here from the message's skeleton (skeleton.ts) and handed over as bytes: nodemailer only writes them to the relay.
+    sendBatch: (messages, sendOptions) => inTurn(messages, (message) => deliver(message, () => buildMime(message)), sendOptions?.signal),
+    sendComposed: (messages) => inTurn(messages, (message) => deliver(message, async () => message.raw)),
     async close() {
       transporter.close();
     },
@@ -226,7 +237,7 @@ function fromWire(text: string): string {
  * Anything else (connection refused or dropped, timeouts, TLS, a 5xx to EHLO or AUTH, which is
  * the relay's configuration and not this recipient) is worth another try later.
  */
-function failureOf(message: OutgoingMessage, error: SmtpError): SendResult {
+function failureOf(message: Pick<OutgoingMessage, "id">, error: SmtpError): SendResult {
   if (error.code === NO_SMTPUTF8) return smtpUtf8Unsupported(message);
   const aboutMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
   // No TLS (the relay does not offer STARTTLS, or someone stripped the offer): say that, not only the relay's reply to STARTTLS.
