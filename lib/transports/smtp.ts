@@ -112,33 +112,84 @@ function connectWithoutDelay(options: SMTPPool.Options): NonNullable<SMTPPool.Op
   };
 }
 
-type EnvelopeStep = (envelope: { from?: unknown; to?: unknown }, callback: (error: Error | null, info?: unknown) => void) => void;
-type ConnectionInternals = { _setEnvelope: EnvelopeStep; _supportedExtensions: string[] };
-const GUARDED = Symbol.for("fanout.smtputf8Guard");
+type Callback = (error: Error | null, info?: unknown) => void;
+type EnvelopeStep = (envelope: { from?: unknown; to?: unknown; dsn?: unknown; requireTLSExtensionEnabled?: unknown }, callback: Callback) => void;
+type ConnectionInternals = {
+  _setEnvelope: EnvelopeStep;
+  _supportedExtensions: string[];
+  _responseActions: ((reply: string) => void)[];
+  _envelope: { to: string[]; rcptQueue: string[]; accepted: string[]; rejected: string[]; rejectedErrors: Error[] };
+  _recipientQueue: string[];
+  _ehloLines?: string[];
+  _sendCommand(command: string): void;
+  _socket: { write(data: Buffer | string): boolean };
+  _formatError(message: string, code: string, response: string | false, command: string): Error;
+};
+const PATCHED = Symbol.for("fanout.envelopeStep");
 /** Marks the refusal below, so failureOf can tell it from nodemailer's own envelope errors. */
 const NO_SMTPUTF8 = "ENOSMTPUTF8";
 
 /**
- * An address with a Unicode mailbox name (用户@例子.中国, RFC 6531) may only go to a relay that
- * offers SMTPUTF8 in its EHLO reply. nodemailer adds the SMTPUTF8 keyword to MAIL FROM when the
- * relay offers it, but when it does not it sends the raw UTF-8 anyway, and a lenient relay passes on
- * an address its next hop reads as garbage. This wraps the step where nodemailer starts a
- * transaction, on the connection that is about to send, so such a message fails before MAIL FROM
- * with a final, clear reason instead. It reads nodemailer's private list of the relay's extensions
- * (checked by tests/unit/smtputf8.test.ts against smtp-server with and without SMTPUTF8).
+ * Two changes to the step where nodemailer's smtp-connection starts a transaction, on the
+ * connection that is about to send. It reads nodemailer's private state (its list of the relay's
+ * extensions, its queue of reply handlers), held by tests/unit/smtputf8.test.ts and
+ * tests/unit/transport-smtp.test.ts against smtp-server.
+ *
+ * SMTPUTF8: an address with a Unicode mailbox name (用户@例子.中国, RFC 6531) may only go to a relay
+ * that offers SMTPUTF8. nodemailer adds the keyword to MAIL FROM when the relay offers it, but when
+ * it does not it sends the raw UTF-8 anyway, and a lenient relay passes on an address its next hop
+ * reads as garbage; such a message fails here before MAIL FROM, final and with a clear reason.
+ *
+ * PIPELINING (RFC 2920): nodemailer pipelines only the RCPT TO commands of one envelope, after the
+ * reply to MAIL FROM; with our one recipient per transaction that is four round trips a message
+ * (MAIL, RCPT, DATA, the message). When the relay offers PIPELINING, RCPT TO and DATA now follow
+ * MAIL FROM at once and the three replies are read in order: two round trips. A refused MAIL or RCPT
+ * is that message's answer as before (the relay then refuses DATA, which is read and dropped; a
+ * relay that wrongly answers 354 gets an empty message ended at once, and its reply is dropped too).
  */
-function guardSmtpUtf8(): void {
-  const prototype = SMTPConnection.prototype as unknown as ConnectionInternals & { [GUARDED]?: true };
-  if (prototype[GUARDED]) return;
+function patchEnvelopeStep(): void {
+  const prototype = SMTPConnection.prototype as unknown as ConnectionInternals & { [PATCHED]?: true };
+  if (prototype[PATCHED]) return;
   const setEnvelope = prototype._setEnvelope;
   prototype._setEnvelope = function (this: ConnectionInternals, envelope, callback) {
     const addresses = [envelope.from, ...[envelope.to ?? []].flat()].map((address) => String((address as { address?: string })?.address ?? address ?? ""));
     if (addresses.some(needsSmtpUtf8) && !this._supportedExtensions.includes("SMTPUTF8")) {
       return callback(Object.assign(new Error("the relay does not offer SMTPUTF8"), { code: NO_SMTPUTF8, command: "MAIL FROM" }));
     }
-    return setEnvelope.call(this, envelope, callback);
+    const actions = this._responseActions.length;
+    setEnvelope.call(this, envelope, callback);
+    const pipelined = this._supportedExtensions.includes("PIPELINING") && !envelope.dsn && !envelope.requireTLSExtensionEnabled;
+    // Only a transaction nodemailer did start (MAIL FROM written, its handler queued) with exactly one recipient.
+    if (!pipelined || this._responseActions.length !== actions + 1 || this._envelope?.rcptQueue?.length !== 1) return;
+    this._responseActions.pop();
+    const recipient = this._envelope.rcptQueue.shift()!;
+    let refusal: Error | null = null;
+    this._responseActions.push(
+      (reply) => {
+        if (reply.charAt(0) !== "2") refusal = this._formatError("Mail command failed", "EENVELOPE", reply, "MAIL FROM");
+      },
+      (reply) => {
+        if (reply.charAt(0) === "2") return void this._envelope.accepted.push(recipient);
+        this._envelope.rejected.push(recipient);
+        refusal ??= Object.assign(this._formatError("Recipient command failed", "EENVELOPE", reply, "RCPT TO"), { recipient });
+      },
+      (reply) => {
+        if (refusal) {
+          if (reply.charAt(0) === "3") {
+            this._responseActions.push(() => undefined);
+            this._socket.write("\r\n.\r\n");
+          }
+          return callback(refusal);
+        }
+        if (!/^[23]/.test(reply)) return callback(this._formatError("Data command failed", "EENVELOPE", reply, "DATA"));
+        callback(null, { accepted: this._envelope.accepted, rejected: this._envelope.rejected, ...(this._ehloLines?.length ? { ehlo: this._ehloLines } : {}) });
+      },
+    );
+    this._recipientQueue = [];
+    this._sendCommand(`RCPT TO:<${recipient}>`);
+    this._sendCommand("DATA");
   };
-  prototype[GUARDED] = true;
+  prototype[PATCHED] = true;
 }
 
 /** The relay URL without credentials or options, for the console. */
@@ -159,7 +210,7 @@ export function describeSmtpUrl(url: string): string {
  * recipient's result, kept as the server said it (code, enhanced status, text).
  */
 export function createSmtpTransport(options: SmtpTransportOptions): SmtpTransport {
-  guardSmtpUtf8();
+  patchEnvelopeStep();
   const maxConnections = Math.max(1, options.maxConnections ?? 5);
   const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
     ...smtpOptionsFromUrl(options.url),
