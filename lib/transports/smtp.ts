@@ -2,7 +2,7 @@ import net from "node:net";
 import nodemailer from "nodemailer";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
-import { mailOptionsFor } from "./mime";
+import { buildMime, envelopeOf } from "./mime";
 import { enhancedStatusOf, needsSmtpUtf8, smtpUtf8Unsupported, type OutgoingMessage, type SendResult, type Transport } from "./types";
 
 export type SmtpTransportOptions = {
@@ -29,6 +29,17 @@ export type SmtpTransportOptions = {
   socketTimeout?: number;
   /** The name we give in EHLO (default: this machine's host name). */
   clientName?: string;
+};
+
+/** A message already composed: its bytes and the envelope they go to. */
+export type ComposedMessage = Pick<OutgoingMessage, "id" | "to" | "from" | "envelopeFrom"> & { raw: Buffer };
+
+export type SmtpTransport = Transport & {
+  /**
+   * Writes bytes composed beforehand over the same pooled connections, with nothing rendered,
+   * composed or signed: the wire baseline of `npm run bench -- send`, the ceiling the engine is measured against.
+   */
+  sendComposed(messages: readonly ComposedMessage[]): Promise<SendResult[]>;
 };
 
 type SmtpError = Error & { code?: string; responseCode?: number; response?: string; command?: string };
@@ -101,33 +112,84 @@ function connectWithoutDelay(options: SMTPPool.Options): NonNullable<SMTPPool.Op
   };
 }
 
-type EnvelopeStep = (envelope: { from?: unknown; to?: unknown }, callback: (error: Error | null, info?: unknown) => void) => void;
-type ConnectionInternals = { _setEnvelope: EnvelopeStep; _supportedExtensions: string[] };
-const GUARDED = Symbol.for("fanout.smtputf8Guard");
+type Callback = (error: Error | null, info?: unknown) => void;
+type EnvelopeStep = (envelope: { from?: unknown; to?: unknown; dsn?: unknown; requireTLSExtensionEnabled?: unknown }, callback: Callback) => void;
+type ConnectionInternals = {
+  _setEnvelope: EnvelopeStep;
+  _supportedExtensions: string[];
+  _responseActions: ((reply: string) => void)[];
+  _envelope: { to: string[]; rcptQueue: string[]; accepted: string[]; rejected: string[]; rejectedErrors: Error[] };
+  _recipientQueue: string[];
+  _ehloLines?: string[];
+  _sendCommand(command: string): void;
+  _socket: { write(data: Buffer | string): boolean };
+  _formatError(message: string, code: string, response: string | false, command: string): Error;
+};
+const PATCHED = Symbol.for("fanout.envelopeStep");
 /** Marks the refusal below, so failureOf can tell it from nodemailer's own envelope errors. */
 const NO_SMTPUTF8 = "ENOSMTPUTF8";
 
 /**
- * An address with a Unicode mailbox name (用户@例子.中国, RFC 6531) may only go to a relay that
- * offers SMTPUTF8 in its EHLO reply. nodemailer adds the SMTPUTF8 keyword to MAIL FROM when the
- * relay offers it, but when it does not it sends the raw UTF-8 anyway, and a lenient relay passes on
- * an address its next hop reads as garbage. This wraps the step where nodemailer starts a
- * transaction, on the connection that is about to send, so such a message fails before MAIL FROM
- * with a final, clear reason instead. It reads nodemailer's private list of the relay's extensions
- * (checked by tests/unit/smtputf8.test.ts against smtp-server with and without SMTPUTF8).
+ * Two changes to the step where nodemailer's smtp-connection starts a transaction, on the
+ * connection that is about to send. It reads nodemailer's private state (its list of the relay's
+ * extensions, its queue of reply handlers), held by tests/unit/smtputf8.test.ts and
+ * tests/unit/transport-smtp.test.ts against smtp-server.
+ *
+ * SMTPUTF8: an address with a Unicode mailbox name (用户@例子.中国, RFC 6531) may only go to a relay
+ * that offers SMTPUTF8. nodemailer adds the keyword to MAIL FROM when the relay offers it, but when
+ * it does not it sends the raw UTF-8 anyway, and a lenient relay passes on an address its next hop
+ * reads as garbage; such a message fails here before MAIL FROM, final and with a clear reason.
+ *
+ * PIPELINING (RFC 2920): nodemailer pipelines only the RCPT TO commands of one envelope, after the
+ * reply to MAIL FROM; with our one recipient per transaction that is four round trips a message
+ * (MAIL, RCPT, DATA, the message). When the relay offers PIPELINING, RCPT TO and DATA now follow
+ * MAIL FROM at once and the three replies are read in order: two round trips. A refused MAIL or RCPT
+ * is that message's answer as before (the relay then refuses DATA, which is read and dropped; a
+ * relay that wrongly answers 354 gets an empty message ended at once, and its reply is dropped too).
  */
-function guardSmtpUtf8(): void {
-  const prototype = SMTPConnection.prototype as unknown as ConnectionInternals & { [GUARDED]?: true };
-  if (prototype[GUARDED]) return;
+function patchEnvelopeStep(): void {
+  const prototype = SMTPConnection.prototype as unknown as ConnectionInternals & { [PATCHED]?: true };
+  if (prototype[PATCHED]) return;
   const setEnvelope = prototype._setEnvelope;
   prototype._setEnvelope = function (this: ConnectionInternals, envelope, callback) {
     const addresses = [envelope.from, ...[envelope.to ?? []].flat()].map((address) => String((address as { address?: string })?.address ?? address ?? ""));
     if (addresses.some(needsSmtpUtf8) && !this._supportedExtensions.includes("SMTPUTF8")) {
       return callback(Object.assign(new Error("the relay does not offer SMTPUTF8"), { code: NO_SMTPUTF8, command: "MAIL FROM" }));
     }
-    return setEnvelope.call(this, envelope, callback);
+    const actions = this._responseActions.length;
+    setEnvelope.call(this, envelope, callback);
+    const pipelined = this._supportedExtensions.includes("PIPELINING") && !envelope.dsn && !envelope.requireTLSExtensionEnabled;
+    // Only a transaction nodemailer did start (MAIL FROM written, its handler queued) with exactly one recipient.
+    if (!pipelined || this._responseActions.length !== actions + 1 || this._envelope?.rcptQueue?.length !== 1) return;
+    this._responseActions.pop();
+    const recipient = this._envelope.rcptQueue.shift()!;
+    let refusal: Error | null = null;
+    this._responseActions.push(
+      (reply) => {
+        if (reply.charAt(0) !== "2") refusal = this._formatError("Mail command failed", "EENVELOPE", reply, "MAIL FROM");
+      },
+      (reply) => {
+        if (reply.charAt(0) === "2") return void this._envelope.accepted.push(recipient);
+        this._envelope.rejected.push(recipient);
+        refusal ??= Object.assign(this._formatError("Recipient command failed", "EENVELOPE", reply, "RCPT TO"), { recipient });
+      },
+      (reply) => {
+        if (refusal) {
+          if (reply.charAt(0) === "3") {
+            this._responseActions.push(() => undefined);
+            this._socket.write("\r\n.\r\n");
+          }
+          return callback(refusal);
+        }
+        if (!/^[23]/.test(reply)) return callback(this._formatError("Data command failed", "EENVELOPE", reply, "DATA"));
+        callback(null, { accepted: this._envelope.accepted, rejected: this._envelope.rejected, ...(this._ehloLines?.length ? { ehlo: this._ehloLines } : {}) });
+      },
+    );
+    this._recipientQueue = [];
+    this._sendCommand(`RCPT TO:<${recipient}>`);
+    this._sendCommand("DATA");
   };
-  prototype[GUARDED] = true;
+  prototype[PATCHED] = true;
 }
 
 /** The relay URL without credentials or options, for the console. */
@@ -147,8 +209,8 @@ export function describeSmtpUrl(url: string): string {
  * transaction with one RCPT TO, so the relay's reply to RCPT TO or to the end of DATA is that
  * recipient's result, kept as the server said it (code, enhanced status, text).
  */
-export function createSmtpTransport(options: SmtpTransportOptions): Transport {
-  guardSmtpUtf8();
+export function createSmtpTransport(options: SmtpTransportOptions): SmtpTransport {
+  patchEnvelopeStep();
   const maxConnections = Math.max(1, options.maxConnections ?? 5);
   const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
     ...smtpOptionsFromUrl(options.url),
@@ -170,9 +232,10 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
   }
   const transporter = nodemailer.createTransport(poolOptions);
 
-  async function sendOne(message: OutgoingMessage): Promise<SendResult> {
+  /** One transaction: these bytes to this envelope, the relay's answer as the result. */
+  async function deliver(message: Pick<OutgoingMessage, "id" | "to" | "from" | "envelopeFrom">, raw: () => Promise<Buffer>): Promise<SendResult> {
     try {
-      const info = await transporter.sendMail(mailOptionsFor(message));
+      const info = await transporter.sendMail({ raw: await raw(), envelope: envelopeOf(message), disableFileAccess: true, disableUrlAccess: true });
       const reply = fromWire(String(info.response ?? ""));
       return { id: message.id, ok: true, code: Number(/^\d{3}/.exec(reply)?.[0] ?? 250), reply, providerId: queueIdOf(reply) };
     } catch (error) {
@@ -180,27 +243,28 @@ export function createSmtpTransport(options: SmtpTransportOptions): Transport {
     }
   }
 
+  /** As many transactions in flight as the pool has connections; the rest wait their turn, so an abort leaves those not yet started untouched. */
+  async function inTurn<M extends { id: string }>(messages: readonly M[], send: (message: M) => Promise<SendResult>, signal?: AbortSignal): Promise<SendResult[]> {
+    const results: SendResult[] = new Array(messages.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length) {
+        const index = next++;
+        const message = messages[index]!;
+        results[index] = signal?.aborted ? { id: message.id, ok: false, retry: true, reply: "not sent: the batch was aborted before this message" } : await send(message);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxConnections, messages.length) }, worker));
+    return results;
+  }
+
   return {
     name: "smtp",
     maxBatch: 100,
     target: describeSmtpUrl(options.url),
-    async sendBatch(messages, sendOptions) {
-      const results: SendResult[] = new Array(messages.length);
-      let next = 0;
-      // As many transactions in flight as the pool has connections; the rest wait their turn here,
-      // so an abort leaves the messages not yet started untouched.
-      const worker = async () => {
-        while (next < messages.length) {
-          const index = next++;
-          const message = messages[index]!;
-          results[index] = sendOptions?.signal?.aborted
-            ? { id: message.id, ok: false, retry: true, reply: "not sent: the batch was aborted before this message" }
-            : await sendOne(message);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(maxConnections, messages.length) }, worker));
-      return results;
-    },
+    // Composed here from the message's skeleton (skeleton.ts) and handed over as bytes: nodemailer only writes them to the relay.
+    sendBatch: (messages, sendOptions) => inTurn(messages, (message) => deliver(message, () => buildMime(message)), sendOptions?.signal),
+    sendComposed: (messages) => inTurn(messages, (message) => deliver(message, async () => message.raw)),
     async close() {
       transporter.close();
     },
@@ -224,7 +288,7 @@ function fromWire(text: string): string {
  * Anything else (connection refused or dropped, timeouts, TLS, a 5xx to EHLO or AUTH, which is
  * the relay's configuration and not this recipient) is worth another try later.
  */
-function failureOf(message: OutgoingMessage, error: SmtpError): SendResult {
+function failureOf(message: Pick<OutgoingMessage, "id">, error: SmtpError): SendResult {
   if (error.code === NO_SMTPUTF8) return smtpUtf8Unsupported(message);
   const aboutMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
   // No TLS (the relay does not offer STARTTLS, or someone stripped the offer): say that, not only the relay's reply to STARTTLS.

@@ -71,7 +71,7 @@ export function needsSmtpUtf8(address: string): boolean {
  * The final failure of a message whose address needs SMTPUTF8 when the way it would leave does not
  * offer it: said instead of sending an address the next server would read as garbage.
  */
-export function smtpUtf8Unsupported(message: OutgoingMessage): SendFailure {
+export function smtpUtf8Unsupported(message: Pick<OutgoingMessage, "id">): SendFailure {
   return { id: message.id, ok: false, retry: false, reply: describeReason(reasonsEn, "smtputf8Unsupported") };
 }
 
