@@ -1,4 +1,6 @@
 import { and, eq } from "drizzle-orm";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { auditLog, deliveries, notifications, settings, tasks } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
@@ -6,7 +8,9 @@ import { writeSetting } from "@/lib/accounts/settings";
 import { POST as resumeRoute } from "@/app/api/v1/tasks/[id]/resume/route";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
+import { GuardReason } from "@/components/notifications/guard-reason";
 import { applyFeedback } from "@/lib/feedback/apply";
+import { messagesFor } from "@/lib/i18n";
 import { listNotifications, unreadCount } from "@/lib/notifications/inbox";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask, getTask, pauseTask, resumeTask } from "@/lib/sending/tasks";
@@ -74,6 +78,12 @@ describeOnDatabases("reputation guard", (db) => {
       expect(paused.guardPause!.answers).toBeLessThanOrEqual(1500);
       expect(paused.sent + paused.failed).toBeLessThanOrEqual(1500);
       console.info(`guard: paused at ${paused.guardPause!.answers} answers; ${paused.sent + paused.failed} answers once the batches in flight were recorded`);
+      // The task's page says why, in both languages, with the figures it judged on.
+      const reason = (locale: "en" | "zh-CN") =>
+        renderToStaticMarkup(createElement(GuardReason, { pause: paused.guardPause!, overridden: false, paused: true, t: messagesFor(locale), locale }));
+      const answers = paused.guardPause!.answers.toLocaleString("en");
+      expect(reason("en")).toContain(`unknown users reached ${paused.guardPause!.rate}% (threshold 3%) after ${answers} answers`);
+      expect(reason("zh-CN")).toContain(`无效收件人率在 ${paused.guardPause!.answers.toLocaleString("zh-CN")} 个应答后达到 ${paused.guardPause!.rate}%（阈值 3%）`);
       // Sending stopped: nothing more reaches the receiving server.
       const stoppedAt = sink.messages.length;
       await sleep(400);
