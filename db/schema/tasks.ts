@@ -153,6 +153,8 @@ export const deliveries = pgTable(
     // Its date searches: newest answered first within a department. Partial, so only the answer
     // that sets sent_at writes it (not materialising or claiming a delivery).
     index("deliveries_department_sent_idx").on(table.departmentId, table.sentAt, table.id).where(sql`${table.sentAt} is not null`),
+    // A task's deliveries answered within a date range, newest first (the log's dates beside a task).
+    index("deliveries_task_sent_idx").on(table.taskId, table.sentAt, table.id).where(sql`${table.sentAt} is not null`),
     index("deliveries_email_idx").on(table.email, table.id),
     index("deliveries_provider_idx").on(table.providerId).where(sql`${table.providerId} is not null`),
     index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),
@@ -236,7 +238,8 @@ export const deliveryDailyFailures = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.day, table.departmentId, table.recipientDomain] }),
-    index("delivery_daily_failures_top_idx").on(table.day, table.departmentId, table.failed.desc(), table.recipientDomain),
+    // DESC is NULLS FIRST in Postgres; an index in any other order would not serve `order by failed desc`.
+    index("delivery_daily_failures_top_idx").on(table.day, table.departmentId, table.failed.desc().nullsFirst(), table.recipientDomain),
   ],
 );
 
