@@ -5,6 +5,7 @@ import { deliveries, departments, tasks, type BounceCategory } from "@/db/schema
 import type { Actor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { addToRollup, addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/deliveries/rollups";
+import { failureReportCsv } from "@/lib/reports/csv";
 import { failureReport, type FailureRow } from "@/lib/reports/queries";
 import { OTHER_DOMAINS, TOP_RECIPIENT_DOMAINS } from "@/lib/reports/recipient-failures";
 import { startOfZonedDay } from "@/lib/time/zone";
@@ -169,6 +170,10 @@ describeOnDatabases("failures by recipient domain: top domains and the others", 
     // Alpha on the 1st: 9 + 8 + … + 2, six more domains with 2 and three late bounces; on the 2nd, 5; Beta 12 + 11 + … + 1.
     expect(report.total).toBe(44 + 12 + 3 + 5 + 78);
     expect(report.rows.filter((row) => row.others)).toHaveLength(2);
+    // The CSV names the others row in the reader's words, and no domain is called that.
+    let csv = "";
+    for await (const line of failureReportCsv(report.rows, ["日期", "部门", "收件域名", "失败", "用户不存在", "邮箱满", "被拒", "其他"], "其他域名")) csv += line;
+    expect(csv.split("\r\n").filter((line) => line.includes("其他域名"))).toEqual([expect.stringMatching(/^2026-11-01,A Beta,其他域名,3,/), expect.stringMatching(/^2026-11-01,Z Alpha,其他域名,8,/)]);
   });
 
   it("gives a department user its own department's domains and others only", async () => {
