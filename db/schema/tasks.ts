@@ -153,6 +153,8 @@ export const deliveries = pgTable(
     // Its date searches: newest answered first within a department. Partial, so only the answer
     // that sets sent_at writes it (not materialising or claiming a delivery).
     index("deliveries_department_sent_idx").on(table.departmentId, table.sentAt, table.id).where(sql`${table.sentAt} is not null`),
+    // A task's deliveries answered within a date range, newest first (the log's dates beside a task).
+    index("deliveries_task_sent_idx").on(table.taskId, table.sentAt, table.id).where(sql`${table.sentAt} is not null`),
     index("deliveries_email_idx").on(table.email, table.id),
     index("deliveries_provider_idx").on(table.providerId).where(sql`${table.providerId} is not null`),
     index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),
@@ -201,7 +203,6 @@ export const deliveryDaily = pgTable(
   (table) => [
     primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain, table.recipientDomain] }),
     index("delivery_daily_department_day_idx").on(table.departmentId, table.day),
-    index("delivery_daily_failures_idx").on(table.day, table.departmentId).where(sql`${table.failed} > 0`),
   ],
 );
 
@@ -215,6 +216,31 @@ export const deliveryDailySender = pgTable(
     ...rollupCounts(),
   },
   (table) => [primaryKey({ columns: [table.day, table.departmentId, table.clientIp, table.senderDomain] }), index("delivery_daily_sender_department_day_idx").on(table.departmentId, table.day)],
+);
+
+/**
+ * Failures by recipient domain, the one report that needs the recipient's domain: a row per day,
+ * department and recipient domain that had a failure (no client IP or sender domain, no row for
+ * a domain that only received), moved with the other two grains. Read newest day first per
+ * department, most failures first, so a report takes the top domains of each day from the index.
+ */
+export const deliveryDailyFailures = pgTable(
+  "delivery_daily_failures",
+  {
+    day: date("day").notNull(),
+    departmentId: uuid("department_id").notNull(),
+    recipientDomain: text("recipient_domain").notNull(),
+    failed: integer("failed").notNull().default(0),
+    userUnknown: integer("user_unknown").notNull().default(0),
+    mailboxFull: integer("mailbox_full").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    other: integer("other").notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.day, table.departmentId, table.recipientDomain] }),
+    // DESC is NULLS FIRST in Postgres; an index in any other order would not serve `order by failed desc`.
+    index("delivery_daily_failures_top_idx").on(table.day, table.departmentId, table.failed.desc().nullsFirst(), table.recipientDomain),
+  ],
 );
 
 export type Task = typeof tasks.$inferSelect;

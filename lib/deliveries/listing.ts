@@ -18,11 +18,12 @@ import { cursorAfter, parseDeliveryCursor, type DeliveryCursor } from "./cursor"
  * The walk: the address's (email, id) for a whole address, the task's (task_id, status, id) once
  * per status for a task, the department's (department_id, id) once per readable department
  * (merged), the primary key for callers who read everything; these pages are in id order and the
- * cursor is the last id. A date range without a whole address or a task walks (department_id,
- * sent_at, id) (partial: answered deliveries only) once per readable department, every department
- * for callers who read everything, merged newest sent first: those pages are in (sent_at, id) order
- * and the cursor carries both (./cursor.ts). A filter no index serves (part of an address, a status
- * or category across tasks, a date range beside an address or a task) is applied to a window of at
+ * cursor is the last id. A date range without a whole address walks answer times (partial indexes:
+ * answered deliveries only): a task's (task_id, sent_at, id), else (department_id, sent_at, id)
+ * once per readable department, every department for callers who read everything, merged newest
+ * sent first: those pages are in (sent_at, id) order and the cursor carries both (./cursor.ts). A
+ * filter no index serves (part of an address, a status or category across tasks or beside dates, a
+ * date range beside a whole address, whose deliveries are few) is applied to a window of at
  * most DELIVERY_LOG_SCAN_WINDOW rows of that walk, so a page never reads more than the window
  * however rare the match; a page the window cut short says so (`windowed`) and its `nextBefore`
  * continues below what was looked at.
@@ -129,8 +130,8 @@ function planPage(filters: DeliveryLogFilters, options: ListingOptions): Plan {
   const pageSize = Math.min(Math.max(Math.trunc(options.limit), 1), MAX_PAGE_SIZE);
   const q = filters.q?.trim().toLowerCase() || undefined;
   const exact = q !== undefined && isWholeAddress(q);
-  // A date range is walked on (department_id, sent_at, id) unless an address or a task narrows the walk more.
-  const byTime = (filters.from !== undefined || filters.to !== undefined) && !exact && !filters.taskId;
+  // A date range is walked on answer times, (task_id, sent_at, id) for a task, (department_id, sent_at, id) otherwise, unless a whole address narrows the walk more.
+  const byTime = (filters.from !== undefined || filters.to !== undefined) && !exact;
   const cursor = filters.before !== undefined ? parseDeliveryCursor(filters.before) : null;
   if (cursor && (cursor.sentAtMicros !== undefined) !== byTime) throw badCursor();
   const since = filters.from ? dayStart(filters.from) : undefined;
@@ -148,7 +149,7 @@ function isWholeAddress(q: string): boolean {
 function residualConditions({ filters, q, exact, byTime, since, until }: Plan, w: Filterable): SQL[] {
   return [
     q && !exact ? ilike(w.email, `%${q.replace(/[\\%_]/g, "\\$&")}%`) : undefined,
-    filters.status && (exact || !filters.taskId) ? eq(w.status, filters.status) : undefined,
+    filters.status && (exact || !filters.taskId || byTime) ? eq(w.status, filters.status) : undefined,
     filters.category ? eq(w.category, filters.category) : undefined,
     since && !byTime ? gte(w.sentAt, since) : undefined,
     until && !byTime ? lt(w.sentAt, until) : undefined,
@@ -195,6 +196,10 @@ function indexRanges(ctx: Ctx, plan: Plan, departmentIds: string[] | null) {
   const { filters } = plan;
   const scope = departmentScope(ctx.actor, deliveries.departmentId);
   if (plan.exact) return [indexRange(ctx, plan, [eq(deliveries.email, plan.q!), scope, filters.taskId ? eq(deliveries.taskId, filters.taskId) : undefined])];
+  const sent = [isNotNull(deliveries.sentAt), plan.since ? gte(deliveries.sentAt, plan.since) : undefined, plan.until ? lt(deliveries.sentAt, plan.until) : undefined];
+  // Dates beside a task walk (task_id, sent_at, id) within the range: the task's rows of those days
+  // and no others, where its per-status ranges would pass every row answered after them.
+  if (filters.taskId && plan.byTime) return [indexRange(ctx, plan, [eq(deliveries.taskId, filters.taskId), ...sent, scope])];
   if (filters.taskId) {
     // (task_id, status, id) is in id order per status: one range per status. With the status an
     // equality, the order would be the id alone, which the primary key gives too, and for a
@@ -212,7 +217,6 @@ function indexRanges(ctx: Ctx, plan: Plan, departmentIds: string[] | null) {
     // Only (department_id, sent_at, id) is in (sent_at, id) order within a department, so an
     // equality is safe here, and it leaves each range in the merge's order: the planner merges
     // them lazily (Merge Append) instead of reading every range to the window first.
-    const sent = [isNotNull(deliveries.sentAt), plan.since ? gte(deliveries.sentAt, plan.since) : undefined, plan.until ? lt(deliveries.sentAt, plan.until) : undefined];
     return departmentIds.map((departmentId) => indexRange(ctx, plan, [eq(deliveries.departmentId, departmentId), ...sent]));
   }
   // A range on department_id (not an equality) keeps it in the sort order, so only the
@@ -254,7 +258,7 @@ async function belowWindow(ctx: Ctx, plan: Plan, departmentIds: string[] | null)
 export async function listDeliveryPage(ctx: Ctx, filters: DeliveryLogFilters, options: ListingOptions): Promise<DeliveryPage> {
   checkDeliveryLogFilters(filters);
   const plan = planPage(filters, options);
-  const departmentIds = await walkedDepartments(ctx, plan.byTime);
+  const departmentIds = await walkedDepartments(ctx, plan.byTime && !filters.taskId);
   const walked = walk(ctx, plan, departmentIds);
   if (!walked) return { rows: [], nextBefore: null, windowed: false };
   const w = walked.as("w");

@@ -27,15 +27,19 @@ export const ROLLUP_COUNTS = [
   "machine_clicked",
 ] as const;
 export type RollupCount = (typeof ROLLUP_COUNTS)[number];
+/** The counts `delivery_daily_failures` keeps, per day, department and recipient domain. */
+export const FAILURE_COUNTS = ["failed", "user_unknown", "mailbox_full", "rejected", "other"] as const satisfies readonly RollupCount[];
 
 export type RollupKey = Pick<LockedDelivery, "departmentId" | "clientIp" | "senderDomain">;
 export type RollupCounts = Partial<Record<RollupCount, number>>;
 
 /**
  * Adds to the day's rollups (the day in FANOUT_TIMEZONE that `at` falls on) for one department,
- * client IP and sender domain: a row per recipient domain in `delivery_daily`, and their sum in
- * `delivery_daily_sender`, which every report but failures by recipient domain reads. Rows are
- * written in domain order, so concurrent writers lock them in the same order.
+ * client IP and sender domain: a row per recipient domain in `delivery_daily`, their sum in
+ * `delivery_daily_sender`, which every report but failures by recipient domain reads, and the
+ * failures alone per recipient domain (without IP and sender domain) in
+ * `delivery_daily_failures`, which that report reads. Rows are written in domain order, so
+ * concurrent writers lock them in the same order.
  */
 export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDomain: { recipientDomain: string; counts: RollupCounts }[], at: Date = new Date()): Promise<void> {
   const columns = ROLLUP_COUNTS.filter((column) => byRecipientDomain.some((group) => (group.counts[column] ?? 0) !== 0));
@@ -59,6 +63,20 @@ export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDoma
     select ${day}::date, ${key.departmentId}, ${key.clientIp}, ${key.senderDomain}, ${summed}
     from json_to_recordset(${json}::json) as g(${recordType})
     on conflict (day, department_id, client_ip, sender_domain) do update set ${add("delivery_daily_sender")}`);
+  const failureColumns = columns.filter((column) => (FAILURE_COUNTS as readonly string[]).includes(column));
+  const failing = groups
+    .filter((group) => failureColumns.some((column) => (group.counts[column] ?? 0) !== 0))
+    .map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(failureColumns.map((column) => [column, group.counts[column] ?? 0])) }));
+  if (failing.length === 0) return;
+  const failureNames = sql.raw(failureColumns.join(", "));
+  const failureType = sql.raw(["domain text", ...failureColumns.map((column) => `${column} int`)].join(", "));
+  const failurePicked = sql.raw(failureColumns.map((column) => `g.${column}`).join(", "));
+  const addFailures = sql.raw(failureColumns.map((column) => `${column} = delivery_daily_failures.${column} + excluded.${column}`).join(", "));
+  await tx.execute(sql`
+    insert into delivery_daily_failures (day, department_id, recipient_domain, ${failureNames})
+    select ${day}::date, ${key.departmentId}, g.domain, ${failurePicked}
+    from json_to_recordset(${JSON.stringify(failing)}::json) as g(${failureType})
+    on conflict (day, department_id, recipient_domain) do update set ${addFailures}`);
 }
 
 /** Adds one delivery's feedback to the rollups of the day it arrived, keyed like the send it follows. */

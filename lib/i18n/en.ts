@@ -740,6 +740,8 @@ export const en = {
     rowsShown: "Rows {first}–{last} of {total}",
     bySender: "By sender domain",
     byRecipient: "By recipient domain",
+    otherDomains: "Other domains",
+    topDomainsNote: "Each day and department lists its {count} recipient domains with the most failures; the rest are summed as “Other domains”.",
     columns: {
       date: "Date",
       department: "Department",

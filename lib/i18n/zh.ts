@@ -743,6 +743,8 @@ export const zh: Messages = {
     rowsShown: "第 {first}–{last} 行，共 {total} 行",
     bySender: "按发件域名",
     byRecipient: "按收件域名",
+    otherDomains: "其他域名",
+    topDomainsNote: "每天每个部门列出失败最多的 {count} 个收件域名，其余合计为“其他域名”。",
     columns: {
       date: "日期",
       department: "部门",

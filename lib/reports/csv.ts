@@ -13,8 +13,12 @@ export async function* sendReportCsv(rows: readonly SendRow[], header: Header<ty
   for (const row of rows) yield csvLine([row.date, row.department, row.ip, row.domain, row.sent]);
 }
 
-/** The failure report as CSV lines (header first), for `csvResponse` from lib/csv/write. */
-export async function* failureReportCsv(rows: readonly FailureRow[], header: Header<typeof FAILURE_CSV_HEADER> = FAILURE_CSV_HEADER): AsyncGenerator<string> {
+/** The failure report as CSV lines (header first), for `csvResponse` from lib/csv/write; the row summing the domains past the top ones is named `otherDomains`. */
+export async function* failureReportCsv(
+  rows: readonly FailureRow[],
+  header: Header<typeof FAILURE_CSV_HEADER> = FAILURE_CSV_HEADER,
+  otherDomains = "other domains",
+): AsyncGenerator<string> {
   yield csvLine([...header]);
-  for (const row of rows) yield csvLine([row.date, row.department, row.domain, row.failed, row.user_unknown, row.mailbox_full, row.rejected, row.other]);
+  for (const row of rows) yield csvLine([row.date, row.department, row.others ? otherDomains : row.domain, row.failed, row.user_unknown, row.mailbox_full, row.rejected, row.other]);
 }

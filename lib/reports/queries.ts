@@ -1,16 +1,17 @@
 import "server-only";
 import { and, asc, between, desc, eq, gt, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { departments, deliveryDaily, deliveryDailySender, taskLinks, tasks, type TaskStatus } from "@/db/schema";
+import { departments, deliveryDailySender, taskLinks, tasks, type TaskStatus } from "@/db/schema";
 import { authorize, departmentScope } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 import { daysOf, type ReportRange } from "./periods";
+import { recipientFailureRows, type RecipientFailureRow } from "./recipient-failures";
 
 /*
  * The report pages and the stats API read the daily rollups (`delivery_daily_sender`, and
- * `delivery_daily` for failures by recipient domain) and the task
+ * `delivery_daily_failures` for failures by recipient domain) and the task
  * counters only (invariant 7): a report costs O(days × departments × IPs × domains), never
  * O(messages). Every query is scoped to what the caller may read.
  */
@@ -21,9 +22,9 @@ const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.
 /** Every report but failures by recipient domain reads the rollup without the recipient's domain: a few rows per department and day. */
 const rollup = deliveryDailySender;
 
-function inRange(ctx: Ctx, range: ReportRange, table: typeof rollup | typeof deliveryDaily = rollup): SQL {
+function inRange(ctx: Ctx, range: ReportRange): SQL {
   authorize(ctx.actor, "reports.view");
-  return and(between(table.day, range.from, range.to), departmentScope(ctx.actor, table.departmentId))!;
+  return and(between(rollup.day, range.from, range.to), departmentScope(ctx.actor, rollup.departmentId))!;
 }
 
 export type SendRow = { date: string; departmentId: string; department: string; ip: string; domain: string; sent: number };
@@ -50,47 +51,43 @@ export async function sendReport(ctx: Ctx, range: ReportRange): Promise<{ from: 
   return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.sent, 0), rows };
 }
 
-export type FailureRow = {
-  date: string;
-  departmentId: string;
-  department: string;
-  domain: string;
-  failed: number;
-  user_unknown: number;
-  mailbox_full: number;
-  rejected: number;
-  other: number;
-};
+/** A row of failures by sender domain, or by recipient domain (where `others` marks the row summing the domains past the top ones). */
+export type FailureRow = RecipientFailureRow;
 
-/** Failures per day × department × sender domain (or recipient domain), by category (失败统计). */
+/**
+ * Failures per day × department × sender domain, by category (失败统计); by recipient domain,
+ * each day and department's top domains and an "others" row (./recipient-failures.ts).
+ */
 export async function failureReport(
   ctx: Ctx,
   range: ReportRange,
   by: "sender" | "recipient" = "sender",
 ): Promise<{ from: string; to: string; total: number; rows: FailureRow[] }> {
-  const table = by === "recipient" ? deliveryDaily : rollup;
-  // Counts never go below zero, so rows without failures can be left out before grouping (most of them: the partial index has only the others).
-  const where = and(inRange(ctx, range, table), gt(table.failed, 0))!;
-  const domain = by === "recipient" ? deliveryDaily.recipientDomain : rollup.senderDomain;
-  const rows: FailureRow[] = await ctx.db
-    .select({
-      date: table.day,
-      departmentId: table.departmentId,
-      department: departments.name,
-      domain,
-      failed: total(table.failed),
-      user_unknown: total(table.userUnknown),
-      mailbox_full: total(table.mailboxFull),
-      rejected: total(table.rejected),
-      other: total(table.other),
-    })
-    .from(table)
-    .innerJoin(departments, eq(departments.id, table.departmentId))
-    .where(where)
-    .groupBy(table.day, table.departmentId, departments.name, domain)
-    .having(gt(sql`sum(${table.failed})`, 0))
-    .orderBy(asc(table.day), asc(departments.name), asc(domain));
+  const rows = by === "recipient" ? await recipientFailureRows(ctx, range) : await senderFailureRows(ctx, range);
   return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.failed, 0), rows };
+}
+
+async function senderFailureRows(ctx: Ctx, range: ReportRange): Promise<FailureRow[]> {
+  // Counts never go below zero, so rows without failures can be left out before grouping.
+  const where = and(inRange(ctx, range), gt(rollup.failed, 0))!;
+  return ctx.db
+    .select({
+      date: rollup.day,
+      departmentId: rollup.departmentId,
+      department: departments.name,
+      domain: rollup.senderDomain,
+      failed: total(rollup.failed),
+      user_unknown: total(rollup.userUnknown),
+      mailbox_full: total(rollup.mailboxFull),
+      rejected: total(rollup.rejected),
+      other: total(rollup.other),
+    })
+    .from(rollup)
+    .innerJoin(departments, eq(departments.id, rollup.departmentId))
+    .where(where)
+    .groupBy(rollup.day, rollup.departmentId, departments.name, rollup.senderDomain)
+    .having(gt(sql`sum(${rollup.failed})`, 0))
+    .orderBy(asc(rollup.day), asc(departments.name), asc(rollup.senderDomain));
 }
 
 export type DailyPoint = { date: string; byDepartment: Record<string, number>; total: number };

@@ -25,6 +25,7 @@ const TABLES = [
   "deliveries",
   "delivery_daily",
   "delivery_daily_sender",
+  "delivery_daily_failures",
   "delivery_events",
   "task_links",
   "smtp_accounts",

@@ -31,5 +31,19 @@ export const failureReport = z.object({
   from: day,
   to: day,
   total: count,
-  rows: z.array(z.object({ ...rowBase, domain: z.string(), failed: count, user_unknown: count, mailbox_full: count, rejected: count, other: count })),
+  rows: z.array(
+    z.object({
+      ...rowBase,
+      domain: z.string().meta({ description: 'Sender domain, or with by=recipient the recipient domain; "*" on the others row' }),
+      failed: count,
+      user_unknown: count,
+      mailbox_full: count,
+      rejected: count,
+      other: count,
+      others: z
+        .literal(true)
+        .optional()
+        .meta({ description: "With by=recipient, present on the row summing the day and department's recipient domains past the ten with the most failures" }),
+    }),
+  ),
 });

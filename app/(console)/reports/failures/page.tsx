@@ -9,6 +9,7 @@ import { pageNumber } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
 import { PERIODS } from "@/lib/reports/periods";
 import { failureCategoriesPerDay, failureReport } from "@/lib/reports/queries";
+import { TOP_RECIPIENT_DOMAINS } from "@/lib/reports/recipient-failures";
 import { pageOf, readBy, readRange, type SearchParams } from "../range";
 
 const toggleClass = (active: boolean) =>
@@ -59,6 +60,11 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
       error={error}
       rows={table}
     >
+      {by === "recipient" && (
+        <p className="text-sm text-slate-600" data-testid="failure-top-domains-note">
+          {format(r.topDomainsNote, { count: TOP_RECIPIENT_DOMAINS })}
+        </p>
+      )}
       <FailureCategoriesChart
         points={categories}
         locale={locale}
@@ -90,7 +96,7 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
           <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
-            <Td>{row.domain}</Td>
+            <Td className={row.others ? "italic text-slate-600" : undefined}>{row.others ? r.otherDomains : row.domain}</Td>
             <Td className="text-right tabular-nums">{number(row.failed)}</Td>
             <Td className="whitespace-normal text-slate-600" data-testid="failure-details">
               {details(row)}

@@ -32,7 +32,7 @@ export const GET = defineRoute<{ table: string }>({
       const k = t.reports.categories;
       const domain = by === "recipient" ? c.recipientDomain : c.senderDomain;
       return csvResponse(
-        failureReportCsv(report.rows, [c.date, c.department, domain, c.failed, k.user_unknown, k.mailbox_full, k.rejected, k.other]),
+        failureReportCsv(report.rows, [c.date, c.department, domain, c.failed, k.user_unknown, k.mailbox_full, k.rejected, k.other], t.reports.otherDomains),
         name(by === "recipient" ? "failures-by-recipient" : "failures"),
       );
     }
