@@ -9,6 +9,7 @@ import { stageContacts, stagingModeOf, type StagingMode } from "./import-copy";
 import { checkAddress, type SkippableFlag } from "./hygiene/flags";
 import { addExample, emptyTally, type HygieneTally } from "./hygiene/tally";
 import type { ParsedRow } from "./parse";
+import { searchTextOf, STATISTICS_THRESHOLD } from "./search";
 
 export const IMPORT_BATCH_SIZE = 5_000;
 /** Rows per batch when COPY stages them: the merge's fixed costs are spread over more rows. */
@@ -49,6 +50,11 @@ export type BatchTarget = {
   record?: (tx: Transaction, outcome: BatchOutcome) => Promise<void>;
   /** How the contacts reach the database (lib/pools/import-copy.ts); one JSON parameter by default. */
   staging?: StagingMode;
+  /**
+   * Write the batch's search rows in its own statement instead of leaving them to the background
+   * indexer: for large imports, whose contacts would otherwise wait for it (lib/pools/search.ts).
+   */
+  indexInPass?: boolean;
 };
 
 export function emptyCounts(): ImportCounts {
@@ -118,8 +124,12 @@ export async function importRows(
   let batch: Prepared[] = [];
   const inFlight: Promise<void>[] = [];
 
+  let rowsSeen = 0;
   const flush = async (rows: Prepared[]) => {
-    const outcome = await writeBatch({ ...options, staging }, rows);
+    rowsSeen += rows.length;
+    // A small import leaves its few contacts to the indexer (searched directly meanwhile); once an
+    // import is large, its batches index themselves, so the pool is searchable when it ends.
+    const outcome = await writeBatch({ ...options, staging, indexInPass: options.indexInPass ?? rowsSeen >= STATISTICS_THRESHOLD }, rows);
     for (const key of Object.keys(totals) as (keyof ImportCounts)[]) totals[key] += outcome[key];
   };
 
@@ -222,6 +232,7 @@ function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | 
  */
 async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL): Promise<{ imported: number; updated: number }> {
   const input = sql`input as (${source})`;
+  const inPass = options.indexInPass === true;
   // Flags from the address itself are the same each time it is imported; no_mx comes from DNS
   // after the import and stays until DNS says otherwise.
   const hygieneSet = sql`hygiene = case when 'no_mx' = any(contacts.hygiene) then excluded.hygiene || '{no_mx}'::text[] else excluded.hygiene end,
@@ -229,6 +240,15 @@ async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL)
   const link = sql`linked as (
     insert into pool_members (pool_id, contact_id) select ${options.poolId}::uuid, id from upserted
     on conflict do nothing returning 1)`;
+  // Contacts whose search text is new (all of them when updating, else those just inserted: xmax
+  // is 0 on a row version this statement created) get their search row in the same statement.
+  const indexed = (which: SQL) =>
+    inPass
+      ? sql`, searched as (
+          insert into contact_search (contact_id, department_id, search_text)
+          select id, ${options.departmentId}::uuid, ${searchTextOf(sql`email`, sql`name`, sql`attributes`)} from upserted ${which}
+          on conflict (contact_id) do update set search_text = excluded.search_text, department_id = excluded.department_id)`
+      : sql``;
   const [counts] = await queryRows<{ imported: number; updated: number }>(
     tx,
     options.updateExisting
@@ -237,26 +257,26 @@ async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL)
           select contacts.id, contacts.name, contacts.attributes from contacts join input using (email)
           where contacts.department_id = ${options.departmentId}::uuid
         ), upserted as (
-          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion)
-          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion from input order by email
+          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
+          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
           on conflict (department_id, email) do update set
             ${hygieneSet},
             name = case when excluded.name <> '' then excluded.name else contacts.name end,
             attributes = contacts.attributes || excluded.attributes,
-            search_pending = true,
+            search_pending = ${!inPass},
             updated_at = now()
-          returning id, name, attributes
-        ), ${link}
+          returning id, email, name, attributes
+        ), ${link}${indexed(sql``)}
         select (select count(*) from linked)::int as imported,
           (select count(*) from upserted join before using (id)
             where (upserted.name, upserted.attributes) is distinct from (before.name, before.attributes))::int as updated`
       : sql`
         with ${input}, upserted as (
-          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion)
-          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion from input order by email
+          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
+          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
           on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
-          returning id
-        ), ${link}
+          returning id${inPass ? sql`, email, name, attributes, xmax = 0 as inserted` : sql``}
+        ), ${link}${indexed(sql`where inserted`)}
         select (select count(*) from linked)::int as imported, 0 as updated`,
   );
   return counts!;
@@ -302,4 +322,4 @@ export async function refreshStatistics(db: Executor, rowsAdded: number) {
   if (rowsAdded >= STATISTICS_THRESHOLD) await db.execute(sql`analyze contacts, pool_members`);
 }
 
-export const STATISTICS_THRESHOLD = 10_000;
+export { STATISTICS_THRESHOLD };
