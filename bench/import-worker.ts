@@ -18,6 +18,7 @@ import { mappingFromHeader } from "@/lib/pools/mapping";
 import { openTable } from "@/lib/pools/parse";
 import { createPool } from "@/lib/pools/pools";
 import { peekRows } from "@/lib/pools/rows";
+import type { StagingMode } from "@/lib/pools/import-copy";
 import { indexPendingContacts } from "@/lib/pools/search";
 
 export type SearchTerms = { rare: string; common: string; cjk: string; city: string };
@@ -28,7 +29,7 @@ export type WorkerTask =
   | { kind: "parse"; file: string }
   | { kind: "create"; target: DatabaseTarget }
   | { kind: "import"; file: string; fileBytes: number; target: DatabaseTarget; terms: SearchTerms }
-  | { kind: "baseline"; file: string; target: DatabaseTarget };
+  | { kind: "baseline"; file: string; target: DatabaseTarget; staging?: StagingMode; indexInPass?: boolean };
 
 /** Milliseconds of one listContacts call, and how many contacts its page held. */
 export type QueryTiming = { p50Ms: number; p95Ms: number; pageRows: number };
@@ -129,8 +130,8 @@ async function importBaseline(task: Extract<WorkerTask, { kind: "baseline" }>): 
       updateExisting: false,
       concurrency: 2,
       asyncCommit: true,
-      staging: "json",
-      indexInPass: false,
+      staging: task.staging ?? "json",
+      indexInPass: task.indexInPass ?? false,
     });
     await refreshStatistics(handle.db, totals.imported);
     const seconds = (performance.now() - start) / 1000;

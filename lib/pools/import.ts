@@ -127,9 +127,12 @@ export async function importRows(
   let rowsSeen = 0;
   const flush = async (rows: Prepared[]) => {
     rowsSeen += rows.length;
-    // A small import leaves its few contacts to the indexer (searched directly meanwhile); once an
-    // import is large, its batches index themselves, so the pool is searchable when it ends.
-    const outcome = await writeBatch({ ...options, staging, indexInPass: options.indexInPass ?? rowsSeen >= STATISTICS_THRESHOLD }, rows);
+    // A small import leaves its few contacts to the indexer (searched directly meanwhile). On
+    // Postgres a large import's batches index themselves: the indexer's second pass (flags cleared,
+    // a vacuum) costs more than the trigram rows. On PGlite the same made imports slower than
+    // the two passes together (decision 0074), so its contacts wait for the indexer as before.
+    const indexInPass = options.indexInPass ?? (staging === "pg" && rowsSeen >= STATISTICS_THRESHOLD);
+    const outcome = await writeBatch({ ...options, staging, indexInPass }, rows);
     for (const key of Object.keys(totals) as (keyof ImportCounts)[]) totals[key] += outcome[key];
   };
 

@@ -5,8 +5,9 @@
  * attributes, flags, counts and line numbers, whatever the values hold and however the rows fall
  * into batches.
  */
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
+import { queryRows } from "@/db/client";
 import { contacts, contactSearch, poolMembers, pools } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { importRows, type BatchOutcome, type ImportCounts } from "@/lib/pools/import";
@@ -142,5 +143,36 @@ describeOnDatabases("import through COPY", (db, target) => {
     expect(found.contacts.map((contact) => [contact.email, contact.name])).toEqual([["zhang@example.cn", "张伟"]]);
     const indexed = await db().select({ id: contactSearch.contactId }).from(contactSearch).innerJoin(poolMembers, eq(poolMembers.contactId, contactSearch.contactId)).where(eq(poolMembers.poolId, pool.id));
     expect(indexed).toHaveLength(2);
+  });
+
+  it("indexes a large import for search in the same pass on Postgres (updates included), and through the indexer on PGlite", async () => {
+    const pool = await createPool(ctx, { name: unique("large") });
+    const csv = (city: (i: number) => string) =>
+      ["email,name,city", ...Array.from({ length: 10_500 }, (_, i) => `person${i}@large.example,Person ${i},${city(i)}`)].join("\n");
+    const state = async () => {
+      const [row] = await queryRows<{ pending: number; indexed: number }>(
+        db(),
+        sql`select count(*) filter (where contacts.search_pending)::int as pending, count(contact_search.contact_id)::int as indexed
+            from pool_members join contacts on contacts.id = pool_members.contact_id
+            left join contact_search on contact_search.contact_id = contacts.id where pool_members.pool_id = ${pool.id}`,
+      );
+      return row;
+    };
+    const find = async (q: string) => (await listContacts(ctx, { poolId: pool.id }, { q })).contacts.map((contact) => contact.email);
+    const inPass = target === "postgres";
+
+    const report = await importTable(ctx, pool.id, streamOf(csv((i) => (i === 7_777 ? "Nairobi" : "Beijing"))));
+    expect(report).toMatchObject({ imported: 10_500, duplicates: 0, rows: 10_500 });
+    expect(await find("nairobi")).toEqual(["person7777@large.example"]);
+    expect(await state()).toEqual(inPass ? { pending: 0, indexed: 10_500 } : { pending: 10_500, indexed: 0 });
+    if (!inPass) await indexPendingContacts(db());
+
+    const updated = await importTable(ctx, pool.id, streamOf(csv((i) => (i === 7_777 ? "Nairobi" : i === 42 ? "Toronto" : "Beijing"))), { updateExisting: true });
+    expect(updated).toMatchObject({ imported: 0, duplicates: 10_500, updated: 1 });
+    expect(await find("toronto")).toEqual(["person42@large.example"]);
+    expect(await state()).toEqual(inPass ? { pending: 0, indexed: 10_500 } : { pending: 10_500, indexed: 10_500 });
+    if (!inPass) await indexPendingContacts(db());
+    expect(await find("toronto")).toEqual(["person42@large.example"]);
+    expect(await find("nairobi")).toEqual(["person7777@large.example"]);
   });
 });
