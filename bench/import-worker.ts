@@ -12,7 +12,7 @@ import { createDepartment } from "@/lib/accounts/departments";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { CONTACT_PAGE_SIZE, listContacts, type ContactFilters } from "@/lib/pools/contacts";
-import { importRows, prepareRow, refreshStatistics } from "@/lib/pools/import";
+import { IMPORT_BATCH_SIZE, importRows, prepareRow, refreshStatistics } from "@/lib/pools/import";
 import { importTable } from "@/lib/pools/import-csv";
 import { mappingFromHeader } from "@/lib/pools/mapping";
 import { openTable } from "@/lib/pools/parse";
@@ -29,7 +29,7 @@ export type WorkerTask =
   | { kind: "parse"; file: string }
   | { kind: "create"; target: DatabaseTarget }
   | { kind: "import"; file: string; fileBytes: number; target: DatabaseTarget; terms: SearchTerms }
-  | { kind: "baseline"; file: string; target: DatabaseTarget; staging?: StagingMode; indexInPass?: boolean };
+  | { kind: "baseline"; file: string; target: DatabaseTarget; staging?: StagingMode; indexInPass?: boolean; batchSize?: number };
 
 /** Milliseconds of one listContacts call, and how many contacts its page held. */
 export type QueryTiming = { p50Ms: number; p95Ms: number; pageRows: number };
@@ -132,6 +132,7 @@ async function importBaseline(task: Extract<WorkerTask, { kind: "baseline" }>): 
       asyncCommit: true,
       staging: task.staging ?? "json",
       indexInPass: task.indexInPass ?? false,
+      batchSize: task.batchSize ?? (task.staging && task.staging !== "json" ? undefined : IMPORT_BATCH_SIZE),
     });
     await refreshStatistics(handle.db, totals.imported);
     const seconds = (performance.now() - start) / 1000;
@@ -218,7 +219,7 @@ async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Pr
       rowsPerSecond: Math.round(report.rows / seconds),
       peakRssMb: importPeakRssMb,
       searchIndexSeconds: round(searchIndexSeconds, 2),
-      counts: { rows: report.rows, imported: report.imported, duplicates: report.duplicates, invalid: report.invalid.length },
+      counts: { rows: report.rows, imported: report.imported, duplicates: report.duplicates, invalid: report.invalidCount },
       poolContactCount,
       databaseMb: round(Number(size?.bytes ?? 0) / 1024 / 1024),
       queries,
