@@ -12,11 +12,13 @@ import { createDepartment } from "@/lib/accounts/departments";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { CONTACT_PAGE_SIZE, listContacts, type ContactFilters } from "@/lib/pools/contacts";
-import { prepareRow } from "@/lib/pools/import";
+import { IMPORT_BATCH_SIZE, importRows, prepareRow, refreshStatistics } from "@/lib/pools/import";
 import { importTable } from "@/lib/pools/import-csv";
 import { mappingFromHeader } from "@/lib/pools/mapping";
 import { openTable } from "@/lib/pools/parse";
 import { createPool } from "@/lib/pools/pools";
+import { peekRows } from "@/lib/pools/rows";
+import type { StagingMode } from "@/lib/pools/import-copy";
 import { indexPendingContacts } from "@/lib/pools/search";
 
 export type SearchTerms = { rare: string; common: string; cjk: string; city: string };
@@ -26,12 +28,16 @@ export type DatabaseTarget = { driver: "pglite"; dataDir: string } | { driver: "
 export type WorkerTask =
   | { kind: "parse"; file: string }
   | { kind: "create"; target: DatabaseTarget }
-  | { kind: "import"; file: string; fileBytes: number; target: DatabaseTarget; terms: SearchTerms };
+  | { kind: "import"; file: string; fileBytes: number; target: DatabaseTarget; terms: SearchTerms }
+  | { kind: "baseline"; file: string; target: DatabaseTarget; staging?: StagingMode; indexInPass?: boolean; batchSize?: number };
 
 /** Milliseconds of one listContacts call, and how many contacts its page held. */
 export type QueryTiming = { p50Ms: number; p95Ms: number; pageRows: number };
 
 export type CreateResult = { seconds: number; peakRssMb: number };
+
+/** The import as it was before decision 0074: JSON batches of 5,000, the background indexer afterwards. */
+export type BaselineResult = { seconds: number; rowsPerSecond: number; peakRssMb: number; searchIndexSeconds: number; imported: number };
 
 export type ParseResult = { seconds: number; rowsPerSecond: number; peakRssMb: number; rows: number; invalid: number };
 
@@ -101,6 +107,44 @@ async function create(target: DatabaseTarget): Promise<CreateResult> {
   const handle = await open(target);
   await handle.close();
   return { seconds: round((performance.now() - start) / 1000, 2), peakRssMb: peakRssMb() };
+}
+
+async function importBaseline(task: Extract<WorkerTask, { kind: "baseline" }>): Promise<BaselineResult> {
+  const handle = await open(task.target);
+  try {
+    const ctx: Ctx = { db: handle.db, actor: systemActor("bench") };
+    const department = await createDepartment(ctx, { name: "Bench baseline", quotaAllocated: null });
+    const pool = await createPool(ctx, { name: "Bench baseline", departmentId: department.id });
+    const start = performance.now();
+    const source = await openTable(fs.createReadStream(task.file), { filename: "bench.csv" });
+    const { head, all } = await peekRows(source.rows, 1);
+    const mapping = mappingFromHeader(head[0]!.fields)!;
+    // importTable's settings of before: two batches at once, asynchronous commits.
+    const totals = await importRows({
+      db: handle.db,
+      departmentId: department.id,
+      poolId: pool.id,
+      rows: all,
+      mapping,
+      hasHeader: true,
+      updateExisting: false,
+      concurrency: 2,
+      asyncCommit: true,
+      staging: task.staging ?? "json",
+      indexInPass: task.indexInPass ?? false,
+      batchSize: task.batchSize ?? (task.staging && task.staging !== "json" ? undefined : IMPORT_BATCH_SIZE),
+    });
+    await refreshStatistics(handle.db, totals.imported);
+    const seconds = (performance.now() - start) / 1000;
+    const importPeakRssMb = peakRssMb();
+    console.error(`  ${task.target.driver} baseline: imported in ${seconds.toFixed(1)} s; indexing for search`);
+    const indexStart = performance.now();
+    await indexPendingContacts(handle.db);
+    const searchIndexSeconds = (performance.now() - indexStart) / 1000;
+    return { seconds: round(seconds, 2), rowsPerSecond: Math.round(totals.rowsRead / seconds), peakRssMb: importPeakRssMb, searchIndexSeconds: round(searchIndexSeconds, 2), imported: totals.imported };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Promise<ImportResult> {
@@ -175,7 +219,7 @@ async function importAndQuery(task: Extract<WorkerTask, { kind: "import" }>): Pr
       rowsPerSecond: Math.round(report.rows / seconds),
       peakRssMb: importPeakRssMb,
       searchIndexSeconds: round(searchIndexSeconds, 2),
-      counts: { rows: report.rows, imported: report.imported, duplicates: report.duplicates, invalid: report.invalid.length },
+      counts: { rows: report.rows, imported: report.imported, duplicates: report.duplicates, invalid: report.invalidCount },
       poolContactCount,
       databaseMb: round(Number(size?.bytes ?? 0) / 1024 / 1024),
       queries,
@@ -189,5 +233,11 @@ const send = process.send?.bind(process);
 if (!send) throw new Error("bench/import-worker.ts is started by bench/import.ts");
 const task = JSON.parse(process.argv[2] ?? "null") as WorkerTask;
 const result =
-  task.kind === "parse" ? await parseOnly(task.file) : task.kind === "create" ? await create(task.target) : await importAndQuery(task);
+  task.kind === "parse"
+    ? await parseOnly(task.file)
+    : task.kind === "create"
+      ? await create(task.target)
+      : task.kind === "baseline"
+        ? await importBaseline(task)
+        : await importAndQuery(task);
 send(result, undefined, undefined, () => process.exit(0));

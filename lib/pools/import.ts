@@ -1,15 +1,19 @@
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor, type Transaction } from "@/db/client";
 import { pools, type ImportMapping } from "@/db/schema";
 import { describeReason } from "@/lib/i18n/describe";
 import type { Reason, ReasonCatalogue, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
+import { stageContacts, stagingModeOf, type StagingMode } from "./import-copy";
 import { checkAddress, type SkippableFlag } from "./hygiene/flags";
 import { addExample, emptyTally, type HygieneTally } from "./hygiene/tally";
 import type { ParsedRow } from "./parse";
+import { searchTextOf, STATISTICS_THRESHOLD } from "./search";
 
 export const IMPORT_BATCH_SIZE = 5_000;
+/** Rows per batch when COPY stages them: the merge's fixed costs are spread over more rows. */
+export const COPY_BATCH_SIZE = 20_000;
 const MAX_NAME = 200;
 const MAX_ATTRIBUTE = 1_000;
 
@@ -44,6 +48,13 @@ export type BatchTarget = {
   /** Flagged rows of these kinds are skipped (counted in the outcome's hygiene), not imported. */
   skipHygiene?: readonly SkippableFlag[];
   record?: (tx: Transaction, outcome: BatchOutcome) => Promise<void>;
+  /** How the contacts reach the database (lib/pools/import-copy.ts); one JSON parameter by default. */
+  staging?: StagingMode;
+  /**
+   * Write the batch's search rows in its own statement instead of leaving them to the background
+   * indexer: for large imports, whose contacts would otherwise wait for it (lib/pools/search.ts).
+   */
+  indexInPass?: boolean;
 };
 
 export function emptyCounts(): ImportCounts {
@@ -105,15 +116,23 @@ export async function importRows(
   },
 ): Promise<ImportCounts> {
   const totals = emptyCounts();
-  const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
+  const staging = options.staging ?? stagingModeOf(options.db);
+  const batchSize = options.batchSize ?? (staging === "json" ? IMPORT_BATCH_SIZE : COPY_BATCH_SIZE);
   const resumeAfter = options.resumeAfterLine ?? 0;
   let headerSkipped = !options.hasHeader;
   const concurrency = options.concurrency ?? 1;
   let batch: Prepared[] = [];
   const inFlight: Promise<void>[] = [];
 
+  let rowsSeen = 0;
   const flush = async (rows: Prepared[]) => {
-    const outcome = await writeBatch(options, rows);
+    rowsSeen += rows.length;
+    // A small import leaves its few contacts to the indexer (searched directly meanwhile). On
+    // Postgres a large import's batches index themselves: the indexer's second pass (flags cleared,
+    // a vacuum) costs more than the trigram rows. On PGlite the same made imports slower than
+    // the two passes together (decision 0074), so its contacts wait for the indexer as before.
+    const indexInPass = options.indexInPass ?? (staging === "pg" && rowsSeen >= STATISTICS_THRESHOLD);
+    const outcome = await writeBatch({ ...options, staging, indexInPass }, rows);
     for (const key of Object.keys(totals) as (keyof ImportCounts)[]) totals[key] += outcome[key];
   };
 
@@ -142,6 +161,37 @@ export async function importRows(
 
 /** Writes one batch of prepared rows in one transaction (see importRows). */
 export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promise<BatchOutcome> {
+  const { outcome, contacts } = planBatch(rows, options);
+  await withDeadlockRetry(() => options.db.transaction(async (tx) => {
+    if (options.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
+    if (contacts.length > 0) {
+      const staging = options.staging ?? "json";
+      const source =
+        staging === "json"
+          ? sql`select * from json_to_recordset(${JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion }) => ({ email, name, attributes, hygiene, suggestion })))}::json)
+              as input(email text, name text, attributes jsonb, hygiene text[], suggestion text)`
+          : await stageContacts(tx, staging, contacts);
+      const counts = await mergeContacts(tx, options, source);
+      outcome.imported = counts.imported;
+      outcome.updated = counts.updated;
+      outcome.duplicates += contacts.length - outcome.imported;
+      if (outcome.imported > 0) {
+        await tx
+          .update(pools)
+          .set({ contactCount: sql`${pools.contactCount} + ${outcome.imported}`, updatedAt: new Date() })
+          .where(eq(pools.id, options.poolId));
+      }
+    }
+    await options.record?.(tx, outcome);
+  }));
+  return outcome;
+}
+
+/**
+ * The batch's invalid rows, skipped rows and repeats, counted; what is left is one contact per
+ * address (a repeat merged into the first when updating), to be merged with the pool.
+ */
+function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | "updateExisting">): { outcome: BatchOutcome; contacts: PreparedContact[] } {
   const invalidRows: InvalidRow[] = [];
   const unique = new Map<string, PreparedContact>();
   const hygiene = emptyTally();
@@ -173,66 +223,66 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
     invalidRows,
     hygiene,
   };
-  await withDeadlockRetry(() => options.db.transaction(async (tx) => {
-    if (options.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
-    if (contacts.length > 0) {
-      const payload = JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion }) => ({ email, name, attributes, hygiene, suggestion })));
-      // One statement: upsert the contacts (returning every id, existing ones too), link them to
-      // the pool, and count what was new in the pool and, when updating, what changed against the
-      // rows as they were. Rows go in in address order: the unique index is written with far
-      // better locality (68k against 40k rows/s on Postgres), and concurrent batches that share
-      // addresses lock them in the same order.
-      const input = sql`input as (select * from json_to_recordset(${payload}::json) as input(email text, name text, attributes jsonb, hygiene text[], suggestion text))`;
-      // Flags from the address itself are the same each time it is imported; no_mx comes from DNS
-      // after the import and stays until DNS says otherwise.
-      const hygieneSet = sql`hygiene = case when 'no_mx' = any(contacts.hygiene) then excluded.hygiene || '{no_mx}'::text[] else excluded.hygiene end,
-                hygiene_suggestion = excluded.hygiene_suggestion`;
-      const link = sql`linked as (
-        insert into pool_members (pool_id, contact_id) select ${options.poolId}::uuid, id from upserted
-        on conflict do nothing returning 1)`;
-      const [counts] = await queryRows<{ imported: number; updated: number }>(
-        tx,
-        options.updateExisting
-          ? sql`
-            with ${input}, before as (
-              select contacts.id, contacts.name, contacts.attributes from contacts join input using (email)
-              where contacts.department_id = ${options.departmentId}::uuid
-            ), upserted as (
-              insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion)
-              select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion from input order by email
-              on conflict (department_id, email) do update set
-                ${hygieneSet},
-                name = case when excluded.name <> '' then excluded.name else contacts.name end,
-                attributes = contacts.attributes || excluded.attributes,
-                search_pending = true,
-                updated_at = now()
-              returning id, name, attributes
-            ), ${link}
-            select (select count(*) from linked)::int as imported,
-              (select count(*) from upserted join before using (id)
-                where (upserted.name, upserted.attributes) is distinct from (before.name, before.attributes))::int as updated`
-          : sql`
-            with ${input}, upserted as (
-              insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion)
-              select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion from input order by email
-              on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
-              returning id
-            ), ${link}
-            select (select count(*) from linked)::int as imported, 0 as updated`,
-      );
-      outcome.imported = counts!.imported;
-      outcome.updated = counts!.updated;
-      outcome.duplicates += contacts.length - outcome.imported;
-      if (outcome.imported > 0) {
-        await tx
-          .update(pools)
-          .set({ contactCount: sql`${pools.contactCount} + ${outcome.imported}`, updatedAt: new Date() })
-          .where(eq(pools.id, options.poolId));
-      }
-    }
-    await options.record?.(tx, outcome);
-  }));
-  return outcome;
+  return { outcome, contacts };
+}
+
+/**
+ * One statement: upsert the contacts (returning every id, existing ones too), link them to the
+ * pool, and count what was new in the pool and, when updating, what changed against the rows as
+ * they were. Rows go in in address order: the unique index is written with far better locality
+ * (68k against 40k rows/s on Postgres), and concurrent batches that share addresses lock them in
+ * the same order.
+ */
+async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL): Promise<{ imported: number; updated: number }> {
+  const input = sql`input as (${source})`;
+  const inPass = options.indexInPass === true;
+  // Flags from the address itself are the same each time it is imported; no_mx comes from DNS
+  // after the import and stays until DNS says otherwise.
+  const hygieneSet = sql`hygiene = case when 'no_mx' = any(contacts.hygiene) then excluded.hygiene || '{no_mx}'::text[] else excluded.hygiene end,
+            hygiene_suggestion = excluded.hygiene_suggestion`;
+  const link = sql`linked as (
+    insert into pool_members (pool_id, contact_id) select ${options.poolId}::uuid, id from upserted
+    on conflict do nothing returning 1)`;
+  // Contacts whose search text is new (all of them when updating, else those just inserted: xmax
+  // is 0 on a row version this statement created) get their search row in the same statement.
+  const indexed = (which: SQL) =>
+    inPass
+      ? sql`, searched as (
+          insert into contact_search (contact_id, department_id, search_text)
+          select id, ${options.departmentId}::uuid, ${searchTextOf(sql`email`, sql`name`, sql`attributes`)} from upserted ${which}
+          on conflict (contact_id) do update set search_text = excluded.search_text, department_id = excluded.department_id)`
+      : sql``;
+  const [counts] = await queryRows<{ imported: number; updated: number }>(
+    tx,
+    options.updateExisting
+      ? sql`
+        with ${input}, before as (
+          select contacts.id, contacts.name, contacts.attributes from contacts join input using (email)
+          where contacts.department_id = ${options.departmentId}::uuid
+        ), upserted as (
+          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
+          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
+          on conflict (department_id, email) do update set
+            ${hygieneSet},
+            name = case when excluded.name <> '' then excluded.name else contacts.name end,
+            attributes = contacts.attributes || excluded.attributes,
+            search_pending = ${!inPass},
+            updated_at = now()
+          returning id, email, name, attributes
+        ), ${link}${indexed(sql``)}
+        select (select count(*) from linked)::int as imported,
+          (select count(*) from upserted join before using (id)
+            where (upserted.name, upserted.attributes) is distinct from (before.name, before.attributes))::int as updated`
+      : sql`
+        with ${input}, upserted as (
+          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
+          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
+          on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
+          returning id${inPass ? sql`, email, name, attributes, xmax = 0 as inserted` : sql``}
+        ), ${link}${indexed(sql`where inserted`)}
+        select (select count(*) from linked)::int as imported, 0 as updated`,
+  );
+  return counts!;
 }
 
 /** Should two batches still deadlock (Postgres cancels one), running it again is the answer. */
@@ -275,4 +325,4 @@ export async function refreshStatistics(db: Executor, rowsAdded: number) {
   if (rowsAdded >= STATISTICS_THRESHOLD) await db.execute(sql`analyze contacts, pool_members`);
 }
 
-export const STATISTICS_THRESHOLD = 10_000;
+export { STATISTICS_THRESHOLD };

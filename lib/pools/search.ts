@@ -2,10 +2,17 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { affectedRows, type Executor } from "@/db/client";
 import { contacts, contactSearch } from "@/db/schema";
-import { STATISTICS_THRESHOLD } from "./import";
 
-/** What a search matches, computed from a contacts row: address, name, attribute values, lower-cased. */
-export const searchableText: SQL = sql`lower(${contacts.email} || ' ' || ${contacts.name} || ' ' || coalesce((select string_agg(value, ' ') from jsonb_each_text(${contacts.attributes})), ''))`;
+/** Above this many rows, an import or the indexer refreshes the planner's statistics itself (lib/pools/import.ts). */
+export const STATISTICS_THRESHOLD = 10_000;
+
+/** What a search matches: address, name, attribute values, lower-cased. */
+export function searchTextOf(email: SQL, name: SQL, attributes: SQL): SQL {
+  return sql`lower(${email} || ' ' || ${name} || ' ' || coalesce((select string_agg(value, ' ') from jsonb_each_text(${attributes})), ''))`;
+}
+
+/** The search text computed from a contacts row. */
+export const searchableText: SQL = searchTextOf(sql`${contacts.email}`, sql`${contacts.name}`, sql`${contacts.attributes}`);
 
 export function likePattern(q: string) {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
