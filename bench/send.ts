@@ -219,43 +219,36 @@ async function timed<T>(body: () => Promise<T>): Promise<T & { seconds: number; 
   return { ...result, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-/** Sends prepared messages the way the runner does: batches of the engine's size, `concurrency` at a time, no database. */
-async function sendRaw(transport: Transport, messages: (OutgoingMessage | undefined)[], config: SendingConfig): Promise<{ sent: number }> {
-  const size = Math.min(config.batchSize, transport.maxBatch);
+/** Sends in the runner's way: batches of the engine's size, `concurrency` at a time, no database; what was sent may be collected, as in the engine. */
+async function sendInBatches<T>(
+  messages: (T | undefined)[],
+  size: number,
+  concurrency: number,
+  send: (batch: T[]) => Promise<{ ok: boolean }[]>,
+): Promise<{ sent: number }> {
   let next = 0;
   let sent = 0;
   const worker = async () => {
     while (next < messages.length) {
       const start = next;
       next += size;
-      const batch = messages.slice(start, start + size) as OutgoingMessage[];
-      messages.fill(undefined, start, start + size); // what was sent may be collected, as in the engine
-      const results = await transport.sendBatch(batch);
+      const batch = messages.slice(start, start + size) as T[];
+      messages.fill(undefined, start, start + size);
+      const results = await send(batch);
       sent += results.filter((result) => result.ok).length;
     }
   };
-  await Promise.all(Array.from({ length: config.concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return { sent };
 }
 
+/** Prepared messages through the transport, rendered and signed per message. */
+const sendRaw = (transport: Transport, messages: (OutgoingMessage | undefined)[], config: SendingConfig) =>
+  sendInBatches(messages, Math.min(config.batchSize, transport.maxBatch), config.concurrency, (batch) => transport.sendBatch(batch));
+
 /** The wire baseline: bytes composed beforehand, in the same batches and concurrency, over the same connections. */
-async function sendWire(transport: SmtpTransport, messages: (ComposedMessage | undefined)[], config: SendingConfig): Promise<{ sent: number }> {
-  const size = Math.min(config.batchSize, transport.maxBatch);
-  let next = 0;
-  let sent = 0;
-  const worker = async () => {
-    while (next < messages.length) {
-      const start = next;
-      next += size;
-      const batch = messages.slice(start, start + size) as ComposedMessage[];
-      messages.fill(undefined, start, start + size);
-      const results = await transport.sendComposed(batch);
-      sent += results.filter((result) => result.ok).length;
-    }
-  };
-  await Promise.all(Array.from({ length: config.concurrency }, worker));
-  return { sent };
-}
+const sendWire = (transport: SmtpTransport, messages: (ComposedMessage | undefined)[], config: SendingConfig) =>
+  sendInBatches(messages, Math.min(config.batchSize, transport.maxBatch), config.concurrency, (batch) => transport.sendComposed(batch));
 
 type Leg = { sent: number; seconds: number; cpuSeconds: number };
 const CHUNK = 5_000;
