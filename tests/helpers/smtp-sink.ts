@@ -54,6 +54,8 @@ export type SinkMessage = {
   user?: string;
   /** The queue id given in the 250 reply ("250 OK: queued as <queueId>"). */
   queueId: string;
+  /** When the message was taken (Date.now()), for tests that time a recovery. */
+  receivedAt: number;
   parse: () => Promise<ParsedMail>;
 };
 
@@ -131,7 +133,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
           const queueId = crypto.randomBytes(6).toString("hex").toUpperCase();
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
           const user = typeof session.user === "string" ? session.user : undefined;
-          messages.push({ envelope: { mailFrom, rcptTo: recipients }, raw, secure: session.secure, user, queueId, parse: () => simpleParser(raw) });
+          messages.push({ envelope: { mailFrom, rcptTo: recipients }, raw, secure: session.secure, user, queueId, receivedAt: Date.now(), parse: () => simpleParser(raw) });
           waiters = waiters.filter((waiter) => (messages.length >= waiter.count ? (waiter.resolve(), false) : true));
           callback(null, `OK: queued as ${queueId}`);
         };
