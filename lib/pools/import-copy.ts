@@ -23,11 +23,10 @@ function clientOf(db: Executor): unknown {
 
 export function stagingModeOf(db: Executor): StagingMode {
   const client = clientOf(db);
-  if (client instanceof pg.Pool || client instanceof pg.Client) {
-    // A Client is either a test's own connection or the embedded server's socket (port 5432 on a path).
-    const host = (client as { options?: { host?: string } }).options?.host ?? "";
-    return client instanceof pg.Client && host.startsWith("/") ? "json" : "pg";
-  }
+  // A Client on a path is the embedded server's socket (PGlite behind the wire protocol, no COPY);
+  // any other Client (a pool's, a test's own) or Pool is a Postgres server.
+  if (client instanceof pg.Client) return client.host?.startsWith("/") ? "json" : "pg";
+  if (client instanceof pg.Pool) return "pg";
   // PGlite's COPY FROM '/dev/blob' works ("pglite" below, chosen by passing it) but measured no
   // faster than the JSON batches and held more memory (decision 0074), so PGlite keeps JSON.
   return "json";
