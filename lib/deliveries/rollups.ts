@@ -46,12 +46,9 @@ export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDoma
   if (columns.length === 0) return;
   const day = zonedDate(at, readEnv().timeZone);
   const groups = [...byRecipientDomain].sort((a, b) => (a.recipientDomain < b.recipientDomain ? -1 : a.recipientDomain > b.recipientDomain ? 1 : 0));
-  const records = groups.map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(columns.map((column) => [column, group.counts[column] ?? 0])) }));
-  const names = sql.raw(columns.join(", "));
-  const recordType = sql.raw(["domain text", ...columns.map((column) => `${column} int`)].join(", "));
-  const picked = sql.raw(columns.map((column) => `g.${column}`).join(", "));
+  const records: ({ domain: string } & RollupCounts)[] = groups.map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(columns.map((column) => [column, group.counts[column] ?? 0])) }));
+  const { names, recordType, picked, add } = countColumns(columns);
   const summed = sql.raw(columns.map((column) => `sum(g.${column})`).join(", "));
-  const add = (table: string) => sql.raw(columns.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", "));
   const json = JSON.stringify(records);
   await tx.execute(sql`
     insert into delivery_daily (day, department_id, client_ip, sender_domain, recipient_domain, ${names})
@@ -64,19 +61,27 @@ export async function addToRollups(tx: Executor, key: RollupKey, byRecipientDoma
     from json_to_recordset(${json}::json) as g(${recordType})
     on conflict (day, department_id, client_ip, sender_domain) do update set ${add("delivery_daily_sender")}`);
   const failureColumns = columns.filter((column) => (FAILURE_COUNTS as readonly string[]).includes(column));
-  const failing = groups
-    .filter((group) => failureColumns.some((column) => (group.counts[column] ?? 0) !== 0))
-    .map((group) => ({ domain: group.recipientDomain, ...Object.fromEntries(failureColumns.map((column) => [column, group.counts[column] ?? 0])) }));
+  const failing = records.filter((record) => failureColumns.some((column) => record[column] !== 0));
   if (failing.length === 0) return;
-  const failureNames = sql.raw(failureColumns.join(", "));
-  const failureType = sql.raw(["domain text", ...failureColumns.map((column) => `${column} int`)].join(", "));
-  const failurePicked = sql.raw(failureColumns.map((column) => `g.${column}`).join(", "));
-  const addFailures = sql.raw(failureColumns.map((column) => `${column} = delivery_daily_failures.${column} + excluded.${column}`).join(", "));
+  const failures = countColumns(failureColumns);
   await tx.execute(sql`
-    insert into delivery_daily_failures (day, department_id, recipient_domain, ${failureNames})
-    select ${day}::date, ${key.departmentId}, g.domain, ${failurePicked}
-    from json_to_recordset(${JSON.stringify(failing)}::json) as g(${failureType})
-    on conflict (day, department_id, recipient_domain) do update set ${addFailures}`);
+    insert into delivery_daily_failures (day, department_id, recipient_domain, ${failures.names})
+    select ${day}::date, ${key.departmentId}, g.domain, ${failures.picked}
+    from json_to_recordset(${JSON.stringify(failing)}::json) as g(${failures.recordType})
+    on conflict (day, department_id, recipient_domain) do update set ${failures.add("delivery_daily_failures")}`);
+}
+
+/**
+ * The SQL around a set of count columns (names from ROLLUP_COUNTS only, never input): their list,
+ * the json_to_recordset record type with the domain, the picked values and the upsert's sums.
+ */
+function countColumns(columns: readonly RollupCount[]) {
+  return {
+    names: sql.raw(columns.join(", ")),
+    recordType: sql.raw(["domain text", ...columns.map((column) => `${column} int`)].join(", ")),
+    picked: sql.raw(columns.map((column) => `g.${column}`).join(", ")),
+    add: (table: string) => sql.raw(columns.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", ")),
+  };
 }
 
 /** Adds one delivery's feedback to the rollups of the day it arrived, keyed like the send it follows. */
