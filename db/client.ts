@@ -189,7 +189,8 @@ function readLockPid(lockFile: string): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine exists: signal 0 asks only that; EPERM means it does, under another user. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -208,7 +209,7 @@ function takeOwnership(lockFile: string): boolean {
   }
   const pid = readLockPid(lockFile);
   if (pid === process.pid) return true;
-  if (pid !== null && isAlive(pid)) return false;
+  if (pid !== null && processAlive(pid)) return false;
   fs.rmSync(lockFile, { force: true });
   try {
     fs.writeFileSync(lockFile, String(process.pid), { flag: "wx", mode: 0o600 });

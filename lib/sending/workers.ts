@@ -2,7 +2,7 @@ import "server-only";
 import crypto from "node:crypto";
 import os from "node:os";
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Executor } from "@/db/client";
+import { processAlive, queryRows, type Executor } from "@/db/client";
 import type { EngineWorkerKind } from "@/db/schema";
 
 /** How often a runner writes its heartbeat (and takes over the claims of stopped ones). */
@@ -165,15 +165,5 @@ export class WorkerPresence {
     await this.beating;
     if (this.id) livingHere.delete(this.id);
     if (this.id) await this.db.execute(sql`delete from engine_workers where id = ${this.id}`).catch(() => undefined);
-  }
-}
-
-/** Signal 0 asks only whether the process exists; EPERM means it does, under another user. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
