@@ -12,3 +12,4 @@ export * from "./webhooks";
 export * from "./messages";
 export * from "./notifications";
 export * from "./workers";
+export * from "./audiences";

@@ -11,6 +11,8 @@ const TABLES = [
   "pools",
   "contacts",
   "pool_members",
+  "tags",
+  "contact_tags",
   "suppressions",
   "imports",
   "import_errors",
