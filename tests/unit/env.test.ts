@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnv } from "@/lib/config/env";
+import { readEnv, readSecretSettings } from "@/lib/config/env";
 
 describe("environment", () => {
   it("chooses the driver from DATABASE_URL", () => {
@@ -85,5 +85,26 @@ describe("environment", () => {
     const env = readEnv({});
     expect(env.timeZone).toBe("Asia/Shanghai");
     expect(env.dataDir.endsWith(".data")).toBe(true);
+  });
+});
+
+describe("the secrets' settings", () => {
+  it("follow a change of any of their variables at once, trimmed as readEnv trims them", () => {
+    const source: Record<string, string | undefined> = { FANOUT_DATA_DIR: "/tmp/fanout-a", FANOUT_TOKEN_SECRET: " first " };
+    expect(readSecretSettings(source)).toEqual({ dataDir: "/tmp/fanout-a", authSecret: undefined, tokenSecret: "first" });
+    source.FANOUT_TOKEN_SECRET = "second";
+    expect(readSecretSettings(source).tokenSecret).toBe("second");
+    source.NEXTAUTH_SECRET = "from-nextauth";
+    expect(readSecretSettings(source).authSecret).toBe("from-nextauth");
+    source.AUTH_SECRET = "from-auth";
+    expect(readSecretSettings(source).authSecret).toBe("from-auth");
+    source.FANOUT_DATA_DIR = "/tmp/fanout-b";
+    expect(readSecretSettings(source).dataDir).toBe("/tmp/fanout-b");
+  });
+
+  it("are the same as readEnv's", () => {
+    const source = { FANOUT_DATA_DIR: "relative-data", AUTH_SECRET: "a", FANOUT_TOKEN_SECRET: "t", FANOUT_BATCH_SIZE: "50" };
+    const env = readEnv(source);
+    expect(readSecretSettings(source)).toEqual({ dataDir: env.dataDir, authSecret: env.authSecret, tokenSecret: env.tokenSecret });
   });
 });
