@@ -57,6 +57,9 @@ const envSchema = z.object({
   FANOUT_WEBHOOKS_ALLOW_PRIVATE: optionalText,
   FANOUT_WEBHOOKS_TIMEOUT_SECONDS: optionalText,
   FANOUT_MX_CHECK: optionalText,
+  FANOUT_HOSTED: optionalText,
+  /** Set to "1" by Vercel in its builds and functions: hosted, whatever FANOUT_HOSTED says. */
+  VERCEL: optionalText,
 });
 
 /** How the send engine paces and retries; every number can be set from the environment. */
@@ -136,6 +139,8 @@ export type FanoutEnv = {
   webhooks: { allowPrivate: boolean; timeoutMs: number };
   /** FANOUT_MX_CHECK=true: imports may ask DNS for their domains' MX (off by default, so tests and offline installs never do). */
   mxCheck: boolean;
+  /** FANOUT_HOSTED=true (or on Vercel): no local disk, so Postgres migrated by a deploy step, secrets from the environment, Inngest sending (checkHosted). */
+  hosted: boolean;
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -152,19 +157,19 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   // The working directory too: a relative FANOUT_DATA_DIR resolves against it.
   const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastRead?.key === key) return lastRead.env;
-  const env = parseEnv(source);
+  const env = checkHosted(parseEnv(source));
   for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits, env.gateway, env.webhooks]) Object.freeze(part);
   lastRead = { key, env: Object.freeze(env) };
   return env;
 }
 
 /** The settings the secrets are made from: what readSecretSettings watches. */
-const SECRET_KEYS = ["FANOUT_DATA_DIR", "AUTH_SECRET", "NEXTAUTH_SECRET", "FANOUT_TOKEN_SECRET"] as const satisfies readonly (typeof ENV_KEYS)[number][];
-export type SecretSettings = Pick<FanoutEnv, "dataDir" | "authSecret" | "tokenSecret">;
+const SECRET_KEYS = ["FANOUT_DATA_DIR", "AUTH_SECRET", "NEXTAUTH_SECRET", "FANOUT_TOKEN_SECRET", "FANOUT_HOSTED", "VERCEL"] as const satisfies readonly (typeof ENV_KEYS)[number][];
+export type SecretSettings = Pick<FanoutEnv, "dataDir" | "authSecret" | "tokenSecret" | "hosted">;
 let lastSecretRead: { key: string; settings: SecretSettings } | undefined;
 
 /**
- * readEnv's data folder and secrets, watching only the four variables they come from: every
+ * readEnv's data folder, secrets and hosting, watching only the variables they come from: every
  * signed link of every message asks for the token secret (a dozen times a message), and checking
  * all of readEnv's variables each time cost about a tenth of the send path's CPU. Parsed by
  * readEnv whenever one of the four changes.
@@ -172,8 +177,8 @@ let lastSecretRead: { key: string; settings: SecretSettings } | undefined;
 export function readSecretSettings(source: Record<string, string | undefined> = process.env): SecretSettings {
   const key = `${process.cwd()}\u0001${SECRET_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastSecretRead?.key === key) return lastSecretRead.settings;
-  const { dataDir, authSecret, tokenSecret } = readEnv(source);
-  const settings = Object.freeze({ dataDir, authSecret, tokenSecret });
+  const { dataDir, authSecret, tokenSecret, hosted } = readEnv(source);
+  const settings = Object.freeze({ dataDir, authSecret, tokenSecret, hosted });
   lastSecretRead = { key, settings };
   return settings;
 }
@@ -242,7 +247,18 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
       timeoutMs: atLeast("FANOUT_WEBHOOKS_TIMEOUT_SECONDS", env.FANOUT_WEBHOOKS_TIMEOUT_SECONDS, 10, 0.05) * 1000,
     },
     mxCheck: flag("FANOUT_MX_CHECK", env.FANOUT_MX_CHECK),
+    hosted: flag("FANOUT_HOSTED", env.FANOUT_HOSTED) || env.VERCEL === "1",
   };
+}
+
+/** What a hosted deployment cannot do without (FanoutEnv.hosted), each refusal naming what to set. */
+function checkHosted(env: FanoutEnv): FanoutEnv {
+  if (!env.hosted) return env;
+  const hosted = "FANOUT_HOSTED: a hosted deployment keeps nothing on a local disk, so";
+  if (env.databaseDriver === "pglite") invalid(`${hosted} DATABASE_URL must name a Postgres server (Neon or postgres://), not the embedded database`);
+  if (!env.authSecret || !env.tokenSecret) invalid(`${hosted} AUTH_SECRET and FANOUT_TOKEN_SECRET must be set (they cannot be generated into a file)`);
+  if (env.engineMode !== "inngest") invalid(`${hosted} sending runs under Inngest only: set INNGEST_EVENT_KEY (or INNGEST_DEV), not FANOUT_RUNNER=local`);
+  return env;
 }
 
 function timeZone(zone: string): string {
