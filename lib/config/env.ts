@@ -58,6 +58,13 @@ const envSchema = z.object({
   FANOUT_WEBHOOKS_TIMEOUT_SECONDS: optionalText,
   FANOUT_MX_CHECK: optionalText,
   FANOUT_HOSTED: optionalText,
+  FANOUT_S3_BUCKET: optionalText,
+  FANOUT_S3_ENDPOINT: optionalText,
+  FANOUT_S3_REGION: optionalText,
+  FANOUT_S3_ACCESS_KEY_ID: optionalText,
+  FANOUT_S3_SECRET_ACCESS_KEY: optionalText,
+  FANOUT_S3_PREFIX: optionalText,
+  FANOUT_S3_FORCE_PATH_STYLE: optionalText,
   /** Set to "1" by Vercel in its builds and functions: hosted, whatever FANOUT_HOSTED says. */
   VERCEL: optionalText,
 });
@@ -84,6 +91,19 @@ export type SendingSettings = {
   materializeStep: number;
   /** How often the local runner looks for work. */
   tickMs: number;
+};
+
+/** An S3-compatible bucket for uploads and attachments (lib/storage/s3.ts). */
+export type S3Settings = {
+  bucket: string;
+  /** An S3-compatible server's URL (MinIO, R2, OSS…); unset: AWS. */
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Keys go under this prefix ("fanout/"), so one bucket may serve several installations. */
+  prefix: string;
+  forcePathStyle: boolean;
 };
 
 export type FanoutEnv = {
@@ -141,6 +161,8 @@ export type FanoutEnv = {
   mxCheck: boolean;
   /** FANOUT_HOSTED=true (or on Vercel): no local disk, so Postgres migrated by a deploy step, secrets from the environment, Inngest sending (checkHosted). */
   hosted: boolean;
+  /** Where uploads and attachments are kept (lib/storage): FANOUT_DATA_DIR, or an S3-compatible bucket when FANOUT_S3_BUCKET is set. */
+  storage: { kind: "local" } | ({ kind: "s3" } & S3Settings);
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -244,6 +266,19 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
     },
     mxCheck: flag("FANOUT_MX_CHECK", env.FANOUT_MX_CHECK),
     hosted: flag("FANOUT_HOSTED", env.FANOUT_HOSTED) || env.VERCEL === "1",
+    storage: !env.FANOUT_S3_BUCKET
+      ? { kind: "local" }
+      : {
+          kind: "s3",
+          bucket: env.FANOUT_S3_BUCKET,
+          endpoint: webUrl("FANOUT_S3_ENDPOINT", env.FANOUT_S3_ENDPOINT),
+          region: env.FANOUT_S3_REGION ?? "us-east-1",
+          accessKeyId: env.FANOUT_S3_ACCESS_KEY_ID,
+          secretAccessKey: env.FANOUT_S3_SECRET_ACCESS_KEY,
+          prefix: env.FANOUT_S3_PREFIX ? `${env.FANOUT_S3_PREFIX.replace(/\/+$/, "")}/` : "",
+          // Most S3-compatible servers (MinIO, a fake on loopback) want the bucket in the path.
+          forcePathStyle: env.FANOUT_S3_FORCE_PATH_STYLE === undefined ? env.FANOUT_S3_ENDPOINT !== undefined : flag("FANOUT_S3_FORCE_PATH_STYLE", env.FANOUT_S3_FORCE_PATH_STYLE),
+        },
   };
 }
 
@@ -253,6 +288,7 @@ function checkHosted(env: FanoutEnv): FanoutEnv {
   const hosted = "FANOUT_HOSTED: a hosted deployment keeps nothing on a local disk, so";
   if (env.databaseDriver === "pglite") invalid(`${hosted} DATABASE_URL must name a Postgres server (Neon or postgres://), not the embedded database`);
   if (!env.authSecret || !env.tokenSecret) invalid(`${hosted} AUTH_SECRET and FANOUT_TOKEN_SECRET must be set (they cannot be generated into a file)`);
+  if (env.storage.kind !== "s3") invalid(`${hosted} uploads and attachments go to a bucket: set FANOUT_S3_BUCKET (with FANOUT_S3_ENDPOINT and keys for a non-AWS server)`);
   if (env.engineMode !== "inngest") invalid(`${hosted} sending runs under Inngest only: set INNGEST_EVENT_KEY (or INNGEST_DEV), not FANOUT_RUNNER=local`);
   return env;
 }

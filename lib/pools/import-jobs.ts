@@ -1,15 +1,11 @@
 import "server-only";
-import fs from "node:fs";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { importErrors, imports, pools, type ImportHygieneOptions, type ImportJob, type ImportMapping } from "@/db/schema";
 import { systemActor, type Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit, updateAudited } from "@/lib/audit/record";
-import { readEnv } from "@/lib/config/env";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import type { Reason, ReasonParams } from "@/lib/i18n/reasons-en";
@@ -22,6 +18,7 @@ import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type Ta
 import { loadPool } from "./pools";
 import { toByteChunks } from "./parse/decode";
 import { isUuid } from "@/lib/ids";
+import { objectStore } from "@/lib/storage";
 
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 const PREVIEW_ROWS = 6;
@@ -29,8 +26,11 @@ const STALE_AFTER_MS = 60_000;
 /** Error rows kept per console import for its report; the job's `invalid` counts them all. */
 export const STORED_ERROR_ROWS = 10_000;
 
-function uploadPath(id: string) {
-  return path.join(readEnv().dataDir, "imports", id);
+const UPLOADS = "imports/";
+
+/** Where an upload's bytes are kept in the object store (lib/storage) until its import is done. */
+function uploadKey(id: string) {
+  return `${UPLOADS}${id}`;
 }
 
 /** Counts bytes as they pass and stops an upload that is larger than allowed. */
@@ -48,11 +48,11 @@ async function* limited(body: AsyncIterable<Uint8Array>, max: number) {
  * same answer), so a file that is ASCII at first and GB18030 later is still read right.
  */
 async function openStored(job: Pick<ImportJob, "id" | "format" | "fileName">): Promise<TableSource> {
-  return openTable(fs.createReadStream(uploadPath(job.id)), { format: job.format as SourceFormat, filename: job.fileName });
+  return openTable(await objectStore().get(uploadKey(job.id)), { format: job.format as SourceFormat, filename: job.fileName });
 }
 
 /**
- * Step one of a console import: the file is streamed to FANOUT_DATA_DIR/imports, its format,
+ * Step one of a console import: the file is streamed to the object store, its format,
  * encoding and delimiter detected, and its first rows kept for the mapping step.
  */
 export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) {
@@ -61,13 +61,12 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
     .insert(imports)
     .values({ departmentId: pool.departmentId, poolId: pool.id, fileName: fileName.slice(0, 255) || "upload.csv", format: "csv" })
     .returning({ id: imports.id });
-  const file = uploadPath(job!.id);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const store = objectStore();
+  const key = uploadKey(job!.id);
   try {
-    await pipeline(Readable.from(limited(toByteChunks(body), MAX_IMPORT_BYTES)), fs.createWriteStream(file, { mode: 0o600 }));
-    const size = fs.statSync(file).size;
+    const { size } = await store.put(key, Readable.from(limited(toByteChunks(body), MAX_IMPORT_BYTES)));
     if (size === 0) throw invalidInput("fileEmpty");
-    const source = await openTable(fs.createReadStream(file), { filename: fileName });
+    const source = await openTable(await store.get(key), { filename: fileName });
     const head: ParsedRow[] = [];
     // Leaving the loop closes the reader, so the file and any scratch space are released now.
     for await (const row of source.rows) if (head.push(row) >= PREVIEW_ROWS) break;
@@ -93,7 +92,7 @@ export async function storeUpload(ctx: Ctx, poolId: string, fileName: string, bo
       hasAddressColumn: addressColumns.length > 0,
     };
   } catch (error) {
-    fs.rmSync(file, { force: true });
+    await store.delete(key);
     await ctx.db.delete(imports).where(eq(imports.id, job!.id));
     if (error instanceof TableFormatError) throw error.toAppError();
     throw error;
@@ -253,7 +252,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           details: { importId: id, rows: done!.rowsRead, imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
         });
       });
-      fs.rmSync(uploadPath(id), { force: true });
+      await objectStore().delete(uploadKey(id));
       if (await queueMxCheck(db, id)) checkImportMx(db, id).catch((error) => console.error("[fanout] mx check", id, error));
     } catch (error) {
       const known = error instanceof AppError || error instanceof TableFormatError;
@@ -304,12 +303,9 @@ export async function sweepUploads(db: Executor, now = new Date()): Promise<{ ex
       details: { importId: job.id },
     });
   }
-  // The directory is listed before the jobs are read: a job is created before its file.
-  const stored = await fs.promises.readdir(path.dirname(uploadPath("x"))).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
-    throw error;
-  });
-  const ids = stored.filter(isUuid);
+  // The store is listed before the jobs are read: a job is created before its upload.
+  const store = objectStore();
+  const ids = (await store.list(UPLOADS)).map((key) => key.slice(UPLOADS.length)).filter(isUuid);
   const kept = new Set<string>();
   for (let start = 0; start < ids.length; start += 1_000) {
     const rows = await db
@@ -321,7 +317,7 @@ export async function sweepUploads(db: Executor, now = new Date()): Promise<{ ex
   let removed = 0;
   for (const id of ids) {
     if (kept.has(id)) continue;
-    await fs.promises.rm(uploadPath(id), { force: true });
+    await store.delete(uploadKey(id));
     removed++;
   }
   return { expired: expired.length, removed };

@@ -1,13 +1,11 @@
 import "server-only";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { attachments } from "@/db/schema";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
-import { readEnv } from "@/lib/config/env";
+import { objectStore, readAll } from "@/lib/storage";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, invalidInput } from "@/lib/errors";
 
@@ -35,8 +33,9 @@ const OFFICE: Record<string, string> = {
   ics: "text/calendar",
 };
 
-export function attachmentPath(id: string) {
-  return path.join(readEnv().dataDir, "attachments", id);
+/** Where an attachment's bytes are kept in the object store (lib/storage). */
+export function attachmentKey(id: string) {
+  return `attachments/${id}`;
 }
 
 /** Checks name, size and content, and returns the content type to send it with. */
@@ -60,9 +59,13 @@ export async function storeAttachment(ctx: Ctx, departmentId: string, fileName: 
     .insert(attachments)
     .values({ departmentId, fileName: fileName.slice(0, 200), contentType, sizeBytes: content.byteLength, sha256 })
     .returning();
-  const file = attachmentPath(row!.id);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, content, { mode: 0o600 });
+  try {
+    await objectStore().put(attachmentKey(row!.id), content, { contentType });
+  } catch (error) {
+    // No row may name bytes that were never stored.
+    await ctx.db.delete(attachments).where(eq(attachments.id, row!.id));
+    throw error;
+  }
   await recordAudit(ctx.db, ctx.actor, {
     action: "attachment.upload",
     objectType: "attachment",
@@ -78,9 +81,12 @@ export async function loadAttachments(db: Executor, departmentId: string, ids: s
   const rows = await db.select().from(attachments).where(and(eq(attachments.departmentId, departmentId), inArray(attachments.id, ids)));
   const total = rows.reduce((sum, row) => sum + row.sizeBytes, 0);
   if (total > MAX_ATTACHMENTS_TOTAL) throw invalidInput("attachmentsTooLarge", { field: "attachments", params: { max: MAX_ATTACHMENTS_TOTAL / 1024 / 1024 } });
-  return ids.map((id) => {
-    const row = rows.find((candidate) => candidate.id === id);
-    if (!row) throw invalidInput("attachmentMissing", { field: "attachments" });
-    return { ...row, content: fs.readFileSync(attachmentPath(id)) };
-  });
+  const store = objectStore();
+  return Promise.all(
+    ids.map(async (id) => {
+      const row = rows.find((candidate) => candidate.id === id);
+      if (!row) throw invalidInput("attachmentMissing", { field: "attachments" });
+      return { ...row, content: await readAll(await store.get(attachmentKey(id))) };
+    }),
+  );
 }

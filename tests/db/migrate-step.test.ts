@@ -21,7 +21,7 @@ const MIGRATIONS = path.join(ROOT, "db", "migrations");
 const JOURNAL = JSON.parse(fs.readFileSync(path.join(MIGRATIONS, "meta", "_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
 const MIGRATION_COUNT = JOURNAL.entries.length;
 const LOCK_KEY = 727_001;
-const HOSTED = { FANOUT_HOSTED: "true", AUTH_SECRET: "hosted auth secret", FANOUT_TOKEN_SECRET: "hosted token secret", INNGEST_DEV: "1" };
+const HOSTED = { FANOUT_HOSTED: "true", AUTH_SECRET: "hosted auth secret", FANOUT_TOKEN_SECRET: "hosted token secret", INNGEST_DEV: "1", FANOUT_S3_BUCKET: "fanout-uploads" };
 
 /** `npm run migrate` as a deploy runs it: its own process, the environment given, nothing else. */
 function runMigrate(env: Record<string, string>): Promise<{ code: number | null; output: string }> {

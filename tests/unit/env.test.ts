@@ -114,7 +114,7 @@ describe("the secrets' settings", () => {
 });
 
 describe("a hosted deployment (FANOUT_HOSTED)", () => {
-  const complete = { FANOUT_HOSTED: "true", DATABASE_URL: "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/db", AUTH_SECRET: "a", FANOUT_TOKEN_SECRET: "t", INNGEST_EVENT_KEY: "k" };
+  const complete = { FANOUT_HOSTED: "true", DATABASE_URL: "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/db", AUTH_SECRET: "a", FANOUT_TOKEN_SECRET: "t", INNGEST_EVENT_KEY: "k", FANOUT_S3_BUCKET: "fanout-uploads" };
 
   it("is on with FANOUT_HOSTED=true or on Vercel, and off by default", () => {
     expect(readEnv(complete).hosted).toBe(true);
@@ -128,6 +128,7 @@ describe("a hosted deployment (FANOUT_HOSTED)", () => {
     expect(() => readEnv({ ...complete, AUTH_SECRET: undefined })).toThrow(/AUTH_SECRET and FANOUT_TOKEN_SECRET must be set/);
     expect(() => readEnv({ ...complete, FANOUT_TOKEN_SECRET: undefined })).toThrow(/AUTH_SECRET and FANOUT_TOKEN_SECRET must be set/);
     expect(() => readEnv({ ...complete, INNGEST_EVENT_KEY: undefined })).toThrow(/sending runs under Inngest only: set INNGEST_EVENT_KEY/);
+    expect(() => readEnv({ ...complete, FANOUT_S3_BUCKET: undefined })).toThrow(/uploads and attachments go to a bucket: set FANOUT_S3_BUCKET/);
     expect(() => readEnv({ ...complete, FANOUT_RUNNER: "local" })).toThrow(/not FANOUT_RUNNER=local/);
     expect(readEnv({ ...complete, NEXTAUTH_SECRET: "n", AUTH_SECRET: undefined }).authSecret).toBe("n");
   });
@@ -146,5 +147,15 @@ describe("a hosted deployment (FANOUT_HOSTED)", () => {
         else process.env[name] = saved[name];
       }
     }
+  });
+});
+
+describe("object storage settings", () => {
+  it("are the data folder by default, and a bucket with FANOUT_S3_BUCKET, path-style when an endpoint is named", () => {
+    expect(readEnv({}).storage).toEqual({ kind: "local" });
+    expect(readEnv({ FANOUT_S3_BUCKET: "b" }).storage).toMatchObject({ kind: "s3", bucket: "b", endpoint: undefined, region: "us-east-1", prefix: "", forcePathStyle: false });
+    expect(readEnv({ FANOUT_S3_BUCKET: "b", FANOUT_S3_ENDPOINT: "http://127.0.0.1:9000", FANOUT_S3_PREFIX: "fanout/" }).storage).toMatchObject({ forcePathStyle: true, prefix: "fanout/" });
+    expect(readEnv({ FANOUT_S3_BUCKET: "b", FANOUT_S3_ENDPOINT: "https://s3.example.com", FANOUT_S3_FORCE_PATH_STYLE: "false" }).storage).toMatchObject({ forcePathStyle: false });
+    expect(() => readEnv({ FANOUT_S3_BUCKET: "b", FANOUT_S3_ENDPOINT: "minio:9000" })).toThrow(/FANOUT_S3_ENDPOINT/);
   });
 });
