@@ -22,3 +22,8 @@ export const taskResumedEvent = eventType(TASK_EVENTS.resumed, { schema: staticS
 export const taskCancelledEvent = eventType(TASK_EVENTS.cancelled, { schema: staticSchema<TaskEventData>() });
 export const messageAcceptedEvent = eventType(TASK_EVENTS.message, { schema: staticSchema<TaskEventData>() });
 export const taskBatchEvent = eventType(TASK_EVENTS.batch, { schema: staticSchema<BatchEventData>() });
+
+/** An import was started (lib/dispatch/import-runs.ts): inngest/functions/import-file.ts runs it in steps. */
+export const IMPORT_STARTED = "fanout/import.started";
+export type ImportEventData = { importId: string };
+export const importStartedEvent = eventType(IMPORT_STARTED, { schema: staticSchema<ImportEventData>() });

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
 import { continueTaskFunction } from "./continue-task";
 import { deliverWebhooksFunction } from "./deliver-webhooks";
+import { importFileFunction } from "./import-file";
 import { sendMessageFunction } from "./send-message";
 import { reconcileTasksFunction } from "./reconcile-tasks";
 import { sendBatchFunction } from "./send-batch";
@@ -25,6 +26,8 @@ export type SendingFunctionOptions = {
    * time limits) while keeping a million-contact task well under Inngest's steps-per-run limit.
    */
   materializeBudgetMs?: number;
+  /** How long one step of an import reads its file before handing back to Inngest (default 20 s). */
+  importBudgetMs?: number;
 };
 
 /**
@@ -41,6 +44,7 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     reconciler: reconcileTasksFunction(engine),
     webhookDeliverer: deliverWebhooksFunction(engine),
     messageSender: sendMessageFunction(engine, config),
+    importer: importFileFunction(async () => (await engine()).db, options.importBudgetMs ?? 20_000),
   };
 }
 

@@ -18,6 +18,7 @@ import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type Ta
 import { loadPool } from "./pools";
 import { toByteChunks } from "./parse/decode";
 import { isUuid } from "@/lib/ids";
+import { handOffImport } from "@/lib/dispatch/import-runs";
 import { objectStore } from "@/lib/storage";
 
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
@@ -152,17 +153,32 @@ export async function startImport(
       summary: { key: "pool.importStart", params: { file: job.fileName, bytes: job.sizeBytes } },
     });
   });
-  runImport(ctx.db as Database, id).catch((error) => console.error("[fanout] import", id, error));
+  await runSomewhere(ctx.db as Database, id);
+}
+
+/** Hands the import to the installed driver (Inngest), or runs it in this process in the background. */
+async function runSomewhere(db: Database, id: string): Promise<void> {
+  const handedOff = await handOffImport(id).catch((error: unknown) => {
+    // The job is saved as running: here it runs now, and a later start resumes it if this process ends first.
+    console.error("[fanout] import", id, "could not be handed to the engine; running it here", error);
+    return false;
+  });
+  if (!handedOff) runImport(db, id).catch((error) => console.error("[fanout] import", id, error));
 }
 
 const running = new Set<string>();
 
+/** How a run of an import ended: finished, failed, stopped at its time budget with more to do, or not run (another holds it, or it is not running). */
+export type ImportRunOutcome = "done" | "failed" | "more" | "not-mine";
+
 /**
  * Runs (or resumes) an import: each batch commits its contacts, the job's counters, its
- * errors and the last line done together, so a restart continues after that line.
+ * errors and the last line done together, so a restart continues after that line. With
+ * `budgetMs`, it stops after the first batch past that time and lets the import go ("more"), so a
+ * host that bounds each step's duration runs a large file as a chain of steps (inngest/functions/import-file.ts).
  */
-export async function runImport(db: Database, id: string): Promise<void> {
-  if (running.has(id)) return;
+export async function runImport(db: Database, id: string, options: { budgetMs?: number } = {}): Promise<ImportRunOutcome> {
+  if (running.has(id)) return "not-mine";
   running.add(id);
   try {
     const [claimed] = await db
@@ -176,7 +192,8 @@ export async function runImport(db: Database, id: string): Promise<void> {
         ),
       )
       .returning();
-    if (!claimed || !claimed.mapping) return;
+    if (!claimed || !claimed.mapping) return "not-mine";
+    const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
     const operator = claimed.operator;
     const actor: Actor = {
       kind: (operator?.kind as Actor["kind"]) ?? "system",
@@ -204,6 +221,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
         // Commit order is kept, so a crash loses a suffix of batches together with their
         // progress rows; the job's final (synchronous) commit flushes everything before it.
         asyncCommit: true,
+        stopWhen: () => Date.now() >= deadline,
         record: async (tx, outcome) => {
           mergeTally(hygiene, outcome.hygiene);
           const [counted] = await tx
@@ -232,6 +250,11 @@ export async function runImport(db: Database, id: string): Promise<void> {
           }
         },
       });
+      if (totals.stopped) {
+        // Released at once, so the next step claims it without waiting for the heartbeat to go stale.
+        await db.update(imports).set({ heartbeatAt: null }).where(eq(imports.id, id));
+        return "more";
+      }
       await refreshStatistics(db, claimed.imported + totals.imported);
       await db.transaction(async (tx) => {
         const [done] = await tx
@@ -254,6 +277,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
       });
       await objectStore().delete(uploadKey(id));
       if (await queueMxCheck(db, id)) checkImportMx(db, id).catch((error) => console.error("[fanout] mx check", id, error));
+      return "done";
     } catch (error) {
       const known = error instanceof AppError || error instanceof TableFormatError;
       if (!known) console.error("[fanout] import failed", id, error);
@@ -272,6 +296,7 @@ export async function runImport(db: Database, id: string): Promise<void> {
           summary: { key: "pool.importFailed", params: { ...failure.params, file: claimed.fileName, problem: failure.reason } },
         });
       });
+      return "failed";
     }
   } finally {
     running.delete(id);
@@ -284,7 +309,7 @@ export async function resumeStaleImports(db: Database) {
     .select({ id: imports.id })
     .from(imports)
     .where(and(eq(imports.status, "running"), or(isNull(imports.heartbeatAt), lt(imports.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS)))));
-  for (const job of stale) runImport(db, job.id).catch((error) => console.error("[fanout] import", job.id, error));
+  for (const job of stale) await runSomewhere(db, job.id);
   await resumeMxChecks(db);
   return stale.length;
 }

@@ -113,8 +113,13 @@ export async function importRows(
      * not resume from the last committed line (the API and the CLI) use it.
      */
     concurrency?: number;
+    /**
+     * Asked after each full batch is handed to the writer: true stops reading there, the rest of
+     * the file left for a later run that resumes after the last line recorded (a time-bounded step).
+     */
+    stopWhen?: () => boolean;
   },
-): Promise<ImportCounts> {
+): Promise<ImportCounts & { stopped: boolean }> {
   const totals = emptyCounts();
   const staging = options.staging ?? stagingModeOf(options.db);
   const batchSize = options.batchSize ?? (staging === "json" ? IMPORT_BATCH_SIZE : COPY_BATCH_SIZE);
@@ -125,6 +130,7 @@ export async function importRows(
   const inFlight: Promise<void>[] = [];
 
   let rowsSeen = 0;
+  let stopped = false;
   const flush = async (rows: Prepared[]) => {
     rowsSeen += rows.length;
     // A small import leaves its few contacts to the indexer (searched directly meanwhile). On
@@ -149,6 +155,10 @@ export async function importRows(
       // Parse the next batch while earlier ones are written.
       if (inFlight.length >= concurrency) await inFlight.shift();
       inFlight.push(flush(full));
+      if (options.stopWhen?.()) {
+        stopped = true;
+        break;
+      }
     }
   }
   if (batch.length > 0) {
@@ -156,7 +166,7 @@ export async function importRows(
     inFlight.push(flush(batch));
   }
   await Promise.all(inFlight);
-  return totals;
+  return { ...totals, stopped };
 }
 
 /** Writes one batch of prepared rows in one transaction (see importRows). */

@@ -12,6 +12,7 @@ import { startUploadSweeper } from "@/lib/pools/import-sweep";
 import { startSearchIndexer } from "@/lib/pools/search";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { startEntrance } from "@/lib/gateway/entrance";
+import { setImportDriver, type ImportDriver } from "@/lib/dispatch/import-runs";
 import { setTaskNotifier, type TaskNotifier } from "@/lib/dispatch/task-changes";
 import { LocalRunner } from "@/lib/sending/runner";
 import { WebhookRunner } from "@/lib/webhooks/runner";
@@ -19,6 +20,8 @@ import { WebhookRunner } from "@/lib/webhooks/runner";
 export type BootOptions = {
   /** How task changes reach Inngest when it drives the engine (inngest/notifier.ts, passed in by instrumentation.ts). */
   inngestNotifier: TaskNotifier;
+  /** How started imports reach Inngest when it drives the engine (inngest/notifier.ts). */
+  inngestImportDriver: ImportDriver;
 };
 
 /**
@@ -26,10 +29,13 @@ export type BootOptions = {
  * serving its socket to the CLI), applies migrations, makes sure secrets exist and creates
  * the first admin from the environment when asked to (else prints how to set one up in the browser).
  */
-export async function bootServer({ inngestNotifier }: BootOptions) {
+export async function bootServer({ inngestNotifier, inngestImportDriver }: BootOptions) {
   getSecrets();
   const env = readEnv();
-  if (env.engineMode === "inngest") setTaskNotifier(inngestNotifier);
+  if (env.engineMode === "inngest") {
+    setTaskNotifier(inngestNotifier);
+    setImportDriver(inngestImportDriver);
+  }
   const handle = await getDatabaseHandle({ serveSocket: true });
   await ensureFirstAdmin(handle.db);
   await announceFirstRunSetup(handle.db, env);

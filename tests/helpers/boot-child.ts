@@ -5,10 +5,10 @@
  * runner and the housekeeping timers, all from the environment. It waits for "go" on standard
  * input and exits when that closes (child-gate.ts), so it never outlives the test.
  */
-import { inngestTaskNotifier } from "@/inngest/notifier";
+import { inngestImportDriver, inngestTaskNotifier } from "@/inngest/notifier";
 import { bootServer } from "@/lib/server/boot";
 import { waitForGo } from "./child-gate";
 
 await waitForGo();
 console.log(`[boot-child] pid ${process.pid}`);
-await bootServer({ inngestNotifier: inngestTaskNotifier });
+await bootServer({ inngestNotifier: inngestTaskNotifier, inngestImportDriver });
