@@ -1,0 +1,113 @@
+import "server-only";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { contactTags, departments, tags } from "@/db/schema";
+import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
+import type { Ctx } from "@/lib/access/context";
+import { recordAudit } from "@/lib/audit/record";
+import { conflict, invalidInput, notFound } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
+import type { Executor } from "@/db/client";
+import { checkTagName } from "@/lib/pools/tag-names";
+
+/** 标签: a department's tag vocabulary, listed with how many contacts carry each, created, renamed and deleted (decision 0077). */
+
+export type TagView = { id: string; departmentId: string; departmentName: string; name: string; contacts: number; createdAt: Date };
+
+const MAX_LISTED = 1_000;
+
+/** The department's tags (or, for an admin without one named, every department's), by name, with their contact counts. */
+export async function listTags({ db, actor }: Ctx, options: { departmentId?: string } = {}): Promise<TagView[]> {
+  authorize(actor, "pools.manage", options.departmentId ? { departmentId: options.departmentId } : undefined);
+  const rows = await db
+    .select({
+      id: tags.id,
+      departmentId: tags.departmentId,
+      departmentName: departments.name,
+      name: tags.name,
+      contacts: sql<number>`(select count(*) from ${contactTags} where ${contactTags.tagId} = ${tags.id})::int`,
+      createdAt: tags.createdAt,
+    })
+    .from(tags)
+    .innerJoin(departments, eq(departments.id, tags.departmentId))
+    .where(and(departmentScope(actor, tags.departmentId), options.departmentId ? eq(tags.departmentId, options.departmentId) : undefined))
+    .orderBy(asc(departments.name), asc(sql`lower(${tags.name})`))
+    .limit(MAX_LISTED);
+  return rows.map((row) => ({ ...row, contacts: Number(row.contacts) }));
+}
+
+function checkedName(raw: string): string {
+  const checked = checkTagName(raw);
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "name", params: checked.params });
+  return checked.name;
+}
+
+/** Loads a tag the caller may manage: 404 when it does not exist, 403 when it is another department's. */
+export async function loadTag({ db, actor }: Ctx, id: string, options: { forUpdate?: boolean } = {}) {
+  if (!isUuid(id)) throw notFound("tag");
+  const query = db.select({ id: tags.id, departmentId: tags.departmentId, name: tags.name, createdAt: tags.createdAt }).from(tags).where(eq(tags.id, id));
+  const [tag] = options.forUpdate ? await query.for("update") : await query;
+  if (!tag) throw notFound("tag");
+  authorize(actor, "pools.manage", { departmentId: tag.departmentId });
+  return tag;
+}
+
+async function assertNameFree(db: Executor, departmentId: string, name: string, exceptId?: string) {
+  const [taken] = await db
+    .select({ name: tags.name })
+    .from(tags)
+    .where(and(eq(tags.departmentId, departmentId), sql`lower(${tags.name}) = lower(${name})`, exceptId ? sql`${tags.id} <> ${exceptId}` : undefined));
+  if (taken) throw conflict("tagNameTaken", { field: "name", params: { name: taken.name } });
+}
+
+/** A new tag; its name must differ, whatever the case, from every other tag of the department (409). */
+export async function createTag(ctx: Ctx, input: { name: string; departmentId?: string | null }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+  authorize(ctx.actor, "pools.manage", { departmentId });
+  const name = checkedName(input.name);
+  return ctx.db.transaction(async (tx) => {
+    const [department] = await tx.select({ id: departments.id }).from(departments).where(eq(departments.id, departmentId));
+    if (!department) throw invalidInput("noDepartment", { field: "departmentId" });
+    await assertNameFree(tx, departmentId, name);
+    const [tag] = await tx.insert(tags).values({ departmentId, name }).returning();
+    await recordAudit(tx, ctx.actor, { action: "tag.create", objectType: "tag", objectId: tag!.id, departmentId, summary: { key: "tag.create", params: { name } } });
+    return { id: tag!.id, departmentId, name, contacts: 0, createdAt: tag!.createdAt };
+  });
+}
+
+/** Renames a tag (a change of case alone is a rename too); contacts keep it. */
+export async function renameTag(ctx: Ctx, id: string, input: { name: string }) {
+  const name = checkedName(input.name);
+  return ctx.db.transaction(async (tx) => {
+    const tag = await loadTag({ ...ctx, db: tx }, id, { forUpdate: true });
+    await assertNameFree(tx, tag.departmentId, name, tag.id);
+    await tx.update(tags).set({ name }).where(eq(tags.id, tag.id));
+    const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(contactTags).where(eq(contactTags.tagId, tag.id));
+    await recordAudit(tx, ctx.actor, {
+      action: "tag.update",
+      objectType: "tag",
+      objectId: tag.id,
+      departmentId: tag.departmentId,
+      summary: { key: "tag.rename", params: { oldName: tag.name, name } },
+      details: { before: { name: tag.name }, after: { name } },
+    });
+    return { id: tag.id, departmentId: tag.departmentId, name, contacts: Number(count?.n ?? 0), createdAt: tag.createdAt };
+  });
+}
+
+/** Deletes a tag and takes it off every contact (the foreign key's cascade); answers how many carried it. */
+export async function deleteTag(ctx: Ctx, id: string) {
+  return ctx.db.transaction(async (tx) => {
+    const tag = await loadTag({ ...ctx, db: tx }, id, { forUpdate: true });
+    const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(contactTags).where(eq(contactTags.tagId, tag.id));
+    const contacts = Number(count?.n ?? 0);
+    await tx.delete(tags).where(eq(tags.id, tag.id));
+    await recordAudit(tx, ctx.actor, {
+      action: "tag.delete",
+      objectType: "tag",
+      objectId: tag.id,
+      departmentId: tag.departmentId,
+      summary: { key: "tag.delete", params: { name: tag.name, count: contacts } },
+    });
+    return { id: tag.id, name: tag.name, contacts };
+  });
+}
