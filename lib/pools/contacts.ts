@@ -29,7 +29,7 @@ function tagCondition(tag: string | undefined): SQL | undefined {
 
 /** A contact's tags, by name in alphabetical order. */
 const tagNames = sql<string[]>`array(select ${tags.name} from ${contactTags} join ${tags} on ${tags.id} = ${contactTags.tagId}
-  where ${contactTags.contactId} = ${contacts.id} order by lower(${tags.name}))`;
+  where ${contactTags.contactId} = ${contacts.id} order by lower(${tags.name}) collate "C")`;
 
 /** Contacts carrying a list-hygiene flag (lib/pools/hygiene/flags.ts). */
 function hygieneCondition(flag: string | undefined): SQL | undefined {

@@ -9,12 +9,12 @@ import { tags } from "@/db/schema";
  * tag-names.ts come in, the tags they name come out.
  */
 
-/** A list of names as a one-column set (`value`), passed as one parameter. */
-export const nameSet = (names: readonly string[]): SQL => sql`(select value from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))`;
+/** A list of names as a set-returning call (alias it where it is used), passed as one parameter. */
+const nameSet = (names: readonly string[]): SQL => sql`jsonb_array_elements_text(${JSON.stringify(names)}::jsonb)`;
 
 /** The department's tags named by `names` (as a set of ids), whatever the case they are written in. */
 export function tagIdsNamed(departmentId: string, names: readonly string[]): SQL {
-  return sql`(select ${tags.id} from ${tags} where ${tags.departmentId} = ${departmentId} and lower(${tags.name}) in (select lower(value) from ${nameSet(names)}))`;
+  return sql`(select ${tags.id} from ${tags} where ${tags.departmentId} = ${departmentId} and lower(${tags.name}) in (select lower(given.value) from ${nameSet(names)} as given(value)))`;
 }
 
 /**
