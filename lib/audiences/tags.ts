@@ -15,8 +15,8 @@ export type TagView = { id: string; departmentId: string; departmentName: string
 
 const MAX_LISTED = 1_000;
 
-/** The department's tags (or, for an admin without one named, every department's), by name, with their contact counts. */
-export async function listTags({ db, actor }: Ctx, options: { departmentId?: string } = {}): Promise<TagView[]> {
+/** The department's tags (or, for an admin without one named, every department's), by name, with their contact counts; a page of them when asked. */
+export async function listTags({ db, actor }: Ctx, options: { departmentId?: string; offset?: number; limit?: number } = {}): Promise<TagView[]> {
   authorize(actor, "pools.manage", options.departmentId ? { departmentId: options.departmentId } : undefined);
   const rows = await db
     .select({
@@ -30,9 +30,17 @@ export async function listTags({ db, actor }: Ctx, options: { departmentId?: str
     .from(tags)
     .innerJoin(departments, eq(departments.id, tags.departmentId))
     .where(and(departmentScope(actor, tags.departmentId), options.departmentId ? eq(tags.departmentId, options.departmentId) : undefined))
-    .orderBy(asc(departments.name), asc(sql`lower(${tags.name})`))
-    .limit(MAX_LISTED);
+    .orderBy(asc(departments.name), asc(sql`lower(${tags.name})`), asc(tags.id))
+    .offset(options.offset ?? 0)
+    .limit(Math.min(options.limit ?? MAX_LISTED, MAX_LISTED));
   return rows.map((row) => ({ ...row, contacts: Number(row.contacts) }));
+}
+
+/** Just the department's tag names, by name: the contacts page's filter (no counts to make). */
+export async function listTagNames({ db, actor }: Ctx, departmentId: string): Promise<string[]> {
+  authorize(actor, "pools.manage", { departmentId });
+  const rows = await db.select({ name: tags.name }).from(tags).where(eq(tags.departmentId, departmentId)).orderBy(asc(sql`lower(${tags.name})`)).limit(MAX_LISTED);
+  return rows.map((row) => row.name);
 }
 
 function checkedName(raw: string): string {
