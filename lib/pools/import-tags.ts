@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { ImportMapping } from "@/db/schema";
 import type { ParsedRow } from "./parse";
-import { splitTagCell } from "./tag-names";
+import { invalidInput } from "@/lib/errors";
+import { checkTagNames, splitTagCell } from "./tag-names";
 
 /*
  * Tags on import (decision 0077): a column of the mapping read as tags (`VIP, 上海`), and tags every
@@ -18,6 +19,14 @@ export function rowTags(row: ParsedRow, mapping: ImportMapping): RowTags {
   const checked = splitTagCell(cell);
   if (!checked.ok) return { ok: false, reason: checked.reason as Extract<RowTags, { ok: false }>["reason"], params: checked.params, value: cell.slice(0, 320) };
   return checked.names.length > 0 ? { ok: true, tags: checked.names } : { ok: true };
+}
+
+/** A mapping whose "tag everything" names are checked (field `tags`): an import never starts with a bad one. */
+export function checkedMapping(mapping: ImportMapping): ImportMapping {
+  if (!mapping.tags) return mapping;
+  const checked = checkTagNames(mapping.tags);
+  if (!checked.ok) throw invalidInput(checked.reason, { field: "tags", params: checked.params });
+  return { ...mapping, tags: checked.names };
 }
 
 /** Every name a batch uses, for the vocabulary to have before the merge. */

@@ -21,6 +21,8 @@ import { createTag, deleteTag, listTags, renameTag } from "@/lib/audiences/tags"
 import { AppError } from "@/lib/errors";
 import { addContacts, listContacts } from "@/lib/pools/contacts";
 import { importRows, type BatchOutcome } from "@/lib/pools/import";
+import { startImport, storeUpload } from "@/lib/pools/import-jobs";
+import { importProgress } from "@/lib/pools/import-report";
 import type { StagingMode } from "@/lib/pools/import-copy";
 import { mappingFromHeader } from "@/lib/pools/mapping";
 import { openTable } from "@/lib/pools/parse";
@@ -175,6 +177,23 @@ describeOnDatabases("tags", (db, target) => {
         "d@tagged.example.com": { tags: ["展会", vip, "导入2026"].sort(byName), attributes: { city: "SH" } },
       });
     }
+  });
+
+  it("imports through the console: the mapping proposes the 标签 column as tags, the form tags everything, a bad name there refuses the start", async () => {
+    const pool = await createPool(ctx, { name: unique("console") });
+    const upload = await storeUpload(ctx, pool.id, "客户.csv", streamOf("邮箱,姓名,标签,城市\nconsole.one@example.com,一,VIP；老客户,上海\nconsole.two@example.com,二,,北京\nconsole.bad@example.com,坏,a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u,广州\n"));
+    expect(upload.mapping).toMatchObject({ tagsColumn: 2, attributeColumns: [{ index: 3, key: "城市" }] });
+    const bad = await rejection(startImport(ctx, upload.id, { mapping: { ...upload.mapping!, tags: ["ok", "no,comma"] }, hasHeader: true, updateExisting: false }), AppError);
+    expect({ reason: bad.reason, field: bad.field }).toEqual({ reason: "tagNameInvalid", field: "tags" });
+    await startImport(ctx, upload.id, { mapping: { ...upload.mapping!, tags: [" 展会 "] }, hasHeader: true, updateExisting: false });
+    let progress = await importProgress(ctx, upload.id);
+    for (let attempt = 0; progress.status === "running" && attempt < 400; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      progress = await importProgress(ctx, upload.id);
+    }
+    expect(progress).toMatchObject({ status: "completed", imported: 2, invalid: 1 });
+    const vip = (await listTags(ctx)).find((tag) => tag.name.toLowerCase() === "vip")!.name;
+    expect(await tagsOf(pool.id)).toEqual({ "console.one@example.com": [vip, "展会", "老客户"].sort(byName), "console.two@example.com": ["展会"] });
   });
 
   it("answers the HTTP API: tags listed, created, renamed and deleted, contacts tagged by id, added and imported with tags", async () => {
