@@ -67,6 +67,12 @@ async function assertNameFree(db: Executor, departmentId: string, name: string, 
   if (taken) throw conflict("tagNameTaken", { field: "name", params: { name: taken.name } });
 }
 
+/** How many contacts carry the tag. */
+async function carriers(db: Executor, tagId: string): Promise<number> {
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(contactTags).where(eq(contactTags.tagId, tagId));
+  return Number(count?.n ?? 0);
+}
+
 /** A new tag; its name must differ, whatever the case, from every other tag of the department (409). */
 export async function createTag(ctx: Ctx, input: { name: string; departmentId?: string | null }) {
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
@@ -89,7 +95,6 @@ export async function renameTag(ctx: Ctx, id: string, input: { name: string }) {
     const tag = await loadTag({ ...ctx, db: tx }, id, { forUpdate: true });
     await assertNameFree(tx, tag.departmentId, name, tag.id);
     await tx.update(tags).set({ name }).where(eq(tags.id, tag.id));
-    const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(contactTags).where(eq(contactTags.tagId, tag.id));
     await recordAudit(tx, ctx.actor, {
       action: "tag.update",
       objectType: "tag",
@@ -98,7 +103,7 @@ export async function renameTag(ctx: Ctx, id: string, input: { name: string }) {
       summary: { key: "tag.rename", params: { oldName: tag.name, name } },
       details: { before: { name: tag.name }, after: { name } },
     });
-    return { id: tag.id, departmentId: tag.departmentId, name, contacts: Number(count?.n ?? 0), createdAt: tag.createdAt };
+    return { id: tag.id, departmentId: tag.departmentId, name, contacts: await carriers(tx, tag.id), createdAt: tag.createdAt };
   });
 }
 
@@ -106,8 +111,7 @@ export async function renameTag(ctx: Ctx, id: string, input: { name: string }) {
 export async function deleteTag(ctx: Ctx, id: string) {
   return ctx.db.transaction(async (tx) => {
     const tag = await loadTag({ ...ctx, db: tx }, id, { forUpdate: true });
-    const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(contactTags).where(eq(contactTags.tagId, tag.id));
-    const contacts = Number(count?.n ?? 0);
+    const contacts = await carriers(tx, tag.id);
     await tx.delete(tags).where(eq(tags.id, tag.id));
     await recordAudit(tx, ctx.actor, {
       action: "tag.delete",

@@ -55,7 +55,7 @@ export function suggestMapping(preview: string[][]): { hasHeader: boolean; mappi
   const attributeColumns = keys
     .map((key, index) => ({ index, key }))
     .filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex);
-  return { hasHeader, mapping: { emailColumn, nameColumn: nameIndex >= 0 ? nameIndex : null, attributeColumns, tagsColumn: tagsIndex >= 0 ? tagsIndex : null } };
+  return { hasHeader, mapping: { emailColumn, nameColumn: nameIndex >= 0 ? nameIndex : null, attributeColumns, ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}) } };
 }
 
 /**
@@ -75,7 +75,7 @@ export function mappingFromHeader(header: string[], options: { tagsColumn?: stri
     emailColumn,
     nameColumn: nameIndex >= 0 ? nameIndex : null,
     attributeColumns: keys.map((key, index) => ({ index, key })).filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex),
-    tagsColumn: tagsIndex >= 0 ? tagsIndex : null,
+    ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}),
     ...(options.tags && options.tags.length > 0 ? { tags: options.tags } : {}),
   };
 }
