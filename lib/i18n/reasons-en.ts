@@ -332,6 +332,7 @@ export const reasonsEn = {
     add: "Tags to add",
     remove: "Tags to remove",
     tagsColumn: "Tags column",
+    tag: "Tag",
     tags: "Tags",
     toPoolId: "Target pool",
     limit: "Number to send",

@@ -310,6 +310,7 @@ export const reasonsZh: ReasonCatalogue = {
     add: "要添加的标签",
     remove: "要移除的标签",
     tagsColumn: "标签列",
+    tag: "标签",
     tags: "标签",
     toPoolId: "目标地址池",
     limit: "发送数量",
