@@ -106,6 +106,7 @@ function auditObject(target: TagTarget, departmentId: string) {
 function auditSummary(target: TagTarget, result: TagChangeResult, add: string[], remove: string[]): AuditSummary {
   const params = { contacts: result.contacts, added: result.added, removed: result.removed, add: add.join(", ") || "—", remove: remove.join(", ") || "—" };
   if (!("search" in target)) return { key: "contact.tag", params };
-  const { q, status } = target.search;
-  return { key: "contact.tag", params: { ...params, q: q ?? null, contactStatus: status ?? null }, notes: q || status ? [q && "matching", status && "withStatus"] : ["everyAddress"] };
+  const { q, status, tag } = target.search;
+  const notes: AuditSummary["notes"] = q || status || tag ? [q && "matching", status && "withStatus", tag && "withTag"] : ["everyAddress"];
+  return { key: "contact.tag", params: { ...params, q: q ?? null, contactStatus: status ?? null, tag: tag ?? null }, notes };
 }

@@ -108,6 +108,7 @@ export const auditSummariesEn = {
     roleChanged: "was {oldRole}",
     matching: 'matching "{q}"',
     withStatus: "status {contactStatus}",
+    withTag: 'tagged "{tag}"',
     everyAddress: "every address",
     alreadyContact: "already a contact of the department: kept its name and attributes",
     suppressedAs: "suppressed: {reason}",

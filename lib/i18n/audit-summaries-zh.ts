@@ -102,6 +102,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     roleChanged: "原为{oldRole}",
     matching: "匹配“{q}”",
     withStatus: "状态：{contactStatus}",
+    withTag: "带标签“{tag}”",
     everyAddress: "全部地址",
     alreadyContact: "已是本部门的联系人：保留其姓名和属性",
     suppressedAs: "已屏蔽：{reason}",

@@ -254,6 +254,7 @@ export const reasonsEn = {
     tagNameInvalid: "The tag \"{name}\" may not contain , ; | ， ； or control characters",
     tooManyTags: "At most {max} tags at once",
     tagNameTaken: "A tag named \"{name}\" already exists in this department",
+    tagsColumnTaken: "The tags column is already the address or name column",
     tagsColumnMissing: "The header row has no column \"{column}\" to read tags from",
     nothingToTag: "Name a tag to add or to remove",
     tagAddedAndRemoved: "\"{name}\" cannot be added and removed at once",

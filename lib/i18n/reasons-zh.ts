@@ -237,6 +237,7 @@ export const reasonsZh: ReasonCatalogue = {
     tagNameInvalid: "标签“{name}”不能包含 , ; | ， ； 或控制字符。",
     tooManyTags: "一次最多 {max} 个标签。",
     tagNameTaken: "本部门已有名为“{name}”的标签。",
+    tagsColumnTaken: "标签列已被用作邮箱列或姓名列。",
     tagsColumnMissing: "表头中没有用于读取标签的列“{column}”。",
     nothingToTag: "请填写要添加或移除的标签。",
     tagAddedAndRemoved: "“{name}”不能同时添加和移除。",

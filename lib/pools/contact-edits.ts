@@ -264,12 +264,12 @@ function selectionObject(pool: PoolView, selection: ContactSelection, ids: numbe
 }
 
 function selectionParams(selection: ContactSelection): Record<string, AuditSummaryValue> {
-  return "ids" in selection ? {} : { q: selection.search.q ?? null, contactStatus: selection.search.status ?? null };
+  return "ids" in selection ? {} : { q: selection.search.q ?? null, contactStatus: selection.search.status ?? null, tag: selection.search.tag ?? null };
 }
 
 /** A bulk action on a search says which search; on the whole pool, that it was every address. */
 function selectionNotes(selection: ContactSelection): AuditSummary["notes"] {
   if ("ids" in selection) return [];
-  const { q, status } = selection.search;
-  return q || status ? [q && "matching", status && "withStatus"] : ["everyAddress"];
+  const { q, status, tag } = selection.search;
+  return q || status || tag ? [q && "matching", status && "withStatus", tag && "withTag"] : ["everyAddress"];
 }

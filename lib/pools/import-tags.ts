@@ -21,8 +21,10 @@ export function rowTags(row: ParsedRow, mapping: ImportMapping): RowTags {
   return checked.names.length > 0 ? { ok: true, tags: checked.names } : { ok: true };
 }
 
-/** A mapping whose "tag everything" names are checked (field `tags`): an import never starts with a bad one. */
+/** A mapping whose tags column is its own and whose "tag everything" names are checked (field `tags`): an import never starts with a bad one. */
 export function checkedMapping(mapping: ImportMapping): ImportMapping {
+  const tagsColumn = mapping.tagsColumn ?? null;
+  if (tagsColumn !== null && (tagsColumn === mapping.emailColumn || tagsColumn === mapping.nameColumn)) throw invalidInput("tagsColumnTaken", { field: "tagsColumn" });
   if (!mapping.tags) return mapping;
   const checked = checkTagNames(mapping.tags);
   if (!checked.ok) throw invalidInput(checked.reason, { field: "tags", params: checked.params });

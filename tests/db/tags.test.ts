@@ -117,6 +117,8 @@ describeOnDatabases("tags", (db, target) => {
     expect(Object.keys(await tagsOf(poolId, { tag: "new", q: "sh." }))).toEqual(["sh.one@example.com"]);
     // A search that is itself a tag filter: take 展会2026 off everyone carrying it.
     expect(await changeContactTags(ctx, { poolId, search: { tag: "展会2026" } }, { remove: ["展会2026"] })).toMatchObject({ contacts: 2, added: 0, removed: 2 });
+    const [logged] = await db().select({ summary: auditLog.summary }).from(auditLog).where(and(eq(auditLog.action, "contact.tag"), eq(auditLog.departmentId, departmentId))).orderBy(desc(auditLog.id)).limit(1);
+    expect(logged!.summary).toBe('Changed the tags of 2 contacts: 0 added (—), 2 removed (展会2026) (tagged "展会2026")');
     const removed = await changeContactTags(ctx, { contactIds: [id["sh.two@example.com"]!] }, { remove: ["Shanghai", "never-made"] });
     expect(removed).toEqual({ contacts: 1, added: 0, removed: 1, created: [] });
     const deleted = await deleteTag(ctx, (await listTags(ctx)).find((tag) => tag.name === "Shanghai")!.id);
@@ -185,6 +187,8 @@ describeOnDatabases("tags", (db, target) => {
     expect(upload.mapping).toMatchObject({ tagsColumn: 2, attributeColumns: [{ index: 3, key: "城市" }] });
     const bad = await rejection(startImport(ctx, upload.id, { mapping: { ...upload.mapping!, tags: ["ok", "no,comma"] }, hasHeader: true, updateExisting: false }), AppError);
     expect({ reason: bad.reason, field: bad.field }).toEqual({ reason: "tagNameInvalid", field: "tags" });
+    const sameColumn = await rejection(startImport(ctx, upload.id, { mapping: { ...upload.mapping!, tagsColumn: 0 }, hasHeader: true, updateExisting: false }), AppError);
+    expect({ reason: sameColumn.reason, field: sameColumn.field }).toEqual({ reason: "tagsColumnTaken", field: "tagsColumn" });
     await startImport(ctx, upload.id, { mapping: { ...upload.mapping!, tags: [" 展会 "] }, hasHeader: true, updateExisting: false });
     let progress = await importProgress(ctx, upload.id);
     for (let attempt = 0; progress.status === "running" && attempt < 400; attempt++) {
