@@ -8,6 +8,10 @@ const nextConfig: NextConfig = {
     "@neondatabase/serverless",
     "bcryptjs",
   ],
+  // The migrations are read from db/migrations at run time (a start migrates, or a hosted one checks,
+  // db/migrate.ts), which no import reveals to tracing: a host that deploys only the traced files
+  // (Vercel, `output: "standalone"`) needs them named (tests/e2e/build-output.test.ts).
+  outputFileTracingIncludes: { "*": ["./db/migrations/*.sql", "./db/migrations/meta/_journal.json"] },
   poweredByHeader: false,
   typedRoutes: false,
   // Headers that never change, on every response (proxy.ts adds the per-request CSP and HSTS).

@@ -5,7 +5,7 @@ import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { driverForUrl, type DatabaseDriver } from "./driver";
 import * as schema from "./schema";
-import { migrateDatabase } from "./migrate";
+import { assertSchemaCurrent, migrateDatabase } from "./migrate";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -38,6 +38,12 @@ export type DatabaseSettings = SocketOptions & {
   /** Where the SQL migrations are read from; default db/migrations. */
   migrationsDir?: string;
   /**
+   * "apply" the migrations on open (default; on a server under an advisory lock), or only "check"
+   * that none is pending and refuse otherwise (a hosted start, where `npm run migrate` is the deploy
+   * step, and that command's own count of what it is about to apply).
+   */
+  migrations?: "apply" | "check";
+  /**
    * For "memory://": a data directory to start from (PGlite's dumpDataDir), e.g. one already
    * migrated, so the migrations find it current instead of building every table again (tests).
    */
@@ -64,38 +70,47 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   const { url, migrationsDir } = settings;
   const driver = settings.driver ?? driverForUrl(url);
   if (!driver) throw new Error(`Not a Postgres URL: ${url}`);
-  if (driver === "pg" && url) return openNodePostgres(url, migrationsDir);
-  if (driver === "neon" && url) return openNeon(url, migrationsDir);
+  const migrations = { migrationsDir, check: settings.migrations === "check" };
+  if (driver === "pg" && url) return openNodePostgres(url, migrations);
+  if (driver === "neon" && url) return openNeon(url, migrations);
   if (!settings.dataDir) throw new Error("An embedded database needs a data directory");
-  return openEmbedded(settings.dataDir, migrationsDir, settings.serveSocket ? (settings.socketLimits ?? {}) : null, settings.template);
+  return openEmbedded(settings.dataDir, migrations, settings.serveSocket ? (settings.socketLimits ?? {}) : null, settings.template);
 }
 
-async function openNodePostgres(url: string, migrationsDir: string | undefined): Promise<DatabaseHandle> {
+type Migrations = { migrationsDir: string | undefined; check: boolean };
+
+async function openNodePostgres(url: string, { migrationsDir, check }: Migrations): Promise<DatabaseHandle> {
   const { Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const pool = new Pool({ connectionString: url, max: 10 });
   // An idle connection the server closes (a restart, an administrator) must not crash the process.
   pool.on("error", (error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
-  await migrateDatabase(db, "pg", { pool, migrationsDir });
+  await (check ? assertSchemaCurrent(db, migrationsDir) : migrateDatabase(db, "pg", { pool, migrationsDir })).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
   return { db, driver: "pg", close: () => pool.end() };
 }
 
-async function openNeon(url: string, migrationsDir: string | undefined): Promise<DatabaseHandle> {
+async function openNeon(url: string, { migrationsDir, check }: Migrations): Promise<DatabaseHandle> {
   const { Pool, neonConfig } = await import("@neondatabase/serverless");
   const { drizzle } = await import("drizzle-orm/neon-serverless");
   if (typeof WebSocket !== "undefined") neonConfig.webSocketConstructor = WebSocket;
   const pool = new Pool({ connectionString: url });
   pool.on("error", (error: Error) => console.error("[fanout] database connection lost:", error.message));
   const db = drizzle(pool, { schema }) as unknown as Database;
-  await migrateDatabase(db, "neon", { pool: pool as never, migrationsDir });
+  await (check ? assertSchemaCurrent(db, migrationsDir) : migrateDatabase(db, "neon", { pool: pool as never, migrationsDir })).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
   return { db, driver: "neon", close: () => pool.end() };
 }
 
 type SocketLimits = NonNullable<SocketOptions["socketLimits"]>;
 
-async function openEmbedded(dataDir: string, migrationsDir: string | undefined, serveSocket: SocketLimits | null, template: Blob | undefined): Promise<DatabaseHandle> {
-  if (dataDir === "memory://") return openPglite("memory://", migrationsDir, undefined, null, template);
+async function openEmbedded(dataDir: string, migrations: Migrations, serveSocket: SocketLimits | null, template: Blob | undefined): Promise<DatabaseHandle> {
+  if (dataDir === "memory://") return openPglite("memory://", migrations, undefined, null, template);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const paths = embeddedPaths(dataDir);
   if (!serveSocket) {
@@ -114,7 +129,7 @@ async function openEmbedded(dataDir: string, migrationsDir: string | undefined, 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return openPglite(paths.pgdata, migrationsDir, paths, serveSocket);
+  return openPglite(paths.pgdata, migrations, paths, serveSocket);
 }
 
 /**
@@ -123,7 +138,7 @@ async function openEmbedded(dataDir: string, migrationsDir: string | undefined, 
  */
 async function openPglite(
   dir: string,
-  migrationsDir: string | undefined,
+  { migrationsDir, check }: Migrations,
   paths: ReturnType<typeof embeddedPaths> | undefined,
   serveSocket: SocketLimits | null,
   template?: Blob,
@@ -141,7 +156,13 @@ async function openPglite(
   }
   const gate = new Gate();
   const db = drizzle({ client: gatedPglite(client, gate), schema }) as unknown as Database;
-  await migrateDatabase(db, "pglite", { migrationsDir });
+  try {
+    await (check ? assertSchemaCurrent(db, migrationsDir) : migrateDatabase(db, "pglite", { migrationsDir }));
+  } catch (error) {
+    await gate.run(() => client.close());
+    if (paths) releaseOwnership(paths.lockFile);
+    throw error;
+  }
   let stopSocket: (() => Promise<void>) | undefined;
   if (serveSocket && paths) {
     const { startSocketServer } = await import("./embedded/socket-server");

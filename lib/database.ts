@@ -5,7 +5,15 @@ import { readEnv } from "@/lib/config/env";
 /** The database the environment names (DATABASE_URL, DATABASE_DRIVER, FANOUT_DATA_DIR, FANOUT_MIGRATIONS_DIR). */
 export function openDatabaseFromEnv(socket: SocketOptions = {}): Promise<DatabaseHandle> {
   const env = readEnv();
-  return openDatabase({ url: env.databaseUrl, driver: env.databaseDriver, dataDir: env.dataDir, migrationsDir: env.migrationsDir, ...socket });
+  return openDatabase({
+    url: env.databaseUrl,
+    driver: env.databaseDriver,
+    dataDir: env.dataDir,
+    migrationsDir: env.migrationsDir,
+    // Hosted, `npm run migrate` is the deploy step: a cold start only checks.
+    migrations: env.hosted ? "check" : "apply",
+    ...socket,
+  });
 }
 
 type Shared = { handle?: Promise<DatabaseHandle> };

@@ -1,8 +1,8 @@
 import "server-only";
-import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { driverForUrl, type DatabaseDriver } from "@/db/driver";
+import { atLeast, flag, hostName, invalid, mailAddress, parseCidrs, perMinute, portNumber, smtpUrl, tlsFiles, webUrl } from "./env-values";
 
 const optionalText = z
   .string()
@@ -57,6 +57,9 @@ const envSchema = z.object({
   FANOUT_WEBHOOKS_ALLOW_PRIVATE: optionalText,
   FANOUT_WEBHOOKS_TIMEOUT_SECONDS: optionalText,
   FANOUT_MX_CHECK: optionalText,
+  FANOUT_HOSTED: optionalText,
+  /** Set to "1" by Vercel in its builds and functions: hosted, whatever FANOUT_HOSTED says. */
+  VERCEL: optionalText,
 });
 
 /** How the send engine paces and retries; every number can be set from the environment. */
@@ -136,6 +139,8 @@ export type FanoutEnv = {
   webhooks: { allowPrivate: boolean; timeoutMs: number };
   /** FANOUT_MX_CHECK=true: imports may ask DNS for their domains' MX (off by default, so tests and offline installs never do). */
   mxCheck: boolean;
+  /** FANOUT_HOSTED=true (or on Vercel): no local disk, so Postgres migrated by a deploy step, secrets from the environment, Inngest sending (checkHosted). */
+  hosted: boolean;
 };
 
 // Building an Intl.DateTimeFormat costs 100–400 µs, and the send engine reads the environment per message.
@@ -152,14 +157,30 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   // The working directory too: a relative FANOUT_DATA_DIR resolves against it.
   const key = `${process.cwd()}\u0001${ENV_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
   if (lastRead?.key === key) return lastRead.env;
-  const env = parseEnv(source);
+  const env = checkHosted(parseEnv(source));
   for (const part of [env.nextAuth, env.mail, env.sending, env.rateLimits, env.gateway, env.webhooks]) Object.freeze(part);
   lastRead = { key, env: Object.freeze(env) };
   return env;
 }
 
-function invalid(message: string): never {
-  throw new Error(`Invalid environment: ${message}`);
+/** The settings the secrets are made from: what readSecretSettings watches. */
+const SECRET_KEYS = ["FANOUT_DATA_DIR", "AUTH_SECRET", "NEXTAUTH_SECRET", "FANOUT_TOKEN_SECRET", "FANOUT_HOSTED", "VERCEL"] as const satisfies readonly (typeof ENV_KEYS)[number][];
+export type SecretSettings = Pick<FanoutEnv, "dataDir" | "authSecret" | "tokenSecret" | "hosted">;
+let lastSecretRead: { key: string; settings: SecretSettings } | undefined;
+
+/**
+ * readEnv's data folder, secrets and hosting, watching only the variables they come from: every
+ * signed link of every message asks for the token secret (a dozen times a message), and checking
+ * all of readEnv's variables each time cost about a tenth of the send path's CPU. Parsed by
+ * readEnv whenever one of the four changes.
+ */
+export function readSecretSettings(source: Record<string, string | undefined> = process.env): SecretSettings {
+  const key = `${process.cwd()}\u0001${SECRET_KEYS.map((name) => source[name] ?? "\u0000").join("\u0001")}`;
+  if (lastSecretRead?.key === key) return lastSecretRead.settings;
+  const { dataDir, authSecret, tokenSecret, hosted } = readEnv(source);
+  const settings = Object.freeze({ dataDir, authSecret, tokenSecret, hosted });
+  lastSecretRead = { key, settings };
+  return settings;
 }
 
 function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
@@ -222,7 +243,18 @@ function parseEnv(source: Record<string, string | undefined>): FanoutEnv {
       timeoutMs: atLeast("FANOUT_WEBHOOKS_TIMEOUT_SECONDS", env.FANOUT_WEBHOOKS_TIMEOUT_SECONDS, 10, 0.05) * 1000,
     },
     mxCheck: flag("FANOUT_MX_CHECK", env.FANOUT_MX_CHECK),
+    hosted: flag("FANOUT_HOSTED", env.FANOUT_HOSTED) || env.VERCEL === "1",
   };
+}
+
+/** What a hosted deployment cannot do without (FanoutEnv.hosted), each refusal naming what to set. */
+function checkHosted(env: FanoutEnv): FanoutEnv {
+  if (!env.hosted) return env;
+  const hosted = "FANOUT_HOSTED: a hosted deployment keeps nothing on a local disk, so";
+  if (env.databaseDriver === "pglite") invalid(`${hosted} DATABASE_URL must name a Postgres server (Neon or postgres://), not the embedded database`);
+  if (!env.authSecret || !env.tokenSecret) invalid(`${hosted} AUTH_SECRET and FANOUT_TOKEN_SECRET must be set (they cannot be generated into a file)`);
+  if (env.engineMode !== "inngest") invalid(`${hosted} sending runs under Inngest only: set INNGEST_EVENT_KEY (or INNGEST_DEV), not FANOUT_RUNNER=local`);
+  return env;
 }
 
 function timeZone(zone: string): string {
@@ -241,71 +273,4 @@ function engineMode(env: { FANOUT_RUNNER?: string; INNGEST_EVENT_KEY?: string; I
   if (env.FANOUT_RUNNER === "local" || env.FANOUT_RUNNER === "inngest") return env.FANOUT_RUNNER;
   if (env.FANOUT_RUNNER !== undefined) invalid(`FANOUT_RUNNER must be "local" or "inngest" (got "${env.FANOUT_RUNNER}")`);
   return env.INNGEST_EVENT_KEY || env.INNGEST_DEV ? "inngest" : "local";
-}
-
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === "false") return false;
-  if (value === "true") return true;
-  return invalid(`${name} must be "true" or "false" (got "${value}")`);
-}
-
-function atLeast(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min) invalid(`${name} must be a number ≥ ${min} (got "${value}")`);
-  return parsed;
-}
-
-function portNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) invalid(`${name} "${value}" is not a port number`);
-  return Number(value);
-}
-
-function webUrl(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) invalid(`${name} "${value}" is not an http:// or https:// URL`);
-  return value;
-}
-
-function smtpUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!URL.canParse(value) || !/^smtps?:$/.test(new URL(value).protocol)) invalid("SMTP_URL must be a URL starting with smtp:// or smtps://");
-  return value;
-}
-
-function mailAddress(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(value)) invalid(`${name} "${value}" is not an e-mail address`);
-  return value;
-}
-
-function tlsFiles(cert: string | undefined, key: string | undefined): { tlsCertFile: string | undefined; tlsKeyFile: string | undefined } {
-  if ((cert === undefined) !== (key === undefined)) invalid("FANOUT_GATEWAY_TLS_CERT and FANOUT_GATEWAY_TLS_KEY go together: set both or neither");
-  return { tlsCertFile: cert, tlsKeyFile: key };
-}
-
-function hostName(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value)) invalid(`${name} "${value}" is not a host name`);
-  return value;
-}
-
-function parseCidrs(value: string | undefined): string[] {
-  if (!value) return [];
-  return value.split(",").map((entry) => {
-    const cidr = entry.trim();
-    const [address = "", prefix] = cidr.split("/");
-    const family = net.isIP(address);
-    const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-    if (!family || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32) || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
-      invalid(`FANOUT_TRUSTED_PROXIES entry "${cidr}" is not an IPv4 or IPv6 address or CIDR`);
-    }
-    return `${address}/${bits}`;
-  });
-}
-
-function perMinute(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) invalid(`${name} must be a whole number of requests per minute, at least 1`);
-  return parsed;
 }

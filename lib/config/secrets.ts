@@ -2,7 +2,7 @@ import "server-only";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { readEnv } from "./env";
+import { readSecretSettings, type SecretSettings } from "./env";
 
 export type Secrets = { authSecret: string; tokenSecret: string };
 
@@ -13,7 +13,9 @@ let cached: { dir: string; secrets: Secrets } | undefined;
  * FANOUT_DATA_DIR so a restart keeps sessions and signed links valid.
  */
 export function getSecrets(): Secrets {
-  const env = readEnv();
+  const env = readSecretSettings();
+  // readEnv has made sure both are set: a hosted deployment writes no file.
+  if (env.hosted) return { authSecret: env.authSecret!, tokenSecret: env.tokenSecret! };
   if (cached && cached.dir === env.dataDir) return withEnv(cached.secrets, env);
   const file = path.join(env.dataDir, "secrets.json");
   let stored: Partial<Secrets> = {};
@@ -45,7 +47,7 @@ export function getSecrets(): Secrets {
   return withEnv(secrets, env);
 }
 
-function withEnv(secrets: Secrets, env: ReturnType<typeof readEnv>): Secrets {
+function withEnv(secrets: Secrets, env: SecretSettings): Secrets {
   return {
     authSecret: env.authSecret ?? secrets.authSecret,
     tokenSecret: env.tokenSecret ?? secrets.tokenSecret,

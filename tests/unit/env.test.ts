@@ -1,5 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readEnv } from "@/lib/config/env";
+import { readEnv, readSecretSettings } from "@/lib/config/env";
+import { getSecrets } from "@/lib/config/secrets";
 
 describe("environment", () => {
   it("chooses the driver from DATABASE_URL", () => {
@@ -85,5 +89,62 @@ describe("environment", () => {
     const env = readEnv({});
     expect(env.timeZone).toBe("Asia/Shanghai");
     expect(env.dataDir.endsWith(".data")).toBe(true);
+  });
+});
+
+describe("the secrets' settings", () => {
+  it("follow a change of any of their variables at once, trimmed as readEnv trims them", () => {
+    const source: Record<string, string | undefined> = { FANOUT_DATA_DIR: "/tmp/fanout-a", FANOUT_TOKEN_SECRET: " first " };
+    expect(readSecretSettings(source)).toEqual({ dataDir: "/tmp/fanout-a", authSecret: undefined, tokenSecret: "first", hosted: false });
+    source.FANOUT_TOKEN_SECRET = "second";
+    expect(readSecretSettings(source).tokenSecret).toBe("second");
+    source.NEXTAUTH_SECRET = "from-nextauth";
+    expect(readSecretSettings(source).authSecret).toBe("from-nextauth");
+    source.AUTH_SECRET = "from-auth";
+    expect(readSecretSettings(source).authSecret).toBe("from-auth");
+    source.FANOUT_DATA_DIR = "/tmp/fanout-b";
+    expect(readSecretSettings(source).dataDir).toBe("/tmp/fanout-b");
+  });
+
+  it("are the same as readEnv's", () => {
+    const source = { FANOUT_DATA_DIR: "relative-data", AUTH_SECRET: "a", FANOUT_TOKEN_SECRET: "t", FANOUT_BATCH_SIZE: "50" };
+    const env = readEnv(source);
+    expect(readSecretSettings(source)).toEqual({ dataDir: env.dataDir, authSecret: env.authSecret, tokenSecret: env.tokenSecret, hosted: false });
+  });
+});
+
+describe("a hosted deployment (FANOUT_HOSTED)", () => {
+  const complete = { FANOUT_HOSTED: "true", DATABASE_URL: "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/db", AUTH_SECRET: "a", FANOUT_TOKEN_SECRET: "t", INNGEST_EVENT_KEY: "k" };
+
+  it("is on with FANOUT_HOSTED=true or on Vercel, and off by default", () => {
+    expect(readEnv(complete).hosted).toBe(true);
+    expect(readEnv({ ...complete, FANOUT_HOSTED: undefined, VERCEL: "1" }).hosted).toBe(true);
+    expect(readEnv({}).hosted).toBe(false);
+    expect(() => readEnv({ FANOUT_HOSTED: "yes" })).toThrow(/FANOUT_HOSTED must be "true" or "false"/);
+  });
+
+  it("refuses what would need a local disk or the in-process runner, naming what to set", () => {
+    expect(() => readEnv({ ...complete, DATABASE_URL: undefined })).toThrow(/FANOUT_HOSTED: .*DATABASE_URL must name a Postgres server/);
+    expect(() => readEnv({ ...complete, AUTH_SECRET: undefined })).toThrow(/AUTH_SECRET and FANOUT_TOKEN_SECRET must be set/);
+    expect(() => readEnv({ ...complete, FANOUT_TOKEN_SECRET: undefined })).toThrow(/AUTH_SECRET and FANOUT_TOKEN_SECRET must be set/);
+    expect(() => readEnv({ ...complete, INNGEST_EVENT_KEY: undefined })).toThrow(/sending runs under Inngest only: set INNGEST_EVENT_KEY/);
+    expect(() => readEnv({ ...complete, FANOUT_RUNNER: "local" })).toThrow(/not FANOUT_RUNNER=local/);
+    expect(readEnv({ ...complete, NEXTAUTH_SECRET: "n", AUTH_SECRET: undefined }).authSecret).toBe("n");
+  });
+
+  it("takes its secrets from the environment and writes no file", () => {
+    const dataDir = path.join(os.tmpdir(), `fanout-hosted-${process.pid}-${Date.now()}`);
+    const names = [...Object.keys(complete), "FANOUT_DATA_DIR"];
+    const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    Object.assign(process.env, complete, { FANOUT_DATA_DIR: dataDir });
+    try {
+      expect(getSecrets()).toEqual({ authSecret: "a", tokenSecret: "t" });
+      expect(fs.existsSync(dataDir)).toBe(false);
+    } finally {
+      for (const name of names) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
   });
 });
