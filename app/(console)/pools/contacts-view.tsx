@@ -51,6 +51,9 @@ export async function ContactsView({
   const cursor = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : undefined;
   const hygiene = HYGIENE_FLAGS.find((flag) => flag === params.hygiene);
   const tag = params.tag?.trim() || undefined;
+  // The filter shows the tag as the vocabulary writes it (the URL may have another case), or as typed when it names none.
+  const shownTag = tag && (tagChoices.find((choice) => choice.toLowerCase() === tag.toLowerCase()) ?? tag);
+  const choices = shownTag && !tagChoices.includes(shownTag) ? [shownTag, ...tagChoices] : tagChoices;
   const page = await listContacts(ctx, scope, { q: params.q, status, hygiene, tag, cursor });
   const q = params.q?.trim() ?? "";
   // A bulk action on the search confirms how many rows it covers, so the page counts them (only when there is a search).
@@ -89,10 +92,10 @@ export async function ContactsView({
           <option value="">{`${t.hygiene.filter}: ${t.hygiene.filterAny}`}</option>
           <Options choices={HYGIENE_FLAGS.map((value) => ({ value, label: t.hygiene.flags[value] }))} />
         </Select>
-        {tagChoices.length > 0 ? (
-          <Select name="tag" defaultValue={tag ?? ""} aria-label={t.tags.filter} className="w-40" data-testid="tag-filter">
+        {choices.length > 0 ? (
+          <Select name="tag" defaultValue={shownTag ?? ""} aria-label={t.tags.filter} className="w-40" data-testid="tag-filter">
             <option value="">{`${t.tags.filter}: ${t.tags.filterAny}`}</option>
-            <Options choices={tagChoices.map((value) => ({ value, label: value }))} />
+            <Options choices={choices.map((value) => ({ value, label: value }))} />
           </Select>
         ) : null}
       </FilterForm>
