@@ -136,6 +136,10 @@ export type ImportMapping = {
   emailColumn: number;
   nameColumn: number | null;
   attributeColumns: { index: number; key: string }[];
+  /** A column whose cells are tags (`VIP, 上海`), split on , ; | ， ； (decision 0077). */
+  tagsColumn?: number | null;
+  /** Tags every contact of the import is given ("tag everything imported with …"). */
+  tags?: string[];
 };
 
 /** An import of a file into a pool; progress and counts are committed with each batch, so it resumes after a restart. */

@@ -1,5 +1,5 @@
 /*
- * Every /api/v1 operation, once: its method and path, who may call it, the zod schemas of its
+ * Every /api/v1 operation, once (the file is long because it is the whole catalogue, read in one place): its method and path, who may call it, the zod schemas of its
  * path parameters, query, headers and body, and its answers. The route handlers validate with
  * these schemas (lib/entry/api-route.ts defineApiRoute), the OpenAPI document is generated from
  * them (lib/api/openapi.ts), and tests/db/api-contract.test.ts sends every entry a refused and an
@@ -27,6 +27,7 @@ import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
 import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, resumeTaskQuery, task } from "./schemas/tasks";
+import { changeContactTagsBody, changeContactTagsResult, createTagBody, deletedTag, listTagsQuery, renameTagBody, tag, tagList } from "./schemas/tags";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
 
@@ -37,7 +38,7 @@ type Schema = z.ZodType;
 type ObjectSchema = z.ZodObject;
 
 export type ApiRoute = {
-  method: "get" | "post";
+  method: "get" | "post" | "patch" | "delete";
   /** Under /api/v1, with `{name}` for path parameters as the app/api/v1 folders name them. */
   path: string;
   summary: string;
@@ -150,6 +151,63 @@ export const apiRoutes = {
     },
     status: 200,
     answer: { description: "The import report", schema: importReport },
+    errors: [400, 403, 404],
+  },
+  listTags: {
+    method: "get",
+    path: "/tags",
+    summary: "The department's tags (a company key: every department's), each with how many contacts carry it",
+    auth: "apikey",
+    permission: "pools.manage",
+    query: listTagsQuery,
+    status: 200,
+    answer: { description: "Tags by name", schema: tagList },
+    errors: [400, 403],
+  },
+  createTag: {
+    method: "post",
+    path: "/tags",
+    summary: "Add a tag to the department's vocabulary (a company key names departmentId); 409 when the name exists in any case",
+    auth: "apikey",
+    permission: "pools.manage",
+    body: createTagBody,
+    status: 201,
+    answer: { description: "The tag", schema: tag },
+    errors: [400, 403, 409],
+  },
+  renameTag: {
+    method: "patch",
+    path: "/tags/{id}",
+    summary: "Rename a tag; contacts keep it. 409 when another tag has the name in any case",
+    auth: "apikey",
+    permission: "pools.manage",
+    params: idPath,
+    body: renameTagBody,
+    status: 200,
+    answer: { description: "The tag", schema: tag },
+    errors: [400, 403, 404, 409],
+  },
+  deleteTag: {
+    method: "delete",
+    path: "/tags/{id}",
+    summary: "Delete a tag and take it off every contact",
+    auth: "apikey",
+    permission: "pools.manage",
+    params: idPath,
+    status: 200,
+    answer: { description: "What was deleted, with the contacts that carried it", schema: deletedTag },
+    errors: [400, 403, 404],
+  },
+  changeContactTags: {
+    method: "post",
+    path: "/contacts/tags",
+    summary: "Put tags on and take tags off contacts by id, in one statement whatever their number; an id of another department is 403 and changes nothing",
+    auth: "apikey",
+    permission: "pools.manage",
+    body: changeContactTagsBody,
+    maxBodyBytes: 4 * 1024 * 1024,
+    status: 200,
+    answer: { description: "Counts", schema: changeContactTagsResult },
     errors: [400, 403, 404],
   },
   subscribe: {

@@ -20,7 +20,7 @@ export type AttributeRow = { key: string; value: string };
 export type ContactFields = { name: string; attributes: AttributeRow[] };
 
 /** Which rows a bulk action covers: ids ticked on the page, or every row the search matches (as many as the page said). */
-export type ContactSelection = { ids: number[] } | { search: { q?: string; status?: ContactStatus }; expected: number };
+export type ContactSelection = { ids: number[] } | { search: { q?: string; status?: ContactStatus; tag?: string }; expected: number };
 
 /** Attribute rows as typed → the stored object; empty rows are dropped, a value without a key or a key twice is refused. */
 export function attributesFrom(rows: AttributeRow[]): Record<string, string> {
@@ -131,7 +131,7 @@ async function selectedIds(ctx: Ctx, tx: Transaction, pool: PoolView, selection:
 const idList = (ids: number[]) => sql`(select value::bigint from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
 
 /** How many of the pool's contacts the search covers: the count a bulk action on it confirms. */
-export async function countMatching(ctx: Ctx, poolId: string, search: { q?: string; status?: ContactStatus }) {
+export async function countMatching(ctx: Ctx, poolId: string, search: { q?: string; status?: ContactStatus; tag?: string }) {
   const pool = await loadPool(ctx, poolId);
   const [row] = await ctx.db
     .select({ count: sql<number>`count(*)::int` })
@@ -264,12 +264,12 @@ function selectionObject(pool: PoolView, selection: ContactSelection, ids: numbe
 }
 
 function selectionParams(selection: ContactSelection): Record<string, AuditSummaryValue> {
-  return "ids" in selection ? {} : { q: selection.search.q ?? null, contactStatus: selection.search.status ?? null };
+  return "ids" in selection ? {} : { q: selection.search.q ?? null, contactStatus: selection.search.status ?? null, tag: selection.search.tag ?? null };
 }
 
 /** A bulk action on a search says which search; on the whole pool, that it was every address. */
 function selectionNotes(selection: ContactSelection): AuditSummary["notes"] {
   if ("ids" in selection) return [];
-  const { q, status } = selection.search;
-  return q || status ? [q && "matching", status && "withStatus"] : ["everyAddress"];
+  const { q, status, tag } = selection.search;
+  return q || status || tag ? [q && "matching", status && "withStatus", tag && "withTag"] : ["everyAddress"];
 }

@@ -1,20 +1,35 @@
 import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { contacts, CONTACT_STATUSES, poolMembers, suppressions, type ContactStatus } from "@/db/schema";
+import { contacts, CONTACT_STATUSES, contactTags, poolMembers, suppressions, tags, type ContactStatus } from "@/db/schema";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
+import { describeReason } from "@/lib/i18n/describe";
+import { reasonsEn } from "@/lib/i18n/reasons-en";
 import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { withHygiene, writeBatch, type Prepared } from "./import";
 import { isHygieneFlag, type HygieneFlag } from "./hygiene/flags";
 import { loadPool } from "./pools";
 import { matchesDirectly, matchingIds } from "./search";
+import { checkTagNames } from "./tag-names";
 
 export const CONTACT_PAGE_SIZE = 50;
 export const MAX_CONTACTS_PER_CALL = 10_000;
 
-export type ContactFilters = { q?: string; status?: ContactStatus; hygiene?: HygieneFlag; cursor?: number; limit?: number };
+export type ContactFilters = { q?: string; status?: ContactStatus; hygiene?: HygieneFlag; tag?: string; cursor?: number; limit?: number };
+
+/** Contacts carrying the department's tag of this name, in any case (decision 0077). */
+function tagCondition(tag: string | undefined): SQL | undefined {
+  const name = tag?.trim();
+  if (!name) return undefined;
+  return sql`exists (select 1 from ${contactTags} join ${tags} on ${tags.id} = ${contactTags.tagId}
+    where ${contactTags.contactId} = ${contacts.id} and ${tags.departmentId} = ${contacts.departmentId} and lower(${tags.name}) = lower(${name}))`;
+}
+
+/** A contact's tags, by name in alphabetical order. */
+const tagNames = sql<string[]>`array(select ${tags.name} from ${contactTags} join ${tags} on ${tags.id} = ${contactTags.tagId}
+  where ${contactTags.contactId} = ${contacts.id} order by lower(${tags.name}) collate "C")`;
 
 /** Contacts carrying a list-hygiene flag (lib/pools/hygiene/flags.ts). */
 function hygieneCondition(flag: string | undefined): SQL | undefined {
@@ -46,6 +61,7 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
     scopeCondition,
     filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined,
     hygieneCondition(filters.hygiene),
+    tagCondition(filters.tag),
     q ? matchesDirectly(q) : undefined,
   );
 }
@@ -60,6 +76,7 @@ const listColumns = {
   hygieneSuggestion: contacts.hygieneSuggestion,
   createdAt: contacts.createdAt,
   suppressedReason: suppressions.reason,
+  tags: tagNames,
 };
 
 /** Rows a search looks through in id order before it asks the trigram index instead. */
@@ -78,6 +95,7 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
   const status = and(
     filters.status && (CONTACT_STATUSES as readonly string[]).includes(filters.status) ? eq(contacts.status, filters.status) : undefined,
     hygieneCondition(filters.hygiene),
+    tagCondition(filters.tag),
   );
   const suppressionJoin = and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email));
   const after = filters.cursor ?? 0;
@@ -148,7 +166,7 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
   return { contacts: result, nextCursor: rows.length > limit ? String(result[result.length - 1]!.id) : null };
 }
 
-export type ContactInput = { email: string; name?: string; attributes?: Record<string, string | number | boolean | null> };
+export type ContactInput = { email: string; name?: string; attributes?: Record<string, string | number | boolean | null>; tags?: string[] };
 
 /** The API's contact upsert: adds to the pool, updates what exists, reports each refusal by index. */
 export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[]) {
@@ -163,11 +181,16 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
       invalid.push({ index, email: String(contact.email ?? ""), reason: addressProblemInEnglish(checked) });
       return { line: index, reason: checked.reason, params: checked.params, value: String(contact.email ?? "") };
     }
+    const named = checkTagNames(contact.tags ?? []);
+    if (!named.ok) {
+      invalid.push({ index, email: checked.email, reason: describeReason(reasonsEn, named.reason, named.params) });
+      return { line: index, reason: named.reason, params: named.params, value: checked.email };
+    }
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(contact.attributes ?? {})) {
       if (value !== null && value !== undefined && String(value).trim() !== "") attributes[key.slice(0, 100)] = String(value).slice(0, 1000);
     }
-    return withHygiene({ line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes });
+    return withHygiene({ line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes, ...(named.names.length > 0 ? { tags: named.names } : {}) });
   });
   const outcome = await writeBatch(
     {

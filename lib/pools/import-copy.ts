@@ -6,6 +6,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Executor, Transaction } from "@/db/client";
 import type { PreparedContact } from "./import";
+import { arrayLiteral } from "./import-tags";
 
 /**
  * How a batch's contacts reach the database before the merge: COPY into a staging table where
@@ -39,7 +40,7 @@ const STAGING_TABLE = sql`import_staging`;
  * select the merge reads them from.
  */
 export async function stageContacts(tx: Transaction, mode: Exclude<StagingMode, "json">, contacts: PreparedContact[]): Promise<SQL> {
-  await tx.execute(sql`create temp table ${STAGING_TABLE} (email text, name text, attributes jsonb, hygiene text[], suggestion text) on commit drop`);
+  await tx.execute(sql`create temp table ${STAGING_TABLE} (email text, name text, attributes jsonb, hygiene text[], suggestion text, tags text[]) on commit drop`);
   const client = clientOf(tx);
   if (mode === "pg") {
     const stream = (client as pg.PoolClient).query(copyFrom("copy import_staging from stdin"));
@@ -61,7 +62,7 @@ function* copyLines(contacts: PreparedContact[]): Generator<string> {
   for (const contact of contacts) {
     chunk += `${copyText(contact.email)}\t${copyText(contact.name)}\t${copyText(JSON.stringify(contact.attributes))}\t${
       contact.hygiene ? `{${contact.hygiene.join(",")}}` : "\\N"
-    }\t${contact.suggestion ? copyText(contact.suggestion) : "\\N"}\n`;
+    }\t${contact.suggestion ? copyText(contact.suggestion) : "\\N"}\t${contact.tags ? copyText(arrayLiteral(contact.tags)) : "\\N"}\n`;
     if (++count === LINES_PER_CHUNK) {
       yield chunk;
       chunk = "";

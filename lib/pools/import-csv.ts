@@ -36,6 +36,10 @@ type ImportOptions = {
   updateExisting?: boolean;
   /** Flagged addresses of these kinds are skipped instead of imported and flagged. */
   skipHygiene?: readonly SkippableFlag[];
+  /** Tags every imported contact is given, checked by the caller (lib/pools/tag-names.ts). */
+  tags?: string[];
+  /** The header of a column read as tags instead of an attribute. */
+  tagsColumn?: string;
   onProgress?: (bytes: number) => void;
 };
 
@@ -69,7 +73,7 @@ async function importSource(
   const { head, all } = await peekRows(source.rows, 1);
   const header = head[0];
   if (!header) throw invalidInput("fileWithoutRows");
-  const mapping = mappingFromHeader(header.fields);
+  const mapping = mappingFromHeader(header.fields, { tagsColumn: options.tagsColumn, tags: options.tags });
   if (!mapping) {
     throw invalidInput("noEmailColumn", { params: { line: header.line, found: header.fields.slice(0, 10).join(", ") }, details: { line: header.line } });
   }

@@ -13,6 +13,7 @@ import { readAddressCell } from "./address-cell";
 import { importRows, refreshStatistics } from "./import";
 import { checkImportMx, queueMxCheck, resumeMxChecks } from "./hygiene/mx-job";
 import { emptyTally, mergeTally, readTally } from "./hygiene/tally";
+import { checkedMapping } from "./import-tags";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -129,7 +130,7 @@ export async function startImport(
   const job = await loadImport(ctx, id);
   if (job.status !== "uploaded") throw conflict("importStarted");
   const width = Math.max(0, ...job.preview.map((row) => row.length));
-  const columns = [input.mapping.emailColumn, input.mapping.nameColumn, ...input.mapping.attributeColumns.map((column) => column.index)];
+  const columns = [input.mapping.emailColumn, input.mapping.nameColumn, input.mapping.tagsColumn ?? null, ...input.mapping.attributeColumns.map((column) => column.index)];
   if (columns.some((column) => column !== null && (column < 0 || column >= width))) {
     throw invalidInput("mappingUnknownColumn", { field: "mapping" });
   }
@@ -139,7 +140,7 @@ export async function startImport(
     const hygieneOptions: ImportHygieneOptions = { skip: [...new Set(input.hygiene?.skip ?? [])], checkMx: input.hygiene?.checkMx ?? false };
     const started = {
       status: "running" as const,
-      mapping: input.mapping,
+      mapping: checkedMapping(input.mapping),
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
       hygieneOptions,

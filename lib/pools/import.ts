@@ -6,6 +6,8 @@ import { describeReason } from "@/lib/i18n/describe";
 import type { Reason, ReasonCatalogue, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
 import { stageContacts, stagingModeOf, type StagingMode } from "./import-copy";
+import { mergedTags, namesOfBatch, rowTags, tagLinks } from "./import-tags";
+import { ensureTags } from "./tag-vocabulary";
 import { checkAddress, type SkippableFlag } from "./hygiene/flags";
 import { addExample, emptyTally, type HygieneTally } from "./hygiene/tally";
 import type { ParsedRow } from "./parse";
@@ -32,6 +34,7 @@ export type PreparedContact = {
   attributes: Record<string, string>;
   hygiene?: SkippableFlag[];
   suggestion?: string;
+  tags?: string[];
 };
 export type Prepared = PreparedContact | InvalidRow;
 
@@ -55,6 +58,8 @@ export type BatchTarget = {
    * indexer: for large imports, whose contacts would otherwise wait for it (lib/pools/search.ts).
    */
   indexInPass?: boolean;
+  /** Tags every contact of the batch is given, besides its own line's (lib/pools/import-tags.ts). */
+  tagAll?: readonly string[];
 };
 
 export function emptyCounts(): ImportCounts {
@@ -79,13 +84,15 @@ export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
   const checked = readAddressCell(raw);
   if (!checked.ok) return { line: row.line, reason: checked.reason, params: checked.params, value: raw.slice(0, 320) };
   // The name column wins; a cell like `"张三" <zhang@example.com>` names the contact when it is empty.
+  const tags = rowTags(row, mapping);
+  if (!tags.ok) return { line: row.line, reason: tags.reason, params: tags.params, value: tags.value };
   const name = ((mapping.nameColumn === null ? "" : (row.fields[mapping.nameColumn] ?? "").trim()) || checked.name).slice(0, MAX_NAME);
   const attributes: Record<string, string> = {};
   for (const column of mapping.attributeColumns) {
     const value = row.fields[column.index]?.trim();
     if (value) attributes[column.key] = value.slice(0, MAX_ATTRIBUTE);
   }
-  return withHygiene({ line: row.line, email: checked.email, name, attributes });
+  return withHygiene({ line: row.line, email: checked.email, name, attributes, ...(tags.tags ? { tags: tags.tags } : {}) });
 }
 
 /** The contact with its hygiene flags and a typo's suggestion; writeBatch stores them. */
@@ -138,7 +145,7 @@ export async function importRows(
     // a vacuum) costs more than the trigram rows. On PGlite the same made imports slower than
     // the two passes together (decision 0074), so its contacts wait for the indexer as before.
     const indexInPass = options.indexInPass ?? (staging === "pg" && rowsSeen >= STATISTICS_THRESHOLD);
-    const outcome = await writeBatch({ ...options, staging, indexInPass }, rows);
+    const outcome = await writeBatch({ ...options, staging, indexInPass, tagAll: options.tagAll ?? options.mapping.tags }, rows);
     for (const key of Object.keys(totals) as (keyof ImportCounts)[]) totals[key] += outcome[key];
   };
 
@@ -176,12 +183,14 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
     if (options.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
     if (contacts.length > 0) {
       const staging = options.staging ?? "json";
+      const tagNames = namesOfBatch(contacts, options.tagAll);
+      await ensureTags(tx, options.departmentId, tagNames);
       const source =
         staging === "json"
-          ? sql`select * from json_to_recordset(${JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion }) => ({ email, name, attributes, hygiene, suggestion })))}::json)
-              as input(email text, name text, attributes jsonb, hygiene text[], suggestion text)`
+          ? sql`select * from json_to_recordset(${JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion, tags }) => ({ email, name, attributes, hygiene, suggestion, tags })))}::json)
+              as input(email text, name text, attributes jsonb, hygiene text[], suggestion text, tags text[])`
           : await stageContacts(tx, staging, contacts);
-      const counts = await mergeContacts(tx, options, source);
+      const counts = await mergeContacts(tx, { ...options, tagAll: tagNames.length > 0 ? (options.tagAll ?? []) : undefined }, source);
       outcome.imported = counts.imported;
       outcome.updated = counts.updated;
       outcome.duplicates += contacts.length - outcome.imported;
@@ -216,6 +225,7 @@ function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | 
     if (earlier) {
       repeated++;
       if (options.updateExisting) unique.set(prepared.email, mergeContact(earlier, prepared));
+      else if (prepared.tags) earlier.tags = mergedTags(earlier.tags, prepared.tags);
     } else {
       unique.set(prepared.email, prepared);
     }
@@ -246,6 +256,8 @@ function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | 
 async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL): Promise<{ imported: number; updated: number }> {
   const input = sql`input as (${source})`;
   const inPass = options.indexInPass === true;
+  // Only a batch that names tags links them (tagAll is set, perhaps empty, exactly then).
+  const tagged = options.tagAll ? tagLinks(options.departmentId, options.tagAll) : sql``;
   // Flags from the address itself are the same each time it is imported; no_mx comes from DNS
   // after the import and stays until DNS says otherwise.
   const hygieneSet = sql`hygiene = case when 'no_mx' = any(contacts.hygiene) then excluded.hygiene || '{no_mx}'::text[] else excluded.hygiene end,
@@ -279,7 +291,7 @@ async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL)
             search_pending = ${!inPass},
             updated_at = now()
           returning id, email, name, attributes
-        ), ${link}${indexed(sql``)}
+        ), ${link}${indexed(sql``)}${tagged}
         select (select count(*) from linked)::int as imported,
           (select count(*) from upserted join before using (id)
             where (upserted.name, upserted.attributes) is distinct from (before.name, before.attributes))::int as updated`
@@ -288,8 +300,8 @@ async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL)
           insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
           select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
           on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
-          returning id${inPass ? sql`, email, name, attributes, xmax = 0 as inserted` : sql``}
-        ), ${link}${indexed(sql`where inserted`)}
+          returning id, email${inPass ? sql`, name, attributes, xmax = 0 as inserted` : sql``}
+        ), ${link}${indexed(sql`where inserted`)}${tagged}
         select (select count(*) from linked)::int as imported, 0 as updated`,
   );
   return counts!;
@@ -323,7 +335,8 @@ function tallyFlags(tally: HygieneTally, row: PreparedContact) {
 }
 
 function mergeContact(earlier: PreparedContact, later: PreparedContact): PreparedContact {
-  return { ...later, name: later.name || earlier.name, attributes: { ...earlier.attributes, ...later.attributes } };
+  const tags = mergedTags(earlier.tags, later.tags);
+  return { ...later, name: later.name || earlier.name, attributes: { ...earlier.attributes, ...later.attributes }, ...(tags ? { tags } : {}) };
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { ImportMapping } from "@/db/schema";
+import { invalidInput } from "@/lib/errors";
 import { readAddressCell } from "./address-cell";
 
 const EMAIL_HEADERS = new Set(["email", "e-mail", "mail", "email address", "e-mail address", "emailaddress", "邮箱", "邮件", "电子邮件", "电子邮箱", "邮箱地址", "邮件地址", "電子郵件"]);
 const NAME_HEADERS = new Set(["name", "full name", "fullname", "contact", "姓名", "名字", "名称", "联系人", "客户名称"]);
+const TAG_HEADERS = new Set(["tags", "tag", "labels", "标签", "標籤"]);
 
 function normaliseHeader(value: string) {
   return value.trim().toLowerCase().replace(/[_\s]+/g, " ");
@@ -47,22 +49,33 @@ export function suggestMapping(preview: string[][]): { hasHeader: boolean; mappi
   }
   if (emailColumn < 0) return { hasHeader, mapping: null };
   const nameIndex = header.findIndex((cell, index) => index !== emailColumn && NAME_HEADERS.has(normaliseHeader(cell)));
+  // The console proposes a "tags" column as tags; the API keeps every column an attribute unless asked (API.md).
+  const tagsIndex = header.findIndex((cell, index) => index !== emailColumn && index !== nameIndex && TAG_HEADERS.has(normaliseHeader(cell)));
   const keys = attributeKeys(Array.from({ length: width }, (_, index) => header[index] ?? ""));
   const attributeColumns = keys
     .map((key, index) => ({ index, key }))
-    .filter((column) => column.index !== emailColumn && column.index !== nameIndex);
-  return { hasHeader, mapping: { emailColumn, nameColumn: nameIndex >= 0 ? nameIndex : null, attributeColumns } };
+    .filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex);
+  return { hasHeader, mapping: { emailColumn, nameColumn: nameIndex >= 0 ? nameIndex : null, attributeColumns, ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}) } };
 }
 
-/** The API's rule (API.md): a header row with an `email` column; `name` is the name; the rest are attributes. */
-export function mappingFromHeader(header: string[]): ImportMapping | null {
+/**
+ * The API's rule (API.md): a header row with an `email` column; `name` is the name; the rest are
+ * attributes, but for the column the caller named as tags (`?tagsColumn=`, matched like the others,
+ * any case; refused when the header has no such column).
+ */
+export function mappingFromHeader(header: string[], options: { tagsColumn?: string; tags?: string[] } = {}): ImportMapping | null {
   const emailColumn = header.findIndex((cell) => EMAIL_HEADERS.has(normaliseHeader(cell)));
   if (emailColumn < 0) return null;
   const nameIndex = header.findIndex((cell, index) => index !== emailColumn && NAME_HEADERS.has(normaliseHeader(cell)));
+  const wanted = options.tagsColumn === undefined ? null : normaliseHeader(options.tagsColumn);
+  const tagsIndex = wanted === null ? -1 : header.findIndex((cell, index) => index !== emailColumn && normaliseHeader(cell) === wanted);
+  if (wanted !== null && tagsIndex < 0) throw invalidInput("tagsColumnMissing", { field: "tagsColumn", params: { column: options.tagsColumn ?? "" } });
   const keys = attributeKeys(header);
   return {
     emailColumn,
     nameColumn: nameIndex >= 0 ? nameIndex : null,
-    attributeColumns: keys.map((key, index) => ({ index, key })).filter((column) => column.index !== emailColumn && column.index !== nameIndex),
+    attributeColumns: keys.map((key, index) => ({ index, key })).filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex),
+    ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}),
+    ...(options.tags && options.tags.length > 0 ? { tags: options.tags } : {}),
   };
 }

@@ -1,7 +1,10 @@
 import path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { contacts } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
+import { createTag } from "@/lib/audiences/tags";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { openApiDocument } from "@/lib/api/openapi";
 import { apiRoutes, type ApiRoute, type ApiRouteId } from "@/lib/api/registry";
@@ -17,7 +20,7 @@ import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sendi
  * here fails the test.
  */
 
-type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string };
+type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string; tagId: string; contactId: number };
 type Sample = { params?: Record<string, string>; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown; raw?: string };
 type Samples = {
   valid: (fixture: Fixture) => Sample;
@@ -47,6 +50,15 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
   importContacts: {
     valid: (f) => ({ params: { id: f.poolId }, headers: { "content-type": "text/csv" }, raw: "email,city\nimported@contract.test,Wuhan\n" }),
     invalid: (f) => ({ params: { id: f.poolId }, headers: { "content-type": "application/pdf" }, raw: "%PDF-1.7", field: "content-type" }),
+  },
+  listTags: { valid: () => ({}), invalid: () => ({ query: { departmentId: "not-a-department" }, field: "departmentId" }) },
+  createTag: { valid: () => ({ body: { name: "Contract tag" } }), invalid: () => ({ body: { name: 42 }, field: "name" }) },
+  // In this order: the fixture's tag is renamed, then deleted.
+  renameTag: { valid: (f) => ({ params: { id: f.tagId }, body: { name: "Renamed tag" } }), invalid: (f) => ({ params: { id: f.tagId }, body: {}, field: "name" }) },
+  deleteTag: { valid: (f) => ({ params: { id: f.tagId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  changeContactTags: {
+    valid: (f) => ({ body: { contactIds: [String(f.contactId)], add: ["VIP"] } }),
+    invalid: (f) => ({ body: { contactIds: [f.contactId], add: "VIP" }, field: "add" }),
   },
   subscribe: {
     valid: (f) => ({ body: { poolId: f.poolId, email: "subscriber@contract.test", attributes: { source: "web" } } }),
@@ -155,7 +167,9 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
     const setup = await makeSendingSetup(db(), { emails: ["first@contract.test", "second@contract.test"], quota: 1000 });
     const task = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date(Date.now() + 86_400_000) }));
     const message = await sendMessage(setup.ctx, { templateId: setup.templateId, senderId: setup.senderId, to: "message@contract.test", data: { city: "Hangzhou" }, sendAt: later(), departmentId: setup.departmentId });
-    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id };
+    const tag = await createTag(setup.ctx, { name: "Fixture tag", departmentId: setup.departmentId });
+    const [contact] = await db().select({ id: contacts.id }).from(contacts).where(and(eq(contacts.email, "first@contract.test"), eq(contacts.departmentId, setup.departmentId)));
+    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id };
     key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "contract", scope: { company: false, departmentId: setup.departmentId } })).secret;
   });
 

@@ -13,6 +13,7 @@ import type { Database } from "@/db/client";
 import { auditLog, imports, notifications, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
+import { createTag } from "@/lib/audiences/tags";
 import { addContact } from "@/lib/pools/contact-edits";
 import { storeUpload } from "@/lib/pools/import-jobs";
 import { createPool } from "@/lib/pools/pools";
@@ -59,6 +60,8 @@ type Other = {
   webhookMessageId: number;
   /** A notification of the department. */
   notificationId: string;
+  /** A tag of the department's vocabulary. */
+  tagId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -117,6 +120,7 @@ const WEBHOOK_ACTIONS = "app/(console)/webhooks/actions.ts";
 /** A public address written as an IP, so creating a webhook needs no DNS. */
 const PUBLIC_HOOK = "https://93.184.215.14/hooks/fanout";
 const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
+const TAG_ACTIONS = "app/(console)/tags/actions.ts";
 const SMTP_ACCOUNT_ACTIONS = "app/(console)/smtp-accounts/actions.ts";
 /** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
 const taskForm = (other: Other) => ({ departmentId: other.departmentId, name: unique("console task"), templateId: other.templateId, audience: "pools", poolIds: other.poolId, senderId: other.senderId, amount: "all", when: "later", scheduledAt: "2099-01-01T08:00" });
@@ -242,6 +246,28 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/(console)/pools/[id]/import/upload/route.ts#POST": {
     auth: "session",
     call: (other, caller) => route("app/(console)/pools/[id]/import/upload/route.ts", "POST", caller, { params: { id: other.poolId }, body: CSV, cookie: sessionCookie }),
+  },
+  [`${POOLS_ACTIONS}#changeContactTags`]: {
+    auth: "session",
+    call: (other) => action(POOLS_ACTIONS, "changeContactTags", { poolId: other.poolId, ids: String(other.contactId), add: "Entry, 入口" }),
+  },
+  [`${TAG_ACTIONS}#renameTag`]: { auth: "session", call: (other) => action(TAG_ACTIONS, "renameTag", { id: other.tagId, name: unique("renamed tag") }) },
+  [`${TAG_ACTIONS}#deleteTag`]: { auth: "session", call: (other) => action(TAG_ACTIONS, "deleteTag", { id: other.tagId }) },
+  "app/api/v1/tags/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tags/route.ts", "POST", caller, { json: { name: unique("api tag"), departmentId: other.departmentId } }),
+  },
+  "app/api/v1/tags/[id]/route.ts#PATCH": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tags/[id]/route.ts", "PATCH", caller, { params: { id: other.tagId }, json: { name: unique("api renamed") } }),
+  },
+  "app/api/v1/tags/[id]/route.ts#DELETE": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tags/[id]/route.ts", "DELETE", caller, { params: { id: other.tagId } }),
+  },
+  "app/api/v1/contacts/tags/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/contacts/tags/route.ts", "POST", caller, { json: { contactIds: [String(other.contactId)], add: ["API"] } }),
   },
   "app/api/v1/pools/route.ts#POST": {
     auth: "apikey",
@@ -487,8 +513,10 @@ describeOnDatabases("mutating entry points", (db) => {
     const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
     const webhook = await createWebhookEndpoint(system, { url: PUBLIC_HOOK, events: ["sent"], departmentId: department.id });
     const webhookMessage = await sendTestWebhook(system, webhook.id);
+    const tag = await createTag(system, { name: unique("theirs"), departmentId: department.id });
     const [notification] = await database.insert(notifications).values({ departmentId: department.id, kind: "taskFailed", params: { task: "theirs", reason: "test" }, link: "/tasks" }).returning({ id: notifications.id });
     return {
+      tagId: tag.id,
       notificationId: notification!.id,
       webhookId: webhook.id,
       webhookMessageId: webhookMessage.id,

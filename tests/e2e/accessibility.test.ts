@@ -17,6 +17,7 @@ import { createApiKey } from "@/lib/accounts/api-keys";
 import { getSecrets } from "@/lib/config/secrets";
 import { readEnv } from "@/lib/config/env";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
+import { changeContactTags } from "@/lib/audiences/contact-tags";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { LocalRunner } from "@/lib/sending/runner";
@@ -53,6 +54,7 @@ function consolePages(ids: Ids): Target[] {
     { path: `/pools/${ids.pool}`, ready: h1 },
     { path: "/pools/uncategorised", ready: h1 },
     { path: `/pools/${ids.pool}/import`, ready: "[data-testid=upload-file]" },
+    { path: "/tags", ready: "[data-testid=tag-row-VIP]" },
     { path: "/suppressions", ready: h1 },
     { path: "/templates", ready: h1 },
     { path: "/templates/new", ready: "[data-testid=template-name]" },
@@ -124,6 +126,8 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
   async function seed({ db }: DatabaseHandle): Promise<Ids> {
     const setup = await makeSendingSetup(db, { emails: RECIPIENTS, quota: 1000 });
     await addSuppressions(setup.ctx, { departmentId: setup.departmentId, addresses: "gone@example.net", reason: "hard_bounce", note: "mailbox gone" });
+    // A tag on a contact: its chip on the pool's page and its row on the Tags page are checked too.
+    await changeContactTags(setup.ctx, { poolId: setup.poolId, search: { q: "ada@" } }, { add: ["VIP", "上海"] });
     await makeUser(db, "department", { departmentId: setup.departmentId, email: "writer@fanout.test" });
     await makeUser(db, "manager", { managed: [setup.departmentId], email: "reader@fanout.test" });
     await createApiKey(setup.ctx, { name: "CRM", scope: { company: false, departmentId: setup.departmentId } });

@@ -25,6 +25,7 @@ const LOCALES = [
 const PAGES = [
   { name: "dashboard", path: "/", ready: "dashboard-today" },
   { name: "pools", path: "/pools", ready: "pool-create-form" },
+  { name: "tags", path: "/tags", ready: "tags-table" },
   { name: "new-task", path: "/tasks/new", ready: null },
   { name: "reports", path: "/reports", ready: "report-heading" },
   { name: "senders", path: "/senders", ready: `sender-row-${SENDER}` },

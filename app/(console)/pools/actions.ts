@@ -5,7 +5,9 @@ import { defineAction } from "@/lib/entry/action";
 import { checkbox, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
 import { CONTACT_STATUSES } from "@/db/schema";
 import { addContact as add, deleteContacts as removeContacts, resubscribeContact as resubscribe, unsubscribeContacts as unsubscribe, updateContact as edit, type ContactSelection } from "@/lib/pools/contact-edits";
+import { changeContactTags as changeTags } from "@/lib/audiences/contact-tags";
 import { startImport as start } from "@/lib/pools/import-jobs";
+import { TAG_SEPARATORS } from "@/lib/pools/tag-names";
 import { clearPool as clear, clearUncategorised as clearOrphans, createPool as create, deletePool as remove, transferContacts as transfer, updatePool as update } from "@/lib/pools/pools";
 
 export const createPool = defineAction({
@@ -45,13 +47,18 @@ export const transferContacts = defineAction({
 });
 
 const columnIndex = z.coerce.number().int().min(0).max(1000);
+const optionalColumn = z.preprocess((value) => (value === "" || value === undefined ? null : value), columnIndex.nullable());
+/** Tags as typed in one field (`VIP, 上海`): split on the separators; each name is checked by lib/audiences. */
+const tagField = z.preprocess((value) => (typeof value === "string" ? value.split(TAG_SEPARATORS) : []), z.array(z.string().max(1000)).max(100));
 
 export const startImport = defineAction({
   permission: "pools.manage",
   input: z.object({
     id: uuid,
     emailColumn: columnIndex,
-    nameColumn: z.preprocess((value) => (value === "" || value === undefined ? null : value), columnIndex.nullable()),
+    nameColumn: optionalColumn,
+    tagsColumn: optionalColumn,
+    tags: tagField,
     attributeColumns: z.string().transform((value, context) => {
       try {
         return z.array(z.object({ index: columnIndex, key: z.string().trim().min(1).max(100) })).max(200).parse(JSON.parse(value || "[]"));
@@ -69,7 +76,7 @@ export const startImport = defineAction({
   }),
   run: (ctx, input) =>
     start(ctx, input.id, {
-      mapping: { emailColumn: input.emailColumn, nameColumn: input.nameColumn, attributeColumns: input.attributeColumns },
+      mapping: { emailColumn: input.emailColumn, nameColumn: input.nameColumn, attributeColumns: input.attributeColumns, tagsColumn: input.tagsColumn, tags: input.tags },
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
       hygiene: {
@@ -117,10 +124,11 @@ const selectionInput = z.object({
   all: checkbox,
   q: optionalText(200),
   status: z.preprocess((value) => (value === "" ? undefined : value), z.enum(CONTACT_STATUSES).optional()),
+  tag: optionalText(200),
   expected: z.coerce.number().int().min(0).default(0),
 });
 const selectionOf = (input: z.output<typeof selectionInput>): ContactSelection =>
-  input.all ? { search: { q: input.q, status: input.status }, expected: input.expected } : { ids: input.ids };
+  input.all ? { search: { q: input.q, status: input.status, tag: input.tag }, expected: input.expected } : { ids: input.ids };
 
 export const deleteContacts = defineAction({
   permission: "pools.manage",
@@ -132,4 +140,15 @@ export const unsubscribeContacts = defineAction({
   permission: "pools.manage",
   input: selectionInput,
   run: (ctx, input) => unsubscribe(ctx, input.poolId, selectionOf(input)),
+});
+
+/** Tags put on or taken off one contact, the ticked ones, or all the search matches (as many as the page said). */
+export const changeContactTags = defineAction({
+  permission: "pools.manage",
+  input: selectionInput.extend({ add: tagField, remove: tagField }),
+  run: (ctx, input) => {
+    const selection = selectionOf(input);
+    const target = "ids" in selection ? { contactIds: selection.ids } : { poolId: input.poolId, search: selection.search, expected: selection.expected };
+    return changeTags(ctx, target, { add: input.add, remove: input.remove });
+  },
 });

@@ -9,6 +9,7 @@ import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE, MAX_NAME } from "@/lib/pools/contact-limits";
 import { addContact, deleteContacts, resubscribeContact, unsubscribeContacts, updateContact } from "./actions";
+import { BulkTagControls } from "./tag-forms";
 
 const inline = "inline-block [&>div]:mt-0";
 
@@ -173,7 +174,7 @@ function SelectPage({ formId }: { formId: string }) {
  * row the current search matches: the count the page showed is confirmed and sent along, and the
  * server refuses when the search no longer matches that many.
  */
-export function BulkContactActions({ poolId, formId, matching }: { poolId: string; formId: string; matching: { count: number; q: string; status: string } | null }) {
+export function BulkContactActions({ poolId, formId, matching }: { poolId: string; formId: string; matching: { count: number; q: string; status: string; tag: string } | null }) {
   const { t } = useI18n();
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -223,6 +224,7 @@ export function BulkContactActions({ poolId, formId, matching }: { poolId: strin
           <input type="hidden" name="all" value="on" />
           <input type="hidden" name="q" value={matching.q} />
           <input type="hidden" name="status" value={matching.status} />
+          <input type="hidden" name="tag" value={matching.tag} />
           <input type="hidden" name="expected" value={matching.count} />
         </>
       ) : null}
@@ -237,6 +239,7 @@ export function BulkContactActions({ poolId, formId, matching }: { poolId: strin
           {message.text}
         </span>
       ) : null}
+      <BulkTagControls formId={formId} matchingCount={scope === "all" && matching ? matching.count : null} />
     </form>
   );
 }

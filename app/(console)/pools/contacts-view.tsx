@@ -15,8 +15,9 @@ import { countMatching } from "@/lib/pools/contact-edits";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
 import { HYGIENE_FLAGS, isHygieneFlag } from "@/lib/pools/hygiene/flags";
 import { AddContactForm, BulkContactActions, ContactRowActions } from "./contact-forms";
+import { ContactTags } from "./tag-forms";
 
-type Params = { q?: string; status?: string; hygiene?: string; cursor?: string };
+type Params = { q?: string; status?: string; hygiene?: string; tag?: string; cursor?: string };
 
 /** The address table of a pool or of Uncategorised: search, status filter, keyset pages, export. */
 export async function ContactsView({
@@ -29,6 +30,7 @@ export async function ContactsView({
   fixed = {},
   actions,
   manage,
+  tagChoices = [],
 }: {
   ctx: PageContext;
   scope: ContactScope;
@@ -41,20 +43,26 @@ export async function ContactsView({
   actions?: ReactNode;
   /** 地址维护: add, edit, delete, unsubscribe and bulk actions on this pool's rows. */
   manage?: { poolId: string };
+  /** The department's tag names, for the tag filter (none: no filter shown). */
+  tagChoices?: string[];
 }) {
   const { t } = ctx;
   const status = (CONTACT_STATUSES as readonly string[]).includes(params.status ?? "") ? (params.status as ContactStatus) : undefined;
   const cursor = params.cursor && /^\d+$/.test(params.cursor) ? Number(params.cursor) : undefined;
   const hygiene = HYGIENE_FLAGS.find((flag) => flag === params.hygiene);
-  const page = await listContacts(ctx, scope, { q: params.q, status, hygiene, cursor });
+  const tag = params.tag?.trim() || undefined;
+  // The filter shows the tag as the vocabulary writes it (the URL may have another case), or as typed when it names none.
+  const shownTag = tag && (tagChoices.find((choice) => choice.toLowerCase() === tag.toLowerCase()) ?? tag);
+  const choices = shownTag && !tagChoices.includes(shownTag) ? [shownTag, ...tagChoices] : tagChoices;
+  const page = await listContacts(ctx, scope, { q: params.q, status, hygiene, tag, cursor });
   const q = params.q?.trim() ?? "";
   // A bulk action on the search confirms how many rows it covers, so the page counts them (only when there is a search).
   // Bulk actions on a search do not know the hygiene filter, so none is offered while it is on.
-  const matching = manage && (q || status) && !hygiene ? { count: await countMatching(ctx, manage.poolId, { q, status }), q, status: status ?? "" } : null;
+  const matching = manage && (q || status || tag) && !hygiene ? { count: await countMatching(ctx, manage.poolId, { q, status, tag }), q, status: status ?? "", tag: tag ?? "" } : null;
   const bulkFormId = "bulk-contacts-form";
   const href = (path: string, extra: Record<string, string | undefined> = {}) => {
     const search = new URLSearchParams();
-    for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, hygiene, ...extra })) if (value) search.set(key, value);
+    for (const [key, value] of Object.entries({ ...fixed, q: params.q, status, hygiene, tag, ...extra })) if (value) search.set(key, value);
     const text = search.toString();
     return text ? `${path}?${text}` : path;
   };
@@ -84,6 +92,12 @@ export async function ContactsView({
           <option value="">{`${t.hygiene.filter}: ${t.hygiene.filterAny}`}</option>
           <Options choices={HYGIENE_FLAGS.map((value) => ({ value, label: t.hygiene.flags[value] }))} />
         </Select>
+        {choices.length > 0 ? (
+          <Select name="tag" defaultValue={shownTag ?? ""} aria-label={t.tags.filter} className="w-40" data-testid="tag-filter">
+            <option value="">{`${t.tags.filter}: ${t.tags.filterAny}`}</option>
+            <Options choices={choices.map((value) => ({ value, label: value }))} />
+          </Select>
+        ) : null}
       </FilterForm>
       {manage ? (
         <>
@@ -95,7 +109,7 @@ export async function ContactsView({
       ) : null}
       <DataTable
         testId="contacts-table"
-        columns={[manage ? { label: "", className: "w-8" } : null, t.common.email, t.common.name, t.pools.status, t.pools.attributes, t.pools.added, manage ? t.contacts.actions : null]}
+        columns={[manage ? { label: "", className: "w-8" } : null, t.common.email, t.common.name, t.pools.status, t.tags.column, t.pools.attributes, t.pools.added, manage ? t.contacts.actions : null]}
         rows={page.contacts}
         empty={t.common.noRows}
       >
@@ -116,6 +130,9 @@ export async function ContactsView({
                   {flag === "typo" && contact.hygieneSuggestion ? `${t.hygiene.flags.typo}: ${format(t.hygiene.suggestion, { suggestion: contact.hygieneSuggestion })}` : t.hygiene.flags[flag]}
                 </Badge>
               ))}
+            </Td>
+            <Td>
+              <ContactTags contact={{ id: contact.id, email: contact.email, tags: contact.tags }} manage={manage ?? null} />
             </Td>
             <Td className="max-w-md truncate text-xs text-slate-500">
               {Object.entries(contact.attributes)

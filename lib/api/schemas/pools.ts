@@ -3,7 +3,9 @@ import { z } from "zod";
 import { CONTACT_STATUSES } from "@/db/schema";
 import { MAX_CONTACTS_PER_CALL } from "@/lib/pools/contacts";
 import { HYGIENE_FLAGS, SKIPPABLE_FLAGS } from "@/lib/pools/hygiene/flags";
+import { splitTagCell } from "@/lib/pools/tag-names";
 import { attributes, departmentIdField, emailField, nextCursor } from "./common";
+import { contactTagsField } from "./tags";
 
 export const createPoolBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -19,7 +21,14 @@ export const poolList = z.array(pool);
 
 export const addContactsBody = z.object({
   contacts: z
-    .array(z.object({ email: emailField, name: z.string().max(1000).optional(), attributes: attributes.optional() }))
+    .array(
+      z.object({
+        email: emailField,
+        name: z.string().max(1000).optional(),
+        attributes: attributes.optional(),
+        tags: contactTagsField.optional().meta({ description: "Tags to put on the contact (added to those it has); a bad name makes the contact invalid" }),
+      }),
+    )
     .max(MAX_CONTACTS_PER_CALL, `at most ${MAX_CONTACTS_PER_CALL} contacts per call`),
 });
 
@@ -34,6 +43,7 @@ export const listContactsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   q: z.string().max(1000).optional().meta({ description: "Part of the address or name" }),
   status: z.enum(CONTACT_STATUSES).optional(),
+  tag: z.string().max(1000).optional().meta({ description: "Only contacts carrying this tag (any case)" }),
 });
 
 export const contact = z
@@ -44,6 +54,7 @@ export const contact = z
     attributes,
     status: z.enum(CONTACT_STATUSES),
     suppressed: z.boolean(),
+    tags: z.array(z.string()).meta({ description: "The contact's tags, by name" }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: "Contact" });
@@ -69,6 +80,18 @@ export const importQuery = z.object({
     .pipe(z.array(z.enum(SKIPPABLE_FLAGS)))
     .optional()
     .meta({ description: "Comma-separated hygiene kinds (role, disposable, typo) to leave out instead of importing them flagged" }),
+  tags: z
+    .string()
+    .max(2000)
+    .transform((list, context) => {
+      const checked = splitTagCell(list);
+      if (checked.ok) return checked.names;
+      context.addIssue({ code: "custom", message: "is not a list of tags", params: { rule: checked.reason, values: checked.params } });
+      return z.NEVER;
+    })
+    .optional()
+    .meta({ description: "Tags every imported contact is given, separated by , ; or |" }),
+  tagsColumn: z.string().trim().min(1).max(100).optional().meta({ description: "The header of a column whose cells are tags (split on , ; | ， ；) instead of an attribute; a bad tag makes its line invalid" }),
 });
 
 const perFlag = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(HYGIENE_FLAGS.map((flag) => [flag, value])) as Record<(typeof HYGIENE_FLAGS)[number], T>);

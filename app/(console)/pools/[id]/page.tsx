@@ -4,6 +4,7 @@ import { LinkButton } from "@/components/ui/link-button";
 import { consolePage, loadOrDeny } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
 import { listPools, loadPool } from "@/lib/pools/pools";
+import { listTagNames } from "@/lib/audiences/tags";
 import { ContactsView } from "../contacts-view";
 import { TransferForm } from "./transfer-form";
 
@@ -19,16 +20,18 @@ export default consolePage("pools.manage", async function PoolPage(ctx, {
   const pool = await loadOrDeny(loadPool(ctx, id));
   if (!pool) return <Forbidden message={ctx.t.errors.forbidden} />;
   const siblings = (await listPools(ctx)).filter((other) => other.departmentId === pool.departmentId && other.id !== pool.id);
+  const tagChoices = await listTagNames(ctx, pool.departmentId);
   return (
     <div className="space-y-5">
       <ContactsView
         ctx={ctx}
         scope={{ poolId: pool.id }}
         title={`${pool.name} · ${pool.contactCount.toLocaleString(ctx.locale)}`}
-        params={{ q: firstParam(query.q), status: firstParam(query.status), hygiene: firstParam(query.hygiene), cursor: firstParam(query.cursor) }}
+        params={{ q: firstParam(query.q), status: firstParam(query.status), hygiene: firstParam(query.hygiene), tag: firstParam(query.tag), cursor: firstParam(query.cursor) }}
         basePath={`/pools/${pool.id}`}
         exportPath={`/pools/${pool.id}/export`}
         manage={{ poolId: pool.id }}
+        tagChoices={tagChoices}
         actions={
           <LinkButton href={`/pools/${pool.id}/import`}>{ctx.t.pools.import}</LinkButton>
         }

@@ -16,6 +16,7 @@ export const GET = defineRoute<{ id: string }>({
       q: params.get("q") ?? undefined,
       status: (CONTACT_STATUSES as readonly string[]).includes(status ?? "") ? (status as ContactStatus) : undefined,
       hygiene: HYGIENE_FLAGS.find((flag) => flag === params.get("hygiene")),
+      tag: params.get("tag") ?? undefined,
     });
     return csvResponse(lines, `${pool.name}.csv`);
   },

@@ -13,7 +13,7 @@ import { useI18n } from "@/lib/i18n/client";
 import { describeErrorBody } from "@/lib/i18n/describe";
 import { startImport } from "../../actions";
 
-type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[] };
+type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[]; tagsColumn?: number | null };
 type Upload = {
   id: string;
   format: string;
@@ -129,6 +129,7 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
   const [hasHeader, setHasHeader] = useState(upload.hasHeader);
   const [emailColumn, setEmailColumn] = useState(upload.mapping?.emailColumn ?? 0);
   const [nameColumn, setNameColumn] = useState<number | null>(upload.mapping?.nameColumn ?? null);
+  const [tagsColumn, setTagsColumn] = useState<number | null>(upload.mapping?.tagsColumn ?? null);
   const header = hasHeader ? (upload.preview[0] ?? []) : [];
   const columnLabel = (index: number) => header[index]?.trim() || format(t.imports.column, { n: index + 1 });
   const columnChoices = Array.from({ length: width }, (_, index) => ({ value: index, label: columnLabel(index) }));
@@ -148,7 +149,7 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
       : format(t.imports.noAddressInColumn, { column: columnLabel(emailColumn) });
   const attributeColumns = Object.entries(attributes)
     .map(([index, value]) => ({ index: Number(index), key: value.key.trim(), on: value.on }))
-    .filter((column) => column.on && column.index !== emailColumn && column.index !== nameColumn && column.key)
+    .filter((column) => column.on && column.index !== emailColumn && column.index !== nameColumn && column.index !== tagsColumn && column.key)
     .map(({ index, key }) => ({ index, key }));
   return (
     <div className="space-y-4" data-testid="mapping-step">
@@ -202,6 +203,22 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
                 </Select>
               </Field>
             </div>
+            <div className="grid gap-3 md:grid-cols-2">
+              <Field label={t.tags.importColumn} hint={t.tags.importColumnHint} error={errors.tagsColumn}>
+                <Select
+                  name="tagsColumn"
+                  value={tagsColumn ?? ""}
+                  onChange={(event) => setTagsColumn(event.target.value === "" ? null : Number(event.target.value))}
+                  data-testid="map-tags"
+                >
+                  <option value="">{t.imports.noName}</option>
+                  <Options choices={columnChoices} />
+                </Select>
+              </Field>
+              <Field label={t.tags.importAll} hint={t.tags.importAllHint} error={errors.tags}>
+                <Input name="tags" maxLength={1000} placeholder={t.tags.placeholder} data-testid="map-tag-all" />
+              </Field>
+            </div>
             {addressWarning ? (
               <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" role="alert" data-testid="no-address-warning">
                 {addressWarning}
@@ -210,7 +227,7 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
             <fieldset className="space-y-1">
               <legend className="text-xs font-medium text-slate-700">{t.imports.attribute}</legend>
               {Array.from({ length: width }, (_, index) =>
-                index === emailColumn || index === nameColumn ? null : (
+                index === emailColumn || index === nameColumn || index === tagsColumn ? null : (
                   <div key={index} className="flex items-center gap-2 text-sm">
                     <input
                       type="checkbox"

@@ -3,7 +3,7 @@ import { defineApiRoute } from "@/lib/entry/api-route";
 import { addContacts, listContacts } from "@/lib/pools/contacts";
 
 export const GET = defineApiRoute(apiRoutes.listContacts, async (ctx, { params, query }) => {
-  const page = await listContacts(ctx, { poolId: params.id }, { cursor: query.cursor ? Number(query.cursor) : undefined, limit: query.limit, q: query.q, status: query.status });
+  const page = await listContacts(ctx, { poolId: params.id }, { cursor: query.cursor ? Number(query.cursor) : undefined, limit: query.limit, q: query.q, status: query.status, tag: query.tag });
   return {
     contacts: page.contacts.map((contact) => ({
       id: String(contact.id),
@@ -12,6 +12,7 @@ export const GET = defineApiRoute(apiRoutes.listContacts, async (ctx, { params, 
       attributes: contact.attributes,
       status: contact.status,
       suppressed: contact.suppressedReason !== null,
+      tags: contact.tags,
       createdAt: contact.createdAt.toISOString(),
     })),
     nextCursor: page.nextCursor,
