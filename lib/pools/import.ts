@@ -120,10 +120,7 @@ export async function importRows(
      * not resume from the last committed line (the API and the CLI) use it.
      */
     concurrency?: number;
-    /**
-     * Asked after each full batch is handed to the writer: true stops reading there, the rest of
-     * the file left for a later run that resumes after the last line recorded (a time-bounded step).
-     */
+    /** Asked after each full batch: true stops reading there, for a later run to resume (a time-bounded step). */
     stopWhen?: () => boolean;
   },
 ): Promise<ImportCounts & { stopped: boolean }> {
