@@ -195,6 +195,7 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
       .returning();
     if (!claimed || !claimed.mapping) return "not-mine";
     const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
+    let stopped = false;
     const operator = claimed.operator;
     const actor: Actor = {
       kind: (operator?.kind as Actor["kind"]) ?? "system",
@@ -222,7 +223,8 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
         // Commit order is kept, so a crash loses a suffix of batches together with their
         // progress rows; the job's final (synchronous) commit flushes everything before it.
         asyncCommit: true,
-        stopWhen: () => Date.now() >= deadline,
+        // Reading stops exactly when this answers true.
+        stopWhen: () => (stopped ||= Date.now() >= deadline),
         record: async (tx, outcome) => {
           mergeTally(hygiene, outcome.hygiene);
           const [counted] = await tx
@@ -251,7 +253,7 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
           }
         },
       });
-      if (totals.stopped) {
+      if (stopped) {
         // Released at once, so the next step claims it without waiting for the heartbeat to go stale.
         await db.update(imports).set({ heartbeatAt: null }).where(eq(imports.id, id));
         return "more";

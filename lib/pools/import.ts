@@ -123,7 +123,7 @@ export async function importRows(
     /** Asked after each full batch: true stops reading there, for a later run to resume (a time-bounded step). */
     stopWhen?: () => boolean;
   },
-): Promise<ImportCounts & { stopped: boolean }> {
+): Promise<ImportCounts> {
   const totals = emptyCounts();
   const staging = options.staging ?? stagingModeOf(options.db);
   const batchSize = options.batchSize ?? (staging === "json" ? IMPORT_BATCH_SIZE : COPY_BATCH_SIZE);
@@ -134,7 +134,6 @@ export async function importRows(
   const inFlight: Promise<void>[] = [];
 
   let rowsSeen = 0;
-  let stopped = false;
   const flush = async (rows: Prepared[]) => {
     rowsSeen += rows.length;
     // A small import leaves its few contacts to the indexer (searched directly meanwhile). On
@@ -159,10 +158,7 @@ export async function importRows(
       // Parse the next batch while earlier ones are written.
       if (inFlight.length >= concurrency) await inFlight.shift();
       inFlight.push(flush(full));
-      if (options.stopWhen?.()) {
-        stopped = true;
-        break;
-      }
+      if (options.stopWhen?.()) break;
     }
   }
   if (batch.length > 0) {
@@ -170,7 +166,7 @@ export async function importRows(
     inFlight.push(flush(batch));
   }
   await Promise.all(inFlight);
-  return { ...totals, stopped };
+  return totals;
 }
 
 /** Writes one batch of prepared rows in one transaction (see importRows). */
