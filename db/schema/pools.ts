@@ -17,7 +17,8 @@ import { departments } from "./accounts";
 export const CONTACT_STATUSES = ["active", "pending", "unsubscribed", "bounced", "complained"] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
 
-export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual"] as const;
+/** `erased`: the key of an erased address (lib/addresses/erased.ts, decision 0079), never added by hand. */
+export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual", "erased"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 /** Address pools (地址池): named groups of a department's contacts. */

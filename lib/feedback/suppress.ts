@@ -26,7 +26,7 @@ export async function suppressHardFailures(tx: Executor, departmentId: string, r
   await suppressAddresses(tx, departmentId, [...new Set([...unknown, ...repeatedFull])], "hard_bounce", note, "send engine");
 }
 
-const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active" };
+const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active", erased: "active" };
 
 /**
  * Adds addresses to a department's suppression list (first reason wins) and marks their contacts:

@@ -567,7 +567,8 @@ export const en = {
     invalidLines: "These lines are not addresses and were not added:",
     invalidLine: "Line {line}: {text} ({problem})",
     moreInvalid: "… and {count} more",
-    reasons: { unsubscribed: "Unsubscribed", hard_bounce: "Hard bounce", complaint: "Complaint", manual: "Manual" },
+    reasons: { unsubscribed: "Unsubscribed", hard_bounce: "Hard bounce", complaint: "Complaint", manual: "Manual", erased: "Erased address" },
+    erasedAddress: "Erased address (only its keyed hash is kept)",
     /** The notes Fanout writes itself, stored in English. */
     systemNotes: SYSTEM_SUPPRESSION_NOTES as Record<SystemSuppressionNote, string>,
     at: "Since",

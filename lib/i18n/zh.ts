@@ -564,7 +564,8 @@ export const zh: Messages = {
     invalidLines: "以下各行不是地址，未添加：",
     invalidLine: "第 {line} 行：{text}（{problem}）",
     moreInvalid: "……另有 {count} 行",
-    reasons: { unsubscribed: "退订", hard_bounce: "硬退信", complaint: "投诉", manual: "手动" },
+    reasons: { unsubscribed: "退订", hard_bounce: "硬退信", complaint: "投诉", manual: "手动", erased: "已删除的地址" },
+    erasedAddress: "已删除的地址（仅保留其密钥散列）",
     systemNotes: {
       bouncedWhenSent: "发送时被退回",
       bouncedAfterSending: "发送后退回",

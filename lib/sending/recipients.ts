@@ -2,6 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
+import { suppressionMatches } from "@/lib/addresses/erased";
 
 /** Who a task sends to: a department's contacts, in some pools or in any (null). */
 export type Audience = { departmentId: string; poolIds: string[] | null };
@@ -16,7 +17,8 @@ function audienceWhere(audience: Audience): SQL {
 }
 
 /** "suppressed" when the address is on the suppression list or the contact no longer receives mail. */
-const suppressedExpression = sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and s.email = c.email))`;
+/** An erased address's key counts as the address (lib/addresses/erased.ts). */
+const suppressedExpression = sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and ${suppressionMatches(sql`s.email`, sql`c.email`)}))`;
 
 /** How many the audience would receive now, and how many of it are suppressed. */
 export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number }> {
