@@ -106,6 +106,9 @@ export const en = {
     "webhook.test": "Webhook test event",
     "webhook.replay": "Webhook event replayed",
     "message.send": "Message sent through the API",
+    "privacy.export": "Personal data exported",
+    "privacy.erase": "Personal data erased",
+    "privacy.retention": "Old delivery data redacted",
   },
   roles: { admin: "Admin", department: "Department user", manager: "Manager" },
   common: {

@@ -103,6 +103,9 @@ export const zh: Messages = {
     "webhook.test": "Webhook 测试事件",
     "webhook.replay": "重发 Webhook 事件",
     "message.send": "通过 API 发送邮件",
+    "privacy.export": "导出个人信息",
+    "privacy.erase": "删除个人信息",
+    "privacy.retention": "清除过期投递个人信息",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {
