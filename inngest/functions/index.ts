@@ -7,6 +7,7 @@ import { continueTaskFunction } from "./continue-task";
 import { deliverWebhooksFunction } from "./deliver-webhooks";
 import { sendMessageFunction } from "./send-message";
 import { reconcileTasksFunction } from "./reconcile-tasks";
+import { redactOldDeliveriesFunction } from "./redact-old-deliveries";
 import { sendBatchFunction } from "./send-batch";
 import { startTaskFunction } from "./start-task";
 import type { EngineSource } from "./steps";
@@ -41,6 +42,7 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     reconciler: reconcileTasksFunction(engine),
     webhookDeliverer: deliverWebhooksFunction(engine),
     messageSender: sendMessageFunction(engine, config),
+    retention: redactOldDeliveriesFunction(engine),
   };
 }
 

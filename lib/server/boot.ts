@@ -9,6 +9,7 @@ import { getSecrets } from "@/lib/config/secrets";
 import { getDatabaseHandle } from "@/lib/database";
 import { resumeStaleImports, startUploadSweeper } from "@/lib/pools/import-jobs";
 import { startSearchIndexer } from "@/lib/pools/search";
+import { startRetentionTimer } from "@/lib/privacy/retention";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { startEntrance } from "@/lib/gateway/entrance";
 import { setTaskNotifier, type TaskNotifier } from "@/lib/dispatch/task-changes";
@@ -37,6 +38,8 @@ export async function bootServer({ inngestNotifier }: BootOptions) {
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   if (env.engineMode === "local") {
     const { runner } = startLocalEngine(handle, "web");
+    // Under Inngest its daily cron runs the retention job (inngest/functions/redact-old-deliveries.ts).
+    startRetentionTimer(handle.db);
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");
