@@ -297,6 +297,8 @@ export const reasonsEn = {
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {
+    confirm: "Confirmation",
+    months: "Months",
     hardBounces: "Hard bounces threshold",
     unknownUsers: "Unknown users threshold",
     complaints: "Complaints threshold",

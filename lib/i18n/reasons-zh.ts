@@ -278,6 +278,8 @@ export const reasonsZh: ReasonCatalogue = {
     smtputf8Unsupported: "收件服务器不接受国际化邮箱地址（未提供 SMTP 的 UTF-8 扩展），因此未发送这封邮件。",
   },
   fields: {
+    confirm: "确认",
+    months: "月数",
     hardBounces: "硬退信率阈值",
     unknownUsers: "无效收件人率阈值",
     complaints: "投诉率阈值",
