@@ -115,7 +115,12 @@ export const suppressions = pgTable(
     createdBy: text("created_by").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.departmentId, table.email] }), index("suppressions_created_idx").on(table.departmentId, table.createdAt)],
+  (table) => [
+    primaryKey({ columns: [table.departmentId, table.email] }),
+    index("suppressions_created_idx").on(table.departmentId, table.createdAt),
+    // Whether a department has erased addresses at all: checks skip hashing each address when it has none (lib/addresses/erased.ts).
+    index("suppressions_erased_idx").on(table.departmentId).where(sql`${table.reason} = 'erased'`),
+  ],
 );
 
 /** The values a stored reason is worded with (lib/i18n/reasons-en.ts ReasonParams). */
