@@ -23,7 +23,9 @@ import { createTask } from "@/lib/sending/tasks";
 import { createOutboxTransport } from "@/lib/transports";
 import { redactOldDeliveriesFunction } from "@/inngest/functions/redact-old-deliveries";
 import type { EngineDeps } from "@/lib/sending/batch";
+import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { describeOnDatabases } from "../helpers/db";
+import { composeMessage, makeSmtpAccount, writeSmtpSubmission } from "../helpers/smtp-task";
 import { actorFor, makeUser, unique } from "../helpers/factories";
 import { makeSendingSetup, taskInput, testSendingConfig, type SendingSetup } from "../helpers/sending";
 
@@ -41,6 +43,7 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
   let alphaTask: string;
   let betaTask: string;
   let secondPool: string;
+  let smtpTask: string;
 
   async function send() {
     const engine = new LocalRunner(db(), { transport: createOutboxTransport(db()), config: testSendingConfig({ maxAttempts: 1 }), log: () => undefined });
@@ -64,8 +67,15 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     const [alphaContact] = await db().select({ id: contacts.id }).from(contacts).where(sql`${contacts.departmentId} = ${alpha.departmentId} and ${contacts.email} = ${PERSON}`);
     await db().insert(contactTags).values({ tagId: vip!.id, contactId: alphaContact!.id });
 
+    // Every change is heard by a company-wide webhook (its payloads name the address).
+    await createWebhookEndpoint(admin, { url: "https://93.184.215.14/hooks/fanout", events: ["sent", "opened", "clicked", "bounced"] });
     alphaTask = (await createTask(alpha.ctx, taskInput(alpha))).id;
     betaTask = (await createTask(beta.ctx, taskInput(beta))).id;
+    // A transactional message through the API (its recipients' data kept by address) and an SMTP submission (raw bytes) in beta.
+    await sendMessage(beta.ctx, { departmentId: beta.departmentId, templateId: beta.templateId, senderId: beta.senderId, to: [{ email: TYPED, name: "王芳", data: { city: "上海" } }] });
+    const account = await makeSmtpAccount(db(), beta.departmentId);
+    const raw = await composeMessage({ from: "news@beta.example", to: TYPED, subject: `Your order, ${TYPED}`, text: `Dear ${TYPED}, thank you.` });
+    smtpTask = await writeSmtpSubmission(db(), { account, senderId: beta.senderId, raw, recipients: [TYPED] });
     await send();
     const opened = (await deliveryOf(alphaTask))!;
     // Opens and clicks are people's only some time after the send.
@@ -91,13 +101,17 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     expect(inAlpha.pools).toHaveLength(2);
     expect(inAlpha.tags).toHaveLength(1);
     expect(inAlpha.attributes).toMatchObject({ city: "上海" });
-    expect(held.deliveries.map((delivery) => delivery.taskId).sort()).toEqual([alphaTask, betaTask].sort());
+    expect(held.deliveries).toHaveLength(4);
+    expect(held.deliveries.map((delivery) => delivery.taskId)).toEqual(expect.arrayContaining([alphaTask, betaTask, smtpTask]));
     expect(held.deliveries.find((delivery) => delivery.taskId === betaTask)).toMatchObject({ status: "failed", category: "user_unknown" });
     expect(held.events.map((event) => event.type).sort()).toEqual(expect.arrayContaining(["bounced", "clicked", "opened"]));
     expect(held.events.find((event) => event.type === "clicked")!.detail).toMatchObject({ ip: IP, userAgent: UA });
     expect(held.suppressions.map((entry) => entry.reason).sort()).toEqual(["hard_bounce", "manual"]);
     expect(held.auditMentions.some((entry) => entry.action === "suppression.add")).toBe(true);
-    expect(held.stored.outboxMessages.length).toBeGreaterThanOrEqual(1);
+    expect(held.stored.outboxMessages).toHaveLength(4);
+    expect(held.stored.apiMessages).toHaveLength(1);
+    expect(held.stored.smtpSubmissions).toEqual([expect.objectContaining({ taskId: smtpTask })]);
+    expect(held.stored.webhookMessages.length).toBeGreaterThanOrEqual(4);
     expect(held.truncated).toBe(false);
     // It serialises as the JSON download.
     expect(JSON.parse(JSON.stringify(held)).contacts).toHaveLength(2);
@@ -129,7 +143,7 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     const deliveriesBefore = await deliveryCount();
 
     const erased = await eraseAddress(admin, { email: TYPED, confirm: ` ${PERSON}` });
-    expect(erased).toMatchObject({ contacts: 2, deliveries: 2, departments: 2 });
+    expect(erased).toMatchObject({ contacts: 2, deliveries: 4, departments: 2 });
 
     // Every text, json, bytea and array column of every table, from the catalogue: the address appears nowhere.
     const columns = await queryRows<{ schema: string; table: string; column: string; type: string }>(
@@ -165,7 +179,7 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     const [audit] = await queryRows<{ object_id: string }>(db(), sql`select object_id from audit_log where action = 'privacy.erase' order by id desc limit 1`);
     expect(audit!.object_id).toBe(key);
     expect((await lookupAddress(admin, PERSON)).contacts).toHaveLength(0);
-    expect((await lookupAddress(admin, PERSON)).redactedDeliveries).toBe(2);
+    expect((await lookupAddress(admin, PERSON)).redactedDeliveries).toBe(4);
 
     // Imported again: listed as suppressed, and a task to the pool does not send to it.
     await addContacts(alpha.ctx, alpha.poolId, [{ email: TYPED, name: "Wang Fang" }]);
