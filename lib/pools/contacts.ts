@@ -51,7 +51,15 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
   );
 }
 
-const listColumns = {
+/**
+ * Why a contact's address is suppressed in its department, or null. A scalar lookup rather than a
+ * join: an address may have its own entry and, after an erasure, its erased key's (lib/addresses/erased.ts).
+ * Built when a query is (the key reads the server secret, which a module must not do as it loads).
+ */
+export const suppressionReasonOfContact = () =>
+  sql<SuppressionReason | null>`(select s.reason from ${suppressions} s where s.department_id = ${contacts.departmentId} and ${suppressionMatches(sql`s.email`, sql`${contacts.email}`)} limit 1)`;
+
+const listColumns = () => ({
   id: contacts.id,
   email: contacts.email,
   name: contacts.name,
@@ -60,9 +68,8 @@ const listColumns = {
   hygiene: contacts.hygiene,
   hygieneSuggestion: contacts.hygieneSuggestion,
   createdAt: contacts.createdAt,
-  /** A scalar lookup rather than a join: an address may have its entry and, after an erasure, its erased key's (lib/addresses/erased.ts). */
-  suppressedReason: sql<SuppressionReason | null>`(select s.reason from ${suppressions} s where s.department_id = ${contacts.departmentId} and ${suppressionMatches(sql`s.email`, sql`${contacts.email}`)} limit 1)`,
-};
+  suppressedReason: suppressionReasonOfContact(),
+});
 
 /** Rows a search looks through in id order before it asks the trigram index instead. */
 const ORDERED_SCAN_BUDGET = 5_000;
@@ -93,7 +100,7 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
         .limit(scanLimit ?? 2_147_483_647)
         .as("members");
       return ctx.db
-        .select(listColumns)
+        .select(listColumns())
         .from(members)
         .innerJoin(contacts, eq(contacts.id, members.contactId))
         // Repeats the members' bound on contacts, so with statistics the plan still starts at the cursor.
@@ -102,7 +109,7 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
         .limit(limit + 1);
     }
     return ctx.db
-      .select(listColumns)
+      .select(listColumns())
       .from(contacts)
       .where(and(eq(contacts.departmentId, departmentId), condition, gt(contacts.id, from), status, extra))
       .orderBy(asc(contacts.id))
@@ -134,7 +141,7 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
     if (last !== null) {
       const matches = sql`${contacts.id} in ${matchingIds(departmentId, q, last)}`;
       const rest = await ctx.db
-        .select(listColumns)
+        .select(listColumns())
         .from(contacts)
         .where(and(matches, condition, status))
         .orderBy(asc(contacts.id))
