@@ -1,6 +1,10 @@
 import { InngestTestEngine } from "@inngest/test";
 import { eq, inArray, sql } from "drizzle-orm";
-import { beforeAll, expect, it } from "vitest";
+import type { ReactElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { beforeAll, expect, it, vi } from "vitest";
+import { HoldingsTables } from "@/app/(console)/admin/personal-data/holdings-tables";
+import { GET as exportRoute } from "@/app/(console)/admin/personal-data/export/route";
 import { queryRows } from "@/db/client";
 import { contacts, contactTags, deliveries, deliveryEvents, pools, suppressions, tags, tasks } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
@@ -14,7 +18,10 @@ import { addContacts, listContacts } from "@/lib/pools/contacts";
 import { createPool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { eraseAddress } from "@/lib/privacy/erase";
-import { lookupAddress } from "@/lib/privacy/holdings";
+import { lookupAddress, type Holdings } from "@/lib/privacy/holdings";
+import { sessionCookieName } from "@/lib/auth/session";
+import { en } from "@/lib/i18n/en";
+import { zh } from "@/lib/i18n/zh";
 import { runRetention } from "@/lib/privacy/retention";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { failureReport, reportSummary, sendReport, taskReport } from "@/lib/reports/queries";
@@ -25,7 +32,10 @@ import { redactOldDeliveriesFunction } from "@/inngest/functions/redact-old-deli
 import type { EngineDeps } from "@/lib/sending/batch";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { describeOnDatabases } from "../helpers/db";
+import { serveAs } from "../helpers/next-headers";
 import { composeMessage, makeSmtpAccount, writeSmtpSubmission } from "../helpers/smtp-task";
+
+vi.mock("next/headers", () => import("../helpers/next-headers"));
 import { actorFor, makeUser, unique } from "../helpers/factories";
 import { makeSendingSetup, taskInput, testSendingConfig, type SendingSetup } from "../helpers/sending";
 
@@ -38,6 +48,7 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
   const TYPED = `Wang.Fang+${tag}@Example.COM`;
   const PERSON = TYPED.toLowerCase();
   let admin: Ctx;
+  let adminUser: { id: string; email: string };
   let alpha: SendingSetup;
   let beta: SendingSetup;
   let alphaTask: string;
@@ -56,8 +67,8 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
   const deliveryOf = async (taskId: string, email = PERSON) => (await db().select().from(deliveries).where(sql`${deliveries.taskId} = ${taskId} and ${deliveries.email} = ${email}`))[0];
 
   beforeAll(async () => {
-    const user = await makeUser(db(), "admin");
-    admin = { db: db(), actor: actorFor(user, "admin") };
+    adminUser = await makeUser(db(), "admin");
+    admin = { db: db(), actor: actorFor(adminUser, "admin") };
     alpha = await makeSendingSetup(db(), { emails: [PERSON, `someone-a.${tag}@example.net`] });
     beta = await makeSendingSetup(db(), { emails: [PERSON, `someone-b.${tag}@example.net`] });
     // A second pool in alpha holding the person too, and a tag on alpha's contact.
@@ -124,6 +135,32 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     await expect(eraseAddress(own, { email: PERSON, confirm: PERSON })).rejects.toMatchObject({ code: "forbidden" });
     await expect(eraseAddress(admin, { email: PERSON, confirm: "someone@else.example" })).rejects.toMatchObject({ code: "invalid_input" });
     expect((await lookupAddress(admin, PERSON)).contacts).toHaveLength(2);
+  });
+
+  it("serves the JSON download to an admin only, recorded under the address's key, and words the tables in both languages", async () => {
+    const request = (token: string | null) =>
+      new Request(`http://fanout.test/admin/personal-data/export?email=${encodeURIComponent(TYPED)}`, { headers: token ? { cookie: `${sessionCookieName()}=${token}` } : {} });
+    const response = await exportRoute(request(await serveAs(adminUser)), { params: Promise.resolve({}) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="personal-data-\d{4}-\d{2}-\d{2}\.json"$/);
+    const body = (await response.json()) as Holdings;
+    expect(body.email).toBe(PERSON);
+    expect(body.contacts).toHaveLength(2);
+    const [logged] = await queryRows<{ object_id: string; details: unknown }>(db(), sql`select object_id, details from audit_log where action = 'privacy.export' order by id desc limit 1`);
+    expect(logged!.object_id).toBe(erasedKey(PERSON));
+    const member = await makeUser(db(), "department", { departmentId: beta.departmentId });
+    expect((await exportRoute(request(await serveAs(member)), { params: Promise.resolve({}) })).status).toBe(403);
+    expect((await exportRoute(request(null), { params: Promise.resolve({}) })).status).toBe(401);
+
+    for (const [t, words] of [
+      [en, ["Contacts (2)", "Suppression entries (2)", "Outbox messages"]],
+      [zh, ["联系人 (2)", "屏蔽项 (2)", "发件箱邮件"]],
+    ] as const) {
+      const html = renderToStaticMarkup(HoldingsTables({ holdings: body, t, timeZone: "Asia/Shanghai", page: 1 }) as ReactElement);
+      for (const word of words) expect(html).toContain(word);
+      expect(html).toContain("上海");
+    }
   });
 
   it("erases the address: no table holds it in clear, reports add up, and a new import stays suppressed", async () => {
