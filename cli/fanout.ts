@@ -15,7 +15,9 @@ const USAGE = `usage: npm run fanout -- <command>
   import --pool ID FILE.csv [--update] [--skip role,disposable,typo]
   sender create --department ID --address A [--name N]
   bounce classify FILE…
-  smtp-account create --department ID --username U --password P`;
+  smtp-account create --department ID --username U --password P
+  personal-data export --email E
+  personal-data erase --email E --yes`;
 
 class UsageError extends Error {}
 
@@ -140,6 +142,21 @@ commands["import"] = async (args, ctx) => {
   });
   progressBar(size)(size);
   return JSON.stringify(report);
+};
+
+commands["personal-data export"] = async (args, ctx) => {
+  const values = options(args, { email: { type: "string" } });
+  const { exportAddress } = await import("@/lib/privacy/export");
+  return JSON.stringify(await exportAddress(await ctx(), required(values.email, "--email")), null, 2);
+};
+
+// --yes stands for the console's "type the address again": an erasure is never one keystroke away.
+commands["personal-data erase"] = async (args, ctx) => {
+  const values = options(args, { email: { type: "string" }, yes: { type: "boolean" } });
+  const email = required(values.email, "--email");
+  if (values.yes !== true) throw new UsageError("erasing cannot be undone: add --yes to confirm");
+  const { eraseAddress } = await import("@/lib/privacy/erase");
+  return JSON.stringify(await eraseAddress(await ctx(), { email, confirm: email }));
 };
 
 commands["bounce classify"] = async (args) => {

@@ -33,6 +33,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/admin/users", label: "users", permission: "user.view", testId: "nav-users" },
       { href: "/admin/api-keys", label: "apiKeys", permission: "apikey.view", testId: "nav-api-keys" },
       { href: "/admin/api-reference", label: "apiReference", permission: "apikey.view", testId: "nav-api-reference" },
+      { href: "/admin/personal-data", label: "personalData", permission: "privacy.manage", testId: "nav-personal-data" },
     ],
   },
 ];

@@ -17,7 +17,8 @@ import { departments } from "./accounts";
 export const CONTACT_STATUSES = ["active", "pending", "unsubscribed", "bounced", "complained"] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
 
-export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual"] as const;
+/** `erased`: the key of an erased address (lib/addresses/erased.ts, decision 0079), never added by hand. */
+export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual", "erased"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 /** Address pools (地址池): named groups of a department's contacts. */
@@ -114,7 +115,12 @@ export const suppressions = pgTable(
     createdBy: text("created_by").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.departmentId, table.email] }), index("suppressions_created_idx").on(table.departmentId, table.createdAt)],
+  (table) => [
+    primaryKey({ columns: [table.departmentId, table.email] }),
+    index("suppressions_created_idx").on(table.departmentId, table.createdAt),
+    // Whether a department has erased addresses at all: checks skip hashing each address when it has none (lib/addresses/erased.ts).
+    index("suppressions_erased_idx").on(table.departmentId).where(sql`${table.reason} = 'erased'`),
+  ],
 );
 
 /** The values a stored reason is worded with (lib/i18n/reasons-en.ts ReasonParams). */

@@ -8,6 +8,7 @@ import { deliverWebhooksFunction } from "./deliver-webhooks";
 import { importFileFunction } from "./import-file";
 import { sendMessageFunction } from "./send-message";
 import { reconcileTasksFunction } from "./reconcile-tasks";
+import { redactOldDeliveriesFunction } from "./redact-old-deliveries";
 import { sendBatchFunction } from "./send-batch";
 import { startTaskFunction } from "./start-task";
 import type { EngineSource } from "./steps";
@@ -45,6 +46,7 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     webhookDeliverer: deliverWebhooksFunction(engine),
     messageSender: sendMessageFunction(engine, config),
     importer: importFileFunction(async () => (await engine()).db, options.importBudgetMs ?? 20_000),
+    retention: redactOldDeliveriesFunction(engine),
   };
 }
 

@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   "webhooks.manage": ["admin", "department"],
   // The bell: a department's notifications for its users and admins; company-wide ones for admins only.
   "notifications.view": ["admin", "department"],
+  // Personal-data rights (个人信息保护法): what is held about one address across every department, its export and erasure.
+  "privacy.manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -22,6 +22,8 @@ export const SETTINGS = {
   guardUnknownUserPercent: 3 as number,
   guardComplaintPercent: 0.3 as number,
   guardMinAnswers: 1000 as number,
+  /** Delete per-delivery personal data older than this many months (lib/privacy/retention.ts, decision 0079); null: kept. */
+  personalDataRetentionMonths: null as number | null,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

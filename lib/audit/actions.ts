@@ -72,6 +72,9 @@ export const AUDIT_ACTIONS = [
   "webhook.test",
   "webhook.replay",
   "message.send",
+  "privacy.export",
+  "privacy.erase",
+  "privacy.retention",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

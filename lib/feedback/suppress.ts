@@ -1,4 +1,5 @@
 import "server-only";
+import { erasedKey, isErased } from "@/lib/addresses/erased";
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory, ContactStatus, SuppressionReason } from "@/db/schema";
@@ -26,7 +27,7 @@ export async function suppressHardFailures(tx: Executor, departmentId: string, r
   await suppressAddresses(tx, departmentId, [...new Set([...unknown, ...repeatedFull])], "hard_bounce", note, "send engine");
 }
 
-const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active" };
+const CONTACT_STATUS_OF: Record<SuppressionReason, ContactStatus> = { hard_bounce: "bounced", complaint: "complained", unsubscribed: "unsubscribed", manual: "active", erased: "active" };
 
 /**
  * Adds addresses to a department's suppression list (first reason wins) and marks their contacts:
@@ -42,7 +43,8 @@ export async function suppressAddresses(
   createdBy: string,
 ): Promise<{ added: number; marked: number }> {
   if (emails.length === 0) return { added: 0, marked: 0 };
-  const sorted = [...emails].sort();
+  // A delivery's erased placeholder is suppressed by its key already (lib/addresses/erased.ts); it is never written as an entry of its own.
+  const sorted = [...new Set(emails.map((email) => (isErased(email) ? erasedKey(email) : email)))].sort();
   const added = await queryRows(
     tx,
     sql`insert into suppressions (department_id, email, reason, note, created_by)

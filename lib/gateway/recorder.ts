@@ -5,6 +5,7 @@ import { queryRows, type Database, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
 import { reserveQuotaOfDepartments } from "@/lib/accounts/quota";
 import { operatorId } from "@/lib/access/actor";
+import { suppressionMatches } from "@/lib/addresses/erased";
 import { readEnv } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
 import { accountRateRoom, rateRefusal } from "./limits";
@@ -182,7 +183,7 @@ async function recordAll(tx: Executor, submissions: CheckedSubmission[]): Promis
           select r.task_id, r.email, r.ord, s.reason
           from unnest(${toArray(recipientTasks)}::uuid[], ${toArray(recipientEmails)}::text[]) with ordinality as r(task_id, email, ord)
           join submitted on submitted.id = r.task_id
-          left join suppressions s on s.department_id = submitted.department_id and s.email = r.email
+          left join lateral (select s.reason from suppressions s where s.department_id = submitted.department_id and ${suppressionMatches(sql`s.email`, sql`r.email`)} limit 1) s on true
         ),
         numbered as (
           select task_id, email, reason,

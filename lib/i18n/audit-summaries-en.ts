@@ -99,6 +99,9 @@ export const auditSummariesEn = {
     "webhook.test": "Sent a test event to {url}",
     "webhook.replay": "Sent a {event} event to {url} again",
     "message.send": "Accepted a message through the API for {recipients} {recipients|recipient|recipients}",
+    "privacy.export": "Exported what is held about an address ({contacts} {contacts|contact|contacts}, {deliveries} {deliveries|delivery|deliveries})",
+    "privacy.erase": "Erased an address: {contacts} {contacts|contact|contacts} deleted, {deliveries} {deliveries|delivery|deliveries} redacted in {departments} {departments|department|departments}",
+    "privacy.retention": "Redacted {deliveries} {deliveries|delivery|deliveries} older than {months} months",
   },
   notes: {
     renamed: 'was "{oldName}"',

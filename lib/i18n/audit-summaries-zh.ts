@@ -93,6 +93,9 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "webhook.test": "向 {url} 发送测试事件",
     "webhook.replay": "向 {url} 重新发送 {event} 事件",
     "message.send": "通过 API 接收一封邮件，共 {recipients} 个收件人",
+    "privacy.export": "导出某地址的个人信息（{contacts} 个联系人，{deliveries} 条投递）",
+    "privacy.erase": "删除某地址的个人信息：删除 {contacts} 个联系人，{departments} 个部门中 {deliveries} 条投递已去标识",
+    "privacy.retention": "已清除 {deliveries} 条超过 {months} 个月的投递个人信息",
   },
   notes: {
     renamed: "原名“{oldName}”",

@@ -233,6 +233,8 @@ export const reasonsEn = {
     addressesMissing: "Give at least one address",
     tooManyAddresses: "At most {max} addresses at once",
     unsuppressReasonMissing: "Say why the address may be sent to again",
+    erasureNotConfirmed: "Type the address again to confirm the erasure",
+    retentionMonthsInvalid: "Give a whole number of months from 1 to 120, or leave it empty to keep delivery data",
     attributeWithoutName: "The value \"{value}\" has no name",
     attributeTooLong: "\"{name}\" is too long (names {maxName}, values {maxValue} characters)",
     attributeTwice: "\"{name}\" is named twice",
@@ -306,6 +308,8 @@ export const reasonsEn = {
   },
   /** Field labels, by the property name a form or API body uses. */
   fields: {
+    confirm: "Confirmation",
+    months: "Months",
     hardBounces: "Hard bounces threshold",
     unknownUsers: "Unknown users threshold",
     complaints: "Complaints threshold",

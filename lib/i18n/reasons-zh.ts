@@ -217,6 +217,8 @@ export const reasonsZh: ReasonCatalogue = {
     addressesMissing: "请至少填写一个地址。",
     tooManyAddresses: "一次最多 {max} 个地址。",
     unsuppressReasonMissing: "请说明为什么可以重新向该地址发送。",
+    erasureNotConfirmed: "请再次输入该地址以确认删除。",
+    retentionMonthsInvalid: "请填写 1 到 120 之间的整数月数；留空则不清除投递数据。",
     attributeWithoutName: "值“{value}”没有属性名。",
     attributeTooLong: "“{name}”太长（属性名最多 {maxName} 个字符，值最多 {maxValue} 个字符）。",
     attributeTwice: "属性“{name}”重复了。",
@@ -286,6 +288,8 @@ export const reasonsZh: ReasonCatalogue = {
     smtputf8Unsupported: "收件服务器不接受国际化邮箱地址（未提供 SMTP 的 UTF-8 扩展），因此未发送这封邮件。",
   },
   fields: {
+    confirm: "确认",
+    months: "月数",
     hardBounces: "硬退信率阈值",
     unknownUsers: "无效收件人率阈值",
     complaints: "投诉率阈值",

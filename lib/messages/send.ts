@@ -7,6 +7,7 @@ import { messages, senders, suppressions, tasks, templates, templateVersions, ty
 import type { Ctx } from "@/lib/access/context";
 import { authorize, resolveTargetDepartment } from "@/lib/access/policy";
 import { reserveQuota } from "@/lib/accounts/quota";
+import { suppressedAmong, withErasedKeys } from "@/lib/addresses/erased";
 import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
 import { IDEMPOTENCY_KEY, type SendMessageRequest } from "@/lib/api/schemas/messages";
 import { recordAudit } from "@/lib/audit/record";
@@ -293,8 +294,10 @@ async function suppressedAddresses(db: Executor, departmentId: string, recipient
   const rows = await db
     .select({ email: suppressions.email, reason: suppressions.reason })
     .from(suppressions)
-    .where(and(eq(suppressions.departmentId, departmentId), inArray(suppressions.email, recipients.map((recipient) => recipient.email))));
-  return new Map(rows.filter((row) => !(transactional && row.reason === "unsubscribed")).map((row) => [row.email, row.reason]));
+    .where(and(eq(suppressions.departmentId, departmentId), inArray(suppressions.email, withErasedKeys(recipients.map((recipient) => recipient.email)))));
+  // An erased address is suppressed by its key (lib/addresses/erased.ts), whatever `transactional` says.
+  const stopping = rows.filter((row) => !(transactional && row.reason === "unsubscribed"));
+  return suppressedAmong(recipients.map((recipient) => recipient.email), stopping);
 }
 
 function oneLine(value: string): string {

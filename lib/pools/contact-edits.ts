@@ -1,5 +1,6 @@
 import "server-only";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { withErasedKeys } from "@/lib/addresses/erased";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { affectedRows, queryRows, type Transaction } from "@/db/client";
 import { contacts, poolMembers, pools, suppressions, type ContactStatus, type SuppressionReason } from "@/db/schema";
 import { operatorId } from "@/lib/access/actor";
@@ -72,7 +73,7 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
     const [suppressed] = await tx
       .select({ reason: suppressions.reason })
       .from(suppressions)
-      .where(and(eq(suppressions.departmentId, pool.departmentId), eq(suppressions.email, checked.email)));
+      .where(and(eq(suppressions.departmentId, pool.departmentId), inArray(suppressions.email, withErasedKeys([checked.email]))));
     await recordAudit(tx, ctx.actor, {
       action: "contact.add",
       objectType: "contact",

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { contacts, CONTACT_STATUSES, contactTags, poolMembers, suppressions, tags, type ContactStatus } from "@/db/schema";
+import { contacts, CONTACT_STATUSES, contactTags, poolMembers, suppressions, tags, type ContactStatus, type SuppressionReason } from "@/db/schema";
+import { suppressionMatches } from "@/lib/addresses/erased";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
@@ -66,7 +67,15 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
   );
 }
 
-const listColumns = {
+/**
+ * Why a contact's address is suppressed in its department, or null. A scalar lookup rather than a
+ * join: an address may have its own entry and, after an erasure, its erased key's (lib/addresses/erased.ts).
+ * Built when a query is (the key reads the server secret, which a module must not do as it loads).
+ */
+export const suppressionReasonOfContact = () =>
+  sql<SuppressionReason | null>`(select s.reason from ${suppressions} s where s.department_id = ${contacts.departmentId} and ${suppressionMatches(sql`s.email`, sql`${contacts.email}`)} limit 1)`;
+
+const listColumns = () => ({
   id: contacts.id,
   email: contacts.email,
   name: contacts.name,
@@ -75,9 +84,9 @@ const listColumns = {
   hygiene: contacts.hygiene,
   hygieneSuggestion: contacts.hygieneSuggestion,
   createdAt: contacts.createdAt,
-  suppressedReason: suppressions.reason,
+  suppressedReason: suppressionReasonOfContact(),
   tags: tagNames,
-};
+});
 
 /** Rows a search looks through in id order before it asks the trigram index instead. */
 const ORDERED_SCAN_BUDGET = 5_000;
@@ -97,7 +106,6 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
     hygieneCondition(filters.hygiene),
     tagCondition(filters.tag),
   );
-  const suppressionJoin = and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email));
   const after = filters.cursor ?? 0;
 
   const page = async (from: number, extra: SQL | undefined, scanLimit?: number) => {
@@ -110,19 +118,17 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
         .limit(scanLimit ?? 2_147_483_647)
         .as("members");
       return ctx.db
-        .select(listColumns)
+        .select(listColumns())
         .from(members)
         .innerJoin(contacts, eq(contacts.id, members.contactId))
-        .leftJoin(suppressions, suppressionJoin)
         // Repeats the members' bound on contacts, so with statistics the plan still starts at the cursor.
         .where(and(gt(contacts.id, from), status, extra))
         .orderBy(asc(contacts.id))
         .limit(limit + 1);
     }
     return ctx.db
-      .select(listColumns)
+      .select(listColumns())
       .from(contacts)
-      .leftJoin(suppressions, suppressionJoin)
       .where(and(eq(contacts.departmentId, departmentId), condition, gt(contacts.id, from), status, extra))
       .orderBy(asc(contacts.id))
       .limit(limit + 1);
@@ -153,9 +159,8 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
     if (last !== null) {
       const matches = sql`${contacts.id} in ${matchingIds(departmentId, q, last)}`;
       const rest = await ctx.db
-        .select(listColumns)
+        .select(listColumns())
         .from(contacts)
-        .leftJoin(suppressions, suppressionJoin)
         .where(and(matches, condition, status))
         .orderBy(asc(contacts.id))
         .limit(limit + 1 - rows.length);

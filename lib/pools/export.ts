@@ -1,11 +1,11 @@
 import "server-only";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, gt, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
-import { contacts, suppressions } from "@/db/schema";
+import { contacts } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { csvLine } from "@/lib/csv/write";
-import { contactConditions, resolveScope, type ContactFilters, type ContactScope } from "./contacts";
+import { contactConditions, resolveScope, suppressionReasonOfContact, type ContactFilters, type ContactScope } from "./contacts";
 
 const CHUNK = 5_000;
 
@@ -41,10 +41,9 @@ export async function exportContacts(ctx: Ctx, scope: ContactScope, filters: Con
           status: contacts.status,
           attributes: contacts.attributes,
           createdAt: contacts.createdAt,
-          suppressed: suppressions.reason,
+          suppressed: suppressionReasonOfContact(),
         })
         .from(contacts)
-        .leftJoin(suppressions, and(eq(suppressions.departmentId, contacts.departmentId), eq(suppressions.email, contacts.email)))
         .where(and(where, gt(contacts.id, cursor)))
         .orderBy(asc(contacts.id))
         .limit(CHUNK);

@@ -1,5 +1,6 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { withErasedKeys } from "@/lib/addresses/erased";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { contacts, poolMembers, pools, suppressions } from "@/db/schema";
 import { admitConfirmation } from "@/lib/accounts/mail-limits";
 import { recordAudit } from "@/lib/audit/record";
@@ -66,7 +67,7 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
       const [suppressed] = await tx
         .select({ reason: suppressions.reason })
         .from(suppressions)
-        .where(and(eq(suppressions.departmentId, pool.departmentId), eq(suppressions.email, checked.email)));
+        .where(and(eq(suppressions.departmentId, pool.departmentId), inArray(suppressions.email, withErasedKeys([checked.email]))));
       if (suppressed) confirmation = "suppressed";
       else if ((await admitConfirmation(tx, { departmentId: pool.departmentId, email: checked.email })) === "recently_sent") confirmation = "recently_sent";
       else {

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory } from "@/db/schema";
 import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
+import { suppressionMatches } from "@/lib/addresses/erased";
 import { categoryOfReply } from "@/lib/feedback/reply";
 import { buildMessage, trackHtml } from "@/lib/templates/message";
 import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/deliveries/rollups";
@@ -113,7 +114,7 @@ export async function claimBatch(db: Executor, taskId: string, size: number, lea
             returning d.id, d.email, d.contact_id, d.attempts, d.department_id
           )
           select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes,
-                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and s.email = claimed.email and ${suppressingReason}) as suppressed
+                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and ${suppressionMatches(sql`s.email`, sql`claimed.email`)} and ${suppressingReason}) as suppressed
           from claimed left join contacts c on c.id = claimed.contact_id
           order by claimed.id`,
     );

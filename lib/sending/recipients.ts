@@ -2,6 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
+import { suppressionMatches } from "@/lib/addresses/erased";
 
 /** Who a task sends to: a department's contacts, in some pools or in any (null). */
 export type Audience = { departmentId: string; poolIds: string[] | null };
@@ -16,13 +17,15 @@ function audienceWhere(audience: Audience): SQL {
 }
 
 /** "suppressed" when the address is on the suppression list or the contact no longer receives mail. */
-const suppressedExpression = sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and s.email = c.email))`;
+/** An erased address's key counts as the address (lib/addresses/erased.ts). */
+const suppressedExpression = (audience: Audience) =>
+  sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and ${suppressionMatches(sql`s.email`, sql`c.email`, audience.departmentId)}))`;
 
 /** How many the audience would receive now, and how many of it are suppressed. */
 export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number }> {
   const [row] = await queryRows<{ sendable: string | number; suppressed: string | number }>(
     db,
-    sql`select count(*) filter (where not ${suppressedExpression}) as sendable, count(*) filter (where ${suppressedExpression}) as suppressed
+    sql`select count(*) filter (where not ${suppressedExpression(audience)}) as sendable, count(*) filter (where ${suppressedExpression(audience)}) as suppressed
         from contacts c where ${audienceWhere(audience)}`,
   );
   return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0) };
@@ -34,7 +37,7 @@ export type Candidate = { id: number; email: string; suppressed: boolean };
 export async function nextCandidates(db: Executor, audience: Audience, afterId: number, limit: number): Promise<Candidate[]> {
   const rows = await queryRows<{ id: string | number; email: string; suppressed: boolean }>(
     db,
-    sql`select c.id, c.email, ${suppressedExpression} as suppressed from contacts c
+    sql`select c.id, c.email, ${suppressedExpression(audience)} as suppressed from contacts c
         where ${audienceWhere(audience)} and c.id > ${afterId}
         order by c.id limit ${limit}`,
   );

@@ -10,6 +10,7 @@ import { getDatabaseHandle } from "@/lib/database";
 import { resumeStaleImports } from "@/lib/pools/import-jobs";
 import { startUploadSweeper } from "@/lib/pools/import-sweep";
 import { startSearchIndexer } from "@/lib/pools/search";
+import { startRetentionTimer } from "@/lib/privacy/retention";
 import { startLoginFailurePruning } from "@/lib/auth/sign-in";
 import { startEntrance } from "@/lib/gateway/entrance";
 import { setImportDriver, type ImportDriver } from "@/lib/dispatch/import-runs";
@@ -44,6 +45,8 @@ export async function bootServer({ inngestNotifier, inngestImportDriver }: BootO
   if (resumed > 0) console.log(`[fanout] resuming ${resumed} interrupted import(s)`);
   if (env.engineMode === "local") {
     const { runner } = startLocalEngine(handle, "web");
+    // Under Inngest its daily cron runs the retention job (inngest/functions/redact-old-deliveries.ts).
+    startRetentionTimer(handle.db);
     console.log(`[fanout] send runner started in-process (transport ${runner.transport.name})`);
   } else {
     console.log("[fanout] sending is driven by Inngest (/api/inngest)");

@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
+import { suppressedAmong, withErasedKeys } from "@/lib/addresses/erased";
 import { suppressions } from "@/db/schema";
 import { admitTestSends } from "@/lib/accounts/mail-limits";
 import { consumeQuota, releaseQuota, reserveQuota } from "@/lib/accounts/quota";
@@ -36,13 +37,12 @@ export async function testSend(ctx: Ctx, input: { templateId: string; senderId: 
   if (bad && !bad.check.ok) throw invalidInput("invalidAddress", { field: "recipients", params: { ...bad.check.params, address: bad.address, problem: bad.check.reason } });
   const emails = [...new Set(checked.map(({ check }) => (check.ok ? check.email : "")))];
   // Suppression wins here too: a test message is still a message to that person.
-  const suppressed = new Map(
-    (
-      await ctx.db
-        .select({ email: suppressions.email, reason: suppressions.reason })
-        .from(suppressions)
-        .where(and(eq(suppressions.departmentId, template.departmentId), inArray(suppressions.email, emails)))
-    ).map((row) => [row.email, row.reason]),
+  const suppressed = suppressedAmong(
+    emails,
+    await ctx.db
+      .select({ email: suppressions.email, reason: suppressions.reason })
+      .from(suppressions)
+      .where(and(eq(suppressions.departmentId, template.departmentId), inArray(suppressions.email, withErasedKeys(emails)))),
   );
   const sendable = emails.filter((email) => !suppressed.has(email));
   const contact = await sampleContact(ctx, template.departmentId, input.contactId);

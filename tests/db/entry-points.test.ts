@@ -141,6 +141,14 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "setGuardThresholds", { hardBounces: "5", unknownUsers: "3", complaints: "0.3", minAnswers: String(1000 + Math.floor(Math.random() * 1_000_000)) }),
   },
+  "app/(console)/admin/company/actions.ts#setRetentionMonths": {
+    auth: "session",
+    call: () => action("app/(console)/admin/company/actions.ts", "setRetentionMonths", { months: String(24 + Math.floor(Math.random() * 90)) }),
+  },
+  "app/(console)/admin/personal-data/actions.ts#erasePersonalData": {
+    auth: "session",
+    call: (other) => action("app/(console)/admin/personal-data/actions.ts", "erasePersonalData", { email: other.suppressedEmail, confirm: other.suppressedEmail }),
+  },
   "app/(console)/notifications/actions.ts#markRead": {
     auth: "session",
     readOnly: true,

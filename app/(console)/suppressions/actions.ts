@@ -11,7 +11,7 @@ export const addSuppressions = defineAction({
   input: z.object({
     departmentId: optionalUuid,
     addresses: z.string().min(1, "is required").max(5_000_000),
-    reason: z.enum(SUPPRESSION_REASONS),
+    reason: z.enum(SUPPRESSION_REASONS).exclude(["erased"]),
     note: optionalText(500),
   }),
   run: (ctx, input) => add(ctx, input),

@@ -11,6 +11,7 @@ import { SUPPRESSION_REASONS, type SuppressionReason } from "@/db/schema";
 import { listDepartments } from "@/lib/accounts/departments";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { firstParam } from "@/app/(console)/_page/search-params";
+import { isErased } from "@/lib/addresses/erased";
 import { systemNoteKey } from "@/lib/i18n/system-notes";
 import { isSuppressionCursor, listSuppressions } from "@/lib/pools/suppression";
 import { AddSuppressionsForm, RemoveSuppression } from "./suppression-forms";
@@ -56,7 +57,7 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
         {(row) => (
           <tr key={`${row.departmentId}:${row.email}`} data-testid={`suppression-row-${row.email}`}>
             {actor.role === "admin" ? <Td>{row.departmentName}</Td> : null}
-            <Td className="font-medium text-slate-900">{row.email}</Td>
+            <Td className="font-medium text-slate-900">{isErased(row.email) ? <span data-testid="erased-address">{t.suppressions.erasedAddress}</span> : row.email}</Td>
             <Td>
               <Badge tone="red">{t.suppressions.reasons[row.reason]}</Badge>
             </Td>

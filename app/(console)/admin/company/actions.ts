@@ -5,6 +5,7 @@ import { updateCompanyAccount } from "@/lib/accounts/company";
 import { writeSetting } from "@/lib/accounts/settings";
 import { defineAction } from "@/lib/entry/action";
 import { writeGuardThresholds } from "@/lib/guard/settings";
+import { setRetentionMonths as setMonths } from "@/lib/privacy/retention";
 import { readGuardThresholds } from "@/lib/guard/thresholds";
 import { optionalQuota, requiredText } from "@/lib/entry/form-schemas";
 
@@ -28,4 +29,11 @@ export const setGuardThresholds = defineAction({
   permission: "company.update",
   input: z.object({ hardBounces: percent, unknownUsers: percent, complaints: percent, minAnswers: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(10_000_000) }),
   run: async (ctx, input) => writeGuardThresholds(ctx, input, await readGuardThresholds(ctx.db)),
+});
+
+/** "Delete per-delivery personal data older than N months" (decision 0079); empty turns it off. Audited as settings.update. */
+export const setRetentionMonths = defineAction({
+  permission: "company.update",
+  input: z.object({ months: z.string().trim().max(4).regex(/^\d*$/, "must be a whole number").transform((value) => (value === "" ? null : Number(value))) }),
+  run: (ctx, { months }) => setMonths(ctx, months),
 });

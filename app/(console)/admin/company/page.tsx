@@ -10,11 +10,18 @@ import { listDomains } from "@/lib/senders/domains";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { CompanyForm, RequireUnsubscribeToggle } from "./company-form";
 import { GuardThresholdsForm } from "./guard-form";
+import { RetentionForm } from "./retention-form";
 import { readGuardThresholds } from "@/lib/guard/thresholds";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {
   const { t } = ctx;
-  const [company, domains, requireUnsubscribe, guard] = await Promise.all([getCompanyAccount(ctx), listDomains(ctx), readSetting(ctx.db, "requireUnsubscribeLink"), readGuardThresholds(ctx.db)]);
+  const [company, domains, requireUnsubscribe, guard, retentionMonths] = await Promise.all([
+    getCompanyAccount(ctx),
+    listDomains(ctx),
+    readSetting(ctx.db, "requireUnsubscribeLink"),
+    readGuardThresholds(ctx.db),
+    readSetting(ctx.db, "personalDataRetentionMonths"),
+  ]);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   const entrance = entranceSettings();
   const address = entranceAddress(entrance, t.smtpAccounts.hostUnknown);
@@ -84,6 +91,11 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
         <div className="mt-4">
           <Card title={t.guard.title} testId="guard-settings">
             <GuardThresholdsForm thresholds={guard} />
+          </Card>
+        </div>
+        <div className="mt-4">
+          <Card title={t.privacy.retentionTitle} testId="retention-settings">
+            <RetentionForm months={retentionMonths} />
           </Card>
         </div>
       </div>

@@ -1,0 +1,1 @@
+CREATE INDEX "suppressions_erased_idx" ON "suppressions" USING btree ("department_id") WHERE "suppressions"."reason" = 'erased';
