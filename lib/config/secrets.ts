@@ -14,8 +14,8 @@ let cached: { dir: string; secrets: Secrets } | undefined;
  */
 export function getSecrets(): Secrets {
   const env = readSecretSettings();
-  // readEnv has made sure both are set: a hosted deployment writes no file.
-  if (env.hosted) return { authSecret: env.authSecret!, tokenSecret: env.tokenSecret! };
+  // Both from the environment (always so when hosted: readEnv checks): nothing to read or write on disk.
+  if (env.authSecret && env.tokenSecret) return { authSecret: env.authSecret, tokenSecret: env.tokenSecret };
   if (cached && cached.dir === env.dataDir) return withEnv(cached.secrets, env);
   const file = path.join(env.dataDir, "secrets.json");
   let stored: Partial<Secrets> = {};

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { contacts, CONTACT_STATUSES, contactTags, poolMembers, suppressions, tags, type ContactStatus, type SuppressionReason } from "@/db/schema";
+import { contacts, CONTACT_STATUSES, contactTags, poolMembers, tags, type ContactStatus, type SuppressionReason } from "@/db/schema";
 import { suppressionMatches } from "@/lib/addresses/erased";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -28,9 +28,15 @@ function tagCondition(tag: string | undefined): SQL | undefined {
     where ${contactTags.contactId} = ${contacts.id} and ${tags.departmentId} = ${contacts.departmentId} and lower(${tags.name}) = lower(${name}))`;
 }
 
+/**
+ * A column of the listed contact, spelled out: drizzle writes a single-table select's columns
+ * unqualified, which inside a subquery of that select would name the subquery's own table.
+ */
+const listed = (column: "id" | "department_id" | "email") => sql`${sql.identifier("contacts")}.${sql.identifier(column)}`;
+
 /** A contact's tags, by name in alphabetical order. */
-const tagNames = sql<string[]>`array(select ${tags.name} from ${contactTags} join ${tags} on ${tags.id} = ${contactTags.tagId}
-  where ${contactTags.contactId} = ${contacts.id} order by lower(${tags.name}) collate "C")`;
+const tagNames = sql<string[]>`array(select t.name from contact_tags ct join tags t on t.id = ct.tag_id
+  where ct.contact_id = ${listed("id")} order by lower(t.name) collate "C")`;
 
 /** Contacts carrying a list-hygiene flag (lib/pools/hygiene/flags.ts). */
 function hygieneCondition(flag: string | undefined): SQL | undefined {
@@ -73,7 +79,7 @@ export function contactConditions(departmentId: string, scopeCondition: SQL, fil
  * Built when a query is (the key reads the server secret, which a module must not do as it loads).
  */
 export const suppressionReasonOfContact = () =>
-  sql<SuppressionReason | null>`(select s.reason from ${suppressions} s where s.department_id = ${contacts.departmentId} and ${suppressionMatches(sql`s.email`, sql`${contacts.email}`)} limit 1)`;
+  sql<SuppressionReason | null>`(select s.reason from suppressions s where s.department_id = ${listed("department_id")} and ${suppressionMatches(sql`s.email`, listed("email"))} limit 1)`;
 
 const listColumns = () => ({
   id: contacts.id,

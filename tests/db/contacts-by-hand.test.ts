@@ -108,8 +108,13 @@ describeOnDatabases("contacts by hand (地址维护)", (db) => {
     await addSuppressions(ctx, { addresses: "bounced.once@example.com", reason: "hard_bounce" });
     const suppressed = await addContact(ctx, pool.id, { email: "bounced.once@example.com", name: "", attributes: [] });
     expect(suppressed.suppressed).toBe("hard_bounce");
+    // Another department's suppression of an address is not this department's.
+    const elsewhere = await makeDepartment(db());
+    await db().insert(suppressions).values({ departmentId: elsewhere.id, email: "suppressed.elsewhere@example.com", reason: "complaint" });
+    await addContact(ctx, pool.id, { email: "suppressed.elsewhere@example.com", name: "", attributes: [] });
     const page = await listContacts(ctx, { poolId: pool.id });
     expect(page.contacts.find((contact) => contact.email === "bounced.once@example.com")).toMatchObject({ status: "active", suppressedReason: "hard_bounce" });
+    expect(page.contacts.find((contact) => contact.email === "suppressed.elsewhere@example.com")).toMatchObject({ suppressedReason: null });
     const [audit] = (await auditSince(0)).filter((row) => row.objectId === String(suppressed.id));
     expect(audit!.summary).toContain("(suppressed: hard bounce)");
   });

@@ -100,6 +100,8 @@ describeOnDatabases("uploads and attachments in a bucket", (db) => {
   });
 
   it("never created the data folder", () => {
+    const written = fs.existsSync(dataDir) ? fs.readdirSync(dataDir, { recursive: true, encoding: "utf8" }) : [];
+    expect(written, "files written under FANOUT_DATA_DIR").toEqual([]);
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 });
