@@ -226,6 +226,11 @@ export const reasonsEn = {
     attachmentsTooLarge: "Attachments add up to more than {max} MiB",
     attachmentMissing: "An attachment of this template is missing",
     // Pools, contacts, suppression, imports
+    segmentNameTaken: "A segment named \"{name}\" already exists in this department",
+    segmentNameInvalid: "Give the segment a name of 1 to 200 characters",
+    segmentInUse: "Segment \"{segment}\" is the audience of task(s) not yet started: {tasks}; cancel or edit them first",
+    segmentMissing: "Segment {id} not found in this department",
+    segmentRuleInvalid: "The rule is not valid: {problem}",
     poolNameTaken: "A pool named \"{name}\" already exists in this department",
     poolInUse: "Pool \"{pool}\" is the audience of task(s) not yet started: {tasks}; cancel or edit them first",
     samePool: "Choose a different target pool",
@@ -381,6 +386,8 @@ export const reasonsEn = {
     maxRecipients: "Recipients per message",
     tracking: "Tracking",
     audience: "Audience",
+    segmentIds: "Segments",
+    rule: "Rule",
     when: "When",
   },
   /** Words for the values reasons mention, by parameter name. */
@@ -389,6 +396,7 @@ export const reasonsEn = {
       task: "Task",
       notification: "Notification",
       pool: "Pool",
+      segment: "Segment",
       template: "Template",
       templateVersion: "Template version",
       contact: "Contact",
