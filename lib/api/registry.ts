@@ -22,7 +22,7 @@ import type { Permission } from "@/lib/access/policy";
 import { idPath } from "./schemas/common";
 import { health, openApiDocumentBody } from "./schemas/meta";
 import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importQuery, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
-import { countSegmentBody, createSegmentBody, deletedSegment, segment, segmentCount, segmentList, updateSegmentBody } from "./schemas/segments";
+import { segmentRoutes } from "./segment-routes";
 import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
@@ -301,72 +301,7 @@ export const apiRoutes = {
     answer: { description: "The endpoint, with its signing secret (shown only here)", schema: createWebhookResponse },
     errors: [400, 403, 404],
   },
-  listSegments: {
-    method: "get",
-    path: "/segments",
-    summary: "Saved segments the key may use, each with the contacts its rule holds now",
-    auth: "apikey",
-    permission: "segments.manage",
-    status: 200,
-    answer: { description: "Segments", schema: segmentList },
-    errors: [403],
-  },
-  createSegment: {
-    method: "post",
-    path: "/segments",
-    summary: "Save a segment: a named rule over the department's contacts (a company key names departmentId); a task targets it with segmentIds",
-    auth: "apikey",
-    permission: "segments.manage",
-    body: createSegmentBody,
-    status: 201,
-    answer: { description: "The segment", schema: segment },
-    errors: [400, 403, 409],
-  },
-  countSegment: {
-    method: "post",
-    path: "/segments/count",
-    summary: "How many contacts an unsaved rule holds now, and the first of them",
-    auth: "apikey",
-    permission: "segments.manage",
-    body: countSegmentBody,
-    status: 200,
-    answer: { description: "The count and a sample", schema: segmentCount },
-    errors: [400, 403],
-  },
-  getSegment: {
-    method: "get",
-    path: "/segments/{id}",
-    summary: "A segment, with the contacts its rule holds now",
-    auth: "apikey",
-    permission: "segments.manage",
-    params: idPath,
-    status: 200,
-    answer: { description: "The segment", schema: segment },
-    errors: [400, 403, 404],
-  },
-  updateSegment: {
-    method: "patch",
-    path: "/segments/{id}",
-    summary: "Rename a segment or change its description or rule; tasks already started keep the recipients they had",
-    auth: "apikey",
-    permission: "segments.manage",
-    params: idPath,
-    body: updateSegmentBody,
-    status: 200,
-    answer: { description: "The segment", schema: segment },
-    errors: [400, 403, 404, 409],
-  },
-  deleteSegment: {
-    method: "delete",
-    path: "/segments/{id}",
-    summary: "Delete a segment (refused while a task not yet fully materialised targets it)",
-    auth: "apikey",
-    permission: "segments.manage",
-    params: idPath,
-    status: 200,
-    answer: { description: "Deleted", schema: deletedSegment },
-    errors: [400, 403, 404, 409],
-  },
+  ...segmentRoutes,
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiRouteId = keyof typeof apiRoutes;

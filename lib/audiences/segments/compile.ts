@@ -1,3 +1,4 @@
+import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { isGroup, type Condition, type EngagementEvent, type Group, type Leaf, type Rule } from "./rule";
 

@@ -1,6 +1,8 @@
+import "server-only";
 import { z } from "zod";
 import { CONTACT_STATUSES } from "@/db/schema/pools";
 import { isUuid } from "@/lib/ids";
+import { ATTRIBUTE_OPERATORS, ENGAGEMENT_EVENTS, LEAF_OPERATORS, NUMERIC_OPERATORS } from "./vocabulary";
 
 /*
  * A segment's rule: which of a department's contacts it holds. JSON the console builder and the API
@@ -8,19 +10,15 @@ import { isUuid } from "@/lib/ids";
  */
 
 const text = z.string().max(500);
-const id = z.string().refine(isUuid, { message: "not an id" });
+const id = z.string().refine(isUuid, { message: "is not a valid id", params: { rule: "notId" } });
 const days = z.number().int().min(1).max(3650);
 
-export const ATTRIBUTE_OPERATORS = ["equals", "not_equals", "contains", "in", "gt", "gte", "lt", "lte", "before", "after", "within_days", "present", "absent"] as const;
-export type AttributeOperator = (typeof ATTRIBUTE_OPERATORS)[number];
-export const NUMERIC_OPERATORS = ["gt", "gte", "lt", "lte"] as const satisfies readonly AttributeOperator[];
-export const ENGAGEMENT_EVENTS = ["opened", "clicked", "sent", "bounced"] as const;
-export type EngagementEvent = (typeof ENGAGEMENT_EVENTS)[number];
+export { ATTRIBUTE_OPERATORS, ENGAGEMENT_EVENTS, NUMERIC_OPERATORS, type AttributeOperator, type EngagementEvent } from "./vocabulary";
 
-const poolCondition = z.object({ field: z.literal("pool"), op: z.enum(["in", "not_in"]), value: id });
-const tagCondition = z.object({ field: z.literal("tag"), op: z.enum(["has", "has_not"]), value: id });
-const statusCondition = z.object({ field: z.literal("status"), op: z.enum(["is", "is_not"]), value: z.enum(CONTACT_STATUSES) });
-const textCondition = z.object({ field: z.enum(["email", "name"]), op: z.enum(["equals", "not_equals", "contains"]), value: text });
+const poolCondition = z.object({ field: z.literal("pool"), op: z.enum(LEAF_OPERATORS.pool), value: id });
+const tagCondition = z.object({ field: z.literal("tag"), op: z.enum(LEAF_OPERATORS.tag), value: id });
+const statusCondition = z.object({ field: z.literal("status"), op: z.enum(LEAF_OPERATORS.status), value: z.enum(CONTACT_STATUSES) });
+const textCondition = z.object({ field: z.enum(["email", "name"]), op: z.enum(LEAF_OPERATORS.email), value: text });
 
 /** `value` by operator: a string; a list for `in`; a number for gt…lte; a date (YYYY-MM-DD) for before/after; days for within_days; none for present/absent. */
 const attributeCondition = z
@@ -32,26 +30,27 @@ const attributeCondition = z
   })
   .superRefine((condition, context) => {
     const { op, value } = condition;
-    const fail = (message: string) => context.addIssue({ code: "custom", path: ["value"], message });
+    const refuse = (rule: "ruleNeedsList" | "ruleNeedsNumber" | "ruleNeedsDays" | "ruleNeedsDate" | "ruleNeedsText") =>
+      context.addIssue({ code: "custom", path: ["value"], message: rule, params: { rule } });
     if (op === "present" || op === "absent") return;
-    if (op === "in") return void (Array.isArray(value) || fail("a list of values"));
-    if ((NUMERIC_OPERATORS as readonly string[]).includes(op)) return void ((typeof value === "number" && Number.isFinite(value)) || fail("a number"));
-    if (op === "within_days") return void ((typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 3650) || fail("a number of days"));
-    if (op === "before" || op === "after") return void ((typeof value === "string" && isIsoDate(value)) || fail("a date (YYYY-MM-DD)"));
-    if (typeof value !== "string") fail("a text value");
+    if (op === "in") return void (Array.isArray(value) || refuse("ruleNeedsList"));
+    if ((NUMERIC_OPERATORS as readonly string[]).includes(op)) return void ((typeof value === "number" && Number.isFinite(value)) || refuse("ruleNeedsNumber"));
+    if (op === "within_days") return void ((typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 3650) || refuse("ruleNeedsDays"));
+    if (op === "before" || op === "after") return void ((typeof value === "string" && isIsoDate(value)) || refuse("ruleNeedsDate"));
+    if (typeof value !== "string") refuse("ruleNeedsText");
   });
 
 /** Did (or did not) the contact's deliveries see this: in one task, in the last N days, or ever; clicks optionally on one link. */
 const engagementCondition = z
   .object({
     field: z.literal("engagement"),
-    op: z.enum(["did", "did_not"]),
+    op: z.enum(LEAF_OPERATORS.engagement),
     event: z.enum(ENGAGEMENT_EVENTS),
     taskId: id.optional(),
     days: days.optional(),
     url: z.string().min(1).max(2000).optional(),
   })
-  .refine((condition) => condition.url === undefined || condition.event === "clicked", { path: ["url"], message: "a link is only for clicks" });
+  .refine((condition) => condition.url === undefined || condition.event === "clicked", { path: ["url"], message: "a link is only for clicks", params: { rule: "ruleLinkOnlyForClicks" } });
 
 export const leafSchema = z.union([poolCondition, tagCondition, statusCondition, textCondition, attributeCondition, engagementCondition]);
 export type Leaf = z.infer<typeof leafSchema>;
