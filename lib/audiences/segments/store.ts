@@ -55,15 +55,16 @@ export async function loadSegment({ db, actor }: Ctx, id: string, options: { for
 }
 
 /** The caller's segments (an admin's: every department's, or one), by department and name; with `counts`, each one's contacts now. */
-export async function listSegments(ctx: Ctx, options: { departmentId?: string; counts?: boolean } = {}) {
+export async function listSegments(ctx: Ctx, options: { departmentId?: string; counts?: boolean; offset?: number; limit?: number } = {}) {
   authorize(ctx.actor, "segments.manage", options.departmentId ? { departmentId: options.departmentId } : undefined);
   const rows = await ctx.db
     .select({ ...columns, departmentName: departments.name })
     .from(segments)
     .innerJoin(departments, eq(departments.id, segments.departmentId))
     .where(and(departmentScope(ctx.actor, segments.departmentId), options.departmentId ? eq(segments.departmentId, options.departmentId) : undefined))
-    .orderBy(asc(departments.name), asc(sql`lower(${segments.name})`))
-    .limit(500);
+    .orderBy(asc(departments.name), asc(sql`lower(${segments.name})`), asc(segments.id))
+    .offset(options.offset ?? 0)
+    .limit(options.limit ?? 500);
   const list = rows.map((row) => ({ ...view(row), departmentName: row.departmentName, count: null as number | null }));
   if (options.counts) for (const segment of list) segment.count = await countMatching(ctx.db, segment.departmentId, segment.rule);
   return list;
