@@ -9,6 +9,7 @@ import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskFormOptions } from "@/lib/sending/task-pages";
+import { SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
 
@@ -19,6 +20,7 @@ export type TaskDraft = {
   name: string;
   templateId: string;
   poolIds: string[] | "all";
+  segmentIds: string[];
   senderId: string;
   fromName: string;
   limit: number | null;
@@ -92,6 +94,7 @@ export function TaskForm({
   const [templateId, setTemplateId] = useState(draft.templateId);
   const [audience, setAudience] = useState<"all" | "pools">(draft.poolIds === "all" ? "all" : "pools");
   const [poolIds, setPoolIds] = useState<string[]>(draft.poolIds === "all" ? [] : draft.poolIds);
+  const [segmentIds, setSegmentIds] = useState<string[]>(draft.segmentIds);
   const [senderId, setSenderId] = useState(draft.senderId);
   const [fromName, setFromName] = useState(draft.fromName);
   const [fromNameTouched, setFromNameTouched] = useState(draft.fromName !== "");
@@ -111,9 +114,9 @@ export function TaskForm({
 
   const audienceQuery = new URLSearchParams([
     ...(departmentId ? [["department", departmentId]] : []),
-    ...(audience === "all" ? [["all", "1"]] : poolIds.map((id) => ["pool", id])),
+    ...(audience === "all" ? [["all", "1"]] : [...poolIds.map((id) => ["pool", id]), ...segmentIds.map((id) => ["segment", id])]),
   ]).toString();
-  const measurable = audience === "all" || poolIds.length > 0;
+  const measurable = audience === "all" || poolIds.length > 0 || segmentIds.length > 0;
   // The count answered for the current choice only; an older answer is not shown.
   const size = measurable && measured?.query === audienceQuery ? measured : null;
 
@@ -135,6 +138,7 @@ export function TaskForm({
     setTemplateId("");
     setSenderId("");
     setPoolIds([]);
+    setSegmentIds([]);
   };
   const chooseTemplate = (id: string) => {
     setTemplateId(id);
@@ -227,6 +231,7 @@ export function TaskForm({
                     </div>
                   )
                 ) : null}
+                {audience === "pools" ? <SegmentChoices segments={inDepartment(options.segments)} chosen={segmentIds} onChange={setSegmentIds} /> : null}
                 {size ? (
                   <p className="text-xs text-slate-600" data-testid="audience-size">
                     {format(t.tasks.audienceSize, { sendable: number(size.sendable) })}
