@@ -443,7 +443,7 @@ export const en = {
     addCondition: "Add condition",
     addGroup: "Add group",
     remove: "Remove",
-    field: "Field",
+    fieldLabel: "Field",
     operator: "Operator",
     value: "Value",
     key: "Attribute name",

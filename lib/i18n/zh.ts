@@ -440,7 +440,7 @@ export const zh: Messages = {
     addCondition: "添加条件",
     addGroup: "添加条件组",
     remove: "移除",
-    field: "字段",
+    fieldLabel: "字段",
     operator: "运算",
     value: "值",
     key: "属性名",

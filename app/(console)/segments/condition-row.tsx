@@ -40,7 +40,7 @@ export function ConditionRow({ draft, choices, onChange, onRemove }: { draft: Le
   }
   return (
     <div className="flex flex-wrap items-center gap-2 rounded-md bg-slate-50 p-2" data-testid="segment-condition">
-      <Select aria-label={words.field} value={field} onChange={(event) => chooseField(event.target.value as LeafField)} className="w-full sm:w-36" data-testid="condition-field">
+      <Select aria-label={words.fieldLabel} value={field} onChange={(event) => chooseField(event.target.value as LeafField)} className="w-full sm:w-36" data-testid="condition-field">
         <Options choices={FIELDS.map((one) => ({ value: one, label: words.fields[one] }))} />
       </Select>
       {field === "attribute" ? (

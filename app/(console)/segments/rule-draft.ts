@@ -14,8 +14,11 @@ export type RuleDraft = { match: "all" | "any"; conditions: ConditionDraft[] };
 let counter = 0;
 const nextKey = () => `c${++counter}`;
 
+/** A new condition starts as an attribute test, the commonest. */
+const FIRST_FIELD: LeafField = "attribute";
+
 export function newLeaf(): LeafDraft {
-  return { key: nextKey(), field: "attribute", op: "equals", name: "", value: "", event: "opened", scope: "ever", taskId: "", days: "30", url: "" };
+  return { key: nextKey(), field: FIRST_FIELD, op: "equals", name: "", value: "", event: "opened", scope: "ever", taskId: "", days: "30", url: "" };
 }
 
 export function newGroup(): GroupDraft {
