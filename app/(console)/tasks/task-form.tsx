@@ -9,7 +9,7 @@ import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskFormOptions } from "@/lib/sending/task-pages";
-import { SegmentChoices } from "./task-segments";
+import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
 
@@ -150,7 +150,6 @@ export function TaskForm({
     const sender = options.senders.find((row) => row.id === id);
     if (!fromNameTouched) setFromName(sender?.name ?? "");
   };
-  const togglePool = (id: string, on: boolean) => setPoolIds((current) => (on ? [...current, id] : current.filter((other) => other !== id)));
 
   const check = async (form: FormData) => {
     setConfirmErrors({});
@@ -212,23 +211,13 @@ export function TaskForm({
                   {t.tasks.noPools}
                 </Link>
                   ) : (
-                    <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
-                      {pools.map((pool) => (
-                        <label key={pool.id} className="flex items-center gap-2">
-                          <input
-                            type="checkbox"
-                            className="h-4 w-4 rounded border-slate-300 text-indigo-600"
-                            name="poolIds"
-                            value={pool.id}
-                            checked={poolIds.includes(pool.id)}
-                            onChange={(event) => togglePool(pool.id, event.target.checked)}
-                            data-testid={`task-pool-${pool.name}`}
-                          />
-                          <span className="truncate">{pool.name}</span>
-                          <span className="text-xs text-slate-500">{format(t.tasks.poolAddresses, { count: number(pool.contactCount) })}</span>
-                        </label>
-                      ))}
-                    </div>
+                    <CheckboxList
+                      name="poolIds"
+                      items={pools.map((pool) => ({ id: pool.id, name: pool.name, hint: format(t.tasks.poolAddresses, { count: number(pool.contactCount) }) }))}
+                      chosen={poolIds}
+                      onChange={setPoolIds}
+                      testId="pool"
+                    />
                   )
                 ) : null}
                 {audience === "pools" ? <SegmentChoices segments={inDepartment(options.segments)} chosen={segmentIds} onChange={setSegmentIds} /> : null}
