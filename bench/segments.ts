@@ -22,6 +22,7 @@ import { createScratchDatabase } from "@/db/scratch";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { createDepartment } from "@/lib/accounts/departments";
+import { compileRule } from "@/lib/audiences/segments/compile";
 import { countMatching } from "@/lib/audiences/segments/evaluate";
 import { createSegment, parseRule } from "@/lib/audiences/segments/store";
 import { sendingConfig } from "@/lib/sending/config";
@@ -141,6 +142,13 @@ export async function runSegmentsBenchmark(options: { contacts?: string }) {
         { field: "engagement", op: "did", event: "clicked", days: 90 },
       ],
     });
+    if (process.env.BENCH_SEGMENTS_EXPLAIN) {
+      const plan = await queryRows<{ "QUERY PLAN": string }>(
+        ctx.db,
+        sql`explain (analyze, costs off) select count(*) from contacts c where c.department_id = ${departmentId} and ${compileRule(rule, { departmentId })}`,
+      );
+      log(plan.map((row) => row["QUERY PLAN"]).join("\n"));
+    }
     log("timing the live count");
     let matched = await countMatching(ctx.db, departmentId, rule);
     const times: number[] = [];
