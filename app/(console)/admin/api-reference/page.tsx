@@ -20,7 +20,7 @@ type Document = {
   components: { schemas: SchemaCatalogue; responses: Record<string, Response> };
 };
 
-const METHOD_STYLE: Record<string, string> = { get: "bg-sky-100 text-sky-900", post: "bg-emerald-100 text-emerald-900" };
+const METHOD_STYLE: Record<string, string> = { get: "bg-sky-100 text-sky-900", post: "bg-emerald-100 text-emerald-900", patch: "bg-amber-100 text-amber-900", delete: "bg-red-100 text-red-900" };
 
 /** The published OpenAPI document, read by people: every operation with its parameters, body and answers, made from the same schemas the server validates with. */
 export default consolePage("apikey.view", async function ApiReferencePage({ t }) {
