@@ -26,6 +26,7 @@ const PAGES = [
   { name: "dashboard", path: "/", ready: "dashboard-today" },
   { name: "pools", path: "/pools", ready: "pool-create-form" },
   { name: "new-task", path: "/tasks/new", ready: null },
+  { name: "new-segment", path: "/segments/new", ready: "segment-rule" },
   { name: "reports", path: "/reports", ready: "report-heading" },
   { name: "senders", path: "/senders", ready: `sender-row-${SENDER}` },
   { name: "webhooks", path: "/webhooks", ready: "webhook-create-form" },
