@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- name… --rows N]`: runs the named benchmarks (all of them without a name),
+ * `npm run bench [-- name… --rows N --contacts N]`: runs the named benchmarks (all of them without a name),
  * prints their JSON on stdout and merges it into bench/results/latest.json. Progress goes to
  * stderr. A benchmark is one line in BENCHMARKS; its flags are declared in OPTIONS.
  */
@@ -14,14 +14,16 @@ import { runImportBenchmark } from "./import";
 import { runMessagesBenchmark } from "./messages";
 import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
+import { runSegmentsBenchmark } from "./segments";
 import { runSendBenchmark } from "./send";
 import { runWebhookEventsBenchmark } from "./webhook-events";
 
 const OPTIONS = {
   rows: { type: "string" },
+  contacts: { type: "string" },
 } as const;
 
-type BenchOptions = { rows?: string };
+type BenchOptions = { rows?: string; contacts?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   bounces: runBouncesBenchmark,
@@ -31,6 +33,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   messages: runMessagesBenchmark,
   render: runRenderBench,
   reports: runReportsBenchmark,
+  segments: runSegmentsBenchmark,
   send: runSendBenchmark,
   webhooks: runWebhookEventsBenchmark,
 };

@@ -13,6 +13,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/", label: "dashboard", permission: "dashboard.view", testId: "nav-dashboard" },
       { href: "/pools", label: "pools", permission: "pools.manage", testId: "nav-pools" },
       { href: "/tags", label: "tags", permission: "pools.manage", testId: "nav-tags" },
+      { href: "/segments", label: "segments", permission: "segments.manage", testId: "nav-segments" },
       { href: "/suppressions", label: "suppressions", permission: "pools.manage", testId: "nav-suppressions" },
       { href: "/templates", label: "templates", permission: "templates.manage", testId: "nav-templates" },
       { href: "/tasks", label: "tasks", permission: "tasks.view", testId: "nav-tasks" },

@@ -13,3 +13,4 @@ export * from "./messages";
 export * from "./notifications";
 export * from "./workers";
 export * from "./audiences";
+export * from "./segments";

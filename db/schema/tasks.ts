@@ -46,6 +46,10 @@ export const tasks = pgTable(
     templateVersion: integer("template_version").notNull(),
     /** Null: every active contact of the department. */
     poolIds: jsonb("pool_ids").$type<string[] | null>(),
+    /** Saved segments the task also sends to (lib/audiences/segments), unioned with the pools; [] for none. */
+    segmentIds: jsonb("segment_ids").$type<string[]>().notNull().default([]),
+    /** What each segment counted when materialisation began (segment id → contacts), shown on the task page; null until then. */
+    segmentCounts: jsonb("segment_counts").$type<Record<string, number> | null>(),
     senderId: uuid("sender_id")
       .notNull()
       .references(() => senders.id, { onDelete: "restrict" }),
@@ -160,6 +164,9 @@ export const deliveries = pgTable(
     index("deliveries_claim_idx").on(table.taskId, table.batchNo, table.id).where(sql`${table.status} = 'queued'`),
     index("deliveries_lease_idx").on(table.leaseUntil).where(sql`${table.status} = 'sending'`),
     index("deliveries_task_status_idx").on(table.taskId, table.status, table.id),
+    // Segments' engagement conditions (opened / clicked / was sent / bounced) look a contact's deliveries up.
+    // Partial: deliveries of the API's messages and the SMTP entrance carry no contact and are left out.
+    index("deliveries_contact_idx").on(table.contactId, table.taskId).where(sql`${table.contactId} is not null`),
   ],
 );
 

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   "pools.manage": ["admin", "department"],
   "templates.manage": ["admin", "department"],
   // Managers read the task list and each task's page and report; creating, editing, pausing and cancelling stay tasks.manage.
+  // Segments (saved rules over a department's contacts, lib/audiences/segments): whoever manages pools and tasks.
+  "segments.manage": ["admin", "department"],
   "tasks.view": ["admin", "department", "manager"],
   "tasks.manage": ["admin", "department"],
   "senders.manage": ["admin", "department"],

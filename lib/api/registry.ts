@@ -22,6 +22,7 @@ import type { Permission } from "@/lib/access/policy";
 import { idPath } from "./schemas/common";
 import { health, openApiDocumentBody } from "./schemas/meta";
 import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importQuery, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
+import { segmentRoutes } from "./segment-routes";
 import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
@@ -358,6 +359,7 @@ export const apiRoutes = {
     answer: { description: "The endpoint, with its signing secret (shown only here)", schema: createWebhookResponse },
     errors: [400, 403, 404],
   },
+  ...segmentRoutes,
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiRouteId = keyof typeof apiRoutes;

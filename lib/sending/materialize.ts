@@ -5,6 +5,7 @@ import { tasks } from "@/db/schema";
 import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
 import { toArray } from "@/db/sql";
+import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
 import { nextCandidates } from "./recipients";
 
 /**
@@ -62,6 +63,8 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const [task] = await queryRows<{
       department_id: string;
       pool_ids: string[] | null;
+      segment_ids: string[];
+      segment_counts: Record<string, number> | null;
       recipient_limit: number | null;
       materialize_cursor: string | number | null;
       status: string;
@@ -73,7 +76,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       note: string;
     }>(
       tx,
-      sql`select department_id, pool_ids, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
+      sql`select department_id, pool_ids, segment_ids, segment_counts, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
           from tasks where id = ${taskId} for update`,
     );
     // A task paused before its time keeps no rows: an edit after resuming may still change its audience.
@@ -82,7 +85,9 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const cursor = Number(task.materialize_cursor);
     const sendableSoFar = task.total - task.suppressed;
     const limitLeft = task.recipient_limit === null ? Number.POSITIVE_INFINITY : task.recipient_limit - sendableSoFar;
-    const candidates = await nextCandidates(tx, { departmentId: task.department_id, poolIds: task.pool_ids }, cursor, config.materializeStep);
+    // Segments are evaluated now, as each step runs; the first step records what each one held.
+    const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
+    const candidates = await nextCandidates(tx, { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules }, cursor, config.materializeStep);
 
     const rows: { contactId: number; email: string; status: "queued" | "suppressed"; batchNo: number }[] = [];
     let lastId = cursor;
@@ -142,6 +147,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
         reserved,
         note,
         materializeCursor: done ? null : lastId,
+        ...(segments.counts ? { segmentCounts: segments.counts } : {}),
         updatedAt: new Date(),
       })
       .where(eq(tasks.id, taskId));

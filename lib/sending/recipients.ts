@@ -3,17 +3,25 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
 import { suppressionMatches } from "@/lib/addresses/erased";
+import { compileRule } from "@/lib/audiences/segments/compile";
+import type { Rule } from "@/lib/audiences/segments/rule";
 
-/** Who a task sends to: a department's contacts, in some pools or in any (null). */
-export type Audience = { departmentId: string; poolIds: string[] | null };
+/**
+ * Who a task sends to: a department's contacts, in some pools or in any (null), and those its
+ * segments' rules hold (evaluated as each step runs: at materialisation time). A contact in
+ * several is one candidate.
+ */
+export type Audience = { departmentId: string; poolIds: string[] | null; segments?: Rule[] };
 
 /** Contacts of the audience that are recipients at all (a pending double opt-in is not). */
 function audienceWhere(audience: Audience): SQL {
-  const inPools =
-    audience.poolIds === null
-      ? sql`true`
-      : sql`exists (select 1 from pool_members pm where pm.contact_id = c.id and pm.pool_id = any(${toArray(audience.poolIds)}::uuid[]))`;
-  return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inPools}`;
+  const targets: SQL[] = (audience.segments ?? []).map((rule) => compileRule(rule, { departmentId: audience.departmentId }));
+  if (audience.poolIds === null) targets.unshift(sql`true`);
+  else if (audience.poolIds.length > 0) {
+    targets.unshift(sql`exists (select 1 from pool_members pm where pm.contact_id = c.id and pm.pool_id = any(${toArray(audience.poolIds)}::uuid[]))`);
+  }
+  const inAudience = targets.length === 0 ? sql`false` : sql`(${sql.join(targets, sql` or `)})`;
+  return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inAudience}`;
 }
 
 /** "suppressed" when the address is on the suppression list or the contact no longer receives mail. */

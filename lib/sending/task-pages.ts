@@ -3,13 +3,14 @@ import { and, asc, desc, eq, gte, inArray, sql, type Column } from "drizzle-orm"
 import type { PgSelect } from "drizzle-orm/pg-core";
 import { queryRows } from "@/db/client";
 import { toArray } from "@/db/sql";
-import { auditLog, contacts, departments, pools, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
+import { auditLog, contacts, departments, pools, segments, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput } from "@/lib/errors";
 import { PLACEHOLDER_CONTACT, renderContent, type SampleContact } from "@/lib/templates/store";
 import { countAudience, nextCandidates, type Audience } from "./recipients";
-import { checkTask, hasUnsubscribeLink, loadTask, smtpTaskFixed, trialReservation, type TaskInput } from "./tasks";
+import { segmentsOfDepartment } from "@/lib/audiences/segments/store";
+import { checkTask, hasUnsubscribeLink, loadTask, planAudience, smtpTaskFixed, trialReservation, type TaskInput } from "./tasks";
 import { taskView, type TaskView } from "./task-view";
 import { isUuid } from "@/lib/ids";
 
@@ -52,7 +53,7 @@ async function loadReadableTask(ctx: Ctx, id: string): Promise<Task> {
 export async function taskFormOptions(ctx: Ctx) {
   authorize(ctx.actor, "tasks.manage");
   const { db } = ctx;
-  const [departmentRows, templateRows, poolRows, senderRows] = await Promise.all([
+  const [departmentRows, templateRows, poolRows, senderRows, segmentRows] = await Promise.all([
     choices(ctx, db.select({ id: departments.id, name: departments.name }).from(departments).$dynamic(), departments.id, departments.name),
     choices(
       ctx,
@@ -77,8 +78,9 @@ export async function taskFormOptions(ctx: Ctx) {
       senderDomains.domain,
       senders.address,
     ),
+    choices(ctx, db.select({ id: segments.id, departmentId: segments.departmentId, name: segments.name }).from(segments).$dynamic(), segments.departmentId, segments.name),
   ]);
-  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows };
+  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows, segments: segmentRows };
 }
 
 /** A form's choices: the rows of `query` in the departments the caller may see, in `order`, a thousand at most. */
@@ -90,25 +92,26 @@ function choices<T extends PgSelect>(ctx: Ctx, query: T, department: Column, ...
 }
 export type TaskFormOptions = Awaited<ReturnType<typeof taskFormOptions>>;
 
-/** How many a task for these pools (or all addresses) would send to now, and how many are suppressed. */
-export async function audienceSize(ctx: Ctx, input: { departmentId?: string | null; poolIds: string[] | "all" }) {
+/** How many a task for these pools (or all addresses) and segments would send to now, and how many are suppressed. */
+export async function audienceSize(ctx: Ctx, input: { departmentId?: string | null; poolIds: string[] | "all"; segmentIds?: string[] }) {
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "tasks.manage", { departmentId });
+  const chosen = await segmentsOfDepartment(ctx.db, departmentId, input.segmentIds ?? []);
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
     if (poolIds.some((id) => !isUuid(id))) throw invalidInput("poolIdMalformed", { field: "poolIds" });
-    if (poolIds.length === 0) return { sendable: 0, suppressed: 0 };
-    const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
+    if (poolIds.length === 0 && chosen.length === 0) return { sendable: 0, suppressed: 0 };
+    const found = poolIds.length === 0 ? [] : await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     if (found.length !== poolIds.length) throw invalidInput("poolOfOtherDepartment", { field: "poolIds" });
   }
-  return countAudience(ctx.db, { departmentId, poolIds });
+  return countAudience(ctx.db, { departmentId, poolIds, segments: chosen.map((segment) => segment.rule) });
 }
 
 /** A task with the names of what it refers to, for its detail page and its forms. */
 export async function taskDetail(ctx: Ctx, id: string) {
   const task = await loadReadableTask(ctx, id);
-  const [[template], [sender], [department], poolRows] = await Promise.all([
+  const [[template], [sender], [department], poolRows, segmentRows] = await Promise.all([
     task.templateId ? ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)) : Promise.resolve([]),
     ctx.db
       .select({ address: senders.address, name: senders.name })
@@ -117,6 +120,9 @@ export async function taskDetail(ctx: Ctx, id: string) {
     ctx.db.select({ name: departments.name }).from(departments).where(eq(departments.id, task.departmentId)),
     task.poolIds && task.poolIds.length > 0
       ? ctx.db.select({ id: pools.id, name: pools.name }).from(pools).where(and(inArray(pools.id, task.poolIds), eq(pools.departmentId, task.departmentId)))
+      : Promise.resolve([]),
+    task.segmentIds.length > 0
+      ? ctx.db.select({ id: segments.id, name: segments.name }).from(segments).where(and(inArray(segments.id, task.segmentIds), eq(segments.departmentId, task.departmentId)))
       : Promise.resolve([]),
   ]);
   const view = taskView(task);
@@ -131,6 +137,12 @@ export async function taskDetail(ctx: Ctx, id: string) {
     departmentName: department?.name ?? "",
     /** In the task's order; a pool deleted since is left out. */
     pools: (task.poolIds ?? []).flatMap((poolId) => poolRows.filter((row) => row.id === poolId)),
+    /** In the task's order, with the contacts each held when materialisation began (null before; a segment deleted since keeps its count, named by id). */
+    segments: task.segmentIds.map((segmentId) => ({
+      id: segmentId,
+      name: segmentRows.find((row) => row.id === segmentId)?.name ?? null,
+      countAtMaterialisation: task.segmentCounts?.[segmentId] ?? null,
+    })),
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof taskDetail>>;
@@ -166,7 +178,7 @@ export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | nu
     authorize(ctx.actor, "tasks.manage", { departmentId });
   }
   const { plan, reserve } = await checkTask(ctx, input, departmentId);
-  const audience: Audience = { departmentId, poolIds: plan.poolIds };
+  const audience: Audience = planAudience(plan, departmentId);
   const quotaLeft = await trialReservation(ctx, departmentId, reserve, releasing);
   const [counts, duplicates, [domain], [tested], contact] = await Promise.all([
     countAudience(ctx.db, audience),

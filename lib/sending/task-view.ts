@@ -13,6 +13,9 @@ export function taskView(task: Task) {
     templateId: task.templateId,
     templateVersion: task.templateVersion,
     poolIds: task.poolIds ?? ("all" as const),
+    /** Saved segments it also sends to, and what each held when materialisation began (null until then). */
+    segmentIds: task.segmentIds,
+    segmentCounts: task.segmentCounts,
     senderId: task.senderId,
     fromName: task.fromName,
     limit: task.recipientLimit,

@@ -13,7 +13,8 @@ import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { loadSender } from "@/lib/senders/senders";
 import { assertTemplateUsable } from "@/lib/templates/store";
 import { notifyEngine } from "@/lib/dispatch/task-changes";
-import { countAudience } from "./recipients";
+import { segmentsOfDepartment } from "@/lib/audiences/segments/store";
+import { countAudience, type Audience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
@@ -22,6 +23,8 @@ export type TaskInput = {
   name: string;
   templateId: string;
   poolIds: string[] | "all";
+  /** Saved segments sent to beside the pools (evaluated at materialisation); with them, poolIds may be []. */
+  segmentIds?: string[];
   senderId: string;
   fromName?: string | null;
   limit?: number | null;
@@ -46,10 +49,11 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
     throw withField(error, "senderId");
   });
   if (sender.departmentId !== departmentId) throw invalidInput("senderOfOtherDepartment", { field: "senderId" });
+  const segments = await segmentsOfDepartment(ctx.db, departmentId, input.segmentIds ?? []);
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
-    if (poolIds.length === 0) throw invalidInput("noPoolChosen", { field: "poolIds" });
+    if (poolIds.length === 0 && segments.length === 0) throw invalidInput("noPoolChosen", { field: "poolIds" });
     const bad = poolIds.find((id) => !isUuid(id));
     if (bad) throw invalidInput("poolMissing", { field: "poolIds", params: { id: bad } });
     const found = await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
@@ -60,7 +64,7 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("limitNotPositive", { field: "limit" });
   const fromName = (input.fromName ?? "").trim();
   if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("fromNameInvalid", { field: "fromName" });
-  return { name, template, sender, poolIds, limit, fromName };
+  return { name, template, sender, poolIds, segments, limit, fromName };
 }
 
 /** The task columns a checked plan decides, the same on creation and on an edit. */
@@ -70,6 +74,7 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
     templateId: plan.template.id,
     templateVersion: plan.template.currentVersion,
     poolIds: plan.poolIds,
+    segmentIds: plan.segments.map((segment) => segment.id),
     senderId: plan.sender.id,
     fromName: plan.fromName,
     recipientLimit: plan.limit,
@@ -81,9 +86,14 @@ function withField(error: unknown, field: string) {
   return error;
 }
 
+/** Who a checked plan sends to (its segments' rules as they are now). */
+export function planAudience(plan: Awaited<ReturnType<typeof resolvePlan>>, departmentId: string): Audience {
+  return { departmentId, poolIds: plan.poolIds, segments: plan.segments.map((segment) => segment.rule) };
+}
+
 /** Quota a task reserves when it is created: what its audience holds now, up to its limit. */
-async function estimate(ctx: Ctx, departmentId: string, poolIds: string[] | null, limit: number | null) {
-  const { sendable } = await countAudience(ctx.db, { departmentId, poolIds });
+async function estimate(ctx: Ctx, audience: Audience, limit: number | null) {
+  const { sendable } = await countAudience(ctx.db, audience);
   if (limit !== null && limit > sendable) throw invalidInput("limitAboveAudience", { field: "limit", params: { limit, sendable } });
   return limit === null ? sendable : Math.min(limit, sendable);
 }
@@ -96,7 +106,7 @@ export function hasUnsubscribeLink(html: string): boolean {
 /** The checks createTask makes before it writes anything, for the console's confirmation step: the checked plan and what it would reserve. */
 export async function checkTask(ctx: Ctx, input: TaskInput, departmentId: string) {
   const plan = await resolvePlan(ctx, input, departmentId);
-  return { plan, reserve: await estimate(ctx, departmentId, plan.poolIds, plan.limit) };
+  return { plan, reserve: await estimate(ctx, planAudience(plan, departmentId), plan.limit) };
 }
 
 const TRIAL_UNDONE = new Error("trial reservation undone");
@@ -132,7 +142,7 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
   authorize(ctx.actor, "tasks.manage", { departmentId });
   const plan = await resolvePlan(ctx, input, departmentId);
   const scheduledAt = input.scheduledAt ?? new Date();
-  const reserve = await estimate(ctx, departmentId, plan.poolIds, plan.limit);
+  const reserve = await estimate(ctx, planAudience(plan, departmentId), plan.limit);
   const task = await ctx.db.transaction(async (tx) => {
     await reserveQuota(tx, departmentId, reserve);
     const [row] = await tx
@@ -171,7 +181,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
   const current = await loadTask(ctx, id, "tasks.manage");
   if (current.kind === "smtp") throw smtpTaskFixed();
   const plan = await resolvePlan(ctx, input, current.departmentId);
-  const reserve = await estimate(ctx, current.departmentId, plan.poolIds, plan.limit);
+  const reserve = await estimate(ctx, planAudience(plan, current.departmentId), plan.limit);
   const task = await ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
     if (locked.status !== "scheduled") throw conflict("onlyScheduledEditable", { params: { status: locked.status } });

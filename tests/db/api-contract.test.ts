@@ -10,6 +10,7 @@ import { openApiDocument } from "@/lib/api/openapi";
 import { apiRoutes, type ApiRoute, type ApiRouteId } from "@/lib/api/registry";
 import { sendMessage } from "@/lib/messages/send";
 import { createTask } from "@/lib/sending/tasks";
+import { createSegment } from "@/lib/audiences/segments/store";
 import { describeOnDatabases } from "../helpers/db";
 import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sending";
 
@@ -20,7 +21,7 @@ import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sendi
  * here fails the test.
  */
 
-type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string; tagId: string; contactId: number };
+type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string; tagId: string; contactId: number; segmentId: string };
 type Sample = { params?: Record<string, string>; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown; raw?: string };
 type Samples = {
   valid: (fixture: Fixture) => Sample;
@@ -101,6 +102,21 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
     valid: () => ({ body: { url: "https://93.184.215.14/hooks", events: ["bounced", "complained"] } }),
     invalid: () => ({ body: { url: "https://93.184.215.14/hooks", events: ["read"] }, field: "events.0" }),
   },
+  listSegments: { valid: () => ({}), invalid: null },
+  createSegment: {
+    valid: () => ({ body: { name: "Contract segment", rule: { match: "all", conditions: [{ field: "attribute", key: "city", op: "equals", value: "Wuhan" }] } } }),
+    invalid: () => ({ body: { name: "Contract segment", rule: { match: "most", conditions: [] } }, field: "rule.match" }),
+  },
+  countSegment: {
+    valid: () => ({ body: { rule: { match: "any", conditions: [{ field: "email", op: "contains", value: "first" }] }, sample: 1 } }),
+    invalid: () => ({ body: { rule: { match: "all", conditions: [] }, sample: 51 }, field: "sample" }),
+  },
+  getSegment: { valid: (f) => ({ params: { id: f.segmentId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  updateSegment: {
+    valid: (f) => ({ params: { id: f.segmentId }, body: { description: "changed by the contract test" } }),
+    invalid: (f) => ({ params: { id: f.segmentId }, body: { name: "" }, field: "name" }),
+  },
+  deleteSegment: { valid: (f) => ({ params: { id: f.segmentId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
 };
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -169,7 +185,8 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
     const message = await sendMessage(setup.ctx, { templateId: setup.templateId, senderId: setup.senderId, to: "message@contract.test", data: { city: "Hangzhou" }, sendAt: later(), departmentId: setup.departmentId });
     const tag = await createTag(setup.ctx, { name: "Fixture tag", departmentId: setup.departmentId });
     const [contact] = await db().select({ id: contacts.id }).from(contacts).where(and(eq(contacts.email, "first@contract.test"), eq(contacts.departmentId, setup.departmentId)));
-    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id };
+    const segment = await createSegment(setup.ctx, { name: "Contract fixture", rule: { match: "all", conditions: [] }, departmentId: setup.departmentId });
+    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id, segmentId: segment.id };
     key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "contract", scope: { company: false, departmentId: setup.departmentId } })).secret;
   });
 

@@ -25,6 +25,7 @@ import { createTask, pauseTask } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { sendTestWebhook } from "@/lib/webhooks/messages";
+import { createSegment } from "@/lib/audiences/segments/store";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { serveAnonymous, serveAs } from "../helpers/next-headers";
@@ -62,6 +63,8 @@ type Other = {
   notificationId: string;
   /** A tag of the department's vocabulary. */
   tagId: string;
+  /** A saved segment no task targets. */
+  segmentId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -116,6 +119,8 @@ const SENDER_ACTIONS = "app/(console)/senders/actions.ts";
 const TEMPLATE_ACTIONS = "app/(console)/templates/actions.ts";
 const TEMPLATE_CONTENT = { subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" };
 const SUPPRESSION_ACTIONS = "app/(console)/suppressions/actions.ts";
+const SEGMENT_ACTIONS = "app/(console)/segments/actions.ts";
+const SEGMENT_RULE = { match: "all", conditions: [{ field: "attribute", key: "city", op: "equals", value: "上海" }] };
 const WEBHOOK_ACTIONS = "app/(console)/webhooks/actions.ts";
 /** A public address written as an IP, so creating a webhook needs no DNS. */
 const PUBLIC_HOOK = "https://93.184.215.14/hooks/fanout";
@@ -297,6 +302,33 @@ const ENTRY_POINTS: Record<string, Case> = {
         json: { templateId: other.templateId, senderId: other.senderId, to: "probe@example.com", departmentId: other.departmentId, sendAt: new Date(Date.now() + 7 * 86_400_000).toISOString() },
       }),
   },
+  "app/api/v1/segments/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/segments/route.ts", "POST", caller, { json: { name: unique("api segment"), rule: SEGMENT_RULE, departmentId: other.departmentId } }),
+  },
+  "app/api/v1/segments/count/route.ts#POST": {
+    auth: "apikey",
+    readOnly: true,
+    call: (other, caller) => route("app/api/v1/segments/count/route.ts", "POST", caller, { json: { rule: SEGMENT_RULE, departmentId: other.departmentId } }),
+  },
+  "app/api/v1/segments/[id]/route.ts#PATCH": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/segments/[id]/route.ts", "PATCH", caller, { params: { id: other.segmentId }, json: { description: "changed" } }),
+  },
+  "app/api/v1/segments/[id]/route.ts#DELETE": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/segments/[id]/route.ts", "DELETE", caller, { params: { id: other.segmentId } }),
+  },
+  [`${SEGMENT_ACTIONS}#previewSegment`]: { auth: "session", readOnly: true, call: (other) => action(SEGMENT_ACTIONS, "previewSegment", { departmentId: other.departmentId, rule: SEGMENT_RULE }) },
+  [`${SEGMENT_ACTIONS}#createSegment`]: {
+    auth: "session",
+    call: (other) => action(SEGMENT_ACTIONS, "createSegment", { departmentId: other.departmentId, name: unique("segment"), rule: SEGMENT_RULE }),
+  },
+  [`${SEGMENT_ACTIONS}#updateSegment`]: {
+    auth: "session",
+    call: (other) => action(SEGMENT_ACTIONS, "updateSegment", { id: other.segmentId, name: unique("renamed"), rule: SEGMENT_RULE }),
+  },
+  [`${SEGMENT_ACTIONS}#deleteSegment`]: { auth: "session", call: (other) => action(SEGMENT_ACTIONS, "deleteSegment", { id: other.segmentId }) },
   "app/api/v1/webhooks/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/webhooks/route.ts", "POST", caller, { json: { url: PUBLIC_HOOK, events: ["sent"], departmentId: other.departmentId } }),
@@ -523,8 +555,10 @@ describeOnDatabases("mutating entry points", (db) => {
     const webhookMessage = await sendTestWebhook(system, webhook.id);
     const tag = await createTag(system, { name: unique("theirs"), departmentId: department.id });
     const [notification] = await database.insert(notifications).values({ departmentId: department.id, kind: "taskFailed", params: { task: "theirs", reason: "test" }, link: "/tasks" }).returning({ id: notifications.id });
+    const segment = await createSegment(system, { name: unique("theirs"), rule: SEGMENT_RULE, departmentId: department.id });
     return {
       tagId: tag.id,
+      segmentId: segment.id,
       notificationId: notification!.id,
       webhookId: webhook.id,
       webhookMessageId: webhookMessage.id,

@@ -55,6 +55,8 @@ function consolePages(ids: Ids): Target[] {
     { path: "/pools/uncategorised", ready: h1 },
     { path: `/pools/${ids.pool}/import`, ready: "[data-testid=upload-file]" },
     { path: "/tags", ready: "[data-testid=tag-row-VIP]" },
+    { path: "/segments", ready: "[data-testid=segments-table]" },
+    { path: "/segments/new", ready: "[data-testid=segment-count]" },
     { path: "/suppressions", ready: h1 },
     { path: "/templates", ready: h1 },
     { path: "/templates/new", ready: "[data-testid=template-name]" },

@@ -27,6 +27,7 @@ const PAGES = [
   { name: "pools", path: "/pools", ready: "pool-create-form" },
   { name: "tags", path: "/tags", ready: "tags-table" },
   { name: "new-task", path: "/tasks/new", ready: null },
+  { name: "new-segment", path: "/segments/new", ready: "segment-rule" },
   { name: "reports", path: "/reports", ready: "report-heading" },
   { name: "senders", path: "/senders", ready: `sender-row-${SENDER}` },
   { name: "webhooks", path: "/webhooks", ready: "webhook-create-form" },

@@ -13,6 +13,7 @@ const TABLES = [
   "pool_members",
   "tags",
   "contact_tags",
+  "segments",
   "suppressions",
   "imports",
   "import_errors",

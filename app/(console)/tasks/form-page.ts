@@ -22,6 +22,7 @@ export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Parti
     name: task.name,
     templateId: task.templateId ?? "",
     poolIds: task.poolIds === "all" ? "all" : detail.pools.map((pool) => pool.id),
+    segmentIds: detail.segments.filter((segment) => segment.name !== null).map((segment) => segment.id),
     senderId: task.senderId,
     fromName: task.fromName,
     limit: task.limit,

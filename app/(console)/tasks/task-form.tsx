@@ -9,6 +9,7 @@ import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskFormOptions } from "@/lib/sending/task-pages";
+import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
 
@@ -19,6 +20,7 @@ export type TaskDraft = {
   name: string;
   templateId: string;
   poolIds: string[] | "all";
+  segmentIds: string[];
   senderId: string;
   fromName: string;
   limit: number | null;
@@ -92,6 +94,7 @@ export function TaskForm({
   const [templateId, setTemplateId] = useState(draft.templateId);
   const [audience, setAudience] = useState<"all" | "pools">(draft.poolIds === "all" ? "all" : "pools");
   const [poolIds, setPoolIds] = useState<string[]>(draft.poolIds === "all" ? [] : draft.poolIds);
+  const [segmentIds, setSegmentIds] = useState<string[]>(draft.segmentIds);
   const [senderId, setSenderId] = useState(draft.senderId);
   const [fromName, setFromName] = useState(draft.fromName);
   const [fromNameTouched, setFromNameTouched] = useState(draft.fromName !== "");
@@ -111,9 +114,9 @@ export function TaskForm({
 
   const audienceQuery = new URLSearchParams([
     ...(departmentId ? [["department", departmentId]] : []),
-    ...(audience === "all" ? [["all", "1"]] : poolIds.map((id) => ["pool", id])),
+    ...(audience === "all" ? [["all", "1"]] : [...poolIds.map((id) => ["pool", id]), ...segmentIds.map((id) => ["segment", id])]),
   ]).toString();
-  const measurable = audience === "all" || poolIds.length > 0;
+  const measurable = audience === "all" || poolIds.length > 0 || segmentIds.length > 0;
   // The count answered for the current choice only; an older answer is not shown.
   const size = measurable && measured?.query === audienceQuery ? measured : null;
 
@@ -135,6 +138,7 @@ export function TaskForm({
     setTemplateId("");
     setSenderId("");
     setPoolIds([]);
+    setSegmentIds([]);
   };
   const chooseTemplate = (id: string) => {
     setTemplateId(id);
@@ -146,7 +150,6 @@ export function TaskForm({
     const sender = options.senders.find((row) => row.id === id);
     if (!fromNameTouched) setFromName(sender?.name ?? "");
   };
-  const togglePool = (id: string, on: boolean) => setPoolIds((current) => (on ? [...current, id] : current.filter((other) => other !== id)));
 
   const check = async (form: FormData) => {
     setConfirmErrors({});
@@ -208,25 +211,16 @@ export function TaskForm({
                   {t.tasks.noPools}
                 </Link>
                   ) : (
-                    <div className="grid max-h-56 gap-1 overflow-y-auto rounded-md p-2 text-sm ring-1 ring-inset ring-slate-200 sm:grid-cols-2" data-testid="task-pools">
-                      {pools.map((pool) => (
-                        <label key={pool.id} className="flex items-center gap-2">
-                          <input
-                            type="checkbox"
-                            className="h-4 w-4 rounded border-slate-300 text-indigo-600"
-                            name="poolIds"
-                            value={pool.id}
-                            checked={poolIds.includes(pool.id)}
-                            onChange={(event) => togglePool(pool.id, event.target.checked)}
-                            data-testid={`task-pool-${pool.name}`}
-                          />
-                          <span className="truncate">{pool.name}</span>
-                          <span className="text-xs text-slate-500">{format(t.tasks.poolAddresses, { count: number(pool.contactCount) })}</span>
-                        </label>
-                      ))}
-                    </div>
+                    <CheckboxList
+                      name="poolIds"
+                      items={pools.map((pool) => ({ id: pool.id, name: pool.name, hint: format(t.tasks.poolAddresses, { count: number(pool.contactCount) }) }))}
+                      chosen={poolIds}
+                      onChange={setPoolIds}
+                      testId="pool"
+                    />
                   )
                 ) : null}
+                {audience === "pools" ? <SegmentChoices segments={inDepartment(options.segments)} chosen={segmentIds} onChange={setSegmentIds} /> : null}
                 {size ? (
                   <p className="text-xs text-slate-600" data-testid="audience-size">
                     {format(t.tasks.audienceSize, { sendable: number(size.sendable) })}

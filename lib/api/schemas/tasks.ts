@@ -6,7 +6,12 @@ import { departmentIdField, isoDateTime, nextCursor } from "./common";
 export const createTaskBody = z.object({
   name: z.string().max(200),
   templateId: z.string().max(100),
-  poolIds: z.union([z.literal("all"), z.array(z.string().max(100)).min(1).max(100)]).meta({ description: 'Pool ids, or "all" for every pool of the department' }),
+  poolIds: z.union([z.literal("all"), z.array(z.string().max(100)).max(100)]).meta({ description: 'Pool ids, or "all" for every pool of the department; [] when segmentIds name the audience' }),
+  segmentIds: z
+    .array(z.string().max(100))
+    .max(100)
+    .optional()
+    .meta({ description: "Saved segments sent to beside the pools, evaluated when the task starts; a contact in several pools or segments receives one copy" }),
   senderId: z.string().max(100),
   fromName: z.string().max(200).optional(),
   limit: z.number().int().positive().nullable().optional().meta({ description: "At most this many recipients; absent: all" }),
@@ -28,6 +33,8 @@ export const task = z
     templateId: z.string().nullable().meta({ description: "Null for an smtp task" }),
     templateVersion: z.number().int(),
     poolIds: z.union([z.array(z.string()), z.literal("all")]),
+    segmentIds: z.array(z.string()),
+    segmentCounts: z.record(z.string(), count).nullable().meta({ description: "Contacts each segment held when the task started (segment id → count); null before" }),
     senderId: z.string(),
     fromName: z.string(),
     limit: z.number().int().nullable(),

@@ -44,6 +44,17 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
     : [
         [t.tasks.columns.template, `${detail.templateName} · v${task.templateVersion}`, "template"],
         [t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"],
+        ...(detail.segments.length > 0
+          ? ([
+              [
+                t.segments.segmentsOfTask,
+                detail.segments
+                  .map((segment) => `${segment.name ?? t.segments.deleted} (${segment.countAtMaterialisation === null ? t.segments.notStarted : format(t.segments.countAtStart, { count: segment.countAtMaterialisation.toLocaleString(ctx.locale) })})`)
+                  .join(", "),
+                "segments",
+              ],
+            ] as [string, ReactNode, string][])
+          : []),
         [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
         [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
       ];
