@@ -8,9 +8,10 @@ const nextConfig: NextConfig = {
     "@neondatabase/serverless",
     "bcryptjs",
   ],
-  // The migrations are read from db/migrations at run time (a start migrates, or a hosted one checks,
-  // db/migrate.ts), which no import reveals to tracing: a host that deploys only the traced files
-  // (Vercel, `output: "standalone"`) needs them named (tests/e2e/build-output.test.ts).
+  // The migrations are read from db/migrations at run time (a start migrates, or a hosted one checks:
+  // db/migrate.ts). Tracing finds that folder through its path today; naming it here keeps a host that
+  // deploys only the traced files (Vercel, `output: "standalone"`) supplied if that path ever stops
+  // being one tracing can follow. tests/e2e/build-output.test.ts holds the result.
   outputFileTracingIncludes: { "*": ["./db/migrations/*.sql", "./db/migrations/meta/_journal.json"] },
   poweredByHeader: false,
   typedRoutes: false,
