@@ -16,6 +16,7 @@ import { runRenderBench } from "./render";
 import { runReportsBenchmark } from "./reports";
 import { runSegmentsBenchmark } from "./segments";
 import { runSendBenchmark } from "./send";
+import { runUploadBenchmark } from "./upload";
 import { runWebhookEventsBenchmark } from "./webhook-events";
 
 const OPTIONS = {
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   reports: runReportsBenchmark,
   segments: runSegmentsBenchmark,
   send: runSendBenchmark,
+  upload: runUploadBenchmark,
   webhooks: runWebhookEventsBenchmark,
 };
 
