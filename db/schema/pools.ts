@@ -67,9 +67,9 @@ export const contacts = pgTable(
     uniqueIndex("contacts_department_email_unique").on(table.departmentId, table.email),
     index("contacts_search_pending_idx").on(table.id).where(sql`${table.searchPending}`),
     // Segments (lib/audiences/segments): attribute equals and in compile to `attributes @> {key: value}`,
-    // present to `attributes ? key`; the default jsonb_ops GIN serves both (jsonb_path_ops only @>).
-    // Its pending list (fastupdate) absorbs an import's inserts; the cost is measured in 0078.
-    index("contacts_attributes_gin").using("gin", table.attributes),
+    // which jsonb_path_ops serves at about a quarter of the default jsonb_ops's cost a row on import
+    // (about 1 µs against 4); "present" (`attributes ? key`) is then a filter, not an index lookup (0078).
+    index("contacts_attributes_gin").using("gin", sql`${table.attributes} jsonb_path_ops`),
   ],
 );
 
