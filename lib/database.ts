@@ -3,7 +3,7 @@ import { openDatabase, type Database, type DatabaseHandle, type SocketOptions } 
 import { readEnv } from "@/lib/config/env";
 
 /** The database the environment names (DATABASE_URL, DATABASE_DRIVER, FANOUT_DATA_DIR, FANOUT_MIGRATIONS_DIR). */
-export function openDatabaseFromEnv(socket: SocketOptions = {}): Promise<DatabaseHandle> {
+export function openDatabaseFromEnv(options: SocketOptions & { migrations?: "apply" | "check" } = {}): Promise<DatabaseHandle> {
   const env = readEnv();
   return openDatabase({
     url: env.databaseUrl,
@@ -12,7 +12,7 @@ export function openDatabaseFromEnv(socket: SocketOptions = {}): Promise<Databas
     migrationsDir: env.migrationsDir,
     // Hosted, `npm run migrate` is the deploy step: a cold start only checks.
     migrations: env.hosted ? "check" : "apply",
-    ...socket,
+    ...options,
   });
 }
 

@@ -5,20 +5,19 @@
  * only check that the schema is current (FANOUT_HOSTED); self-hosted and embedded starts keep
  * migrating by themselves, so there it is only needed to migrate before starting.
  */
-import { openDatabase } from "@/db/client";
-import { pendingMigrations } from "@/db/migrate";
+import { pendingMigrations, SchemaBehindError } from "@/db/migrate";
 import { readEnv } from "@/lib/config/env";
+import { openDatabaseFromEnv } from "@/lib/database";
 
 async function main() {
   const env = readEnv();
-  const settings = { url: env.databaseUrl, driver: env.databaseDriver, dataDir: env.dataDir, migrationsDir: env.migrationsDir };
   const where = env.databaseUrl ? `${env.databaseDriver} database` : `embedded database in ${env.dataDir}`;
   // Counted first on a connection that migrates nothing, so the answer says what this run did.
-  const before = await openDatabase({ ...settings, migrations: "check" }).then(
+  const before = await openDatabaseFromEnv({ migrations: "check" }).then(
     async (handle) => handle.close().then(() => 0),
-    (error: unknown) => (error instanceof Error && error.name === "SchemaBehindError" ? (error as Error & { pending: string[] }).pending.length : Promise.reject(error)),
+    (error: unknown) => (error instanceof SchemaBehindError ? error.pending.length : Promise.reject(error)),
   );
-  const handle = await openDatabase({ ...settings, migrations: "apply" });
+  const handle = await openDatabaseFromEnv({ migrations: "apply" });
   try {
     const left = await pendingMigrations(handle.db, env.migrationsDir);
     if (left.length > 0) throw new Error(`${left.length} migration(s) still pending after migrating: ${left.join(", ")}`);
