@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { HydrationMark } from "@/components/shell/hydration-mark";
 import { I18nProvider } from "@/lib/i18n/client";
 import { currentLocale } from "@/lib/i18n/server";
 import "./globals.css";
@@ -16,6 +17,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang={locale}>
       <body>
         <I18nProvider locale={locale}>{children}</I18nProvider>
+        <HydrationMark />
       </body>
     </html>
   );

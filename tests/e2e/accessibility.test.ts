@@ -30,7 +30,7 @@ import { addRollupRows } from "../helpers/rollup";
 import { makeSendingSetup, taskInput, testSendingConfig } from "../helpers/sending";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
-import { LoginPage } from "./pages";
+import { LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const LOCALES = [
@@ -175,7 +175,7 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
 
   /** Opens a page, waits for it to be drawn and hydrated, and runs axe over it; answers the serious and critical violations. */
   async function audit(page: Page, locale: string, target: Target): Promise<Finding[]> {
-    await page.goto(`${server!.url}${target.path}`);
+    await openHydrated(page, `${server!.url}${target.path}`);
     const ready = page.locator(target.ready).first();
     await ready.waitFor();
     // Hydrated: React has claimed the server's markup (its fiber key is on the element), so what
@@ -226,7 +226,7 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
       expect(errors).toEqual([]);
 
       // The skip link: the first stop of Tab from the top of a page; Enter on it puts focus on the main content.
-      await page.goto(`${server!.url}/pools`);
+      await openHydrated(page, `${server!.url}/pools`);
       await page.locator("main h1").waitFor();
       await page.keyboard.press("Tab");
       const focused = await page.evaluate(() => ({ text: document.activeElement?.textContent, href: document.activeElement?.getAttribute("href") }));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { startServer, type RunningServer } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { GettingStartedChecklist, SetupPage, type ChecklistStep } from "./pages";
+import { GettingStartedChecklist, SetupPage, type ChecklistStep, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const ADMIN = { name: "Wu Fang", email: "wu.fang@fanout.test", password: "first admin password" };
@@ -68,7 +68,7 @@ describe.skipIf(!run)("from zero to the first send in Chromium", () => {
       expect(token).toBeDefined();
       const remote = await newPage();
       const remoteUrl = server!.url.replace("127.0.0.1", NETWORK_ADDRESS);
-      await remote.goto(`${remoteUrl}/setup`);
+      await openHydrated(remote, `${remoteUrl}/setup`);
       await remote.getByTestId("setup-not-allowed").waitFor();
       expect(await remote.getByTestId("setup-form").count()).toBe(0);
       await remote.getByTestId("setup-token").fill("not-the-token");
@@ -82,7 +82,7 @@ describe.skipIf(!run)("from zero to the first send in Chromium", () => {
     }
 
     // The root sends a stranger to sign in, which says there is no admin yet and leads to setup.
-    await page.goto(`${server!.url}/`);
+    await openHydrated(page, `${server!.url}/`);
     await page.waitForURL((url) => url.pathname === "/login");
     await page.getByTestId("no-admin").waitFor();
     await page.getByTestId("setup-link").click();
@@ -194,7 +194,7 @@ describe.skipIf(!run)("from zero to the first send in Chromium", () => {
 
     // With an admin, setup is over: the page is the sign-in page for anyone else.
     const stranger = await newPage();
-    await stranger.goto(`${server!.url}/setup`);
+    await openHydrated(stranger, `${server!.url}/setup`);
     await stranger.waitForURL((url) => url.pathname === "/login");
     await stranger.getByTestId("login-form").waitFor();
     expect(await stranger.getByTestId("setup-link").count()).toBe(0);

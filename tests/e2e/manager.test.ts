@@ -20,7 +20,7 @@ import { addRollupRows } from "../helpers/rollup";
 import { makeSendingSetup, taskInput } from "../helpers/sending";
 import { startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
-import { LoginPage } from "./pages";
+import { LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const PASSWORD = "manager password 1";
@@ -115,7 +115,7 @@ describe.skipIf(!run)("a manager's tasks and dashboard in Chromium", () => {
     await page.getByTestId("task-report-back").waitFor();
 
     // Creating one by its address is refused.
-    await page.goto(`${baseUrl}/tasks/new`);
+    await openHydrated(page, `${baseUrl}/tasks/new`);
     await page.getByTestId("forbidden").waitFor();
 
     expect(errors).toEqual([]);

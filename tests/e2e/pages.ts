@@ -1,6 +1,15 @@
 import type { Page } from "playwright-core";
 
 /** Page objects: the console as a person uses it, found by test ids. */
+
+/**
+ * Opens a console page and waits until React has hydrated it: typing or clicking before then
+ * reaches plain HTML (a form submits natively and loses what it would have shown).
+ */
+export async function openHydrated(page: Page, url: string) {
+  await page.goto(url);
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
 export class LoginPage {
   constructor(
     private readonly page: Page,
@@ -8,7 +17,7 @@ export class LoginPage {
   ) {}
 
   async open() {
-    await this.page.goto(`${this.baseUrl}/login`);
+    await openHydrated(this.page, `${this.baseUrl}/login`);
     await this.page.getByTestId("login-form").waitFor();
   }
 
@@ -38,7 +47,7 @@ export class ConsolePage {
   ) {}
 
   async visit(path: string) {
-    await this.page.goto(`${this.baseUrl}${path}`);
+    await openHydrated(this.page, `${this.baseUrl}${path}`);
   }
 
   async navigationIds(): Promise<string[]> {

@@ -15,7 +15,7 @@ import { addRollupRows } from "../helpers/rollup";
 import { makeSendingSetup, taskInput } from "../helpers/sending";
 import { startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
-import { LoginPage } from "./pages";
+import { LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 /** The server reads the same environment, so its FANOUT_TIMEZONE is this one. */
@@ -42,7 +42,7 @@ class ReportsPage {
   ) {}
 
   async open(path = "/reports") {
-    await this.page.goto(`${this.baseUrl}${path}`);
+    await openHydrated(this.page, `${this.baseUrl}${path}`);
     await this.page.getByTestId("report-heading").waitFor();
   }
 
@@ -190,7 +190,7 @@ describe.skipIf(!run)("report pages in Chromium", () => {
     // A manager of both departments: this month by default, charts drawn.
     await login.signIn("boss@fanout.test", PASSWORD);
     // The dashboard shows today at a glance, from the same rollup.
-    await page.goto(`${baseUrl}/`);
+    await openHydrated(page, `${baseUrl}/`);
     expect(await page.getByTestId("dashboard-today").getByTestId("summary-sent").textContent()).toBe("200");
     await reports.open();
     expect(await reports.chartMarks("chart-sends-per-day")).toBeGreaterThan(0);
@@ -275,7 +275,7 @@ describe.skipIf(!run)("report pages in Chromium", () => {
 
     // The admin reaches a task's report from its status page.
     await login.signIn(ADMIN.email, ADMIN.password);
-    await page.goto(`${baseUrl}/tasks/${taskId}`);
+    await openHydrated(page, `${baseUrl}/tasks/${taskId}`);
     await page.getByTestId("task-report-link").click();
     await page.getByTestId("task-funnel").waitFor();
     expect(await page.getByTestId("funnel-sent-count").textContent()).toBe("10");

@@ -19,7 +19,7 @@ import { makeSendingSetup, taskInput } from "../helpers/sending";
 import { startServer, type RunningServer } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { ADMIN } from "./harness";
-import { LoginPage } from "./pages";
+import { LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const USER = { email: "segments.user@fanout.test", password: "segments password 1" };
@@ -87,7 +87,7 @@ describe.skipIf(!run)("a segment as a send target in Chromium", () => {
     page.on("pageerror", (error) => errors.push(error.message));
     await new LoginPage(page, server!.url).signIn(USER.email, USER.password);
 
-    await page.goto(`${server!.url}/segments/new`);
+    await openHydrated(page, `${server!.url}/segments/new`);
     await page.getByTestId("segment-name").fill("Shanghai clickers");
     if ((await page.getByTestId("segment-condition").count()) === 0) await page.getByTestId("segment-add-condition").click();
     await chooseLeaf(page, 0, async (row) => {
@@ -115,7 +115,7 @@ describe.skipIf(!run)("a segment as a send target in Chromium", () => {
     expect(await page.getByTestId("segment-count-Shanghai clickers").textContent()).toMatch(/\b3\b/);
 
     // A task to the segment alone.
-    await page.goto(`${server!.url}/tasks/new`);
+    await openHydrated(page, `${server!.url}/tasks/new`);
     const form = page.getByTestId("task-form");
     await form.getByTestId("task-template").selectOption(templateId);
     await form.getByTestId("task-name").fill("To Shanghai clickers");

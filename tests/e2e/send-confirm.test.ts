@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const READERS = ["ada@example.org", "bo@example.org", "cy@example.org", "di@example.org", "ed@example.org"];
@@ -100,7 +100,7 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     expect(await form.getByTestId("task-sender").inputValue()).not.toBe("");
 
     // A test send of the template, then the confirmation says so; confirming sends to the four.
-    await page.goto(welcomeUrl);
+    await openHydrated(page, welcomeUrl);
     await page.getByTestId("test-recipients").fill("tester@example.org");
     await page.getByTestId("test-send-button").click();
     // The whole panel: a refusal shown instead of results is then in the failure's message. Generous for a loaded CI machine.

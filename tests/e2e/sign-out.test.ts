@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 
@@ -17,12 +17,12 @@ describe.skipIf(!run)("signing out in Chromium", () => {
     // The copy works while the session lasts…
     const elsewhere = await app.newPage();
     await elsewhere.context().addCookies(copied);
-    await elsewhere.goto(`${app.url()}/`);
+    await openHydrated(elsewhere, `${app.url()}/`);
     await elsewhere.getByTestId("sidebar").waitFor();
 
     // …and not after its owner signed out.
     await new ConsolePage(page, app.url()).signOut();
-    await elsewhere.goto(`${app.url()}/`);
+    await openHydrated(elsewhere, `${app.url()}/`);
     await elsewhere.getByTestId("login-form").waitFor();
     expect(await elsewhere.getByTestId("sidebar").count()).toBe(0);
   });

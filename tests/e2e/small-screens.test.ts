@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const PHONE = { width: 390, height: 844 };
@@ -144,7 +144,7 @@ describe.skipIf(!run)("the console on small screens", () => {
       await new LoginPage(page, server!.url).signIn(ADMIN.email, ADMIN.password);
       const drawer = new Drawer(page);
       for (const target of PAGES) {
-        await page.goto(`${server!.url}${target.path}`);
+        await openHydrated(page, `${server!.url}${target.path}`);
         await page.locator("main h1").first().waitFor();
         if (target.ready) await page.getByTestId(target.ready).first().waitFor();
         await page.waitForLoadState("networkidle");
@@ -180,7 +180,7 @@ describe.skipIf(!run)("the console on small screens", () => {
 
         if (target.name === "senders") {
           // Reached from the page we came from again, the sender's delete button is on screen without scrolling.
-          await page.goto(`${server!.url}/senders`);
+          await openHydrated(page, `${server!.url}/senders`);
           const row = page.getByTestId(`sender-row-${SENDER}`);
           await row.waitFor();
           expect(await within(page, row.getByRole("button").last())).toBe(true);

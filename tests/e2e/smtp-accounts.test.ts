@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { freePort, startServer, type RunningServer } from "../helpers/server";
 import { ADMIN } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const DEPARTMENT_USER = { email: "mailer@fanout.test", password: "mailer password 1" };
@@ -134,7 +134,7 @@ describe.skipIf(!run)("SMTP accounts in Chromium", () => {
     // On a phone: the page's content fits the console's main column (the table scrolls inside itself).
     const phone = await newPage({ width: 390 });
     await new LoginPage(phone, server!.url).signIn(DEPARTMENT_USER.email, DEPARTMENT_USER.password);
-    await phone.goto(`${server!.url}/smtp-accounts`);
+    await openHydrated(phone, `${server!.url}/smtp-accounts`);
     await phone.getByTestId("smtp-client-settings").waitFor();
     const overflowing = await phone.evaluate(() => {
       const main = document.querySelector("main")!;
@@ -150,7 +150,7 @@ describe.skipIf(!run)("SMTP accounts in Chromium", () => {
     // In Chinese.
     const chinese = await newPage({ locale: "zh-CN" });
     await new LoginPage(chinese, server!.url).signIn(DEPARTMENT_USER.email, DEPARTMENT_USER.password);
-    await chinese.goto(`${server!.url}/smtp-accounts`);
+    await openHydrated(chinese, `${server!.url}/smtp-accounts`);
     expect(await chinese.locator("h1").textContent()).toBe("域帐号管理");
     expect(await chinese.getByTestId("smtp-tls").textContent()).toBe("无 TLS 加密：仅限在可信网络中使用");
 

@@ -7,7 +7,7 @@ import { readEnv } from "@/lib/config/env";
 import { formatInZone, zonedLocalTime } from "@/lib/time/zone";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 /** The server reads the same environment, so its FANOUT_TIMEZONE is this one. */
@@ -173,7 +173,7 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
     await expect.poll(() => tasks.deliveryRows().count()).toBe(0);
 
     // Duplicate opens the form filled in; scheduled for later, it can be edited, paused, resumed and cancelled.
-    await page.goto(taskUrl);
+    await openHydrated(page, taskUrl);
     await page.getByTestId("task-duplicate").click();
     await page.getByTestId("task-form").waitFor();
     expect(await page.getByTestId("task-name").inputValue()).toBe("Spring news (copy)");
