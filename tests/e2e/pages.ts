@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { Page } from "playwright-core";
 
 /** Page objects: the console as a person uses it, found by test ids. */
@@ -104,6 +107,39 @@ export class ConsolePage {
     if (user.department) await form.getByTestId("user-department").selectOption({ label: user.department });
     await form.getByRole("button", { name: /create|创建/i }).click();
     await this.page.getByTestId(`user-row-${user.email}`).waitFor();
+  }
+
+  /**
+   * Creates a pool named `name` and fills it from a CSV file through the import wizard (upload,
+   * mapping as detected), waiting up to `timeoutMs` for the import to complete.
+   */
+  async importPool(name: string, csv: string, timeoutMs = 30_000) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fanout-pool-")), "contacts.csv");
+    fs.writeFileSync(file, csv);
+    await this.visit("/pools");
+    await this.page.getByTestId("pool-name").fill(name);
+    await this.page.getByTestId("pool-create-form").getByRole("button").click();
+    await this.page.getByTestId(`import-pool-${name}`).click();
+    await this.page.getByTestId("upload-file").setInputFiles(file);
+    await this.page.getByTestId("upload-submit").click();
+    await this.page.getByTestId("mapping-form").getByRole("button").click();
+    await this.page.waitForSelector("[data-testid=import-progress][data-status=completed]", { timeout: timeoutMs });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+
+  /** A template written in the HTML view, with the files given as attachments, saved as version 1. */
+  async writeTemplate(template: { name: string; subject: string; html: string; attachments?: string[] }) {
+    await this.visit("/templates/new");
+    await this.page.getByTestId("template-name").fill(template.name);
+    await this.page.getByTestId("template-subject").fill(template.subject);
+    await this.page.getByTestId("mode-html").click();
+    await this.page.getByTestId("html-source").fill(template.html);
+    for (const file of template.attachments ?? []) {
+      await this.page.getByTestId("attachment-input").setInputFiles(file);
+      await this.page.getByText(path.basename(file)).waitFor();
+    }
+    await this.page.getByTestId("template-save").click();
+    await this.page.waitForURL(/\/templates\/[0-9a-f-]{36}$/);
   }
 
   /** Forms and buttons that create or change something on the current page. */

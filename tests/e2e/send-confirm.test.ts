@@ -1,7 +1,3 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
@@ -9,31 +5,6 @@ import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const READERS = ["ada@example.org", "bo@example.org", "cy@example.org", "di@example.org", "ed@example.org"];
-
-/** A pool named `name` filled from a CSV file through the import wizard. */
-async function importPool(page: Page, console: ConsolePage, name: string, csv: string) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fanout-confirm-")), "contacts.csv");
-  fs.writeFileSync(file, csv);
-  await console.visit("/pools");
-  await page.getByTestId("pool-name").fill(name);
-  await page.getByTestId("pool-create-form").getByRole("button").click();
-  await page.getByTestId(`import-pool-${name}`).click();
-  await page.getByTestId("upload-file").setInputFiles(file);
-  await page.getByTestId("upload-submit").click();
-  await page.getByTestId("mapping-form").getByRole("button").click();
-  await page.waitForSelector("[data-testid=import-progress][data-status=completed]");
-}
-
-/** A template written in the HTML view and saved as version 1. */
-async function writeTemplate(page: Page, console: ConsolePage, template: { name: string; subject: string; html: string }) {
-  await console.visit("/templates/new");
-  await page.getByTestId("template-name").fill(template.name);
-  await page.getByTestId("template-subject").fill(template.subject);
-  await page.getByTestId("mode-html").click();
-  await page.getByTestId("html-source").fill(template.html);
-  await page.getByTestId("template-save").click();
-  await page.waitForURL(/\/templates\/[0-9a-f-]{36}$/);
-}
 
 describe.skipIf(!run)("send with confidence in Chromium", () => {
   const app = useConsole();
@@ -48,10 +19,10 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     await console.allowUnverifiedDomains();
     await console.addDomain("confirm.example.com");
     await console.addSender("news@confirm.example.com", "Newsroom");
-    await writeTemplate(page, console, { name: "Welcome", subject: "Welcome {{ name }}", html: '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>' });
+    await console.writeTemplate({ name: "Welcome", subject: "Welcome {{ name }}", html: '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>' });
     const welcomeUrl = page.url();
-    await writeTemplate(page, console, { name: "Bare", subject: "Bare news", html: "<p>No way out</p>" });
-    await importPool(page, console, "Five", `email,name\n${READERS.map((email, index) => `${email},Reader ${index + 1}`).join("\n")}\n`);
+    await console.writeTemplate({ name: "Bare", subject: "Bare news", html: "<p>No way out</p>" });
+    await console.importPool("Five", `email,name\n${READERS.map((email, index) => `${email},Reader ${index + 1}`).join("\n")}\n`);
     await console.visit("/suppressions");
     await page.getByTestId("suppression-addresses").fill(READERS[0]!);
     await page.getByTestId("suppression-add-form").getByRole("button").click();
@@ -157,7 +128,7 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
     const console = new ConsolePage(page, app.url());
     // The department of the first test is the only one, so the editor opens on it.
-    await importPool(page, console, "Partners", "email,name,姓名,公司\nzhang@example.cn,Zhang,张三,星火科技\n");
+    await console.importPool("Partners", "email,name,姓名,公司\nzhang@example.cn,Zhang,张三,星火科技\n");
 
     await console.visit("/templates/new");
     const picker = page.getByTestId("merge-tag-picker");

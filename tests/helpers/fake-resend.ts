@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { fakeResendDomains } from "./fake-resend-domains";
 
 /**
  * A real HTTP server on 127.0.0.1 (random port) answering `POST /emails/batch` and `POST /emails`
@@ -11,6 +12,7 @@ import type { AddressInfo } from "node:net";
  *   where `data` holds ids of the created emails only, in request order;
  * - `Idempotency-Key`: a repeated key with the same body replays the first 2xx answer without
  *   sending anything (Resend keeps keys 24 h); the same key with another body gets 409;
+ * - the domains API (tests/helpers/fake-resend-domains.ts);
  * - 429 `rate_limit_exceeded` with `retry-after` and `ratelimit-*` headers, for the first N calls
  *   and/or beyond R requests per second.
  *
@@ -73,6 +75,7 @@ export async function startFakeResend(initial: FakeResendOptions = {}): Promise<
   const counters = { requests: 0, accepted: 0, invalid: 0, rateLimited: 0, replayed: 0 };
   const remembered = new Map<string, { path: string; bodyHash: string; answer: FakeAnswer }>();
   let admitted: number[] = [];
+  const answerDomains = fakeResendDomains();
 
   const isInvalid = (address: string) => {
     const rule = options.invalid;
@@ -134,6 +137,8 @@ export async function startFakeResend(initial: FakeResendOptions = {}): Promise<
     }
     const intercepted = await options.intercept?.(request);
     if (intercepted) return intercepted;
+    const domainAnswer = answerDomains(request);
+    if (domainAnswer) return domainAnswer;
     if (request.method !== "POST" || (request.path !== "/emails" && request.path !== "/emails/batch")) {
       return { status: 404, body: { statusCode: 404, name: "not_found", message: "The requested endpoint does not exist." } };
     }

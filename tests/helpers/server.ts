@@ -31,11 +31,10 @@ export async function startServer(extraEnv: Record<string, string> = {}, dataDir
   const port = await freePort();
   const directory = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "fanout-e2e-"));
   if (!dataDir) seedEmbeddedDataDir(directory);
-  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), FANOUT_DATA_DIR: directory, ...extraEnv };
-  delete env.DATABASE_URL;
-  delete env.NODE_OPTIONS;
-  delete env.VITEST;
-  delete env.NODE_ENV;
+  const env: Record<string, string | undefined> = { ...process.env };
+  // The test run's own settings are not the server's: it gets only what extraEnv says.
+  for (const key of ["DATABASE_URL", "NODE_OPTIONS", "VITEST", "NODE_ENV"]) delete env[key];
+  Object.assign(env, { PORT: String(port), FANOUT_DATA_DIR: directory }, extraEnv);
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout?.on("data", (chunk) => (log += chunk));
