@@ -18,6 +18,7 @@ import { runSegmentsBenchmark } from "./segments";
 import { runSendBenchmark } from "./send";
 import { runUploadBenchmark } from "./upload";
 import { runWebhookEventsBenchmark } from "./webhook-events";
+import { runWorkersBenchmark } from "./workers";
 
 const OPTIONS = {
   rows: { type: "string" },
@@ -38,6 +39,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   send: runSendBenchmark,
   upload: runUploadBenchmark,
   webhooks: runWebhookEventsBenchmark,
+  workers: runWorkersBenchmark,
 };
 
 const RESULTS = path.join(import.meta.dirname, "results", "latest.json");

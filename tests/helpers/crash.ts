@@ -11,7 +11,7 @@ import { scratchDatabase, seedEmbeddedDataDir } from "./database-templates";
  * tsx` so that SIGKILL reaches the process that does the work.
  */
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export type Shared = {
   name: "postgres" | "pglite";

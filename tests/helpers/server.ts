@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { seedEmbeddedDataDir } from "./database-templates";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
