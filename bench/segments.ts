@@ -198,6 +198,7 @@ export async function runSegmentsBenchmark(options: { contacts?: string }) {
     return { ...result, targets: TARGETS, met: { countP95: result.count.p95Ms < TARGETS.countP95Ms, materialize: toSegment.perSecond >= TARGETS.materializePerSecond } };
   } finally {
     await handle.close();
-    await scratch.drop();
+    if (process.env.BENCH_SEGMENTS_KEEP) log(`kept ${scratch.url}`);
+    else await scratch.drop();
   }
 }

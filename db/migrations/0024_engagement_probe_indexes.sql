@@ -1,0 +1,2 @@
+CREATE INDEX "deliveries_contact_opened_idx" ON "deliveries" USING btree ("contact_id","first_open_at","department_id") WHERE "deliveries"."first_open_at" is not null;--> statement-breakpoint
+CREATE INDEX "deliveries_contact_clicked_idx" ON "deliveries" USING btree ("contact_id","first_click_at","department_id") WHERE "deliveries"."first_click_at" is not null;
