@@ -50,7 +50,7 @@ export async function runUploadBenchmark(options: { rows?: string }) {
     });
     const peakRssMB = Math.round((result.peakRssMiB * 1024 * 1024) / 1e6);
     const written = fs.readdirSync(dataDir, { recursive: true, encoding: "utf8" });
-    log(`uploaded ${result.bytes} bytes in ${result.uploadSeconds} s, imported ${result.imported} of ${result.rows} rows in ${result.importSeconds} s; RSS ${result.startRssMiB} → peak ${result.peakRssMiB} MiB`);
+    log(`uploaded ${result.bytes} bytes in ${result.uploadSeconds} s, imported ${result.imported} of ${result.rows} rows in ${result.importSeconds} s; RSS ${result.startRssMiB} → peak ${result.peakRssMiB} MiB (storing ${result.uploadPeakRssMiB}, importing ${result.importPeakRssMiB})`);
     return {
       ...result,
       type: undefined,
