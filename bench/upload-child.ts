@@ -7,6 +7,7 @@
  * resident set by kind (bench/resident-memory.ts): how decision 0083 found where the memory went.
  */
 import { Readable } from "node:stream";
+import v8 from "node:v8";
 import { systemActor } from "@/lib/access/actor";
 import { createDepartment } from "@/lib/accounts/departments";
 import { closeDatabase, getDatabaseHandle } from "@/lib/database";
@@ -24,6 +25,8 @@ export type UploadChildResult = {
   imported: number;
   invalid: number;
   startRssMiB: number;
+  /** V8's heap limit: shows the server's flags were applied (bench/upload.ts serverNodeFlags). */
+  heapLimitMiB: number;
   peakRssMiB: number;
   /** The largest RSS while the file was stored, and while it was imported. */
   uploadPeakRssMiB: number;
@@ -105,6 +108,7 @@ const result: UploadChildResult = {
   imported: progress.imported,
   invalid: progress.invalid,
   startRssMiB: mib(startRss),
+  heapLimitMiB: mib(v8.getHeapStatistics().heap_size_limit),
   peakRssMiB: mib(peak),
   uploadPeakRssMiB: mib(phasePeaks.upload),
   importPeakRssMiB: mib(phasePeaks.import),
