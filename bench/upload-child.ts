@@ -2,15 +2,19 @@
  * The far side of the upload benchmark (bench/upload.ts): a process that is only the app's import,
  * so its resident set is what the import costs. It streams a generated CSV of `bytes` through the
  * console's upload path (storeUpload: to the bucket the environment names), starts the import, waits
- * for it, and says over IPC how long each took and the largest RSS sampled every 20 ms.
+ * for it, and says over IPC how long each took and the largest RSS sampled every 20 ms, in all and
+ * in each phase. BENCH_UPLOAD_TRACE=1 also prints, each second, V8's and Buffers' share and the
+ * resident set by kind (bench/resident-memory.ts): how decision 0083 found where the memory went.
  */
 import { Readable } from "node:stream";
+import v8 from "node:v8";
 import { systemActor } from "@/lib/access/actor";
 import { createDepartment } from "@/lib/accounts/departments";
 import { closeDatabase, getDatabaseHandle } from "@/lib/database";
 import { startImport, storeUpload } from "@/lib/pools/import-jobs";
 import { importProgress } from "@/lib/pools/import-report";
 import { createPool } from "@/lib/pools/pools";
+import { residentByKind } from "./resident-memory";
 
 export type UploadChildResult = {
   type: "result";
@@ -21,7 +25,12 @@ export type UploadChildResult = {
   imported: number;
   invalid: number;
   startRssMiB: number;
+  /** V8's heap limit: shows the server's flags were applied (bench/upload.ts serverNodeFlags). */
+  heapLimitMiB: number;
   peakRssMiB: number;
+  /** The largest RSS while the file was stored, and while it was imported. */
+  uploadPeakRssMiB: number;
+  importPeakRssMiB: number;
   /** At the peak: V8's heap in use and Buffers and other memory outside it. */
   atPeakMiB: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
 };
@@ -51,9 +60,19 @@ function generatedCsv(total: number): { stream: Readable; rows: () => number } {
 
 let peak = 0;
 let atPeak: NodeJS.MemoryUsage | undefined;
+let phase: "start" | "upload" | "import" = "start";
+const phasePeaks = { start: 0, upload: 0, import: 0 };
+const trace = Boolean(process.env.BENCH_UPLOAD_TRACE);
+let tracedAt = 0;
 const sampler = setInterval(() => {
   const now = process.memoryUsage();
   if (now.rss > peak) [peak, atPeak] = [now.rss, now];
+  phasePeaks[phase] = Math.max(phasePeaks[phase], now.rss);
+  if (trace && performance.now() - tracedAt >= 1000) {
+    tracedAt = performance.now();
+    const v8AndBuffers = { heapUsed: mib(now.heapUsed), heapTotal: mib(now.heapTotal), arrayBuffers: mib(now.arrayBuffers) };
+    console.error(`[trace] ${phase} ${Math.round(tracedAt)} ms rss ${mib(now.rss)} ${JSON.stringify({ ...v8AndBuffers, ...residentByKind() })}`);
+  }
 }, 20);
 const mib = (value: number) => Math.round((value / 1024 / 1024) * 10) / 10;
 
@@ -66,9 +85,11 @@ const startRss = process.memoryUsage().rss;
 peak = startRss;
 
 const csv = generatedCsv(bytes);
+phase = "upload";
 const uploadStart = performance.now();
 const upload = await storeUpload(ctx, pool.id, "big.csv", csv.stream);
 const uploadSeconds = (performance.now() - uploadStart) / 1000;
+phase = "import";
 const importStart = performance.now();
 await startImport(ctx, upload.id, { mapping: upload.mapping!, hasHeader: true, updateExisting: false });
 let progress = await importProgress(ctx, upload.id);
@@ -87,7 +108,10 @@ const result: UploadChildResult = {
   imported: progress.imported,
   invalid: progress.invalid,
   startRssMiB: mib(startRss),
+  heapLimitMiB: mib(v8.getHeapStatistics().heap_size_limit),
   peakRssMiB: mib(peak),
+  uploadPeakRssMiB: mib(phasePeaks.upload),
+  importPeakRssMiB: mib(phasePeaks.import),
   atPeakMiB: { heapUsed: mib(atPeak?.heapUsed ?? 0), heapTotal: mib(atPeak?.heapTotal ?? 0), external: mib(atPeak?.external ?? 0), arrayBuffers: mib(atPeak?.arrayBuffers ?? 0) },
 };
 process.send(result, () => void closeDatabase().then(() => process.exit(0)));

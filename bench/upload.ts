@@ -5,7 +5,8 @@
  * (bench/upload-child.ts) that is nothing but the app's import, so its peak resident set is the
  * import's. Goal: the process's RSS stays under 300 MB (Done-means 3); reported beside it the upload
  * and import times, rows a second, and what V8 and Buffers held at the peak.
- * BENCH_UPLOAD_STORE=local keeps the upload in the data folder instead, to compare.
+ * BENCH_UPLOAD_STORE=local keeps the upload in the data folder instead, to compare. The child runs
+ * with the node flags `npm start` gives the server (package.json), which size V8's heap (0083).
  */
 import { fork } from "node:child_process";
 import fs from "node:fs";
@@ -13,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { createScratchDatabase } from "@/db/scratch";
 import { startFakeS3 } from "../tests/helpers/fake-s3";
+import { serverNodeFlags } from "./server-flags";
 import type { UploadChildResult } from "./upload-child";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -40,7 +42,7 @@ export async function runUploadBenchmark(options: { rows?: string }) {
     log(`${mib} MiB through the upload path into the bucket, then imported into Postgres`);
     const child = fork(path.join(ROOT, "bench", "upload-child.ts"), [String(Math.round(mib * 1024 * 1024))], {
       cwd: ROOT,
-      execArgv: ["--conditions=react-server", "--import", "tsx", "--expose-gc"],
+      execArgv: [...serverNodeFlags(), "--conditions=react-server", "--import", "tsx", "--expose-gc"],
       stdio: ["ignore", 2, 2, "ipc"],
       env: { ...process.env, ...(process.env.BENCH_UPLOAD_STORE === "local" ? {} : bucket.env), DATABASE_URL: scratch.url, FANOUT_DATA_DIR: dataDir, AUTH_SECRET: "upload bench auth", FANOUT_TOKEN_SECRET: "upload bench token", FANOUT_RUNNER: "local" },
     });
@@ -50,12 +52,13 @@ export async function runUploadBenchmark(options: { rows?: string }) {
     });
     const peakRssMB = Math.round((result.peakRssMiB * 1024 * 1024) / 1e6);
     const written = fs.readdirSync(dataDir, { recursive: true, encoding: "utf8" });
-    log(`uploaded ${result.bytes} bytes in ${result.uploadSeconds} s, imported ${result.imported} of ${result.rows} rows in ${result.importSeconds} s; RSS ${result.startRssMiB} → peak ${result.peakRssMiB} MiB`);
+    log(`uploaded ${result.bytes} bytes in ${result.uploadSeconds} s, imported ${result.imported} of ${result.rows} rows in ${result.importSeconds} s; RSS ${result.startRssMiB} → peak ${result.peakRssMiB} MiB (storing ${result.uploadPeakRssMiB}, importing ${result.importPeakRssMiB})`);
     return {
       ...result,
       type: undefined,
       rowsPerSecond: Math.round(result.rows / result.importSeconds),
       peakRssMB,
+      serverNodeFlags: serverNodeFlags(),
       targets: TARGETS,
       filesWrittenToDataDir: written,
       pass: { peakRss: peakRssMB < TARGETS.peakRssMB, allImported: result.imported + result.invalid === result.rows, nothingOnDisk: process.env.BENCH_UPLOAD_STORE === "local" ? null : written.length === 0 },

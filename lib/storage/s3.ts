@@ -1,18 +1,14 @@
 import "server-only";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { PassThrough, Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { S3Settings } from "@/lib/config/env";
+import { uploadStream } from "./s3-upload";
 import { checkKey, ObjectMissingError, type ObjectStore } from "./store";
 
-/** Multipart parts of 8 MiB, two in flight: an upload of any size holds about 16 MiB. */
-const PART_BYTES = 8 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 2;
-
 /**
- * Objects in an S3-compatible bucket through the AWS SDK: streamed multipart uploads
- * (@aws-sdk/lib-storage), streamed reads, and presigned download URLs. Checksums are computed only
+ * Objects in an S3-compatible bucket through the AWS SDK: streamed multipart uploads in two reused
+ * part buffers (./s3-upload.ts), streamed reads, and presigned download URLs. Checksums are computed only
  * where S3 requires them, which every S3-compatible server understands.
  */
 export function s3Store(settings: S3Settings): ObjectStore {
@@ -29,15 +25,10 @@ export function s3Store(settings: S3Settings): ObjectStore {
   return {
     kind: "s3",
     async put(key, body, options = {}) {
-      let size = 0;
-      const counted = new PassThrough();
-      counted.on("data", (chunk: Buffer) => (size += chunk.byteLength));
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      source.on("error", (error) => counted.destroy(error));
-      source.pipe(counted);
-      const upload = new Upload({ client, params: { Bucket, Key: fullKey(key), Body: counted, ContentType: options.contentType }, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT });
-      await upload.done();
-      return { size };
+      const object = { Bucket, Key: fullKey(key), ContentType: options.contentType };
+      if (!Buffer.isBuffer(body)) return { size: await uploadStream({ client, ...object }, body) };
+      await client.send(new PutObjectCommand({ ...object, Body: body, ContentLength: body.byteLength }));
+      return { size: body.byteLength };
     },
     async get(key) {
       try {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Settings } from "@/lib/config/env";
 import { localStore } from "@/lib/storage/local";
 import { s3Store } from "@/lib/storage/s3";
+import { PART_BYTES } from "@/lib/storage/s3-upload";
 import { ObjectMissingError, readAll, type ObjectStore } from "@/lib/storage/store";
 import { startFakeS3, type FakeS3 } from "../helpers/fake-s3";
 
@@ -78,6 +79,24 @@ for (const kind of kinds) {
       expect(await store.put("imports/big", generated(size, "big"))).toEqual({ size });
       expect(await sha256Of(await store.get("imports/big"))).toBe(expected);
       await store.delete("imports/big");
+    }, 60_000);
+
+    it("stores bodies that end on a part's boundary, or hold nothing, exactly", async () => {
+      for (const size of [0, PART_BYTES - 1, PART_BYTES, 2 * PART_BYTES, 2 * PART_BYTES + 1]) {
+        const expected = await sha256Of(generated(size, `edge${size}`, 1_000_003));
+        expect(await store.put("imports/edge", generated(size, `edge${size}`, 1_000_003)), `${size} bytes`).toEqual({ size });
+        expect(await sha256Of(await store.get("imports/edge")), `${size} bytes`).toBe(expected);
+      }
+      await store.delete("imports/edge");
+    }, 60_000);
+
+    it("a body that fails after its first part leaves nothing under the key", async () => {
+      async function* failingAfterAPart() {
+        for (let sent = 0; sent <= PART_BYTES; sent += 64 * 1024) yield Buffer.alloc(64 * 1024, sent % 251);
+        throw new Error("the client went away");
+      }
+      await expect(store.put("imports/half", Readable.from(failingAfterAPart()))).rejects.toThrow("the client went away");
+      await expect(store.get("imports/half")).rejects.toBeInstanceOf(ObjectMissingError);
     }, 60_000);
 
     it("lists the keys under a prefix and nothing else", async () => {
