@@ -63,6 +63,8 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "suppression.addWithNote": "屏蔽 {count} 个地址（{reason}）：{note}",
     "suppression.remove": "将 {email} 移出屏蔽列表（原因：{reason}）：{why}",
     "suppression.unsubscribe": "{email} 已退订（{method}）",
+    "channelSuppression.add": "在{channel}渠道屏蔽 {count} 个号码（{channelReason}）",
+    "channelSuppression.remove": "将 {address} 移出{channel}屏蔽列表（原因：{channelReason}）：{why}",
     "delivery.export": "导出投递日志",
     "domain.create": "添加发件域名 {domain}",
     "domain.approve": "批准 {domain} 的认领",
@@ -153,6 +155,8 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     ips: { none: "任意地址" },
     rate: { none: "默认值" },
     reason: { unsubscribed: "退订", hard_bounce: "硬退信", complaint: "投诉", manual: "手动添加" },
+    channel: { sms: "短信", whatsapp: "WhatsApp", wecom: "企业微信" },
+    channelReason: { opted_out: "本人退订", failed: "发送失败", manual: "手动添加", complaint: "投诉" },
     method: { page: "退订页面", "one-click": "邮件客户端一键退订", mailto: "邮件退订" },
     contactStatus: { active: "正常", pending: "待确认", unsubscribed: "已退订", bounced: "已退信", complained: "已投诉" },
     deliveryStatus: {

@@ -83,6 +83,8 @@ export const en = {
     "suppression.add": "Suppressed",
     "suppression.remove": "Suppression lifted",
     "suppression.unsubscribe": "Recipient unsubscribed",
+    "channel_suppression.add": "Suppressed on a channel",
+    "channel_suppression.remove": "Channel suppression lifted",
     "delivery.export": "Delivery log exported",
     "domain.create": "Domain added",
     "domain.check": "Domain checked",

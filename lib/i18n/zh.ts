@@ -80,6 +80,8 @@ export const zh: Messages = {
     "suppression.add": "加入禁发名单",
     "suppression.remove": "移出禁发名单",
     "suppression.unsubscribe": "收件人退订",
+    "channel_suppression.add": "加入渠道禁发名单",
+    "channel_suppression.remove": "移出渠道禁发名单",
     "delivery.export": "导出投递日志",
     "domain.create": "添加域名",
     "domain.check": "检查域名",
