@@ -355,6 +355,8 @@ export const reasonsEn = {
     wecomUserId: "WeCom user id",
     channelConsent: "Consent",
     channel: "Channel",
+    phoneColumn: "Phone column",
+    consent: "Consent",
     quotaTotal: "Purchased total",
     quotaAllocated: "Quota",
     templateId: "Template",

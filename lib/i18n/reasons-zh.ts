@@ -332,6 +332,8 @@ export const reasonsZh: ReasonCatalogue = {
     wecomUserId: "企业微信用户 ID",
     channelConsent: "渠道授权",
     channel: "渠道",
+    phoneColumn: "电话列",
+    consent: "渠道授权",
     quotaTotal: "购买总量",
     quotaAllocated: "配额",
     templateId: "模板",

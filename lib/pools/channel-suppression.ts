@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { channelSuppressions, departments, type Channel, type ChannelSuppressionReason } from "@/db/schema";
-import { epochMicros, fromEpochMicros } from "@/db/sql";
+import { epochMicros } from "@/db/sql";
 import { operatorId } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
@@ -11,16 +11,13 @@ import { invalidInput } from "@/lib/errors";
 import type { Reason, ReasonParams } from "@/lib/i18n/reasons-en";
 import { WECOM_USER_ID } from "./contact-channels";
 import { readPhoneCell } from "./phone-cell";
-import { MAX_BULK_SUPPRESSIONS, pastedEntries, REPORTED_INVALID_LINES, SUPPRESSION_PAGE_SIZE } from "./suppression";
+import { afterCursor, containing, insertInChunks, MAX_BULK_SUPPRESSIONS, pageWithCursor, pastedEntries, REPORTED_INVALID_LINES, SUPPRESSION_PAGE_SIZE } from "./suppression";
 
 /*
  * Opt-outs of the channels beyond e-mail (SMS, WhatsApp, WeCom), one list per channel and
  * department: an SMS opt-out leaves e-mail (`suppressions`) and WhatsApp alone. Managed with the
  * same permission as e-mail's suppression list.
  */
-
-/** A page's cursor: the last row's time in microseconds, department and address (an address may hold `_`; it comes last). */
-const CURSOR = /^(-?\d{1,17})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_(.{1,64})$/i;
 
 export type ChannelAddress = { ok: true; address: string } | { ok: false; reason: Reason; params: ReasonParams };
 
@@ -40,15 +37,9 @@ export async function listChannelSuppressions(ctx: Ctx, channel: Channel, filter
   authorize(ctx.actor, "pools.manage");
   const conditions: (SQL | undefined)[] = [departmentScope(ctx.actor, channelSuppressions.departmentId), eq(channelSuppressions.channel, channel)];
   const q = filters.q?.trim().slice(0, 64);
-  if (q) conditions.push(sql`${channelSuppressions.address} like ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
-  const cursor = filters.before ? CURSOR.exec(filters.before) : null;
-  if (filters.before && !cursor) throw invalidInput("badCursor", { field: "before" });
-  if (cursor) {
-    const at = fromEpochMicros(cursor[1]!);
-    conditions.push(
-      sql`(${channelSuppressions.createdAt}, ${channelSuppressions.address}, ${channelSuppressions.departmentId}) < (${at}, ${cursor[3]}, ${cursor[2]}::uuid)`,
-    );
-  }
+  if (q) conditions.push(sql`${channelSuppressions.address} like ${containing(q)}`);
+  // The same cursor as e-mail's list (an address may hold `_`; it comes last).
+  conditions.push(afterCursor(filters.before, { createdAt: channelSuppressions.createdAt, key: channelSuppressions.address, departmentId: channelSuppressions.departmentId }));
   const rows = await ctx.db
     .select({
       departmentId: channelSuppressions.departmentId,
@@ -66,12 +57,7 @@ export async function listChannelSuppressions(ctx: Ctx, channel: Channel, filter
     .where(and(...conditions))
     .orderBy(desc(channelSuppressions.createdAt), desc(channelSuppressions.address), desc(channelSuppressions.departmentId))
     .limit(SUPPRESSION_PAGE_SIZE + 1);
-  const page = rows.slice(0, SUPPRESSION_PAGE_SIZE);
-  const last = page.at(-1);
-  return {
-    rows: page.map(({ createdMicros: _cursor, ...row }) => row),
-    nextBefore: rows.length > SUPPRESSION_PAGE_SIZE && last ? `${last.createdMicros}_${last.departmentId}_${last.address}` : null,
-  };
+  return pageWithCursor(rows, (row) => row.address);
 }
 
 export type InvalidChannelLine = { line: number; value: string; reason: Reason; params: ReasonParams };
@@ -107,11 +93,7 @@ export async function addChannelSuppressions(
       note: input.note ?? "",
       createdBy: operatorId(ctx.actor),
     }));
-    let count = 0;
-    for (let start = 0; start < rows.length; start += 5_000) {
-      const inserted = await tx.insert(channelSuppressions).values(rows.slice(start, start + 5_000)).onConflictDoNothing().returning({ address: channelSuppressions.address });
-      count += inserted.length;
-    }
+    const count = await insertInChunks(rows, (chunk) => tx.insert(channelSuppressions).values(chunk).onConflictDoNothing().returning({ address: channelSuppressions.address }));
     await recordAudit(tx, ctx.actor, {
       action: "channel_suppression.add",
       objectType: "channel_suppression",

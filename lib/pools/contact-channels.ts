@@ -1,3 +1,4 @@
+import "server-only";
 import { CHANNELS, type Channel } from "@/db/schema";
 import { invalidInput } from "@/lib/errors";
 import type { Reason } from "@/lib/i18n/reasons-en";
