@@ -6,6 +6,7 @@ import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { DEFAULT_PHONE_REGION, isPhoneRegion } from "@/lib/channels/phone";
+import { invalidInput } from "@/lib/errors";
 
 /**
  * Company settings and their defaults; the value type of each is fixed here. A setting never
@@ -39,6 +40,13 @@ export async function readSetting<K extends SettingKey>(db: Executor, key: K): P
 export async function readPhoneRegion(db: Executor): Promise<string> {
   const region = await readSetting(db, "phoneRegion");
   return isPhoneRegion(region) ? region : DEFAULT_PHONE_REGION;
+}
+
+/** Sets the phone region, refused unless libphonenumber-js knows it (ISO 3166-1 alpha-2: CN, HK, US …). */
+export async function writePhoneRegion(ctx: Ctx, region: string) {
+  const code = region.trim().toUpperCase();
+  if (!isPhoneRegion(code)) throw invalidInput("notPhoneRegion", { field: "region", params: { value: region.slice(0, 10) } });
+  await writeSetting(ctx, "phoneRegion", code);
 }
 
 export async function writeSetting<K extends SettingKey>(ctx: Ctx, key: K, value: (typeof SETTINGS)[K]) {

@@ -155,6 +155,7 @@ export const auditSummariesEn = {
       guardComplaintPercent: "the guard's complaint threshold (%)",
       guardMinAnswers: "the answers before the guard judges a task",
       notificationEmail: "notifications by e-mail",
+      phoneRegion: "the phone region",
     },
     guardRule: { hardBounces: "hard bounces", unknownUsers: "unknown users", complaints: "complaints" },
     onOff: { true: "on", false: "off" },

@@ -148,6 +148,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
       guardComplaintPercent: "信誉保护的投诉阈值（%）",
       guardMinAnswers: "信誉保护开始判断前的应答数",
       notificationEmail: "通过邮件接收通知",
+      phoneRegion: "电话号码地区",
     },
     guardRule: { hardBounces: "硬退信率", unknownUsers: "无效收件人率", complaints: "投诉率" },
     onOff: { true: "开", false: "关" },

@@ -141,6 +141,8 @@ export const en = {
     address: "Number or id",
     reasons: { opted_out: "Opted out", failed: "Failed", manual: "Manual", complaint: "Complaint" },
     invalidLines: "These lines are not numbers or ids and were not added:",
+    region: "Phone region",
+    regionHint: "National phone numbers (without + or 00) in imports and contact forms are read as this region's: a two-letter code such as CN, HK or US.",
   },
   common: {
     save: "Save",

@@ -136,6 +136,8 @@ export const zh: Messages = {
     address: "号码或 ID",
     reasons: { opted_out: "本人退订", failed: "发送失败", manual: "手动添加", complaint: "投诉" },
     invalidLines: "以下各行不是号码或 ID，未添加：",
+    region: "电话号码地区",
+    regionHint: "导入和联系人表单中的国内号码（不带 + 或 00）按此地区解析：两位字母代码，如 CN、HK、US。",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {

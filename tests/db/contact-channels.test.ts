@@ -11,7 +11,7 @@ import { auditLog, channelSuppressions, contacts, suppressions } from "@/db/sche
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { createApiKey } from "@/lib/accounts/api-keys";
-import { writeSetting } from "@/lib/accounts/settings";
+import { readPhoneRegion, writePhoneRegion, writeSetting } from "@/lib/accounts/settings";
 import { openApiDocument } from "@/lib/api/openapi";
 import { AppError } from "@/lib/errors";
 import { describeStoredSummary, auditWording } from "@/lib/i18n/describe-audit";
@@ -162,9 +162,14 @@ describeOnDatabases("contacts by phone and WeCom", (db, target) => {
     expect(ten!.phone).toBe("+8613900139000");
   });
 
-  it("reads national numbers in the company's phone region", async () => {
-    await writeSetting(admin, "phoneRegion", "US");
+  it("reads national numbers in the company's phone region, which only an admin sets, to a region phone numbers are known for", async () => {
+    const unknown = await rejection(writePhoneRegion(admin, "XX"), AppError);
+    expect({ reason: unknown.reason, field: unknown.field }).toEqual({ reason: "notPhoneRegion", field: "region" });
+    expect((await rejection(writePhoneRegion(ctx, "US"), AppError)).code).toBe("forbidden");
+    expect(await readPhoneRegion(db())).toBe("CN");
+    await writePhoneRegion(admin, " us ");
     try {
+      expect(await readPhoneRegion(db())).toBe("US");
       const pool = await createPool(ctx, { name: unique("us") });
       const report = await importTable(ctx, pool.id, streamOf("email,phone\nus@region.example,(415) 555-2671\n"));
       expect(report.badPhoneCount).toBe(0);
