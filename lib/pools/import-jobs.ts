@@ -14,6 +14,7 @@ import { importRows, refreshStatistics } from "./import";
 import { checkImportMx, queueMxCheck, resumeMxChecks } from "./hygiene/mx-job";
 import { emptyTally, mergeTally, readTally } from "./hygiene/tally";
 import { checkedMapping } from "./import-tags";
+import { consentList } from "./contact-channels";
 import { readPhoneRegion } from "@/lib/accounts/settings";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
@@ -141,7 +142,7 @@ export async function startImport(
     const hygieneOptions: ImportHygieneOptions = { skip: [...new Set(input.hygiene?.skip ?? [])], checkMx: input.hygiene?.checkMx ?? false };
     const started = {
       status: "running" as const,
-      mapping: checkedMapping(input.mapping),
+      mapping: { ...checkedMapping(input.mapping), ...(input.mapping.consent ? { consent: consentList(input.mapping.consent) } : {}) },
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
       hygieneOptions,
