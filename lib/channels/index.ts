@@ -2,7 +2,7 @@ import "server-only";
 import { readChannelSettings, type ChannelSettings } from "./env";
 import { createAliyunSmsTransport } from "./sms-aliyun";
 import { createTwilioSmsTransport } from "./sms-twilio";
-import type { ChannelTransport, MessagingChannel } from "./types";
+import { MESSAGING_CHANNELS, type ChannelTransport, type MessagingChannel } from "./types";
 import { createWeComTransport } from "./wecom";
 import { createWhatsAppTransport } from "./whatsapp";
 
@@ -43,5 +43,5 @@ export function createChannelTransport(channel: MessagingChannel, source: Channe
 
 /** Which messaging channels these settings can send on. */
 export function configuredChannels(settings: ChannelSettings): MessagingChannel[] {
-  return (["sms", "whatsapp", "wecom"] as const).filter((channel) => settings[channel] !== undefined);
+  return MESSAGING_CHANNELS.filter((channel) => settings[channel] !== undefined);
 }
