@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import type { SendResult } from "@/lib/transports/types";
 import { aliyunCanonicalQuery, aliyunPercentEncode, aliyunSignature, aliyunTimestamp } from "./aliyun-signature";
-import { callProvider, mapLimit, providerText, transientFailure, type Failure, type ProviderAnswer, type ResultBody } from "./http";
+import { callProvider, providerText, transientFailure, type Failure, type ProviderAnswer, type ResultBody } from "./http";
+import { perMessageTransport } from "./per-message";
 import { channelReason } from "./reasons";
 import type { ChannelMessage, ChannelTransport } from "./types";
 import { asRecord, textOf } from "./webhook";
@@ -76,14 +77,7 @@ export function createAliyunSmsTransport(config: AliyunSmsConfig): ChannelTransp
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return {
-    channel: "sms",
-    name: "aliyun",
-    maxBatch: 100,
-    target: `${baseUrl} (AccessKey ${config.accessKeyId}, sign ${config.signName})`,
-    sendBatch: (messages, options = {}) => mapLimit(messages, Math.max(1, config.concurrency ?? 5), (message) => sendOne(message, options.signal)),
-    close: async () => {},
-  };
+  return perMessageTransport({ channel: "sms", name: "aliyun", target: `${baseUrl} (AccessKey ${config.accessKeyId}, sign ${config.signName})` }, config.concurrency, sendOne);
 }
 
 /** Aliyun wants mainland numbers bare (13800138000) and others with their country code, no plus. */

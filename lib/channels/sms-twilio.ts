@@ -1,5 +1,6 @@
 import type { SendResult } from "@/lib/transports/types";
-import { callProvider, mapLimit, providerText, transientFailure, type ProviderAnswer, type ResultBody } from "./http";
+import { callProvider, providerText, transientFailure, type ProviderAnswer, type ResultBody } from "./http";
+import { perMessageTransport } from "./per-message";
 import { channelReason } from "./reasons";
 import type { ChannelMessage, ChannelTransport } from "./types";
 import { asRecord, textOf } from "./webhook";
@@ -45,14 +46,7 @@ export function createTwilioSmsTransport(config: TwilioSmsConfig): ChannelTransp
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return {
-    channel: "sms",
-    name: "twilio",
-    maxBatch: 100,
-    target: `${baseUrl} (account ${config.accountSid})`,
-    sendBatch: (messages, options = {}) => mapLimit(messages, Math.max(1, config.concurrency ?? 5), (message) => sendOne(message, options.signal)),
-    close: async () => {},
-  };
+  return perMessageTransport({ channel: "sms", name: "twilio", target: `${baseUrl} (account ${config.accountSid})` }, config.concurrency, sendOne);
 }
 
 function resultOf(answer: ProviderAnswer): ResultBody {

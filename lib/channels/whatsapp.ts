@@ -1,5 +1,6 @@
 import type { SendResult } from "@/lib/transports/types";
-import { callProvider, mapLimit, providerText, transientFailure, type ProviderAnswer, type ResultBody } from "./http";
+import { callProvider, providerText, transientFailure, type ProviderAnswer, type ResultBody } from "./http";
+import { perMessageTransport } from "./per-message";
 import { channelReason } from "./reasons";
 import type { ChannelMessage, ChannelTransport } from "./types";
 import { asArray, asRecord, textOf } from "./webhook";
@@ -45,14 +46,7 @@ export function createWhatsAppTransport(config: WhatsAppConfig): ChannelTranspor
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return {
-    channel: "whatsapp",
-    name: "whatsapp",
-    maxBatch: 100,
-    target: `${baseUrl} (phone number ${config.phoneNumberId})`,
-    sendBatch: (messages, options = {}) => mapLimit(messages, Math.max(1, config.concurrency ?? 5), (message) => sendOne(message, options.signal)),
-    close: async () => {},
-  };
+  return perMessageTransport({ channel: "whatsapp", name: "whatsapp", target: `${baseUrl} (phone number ${config.phoneNumberId})` }, config.concurrency, sendOne);
 }
 
 /** The request body, or the reason it may not be sent. */
