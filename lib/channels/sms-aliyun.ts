@@ -77,7 +77,7 @@ export function createAliyunSmsTransport(config: AliyunSmsConfig): ChannelTransp
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return perMessageTransport({ channel: "sms", name: "aliyun", target: `${baseUrl} (AccessKey ${config.accessKeyId}, sign ${config.signName})` }, config.concurrency, sendOne);
+  return perMessageTransport({ channel: "sms", name: "aliyun", target: `${baseUrl} (AccessKey ${config.accessKeyId}, sign ${config.signName})` }, { provider: PROVIDER, concurrency: config.concurrency }, sendOne);
 }
 
 /** Aliyun wants mainland numbers bare (13800138000) and others with their country code, no plus. */

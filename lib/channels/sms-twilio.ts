@@ -46,7 +46,7 @@ export function createTwilioSmsTransport(config: TwilioSmsConfig): ChannelTransp
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return perMessageTransport({ channel: "sms", name: "twilio", target: `${baseUrl} (account ${config.accountSid})` }, config.concurrency, sendOne);
+  return perMessageTransport({ channel: "sms", name: "twilio", target: `${baseUrl} (account ${config.accountSid})` }, { provider: PROVIDER, concurrency: config.concurrency }, sendOne);
 }
 
 function resultOf(answer: ProviderAnswer): ResultBody {

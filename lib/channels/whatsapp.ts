@@ -46,7 +46,7 @@ export function createWhatsAppTransport(config: WhatsAppConfig): ChannelTranspor
     return { id: message.id, ...resultOf(outcome.answer) };
   }
 
-  return perMessageTransport({ channel: "whatsapp", name: "whatsapp", target: `${baseUrl} (phone number ${config.phoneNumberId})` }, config.concurrency, sendOne);
+  return perMessageTransport({ channel: "whatsapp", name: "whatsapp", target: `${baseUrl} (phone number ${config.phoneNumberId})` }, { provider: PROVIDER, concurrency: config.concurrency }, sendOne);
 }
 
 /** The request body, or the reason it may not be sent. */

@@ -62,6 +62,13 @@ describe("Twilio SMS transport", () => {
     expect((await transport().sendBatch([sms("r", "+14155550102")]))[0]).toMatchObject({ ok: true });
   });
 
+  it("fails a recipient that is not an E.164 number before any request", async () => {
+    const before = twilio.calls.length;
+    const [result] = await transport().sendBatch([sms("e", "zhangwei")]);
+    expect(result).toEqual({ id: "e", ok: false, retry: false, reply: 'Twilio does not accept this recipient: "zhangwei" is not an E.164 number (+8613800138000)' });
+    expect(twilio.calls.length).toBe(before);
+  });
+
   it("refuses a wrong auth token finally (401, 20003)", async () => {
     const [refused] = await transport("wrong-token").sendBatch([sms("w", "+14155550103")]);
     expect(refused).toEqual({ id: "w", ok: false, retry: false, code: 401, reply: "Twilio refused the credentials: 401: 20003 Authenticate" });

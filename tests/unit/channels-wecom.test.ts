@@ -41,6 +41,13 @@ describe("WeCom transport", () => {
     ]);
   });
 
+  it("fails a userid that would split touser, without sending it to anyone", async () => {
+    const [bad, good] = await transport().sendBatch([wecom("p", "zhangwei|lifang"), wecom("q", "wangqiang")]);
+    expect(bad).toMatchObject({ ok: false, retry: false, reply: 'WeCom does not accept this recipient: "zhangwei|lifang" is not a WeCom userid' });
+    expect(good).toMatchObject({ ok: true });
+    expect(fake.sent.map((sent) => sent.touser)).toEqual([["wangqiang"]]);
+  });
+
   it("splits more than 1,000 recipients of one text into requests of at most 1,000", async () => {
     const ids = Array.from({ length: 1001 }, (_, index) => `staff${index}`);
     const known = fake.options.users;
