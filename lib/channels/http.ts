@@ -39,12 +39,14 @@ export async function callProvider(provider: string, url: string, init: RequestI
   try {
     const response = await fetch(url, { ...init, signal, redirect: "error" });
     const text = await readLimited(response, MAX_ANSWER_BYTES);
-    if (text === null) return { ok: false, failure: { retry: true, code: response.status, reply: channelReason("unreachable", { provider, detail: `the answer is larger than ${MAX_ANSWER_BYTES} bytes` }) } };
+    if (text === null) return { ok: false, failure: { retry: true, code: response.status, reply: channelReason("answered", { provider, detail: `${response.status} with more than ${MAX_ANSWER_BYTES} bytes` }) } };
     return { ok: true, answer: { status: response.status, headers: response.headers, text, json: parseJson(text) } };
   } catch (error) {
-    if (options.signal?.aborted) return { ok: false, failure: { retry: true, reply: channelReason("aborted") } };
-    const detail = timeout.aborted ? `no answer within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : describeNetworkError(error);
-    return { ok: false, failure: { retry: true, reply: channelReason("unreachable", { provider, detail }) } };
+    // Stopped while the request was out: the provider may have taken it. Said, not hidden, since
+    // none of these APIs has an idempotency key to make the retry harmless.
+    if (options.signal?.aborted) return { ok: false, failure: { retry: true, reply: channelReason("unknownOutcome", { provider, detail: "the batch was aborted" }) } };
+    if (timeout.aborted) return { ok: false, failure: { retry: true, reply: channelReason("unknownOutcome", { provider, detail: `no answer within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` }) } };
+    return { ok: false, failure: { retry: true, reply: channelReason("unreachable", { provider, detail: describeNetworkError(error) }) } };
   }
 }
 

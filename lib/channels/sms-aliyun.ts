@@ -27,9 +27,10 @@ export type AliyunSmsConfig = {
 };
 
 /** Codes Aliyun documents as momentary: flow control per account or per number, and its own faults. */
-const TRANSIENT_CODES = new Set(["Throttling.User", "Throttling", "isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "InternalError", "ServiceUnavailable", "isp.RAM_PERMISSION_DENY_LIMIT"]);
-const CREDENTIAL_CODES = new Set(["InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "SignatureDoesNotMatch", "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL", "IncompleteSignature"]);
-const RECIPIENT_CODES = new Set(["isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT", "isv.DENY_IP_RANGE"]);
+const TRANSIENT_CODES = new Set(["Throttling.User", "Throttling", "isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "InternalError", "ServiceUnavailable"]);
+/** The key, its signature or the account: nothing a retry changes. isv.DENY_IP_RANGE: this server's IP is not allowed. */
+const CREDENTIAL_CODES = new Set(["InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "SignatureDoesNotMatch", "IncompleteSignature", "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL", "isv.DENY_IP_RANGE"]);
+const RECIPIENT_CODES = new Set(["isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT"]);
 /** isv.BUSINESS_LIMIT_CONTROL is the per-number limit (one message a minute to a number by default). */
 const PER_NUMBER_WAIT_MS = 60_000;
 
