@@ -18,10 +18,10 @@ export type WeComConfig = {
   now?: () => number;
 };
 
-/** The token is no longer valid (40014 invalid, 42001 expired, 40082 wrong suite): fetch a new one once. */
-const STALE_TOKEN = new Set([40014, 42001, 40082]);
-/** -1 system busy, 45009 API frequency, 45033 concurrency, 45011 per-minute limit. */
-const TRANSIENT = new Set([-1, 45009, 45033, 45011]);
+/** The token is no longer valid (40014 invalid, 42001 expired): fetch a new one, once. */
+const STALE_TOKEN = new Set([40014, 42001]);
+/** -1 system busy, 45009 API frequency limit, 45033 concurrency limit. */
+const TRANSIENT = new Set([-1, 45009, 45033]);
 /** 40001 invalid secret, 40013 invalid corpid, 40056 invalid agentid, 48002 API forbidden for this app, 60020 IP not allowed. */
 const CREDENTIALS = new Set([40001, 40013, 40056, 48002, 60020]);
 
@@ -31,7 +31,7 @@ type TokenAnswer = { ok: true; token: string } | { ok: false; failure: Failure }
 /**
  * The access token WeCom's API wants on every call, cached until `expires_in` minus a margin and
  * fetched once for concurrent callers; a call answered "token invalid or expired" fetches a new
- * one and is repeated once (a token can be invalidated early, by a second fetch elsewhere).
+ * one and is repeated once (WeCom may end a token early, e.g. when the secret is reset).
  */
 export function createWeComClient(config: WeComConfig) {
   const baseUrl = (config.baseUrl ?? WECOM_DEFAULT_BASE_URL).replace(/\/+$/, "");
@@ -42,7 +42,7 @@ export function createWeComClient(config: WeComConfig) {
 
   async function fetchToken(signal?: AbortSignal): Promise<TokenAnswer> {
     const query = new URLSearchParams({ corpid: config.corpId, corpsecret: config.secret });
-    const answer = await request(`${baseUrl}/cgi-bin/gettoken?${query}`, { method: "GET" }, signal);
+    const answer = await request(`${baseUrl}/cgi-bin/gettoken?${query}`, { method: "GET" }, { signal, timeoutMs: config.timeoutMs });
     if (!answer.ok) return answer;
     const token = answer.body.access_token;
     const expiresIn = Number(answer.body.expires_in);
@@ -66,7 +66,7 @@ export function createWeComClient(config: WeComConfig) {
       const current = await token(signal, attempt > 0);
       if (!current.ok) return current;
       const url = `${baseUrl}${path}?access_token=${encodeURIComponent(current.token)}`;
-      const answer = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, signal);
+      const answer = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, { signal, timeoutMs: config.timeoutMs });
       if (!answer.ok && answer.staleToken && attempt === 0) continue;
       return answer;
     }
@@ -76,8 +76,8 @@ export function createWeComClient(config: WeComConfig) {
 }
 
 /** An API answer: errcode 0 is a body; every other errcode is a failure, classified. */
-async function request(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<WeComAnswer & { staleToken?: boolean }> {
-  const outcome = await callProvider(WECOM_PROVIDER, url, init, { signal });
+async function request(url: string, init: RequestInit, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<WeComAnswer & { staleToken?: boolean }> {
+  const outcome = await callProvider(WECOM_PROVIDER, url, init, options);
   if (!outcome.ok) return outcome;
   const body = asRecord(outcome.answer.json);
   const errcode = typeof body?.errcode === "number" ? body.errcode : undefined;

@@ -32,14 +32,15 @@ export async function startFakeServer(answer: (call: RecordedCall) => FakeReply 
     let refused = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > FAKE_MAX_BODY_BYTES && !refused) {
-        refused = true;
-        res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ message: "Request Entity Too Large" }));
-        req.destroy();
-      } else if (!refused) chunks.push(chunk);
+      // Past the limit the rest is drained, not kept: the client still gets its 413 to read.
+      if (size > FAKE_MAX_BODY_BYTES) refused = true;
+      else chunks.push(chunk);
     });
     req.on("end", async () => {
-      if (refused) return;
+      if (refused) {
+        res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ message: "Request Entity Too Large" }));
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://fake");
       const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]));
       const call: RecordedCall = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers, body: Buffer.concat(chunks).toString("utf8") };

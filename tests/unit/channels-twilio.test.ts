@@ -69,6 +69,12 @@ describe("Twilio SMS transport", () => {
     expect(twilio.calls.length).toBe(before);
   });
 
+  it("fails a body the gateway refuses as too large (413) finally", async () => {
+    const [result] = await transport().sendBatch([sms("big", "+14155550104", "x".repeat(70 * 1024))]);
+    expect(result).toEqual({ id: "big", ok: false, retry: false, code: 413, reply: "Twilio answered 413: Request Entity Too Large" });
+    expect(twilio.sent).toEqual([]);
+  });
+
   it("refuses a wrong auth token finally (401, 20003)", async () => {
     const [refused] = await transport("wrong-token").sendBatch([sms("w", "+14155550103")]);
     expect(refused).toEqual({ id: "w", ok: false, retry: false, code: 401, reply: "Twilio refused the credentials: 401: 20003 Authenticate" });
