@@ -22,8 +22,8 @@ export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", 
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 /** Channels beyond e-mail a contact can consent to and be opted out of (issue 21). */
-export const CHANNELS = ["sms", "whatsapp", "wecom"] as const;
-export type Channel = (typeof CHANNELS)[number];
+export const CONTACT_CHANNELS = ["sms", "whatsapp", "wecom"] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
 export const CHANNEL_SUPPRESSION_REASONS = ["opted_out", "failed", "manual", "complaint"] as const;
 export type ChannelSuppressionReason = (typeof CHANNEL_SUPPRESSION_REASONS)[number];
@@ -69,8 +69,8 @@ export const contacts = pgTable(
     phone: text("phone"),
     /** The person's WeCom (企业微信) user id, as the company's WeCom knows it. */
     wecomUserId: text("wecom_user_id"),
-    /** Channels beyond e-mail the person consented to (CHANNELS); e-mail is governed by status and suppressions. */
-    channelConsent: text("channel_consent").array().$type<Channel[]>().notNull().default(sql`'{}'::text[]`),
+    /** Channels beyond e-mail the person consented to (CONTACT_CHANNELS); e-mail is governed by status and suppressions. */
+    channelConsent: text("channel_consent").array().$type<ContactChannel[]>().notNull().default(sql`'{}'::text[]`),
     /** True until the search indexer has (re)written this contact's row in contact_search. */
     searchPending: boolean("search_pending").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -151,7 +151,7 @@ export const channelSuppressions = pgTable(
     departmentId: uuid("department_id")
       .notNull()
       .references(() => departments.id, { onDelete: "cascade" }),
-    channel: text("channel", { enum: CHANNELS }).notNull(),
+    channel: text("channel", { enum: CONTACT_CHANNELS }).notNull(),
     /** E.164 for sms and whatsapp, the WeCom user id for wecom. */
     address: text("address").notNull(),
     reason: text("reason", { enum: CHANNEL_SUPPRESSION_REASONS }).notNull(),
@@ -191,7 +191,7 @@ export type ImportMapping = {
   /** A column of phone numbers, read in the company's region; a bad one is reported and the contact kept without it. */
   phoneColumn?: number | null;
   /** Channels every contact of the import consented to ("these contacts consented to SMS"). */
-  consent?: Channel[];
+  consent?: ContactChannel[];
 };
 
 /** An import of a file into a pool; progress and counts are committed with each batch, so it resumes after a restart. */

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { channelSuppressions, departments, type Channel, type ChannelSuppressionReason } from "@/db/schema";
+import { channelSuppressions, departments, type ContactChannel, type ChannelSuppressionReason } from "@/db/schema";
 import { epochMicros } from "@/db/sql";
 import { operatorId } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
@@ -22,7 +22,7 @@ import { afterCursor, containing, insertInChunks, MAX_BULK_SUPPRESSIONS, pageWit
 export type ChannelAddress = { ok: true; address: string } | { ok: false; reason: Reason; params: ReasonParams };
 
 /** A number (E.164, read in the company's region) for SMS and WhatsApp, a WeCom user id for WeCom. */
-export function readChannelAddress(channel: Channel, text: string, region: string): ChannelAddress {
+export function readChannelAddress(channel: ContactChannel, text: string, region: string): ChannelAddress {
   if (channel === "wecom") {
     const id = text.trim();
     return WECOM_USER_ID.test(id) ? { ok: true, address: id } : { ok: false, reason: "notWecomUserId", params: {} };
@@ -33,7 +33,7 @@ export function readChannelAddress(channel: Channel, text: string, region: strin
 }
 
 /** One page of a channel's suppressions, newest first, keyed by (time, department, address): a unique key, so no row is shown twice or skipped. */
-export async function listChannelSuppressions(ctx: Ctx, channel: Channel, filters: { q?: string; before?: string } = {}) {
+export async function listChannelSuppressions(ctx: Ctx, channel: ContactChannel, filters: { q?: string; before?: string } = {}) {
   authorize(ctx.actor, "pools.manage");
   const conditions: (SQL | undefined)[] = [departmentScope(ctx.actor, channelSuppressions.departmentId), eq(channelSuppressions.channel, channel)];
   const q = filters.q?.trim().slice(0, 64);
@@ -68,7 +68,7 @@ export type InvalidChannelLine = { line: number; value: string; reason: Reason; 
  */
 export async function addChannelSuppressions(
   ctx: Ctx,
-  input: { departmentId?: string | null; channel: Channel; addresses: string; reason: ChannelSuppressionReason; note?: string },
+  input: { departmentId?: string | null; channel: ContactChannel; addresses: string; reason: ChannelSuppressionReason; note?: string },
 ) {
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "pools.manage", { departmentId });
@@ -108,7 +108,7 @@ export async function addChannelSuppressions(
 }
 
 /** Lifts one suppression; like e-mail's, it needs a reason, which the operation log keeps. */
-export async function removeChannelSuppression(ctx: Ctx, input: { departmentId: string; channel: Channel; address: string; reason: string }) {
+export async function removeChannelSuppression(ctx: Ctx, input: { departmentId: string; channel: ContactChannel; address: string; reason: string }) {
   authorize(ctx.actor, "pools.manage", { departmentId: input.departmentId });
   if (input.reason.trim().length < 3) throw invalidInput("unsuppressReasonMissing", { field: "reason" });
   return ctx.db.transaction(async (tx) => {
@@ -132,7 +132,7 @@ export async function removeChannelSuppression(ctx: Ctx, input: { departmentId: 
  * The given numbers (or WeCom ids) the department must not reach on `channel`, as stored: what
  * the send engine asks before a batch. Addresses must already be E.164 / ids, as contacts store them.
  */
-export async function suppressedOnChannel(ctx: Ctx, input: { departmentId: string; channel: Channel; addresses: string[] }): Promise<Set<string>> {
+export async function suppressedOnChannel(ctx: Ctx, input: { departmentId: string; channel: ContactChannel; addresses: string[] }): Promise<Set<string>> {
   authorize(ctx.actor, "pools.manage", { departmentId: input.departmentId });
   if (input.addresses.length === 0) return new Set();
   const rows = await ctx.db
@@ -143,7 +143,7 @@ export async function suppressedOnChannel(ctx: Ctx, input: { departmentId: strin
 }
 
 /** Whether one number (any format the company region reads) or WeCom id is suppressed on the channel in the department. */
-export async function isChannelSuppressed(ctx: Ctx, input: { departmentId: string; channel: Channel; address: string }): Promise<boolean> {
+export async function isChannelSuppressed(ctx: Ctx, input: { departmentId: string; channel: ContactChannel; address: string }): Promise<boolean> {
   const checked = readChannelAddress(input.channel, input.address, await readPhoneRegion(ctx.db));
   if (!checked.ok) throw invalidInput(checked.reason, { field: "address", params: checked.params });
   const found = await suppressedOnChannel(ctx, { departmentId: input.departmentId, channel: input.channel, addresses: [checked.address] });

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { contacts, CONTACT_STATUSES, contactTags, poolMembers, tags, type Channel, type ContactStatus, type SuppressionReason } from "@/db/schema";
+import { contacts, CONTACT_STATUSES, contactTags, poolMembers, tags, type ContactChannel, type ContactStatus, type SuppressionReason } from "@/db/schema";
 import { suppressionMatches } from "@/lib/addresses/erased";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -190,7 +190,7 @@ export type ContactInput = {
   tags?: string[];
   phone?: string;
   wecomUserId?: string;
-  channelConsent?: Channel[];
+  channelConsent?: ContactChannel[];
 };
 
 /**

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
-import type { Channel } from "@/db/schema";
+import type { ContactChannel } from "@/db/schema";
 import { readPhoneRegion } from "@/lib/accounts/settings";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
@@ -46,7 +46,7 @@ type ImportOptions = {
   /** The header of a column read as tags instead of an attribute. */
   tagsColumn?: string;
   /** Channels every imported contact consented to. */
-  consent?: Channel[];
+  consent?: ContactChannel[];
   onProgress?: (bytes: number) => void;
 };
 

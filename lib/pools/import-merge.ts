@@ -1,7 +1,7 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Transaction } from "@/db/client";
-import { CHANNELS } from "@/db/schema";
+import { CONTACT_CHANNELS } from "@/db/schema";
 import type { BatchTarget } from "./import";
 import { tagLinks } from "./import-tags";
 import { searchTextOf } from "./search";
@@ -71,8 +71,8 @@ export async function mergeContacts(tx: Transaction, options: BatchTarget, sourc
   return counts!;
 }
 
-/** Two consent lists as one, each channel once, in CHANNELS order as consentList keeps them (so an unchanged list compares equal). */
+/** Two consent lists as one, each channel once, in CONTACT_CHANNELS order as consentList keeps them (so an unchanged list compares equal). */
 export function consentUnion(left: SQL, right: SQL): SQL {
-  const order = sql.raw(`array[${CHANNELS.map((channel) => `'${channel}'`).join(", ")}]::text[]`);
+  const order = sql.raw(`array[${CONTACT_CHANNELS.map((channel) => `'${channel}'`).join(", ")}]::text[]`);
   return sql`array(select c from unnest(${order}) as c where c = any(${left} || ${right}) order by array_position(${order}, c))`;
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { eq, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "@/db/client";
-import { pools, type Channel, type ImportMapping } from "@/db/schema";
+import { pools, type ContactChannel, type ImportMapping } from "@/db/schema";
 import { DEFAULT_PHONE_REGION } from "@/lib/channels/phone";
 import { describeReason } from "@/lib/i18n/describe";
 import type { Reason, ReasonCatalogue, ReasonParams } from "@/lib/i18n/reasons-en";
@@ -45,7 +45,7 @@ export type PreparedContact = {
   /** The row's phone cell when it was not a number: the contact is kept without it and the line reported. */
   badPhone?: Omit<InvalidRow, "line">;
   /** Channels consented to, added to those the contact has. */
-  consent?: Channel[];
+  consent?: ContactChannel[];
   /** The WeCom user id (the API's upsert; imports have no column for it yet). */
   wecomUserId?: string;
 };

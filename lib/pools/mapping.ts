@@ -1,4 +1,4 @@
-import type { Channel, ImportMapping } from "@/db/schema";
+import type { ContactChannel, ImportMapping } from "@/db/schema";
 import { invalidInput } from "@/lib/errors";
 import { readAddressCell } from "./address-cell";
 
@@ -80,7 +80,7 @@ export function suggestMapping(preview: string[][]): { hasHeader: boolean; mappi
  * any case; refused when the header has no such column). A phone column (by its header) is also read
  * as the contact's phone number, and stays an attribute as it always was: the contract only adds.
  */
-export function mappingFromHeader(header: string[], options: { tagsColumn?: string; tags?: string[]; consent?: Channel[] } = {}): ImportMapping | null {
+export function mappingFromHeader(header: string[], options: { tagsColumn?: string; tags?: string[]; consent?: ContactChannel[] } = {}): ImportMapping | null {
   const emailColumn = header.findIndex((cell) => EMAIL_HEADERS.has(normaliseHeader(cell)));
   if (emailColumn < 0) return null;
   const nameIndex = header.findIndex((cell, index) => index !== emailColumn && NAME_HEADERS.has(normaliseHeader(cell)));

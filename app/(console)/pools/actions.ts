@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
-import { CHANNELS, CONTACT_STATUSES } from "@/db/schema";
+import { CONTACT_CHANNELS, CONTACT_STATUSES } from "@/db/schema";
 import { addContact as add, deleteContacts as removeContacts, resubscribeContact as resubscribe, unsubscribeContacts as unsubscribe, updateContact as edit, type ContactSelection } from "@/lib/pools/contact-edits";
 import { changeContactTags as changeTags } from "@/lib/audiences/contact-tags";
 import { startImport as start } from "@/lib/pools/import-jobs";
@@ -50,7 +50,7 @@ export const transferContacts = defineAction({
 const columnIndex = z.coerce.number().int().min(0).max(1000);
 const optionalColumn = z.preprocess((value) => (value === "" || value === undefined ? null : value), columnIndex.nullable());
 /** Ticked channel checkboxes (`consent`, one field per channel) as a list. */
-const channelList = z.preprocess((value) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]), z.array(z.enum(CHANNELS)).max(CHANNELS.length));
+const channelList = z.preprocess((value) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]), z.array(z.enum(CONTACT_CHANNELS)).max(CONTACT_CHANNELS.length));
 /** Tags as typed in one field (`VIP, 上海`): split on the separators; each name is checked by lib/audiences. */
 const tagField = z.preprocess((value) => (typeof value === "string" ? value.split(TAG_SEPARATORS) : []), z.array(z.string().max(1000)).max(100));
 

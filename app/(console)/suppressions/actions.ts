@@ -1,7 +1,7 @@
 "use server";
 
 import { z } from "zod";
-import { CHANNEL_SUPPRESSION_REASONS, CHANNELS, SUPPRESSION_REASONS } from "@/db/schema";
+import { CHANNEL_SUPPRESSION_REASONS, CONTACT_CHANNELS, SUPPRESSION_REASONS } from "@/db/schema";
 import { defineAction } from "@/lib/entry/action";
 import { optionalText, optionalUuid, uuid } from "@/lib/entry/form-schemas";
 import { addSuppressions as add, removeSuppression as remove } from "@/lib/pools/suppression";
@@ -28,7 +28,7 @@ export const addChannelSuppressions = defineAction({
   permission: "pools.manage",
   input: z.object({
     departmentId: optionalUuid,
-    channel: z.enum(CHANNELS),
+    channel: z.enum(CONTACT_CHANNELS),
     addresses: z.string().min(1, "is required").max(2_000_000),
     reason: z.enum(CHANNEL_SUPPRESSION_REASONS),
     note: optionalText(500),
@@ -38,6 +38,6 @@ export const addChannelSuppressions = defineAction({
 
 export const removeChannelSuppression = defineAction({
   permission: "pools.manage",
-  input: z.object({ departmentId: uuid, channel: z.enum(CHANNELS), address: z.string().min(1).max(64), reason: z.string().trim().min(3, "say why").max(500) }),
+  input: z.object({ departmentId: uuid, channel: z.enum(CONTACT_CHANNELS), address: z.string().min(1).max(64), reason: z.string().trim().min(3, "say why").max(500) }),
   run: (ctx, input) => removeOnChannel(ctx, input),
 });

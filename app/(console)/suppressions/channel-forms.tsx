@@ -4,13 +4,13 @@ import { useState } from "react";
 import { ActionForm } from "@/components/forms/action-form";
 import { DepartmentField } from "@/components/forms/department-field";
 import { Field, Input, Select } from "@/components/ui/field";
-import { CHANNEL_SUPPRESSION_REASONS, type Channel } from "@/db/schema";
+import { CHANNEL_SUPPRESSION_REASONS, type ContactChannel } from "@/db/schema";
 import { useI18n } from "@/lib/i18n/client";
 import { addChannelSuppressions, removeChannelSuppression } from "./actions";
 import { PasteOutcome, RemoveWithReason, type Outcome } from "./suppression-forms";
 
 /** Numbers (or WeCom ids) pasted onto one channel's list; what was not one is named back by line. */
-export function AddChannelSuppressionsForm({ channel, departments }: { channel: Channel; departments: { id: string; name: string }[] | null }) {
+export function AddChannelSuppressionsForm({ channel, departments }: { channel: ContactChannel; departments: { id: string; name: string }[] | null }) {
   const { t } = useI18n();
   const [result, setResult] = useState<Outcome | null>(null);
   return (
@@ -43,6 +43,6 @@ export function AddChannelSuppressionsForm({ channel, departments }: { channel: 
   );
 }
 
-export function RemoveChannelSuppression({ departmentId, channel, address }: { departmentId: string; channel: Channel; address: string }) {
+export function RemoveChannelSuppression({ departmentId, channel, address }: { departmentId: string; channel: ContactChannel; address: string }) {
   return <RemoveWithReason action={removeChannelSuppression} fields={{ departmentId, channel, address }} />;
 }

@@ -6,7 +6,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { Input } from "@/components/ui/field";
 import { KeysetNav } from "@/components/ui/pagination";
 import { Td, TimeCell } from "@/components/ui/table";
-import { CHANNELS, type Channel } from "@/db/schema";
+import { CONTACT_CHANNELS, type ContactChannel } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { formatPhone } from "@/lib/channels/phone";
 import type { Messages } from "@/lib/i18n";
@@ -14,17 +14,17 @@ import { listChannelSuppressions } from "@/lib/pools/channel-suppression";
 import { AddChannelSuppressionsForm, RemoveChannelSuppression } from "./channel-forms";
 
 /** Which list the suppression page shows: e-mail's (the default) or one channel's. */
-export type SuppressionChannel = "email" | Channel;
+export type SuppressionChannel = "email" | ContactChannel;
 
 export function suppressionChannelOf(param: string | undefined): SuppressionChannel {
-  return (CHANNELS as readonly string[]).includes(param ?? "") ? (param as Channel) : "email";
+  return (CONTACT_CHANNELS as readonly string[]).includes(param ?? "") ? (param as ContactChannel) : "email";
 }
 
 /** Links to each channel's list; wraps on a narrow screen. */
 export function ChannelSwitcher({ current, t }: { current: SuppressionChannel; t: Messages }) {
   return (
     <nav className="flex flex-wrap gap-2" aria-label={t.channels.suppressionChannel} data-testid="suppression-channels">
-      {(["email", ...CHANNELS] as const).map((channel) => (
+      {(["email", ...CONTACT_CHANNELS] as const).map((channel) => (
         <Link
           key={channel}
           href={channel === "email" ? "/suppressions" : `/suppressions?channel=${channel}`}
@@ -43,7 +43,7 @@ export function ChannelSwitcher({ current, t }: { current: SuppressionChannel; t
 export async function ChannelSuppressionList({ ctx, t, channel, q, before, departments }: {
   ctx: Ctx & { timeZone: string };
   t: Messages;
-  channel: Channel;
+  channel: ContactChannel;
   q: string | undefined;
   before: string | undefined;
   departments: { id: string; name: string }[] | null;

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { CHANNELS, CONTACT_STATUSES } from "@/db/schema";
+import { CONTACT_CHANNELS, CONTACT_STATUSES } from "@/db/schema";
 import { MAX_PHONE_INPUT } from "@/lib/channels/phone";
 import { WECOM_USER_ID } from "@/lib/pools/contact-channels";
 import { MAX_CONTACTS_PER_CALL } from "@/lib/pools/contacts";
@@ -21,7 +21,7 @@ export const pool = z
 
 export const poolList = z.array(pool);
 
-const channelList = z.array(z.enum(CHANNELS)).max(CHANNELS.length);
+const channelList = z.array(z.enum(CONTACT_CHANNELS)).max(CONTACT_CHANNELS.length);
 const phoneInput = z.string().max(MAX_PHONE_INPUT).meta({ description: "A phone number: E.164 (+8613800138000) or national, read in the company's phone region. Left out or empty: the contact keeps the number it has" });
 const wecomUserIdInput = z.string().regex(WECOM_USER_ID, "is not a WeCom user id").or(z.literal("")).meta({ description: "The WeCom (企业微信) user id. Left out or empty: the contact keeps the one it has" });
 
@@ -69,7 +69,7 @@ export const contact = z
     tags: z.array(z.string()).meta({ description: "The contact's tags, by name" }),
     phone: z.string().nullable().meta({ description: "E.164, or null" }),
     wecomUserId: z.string().nullable().meta({ description: "The WeCom (企业微信) user id, or null" }),
-    channelConsent: z.array(z.enum(CHANNELS)).meta({ description: "Channels beyond e-mail the person consented to" }),
+    channelConsent: z.array(z.enum(CONTACT_CHANNELS)).meta({ description: "Channels beyond e-mail the person consented to" }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: "Contact" });

@@ -1,0 +1,2 @@
+DROP INDEX "delivery_daily_failures_top_idx";--> statement-breakpoint
+CREATE INDEX "delivery_daily_failures_top_idx" ON "delivery_daily_failures" USING btree ("day","department_id","failed" DESC NULLS FIRST,"recipient_domain","user_unknown","mailbox_full","rejected","other");
