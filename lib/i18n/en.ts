@@ -1228,6 +1228,7 @@ export const en = {
     deliveries: "Deliveries",
     events: "Delivery events",
     suppressions: "Suppression entries",
+    channelSuppressions: "Opt-outs of the contacts' phones and WeCom ids",
     audit: "Operation log mentions",
     stored: "Stored messages and records",
     redacted: "Deliveries already redacted (erased or past retention): {count}",

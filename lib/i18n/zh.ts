@@ -1230,6 +1230,7 @@ export const zh: Messages = {
     deliveries: "投递记录",
     events: "投递事件",
     suppressions: "屏蔽项",
+    channelSuppressions: "联系人电话和企业微信 ID 的渠道屏蔽项",
     audit: "操作日志中的提及",
     stored: "存储的邮件与记录",
     redacted: "已去标识的投递（已删除或超过保留期限）：{count}",
