@@ -31,7 +31,7 @@ export async function mergeContacts(tx: Transaction, options: BatchTarget, sourc
     inPass
       ? sql`, searched as (
           insert into contact_search (contact_id, department_id, search_text)
-          select id, ${options.departmentId}::uuid, ${searchTextOf(sql`email`, sql`name`, sql`attributes`)} from upserted ${which}
+          select id, ${options.departmentId}::uuid, ${searchTextOf(sql`email`, sql`name`, sql`attributes`, sql`phone`)} from upserted ${which}
           on conflict (contact_id) do update set search_text = excluded.search_text, department_id = excluded.department_id)`
       : sql``;
   const [counts] = await queryRows<{ imported: number; updated: number }>(
@@ -64,7 +64,7 @@ export async function mergeContacts(tx: Transaction, options: BatchTarget, sourc
           insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending, phone, channel_consent, wecom_user_id)
           select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass}, phone, coalesce(consent, '{}'), wecom from input order by email
           on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
-          returning id, email${inPass ? sql`, name, attributes, xmax = 0 as inserted` : sql``}
+          returning id, email${inPass ? sql`, name, attributes, phone, xmax = 0 as inserted` : sql``}
         ), ${link}${indexed(sql`where inserted`)}${tagged}
         select (select count(*) from linked)::int as imported, 0 as updated`,
   );

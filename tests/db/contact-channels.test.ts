@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import { GET as listContactsRoute, POST as addContactsRoute } from "@/app/api/v1/pools/[id]/contacts/route";
 import { POST as importRoute } from "@/app/api/v1/pools/[id]/import/route";
-import { auditLog, channelSuppressions, contacts, suppressions } from "@/db/schema";
+import { auditLog, channelSuppressions, contacts, contactSearch, suppressions } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { createApiKey } from "@/lib/accounts/api-keys";
@@ -98,6 +98,9 @@ describeOnDatabases("contacts by phone and WeCom", (db, target) => {
     expect(report.badPhones[0]!.reason).toBe('the phone number "138-ABCD-8000" is not a phone number (letters or other text in it); the contact was imported without it');
     expect(report.badPhones[1]!.reason).toContain("too short");
     expect(await phonesOf(pool.id)).toEqual(EXPECTED_PHONES);
+    // The console's search finds a contact by the digits of its number.
+    const found = await listContacts(ctx, { poolId: pool.id }, { q: "13900139000" });
+    expect(found.contacts.map((contact) => contact.email)).toEqual(["four@phones.example"]);
     const stored = await db().select({ email: contacts.email, consent: contacts.channelConsent, attributes: contacts.attributes }).from(contacts).where(eq(contacts.email, "three@phones.example"));
     // The API keeps the column as the attribute it always was; consent is what the import said.
     expect(stored).toEqual([{ email: "three@phones.example", consent: ["sms", "whatsapp"], attributes: { 手机号: "138-ABCD-8000", city: "GZ" } }]);
@@ -158,6 +161,15 @@ describeOnDatabases("contacts by phone and WeCom", (db, target) => {
       .from(contacts)
       .where(and(eq(contacts.departmentId, departmentId), eq(contacts.email, "one@copy.copy.example")));
     expect(rows).toEqual([{ email: "one@copy.copy.example", phone: "+8613800138000", consent: ["sms", "whatsapp"] }]);
+    // A batch that writes its own search rows (large imports) puts the number in them too.
+    const indexed = await createPool(ctx, { name: unique("in-pass") });
+    await importRows({
+      db: db(), departmentId, poolId: indexed.id, updateExisting: false, hasHeader: true, staging: copyMode, indexInPass: true,
+      mapping: { emailColumn: 0, nameColumn: null, attributeColumns: [], phoneColumn: 1 },
+      rows: (async function* () { yield { line: 1, fields: ["email", "phone"] }; yield { line: 2, fields: ["inpass@copy.copy.example", "13600136000"] }; })(),
+    });
+    const [searchRow] = await db().select({ text: contactSearch.searchText }).from(contactSearch).innerJoin(contacts, eq(contacts.id, contactSearch.contactId)).where(eq(contacts.email, "inpass@copy.copy.example"));
+    expect(searchRow!.text).toMatch(/^inpass@copy\.copy\.example\s+\+8613600136000$/);
     const [ten] = await db().select({ phone: contacts.phone }).from(contacts).where(and(eq(contacts.departmentId, departmentId), eq(contacts.email, "ten@copy.copy.example")));
     expect(ten!.phone).toBe("+8613900139000");
   });
