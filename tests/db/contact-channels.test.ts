@@ -7,7 +7,9 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import { GET as listContactsRoute, POST as addContactsRoute } from "@/app/api/v1/pools/[id]/contacts/route";
 import { POST as importRoute } from "@/app/api/v1/pools/[id]/import/route";
-import { auditLog, channelSuppressions, contacts, contactSearch, suppressions } from "@/db/schema";
+import { auditLog, channelSuppressions, contacts, contactSearch, suppressions, users } from "@/db/schema";
+import { addContact as addContactAction, updateContact as updateContactAction } from "@/app/(console)/pools/actions";
+import { describeRefusal } from "@/lib/i18n/describe";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { createApiKey } from "@/lib/accounts/api-keys";
@@ -35,6 +37,7 @@ import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { rejection } from "../helpers/rejection";
 import { snapshotState } from "../helpers/snapshot";
+import { serveAs } from "../helpers/next-headers";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
@@ -219,6 +222,43 @@ describeOnDatabases("contacts by phone and WeCom", (db, target) => {
     // Another department cannot edit it: forbidden, nothing changed.
     const stranger = await rejection(updateContact(other.ctx, pool.id, added.id, { name: "x", attributes: [], phone: "13900139000" }), AppError);
     expect(stranger.code).toBe("forbidden");
+  });
+
+  it("reads the console's contact form: consent boxes as a list, unticked boxes clear consent, a bad phone named on its field in Chinese", async () => {
+    const pool = await createPool(ctx, { name: unique("form") });
+    const [row] = await db().select({ sv: users.sessionVersion }).from(users).where(eq(users.id, ctx.actor.id));
+    await serveAs({ id: ctx.actor.id, sessionVersion: row!.sv });
+    const form = new FormData();
+    form.set("poolId", pool.id);
+    form.set("email", "form@phones.example");
+    form.set("channelFields", "on");
+    form.set("phone", "+86 138-0013-8000");
+    form.set("wecomUserId", "form.user");
+    form.append("channelConsent", "sms");
+    form.append("channelConsent", "wecom");
+    const added = await addContactAction(form);
+    expect(added).toMatchObject({ ok: true });
+    const [stored] = await db().select().from(contacts).where(and(eq(contacts.departmentId, departmentId), eq(contacts.email, "form@phones.example")));
+    expect(stored).toMatchObject({ phone: "+8613800138000", wecomUserId: "form.user", channelConsent: ["sms", "wecom"] });
+
+    const edit = new FormData();
+    edit.set("poolId", pool.id);
+    edit.set("id", String(stored!.id));
+    edit.set("name", "");
+    edit.set("channelFields", "on");
+    edit.set("phone", "010 1234 567a");
+    const refused = await updateContactAction(edit);
+    expect(refused).toMatchObject({ ok: false, error: { code: "invalid_input", fieldErrors: { phone: { reason: "phoneNotANumber" } } } });
+    expect(describeRefusal(reasonsZh, { code: "invalid_input", reason: "phoneNotANumber", field: "phone" })).toBe("电话：不是电话号码（含有字母或其他文字）");
+    edit.set("phone", "");
+    expect(await updateContactAction(edit)).toMatchObject({ ok: true });
+    const [after] = await db().select().from(contacts).where(eq(contacts.id, stored!.id));
+    expect(after).toMatchObject({ phone: null, wecomUserId: null, channelConsent: [] });
+    // A call without the form's channel fields (an older client) leaves them alone.
+    await updateContact(ctx, pool.id, stored!.id, { name: "", attributes: [], phone: "13800138000", channelConsent: ["sms"] });
+    expect(await updateContactAction({ poolId: pool.id, id: String(stored!.id), name: "x", attributeKey: [], attributeValue: [] })).toMatchObject({ ok: true });
+    const [kept] = await db().select().from(contacts).where(eq(contacts.id, stored!.id));
+    expect(kept).toMatchObject({ name: "x", phone: "+8613800138000", channelConsent: ["sms"] });
   });
 
   it("suppresses per channel: an SMS opt-out does not suppress WhatsApp or e-mail; listed in pages by a unique key; lifted with a reason; audited", async () => {
