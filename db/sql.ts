@@ -1,8 +1,8 @@
 import { sql, type Column, type SQL } from "drizzle-orm";
 
 /** A Postgres array literal parameter (drizzle would otherwise expand a JS array into a row): `= any(${toArray(ids)}::uuid[])`. */
-export function toArray(values: readonly (string | number)[]): string {
-  return `{${values.map((value) => `"${String(value).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+export function toArray(values: readonly (string | number | null)[]): string {
+  return `{${values.map((value) => (value === null ? "NULL" : `"${String(value).replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { departments } from "./accounts";
 import { senders } from "./senders";
-import { templates } from "./templates";
+import { TASK_CHANNELS, templates } from "./templates";
 
 export const TASK_STATUSES = ["scheduled", "sending", "paused", "completed", "cancelled", "failed"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -38,6 +38,8 @@ export const tasks = pgTable(
       .references(() => departments.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     kind: text("kind", { enum: TASK_KINDS }).notNull().default("campaign"),
+    /** What the task sends over (lib/channels/types.ts): e-mail, or a messaging channel such as SMS. */
+    channel: text("channel", { enum: TASK_CHANNELS }).notNull().default("email"),
     /** The SMTP account that submitted an `smtp` task (its message is in smtp_submissions); null for campaigns. */
     smtpAccountId: uuid("smtp_account_id"),
     /** Null for an `smtp` task, whose message is what the client submitted. */
@@ -50,9 +52,8 @@ export const tasks = pgTable(
     segmentIds: jsonb("segment_ids").$type<string[]>().notNull().default([]),
     /** What each segment counted when materialisation began (segment id → contacts), shown on the task page; null until then. */
     segmentCounts: jsonb("segment_counts").$type<Record<string, number> | null>(),
-    senderId: uuid("sender_id")
-      .notNull()
-      .references(() => senders.id, { onDelete: "restrict" }),
+    /** The mail sender; null for a task on another channel (an SMS task has no From), never for e-mail (tasks_email_sender_check). */
+    senderId: uuid("sender_id").references(() => senders.id, { onDelete: "restrict" }),
     fromName: text("from_name").notNull().default(""),
     /** At most this many recipients; null: all of them. */
     recipientLimit: integer("recipient_limit"),
@@ -102,6 +103,7 @@ export const tasks = pgTable(
     index("tasks_department_created_idx").on(table.departmentId, table.createdAt),
     index("tasks_due_idx").on(table.scheduledAt).where(sql`${table.status} = 'scheduled'`),
     index("tasks_active_idx").on(table.status).where(sql`${table.status} = 'sending'`),
+    check("tasks_email_sender_check", sql`${table.channel} <> 'email' or ${table.senderId} is not null`),
   ],
 );
 
@@ -119,7 +121,12 @@ export const deliveries = pgTable(
       .references(() => tasks.id, { onDelete: "cascade" }),
     departmentId: uuid("department_id").notNull(),
     contactId: bigint("contact_id", { mode: "number" }),
+    /** The contact's address; for a delivery on another channel too, so (task_id, email) still means one per contact. */
     email: text("email").notNull(),
+    /** Where a non-mail delivery goes: the E.164 number of an SMS; null for e-mail. */
+    address: text("address"),
+    /** SMS parts the rendered text costs, charged to quota instead of 1; null for e-mail. */
+    segments: integer("segments"),
     status: text("status", { enum: DELIVERY_STATUSES }).notNull(),
     /** Recipients are grouped into batches when materialised; a claim takes (part of) one batch. */
     batchNo: integer("batch_no").notNull().default(0),

@@ -2,6 +2,10 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { departments } from "./accounts";
 
+/** What a task or template sends over: e-mail or a messaging channel (tied by type to lib/channels' Channel in lib/sending/channel.ts). */
+export const TASK_CHANNELS = ["email", "sms", "whatsapp", "wecom"] as const;
+export type TaskChannel = (typeof TASK_CHANNELS)[number];
+
 export type LintIssue = { code: string; message: string; part: "subject" | "html" | "text"; line?: number; column?: number };
 export type LintReport = { errors: LintIssue[]; warnings: LintIssue[] };
 
@@ -14,6 +18,8 @@ export const templates = pgTable(
       .notNull()
       .references(() => departments.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    /** What the template is for (lib/channels/types.ts): an SMS template's body is its versions' `text`, subject and HTML empty. */
+    channel: text("channel", { enum: TASK_CHANNELS }).notNull().default("email"),
     currentVersion: integer("current_version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
