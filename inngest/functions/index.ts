@@ -3,6 +3,7 @@ import { sendingConfig, type SendingConfig } from "@/lib/sending/config";
 import { RateLimiter } from "@/lib/sending/throttle";
 import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
+import { channelTransportsFromEnv } from "@/lib/sending/channel";
 import { continueTaskFunction } from "./continue-task";
 import { deliverWebhooksFunction } from "./deliver-webhooks";
 import { importFileFunction } from "./import-file";
@@ -59,7 +60,7 @@ const shared = globalThis as typeof globalThis & { __fanoutInngestEngine?: Promi
  */
 function productionEngine(): Promise<EngineDeps> {
   shared.__fanoutInngestEngine ??= getDb()
-    .then((db) => ({ db, transport: transportFromEnv(db), config: sendingConfig(), limiter: new RateLimiter() }))
+    .then((db) => ({ db, transport: transportFromEnv(db), channels: channelTransportsFromEnv(process.env, (message) => console.error(`[fanout] ${message}`)), config: sendingConfig(), limiter: new RateLimiter() }))
     .catch((error: unknown) => {
       shared.__fanoutInngestEngine = undefined;
       throw error;

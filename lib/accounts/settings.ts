@@ -28,6 +28,8 @@ export const SETTINGS = {
   personalDataRetentionMonths: null as number | null,
   /** The region (ISO 3166-1 alpha-2) national phone numbers are read in: imports and contact edits (lib/channels/phone.ts). */
   phoneRegion: "CN" as string,
+  /** Append the carriers' opt-out sentence ("拒收请回复R", "Reply STOP to opt out") to every SMS of a task (lib/sending/channel.ts). */
+  smsOptOutSuffix: true as boolean,
 };
 export type SettingKey = keyof typeof SETTINGS;
 

@@ -156,6 +156,7 @@ export const auditSummariesEn = {
       guardMinAnswers: "the answers before the guard judges a task",
       notificationEmail: "notifications by e-mail",
       phoneRegion: "the phone region",
+      smsOptOutSuffix: "the opt-out sentence at the end of every SMS",
     },
     guardRule: { hardBounces: "hard bounces", unknownUsers: "unknown users", complaints: "complaints" },
     onOff: { true: "on", false: "off" },

@@ -149,6 +149,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
       guardMinAnswers: "信誉保护开始判断前的应答数",
       notificationEmail: "通过邮件接收通知",
       phoneRegion: "电话号码地区",
+      smsOptOutSuffix: "短信末尾附加退订提示",
     },
     guardRule: { hardBounces: "硬退信率", unknownUsers: "无效收件人率", complaints: "投诉率" },
     onOff: { true: "开", false: "关" },

@@ -1006,7 +1006,7 @@ export const en = {
       unsubscribed: "Unsubscribed",
       auto_reply: "Automatic reply",
     },
-    sources: { smtp: "SMTP", resend: "Resend", inbound: "Bounce mailbox", tracking: "Tracking", recipient: "Recipient" },
+    sources: { smtp: "SMTP", resend: "Resend", inbound: "Bounce mailbox", tracking: "Tracking", recipient: "Recipient", sms: "SMS gateway" },
     detailKeys: { reply: "Reply", code: "Code", enhancedStatus: "Enhanced status", status: "Status", category: "Category", url: "URL", userAgent: "User agent", ip: "IP", reason: "Reason", hard: "Hard bounce" },
     yes: "yes",
     no: "no",

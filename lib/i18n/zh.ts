@@ -1008,7 +1008,7 @@ export const zh: Messages = {
       unsubscribed: "退订",
       auto_reply: "自动回复",
     },
-    sources: { smtp: "SMTP", resend: "Resend", inbound: "退信邮箱", tracking: "跟踪", recipient: "收件人" },
+    sources: { smtp: "SMTP", resend: "Resend", inbound: "退信邮箱", tracking: "跟踪", recipient: "收件人", sms: "短信网关" },
     detailKeys: { reply: "回复", code: "回复码", enhancedStatus: "扩展状态码", status: "状态", category: "类型", url: "链接", userAgent: "用户代理", ip: "IP", reason: "原因", hard: "硬退信" },
     yes: "是",
     no: "否",

@@ -3,7 +3,8 @@ import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { tasks } from "@/db/schema";
 import { runBatch, type BatchOutcome, type EngineDeps } from "./batch";
-import { sendContextFor } from "./context";
+import { ChannelNotConfiguredError } from "@/lib/channels";
+import { isChannelContext, taskContextFor } from "./context";
 import { dueTasks, tasksToMaterialize } from "./materialize";
 import { tasksWithDueWork } from "./reconcile";
 
@@ -24,9 +25,18 @@ export async function planBatches(deps: EngineDeps, taskId: string): Promise<Bat
   const { db, config, transport } = deps;
   const [task] = await db.select({ status: tasks.status, queued: tasks.queued }).from(tasks).where(eq(tasks.id, taskId));
   if (!task || task.status !== "sending" || task.queued <= 0) return { taskId, count: 0, transport: transport.name, domain: "" };
-  const { senderDomain } = await sendContextFor(db, taskId);
-  const batchSize = Math.max(1, Math.min(config.batchSize, transport.maxBatch));
-  return { taskId, count: Math.min(config.concurrency, Math.ceil(task.queued / batchSize)), transport: transport.name, domain: senderDomain };
+  const context = await taskContextFor(db, taskId);
+  // A channel's task is paced by its own transport (its batch size), and keyed by the channel where mail is by sender domain.
+  let sending: { name: string; maxBatch: number } = transport;
+  let domain: string;
+  if (isChannelContext(context)) {
+    const channelTransport = deps.channels?.[context.channel];
+    if (!channelTransport) throw new ChannelNotConfiguredError(context.channel);
+    sending = channelTransport;
+    domain = context.channel;
+  } else domain = context.senderDomain;
+  const batchSize = Math.max(1, Math.min(config.batchSize, sending.maxBatch));
+  return { taskId, count: Math.min(config.concurrency, Math.ceil(task.queued / batchSize)), transport: sending.name, domain };
 }
 
 /** A chain's batch and what the chain does next: another batch, sleep until a retry is due, or end. */

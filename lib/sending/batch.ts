@@ -7,7 +7,7 @@ import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
 import { suppressionMatches } from "@/lib/addresses/erased";
 import { categoryOfReply } from "@/lib/feedback/reply";
 import { buildMessage, trackHtml } from "@/lib/templates/message";
-import { addToRollups, recipientDomainOf, type RollupCounts } from "@/lib/deliveries/rollups";
+import { addToRollups, recipientDomainOf, type RollupCounts, type RollupKey } from "@/lib/deliveries/rollups";
 import { suppressHardFailures } from "@/lib/feedback/suppress";
 import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
@@ -15,7 +15,11 @@ import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import { announceGuardPauses, guardTask } from "@/lib/guard/guard";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { retryDelayMs, type SendingConfig } from "./config";
-import { sendContextFor, type SendContext } from "./context";
+import { ChannelNotConfiguredError } from "@/lib/channels";
+import type { ChannelMessage, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
+import type { TaskChannel } from "@/db/schema";
+import { renderSms } from "./channel";
+import { isChannelContext, taskContextFor, type ChannelSendContext, type SendContext, type TaskSendContext } from "./context";
 import { completeIfFinished } from "./materialize";
 import type { RateLimiter } from "./throttle";
 import { claimTokenOf, countSent } from "./workers";
@@ -23,6 +27,8 @@ import { claimTokenOf, countSent } from "./workers";
 export type EngineDeps = {
   db: Executor;
   transport: Transport;
+  /** The messaging channels' transports (lib/channels, built from the environment); a task on a channel without one fails with the reason. */
+  channels?: Partial<Record<MessagingChannel, ChannelTransport>>;
   config: SendingConfig;
   limiter?: RateLimiter;
   /** Aborts a transport call in flight (process shutdown). */
@@ -41,7 +47,19 @@ export type BatchOutcome = {
   suppressed: number;
 };
 
-export type Claimed = { id: number; email: string; contactId: number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
+export type Claimed = {
+  id: number;
+  email: string;
+  contactId: number | null;
+  attempts: number;
+  name: string | null;
+  attributes: Record<string, string> | null;
+  suppressed: boolean;
+  /** A messaging channel's address (the E.164 number of an SMS); null for e-mail. */
+  address: string | null;
+  /** Quota the row holds: its SMS segments; null (one unit) for e-mail. */
+  segments: number | null;
+};
 
 const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, sent: 0, failed: 0, retrying: 0, suppressed: 0 });
 
@@ -52,9 +70,11 @@ const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, 
  */
 export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchOutcome> {
   const { db, config } = deps;
-  const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
   // Loaded before claiming (cached per task): a task that cannot be sent fails without holding rows.
-  const context = await sendContextFor(db, taskId);
+  const taskContext = await taskContextFor(db, taskId);
+  if (isChannelContext(taskContext)) return runChannelBatch(deps, taskContext);
+  const context = taskContext;
+  const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
   const claimToken = claimTokenOf(deps.workerId);
   const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken);
   if (claimed === "not_sending") return IDLE("not_sending");
@@ -90,18 +110,72 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
   return recordOutcomes(deps, context, claimed, outcomes, claimToken);
 }
 
+/**
+ * runBatch for a task on a messaging channel (SMS): each claimed recipient's text rendered and sent
+ * through the channel's transport, one message per delivery, recorded as mail's are; quota is
+ * consumed by the row's segments. No transport for the channel fails the task with the reason.
+ */
+async function runChannelBatch(deps: EngineDeps, context: ChannelSendContext): Promise<BatchOutcome> {
+  const { db, config } = deps;
+  const transport = deps.channels?.[context.channel];
+  if (!transport) throw new ChannelNotConfiguredError(context.channel);
+  const claimToken = claimTokenOf(deps.workerId);
+  const claimed = await claimBatch(db, context.taskId, Math.min(config.batchSize, transport.maxBatch), config.leaseMs, claimToken);
+  if (claimed === "not_sending") return IDLE("not_sending");
+  if (claimed.length === 0) return IDLE("nothing_due");
+
+  const outcomes = new Map<number, Outcome>();
+  const messages: ChannelMessage[] = [];
+  for (const recipient of claimed) {
+    if (recipient.suppressed) outcomes.set(recipient.id, { kind: "suppressed" });
+    else if (!recipient.address) outcomes.set(recipient.id, { kind: "unsendable", reply: `No ${context.channel} address` });
+    else {
+      try {
+        messages.push({ id: String(recipient.id), channel: context.channel, to: recipient.address, text: renderSms(context, { ...recipient, address: recipient.address }) });
+      } catch (error) {
+        outcomes.set(recipient.id, { kind: "unsendable", reply: `Rendering failed: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+  }
+  if (messages.length > 0) {
+    if (deps.limiter) await deps.limiter.acquire(`transport:${transport.name}`, config.transportRatePerSecond, messages.length, deps.signal);
+    const results = await transport.sendBatch(messages, { signal: deps.signal });
+    const byId = new Map(claimed.map((row) => [row.id, row]));
+    results.forEach((result, index) => {
+      const id = Number(messages[index]!.id);
+      outcomes.set(id, outcomeOf(result, byId.get(id)!, config));
+    });
+  }
+  return recordOutcomes({ ...deps, transport: { name: transport.name } }, context, claimed, outcomes, claimToken);
+}
+
 /** Claims due rows of the first batch that has any, or says the task is not sending. */
 export async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
   return db.transaction(async (tx) => {
     // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
-    const [task] = await queryRows<{ status: string; transactional: boolean }>(
+    const [task] = await queryRows<{ status: string; channel: TaskChannel; transactional: boolean }>(
       tx,
-      sql`select t.status, coalesce((select m.transactional from messages m where m.task_id = t.id), false) as transactional from tasks t where t.id = ${taskId} for update`,
+      sql`select t.status, t.channel, coalesce((select m.transactional from messages m where m.task_id = t.id), false) as transactional from tasks t where t.id = ${taskId} for update`,
     );
     if (task?.status !== "sending") return "not_sending" as const;
     // A message sent with `transactional: true` goes to an unsubscribed address; a hard bounce, a complaint or a manual suppression still stops it.
     const suppressingReason = task.transactional ? sql`s.reason <> 'unsubscribed'` : sql`true`;
-    const rows = await queryRows<{ id: string | number; email: string; contact_id: string | number | null; attempts: number; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
+    // Each channel its own list: an SMS task asks channel_suppressions for the number, never e-mail's list or the contact's mail status.
+    const suppressedNow =
+      task.channel === "email"
+        ? sql`(c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and ${suppressionMatches(sql`s.email`, sql`claimed.email`)} and ${suppressingReason})`
+        : sql`exists (select 1 from channel_suppressions cs where cs.department_id = claimed.department_id and cs.channel = ${task.channel} and cs.address = claimed.address)`;
+    const rows = await queryRows<{
+      id: string | number;
+      email: string;
+      contact_id: string | number | null;
+      attempts: number;
+      name: string | null;
+      attributes: Record<string, string> | null;
+      suppressed: boolean;
+      address: string | null;
+      segments: number | null;
+    }>(
       tx,
       sql`with picked as (
             select id, batch_no from deliveries
@@ -111,14 +185,24 @@ export async function claimBatch(db: Executor, taskId: string, size: number, lea
           claimed as (
             update deliveries d set status = 'sending', lease_until = now() + ${leaseMs} * interval '1 millisecond', claim_token = ${claimToken}, updated_at = now()
             from picked, first_batch where d.id = picked.id and picked.batch_no = first_batch.batch_no
-            returning d.id, d.email, d.contact_id, d.attempts, d.department_id
+            returning d.id, d.email, d.contact_id, d.attempts, d.department_id, d.address, d.segments
           )
-          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes,
-                 (c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and ${suppressionMatches(sql`s.email`, sql`claimed.email`)} and ${suppressingReason}) as suppressed
+          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes, claimed.address, claimed.segments,
+                 ${suppressedNow} as suppressed
           from claimed left join contacts c on c.id = claimed.contact_id
           order by claimed.id`,
     );
-    return rows.map(({ id, email, contact_id, attempts, name, attributes, suppressed }) => ({ id: Number(id), email, contactId: contact_id === null ? null : Number(contact_id), attempts, name, attributes, suppressed }));
+    return rows.map(({ id, email, contact_id, attempts, name, attributes, suppressed, address, segments }) => ({
+      id: Number(id),
+      email,
+      contactId: contact_id === null ? null : Number(contact_id),
+      attempts,
+      name,
+      attributes,
+      suppressed,
+      address,
+      segments,
+    }));
   });
 }
 
@@ -234,10 +318,19 @@ type RecordRow = {
 };
 
 /** Records every outcome of a claim, its counters, quota and rollups in one transaction. */
-async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: Claimed[], outcomes: Map<number, Outcome>, claimToken: string): Promise<BatchOutcome> {
+async function recordOutcomes(
+  deps: Omit<EngineDeps, "transport"> & { transport: Pick<Transport | ChannelTransport, "name"> },
+  context: TaskSendContext,
+  claimed: Claimed[],
+  outcomes: Map<number, Outcome>,
+  claimToken: string,
+): Promise<BatchOutcome> {
+  const channel = isChannelContext(context) ? context.channel : "email";
+  // Rollups and reports group by sender domain; a channel's sends stand under the channel's name there.
+  const rollupKey = { departmentId: context.departmentId, clientIp: context.clientIp, senderDomain: isChannelContext(context) ? context.channel : context.senderDomain };
   const rows: RecordRow[] = claimed.map((recipient) => {
     const outcome = outcomes.get(recipient.id) ?? { kind: "retry", reply: "No answer from the transport", delayMs: retryDelayMs(deps.config, recipient.attempts + 1) };
-    const messageId = `<${context.taskId}.${recipient.id}@${context.senderDomain}>`;
+    const messageId = isChannelContext(context) ? null : `<${context.taskId}.${recipient.id}@${context.senderDomain}>`;
     switch (outcome.kind) {
       case "sent":
         return { id: recipient.id, status: "sent", answered: true, category: null, code: outcome.code ?? null, enhanced: null, error: null, provider_id: outcome.providerId ?? null, message_id: messageId, delay_ms: 0 };
@@ -255,7 +348,15 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
   let guardPaused: string[] = [];
   const outcome = await deps.db.transaction(async (tx) => {
     // Only rows this claim still holds are recorded: if the lease ran out and another worker took them, its answer counts.
-    const recorded = await queryRows<{ id: string | number; status: RecordRow["status"]; answered: boolean; category: BounceCategory | null; email: string; contact_id: string | number | null }>(
+    const recorded = await queryRows<{
+      id: string | number;
+      status: RecordRow["status"];
+      answered: boolean;
+      category: BounceCategory | null;
+      email: string;
+      contact_id: string | number | null;
+      segments: number | null;
+    }>(
       tx,
       sql`update deliveries d set
             status = r.status, attempts = d.attempts + case when r.answered then 1 else 0 end,
@@ -266,23 +367,27 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
             lease_until = null, claim_token = null, updated_at = now()
           from json_to_recordset(${JSON.stringify(rows)}::json) as r(id bigint, status text, answered boolean, category text, code int, enhanced text, error text, provider_id text, message_id text, delay_ms bigint)
           where d.id = r.id and d.status = 'sending' and d.claim_token = ${claimToken}
-          returning d.id, r.status, r.answered, r.category, d.email, d.contact_id`,
+          returning d.id, r.status, r.answered, r.category, d.email, d.contact_id, d.segments`,
     );
     const count = (predicate: (row: (typeof recorded)[number]) => boolean) => recorded.filter(predicate).length;
+    // Quota units: one per e-mail, an SMS's segments.
+    const units = (predicate: (row: (typeof recorded)[number]) => boolean) => recorded.filter(predicate).reduce((sum, row) => sum + (row.segments ?? 1), 0);
     const sent = count((row) => row.status === "sent");
     const failed = count((row) => row.status === "failed");
     const suppressed = count((row) => row.status === "suppressed");
     const retrying = count((row) => row.status === "queued");
-    const consumed = count((row) => row.answered && row.status !== "queued");
-    const released = count((row) => !row.answered && row.status !== "queued");
+    const consumed = units((row) => row.answered && row.status !== "queued");
+    const released = units((row) => !row.answered && row.status !== "queued");
     const finals = sent + failed + suppressed;
     // The guard's counts: answers from receiving servers, and of the refusals the permanent (5xx) ones and their unknown users.
     const refusedForGood = new Set(rows.filter((row) => row.status === "failed" && row.answered && ((row.code ?? 0) >= 500 || row.enhanced?.startsWith("5."))).map((row) => row.id));
-    const answers = count((row) => row.answered && (row.status === "sent" || row.status === "failed"));
-    const hardBounces = count((row) => row.status === "failed" && row.answered && refusedForGood.has(Number(row.id)));
-    const unknownUsers = count((row) => row.status === "failed" && row.answered && row.category === "user_unknown" && refusedForGood.has(Number(row.id)));
+    // The reputation guard judges mail (its receiving servers' answers); a channel's answers are not counted.
+    const guarded = (predicate: (row: (typeof recorded)[number]) => boolean) => (channel === "email" ? count(predicate) : 0);
+    const answers = guarded((row) => row.answered && (row.status === "sent" || row.status === "failed"));
+    const hardBounces = guarded((row) => row.status === "failed" && row.answered && refusedForGood.has(Number(row.id)));
+    const unknownUsers = guarded((row) => row.status === "failed" && row.answered && row.category === "user_unknown" && refusedForGood.has(Number(row.id)));
 
-    await recordRetryReplies(tx, context.departmentId, rows, recorded, deps.transport.name === "resend" ? "resend" : "smtp");
+    await recordRetryReplies(tx, context.departmentId, rows, recorded, channel !== "email" ? "sms" : deps.transport.name === "resend" ? "resend" : "smtp");
     await emitSendWebhooks(tx, context, recorded);
     if (finals > 0) {
       const [task] = await queryRows<{ department_id: string }>(
@@ -296,8 +401,9 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
         await consumeQuota(tx, task.department_id, consumed);
         await releaseQuota(tx, task.department_id, released);
       }
-      await addToDailyRollup(tx, context, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")));
-      await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
+      await addToDailyRollup(tx, rollupKey, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")), channel);
+      // A refused e-mail suppresses the address for mail; a failed SMS says nothing about the contact's mailbox.
+      if (channel === "email") await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
       await completeIfFinished(tx, context.taskId);
       if (answers > 0) guardPaused = await guardTask(tx, context.taskId);
       if (deps.workerId) await countSent(tx, deps.workerId, sent);
@@ -309,14 +415,14 @@ async function recordOutcomes(deps: EngineDeps, context: SendContext, claimed: C
 }
 
 /** A message handed over is `sent`; one the receiving server refused for good is `bounced`. */
-async function emitSendWebhooks(tx: Executor, context: SendContext, recorded: { id: string | number; status: string; answered: boolean; category: BounceCategory | null; email: string }[]) {
+async function emitSendWebhooks(tx: Executor, context: TaskSendContext, recorded: { id: string | number; status: string; answered: boolean; category: BounceCategory | null; email: string }[]) {
   const of = (status: string) => recorded.filter((row) => row.answered && row.status === status);
   await emitWebhookEvents(tx, context.departmentId, "sent", of("sent").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email })));
   await emitWebhookEvents(tx, context.departmentId, "bounced", of("failed").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email, category: row.category ?? "other" })));
 }
 
 /** A retried attempt's reply is overwritten on the row by the next one; the delivery's trail keeps it. */
-async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend") {
+async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend" | "sms") {
   const retried = new Set(recorded.filter((row) => row.status === "queued" && row.answered).map((row) => Number(row.id)));
   if (retried.size === 0) return;
   const events = rows.filter((row) => retried.has(row.id)).map((row) => ({ id: row.id, detail: { code: row.code, status: row.enhanced, reply: row.error } }));
@@ -325,11 +431,12 @@ async function recordRetryReplies(tx: Executor, departmentId: string, rows: Reco
     select e.id, ${departmentId}, 'retry', ${source}, e.detail from json_to_recordset(${JSON.stringify(events)}::json) as e(id bigint, detail jsonb)`);
 }
 
-async function addToDailyRollup(tx: Executor, context: SendContext, rows: { status: string; category: BounceCategory | null; email: string }[]) {
+async function addToDailyRollup(tx: Executor, key: RollupKey, rows: { status: string; category: BounceCategory | null; email: string }[], channel: TaskChannel) {
   if (rows.length === 0) return;
   const groups = new Map<string, RollupCounts>();
   for (const row of rows) {
-    const recipientDomain = recipientDomainOf(row.email);
+    // A number has no domain: a channel's sends are counted under the channel's name.
+    const recipientDomain = channel === "email" ? recipientDomainOf(row.email) : channel;
     const counts = groups.get(recipientDomain) ?? {};
     if (row.status === "sent") counts.sent = (counts.sent ?? 0) + 1;
     else {
@@ -339,5 +446,5 @@ async function addToDailyRollup(tx: Executor, context: SendContext, rows: { stat
     }
     groups.set(recipientDomain, counts);
   }
-  await addToRollups(tx, context, [...groups].map(([recipientDomain, counts]) => ({ recipientDomain, counts })));
+  await addToRollups(tx, key, [...groups].map(([recipientDomain, counts]) => ({ recipientDomain, counts })));
 }

@@ -6,6 +6,8 @@ import { dkimKeyFor } from "@/lib/senders/domains";
 import { loadAttachments } from "@/lib/templates/attachments";
 import { compileTemplate } from "@/lib/templates/compile";
 import type { CompiledTemplate } from "@/lib/templates/render";
+import type { MessagingChannel } from "@/lib/channels/types";
+import { loadChannelContext } from "./channel";
 import { loadSubmittedMessage, verbatimTemplate } from "./submitted";
 
 /** Everything a batch of one task needs besides its recipients, loaded once per process. */
@@ -28,10 +30,28 @@ export type SendContext = {
   recipientData?: ReadonlyMap<string, { name: string; data: Record<string, unknown> }>;
 };
 
+/** Everything a batch of a task on a messaging channel (SMS) needs besides its recipients. */
+export type ChannelSendContext = {
+  channel: MessagingChannel;
+  taskId: string;
+  departmentId: string;
+  clientIp: string;
+  /** The template version's `text` is the message; subject and HTML are empty. */
+  template: CompiledTemplate;
+  /** Append the opt-out sentence (the company's `smsOptOutSuffix`). */
+  optOutSuffix: boolean;
+};
+
+export type TaskSendContext = SendContext | ChannelSendContext;
+
+export function isChannelContext(context: TaskSendContext): context is ChannelSendContext {
+  return "channel" in context;
+}
+
 /** At most this many contexts, and at most this many bytes of attachments and messages held by them. */
 const CACHE_LIMIT = 50;
 const CACHE_BYTES = 256 * 1024 * 1024;
-type Entry = { context: Promise<SendContext>; bytes: number };
+type Entry = { context: Promise<TaskSendContext>; bytes: number };
 const cache = new Map<string, Entry>();
 
 /**
@@ -40,8 +60,15 @@ const cache = new Map<string, Entry>();
  * task's message never changes; it is read from smtp_submissions and parsed once.
  */
 export async function sendContextFor(db: Executor, taskId: string): Promise<SendContext> {
+  const context = await taskContextFor(db, taskId);
+  if (isChannelContext(context)) throw new Error(`Task ${taskId} sends over ${context.channel}, not e-mail`);
+  return context;
+}
+
+/** The send context of a task on any channel (cached as sendContextFor's). */
+export async function taskContextFor(db: Executor, taskId: string): Promise<TaskSendContext> {
   const [task] = await db
-    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId, tracking: tasks.tracking })
+    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId, tracking: tasks.tracking, channel: tasks.channel })
     .from(tasks)
     .where(eq(tasks.id, taskId));
   if (!task) throw new Error(`Task ${taskId} does not exist`);
@@ -53,7 +80,7 @@ export async function sendContextFor(db: Executor, taskId: string): Promise<Send
     cache.set(key, entry);
     return entry.context;
   }
-  const loading = loadSendContext(db, taskId);
+  const loading: Promise<{ context: TaskSendContext; bytes: number }> = task.channel === "email" ? loadSendContext(db, taskId) : loadChannelContext(db, taskId, task.channel);
   const created: Entry = { context: loading.then(({ context }) => context), bytes: 0 };
   cache.set(key, created);
   loading.then(

@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { queryRows, type Database, type Executor } from "@/db/client";
 import { tasks, type Task } from "@/db/schema";
 import { releaseQuota } from "@/lib/accounts/quota";
+import { ChannelNotConfiguredError } from "@/lib/channels";
 import { notifyTaskFailed } from "@/lib/notifications/triggers";
 
 /**
@@ -51,5 +52,6 @@ export async function failTask(db: Database, taskId: string, reason: string): Pr
 }
 /** Errors that will not go away by trying again: the task's template, submitted message or sender is gone or broken. */
 export function isTaskUnusable(error: unknown): boolean {
+  if (error instanceof ChannelNotConfiguredError) return true;
   return error instanceof Error && /has no template version or sender|does not exist|attachment|submitted message/i.test(error.message);
 }

@@ -6,7 +6,10 @@ import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
 import { toArray } from "@/db/sql";
 import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
-import { nextCandidates } from "./recipients";
+import type { TaskChannel } from "@/db/schema";
+import { smsCost } from "./channel";
+import { isChannelContext, taskContextFor } from "./context";
+import { countAudience, nextCandidates, type Audience, type Candidate } from "./recipients";
 
 /**
  * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers
@@ -62,6 +65,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
   return db.transaction(async (tx) => {
     const [task] = await queryRows<{
       department_id: string;
+      channel: TaskChannel;
       pool_ids: string[] | null;
       segment_ids: string[];
       segment_counts: Record<string, number> | null;
@@ -76,7 +80,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       note: string;
     }>(
       tx,
-      sql`select department_id, pool_ids, segment_ids, segment_counts, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
+      sql`select department_id, channel, pool_ids, segment_ids, segment_counts, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
           from tasks where id = ${taskId} for update`,
     );
     // A task paused before its time keeps no rows: an edit after resuming may still change its audience.
@@ -87,9 +91,13 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const limitLeft = task.recipient_limit === null ? Number.POSITIVE_INFINITY : task.recipient_limit - sendableSoFar;
     // Segments are evaluated now, as each step runs; the first step records what each one held.
     const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
-    const candidates = await nextCandidates(tx, { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules }, cursor, config.materializeStep);
+    const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules, channel: task.channel };
+    const candidates = await nextCandidates(tx, audience, cursor, config.materializeStep);
+    // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail one unit.
+    const channelContext = task.channel === "email" ? null : await taskContextFor(tx, taskId);
+    const costOf = (candidate: Candidate) => (channelContext && isChannelContext(channelContext) ? smsCost(channelContext, candidate) : null);
 
-    const rows: { contactId: number; email: string; status: "queued" | "suppressed"; batchNo: number }[] = [];
+    const rows: MaterializedRow[] = [];
     let lastId = cursor;
     let sendable = 0;
     let reachedLimit = candidates.length < config.materializeStep;
@@ -100,44 +108,57 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       }
       const batchNo = candidate.suppressed ? -1 : Math.floor((sendableSoFar + sendable) / config.batchSize);
       if (!candidate.suppressed) sendable++;
-      rows.push({ contactId: candidate.id, email: candidate.email, status: candidate.suppressed ? "suppressed" : "queued", batchNo });
+      const status = candidate.suppressed ? "suppressed" : "queued";
+      rows.push({ contactId: candidate.id, email: candidate.email, address: channelContext ? candidate.address : null, segments: status === "queued" ? costOf(candidate) : null, status, batchNo });
       lastId = candidate.id;
     }
 
     let note = task.note;
-    const unassigned = Math.max(0, task.reserved - task.queued);
+    // Quota units: a row each on e-mail, its segments on SMS.
+    const queuedUnits = channelContext ? await unitsHeld(tx, taskId) : task.queued;
+    const unassigned = Math.max(0, task.reserved - queuedUnits);
+    const wanted = unitsOf(rows);
     let extraReserved = 0;
-    if (sendable > unassigned) {
-      const fits = await reserveAsMuchAs(tx, task.department_id, sendable - unassigned);
+    if (wanted > unassigned) {
+      const fits = await reserveAsMuchAs(tx, task.department_id, wanted - unassigned);
       extraReserved = fits;
       const keep = unassigned + fits;
-      if (keep < sendable) {
-        note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + keep} recipients).`;
-        trimToSendable(rows, keep);
+      if (keep < wanted) {
+        const kept = trimToUnits(rows, keep);
+        note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + kept} recipients).`;
         lastId = rows.at(-1)?.contactId ?? cursor;
-        sendable = keep;
+        sendable = kept;
+        // What the trimmed rows would have held, given back now (on SMS a row's segments may not fill what was reserved).
+        const over = keep - unitsOf(rows);
+        if (over > 0) {
+          await releaseQuota(tx, task.department_id, over);
+          extraReserved -= over;
+        }
         reachedLimit = true;
       }
     }
 
     if (rows.length > 0) {
       await tx.execute(sql`
-        insert into deliveries (task_id, department_id, contact_id, email, status, batch_no)
-        select ${taskId}, ${task.department_id}, r.contact_id, r.email, r.status, r.batch_no
+        insert into deliveries (task_id, department_id, contact_id, email, address, segments, status, batch_no)
+        select ${taskId}, ${task.department_id}, r.contact_id, r.email, r.address, r.segments, r.status, r.batch_no
         from unnest(${toArray(rows.map((row) => row.contactId))}::bigint[], ${toArray(rows.map((row) => row.email))}::text[],
+                    ${toArray(rows.map((row) => row.address))}::text[], ${toArray(rows.map((row) => row.segments))}::int[],
                     ${toArray(rows.map((row) => row.status))}::text[], ${toArray(rows.map((row) => row.batchNo))}::int[])
-             as r(contact_id, email, status, batch_no)
+             as r(contact_id, email, address, segments, status, batch_no)
         on conflict (task_id, email) do nothing`);
     }
     const suppressedAdded = rows.length - sendable;
     const done = reachedLimit;
     const queued = task.queued + sendable;
     let reserved = task.reserved + extraReserved;
-    if (done && reserved > queued) {
+    const held = queuedUnits + unitsOf(rows);
+    if (done && reserved > held) {
       // Every recipient now has its row: give back what the estimate held beyond them.
-      await releaseQuota(tx, task.department_id, reserved - queued);
-      reserved = queued;
+      await releaseQuota(tx, task.department_id, reserved - held);
+      reserved = held;
     }
+    if (done && channelContext) note = joinNotes(note, await unreachableNote(tx, audience));
     await tx
       .update(tasks)
       .set({
@@ -156,6 +177,30 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
   });
 }
 
+type MaterializedRow = { contactId: number; email: string; address: string | null; segments: number | null; status: "queued" | "suppressed"; batchNo: number };
+
+/** Quota units the queued rows hold: one each, or their segments. */
+function unitsOf(rows: MaterializedRow[]): number {
+  return rows.reduce((sum, row) => sum + (row.status === "queued" ? (row.segments ?? 1) : 0), 0);
+}
+
+/** Quota units a task's waiting and in-flight rows hold (SMS: their segments). */
+async function unitsHeld(tx: Executor, taskId: string): Promise<number> {
+  const [row] = await queryRows<{ units: string | number }>(tx, sql`select coalesce(sum(coalesce(segments, 1)), 0) as units from deliveries where task_id = ${taskId} and status in ('queued', 'sending')`);
+  return Number(row?.units ?? 0);
+}
+
+/** Why contacts of the audience got no row on this channel, or "" when all of them could be reached. */
+async function unreachableNote(tx: Executor, audience: Audience): Promise<string> {
+  const { unreachable } = await countAudience(tx, audience);
+  if (unreachable === 0) return "";
+  return audience.channel === "wecom" ? `${unreachable} contacts have no WeCom id or no WeCom consent.` : `${unreachable} contacts have no phone or no ${audience.channel === "sms" ? "SMS" : "WhatsApp"} consent.`;
+}
+
+function joinNotes(...notes: string[]): string {
+  return notes.filter(Boolean).join(" ").slice(0, 500);
+}
+
 /**
  * Materialisation steps one after another for up to `budgetMs` (at least one; 0 means exactly one):
  * bounds how long a caller holds on while a large audience is turned into rows.
@@ -172,16 +217,22 @@ export async function materializeWithin(db: Executor, taskId: string, config: Se
   return total;
 }
 
-function trimToSendable(rows: { status: string }[], keep: number) {
+/** Cuts the rows after the queued ones that fit `units`; answers how many queued rows were kept. */
+function trimToUnits(rows: MaterializedRow[], units: number): number {
+  let used = 0;
   let kept = 0;
   for (let index = 0; index < rows.length; index++) {
-    if (rows[index]!.status !== "queued") continue;
-    if (kept === keep) {
+    const row = rows[index]!;
+    if (row.status !== "queued") continue;
+    const cost = row.segments ?? 1;
+    if (used + cost > units) {
       rows.length = index;
-      return;
+      return kept;
     }
+    used += cost;
     kept++;
   }
+  return kept;
 }
 
 

@@ -5,13 +5,14 @@ import { toArray } from "@/db/sql";
 import { suppressionMatches } from "@/lib/addresses/erased";
 import { compileRule } from "@/lib/audiences/segments/compile";
 import type { Rule } from "@/lib/audiences/segments/rule";
+import type { TaskChannel } from "@/db/schema";
 
 /**
  * Who a task sends to: a department's contacts, in some pools or in any (null), and those its
  * segments' rules hold (evaluated as each step runs: at materialisation time). A contact in
  * several is one candidate.
  */
-export type Audience = { departmentId: string; poolIds: string[] | null; segments?: Rule[] };
+export type Audience = { departmentId: string; poolIds: string[] | null; segments?: Rule[]; channel?: TaskChannel };
 
 /** Contacts of the audience that are recipients at all (a pending double opt-in is not). */
 function audienceWhere(audience: Audience): SQL {
@@ -24,30 +25,62 @@ function audienceWhere(audience: Audience): SQL {
   return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inAudience}`;
 }
 
-/** "suppressed" when the address is on the suppression list or the contact no longer receives mail. */
-/** An erased address's key counts as the address (lib/addresses/erased.ts). */
-const suppressedExpression = (audience: Audience) =>
-  sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and ${suppressionMatches(sql`s.email`, sql`c.email`, audience.departmentId)}))`;
-
-/** How many the audience would receive now, and how many of it are suppressed. */
-export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number }> {
-  const [row] = await queryRows<{ sendable: string | number; suppressed: string | number }>(
-    db,
-    sql`select count(*) filter (where not ${suppressedExpression(audience)}) as sendable, count(*) filter (where ${suppressedExpression(audience)}) as suppressed
-        from contacts c where ${audienceWhere(audience)}`,
-  );
-  return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0) };
+/**
+ * Who of the audience the channel can reach at all: on e-mail everyone; on SMS only a contact with
+ * a phone number who consented to SMS. The others are not recipients (not even suppressed ones).
+ */
+function reachableWhere(audience: Audience): SQL {
+  const channel = audience.channel ?? "email";
+  if (channel === "email") return sql`true`;
+  if (channel === "sms" || channel === "whatsapp") return sql`(c.phone is not null and ${channel} = any(c.channel_consent))`;
+  return sql`(c.wecom_user_id is not null and ${channel} = any(c.channel_consent))`;
 }
 
-export type Candidate = { id: number; email: string; suppressed: boolean };
+/** Where the channel reaches the contact: the e-mail address, the number, the WeCom id. */
+function addressExpression(audience: Audience): SQL {
+  const channel = audience.channel ?? "email";
+  return channel === "email" ? sql`c.email` : channel === "wecom" ? sql`c.wecom_user_id` : sql`c.phone`;
+}
 
-/** The next contacts of the audience after `afterId`, in id order. */
-export async function nextCandidates(db: Executor, audience: Audience, afterId: number, limit: number): Promise<Candidate[]> {
-  const rows = await queryRows<{ id: string | number; email: string; suppressed: boolean }>(
+/**
+ * "suppressed" when the address is on the channel's suppression list, and for e-mail also when the
+ * contact no longer receives mail (its status: an unsubscribe, bounce or complaint is mail's).
+ * An erased address's key counts as the address (lib/addresses/erased.ts). Each channel has its
+ * own list: an e-mail suppression does not stop an SMS, nor an SMS opt-out an e-mail.
+ */
+const suppressedExpression = (audience: Audience) => {
+  const channel = audience.channel ?? "email";
+  if (channel === "email") {
+    return sql`(c.status <> 'active' or exists (select 1 from suppressions s where s.department_id = c.department_id and ${suppressionMatches(sql`s.email`, sql`c.email`, audience.departmentId)}))`;
+  }
+  return sql`exists (select 1 from channel_suppressions cs where cs.department_id = c.department_id and cs.channel = ${channel} and cs.address = ${addressExpression(audience)})`;
+};
+
+/** How many the audience would receive now, how many of it are suppressed, and how many the channel cannot reach (no phone or no consent). */
+export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number; unreachable: number }> {
+  const reachable = reachableWhere(audience);
+  const [row] = await queryRows<{ sendable: string | number; suppressed: string | number; unreachable: string | number }>(
     db,
-    sql`select c.id, c.email, ${suppressedExpression(audience)} as suppressed from contacts c
-        where ${audienceWhere(audience)} and c.id > ${afterId}
+    sql`select count(*) filter (where ${reachable} and not ${suppressedExpression(audience)}) as sendable,
+               count(*) filter (where ${reachable} and ${suppressedExpression(audience)}) as suppressed,
+               count(*) filter (where not ${reachable}) as unreachable
+        from contacts c where ${audienceWhere(audience)}`,
+  );
+  return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0), unreachable: Number(row?.unreachable ?? 0) };
+}
+
+/** `address`: where the channel reaches the contact (the e-mail address on e-mail, the E.164 number on SMS). */
+export type Candidate = { id: number; email: string; address: string; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
+
+/** The next contacts of the audience the channel reaches after `afterId`, in id order. */
+export async function nextCandidates(db: Executor, audience: Audience, afterId: number, limit: number): Promise<Candidate[]> {
+  // Name and attributes only where materialisation renders the text (to count an SMS's segments); mail's rows need neither.
+  const rendered = (audience.channel ?? "email") === "email" ? sql`null::text as name, null::jsonb as attributes` : sql`c.name, c.attributes`;
+  const rows = await queryRows<{ id: string | number; email: string; address: string; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
+    db,
+    sql`select c.id, c.email, ${addressExpression(audience)} as address, ${rendered}, ${suppressedExpression(audience)} as suppressed from contacts c
+        where ${audienceWhere(audience)} and ${reachableWhere(audience)} and c.id > ${afterId}
         order by c.id limit ${limit}`,
   );
-  return rows.map((row) => ({ id: Number(row.id), email: row.email, suppressed: row.suppressed }));
+  return rows.map((row) => ({ id: Number(row.id), email: row.email, address: row.address, name: row.name, attributes: row.attributes, suppressed: row.suppressed }));
 }

@@ -6,6 +6,7 @@ import { transportFromEnv } from "@/lib/transports";
 import { runBatch, type EngineDeps } from "./batch";
 import { sendingConfig, type SendingConfig } from "./config";
 import { onTaskEvent } from "@/lib/dispatch/task-changes";
+import { channelTransportsFromEnv, type ChannelTransports } from "./channel";
 import { failTask, isTaskUnusable } from "./lifecycle";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
@@ -21,6 +22,8 @@ const LANE_IN_FLIGHT = 64;
 
 export type RunnerOptions = {
   transport?: Transport;
+  /** The messaging channels' transports; absent: built from the environment (and closed on stop). */
+  channels?: ChannelTransports;
   config?: SendingConfig;
   log?: (message: string) => void;
   /** How this runner appears in `engine_workers` once started (default: kind "engine", heartbeat and staleness of workers.ts). */
@@ -46,6 +49,7 @@ export class LocalRunner {
   private again = false;
   private unsubscribe: (() => void) | undefined;
   private readonly ownsTransport: boolean;
+  private readonly ownedChannels: ChannelTransports;
   private readonly log: (message: string) => void;
   private readonly presence: WorkerPresence;
   /** Settles once the first heartbeat was written (or failed): claims before it would name no runner. */
@@ -59,8 +63,9 @@ export class LocalRunner {
     this.ownsTransport = !options.transport;
     this.transport = options.transport ?? transportFromEnv(db);
     this.log = options.log ?? ((message) => console.error(`[fanout] ${message}`));
+    this.ownedChannels = options.channels ? {} : channelTransportsFromEnv(process.env, this.log);
     // No abort signal for the transport: a batch in flight is finished and recorded even when stopping.
-    this.deps = { db, transport: this.transport, config: this.config, limiter: new RateLimiter() };
+    this.deps = { db, transport: this.transport, channels: options.channels ?? this.ownedChannels, config: this.config, limiter: new RateLimiter() };
     this.presence = new WorkerPresence(db, {
       kind: "engine",
       ...options.presence,
@@ -334,5 +339,6 @@ export class LocalRunner {
     await Promise.allSettled([...this.workers]);
     await this.presence.stop();
     if (this.ownsTransport) await this.transport.close();
+    await Promise.allSettled(Object.values(this.ownedChannels).map((transport) => transport.close()));
   }
 }

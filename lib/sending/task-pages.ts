@@ -101,7 +101,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
     if (poolIds.some((id) => !isUuid(id))) throw invalidInput("poolIdMalformed", { field: "poolIds" });
-    if (poolIds.length === 0 && chosen.length === 0) return { sendable: 0, suppressed: 0 };
+    if (poolIds.length === 0 && chosen.length === 0) return { sendable: 0, suppressed: 0, unreachable: 0 };
     const found = poolIds.length === 0 ? [] : await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     if (found.length !== poolIds.length) throw invalidInput("poolOfOtherDepartment", { field: "poolIds" });
   }
@@ -113,10 +113,7 @@ export async function taskDetail(ctx: Ctx, id: string) {
   const task = await loadReadableTask(ctx, id);
   const [[template], [sender], [department], poolRows, segmentRows] = await Promise.all([
     task.templateId ? ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)) : Promise.resolve([]),
-    ctx.db
-      .select({ address: senders.address, name: senders.name })
-      .from(senders)
-      .where(eq(senders.id, task.senderId)),
+    task.senderId ? ctx.db.select({ address: senders.address, name: senders.name }).from(senders).where(eq(senders.id, task.senderId)) : Promise.resolve([]),
     ctx.db.select({ name: departments.name }).from(departments).where(eq(departments.id, task.departmentId)),
     task.poolIds && task.poolIds.length > 0
       ? ctx.db.select({ id: pools.id, name: pools.name }).from(pools).where(and(inArray(pools.id, task.poolIds), eq(pools.departmentId, task.departmentId)))
@@ -183,10 +180,12 @@ export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | nu
   const [counts, duplicates, [domain], [tested], contact] = await Promise.all([
     countAudience(ctx.db, audience),
     countDuplicates(ctx, audience),
-    ctx.db
-      .select({ domain: senderDomains.domain, status: senderDomains.status, checks: senderDomains.checks, checkedAt: senderDomains.checkedAt })
-      .from(senderDomains)
-      .where(eq(senderDomains.id, plan.sender.domainId)),
+    plan.sender
+      ? ctx.db
+          .select({ domain: senderDomains.domain, status: senderDomains.status, checks: senderDomains.checks, checkedAt: senderDomains.checkedAt })
+          .from(senderDomains)
+          .where(eq(senderDomains.id, plan.sender.domainId))
+      : Promise.resolve([]),
     // Test sends are audited (template.test_send) and always send the current version: one since that version was saved tested it.
     ctx.db
       .select({ at: auditLog.at, by: auditLog.operatorLabel })
@@ -196,10 +195,11 @@ export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | nu
       .limit(1),
     firstRecipient(ctx, audience),
   ]);
-  const fromName = plan.fromName || plan.sender.name;
+  const { sender } = plan;
+  const fromName = plan.fromName || (sender?.name ?? "");
   let preview: { to: string; subject: string; html: string } | null = null;
   try {
-    const rendered = renderContent(plan.template.content, contact, { sender_name: fromName, sender_address: plan.sender.address, unsubscribe_url: "#unsubscribe" });
+    const rendered = renderContent(plan.template.content, contact, { sender_name: fromName, sender_address: sender?.address ?? "", unsubscribe_url: "#unsubscribe" });
     preview = { to: contact.email, subject: rendered.subject, html: rendered.html };
   } catch {
     // A render that fails for this contact (a render limit) leaves the preview out; the lint already passed.
@@ -214,13 +214,16 @@ export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | nu
     limit: plan.limit,
     /** Sends left afterwards (null: unlimited). */
     quotaLeft,
-    sender: { address: plan.sender.address, name: fromName },
-    domain: {
-      name: domain?.domain ?? plan.sender.domain,
-      status: domain?.status ?? plan.sender.domainStatus,
-      checkedAt: domain?.checkedAt?.toISOString() ?? null,
-      checks: (domain?.checks ?? []).map((check) => ({ record: check.record, pass: check.pass })),
-    },
+    /** Null for an SMS task, which has no sender (nor a sender domain). */
+    sender: sender ? { address: sender.address, name: fromName } : null,
+    domain: sender
+      ? {
+          name: domain?.domain ?? sender.domain,
+          status: domain?.status ?? sender.domainStatus,
+          checkedAt: domain?.checkedAt?.toISOString() ?? null,
+          checks: (domain?.checks ?? []).map((check) => ({ record: check.record, pass: check.pass })),
+        }
+      : null,
     template: { id: plan.template.id, name: plan.template.name, version: plan.template.currentVersion, unsubscribeLink: hasUnsubscribeLink(plan.template.content.html) },
     testSend: tested ? { at: tested.at.toISOString(), by: tested.by } : null,
     preview,

@@ -18,6 +18,8 @@ import { countAudience, type Audience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
+import { readChannelSettings } from "@/lib/channels/env";
+import { estimateSmsSegments, type OfferedChannel } from "./channel";
 
 export type TaskInput = {
   name: string;
@@ -25,7 +27,10 @@ export type TaskInput = {
   poolIds: string[] | "all";
   /** Saved segments sent to beside the pools (evaluated at materialisation); with them, poolIds may be []. */
   segmentIds?: string[];
-  senderId: string;
+  /** What the task sends over; absent: e-mail. An SMS task names an SMS template and no sender. */
+  channel?: OfferedChannel;
+  /** The mail sender; required for e-mail, absent for SMS. */
+  senderId?: string | null;
   fromName?: string | null;
   limit?: number | null;
   /** Absent or null: now. */
@@ -40,15 +45,23 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   const name = input.name.trim();
   if (!name) throw invalidInput("taskNameMissing", { field: "name" });
   if (name.length > 200) throw invalidInput("taskNameTooLong", { field: "name" });
+  const channel = input.channel ?? "email";
   const template = await assertTemplateUsable(ctx, input.templateId).catch((error) => {
     throw withField(error, "templateId");
   });
   if (template.departmentId !== departmentId) throw invalidInput("templateOfOtherDepartment", { field: "templateId" });
-  if (!hasUnsubscribeLink(template.content.html) && (await readSetting(ctx.db, "requireUnsubscribeLink"))) throw invalidInput("unsubscribeLinkRequired", { field: "templateId" });
-  const sender = await loadSender(ctx, input.senderId).catch((error) => {
-    throw withField(error, "senderId");
-  });
-  if (sender.departmentId !== departmentId) throw invalidInput("senderOfOtherDepartment", { field: "senderId" });
+  if (template.channel !== channel) throw invalidInput(channel === "sms" ? "templateNotSms" : "templateNotEmail", { field: "templateId" });
+  let sender: Awaited<ReturnType<typeof loadSender>> | null = null;
+  if (channel === "sms") {
+    if (input.senderId) throw invalidInput("senderNotForSms", { field: "senderId" });
+    if (!smsConfigured()) throw invalidInput("smsNotConfigured", { field: "channel" });
+  } else {
+    if (!hasUnsubscribeLink(template.content.html) && (await readSetting(ctx.db, "requireUnsubscribeLink"))) throw invalidInput("unsubscribeLinkRequired", { field: "templateId" });
+    sender = await loadSender(ctx, input.senderId ?? "").catch((error) => {
+      throw withField(error, "senderId");
+    });
+    if (sender.departmentId !== departmentId) throw invalidInput("senderOfOtherDepartment", { field: "senderId" });
+  }
   const segments = await segmentsOfDepartment(ctx.db, departmentId, input.segmentIds ?? []);
   let poolIds: string[] | null = null;
   if (input.poolIds !== "all") {
@@ -64,7 +77,16 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("limitNotPositive", { field: "limit" });
   const fromName = (input.fromName ?? "").trim();
   if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("fromNameInvalid", { field: "fromName" });
-  return { name, template, sender, poolIds, segments, limit, fromName };
+  return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "" };
+}
+
+/** Whether this server can send SMS (FANOUT_SMS_PROVIDER and its settings); settings that cannot be read count as none. */
+function smsConfigured(): boolean {
+  try {
+    return readChannelSettings(process.env).sms !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** The task columns a checked plan decides, the same on creation and on an edit. */
@@ -75,7 +97,8 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
     templateVersion: plan.template.currentVersion,
     poolIds: plan.poolIds,
     segmentIds: plan.segments.map((segment) => segment.id),
-    senderId: plan.sender.id,
+    channel: plan.channel,
+    senderId: plan.sender?.id ?? null,
     fromName: plan.fromName,
     recipientLimit: plan.limit,
   };
@@ -88,14 +111,20 @@ function withField(error: unknown, field: string) {
 
 /** Who a checked plan sends to (its segments' rules as they are now). */
 export function planAudience(plan: Awaited<ReturnType<typeof resolvePlan>>, departmentId: string): Audience {
-  return { departmentId, poolIds: plan.poolIds, segments: plan.segments.map((segment) => segment.rule) };
+  return { departmentId, poolIds: plan.poolIds, segments: plan.segments.map((segment) => segment.rule), channel: plan.channel };
 }
 
-/** Quota a task reserves when it is created: what its audience holds now, up to its limit. */
-async function estimate(ctx: Ctx, audience: Audience, limit: number | null) {
+/**
+ * Quota a task reserves when it is created: what its audience holds now, up to its limit; on SMS
+ * times the segments of its text for a contact without a name (materialisation counts each
+ * recipient's own text and reserves or gives back the difference).
+ */
+async function estimate(ctx: Ctx, plan: Awaited<ReturnType<typeof resolvePlan>>, audience: Audience) {
+  const { limit } = plan;
   const { sendable } = await countAudience(ctx.db, audience);
   if (limit !== null && limit > sendable) throw invalidInput("limitAboveAudience", { field: "limit", params: { limit, sendable } });
-  return limit === null ? sendable : Math.min(limit, sendable);
+  const recipients = limit === null ? sendable : Math.min(limit, sendable);
+  return plan.channel === "sms" ? recipients * (await estimateSmsSegments(ctx.db, plan.template.content.text ?? "")) : recipients;
 }
 
 /** Whether a template's HTML outputs `{{ unsubscribe_url }}` (with or without filters), which becomes each recipient's unsubscribe link. */
@@ -106,7 +135,7 @@ export function hasUnsubscribeLink(html: string): boolean {
 /** The checks createTask makes before it writes anything, for the console's confirmation step: the checked plan and what it would reserve. */
 export async function checkTask(ctx: Ctx, input: TaskInput, departmentId: string) {
   const plan = await resolvePlan(ctx, input, departmentId);
-  return { plan, reserve: await estimate(ctx, planAudience(plan, departmentId), plan.limit) };
+  return { plan, reserve: await estimate(ctx, plan, planAudience(plan, departmentId)) };
 }
 
 const TRIAL_UNDONE = new Error("trial reservation undone");
@@ -142,7 +171,7 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
   authorize(ctx.actor, "tasks.manage", { departmentId });
   const plan = await resolvePlan(ctx, input, departmentId);
   const scheduledAt = input.scheduledAt ?? new Date();
-  const reserve = await estimate(ctx, planAudience(plan, departmentId), plan.limit);
+  const reserve = await estimate(ctx, plan, planAudience(plan, departmentId));
   const task = await ctx.db.transaction(async (tx) => {
     await reserveQuota(tx, departmentId, reserve);
     const [row] = await tx
@@ -181,7 +210,7 @@ export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promis
   const current = await loadTask(ctx, id, "tasks.manage");
   if (current.kind === "smtp") throw smtpTaskFixed();
   const plan = await resolvePlan(ctx, input, current.departmentId);
-  const reserve = await estimate(ctx, planAudience(plan, current.departmentId), plan.limit);
+  const reserve = await estimate(ctx, plan, planAudience(plan, current.departmentId));
   const task = await ctx.db.transaction(async (tx) => {
     const locked = await lockTask(ctx, tx, id);
     if (locked.status !== "scheduled") throw conflict("onlyScheduledEditable", { params: { status: locked.status } });
@@ -308,7 +337,7 @@ export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?:
       .from(tasks)
       .leftJoin(templates, eq(templates.id, tasks.templateId))
       .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, tasks.smtpAccountId), eq(smtpAccounts.departmentId, tasks.departmentId)))
-      .innerJoin(senders, eq(senders.id, tasks.senderId))
+      .leftJoin(senders, eq(senders.id, tasks.senderId))
       .innerJoin(departments, eq(departments.id, tasks.departmentId))
       .where(where)
       .orderBy(desc(tasks.createdAt), desc(tasks.id))

@@ -26,7 +26,8 @@ import type { ReasonParams } from "@/lib/i18n/reasons-en";
 export type { Issue } from "./diagnostics";
 export type { TemplatePart } from "./engine";
 
-export type LintInput = { subject: string; html: string; text?: string | null };
+/** `channel: "sms"`: the text alone is the message (subject and HTML unused, the text required). */
+export type LintInput = { subject: string; html: string; text?: string | null; channel?: "email" | "sms" };
 export type LintResult = { errors: Issue[]; warnings: Issue[] };
 
 /** Variables every message has: the contact's own fields (`attributes.<column>` for any column). */
@@ -67,14 +68,19 @@ export function lintTemplate(input: LintInput): LintResult {
     }
   };
 
-  if (!input.subject.trim()) errors.push(issue({ code: "subject_empty", reason: "lintSubjectEmpty" }, "subject"));
-  else parse("subject", input.subject);
+  if (input.channel === "sms") {
+    if (text !== null) parse("text", text);
+    else errors.push(issue({ code: "text_empty", reason: "lintTextEmpty" }, "text"));
+  } else {
+    if (!input.subject.trim()) errors.push(issue({ code: "subject_empty", reason: "lintSubjectEmpty" }, "subject"));
+    else parse("subject", input.subject);
 
-  if (!input.html.trim()) errors.push(issue({ code: "html_empty", reason: "lintHtmlEmpty" }, "html"));
-  else parse("html", input.html);
+    if (!input.html.trim()) errors.push(issue({ code: "html_empty", reason: "lintHtmlEmpty" }, "html"));
+    else parse("html", input.html);
 
-  if (text !== null) parse("text", text);
-  else warnings.push(issue({ code: "missing_text", reason: "lintMissingText" }, "text"));
+    if (text !== null) parse("text", text);
+    else warnings.push(issue({ code: "missing_text", reason: "lintMissingText" }, "text"));
+  }
 
   for (const part of ["subject", "html", "text"] as const) {
     const templates = parsed[part];

@@ -12,11 +12,12 @@ import { lintTemplate } from "./lint";
 import { compileTemplate } from "./compile";
 import { isUuid } from "@/lib/ids";
 
-export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[] };
+/** `channel`: "sms" for an SMS template, whose message is `text` alone (subject and HTML stored empty); absent: e-mail. */
+export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[]; channel?: "email" | "sms" };
 
 /** Lints content and refuses it when it has errors, naming each with its line and column. */
 export function checkContent(content: TemplateContent): LintReport {
-  const report = lintTemplate({ subject: content.subject, html: content.html, text: content.text ?? undefined });
+  const report = lintTemplate({ subject: content.subject, html: content.html, text: content.text ?? undefined, channel: content.channel });
   if (report.errors.length > 0) {
     const first = report.errors[0]!;
     // The first problem crosses as its reason, so the console words it in the reader's language.
@@ -26,6 +27,11 @@ export function checkContent(content: TemplateContent): LintReport {
     throw new AppError("invalid_input", "templateHasErrorsIn", { params, details });
   }
   return report;
+}
+
+/** The content as a template of `channel` stores it: an SMS template's subject, HTML and attachments are empty. */
+function forChannel<T extends TemplateContent>(content: T, channel: "email" | "sms"): T {
+  return channel === "sms" ? { ...content, channel, subject: "", html: "", attachmentIds: [] } : { ...content, channel };
 }
 
 export async function listTemplates(ctx: Ctx) {
@@ -79,13 +85,14 @@ async function assertNameFree(db: Executor, departmentId: string, name: string, 
   if (existing) throw conflict("templateNameTaken", { field: "name", params: { name } });
 }
 
-export async function createTemplate(ctx: Ctx, input: TemplateContent & { name: string; departmentId?: string | null }) {
-  const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
+export async function createTemplate(ctx: Ctx, given: TemplateContent & { name: string; departmentId?: string | null }) {
+  const departmentId = resolveTargetDepartment(ctx.actor, given.departmentId);
   authorize(ctx.actor, "templates.manage", { departmentId });
+  const input = forChannel(given, given.channel ?? "email");
   const lint = checkContent(input);
   return ctx.db.transaction(async (tx) => {
     await assertNameFree(tx, departmentId, input.name);
-    const [template] = await tx.insert(templates).values({ departmentId, name: input.name }).returning({ id: templates.id });
+    const [template] = await tx.insert(templates).values({ departmentId, name: input.name, channel: input.channel ?? "email" }).returning({ id: templates.id });
     await tx.insert(templateVersions).values({
       templateId: template!.id,
       version: 1,
@@ -109,7 +116,10 @@ export async function createTemplate(ctx: Ctx, input: TemplateContent & { name: 
 }
 
 /** Saves new content as the next version; earlier versions stay for the tasks that froze them. */
-export async function saveTemplateVersion(ctx: Ctx, id: string, input: TemplateContent & { name: string }) {
+export async function saveTemplateVersion(ctx: Ctx, id: string, given: TemplateContent & { name: string }) {
+  // A template keeps its channel: the new version is checked as what it is.
+  const [stored] = isUuid(id) ? await ctx.db.select({ channel: templates.channel }).from(templates).where(eq(templates.id, id)) : [];
+  const input = forChannel(given, stored?.channel === "sms" ? "sms" : "email");
   const lint = checkContent(input);
   return ctx.db.transaction(async (tx) => {
     const template = await loadTemplate({ ...ctx, db: tx }, id);
@@ -141,7 +151,7 @@ export async function saveTemplateVersion(ctx: Ctx, id: string, input: TemplateC
 /** A task may use a version only when it lints without errors today. */
 export async function assertTemplateUsable(ctx: Ctx, id: string, version?: number) {
   const template = await loadTemplate(ctx, id, version);
-  checkContent(template.content);
+  checkContent({ ...template.content, channel: template.channel === "sms" ? "sms" : "email" });
   return template;
 }
 

@@ -67,7 +67,7 @@ export function TaskConfirm({
   const number = (value: number) => value.toLocaleString(locale);
   const later = form.get("when") === "later";
   const at = String(form.get("scheduledAt") ?? "").replace("T", " ");
-  const { quotaLeft, domain } = review;
+  const { quotaLeft, domain, sender } = review;
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -107,22 +107,25 @@ export function TaskConfirm({
             </p>
           ) : null}
         </Row>
-        <Row label={c.sender} testId="confirm-sender">
-          <p>{review.sender.name ? `${review.sender.name} <${review.sender.address}>` : review.sender.address}</p>
-          <p className="flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
-            {format(c.domain, { domain: domain.name })}
-            <span data-testid="confirm-domain-status" data-status={domain.status}>
-              <Badge tone={domain.status === "verified" ? "green" : domain.status === "failed" ? "red" : "amber"}>{t.senders.statuses[domain.status]}</Badge>
-            </span>
-            {domain.checks.map((check) => (
-              <Badge key={check.record} tone={check.pass ? "green" : "red"}>
-                {c.records[check.record]} {check.pass ? "✓" : "✗"}
-              </Badge>
-            ))}
-            <span>{domain.checkedAt ? format(c.checkedAt, { at: formatInZone(new Date(domain.checkedAt), timeZone) }) : c.neverChecked}</span>
-          </p>
-          {domain.status !== "verified" ? <Warning testId="confirm-domain-warning">{c.domainWarning}</Warning> : null}
-        </Row>
+        {/* An SMS task has no sender, nor a sender domain. */}
+        {sender && domain ? (
+          <Row label={c.sender} testId="confirm-sender">
+            <p>{sender.name ? `${sender.name} <${sender.address}>` : sender.address}</p>
+            <p className="flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
+              {format(c.domain, { domain: domain.name })}
+              <span data-testid="confirm-domain-status" data-status={domain.status}>
+                <Badge tone={domain.status === "verified" ? "green" : domain.status === "failed" ? "red" : "amber"}>{t.senders.statuses[domain.status]}</Badge>
+              </span>
+              {domain.checks.map((check) => (
+                <Badge key={check.record} tone={check.pass ? "green" : "red"}>
+                  {c.records[check.record]} {check.pass ? "✓" : "✗"}
+                </Badge>
+              ))}
+              <span>{domain.checkedAt ? format(c.checkedAt, { at: formatInZone(new Date(domain.checkedAt), timeZone) }) : c.neverChecked}</span>
+            </p>
+            {domain.status !== "verified" ? <Warning testId="confirm-domain-warning">{c.domainWarning}</Warning> : null}
+          </Row>
+        ) : null}
         <Row label={c.testSend} testId="confirm-test-send">
           {review.testSend ? (
             <p data-testid="confirm-tested">{format(c.testedAt, { version: review.template.version, at: formatInZone(new Date(review.testSend.at), timeZone), by: review.testSend.by })}</p>

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
+import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_CHANNELS, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
 import { departmentIdField, isoDateTime, nextCursor } from "./common";
 
 export const createTaskBody = z.object({
@@ -12,7 +12,8 @@ export const createTaskBody = z.object({
     .max(100)
     .optional()
     .meta({ description: "Saved segments sent to beside the pools, evaluated when the task starts; a contact in several pools or segments receives one copy" }),
-  senderId: z.string().max(100),
+  channel: z.enum(["email", "sms"]).optional().meta({ description: "What the task sends over; absent: email. An sms task names an SMS template and no sender, and needs SMS configured on the server" }),
+  senderId: z.string().max(100).optional().meta({ description: "The mail sender; required for email, left out for sms" }),
   fromName: z.string().max(200).optional(),
   limit: z.number().int().positive().nullable().optional().meta({ description: "At most this many recipients; absent: all" }),
   scheduledAt: isoDateTime.nullable().optional().meta({ description: "ISO 8601 with offset; absent: now" }),
@@ -35,7 +36,8 @@ export const task = z
     poolIds: z.union([z.array(z.string()), z.literal("all")]),
     segmentIds: z.array(z.string()),
     segmentCounts: z.record(z.string(), count).nullable().meta({ description: "Contacts each segment held when the task started (segment id → count); null before" }),
-    senderId: z.string(),
+    channel: z.enum(TASK_CHANNELS).meta({ description: "What the task sends over" }),
+    senderId: z.string().nullable().meta({ description: "Null for an sms task, which has no sender" }),
     fromName: z.string(),
     limit: z.number().int().nullable(),
     scheduledAt: z.iso.datetime(),

@@ -1,0 +1,103 @@
+import "server-only";
+import crypto from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { tasks, templateVersions, type TaskChannel } from "@/db/schema";
+import { readPhoneRegion, readSetting } from "@/lib/accounts/settings";
+import { appendOptOutSuffix, smsSegments } from "@/lib/channels/sms-segments";
+import { configuredChannels, createChannelTransport, readChannelSettings, type ChannelSettings } from "@/lib/channels";
+import type { Channel, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
+import { compileTemplate } from "@/lib/templates/compile";
+import type { ChannelSendContext } from "./context";
+
+/*
+ * Tasks on a messaging channel (issue 21): SMS today. What a recipient of an SMS task is sent is
+ * its template version's `text`, rendered with the same Liquid variables as mail, plus the opt-out
+ * sentence where the company requires it. It is rendered once when the delivery row is written, to
+ * count (and reserve) its segments, and again when its batch is sent: the same template and contact
+ * give the same text, and the row's `segments` is what quota is charged.
+ */
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The schema's channel names and lib/channels' are the same list. */
+const sameChannels: Same<TaskChannel, Channel> = true;
+void sameChannels;
+
+/** The channels a task may be created on today (the others have transports but no task path yet). */
+export const TASK_CHANNELS_OFFERED = ["email", "sms"] as const satisfies readonly Channel[];
+export type OfferedChannel = (typeof TASK_CHANNELS_OFFERED)[number];
+
+/** The opt-out sentence's language: Chinese carriers require "拒收请回复R", elsewhere "Reply STOP". */
+function suffixLocale(e164: string): "zh" | "en" {
+  return e164.startsWith("+86") ? "zh" : "en";
+}
+
+export type SmsRecipient = { email: string; name: string | null; attributes: Record<string, string> | null; address: string };
+
+/** The text one recipient of an SMS task is sent. */
+export function renderSms(context: Pick<ChannelSendContext, "template" | "optOutSuffix">, recipient: SmsRecipient): string {
+  const rendered = context.template.render(
+    { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} },
+    // No sender and no unsubscribe link on SMS: an opt-out is a reply.
+    { sender_name: "", sender_address: "", unsubscribe_url: "" },
+  );
+  const text = rendered.text.trim();
+  return context.optOutSuffix ? appendOptOutSuffix(text, suffixLocale(recipient.address)) : text;
+}
+
+/** The SMS parts the recipient's text costs (at least 1: an empty text is not sent for free). */
+export function smsCost(context: Pick<ChannelSendContext, "template" | "optOutSuffix">, recipient: SmsRecipient): number {
+  return Math.max(1, smsSegments(renderSms(context, recipient)).segments);
+}
+
+export type ChannelTransports = Partial<Record<MessagingChannel, ChannelTransport>>;
+
+/**
+ * The transports of every channel the environment configures (FANOUT_SMS_PROVIDER …), for the
+ * engine beside its mail transport. Settings that cannot be read are logged (naming the variable,
+ * never a secret) and leave every channel out: mail goes on, and a channel's task fails with its reason.
+ */
+export function channelTransportsFromEnv(env: Record<string, string | undefined>, log: (message: string) => void = () => undefined): ChannelTransports {
+  let settings: ChannelSettings;
+  try {
+    settings = readChannelSettings(env);
+  } catch (error) {
+    log(`channel settings: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
+  return Object.fromEntries(configuredChannels(settings).map((channel) => [channel, createChannelTransport(channel, settings)]));
+}
+
+/**
+ * The segments one SMS of a template is estimated at before any recipient is known: its text for a
+ * contact without name or attributes, with the opt-out sentence of the company's phone region.
+ */
+export async function estimateSmsSegments(db: Executor, text: string): Promise<number> {
+  const region = await readPhoneRegion(db);
+  const template = compileTemplate({ id: `sms-estimate:${crypto.createHash("sha256").update(text).digest("hex")}`, version: 0, subject: "", html: "", text });
+  try {
+    return smsCost({ template, optOutSuffix: await readSetting(db, "smsOptOutSuffix") }, { email: "", name: "", attributes: {}, address: region === "CN" ? "+86" : "+1" });
+  } catch {
+    return 1;
+  }
+}
+
+/** A messaging-channel task's context: its frozen template version compiled, and the company's opt-out rule. */
+export async function loadChannelContext(db: Executor, taskId: string, channel: Exclude<TaskChannel, "email">): Promise<{ context: ChannelSendContext; bytes: number }> {
+  const [row] = await db
+    .select({ departmentId: tasks.departmentId, clientIp: tasks.clientIp, templateId: tasks.templateId, version: tasks.templateVersion, text: templateVersions.text })
+    .from(tasks)
+    .innerJoin(templateVersions, and(eq(templateVersions.templateId, tasks.templateId), eq(templateVersions.version, tasks.templateVersion)))
+    .where(eq(tasks.id, taskId));
+  if (!row?.templateId) throw new Error(`Task ${taskId} has no template version`);
+  const text = row.text ?? "";
+  const context: ChannelSendContext = {
+    channel: channel satisfies MessagingChannel,
+    taskId,
+    departmentId: row.departmentId,
+    clientIp: row.clientIp,
+    template: compileTemplate({ id: row.templateId, version: row.version, subject: "", html: "", text }),
+    optOutSuffix: await readSetting(db, "smsOptOutSuffix"),
+  };
+  return { context, bytes: text.length };
+}
