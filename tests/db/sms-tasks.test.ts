@@ -1,0 +1,163 @@
+/**
+ * SMS tasks through the send engine (issue 21, part 3; "Done means" 1): a task to 1,000
+ * consenting contacts over the fake Twilio sends each number once, with its own rendered text and
+ * the opt-out sentence, counts a 71-character Chinese text as 2 segments and charges quota by
+ * segments; suppression is per channel; contacts without a phone or consent are not recipients.
+ */
+import { and, eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { channelSuppressions, deliveries, departments, suppressions } from "@/db/schema";
+import { createChannelTransport } from "@/lib/channels";
+import { AppError } from "@/lib/errors";
+import { smsSegments } from "@/lib/channels/sms-segments";
+import type { ChannelTransports } from "@/lib/sending/channel";
+import { materializeStep, startTask } from "@/lib/sending/materialize";
+import { LocalRunner } from "@/lib/sending/runner";
+import { createTask, getTask } from "@/lib/sending/tasks";
+import { createSmtpTransport } from "@/lib/transports";
+import { describeOnDatabases } from "../helpers/db";
+import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio";
+import { rejection } from "../helpers/rejection";
+import { taskInput, testSendingConfig } from "../helpers/sending";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { expectedSms, makeSmsSetup, smsTaskInput, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
+
+/** What a refusal tells the caller: its code, reason and field. */
+async function refusal(run: Promise<unknown>) {
+  const error = await rejection(run, AppError);
+  return { code: error.code, reason: error.reason, field: error.field };
+}
+
+describeOnDatabases("SMS tasks", (db) => {
+  let twilio: FakeTwilio;
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    twilio = await startFakeTwilio(TWILIO_ACCOUNT);
+    sink = await startSmtpSink();
+  });
+  afterAll(async () => {
+    await twilio?.close();
+    await sink?.close();
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  /** SMS configured on the server, as an operator sets it. */
+  function configureSms() {
+    for (const [name, value] of Object.entries(twilioEnv(twilio.url))) vi.stubEnv(name, value);
+  }
+
+  function runner(channels: ChannelTransports = { sms: createChannelTransport("sms", { env: twilioEnv(twilio.url) }) }) {
+    return new LocalRunner(db(), { transport: createSmtpTransport({ url: sink.url }), channels, config: testSendingConfig({ batchSize: 100 }), log: () => undefined });
+  }
+
+  async function drain(engine: LocalRunner) {
+    try {
+      await engine.drain();
+    } finally {
+      await engine.stop();
+    }
+  }
+
+  async function quotaOf(departmentId: string) {
+    const [row] = await db().select({ used: departments.quotaUsed, reserved: departments.quotaReserved }).from(departments).where(eq(departments.id, departmentId));
+    return row!;
+  }
+
+  it("sends 1,000 consenting numbers one text each, 2 segments for 71 Chinese characters, and charges 2,000 to quota", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), {
+      count: 1000,
+      quota: 2500,
+      extra: [
+        { email: "no-consent@sms.test", phone: "+8613700000001" },
+        { email: "no-phone@sms.test", channelConsent: ["sms"] },
+      ],
+    });
+    const sentBefore = twilio.sent.length;
+    const created = await createTask(setup.ctx, smsTaskInput(setup));
+    expect(created).toMatchObject({ channel: "sms", senderId: null });
+    // Creating it reserves the estimate: the text for a contact without a name is 67 characters, 1 segment each.
+    expect(created.reserved).toBe(1000);
+    // Materialising renders each recipient's own text (71 characters) and reserves its segments before anything is sent.
+    const engine = runner();
+    await startTask(db(), created.id);
+    expect(await materializeStep(db(), created.id, { ...engine.config, materializeStep: 5000 })).toMatchObject({ done: true, added: 1000 });
+    expect((await getTask(setup.ctx, created.id)).reserved).toBe(2000);
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 2000 });
+    expect(twilio.sent.length).toBe(sentBefore);
+    await drain(engine);
+
+    const received = twilio.sent.slice(sentBefore);
+    expect(received).toHaveLength(1000);
+    expect(new Set(received.map((message) => message.to)).size).toBe(1000);
+    expect(new Set(received.map((message) => message.to))).toEqual(new Set(setup.phones));
+    for (const message of received) expect(message.body).toBe(expectedSms(setup, message.to));
+    expect(received.every((message) => message.from === "+15005550006")).toBe(true);
+    expect([...new Set(received.map((message) => message.body.length))]).toEqual([71]);
+    expect(smsSegments(received[0]!.body)).toMatchObject({ encoding: "UCS-2", characters: 71, segments: 2 });
+
+    const task = await getTask(setup.ctx, created.id);
+    expect(task).toMatchObject({ status: "completed", total: 1000, sent: 1000, failed: 0, suppressed: 0, queued: 0, reserved: 0 });
+    expect(task.note).toBe("2 contacts have no phone or no SMS consent.");
+    const rows = await db().select({ address: deliveries.address, segments: deliveries.segments, status: deliveries.status, providerId: deliveries.providerId }).from(deliveries).where(eq(deliveries.taskId, created.id));
+    expect(rows).toHaveLength(1000);
+    expect(rows.every((row) => row.segments === 2 && row.status === "sent" && row.providerId?.startsWith("SM"))).toBe(true);
+    expect(new Set(rows.map((row) => row.address))).toEqual(new Set(setup.phones));
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 2000, reserved: 0 });
+  });
+
+  it("suppresses an SMS-opted-out number on SMS only: it gets no text, and an e-mail task still reaches the contact", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 3, quota: 100 });
+    const [optedOut, mailSuppressed, plain] = setup.phones as [string, string, string];
+    await db().insert(channelSuppressions).values({ departmentId: setup.departmentId, channel: "sms", address: optedOut, reason: "opted_out" });
+    // An e-mail suppression of another contact leaves its SMS alone.
+    await db().insert(suppressions).values({ departmentId: setup.departmentId, email: setup.emails[1]!, reason: "manual" });
+    const sentBefore = twilio.sent.length;
+    const smsTask = await createTask(setup.ctx, smsTaskInput(setup));
+    expect(smsTask.reserved).toBe(2);
+    await drain(runner());
+
+    const texts = twilio.sent.slice(sentBefore).map((message) => message.to);
+    expect(texts.sort()).toEqual([mailSuppressed, plain].sort());
+    const sms = await getTask(setup.ctx, smsTask.id);
+    expect(sms).toMatchObject({ status: "completed", total: 3, sent: 2, suppressed: 1, reserved: 0 });
+    const [suppressedRow] = await db().select().from(deliveries).where(and(eq(deliveries.taskId, smsTask.id), eq(deliveries.address, optedOut)));
+    expect(suppressedRow).toMatchObject({ status: "suppressed", segments: null });
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 4, reserved: 0 });
+
+    const mailBefore = sink.messages.length;
+    const mailTask = await createTask(setup.ctx, taskInput(setup));
+    await drain(runner());
+    const mailed = sink.messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]);
+    expect(mailed.sort()).toEqual([setup.emails[0], setup.emails[2]].sort());
+    expect(await getTask(setup.ctx, mailTask.id)).toMatchObject({ channel: "email", status: "completed", sent: 2, suppressed: 1 });
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 6, reserved: 0 });
+  });
+
+  it("refuses an SMS task with a mail template, a sender or no SMS configured, and a mail task with an SMS template", async () => {
+    const setup = await makeSmsSetup(db(), { count: 2, quota: 100 });
+    vi.stubEnv("FANOUT_SMS_PROVIDER", "");
+    expect(await refusal(createTask(setup.ctx, smsTaskInput(setup)))).toEqual({ code: "invalid_input", reason: "smsNotConfigured", field: "channel" });
+    configureSms();
+    expect(await refusal(createTask(setup.ctx, smsTaskInput(setup, { templateId: setup.templateId })))).toEqual({ code: "invalid_input", reason: "templateNotSms", field: "templateId" });
+    expect(await refusal(createTask(setup.ctx, smsTaskInput(setup, { senderId: setup.senderId })))).toEqual({ code: "invalid_input", reason: "senderNotForSms", field: "senderId" });
+    expect(await refusal(createTask(setup.ctx, taskInput(setup, { templateId: setup.smsTemplateId })))).toEqual({ code: "invalid_input", reason: "templateNotEmail", field: "templateId" });
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
+  });
+
+  it("fails an SMS task with the reason when the engine has no SMS transport, giving its quota back", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 5, quota: 100 });
+    const sentBefore = twilio.sent.length;
+    const created = await createTask(setup.ctx, smsTaskInput(setup));
+    await drain(runner({}));
+    const task = await getTask(setup.ctx, created.id);
+    expect(task).toMatchObject({ status: "failed", sent: 0, queued: 0 });
+    expect(task.note).toBe("The sms channel is not configured: set FANOUT_SMS_PROVIDER");
+    expect(twilio.sent.length).toBe(sentBefore);
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
+  });
+});
