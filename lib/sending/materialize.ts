@@ -9,7 +9,7 @@ import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
 import type { TaskChannel } from "@/db/schema";
 import { smsCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
-import { countAudience, nextCandidates, type Audience, type Candidate } from "./recipients";
+import { countUnreachable, nextCandidates, type Audience, type Candidate } from "./recipients";
 
 /**
  * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers
@@ -192,7 +192,7 @@ async function unitsHeld(tx: Executor, taskId: string): Promise<number> {
 
 /** Why contacts of the audience got no row on this channel, or "" when all of them could be reached. */
 async function unreachableNote(tx: Executor, audience: Audience): Promise<string> {
-  const { unreachable } = await countAudience(tx, audience);
+  const unreachable = await countUnreachable(tx, audience);
   if (unreachable === 0) return "";
   return audience.channel === "wecom" ? `${unreachable} contacts have no WeCom id or no WeCom consent.` : `${unreachable} contacts have no phone or no ${audience.channel === "sms" ? "SMS" : "WhatsApp"} consent.`;
 }

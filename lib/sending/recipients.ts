@@ -56,17 +56,21 @@ const suppressedExpression = (audience: Audience) => {
   return sql`exists (select 1 from channel_suppressions cs where cs.department_id = c.department_id and cs.channel = ${channel} and cs.address = ${addressExpression(audience)})`;
 };
 
-/** How many the audience would receive now, how many of it are suppressed, and how many the channel cannot reach (no phone or no consent). */
-export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number; unreachable: number }> {
-  const reachable = reachableWhere(audience);
-  const [row] = await queryRows<{ sendable: string | number; suppressed: string | number; unreachable: string | number }>(
+/** How many of the audience the channel reaches would receive now, and how many of them are suppressed. */
+export async function countAudience(db: Executor, audience: Audience): Promise<{ sendable: number; suppressed: number }> {
+  const [row] = await queryRows<{ sendable: string | number; suppressed: string | number }>(
     db,
-    sql`select count(*) filter (where ${reachable} and not ${suppressedExpression(audience)}) as sendable,
-               count(*) filter (where ${reachable} and ${suppressedExpression(audience)}) as suppressed,
-               count(*) filter (where not ${reachable}) as unreachable
-        from contacts c where ${audienceWhere(audience)}`,
+    sql`select count(*) filter (where not ${suppressedExpression(audience)}) as sendable, count(*) filter (where ${suppressedExpression(audience)}) as suppressed
+        from contacts c where ${audienceWhere(audience)} and ${reachableWhere(audience)}`,
   );
-  return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0), unreachable: Number(row?.unreachable ?? 0) };
+  return { sendable: Number(row?.sendable ?? 0), suppressed: Number(row?.suppressed ?? 0) };
+}
+
+/** How many of the audience the channel cannot reach at all (on SMS: no phone, or no SMS consent); 0 on e-mail. */
+export async function countUnreachable(db: Executor, audience: Audience): Promise<number> {
+  if ((audience.channel ?? "email") === "email") return 0;
+  const [row] = await queryRows<{ unreachable: string | number }>(db, sql`select count(*) as unreachable from contacts c where ${audienceWhere(audience)} and not ${reachableWhere(audience)}`);
+  return Number(row?.unreachable ?? 0);
 }
 
 /** `address`: where the channel reaches the contact (the e-mail address on e-mail, the E.164 number on SMS). */

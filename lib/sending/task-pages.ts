@@ -101,7 +101,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
   if (input.poolIds !== "all") {
     poolIds = [...new Set(input.poolIds)];
     if (poolIds.some((id) => !isUuid(id))) throw invalidInput("poolIdMalformed", { field: "poolIds" });
-    if (poolIds.length === 0 && chosen.length === 0) return { sendable: 0, suppressed: 0, unreachable: 0 };
+    if (poolIds.length === 0 && chosen.length === 0) return { sendable: 0, suppressed: 0 };
     const found = poolIds.length === 0 ? [] : await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     if (found.length !== poolIds.length) throw invalidInput("poolOfOtherDepartment", { field: "poolIds" });
   }

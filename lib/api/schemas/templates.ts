@@ -3,8 +3,8 @@ import { departmentIdField } from "./common";
 
 export const createTemplateBody = z.object({
   name: z.string().trim().min(1).max(200),
-  subject: z.string().max(2000).default("").meta({ description: "Required for e-mail; unused (empty) for SMS" }),
-  html: z.string().max(2_000_000).default("").meta({ description: "Required for e-mail; unused (empty) for SMS" }),
+  subject: z.string().max(2000).meta({ description: "The subject; \"\" for an SMS template (not used)" }),
+  html: z.string().max(2_000_000).meta({ description: "The HTML body; \"\" for an SMS template (not used)" }),
   text: z.string().max(2_000_000).optional().meta({ description: "Plain-text part; absent: made from the HTML. For SMS the message itself (Liquid, the same variables), required" }),
   channel: z.enum(["email", "sms"]).optional().meta({ description: "What the template is for; absent: email" }),
   departmentId: departmentIdField,
