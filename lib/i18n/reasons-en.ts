@@ -135,7 +135,7 @@ export const reasonsEn = {
     senderOfOtherDepartment: "The sender belongs to another department",
     templateNotSms: "The template is an e-mail template; an SMS task needs an SMS template",
     templateNotEmail: "The template is an SMS template; an e-mail task needs an e-mail template",
-    smsNotConfigured: "SMS is not configured on this server: an administrator sets FANOUT_SMS_PROVIDER and its settings",
+    smsNotConfigured: "SMS is not configured on this server: ask an administrator to set up the SMS provider",
     senderNotForSms: "An SMS task has no sender: leave the sender out",
     noPoolChosen: "Choose at least one pool, or \"all\"",
     poolMissing: "Pool {id} not found in this department",

@@ -126,7 +126,7 @@ export const reasonsZh: ReasonCatalogue = {
     senderOfOtherDepartment: "该发件人属于其他部门。",
     templateNotSms: "该模板是邮件模板，短信任务需要短信模板。",
     templateNotEmail: "该模板是短信模板，邮件任务需要邮件模板。",
-    smsNotConfigured: "本服务器未配置短信通道：需由管理员设置 FANOUT_SMS_PROVIDER 及相关参数。",
+    smsNotConfigured: "本服务器未配置短信通道，请联系管理员配置短信服务商。",
     senderNotForSms: "短信任务没有发件人，请不要选择发件人。",
     noPoolChosen: "请至少选择一个地址池，或选择“全部”。",
     poolMissing: "本部门找不到地址池 {id}。",

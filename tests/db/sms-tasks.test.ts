@@ -6,7 +6,9 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
-import { channelSuppressions, deliveries, departments, suppressions } from "@/db/schema";
+import { channelSuppressions, deliveries, departments, suppressions, templateVersions } from "@/db/schema";
+import { writeSetting } from "@/lib/accounts/settings";
+import { createTemplate } from "@/lib/templates/store";
 import { createChannelTransport } from "@/lib/channels";
 import { AppError } from "@/lib/errors";
 import { smsSegments } from "@/lib/channels/sms-segments";
@@ -20,7 +22,7 @@ import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio";
 import { rejection } from "../helpers/rejection";
 import { taskInput, testSendingConfig } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { expectedSms, makeSmsSetup, smsTaskInput, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
+import { expectedSms, makeSmsSetup, SMS_BODY, SMS_TEMPLATE_TEXT, smsTaskInput, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
 
 /** What a refusal tells the caller: its code, reason and field. */
 async function refusal(run: Promise<unknown>) {
@@ -159,5 +161,34 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(task.note).toBe("The sms channel is not configured: set FANOUT_SMS_PROVIDER");
     expect(twilio.sent.length).toBe(sentBefore);
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
+  });
+
+  it("appends the opt-out sentence by the number's country, and not at all when the company turns it off", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 1, quota: 100, extra: [{ email: "us@sms.test", phone: "+12025550123", channelConsent: ["sms"] }] });
+    const sentBefore = twilio.sent.length;
+    await createTask(setup.ctx, smsTaskInput(setup));
+    await drain(runner());
+    const withSuffix = new Map(twilio.sent.slice(sentBefore).map((message) => [message.to, message.body]));
+    expect(withSuffix.get(setup.phones[0]!)).toBe(expectedSms(setup, setup.phones[0]!));
+    expect(withSuffix.get("+12025550123")).toBe(`${SMS_BODY} Reply STOP to opt out`);
+
+    await writeSetting(setup.ctx, "smsOptOutSuffix", false);
+    try {
+      const before = twilio.sent.length;
+      await createTask(setup.ctx, smsTaskInput(setup));
+      await drain(runner());
+      expect(twilio.sent.slice(before).map((message) => message.body).sort()).toEqual([`${setup.names.get(setup.phones[0]!)}${SMS_BODY}`, SMS_BODY].sort());
+    } finally {
+      await writeSetting(setup.ctx, "smsOptOutSuffix", true);
+    }
+  });
+
+  it("keeps an SMS template's text as the message, and refuses one without text", async () => {
+    const setup = await makeSmsSetup(db(), { count: 0 });
+    const [stored] = await db().select().from(templateVersions).where(eq(templateVersions.templateId, setup.smsTemplateId));
+    expect(stored).toMatchObject({ subject: "", html: "", text: SMS_TEMPLATE_TEXT });
+    const refused = await rejection(createTemplate(setup.ctx, { name: "empty sms", departmentId: setup.departmentId, channel: "sms", subject: "", html: "", text: " " }), AppError);
+    expect({ reason: refused.reason, problem: refused.params.problem }).toEqual({ reason: "templateHasErrorsIn", problem: "lintTextEmpty" });
   });
 });

@@ -5,7 +5,7 @@
  *   node --import tsx tests/helpers/engine-child.ts finish ID  # … until task ID has ended, then exit 0
  *
  * It creates nothing: the database (DATABASE_URL, or the embedded one in FANOUT_DATA_DIR, which
- * this process then owns), the transport (SMTP_URL or RESEND_API_KEY + RESEND_BASE_URL) and the
+ * this process then owns), the transport (SMTP_URL or RESEND_API_KEY + RESEND_BASE_URL, and FANOUT_SMS_… for SMS) and the
  * engine's pace (FANOUT_BATCH_SIZE, FANOUT_LEASE_SECONDS, …) come from the environment, as they
  * do for the server. ENGINE_CHILD_SMTP_CONNECTIONS widens the SMTP pool (default five).
  *
