@@ -21,6 +21,13 @@ export type ContactStatus = (typeof CONTACT_STATUSES)[number];
 export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual", "erased"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
+/** Channels beyond e-mail a contact can consent to and be opted out of (issue 21). */
+export const CONTACT_CHANNELS = ["sms", "whatsapp", "wecom"] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+export const CHANNEL_SUPPRESSION_REASONS = ["opted_out", "failed", "manual", "complaint"] as const;
+export type ChannelSuppressionReason = (typeof CHANNEL_SUPPRESSION_REASONS)[number];
+
 /** Address pools (地址池): named groups of a department's contacts. */
 export const pools = pgTable(
   "pools",
@@ -58,6 +65,12 @@ export const contacts = pgTable(
     hygiene: text("hygiene").array().notNull().default(sql`'{}'::text[]`),
     /** For a `typo`: the address probably meant (ann@gmial.com → ann@gmail.com). */
     hygieneSuggestion: text("hygiene_suggestion"),
+    /** E.164 ("+8613800138000"), parsed by lib/channels/phone.ts; null when the contact has none. */
+    phone: text("phone"),
+    /** The person's WeCom (企业微信) user id, as the company's WeCom knows it. */
+    wecomUserId: text("wecom_user_id"),
+    /** Channels beyond e-mail the person consented to (CONTACT_CHANNELS); e-mail is governed by status and suppressions. */
+    channelConsent: text("channel_consent").array().$type<ContactChannel[]>().notNull().default(sql`'{}'::text[]`),
     /** True until the search indexer has (re)written this contact's row in contact_search. */
     searchPending: boolean("search_pending").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -70,6 +83,7 @@ export const contacts = pgTable(
     // which jsonb_path_ops serves at about a quarter of the default jsonb_ops's cost a row on import
     // (about 1 µs against 4); "present" (`attributes ? key`) is then a filter, not an index lookup (0078).
     index("contacts_attributes_gin").using("gin", sql`${table.attributes} jsonb_path_ops`),
+    index("contacts_department_phone_idx").on(table.departmentId, table.phone).where(sql`${table.phone} is not null`),
   ],
 );
 
@@ -126,6 +140,31 @@ export const suppressions = pgTable(
   ],
 );
 
+/**
+ * Numbers and WeCom ids a department must not reach on one channel (opt-outs by reply, failures,
+ * by hand). E-mail's list is `suppressions`: suppression is per channel, so an SMS opt-out leaves
+ * e-mail and WhatsApp alone.
+ */
+export const channelSuppressions = pgTable(
+  "channel_suppressions",
+  {
+    departmentId: uuid("department_id")
+      .notNull()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    channel: text("channel", { enum: CONTACT_CHANNELS }).notNull(),
+    /** E.164 for sms and whatsapp, the WeCom user id for wecom. */
+    address: text("address").notNull(),
+    reason: text("reason", { enum: CHANNEL_SUPPRESSION_REASONS }).notNull(),
+    note: text("note").notNull().default(""),
+    createdBy: text("created_by").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.departmentId, table.channel, table.address] }),
+    index("channel_suppressions_created_idx").on(table.departmentId, table.channel, table.createdAt),
+  ],
+);
+
 /** The values a stored reason is worded with (lib/i18n/reasons-en.ts ReasonParams). */
 export type StoredReasonParams = Record<string, string | number>;
 
@@ -149,6 +188,10 @@ export type ImportMapping = {
   tagsColumn?: number | null;
   /** Tags every contact of the import is given ("tag everything imported with …"). */
   tags?: string[];
+  /** A column of phone numbers, read in the company's region; a bad one is reported and the contact kept without it. */
+  phoneColumn?: number | null;
+  /** Channels every contact of the import consented to ("these contacts consented to SMS"). */
+  consent?: ContactChannel[];
 };
 
 /** An import of a file into a pool; progress and counts are committed with each batch, so it resumes after a restart. */
@@ -179,6 +222,8 @@ export const imports = pgTable(
     updated: integer("updated").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     invalid: integer("invalid").notNull().default(0),
+    /** Rows imported without their phone number because it was not one (listed in import_errors beside the invalid rows). */
+    badPhones: integer("bad_phones").notNull().default(0),
     /** The importer's hygiene choices: kinds of flagged addresses to skip, and whether to ask DNS for MX afterwards. */
     hygieneOptions: jsonb("hygiene_options").$type<ImportHygieneOptions>().notNull().default({ skip: [], checkMx: false }),
     /** What hygiene found (lib/pools/hygiene/tally.ts), committed with each batch like the counts. */
@@ -215,4 +260,5 @@ export const importErrors = pgTable(
 export type Pool = typeof pools.$inferSelect;
 export type Contact = typeof contacts.$inferSelect;
 export type Suppression = typeof suppressions.$inferSelect;
+export type ChannelSuppression = typeof channelSuppressions.$inferSelect;
 export type ImportJob = typeof imports.$inferSelect;

@@ -5,6 +5,8 @@ import { settings } from "@/db/schema";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
+import { DEFAULT_PHONE_REGION, isPhoneRegion } from "@/lib/channels/phone";
+import { invalidInput } from "@/lib/errors";
 
 /**
  * Company settings and their defaults; the value type of each is fixed here. A setting never
@@ -24,12 +26,27 @@ export const SETTINGS = {
   guardMinAnswers: 1000 as number,
   /** Delete per-delivery personal data older than this many months (lib/privacy/retention.ts, decision 0079); null: kept. */
   personalDataRetentionMonths: null as number | null,
+  /** The region (ISO 3166-1 alpha-2) national phone numbers are read in: imports and contact edits (lib/channels/phone.ts). */
+  phoneRegion: "CN" as string,
 };
 export type SettingKey = keyof typeof SETTINGS;
 
 export async function readSetting<K extends SettingKey>(db: Executor, key: K): Promise<(typeof SETTINGS)[K]> {
   const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key));
   return row ? (row.value as (typeof SETTINGS)[K]) : SETTINGS[key];
+}
+
+/** The company's phone region; a stored value libphonenumber-js does not know reads as the default. */
+export async function readPhoneRegion(db: Executor): Promise<string> {
+  const region = await readSetting(db, "phoneRegion");
+  return isPhoneRegion(region) ? region : DEFAULT_PHONE_REGION;
+}
+
+/** Sets the phone region, refused unless libphonenumber-js knows it (ISO 3166-1 alpha-2: CN, HK, US …). */
+export async function writePhoneRegion(ctx: Ctx, region: string) {
+  const code = region.trim().toUpperCase();
+  if (!isPhoneRegion(code)) throw invalidInput("notPhoneRegion", { field: "region", params: { value: region.slice(0, 10) } });
+  await writeSetting(ctx, "phoneRegion", code);
 }
 
 export async function writeSetting<K extends SettingKey>(ctx: Ctx, key: K, value: (typeof SETTINGS)[K]) {

@@ -127,7 +127,7 @@ export const apiRoutes = {
   addContacts: {
     method: "post",
     path: "/pools/{id}/contacts",
-    summary: "Add or update up to 10,000 contacts",
+    summary: "Add or update up to 10,000 contacts (with a phone number, WeCom user id and channel consent if given)",
     auth: "apikey",
     permission: "pools.manage",
     params: idPath,
@@ -148,7 +148,7 @@ export const apiRoutes = {
     headers: importHeaders,
     upload: {
       mediaTypes: ["text/csv", "text/tab-separated-values", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
-      description: "The table; other columns than email become attributes",
+      description: "The table; other columns than email become attributes; a phone column (phone, mobile, tel, 手机, 手机号, 电话 …) is also read as the contact's phone number, in the company's phone region",
     },
     status: 200,
     answer: { description: "The import report", schema: importReport },

@@ -41,6 +41,8 @@ export const AUDIT_ACTIONS = [
   "tag.delete",
   "suppression.add",
   "suppression.remove",
+  "channel_suppression.add",
+  "channel_suppression.remove",
   "suppression.unsubscribe",
   "delivery.export",
   "domain.create",

@@ -14,11 +14,24 @@ import { MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_BULK_CONTAC
 import { contactConditions } from "./contacts";
 import { hygieneColumns } from "./hygiene/flags";
 import { loadPool, type PoolView } from "./pools";
+import { checkChannelFields, type ChannelFields } from "./contact-channels";
+import { readPhoneRegion } from "@/lib/accounts/settings";
 
 /** 地址维护: one contact added, edited, deleted, unsubscribed or resubscribed by hand, or a selection of them at once. */
 
 export type AttributeRow = { key: string; value: string };
-export type ContactFields = { name: string; attributes: AttributeRow[] };
+/** Channel fields left out (undefined) are kept as they are; given, they replace what the contact had. */
+export type ContactFields = { name: string; attributes: AttributeRow[]; phone?: string; wecomUserId?: string; channelConsent?: string[] };
+
+/** The channel columns a form changes: each one given, checked (lib/pools/contact-channels.ts). */
+function channelColumns(input: ContactFields, region: string): Partial<ChannelFields> {
+  const checked = checkChannelFields(input, region);
+  return {
+    ...(input.phone !== undefined ? { phone: checked.phone } : {}),
+    ...(input.wecomUserId !== undefined ? { wecomUserId: checked.wecomUserId } : {}),
+    ...(input.channelConsent !== undefined ? { channelConsent: checked.channelConsent } : {}),
+  };
+}
 
 /** Which rows a bulk action covers: ids ticked on the page, or every row the search matches (as many as the page said). */
 export type ContactSelection = { ids: number[] } | { search: { q?: string; status?: ContactStatus; tag?: string }; expected: number };
@@ -56,6 +69,7 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
   if (!checked.ok) throw invalidInput(checked.reason, { field: "email", params: checked.params });
   const attributes = attributesFrom(input.attributes);
   const name = input.name.trim().slice(0, MAX_NAME);
+  const channels = channelColumns(input, await readPhoneRegion(ctx.db));
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, poolId, { forUpdate: true });
     const [existing] = await tx
@@ -67,7 +81,7 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
     }
     const id =
       existing?.id ??
-      (await tx.insert(contacts).values({ departmentId: pool.departmentId, email: checked.email, name, attributes, ...hygieneColumns(checked.email) }).returning({ id: contacts.id }))[0]!.id;
+      (await tx.insert(contacts).values({ departmentId: pool.departmentId, email: checked.email, name, attributes, ...channels, ...hygieneColumns(checked.email) }).returning({ id: contacts.id }))[0]!.id;
     await tx.insert(poolMembers).values({ poolId: pool.id, contactId: id });
     await tx.update(pools).set({ contactCount: sql`${pools.contactCount} + 1`, updatedAt: new Date() }).where(eq(pools.id, pool.id));
     const [suppressed] = await tx
@@ -84,12 +98,13 @@ export async function addContact(ctx: Ctx, poolId: string, input: { email: strin
         params: { email: checked.email, pool: pool.name, reason: suppressed?.reason ?? null },
         notes: [existing && "alreadyContact", suppressed && "suppressedAs"],
       },
+      details: existing ? undefined : { phone: channels.phone ?? null, wecomUserId: channels.wecomUserId ?? null, channelConsent: channels.channelConsent ?? [] },
     });
     return { id, email: checked.email, existing: Boolean(existing), suppressed: (suppressed?.reason ?? null) as SuppressionReason | null };
   });
 }
 
-type ContactRow = { id: number; email: string; name: string; attributes: Record<string, string>; status: ContactStatus; departmentId: string };
+type ContactRow = { id: number; email: string; name: string; attributes: Record<string, string>; status: ContactStatus; departmentId: string } & ChannelFields;
 
 /**
  * The contacts of `ids` in the pool, locked. Any id of another department is refused as every
@@ -101,7 +116,8 @@ async function lockMembers(ctx: Ctx, tx: Transaction, pool: PoolView, ids: numbe
   const wanted = [...new Set(ids)];
   const rows = await queryRows<ContactRow & { member: boolean }>(
     tx,
-    sql`select id::float8 as id, email, name, attributes, status, department_id as "departmentId", ${inPool(pool.id)} as member
+    sql`select id::float8 as id, email, name, attributes, status, department_id as "departmentId", phone, wecom_user_id as "wecomUserId",
+          channel_consent as "channelConsent", ${inPool(pool.id)} as member
         from ${contacts} where id in (select value::bigint from jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))
         order by id for update`,
   );
@@ -141,21 +157,26 @@ export async function countMatching(ctx: Ctx, poolId: string, search: { q?: stri
   return Number(row?.count ?? 0);
 }
 
-/** Changes a contact's name and attributes (the rows given replace the ones it had). Its address stays. */
+/**
+ * Changes a contact's name and attributes (the rows given replace the ones it had), and its phone,
+ * WeCom id and consent when given. Its address stays.
+ */
 export async function updateContact(ctx: Ctx, poolId: string, contactId: number, input: ContactFields) {
   const attributes = attributesFrom(input.attributes);
   const name = input.name.trim().slice(0, MAX_NAME);
+  const channels = channelColumns(input, await readPhoneRegion(ctx.db));
   return ctx.db.transaction(async (tx) => {
     const pool = await loadPool({ ...ctx, db: tx }, poolId);
     const [contact] = await lockMembers(ctx, tx, pool, [contactId]);
-    await tx.update(contacts).set({ name, attributes, searchPending: true, updatedAt: new Date() }).where(eq(contacts.id, contact!.id));
+    await tx.update(contacts).set({ name, attributes, ...channels, searchPending: true, updatedAt: new Date() }).where(eq(contacts.id, contact!.id));
+    const before = { phone: contact!.phone, wecomUserId: contact!.wecomUserId, channelConsent: contact!.channelConsent };
     await recordAudit(tx, ctx.actor, {
       action: "contact.update",
       objectType: "contact",
       objectId: String(contact!.id),
       departmentId: pool.departmentId,
       summary: { key: "contact.update", params: { email: contact!.email, pool: pool.name, name, attributes: Object.keys(attributes).length } },
-      details: { before: { name: contact!.name, attributes: contact!.attributes }, after: { name, attributes } },
+      details: { before: { name: contact!.name, attributes: contact!.attributes, ...before }, after: { name, attributes, ...before, ...channels } },
     });
     return { id: contact!.id };
   });

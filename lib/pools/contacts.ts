@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { contacts, CONTACT_STATUSES, contactTags, poolMembers, tags, type ContactStatus, type SuppressionReason } from "@/db/schema";
+import { contacts, CONTACT_STATUSES, contactTags, poolMembers, tags, type ContactChannel, type ContactStatus, type SuppressionReason } from "@/db/schema";
 import { suppressionMatches } from "@/lib/addresses/erased";
 import { authorize } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -9,7 +9,10 @@ import { invalidInput } from "@/lib/errors";
 import { describeReason } from "@/lib/i18n/describe";
 import { reasonsEn } from "@/lib/i18n/reasons-en";
 import { addressProblemInEnglish, normalizeAddress } from "@/lib/addresses/normalize";
-import { withHygiene, writeBatch, type Prepared } from "./import";
+import { withHygiene, writeBatch, type Prepared, type PreparedContact } from "./import";
+import { readPhoneRegion } from "@/lib/accounts/settings";
+import { consentList } from "./contact-channels";
+import { readPhoneCell } from "./phone-cell";
 import { isHygieneFlag, type HygieneFlag } from "./hygiene/flags";
 import { loadPool } from "./pools";
 import { matchesDirectly, matchingIds } from "./search";
@@ -89,6 +92,9 @@ const listColumns = () => ({
   status: contacts.status,
   hygiene: contacts.hygiene,
   hygieneSuggestion: contacts.hygieneSuggestion,
+  phone: contacts.phone,
+  wecomUserId: contacts.wecomUserId,
+  channelConsent: contacts.channelConsent,
   createdAt: contacts.createdAt,
   suppressedReason: suppressionReasonOfContact(),
   tags: tagNames,
@@ -177,15 +183,30 @@ export async function listContacts(ctx: Ctx, scope: ContactScope, filters: Conta
   return { contacts: result, nextCursor: rows.length > limit ? String(result[result.length - 1]!.id) : null };
 }
 
-export type ContactInput = { email: string; name?: string; attributes?: Record<string, string | number | boolean | null>; tags?: string[] };
+export type ContactInput = {
+  email: string;
+  name?: string;
+  attributes?: Record<string, string | number | boolean | null>;
+  tags?: string[];
+  phone?: string;
+  wecomUserId?: string;
+  channelConsent?: ContactChannel[];
+};
 
-/** The API's contact upsert: adds to the pool, updates what exists, reports each refusal by index. */
+/**
+ * The API's contact upsert: adds to the pool, updates what exists, reports each refusal by index.
+ * A phone number that is not one does not refuse the contact: it is kept without it (as an
+ * import keeps the row) and named in `badPhones`. Phone, WeCom id and consent given are set (consent
+ * added to what the contact has); left out, they are kept.
+ */
 export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[]) {
   if (input.length > MAX_CONTACTS_PER_CALL) {
     throw invalidInput("tooManyContacts", { field: "contacts", params: { max: MAX_CONTACTS_PER_CALL } });
   }
   const pool = await loadPool(ctx, poolId);
   const invalid: { index: number; email: string; reason: string }[] = [];
+  const badPhones: { index: number; phone: string; reason: string }[] = [];
+  const region = await readPhoneRegion(ctx.db);
   const prepared: Prepared[] = input.map((contact, index) => {
     const checked = normalizeAddress(String(contact.email ?? ""));
     if (!checked.ok) {
@@ -201,7 +222,13 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
     for (const [key, value] of Object.entries(contact.attributes ?? {})) {
       if (value !== null && value !== undefined && String(value).trim() !== "") attributes[key.slice(0, 100)] = String(value).slice(0, 1000);
     }
-    return withHygiene({ line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes, ...(named.names.length > 0 ? { tags: named.names } : {}) });
+    const prepared: PreparedContact = { line: index, email: checked.email, name: (contact.name ?? "").trim().slice(0, 200), attributes, ...(named.names.length > 0 ? { tags: named.names } : {}) };
+    const phone = readPhoneCell(contact.phone, region);
+    if (phone.ok && phone.e164) prepared.phone = phone.e164;
+    else if (!phone.ok) badPhones.push({ index, phone: phone.problem.value, reason: describeReason(reasonsEn, phone.problem.reason, phone.problem.params) });
+    if (contact.wecomUserId) prepared.wecomUserId = contact.wecomUserId;
+    if (contact.channelConsent && contact.channelConsent.length > 0) prepared.consent = consentList(contact.channelConsent);
+    return withHygiene(prepared);
   });
   const outcome = await writeBatch(
     {
@@ -216,9 +243,10 @@ export async function addContacts(ctx: Ctx, poolId: string, input: ContactInput[
           objectId: pool.id,
           departmentId: pool.departmentId,
           summary: { key: "pool.contactsAdd", params: { imported: result.imported, pool: pool.name, updated: result.updated, invalid: result.invalid } },
+          details: badPhones.length > 0 ? { badPhones: badPhones.length } : undefined,
         }),
     },
     prepared,
   );
-  return { added: outcome.imported, updated: outcome.updated, invalid };
+  return { added: outcome.imported, updated: outcome.updated, invalid, badPhones };
 }

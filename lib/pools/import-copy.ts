@@ -35,12 +35,15 @@ export function stagingModeOf(db: Executor): StagingMode {
 
 const STAGING_TABLE = sql`import_staging`;
 
+/** The columns a batch's contacts are read from, as JSON (lib/pools/import.ts) or from the staging table, in this order. */
+export const STAGED_COLUMNS = sql.raw("email text, name text, attributes jsonb, hygiene text[], suggestion text, tags text[], phone text, consent text[], wecom text");
+
 /**
  * Copies the contacts into a temporary table dropped at the transaction's end, and returns the
  * select the merge reads them from.
  */
 export async function stageContacts(tx: Transaction, mode: Exclude<StagingMode, "json">, contacts: PreparedContact[]): Promise<SQL> {
-  await tx.execute(sql`create temp table ${STAGING_TABLE} (email text, name text, attributes jsonb, hygiene text[], suggestion text, tags text[]) on commit drop`);
+  await tx.execute(sql`create temp table ${STAGING_TABLE} (${STAGED_COLUMNS}) on commit drop`);
   const client = clientOf(tx);
   if (mode === "pg") {
     const stream = (client as pg.PoolClient).query(copyFrom("copy import_staging from stdin"));
@@ -62,7 +65,9 @@ function* copyLines(contacts: PreparedContact[]): Generator<string> {
   for (const contact of contacts) {
     chunk += `${copyText(contact.email)}\t${copyText(contact.name)}\t${copyText(JSON.stringify(contact.attributes))}\t${
       contact.hygiene ? `{${contact.hygiene.join(",")}}` : "\\N"
-    }\t${contact.suggestion ? copyText(contact.suggestion) : "\\N"}\t${contact.tags ? copyText(arrayLiteral(contact.tags)) : "\\N"}\n`;
+    }\t${contact.suggestion ? copyText(contact.suggestion) : "\\N"}\t${contact.tags ? copyText(arrayLiteral(contact.tags)) : "\\N"}\t${
+      contact.phone ? copyText(contact.phone) : "\\N"
+    }\t${contact.consent ? `{${contact.consent.join(",")}}` : "\\N"}\t${contact.wecomUserId ? copyText(contact.wecomUserId) : "\\N"}\n`;
     if (++count === LINES_PER_CHUNK) {
       yield chunk;
       chunk = "";

@@ -1,5 +1,7 @@
 import "server-only";
 import type { Database } from "@/db/client";
+import type { ContactChannel } from "@/db/schema";
+import { readPhoneRegion } from "@/lib/accounts/settings";
 import { recordAudit } from "@/lib/audit/record";
 import type { Ctx } from "@/lib/access/context";
 import { invalidInput } from "@/lib/errors";
@@ -26,6 +28,9 @@ export type ImportReport = {
   invalidCount: number;
   /** True when `invalid` lists only some of them. */
   invalidTruncated: boolean;
+  /** The first REPORTED_INVALID_ROWS rows imported without their phone number, which was not one. */
+  badPhones: { line: number; value: string; reason: string }[];
+  badPhoneCount: number;
   /** Rows flagged (imported) and skipped per hygiene kind, with the earliest examples. */
   hygiene: Pick<HygieneTally, "flagged" | "skipped" | "examples">;
 };
@@ -40,6 +45,8 @@ type ImportOptions = {
   tags?: string[];
   /** The header of a column read as tags instead of an attribute. */
   tagsColumn?: string;
+  /** Channels every imported contact consented to. */
+  consent?: ContactChannel[];
   onProgress?: (bytes: number) => void;
 };
 
@@ -73,11 +80,12 @@ async function importSource(
   const { head, all } = await peekRows(source.rows, 1);
   const header = head[0];
   if (!header) throw invalidInput("fileWithoutRows");
-  const mapping = mappingFromHeader(header.fields, { tagsColumn: options.tagsColumn, tags: options.tags });
+  const mapping = mappingFromHeader(header.fields, { tagsColumn: options.tagsColumn, tags: options.tags, consent: options.consent });
   if (!mapping) {
     throw invalidInput("noEmailColumn", { params: { line: header.line, found: header.fields.slice(0, 10).join(", ") }, details: { line: header.line } });
   }
   const invalid = new EarliestRows(REPORTED_INVALID_ROWS);
+  const badPhones = new EarliestRows(REPORTED_INVALID_ROWS);
   const hygiene = emptyTally();
   const totals = await importRows({
     db: ctx.db as Database,
@@ -89,12 +97,15 @@ async function importSource(
     updateExisting: options.updateExisting ?? false,
     skipHygiene: options.skipHygiene,
     concurrency: 2,
+    phoneRegion: await readPhoneRegion(ctx.db),
     // The audit row below commits synchronously, which flushes every batch before the answer.
     asyncCommit: true,
     record: async (_tx, outcome) => {
       // Line and reason only: a value is a slice of a decoded chunk and would keep it alive.
       // Two batches may commit out of order, so the earliest lines are kept, not the first seen.
       for (const { line, reason, params } of outcome.invalidRows) invalid.offer({ line, reason, params });
+      // A bad phone's value is already its own short copy (lib/pools/phone-cell.ts).
+      for (const { line, reason, params } of outcome.badPhoneRows) badPhones.offer({ line, reason, params });
       mergeTally(hygiene, outcome.hygiene);
       options.onProgress?.(source.bytesRead());
     },
@@ -120,6 +131,8 @@ async function importSource(
     invalid: invalid.sorted().map(({ line, reason, params }) => ({ line, reason: wordStoredReason(reasonsEn, reason, params) })),
     invalidCount: totals.invalid,
     invalidTruncated: totals.invalid > invalid.rows.length,
+    badPhones: badPhones.sorted().map(({ line, reason, params }) => ({ line, value: String(params.value ?? ""), reason: wordStoredReason(reasonsEn, reason, params) })),
+    badPhoneCount: totals.badPhones,
     hygiene: { flagged: hygiene.flagged, skipped: hygiene.skipped, examples: hygiene.examples },
   };
 }

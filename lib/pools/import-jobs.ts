@@ -14,6 +14,8 @@ import { importRows, refreshStatistics } from "./import";
 import { checkImportMx, queueMxCheck, resumeMxChecks } from "./hygiene/mx-job";
 import { emptyTally, mergeTally, readTally } from "./hygiene/tally";
 import { checkedMapping } from "./import-tags";
+import { consentList } from "./contact-channels";
+import { readPhoneRegion } from "@/lib/accounts/settings";
 import { suggestMapping } from "./mapping";
 import { openTable, TableFormatError, type ParsedRow, type SourceFormat, type TableSource } from "./parse";
 import { loadPool } from "./pools";
@@ -130,7 +132,7 @@ export async function startImport(
   const job = await loadImport(ctx, id);
   if (job.status !== "uploaded") throw conflict("importStarted");
   const width = Math.max(0, ...job.preview.map((row) => row.length));
-  const columns = [input.mapping.emailColumn, input.mapping.nameColumn, input.mapping.tagsColumn ?? null, ...input.mapping.attributeColumns.map((column) => column.index)];
+  const columns = [input.mapping.emailColumn, input.mapping.nameColumn, input.mapping.tagsColumn ?? null, input.mapping.phoneColumn ?? null, ...input.mapping.attributeColumns.map((column) => column.index)];
   if (columns.some((column) => column !== null && (column < 0 || column >= width))) {
     throw invalidInput("mappingUnknownColumn", { field: "mapping" });
   }
@@ -140,7 +142,7 @@ export async function startImport(
     const hygieneOptions: ImportHygieneOptions = { skip: [...new Set(input.hygiene?.skip ?? [])], checkMx: input.hygiene?.checkMx ?? false };
     const started = {
       status: "running" as const,
-      mapping: checkedMapping(input.mapping),
+      mapping: { ...checkedMapping(input.mapping), ...(input.mapping.consent ? { consent: consentList(input.mapping.consent) } : {}) },
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
       hygieneOptions,
@@ -210,6 +212,7 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
       const source = await openStored(claimed);
       // Carried from batch to batch (and from the stored value on a resume), written with each.
       const hygiene = readTally(claimed.hygiene);
+      const phoneRegion = await readPhoneRegion(db);
       const totals = await importRows({
         db,
         departmentId: claimed.departmentId,
@@ -220,6 +223,7 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
         updateExisting: claimed.updateExisting,
         skipHygiene: claimed.hygieneOptions.skip,
         resumeAfterLine: claimed.resumeAfterLine,
+        phoneRegion,
         // Commit order is kept, so a crash loses a suffix of batches together with their
         // progress rows; the job's final (synchronous) commit flushes everything before it.
         asyncCommit: true,
@@ -235,16 +239,20 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
               updated: sql`${imports.updated} + ${outcome.updated}`,
               duplicates: sql`${imports.duplicates} + ${outcome.duplicates}`,
               invalid: sql`${imports.invalid} + ${outcome.invalid}`,
+              badPhones: sql`${imports.badPhones} + ${outcome.badPhones}`,
               resumeAfterLine: outcome.lastLine,
               processedBytes: source.bytesRead(),
               hygiene,
               heartbeatAt: new Date(),
             })
             .where(eq(imports.id, id))
-            .returning({ invalid: imports.invalid });
-          // Batches commit in order, so the invalid rows before this batch are all stored up to the cap.
-          const storedBefore = Math.min(STORED_ERROR_ROWS, counted!.invalid - outcome.invalid);
-          const stored = outcome.invalidRows.slice(0, STORED_ERROR_ROWS - storedBefore);
+            .returning({ invalid: imports.invalid, badPhones: imports.badPhones });
+          // Batches commit in order, so the rows reported before this batch are all stored up to the cap.
+          // A bad phone number is reported like an invalid row (its contact was kept); no line is both.
+          const reported = outcome.invalid + outcome.badPhones;
+          const storedBefore = Math.min(STORED_ERROR_ROWS, counted!.invalid + counted!.badPhones - reported);
+          const problems = outcome.badPhones === 0 ? outcome.invalidRows : [...outcome.invalidRows, ...outcome.badPhoneRows].sort((a, b) => a.line - b.line);
+          const stored = problems.slice(0, STORED_ERROR_ROWS - storedBefore);
           for (let start = 0; start < stored.length; start += 2_000) {
             await tx
               .insert(importErrors)
@@ -275,7 +283,7 @@ export async function runImport(db: Database, id: string, options: { budgetMs?: 
             key: "pool.importDone",
             params: { file: claimed.fileName, pool: pool?.name ?? "?", imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
           },
-          details: { importId: id, rows: done!.rowsRead, imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated },
+          details: { importId: id, rows: done!.rowsRead, imported: done!.imported, duplicates: done!.duplicates, invalid: done!.invalid, updated: done!.updated, badPhones: done!.badPhones },
         });
       });
       await objectStore().delete(uploadKey(id));

@@ -26,6 +26,8 @@ export async function importProgress(ctx: Ctx, id: string, catalogue: ReasonCata
     updated: job.updated,
     duplicates: job.duplicates,
     invalid: job.invalid,
+    /** Rows imported without their phone number (the report lists them beside the invalid rows). */
+    badPhones: job.badPhones,
     /** Flagged and skipped rows per kind, with examples; the MX check's state. */
     hygiene: readTally(job.hygiene),
     hygieneOptions: job.hygieneOptions,
@@ -60,8 +62,9 @@ export async function importErrorLines(ctx: Ctx, id: string): Promise<AsyncItera
       listed += page.length;
       after = page[page.length - 1]!.line;
     }
-    if (job.invalid > listed) {
-      const notListed: ImportErrorLine = { line: null, reason: "importRowsNotListed" satisfies Reason, params: { count: job.invalid - listed, max: STORED_ERROR_ROWS }, value: "" };
+    const reported = job.invalid + job.badPhones;
+    if (reported > listed) {
+      const notListed: ImportErrorLine = { line: null, reason: "importRowsNotListed" satisfies Reason, params: { count: reported - listed, max: STORED_ERROR_ROWS }, value: "" };
       yield notListed;
     }
   }

@@ -25,6 +25,8 @@ export function rowTags(row: ParsedRow, mapping: ImportMapping): RowTags {
 export function checkedMapping(mapping: ImportMapping): ImportMapping {
   const tagsColumn = mapping.tagsColumn ?? null;
   if (tagsColumn !== null && (tagsColumn === mapping.emailColumn || tagsColumn === mapping.nameColumn)) throw invalidInput("tagsColumnTaken", { field: "tagsColumn" });
+  const phoneColumn = mapping.phoneColumn ?? null;
+  if (phoneColumn !== null && [mapping.emailColumn, mapping.nameColumn, tagsColumn].includes(phoneColumn)) throw invalidInput("phoneColumnTaken", { field: "phoneColumn" });
   if (!mapping.tags) return mapping;
   const checked = checkTagNames(mapping.tags);
   if (!checked.ok) throw invalidInput(checked.reason, { field: "tags", params: checked.params });

@@ -1,17 +1,21 @@
 import "server-only";
-import { eq, sql, type SQL } from "drizzle-orm";
-import { queryRows, type Executor, type Transaction } from "@/db/client";
-import { pools, type ImportMapping } from "@/db/schema";
+import { eq, sql } from "drizzle-orm";
+import type { Executor, Transaction } from "@/db/client";
+import { pools, type ContactChannel, type ImportMapping } from "@/db/schema";
+import { DEFAULT_PHONE_REGION } from "@/lib/channels/phone";
 import { describeReason } from "@/lib/i18n/describe";
 import type { Reason, ReasonCatalogue, ReasonParams } from "@/lib/i18n/reasons-en";
 import { readAddressCell } from "./address-cell";
-import { stageContacts, stagingModeOf, type StagingMode } from "./import-copy";
-import { mergedTags, namesOfBatch, rowTags, tagLinks } from "./import-tags";
+import { readPhoneCell } from "./phone-cell";
+import { consentList } from "./contact-channels";
+import { STAGED_COLUMNS, stageContacts, stagingModeOf, type StagingMode } from "./import-copy";
+import { mergeContacts } from "./import-merge";
+import { mergedTags, namesOfBatch, rowTags } from "./import-tags";
 import { ensureTags } from "./tag-vocabulary";
 import { checkAddress, type SkippableFlag } from "./hygiene/flags";
 import { addExample, emptyTally, type HygieneTally } from "./hygiene/tally";
 import type { ParsedRow } from "./parse";
-import { searchTextOf, STATISTICS_THRESHOLD } from "./search";
+import { STATISTICS_THRESHOLD } from "./search";
 
 export const IMPORT_BATCH_SIZE = 5_000;
 /** Rows per batch when COPY stages them: the merge's fixed costs are spread over more rows. */
@@ -19,12 +23,13 @@ export const COPY_BATCH_SIZE = 20_000;
 const MAX_NAME = 200;
 const MAX_ATTRIBUTE = 1_000;
 
-export type ImportCounts = { rowsRead: number; imported: number; updated: number; duplicates: number; invalid: number };
+/** `badPhones`: rows imported without their phone number because the cell was not one. */
+export type ImportCounts = { rowsRead: number; imported: number; updated: number; duplicates: number; invalid: number; badPhones: number };
 /** Why a row is not a contact: a reason of the catalogues, worded where it is read. */
 export type InvalidRow = { line: number; reason: Reason; params: ReasonParams; value: string };
 
 /** What one committed batch changed; `record` runs inside the batch's transaction. */
-export type BatchOutcome = ImportCounts & { lastLine: number; invalidRows: InvalidRow[]; hygiene: HygieneTally };
+export type BatchOutcome = ImportCounts & { lastLine: number; invalidRows: InvalidRow[]; badPhoneRows: InvalidRow[]; hygiene: HygieneTally };
 
 /** `hygiene` and `suggestion` are left out for a clean address, which keeps the batch's JSON small. */
 export type PreparedContact = {
@@ -35,6 +40,14 @@ export type PreparedContact = {
   hygiene?: SkippableFlag[];
   suggestion?: string;
   tags?: string[];
+  /** E.164; left out when the row has none. */
+  phone?: string;
+  /** The row's phone cell when it was not a number: the contact is kept without it and the line reported. */
+  badPhone?: Omit<InvalidRow, "line">;
+  /** Channels consented to, added to those the contact has. */
+  consent?: ContactChannel[];
+  /** The WeCom user id (the API's upsert; imports have no column for it yet). */
+  wecomUserId?: string;
 };
 export type Prepared = PreparedContact | InvalidRow;
 
@@ -63,7 +76,7 @@ export type BatchTarget = {
 };
 
 export function emptyCounts(): ImportCounts {
-  return { rowsRead: 0, imported: 0, updated: 0, duplicates: 0, invalid: 0 };
+  return { rowsRead: 0, imported: 0, updated: 0, duplicates: 0, invalid: 0, badPhones: 0 };
 }
 
 /**
@@ -75,8 +88,8 @@ export function wordStoredReason(catalogue: ReasonCatalogue, reason: string, par
   return known ? describeReason(catalogue, reason, params ?? {}) : reason;
 }
 
-/** Turns one parsed row into a contact, or says why it cannot be one. */
-export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
+/** Turns one parsed row into a contact, or says why it cannot be one; phone numbers are read in `phoneRegion`. */
+export function prepareRow(row: ParsedRow, mapping: ImportMapping, phoneRegion: string = DEFAULT_PHONE_REGION): Prepared {
   const raw = row.fields[mapping.emailColumn];
   if (raw === undefined || raw.trim() === "") {
     return { line: row.line, reason: "importNoAddress", params: {}, value: "" };
@@ -92,7 +105,14 @@ export function prepareRow(row: ParsedRow, mapping: ImportMapping): Prepared {
     const value = row.fields[column.index]?.trim();
     if (value) attributes[column.key] = value.slice(0, MAX_ATTRIBUTE);
   }
-  return withHygiene({ line: row.line, email: checked.email, name, attributes, ...(tags.tags ? { tags: tags.tags } : {}) });
+  const prepared: PreparedContact = { line: row.line, email: checked.email, name, attributes, ...(tags.tags ? { tags: tags.tags } : {}) };
+  if (mapping.phoneColumn !== undefined && mapping.phoneColumn !== null) {
+    const phone = readPhoneCell(row.fields[mapping.phoneColumn], phoneRegion);
+    if (phone.ok && phone.e164) prepared.phone = phone.e164;
+    else if (!phone.ok) prepared.badPhone = phone.problem;
+  }
+  if (mapping.consent && mapping.consent.length > 0) prepared.consent = mapping.consent;
+  return withHygiene(prepared);
 }
 
 /** The contact with its hygiene flags and a typo's suggestion; writeBatch stores them. */
@@ -122,6 +142,8 @@ export async function importRows(
     concurrency?: number;
     /** Asked after each full batch: true stops reading there, for a later run to resume (a time-bounded step). */
     stopWhen?: () => boolean;
+    /** The region national phone numbers are read in (the company's `phoneRegion`). */
+    phoneRegion?: string;
   },
 ): Promise<ImportCounts> {
   const totals = emptyCounts();
@@ -151,7 +173,7 @@ export async function importRows(
       continue;
     }
     if (row.line <= resumeAfter) continue;
-    batch.push(prepareRow(row, options.mapping));
+    batch.push(prepareRow(row, options.mapping, options.phoneRegion));
     if (batch.length >= batchSize) {
       const full = batch;
       batch = [];
@@ -180,8 +202,8 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
       await ensureTags(tx, options.departmentId, tagNames);
       const source =
         staging === "json"
-          ? sql`select * from json_to_recordset(${JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion, tags }) => ({ email, name, attributes, hygiene, suggestion, tags })))}::json)
-              as input(email text, name text, attributes jsonb, hygiene text[], suggestion text, tags text[])`
+          ? sql`select * from json_to_recordset(${JSON.stringify(contacts.map(({ email, name, attributes, hygiene, suggestion, tags, phone, consent, wecomUserId }) => ({ email, name, attributes, hygiene, suggestion, tags, phone, consent, wecom: wecomUserId })))}::json)
+              as input(${STAGED_COLUMNS})`
           : await stageContacts(tx, staging, contacts);
       const counts = await mergeContacts(tx, { ...options, tagAll: tagNames.length > 0 ? (options.tagAll ?? []) : undefined }, source);
       outcome.imported = counts.imported;
@@ -205,6 +227,7 @@ export async function writeBatch(options: BatchTarget, rows: Prepared[]): Promis
  */
 function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | "updateExisting">): { outcome: BatchOutcome; contacts: PreparedContact[] } {
   const invalidRows: InvalidRow[] = [];
+  const badPhoneRows: InvalidRow[] = [];
   const unique = new Map<string, PreparedContact>();
   const hygiene = emptyTally();
   let repeated = 0;
@@ -214,6 +237,7 @@ function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | 
       continue;
     }
     if (prepared.hygiene && skipped(hygiene, prepared, options.skipHygiene)) continue;
+    if (prepared.badPhone) badPhoneRows.push({ line: prepared.line, ...prepared.badPhone });
     const earlier = unique.get(prepared.email);
     if (earlier) {
       repeated++;
@@ -232,72 +256,13 @@ function planBatch(rows: Prepared[], options: Pick<BatchTarget, "skipHygiene" | 
     updated: 0,
     duplicates: repeated,
     invalid: invalidRows.length,
+    badPhones: badPhoneRows.length,
     lastLine: rows[rows.length - 1]?.line ?? 0,
     invalidRows,
+    badPhoneRows,
     hygiene,
   };
   return { outcome, contacts };
-}
-
-/**
- * One statement: upsert the contacts (returning every id, existing ones too), link them to the
- * pool, and count what was new in the pool and, when updating, what changed against the rows as
- * they were. Rows go in in address order: the unique index is written with far better locality
- * (68k against 40k rows/s on Postgres), and concurrent batches that share addresses lock them in
- * the same order.
- */
-async function mergeContacts(tx: Transaction, options: BatchTarget, source: SQL): Promise<{ imported: number; updated: number }> {
-  const input = sql`input as (${source})`;
-  const inPass = options.indexInPass === true;
-  // Only a batch that names tags links them (tagAll is set, perhaps empty, exactly then).
-  const tagged = options.tagAll ? tagLinks(options.departmentId, options.tagAll) : sql``;
-  // Flags from the address itself are the same each time it is imported; no_mx comes from DNS
-  // after the import and stays until DNS says otherwise.
-  const hygieneSet = sql`hygiene = case when 'no_mx' = any(contacts.hygiene) then excluded.hygiene || '{no_mx}'::text[] else excluded.hygiene end,
-            hygiene_suggestion = excluded.hygiene_suggestion`;
-  const link = sql`linked as (
-    insert into pool_members (pool_id, contact_id) select ${options.poolId}::uuid, id from upserted
-    on conflict do nothing returning 1)`;
-  // Contacts whose search text is new (all of them when updating, else those just inserted: xmax
-  // is 0 on a row version this statement created) get their search row in the same statement.
-  const indexed = (which: SQL) =>
-    inPass
-      ? sql`, searched as (
-          insert into contact_search (contact_id, department_id, search_text)
-          select id, ${options.departmentId}::uuid, ${searchTextOf(sql`email`, sql`name`, sql`attributes`)} from upserted ${which}
-          on conflict (contact_id) do update set search_text = excluded.search_text, department_id = excluded.department_id)`
-      : sql``;
-  const [counts] = await queryRows<{ imported: number; updated: number }>(
-    tx,
-    options.updateExisting
-      ? sql`
-        with ${input}, before as (
-          select contacts.id, contacts.name, contacts.attributes from contacts join input using (email)
-          where contacts.department_id = ${options.departmentId}::uuid
-        ), upserted as (
-          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
-          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
-          on conflict (department_id, email) do update set
-            ${hygieneSet},
-            name = case when excluded.name <> '' then excluded.name else contacts.name end,
-            attributes = contacts.attributes || excluded.attributes,
-            search_pending = ${!inPass},
-            updated_at = now()
-          returning id, email, name, attributes
-        ), ${link}${indexed(sql``)}${tagged}
-        select (select count(*) from linked)::int as imported,
-          (select count(*) from upserted join before using (id)
-            where (upserted.name, upserted.attributes) is distinct from (before.name, before.attributes))::int as updated`
-      : sql`
-        with ${input}, upserted as (
-          insert into contacts (department_id, email, name, attributes, hygiene, hygiene_suggestion, search_pending)
-          select ${options.departmentId}::uuid, email, name, attributes, coalesce(hygiene, '{}'), suggestion, ${!inPass} from input order by email
-          on conflict (department_id, email) do update set email = excluded.email, ${hygieneSet}
-          returning id, email${inPass ? sql`, name, attributes, xmax = 0 as inserted` : sql``}
-        ), ${link}${indexed(sql`where inserted`)}${tagged}
-        select (select count(*) from linked)::int as imported, 0 as updated`,
-  );
-  return counts!;
 }
 
 /** Should two batches still deadlock (Postgres cancels one), running it again is the answer. */
@@ -329,7 +294,18 @@ function tallyFlags(tally: HygieneTally, row: PreparedContact) {
 
 function mergeContact(earlier: PreparedContact, later: PreparedContact): PreparedContact {
   const tags = mergedTags(earlier.tags, later.tags);
-  return { ...later, name: later.name || earlier.name, attributes: { ...earlier.attributes, ...later.attributes }, ...(tags ? { tags } : {}) };
+  const phone = later.phone ?? earlier.phone;
+  const wecomUserId = later.wecomUserId ?? earlier.wecomUserId;
+  const consent = later.consent && earlier.consent ? consentList([...earlier.consent, ...later.consent]) : (later.consent ?? earlier.consent);
+  return {
+    ...later,
+    name: later.name || earlier.name,
+    attributes: { ...earlier.attributes, ...later.attributes },
+    ...(tags ? { tags } : {}),
+    ...(phone ? { phone } : {}),
+    ...(wecomUserId ? { wecomUserId } : {}),
+    ...(consent ? { consent } : {}),
+  };
 }
 
 /**

@@ -1,10 +1,16 @@
-import type { ImportMapping } from "@/db/schema";
+import type { ContactChannel, ImportMapping } from "@/db/schema";
 import { invalidInput } from "@/lib/errors";
 import { readAddressCell } from "./address-cell";
 
 const EMAIL_HEADERS = new Set(["email", "e-mail", "mail", "email address", "e-mail address", "emailaddress", "邮箱", "邮件", "电子邮件", "电子邮箱", "邮箱地址", "邮件地址", "電子郵件"]);
 const NAME_HEADERS = new Set(["name", "full name", "fullname", "contact", "姓名", "名字", "名称", "联系人", "客户名称"]);
 const TAG_HEADERS = new Set(["tags", "tag", "labels", "标签", "標籤"]);
+const PHONE_HEADERS = new Set(["phone", "mobile", "tel", "telephone", "phone number", "mobile phone", "cell", "手机", "手机号", "手机号码", "电话", "联系电话", "電話", "手機"]);
+
+/** The first column (not one of `taken`) whose header names phone numbers, or -1. */
+function phoneHeaderIndex(header: string[], taken: number[]): number {
+  return header.findIndex((cell, index) => !taken.includes(index) && PHONE_HEADERS.has(normaliseHeader(cell)));
+}
 
 function normaliseHeader(value: string) {
   return value.trim().toLowerCase().replace(/[_\s]+/g, " ");
@@ -51,19 +57,30 @@ export function suggestMapping(preview: string[][]): { hasHeader: boolean; mappi
   const nameIndex = header.findIndex((cell, index) => index !== emailColumn && NAME_HEADERS.has(normaliseHeader(cell)));
   // The console proposes a "tags" column as tags; the API keeps every column an attribute unless asked (API.md).
   const tagsIndex = header.findIndex((cell, index) => index !== emailColumn && index !== nameIndex && TAG_HEADERS.has(normaliseHeader(cell)));
+  const phoneIndex = phoneHeaderIndex(header, [emailColumn, nameIndex, tagsIndex]);
   const keys = attributeKeys(Array.from({ length: width }, (_, index) => header[index] ?? ""));
   const attributeColumns = keys
     .map((key, index) => ({ index, key }))
-    .filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex);
-  return { hasHeader, mapping: { emailColumn, nameColumn: nameIndex >= 0 ? nameIndex : null, attributeColumns, ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}) } };
+    .filter((column) => ![emailColumn, nameIndex, tagsIndex, phoneIndex].includes(column.index));
+  return {
+    hasHeader,
+    mapping: {
+      emailColumn,
+      nameColumn: nameIndex >= 0 ? nameIndex : null,
+      attributeColumns,
+      ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}),
+      ...(phoneIndex >= 0 ? { phoneColumn: phoneIndex } : {}),
+    },
+  };
 }
 
 /**
  * The API's rule (API.md): a header row with an `email` column; `name` is the name; the rest are
  * attributes, but for the column the caller named as tags (`?tagsColumn=`, matched like the others,
- * any case; refused when the header has no such column).
+ * any case; refused when the header has no such column). A phone column (by its header) is also read
+ * as the contact's phone number, and stays an attribute as it always was: the contract only adds.
  */
-export function mappingFromHeader(header: string[], options: { tagsColumn?: string; tags?: string[] } = {}): ImportMapping | null {
+export function mappingFromHeader(header: string[], options: { tagsColumn?: string; tags?: string[]; consent?: ContactChannel[] } = {}): ImportMapping | null {
   const emailColumn = header.findIndex((cell) => EMAIL_HEADERS.has(normaliseHeader(cell)));
   if (emailColumn < 0) return null;
   const nameIndex = header.findIndex((cell, index) => index !== emailColumn && NAME_HEADERS.has(normaliseHeader(cell)));
@@ -77,5 +94,9 @@ export function mappingFromHeader(header: string[], options: { tagsColumn?: stri
     attributeColumns: keys.map((key, index) => ({ index, key })).filter((column) => column.index !== emailColumn && column.index !== nameIndex && column.index !== tagsIndex),
     ...(tagsIndex >= 0 ? { tagsColumn: tagsIndex } : {}),
     ...(options.tags && options.tags.length > 0 ? { tags: options.tags } : {}),
+    ...phoneMapping(phoneHeaderIndex(header, [emailColumn, nameIndex, tagsIndex])),
+    ...(options.consent && options.consent.length > 0 ? { consent: options.consent } : {}),
   };
 }
+
+const phoneMapping = (index: number) => (index >= 0 ? { phoneColumn: index } : {});

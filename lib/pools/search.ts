@@ -6,13 +6,13 @@ import { contacts, contactSearch } from "@/db/schema";
 /** Above this many rows, an import or the indexer refreshes the planner's statistics itself (lib/pools/import.ts). */
 export const STATISTICS_THRESHOLD = 10_000;
 
-/** What a search matches: address, name, attribute values, lower-cased. */
-export function searchTextOf(email: SQL, name: SQL, attributes: SQL): SQL {
-  return sql`lower(${email} || ' ' || ${name} || ' ' || coalesce((select string_agg(value, ' ') from jsonb_each_text(${attributes})), ''))`;
+/** What a search matches: address, name, attribute values and phone number (E.164, so its digits match), lower-cased. */
+export function searchTextOf(email: SQL, name: SQL, attributes: SQL, phone: SQL): SQL {
+  return sql`lower(${email} || ' ' || ${name} || ' ' || coalesce((select string_agg(value, ' ') from jsonb_each_text(${attributes})), '') || coalesce(' ' || ${phone}, ''))`;
 }
 
 /** The search text computed from a contacts row. */
-export const searchableText: SQL = searchTextOf(sql`${contacts.email}`, sql`${contacts.name}`, sql`${contacts.attributes}`);
+export const searchableText: SQL = searchTextOf(sql`${contacts.email}`, sql`${contacts.name}`, sql`${contacts.attributes}`, sql`${contacts.phone}`);
 
 export function likePattern(q: string) {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;

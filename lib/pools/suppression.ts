@@ -1,6 +1,6 @@
 import type { AddressProblem } from "@/lib/addresses/normalize";
 import "server-only";
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type Column, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { contacts, departments, suppressions, type SuppressionReason } from "@/db/schema";
 import { epochMicros, fromEpochMicros } from "@/db/sql";
@@ -27,17 +27,43 @@ export function isSuppressionCursor(text: string): boolean {
   return CURSOR.test(text);
 }
 
+/** `like` text matching `q` anywhere, its wildcards escaped. */
+export const containing = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The rows after a page's cursor (CURSOR) in a list ordered newest first by (created, key,
+ * department): a condition on those three columns, or undefined without a cursor.
+ */
+export function afterCursor(before: string | undefined, columns: { createdAt: SQL | Column; key: SQL | Column; departmentId: SQL | Column }): SQL | undefined {
+  if (!before) return undefined;
+  const cursor = CURSOR.exec(before);
+  if (!cursor) throw invalidInput("badCursor", { field: "before" });
+  return sql`(${columns.createdAt}, ${columns.key}, ${columns.departmentId}) < (${fromEpochMicros(cursor[1]!)}, ${cursor[3]}, ${cursor[2]}::uuid)`;
+}
+
+/** A page of PAGE_SIZE + 1 rows read: the page, and the cursor of the next one (null at the end). */
+export function pageWithCursor<Row extends { createdMicros: string | number; departmentId: string }>(rows: Row[], keyOf: (row: Row) => string) {
+  const page = rows.slice(0, SUPPRESSION_PAGE_SIZE);
+  const last = page.at(-1);
+  return {
+    rows: page.map(({ createdMicros: _cursor, ...row }) => row),
+    nextBefore: rows.length > SUPPRESSION_PAGE_SIZE && last ? `${last.createdMicros}_${last.departmentId}_${keyOf(last)}` : null,
+  };
+}
+
+/** Inserts rows 5,000 a statement; `insert` answers the rows it added (conflicts skipped). */
+export async function insertInChunks<Row>(rows: Row[], insert: (chunk: Row[]) => Promise<unknown[]>): Promise<number> {
+  let count = 0;
+  for (let start = 0; start < rows.length; start += 5_000) count += (await insert(rows.slice(start, start + 5_000))).length;
+  return count;
+}
+
 export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?: SuppressionReason; before?: string } = {}) {
   authorize(ctx.actor, "pools.manage");
   const conditions: (SQL | undefined)[] = [departmentScope(ctx.actor, suppressions.departmentId)];
-  if (filters.q) conditions.push(sql`${suppressions.email} like ${`%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (filters.q) conditions.push(sql`${suppressions.email} like ${containing(filters.q.toLowerCase())}`);
   if (filters.reason) conditions.push(eq(suppressions.reason, filters.reason));
-  const cursor = filters.before ? CURSOR.exec(filters.before) : null;
-  if (filters.before && !cursor) throw invalidInput("badCursor", { field: "before" });
-  if (cursor) {
-    const at = fromEpochMicros(cursor[1]!);
-    conditions.push(sql`(${suppressions.createdAt}, ${suppressions.email}, ${suppressions.departmentId}) < (${at}, ${cursor[3]}, ${cursor[2]}::uuid)`);
-  }
+  conditions.push(afterCursor(filters.before, { createdAt: suppressions.createdAt, key: suppressions.email, departmentId: suppressions.departmentId }));
   const rows = await ctx.db
     .select({
       departmentId: suppressions.departmentId,
@@ -54,12 +80,7 @@ export async function listSuppressions(ctx: Ctx, filters: { q?: string; reason?:
     .where(and(...conditions))
     .orderBy(desc(suppressions.createdAt), desc(suppressions.email), desc(suppressions.departmentId))
     .limit(SUPPRESSION_PAGE_SIZE + 1);
-  const page = rows.slice(0, SUPPRESSION_PAGE_SIZE);
-  const last = page.at(-1);
-  return {
-    rows: page.map(({ createdMicros: _cursor, ...row }) => row),
-    nextBefore: rows.length > SUPPRESSION_PAGE_SIZE && last ? `${last.createdMicros}_${last.departmentId}_${last.email}` : null,
-  };
+  return pageWithCursor(rows, (row) => row.email);
 }
 
 /** Invalid lines named back to the paster; past this many only their count. */
@@ -124,11 +145,7 @@ export async function addSuppressions(
       note: input.note ?? "",
       createdBy: operatorId(ctx.actor),
     }));
-    let count = 0;
-    for (let start = 0; start < rows.length; start += 5_000) {
-      const inserted = await tx.insert(suppressions).values(rows.slice(start, start + 5_000)).onConflictDoNothing().returning({ email: suppressions.email });
-      count += inserted.length;
-    }
+    const count = await insertInChunks(rows, (chunk) => tx.insert(suppressions).values(chunk).onConflictDoNothing().returning({ email: suppressions.email }));
     if (input.reason === "unsubscribed" && emails.size > 0) await markContacts(tx, departmentId, [...emails], "unsubscribed");
     await recordAudit(tx, ctx.actor, {
       action: "suppression.add",

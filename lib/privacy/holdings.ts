@@ -17,7 +17,23 @@ export const HOLDINGS_LIMIT = 5_000;
  */
 export type Holdings = {
   email: string;
-  contacts: { id: number; departmentId: string; department: string; name: string; attributes: Record<string, string>; status: string; hygiene: string[]; createdAt: string; pools: string[]; tags: string[] }[];
+  contacts: {
+    id: number;
+    departmentId: string;
+    department: string;
+    name: string;
+    attributes: Record<string, string>;
+    status: string;
+    hygiene: string[];
+    createdAt: string;
+    pools: string[];
+    tags: string[];
+    phone: string | null;
+    wecomUserId: string | null;
+    channelConsent: string[];
+  }[];
+  /** Opt-outs of the contacts' phone numbers and WeCom ids (SMS, WhatsApp, WeCom) in their departments. */
+  channelSuppressions: { departmentId: string; department: string; channel: string; address: string; reason: string; createdAt: string }[];
   deliveries: { id: number; departmentId: string; taskId: string; task: string; status: string; category: string | null; error: string | null; sentAt: string | null; deliveredAt: string | null; bouncedAt: string | null; complainedAt: string | null; unsubscribedAt: string | null; openCount: number; clickCount: number }[];
   events: { deliveryId: number; type: string; source: string; machine: boolean; detail: Record<string, unknown>; occurredAt: string }[];
   suppressions: { departmentId: string; department: string; reason: string; note: string; createdAt: string; erased: boolean }[];
@@ -59,6 +75,7 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
   const contacts = await queryRows<Holdings["contacts"][number]>(
     db,
     sql`select c.id::int as id, c.department_id as "departmentId", d.name as department, c.name, c.attributes, c.status, c.hygiene, ${at("c.created_at")} as "createdAt",
+               c.phone, c.wecom_user_id as "wecomUserId", c.channel_consent as "channelConsent",
                coalesce((select array_agg(p.name order by p.name) from pool_members pm join pools p on p.id = pm.pool_id where pm.contact_id = c.id), '{}') as pools,
                coalesce((select array_agg(t.name order by t.name) from contact_tags ct join tags t on t.id = ct.tag_id where ct.contact_id = c.id), '{}') as tags
         from contacts c join departments d on d.id = c.department_id where c.email = ${email} order by d.name limit ${limit}`,
@@ -80,6 +97,14 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
     sql`select s.department_id as "departmentId", d.name as department, s.reason, s.note, ${at("s.created_at")} as "createdAt", s.email <> ${email} as erased
         from suppressions s join departments d on d.id = s.department_id where s.email in (${email}, ${scrub.key}) order by d.name limit ${limit}`,
   );
+  const channelSuppressions = await queryRows<Holdings["channelSuppressions"][number]>(
+    db,
+    sql`select s.department_id as "departmentId", d.name as department, s.channel, s.address, s.reason, ${at("s.created_at")} as "createdAt"
+        from channel_suppressions s join departments d on d.id = s.department_id
+        join contacts c on c.department_id = s.department_id and c.email = ${email}
+          and ((s.channel in ('sms', 'whatsapp') and s.address = c.phone) or (s.channel = 'wecom' and s.address = c.wecom_user_id))
+        order by d.name, s.channel limit ${limit}`,
+  );
   const auditMentions = await queryRows<Holdings["auditMentions"][number]>(
     db,
     sql`select a.id::int as id, ${at("a.at")} as at, a.action, a.operator_label as operator, a.summary from audit_log a
@@ -87,12 +112,13 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
   );
   const [redacted] = await queryRows<{ count: number }>(db, sql`select count(*)::int as count from deliveries where email = ${scrub.placeholder}`);
   const stored = await readStored(db, scrub, limit);
-  const lists = [contacts, deliveries, events, suppressions, auditMentions, ...Object.values(stored).filter(Array.isArray)];
+  const lists = [contacts, deliveries, events, suppressions, channelSuppressions, auditMentions, ...Object.values(stored).filter(Array.isArray)];
   const truncated = lists.some((list) => list.length > HOLDINGS_LIMIT);
   const cut = <T>(list: T[]) => list.slice(0, HOLDINGS_LIMIT);
   return {
     email,
-    contacts: cut(contacts).map((row) => ({ ...row, hygiene: row.hygiene ?? [] })),
+    contacts: cut(contacts).map((row) => ({ ...row, hygiene: row.hygiene ?? [], channelConsent: row.channelConsent ?? [] })),
+    channelSuppressions: cut(channelSuppressions),
     deliveries: cut(deliveries),
     events: cut(events),
     suppressions: cut(suppressions),

@@ -18,6 +18,7 @@ import { addContact } from "@/lib/pools/contact-edits";
 import { storeUpload } from "@/lib/pools/import-jobs";
 import { createPool } from "@/lib/pools/pools";
 import { addSuppressions } from "@/lib/pools/suppression";
+import { addChannelSuppressions } from "@/lib/pools/channel-suppression";
 import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
@@ -46,6 +47,8 @@ type Other = {
   contactId: number;
   importId: string;
   suppressedEmail: string;
+  /** A number on the department's SMS suppression list. */
+  suppressedPhone: string;
   domainId: string;
   domain: string;
   /** A domain the department claimed, waiting for an admin. */
@@ -149,6 +152,10 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/(console)/admin/company/actions.ts#setRetentionMonths": {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "setRetentionMonths", { months: String(24 + Math.floor(Math.random() * 90)) }),
+  },
+  "app/(console)/admin/company/actions.ts#setPhoneRegion": {
+    auth: "session",
+    call: () => action("app/(console)/admin/company/actions.ts", "setPhoneRegion", { region: "CN" }),
   },
   "app/(console)/admin/personal-data/actions.ts#erasePersonalData": {
     auth: "session",
@@ -255,6 +262,14 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${SUPPRESSION_ACTIONS}#removeSuppression`]: {
     auth: "session",
     call: (other) => action(SUPPRESSION_ACTIONS, "removeSuppression", { departmentId: other.departmentId, email: other.suppressedEmail, reason: "asked again" }),
+  },
+  [`${SUPPRESSION_ACTIONS}#addChannelSuppressions`]: {
+    auth: "session",
+    call: (other) => action(SUPPRESSION_ACTIONS, "addChannelSuppressions", { departmentId: other.departmentId, channel: "sms", addresses: "+8613700137000", reason: "manual" }),
+  },
+  [`${SUPPRESSION_ACTIONS}#removeChannelSuppression`]: {
+    auth: "session",
+    call: (other) => action(SUPPRESSION_ACTIONS, "removeChannelSuppression", { departmentId: other.departmentId, channel: "sms", address: other.suppressedPhone, reason: "asked again" }),
   },
   "app/(console)/pools/[id]/import/upload/route.ts#POST": {
     auth: "session",
@@ -539,6 +554,8 @@ describeOnDatabases("mutating entry points", (db) => {
     const contact = await addContact(system, pool.id, { email: "listed@example.com", name: "Listed", attributes: [] });
     const suppressedEmail = `${unique("gone")}@example.com`;
     await addSuppressions(system, { departmentId: department.id, addresses: suppressedEmail, reason: "manual" });
+    const suppressedPhone = `+86139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    await addChannelSuppressions(system, { departmentId: department.id, channel: "sms", addresses: suppressedPhone, reason: "opted_out" });
     const domain = await addVerifiedDomain(system, `${unique("theirs")}.example.com`, department.id);
     const claim = await addDomain({ db: database, actor: actorFor(user, "department", department.id) }, { domain: `${unique("claim")}.example.com`, departmentId: department.id });
     const sender = await createSender(system, { departmentId: department.id, address: `news@${domain.domain}` });
@@ -573,6 +590,7 @@ describeOnDatabases("mutating entry points", (db) => {
       contactId: contact.id,
       importId: upload.id,
       suppressedEmail,
+      suppressedPhone,
       domainId: domain.id,
       domain: domain.domain,
       pendingDomainId: claim.id,

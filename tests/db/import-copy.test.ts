@@ -93,7 +93,7 @@ describeOnDatabases("import through COPY", (db, target) => {
   it("keeps escaped values, counts and line numbers exactly as the JSON path, batch by batch", async () => {
     const viaCopy = await importInBatches([BOM, AWKWARD], { batchSize: 4, staging: copyMode() });
     const viaJson = await importInBatches([BOM, AWKWARD], { batchSize: 4, staging: "json" });
-    expect(viaCopy.totals).toEqual({ rowsRead: 9, imported: 5, updated: 0, duplicates: 2, invalid: 2 });
+    expect(viaCopy.totals).toEqual({ rowsRead: 9, imported: 5, updated: 0, duplicates: 2, invalid: 2, badPhones: 0 });
     expect(viaCopy.poolCount).toBe(5);
     // A bad row in the middle of a batch costs only itself; the last batch's one row is a repeat of the first.
     expect(viaCopy.outcomes.map((outcome) => [outcome.lastLine, outcome.imported, outcome.duplicates, outcome.invalidRows.map((row) => [row.line, row.reason])])).toEqual([
@@ -116,14 +116,14 @@ describeOnDatabases("import through COPY", (db, target) => {
     const first = await importInBatches([AWKWARD], { batchSize: 100, staging: copyMode() });
     const again = await importInBatches([AWKWARD], { batchSize: 100, poolId: first.poolId, updateExisting: true, staging: copyMode() });
     // Within the file, the later spelling of a@ and b@ is merged into the first (name kept when empty).
-    expect(again.totals).toEqual({ rowsRead: 9, imported: 0, updated: 2, duplicates: 7, invalid: 2 });
+    expect(again.totals).toEqual({ rowsRead: 9, imported: 0, updated: 2, duplicates: 7, invalid: 2, badPhones: 0 });
     expect(again.stored.find((contact) => contact.email === "a@example.com")).toMatchObject({ name: "Ann again", attributes: { note: "later", path: "C:\\Users\\ann" } });
     expect(again.stored.find((contact) => contact.email === "b@example.com")).toMatchObject({ name: "Bob", attributes: { note: '{"json": "quotes"}', path: "\\N" } });
   });
 
   it("resumes after the last committed line through COPY", async () => {
     const resumed = await importInBatches([AWKWARD], { batchSize: 2, resumeAfterLine: 6, staging: copyMode() });
-    expect(resumed.totals).toEqual({ rowsRead: 5, imported: 4, updated: 0, duplicates: 0, invalid: 1 });
+    expect(resumed.totals).toEqual({ rowsRead: 5, imported: 4, updated: 0, duplicates: 0, invalid: 1, badPhones: 0 });
     expect(resumed.outcomes.map((outcome) => outcome.lastLine)).toEqual([8, 10, 11]);
     expect(resumed.stored.map((contact) => [contact.email, contact.name])).toEqual([
       ["a@example.com", "Ann again"],

@@ -15,6 +15,7 @@ const TABLES = [
   "contact_tags",
   "segments",
   "suppressions",
+  "channel_suppressions",
   "imports",
   "import_errors",
   "outbox_messages",

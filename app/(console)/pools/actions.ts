@@ -3,11 +3,12 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
-import { CONTACT_STATUSES } from "@/db/schema";
+import { CONTACT_CHANNELS, CONTACT_STATUSES } from "@/db/schema";
 import { addContact as add, deleteContacts as removeContacts, resubscribeContact as resubscribe, unsubscribeContacts as unsubscribe, updateContact as edit, type ContactSelection } from "@/lib/pools/contact-edits";
 import { changeContactTags as changeTags } from "@/lib/audiences/contact-tags";
 import { startImport as start } from "@/lib/pools/import-jobs";
 import { TAG_SEPARATORS } from "@/lib/pools/tag-names";
+import { MAX_PHONE_INPUT } from "@/lib/channels/phone";
 import { clearPool as clear, clearUncategorised as clearOrphans, createPool as create, deletePool as remove, transferContacts as transfer, updatePool as update } from "@/lib/pools/pools";
 
 export const createPool = defineAction({
@@ -48,6 +49,8 @@ export const transferContacts = defineAction({
 
 const columnIndex = z.coerce.number().int().min(0).max(1000);
 const optionalColumn = z.preprocess((value) => (value === "" || value === undefined ? null : value), columnIndex.nullable());
+/** Ticked channel checkboxes (`consent`, one field per channel) as a list. */
+const channelList = z.preprocess((value) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]), z.array(z.enum(CONTACT_CHANNELS)).max(CONTACT_CHANNELS.length));
 /** Tags as typed in one field (`VIP, 上海`): split on the separators; each name is checked by lib/audiences. */
 const tagField = z.preprocess((value) => (typeof value === "string" ? value.split(TAG_SEPARATORS) : []), z.array(z.string().max(1000)).max(100));
 
@@ -58,6 +61,8 @@ export const startImport = defineAction({
     emailColumn: columnIndex,
     nameColumn: optionalColumn,
     tagsColumn: optionalColumn,
+    phoneColumn: optionalColumn,
+    consent: channelList,
     tags: tagField,
     attributeColumns: z.string().transform((value, context) => {
       try {
@@ -76,7 +81,15 @@ export const startImport = defineAction({
   }),
   run: (ctx, input) =>
     start(ctx, input.id, {
-      mapping: { emailColumn: input.emailColumn, nameColumn: input.nameColumn, attributeColumns: input.attributeColumns, tagsColumn: input.tagsColumn, tags: input.tags },
+      mapping: {
+        emailColumn: input.emailColumn,
+        nameColumn: input.nameColumn,
+        attributeColumns: input.attributeColumns,
+        tagsColumn: input.tagsColumn,
+        tags: input.tags,
+        phoneColumn: input.phoneColumn,
+        consent: input.consent,
+      },
       hasHeader: input.hasHeader,
       updateExisting: input.updateExisting,
       hygiene: {
@@ -95,20 +108,28 @@ const contactFields = {
   name: optionalText(200),
   attributeKey: textList,
   attributeValue: textList,
+  /** Set by the form that shows the channel fields: then an unticked consent box means "no consent". */
+  channelFields: checkbox.optional(),
+  phone: optionalText(MAX_PHONE_INPUT),
+  wecomUserId: optionalText(64),
+  channelConsent: channelList.optional(),
 };
+/** A form with the channel fields replaces all three (empty: none); a call without them leaves them as they are. */
+const channelFields = (input: { channelFields?: boolean; phone: string; wecomUserId: string; channelConsent?: string[] }) =>
+  input.channelFields ? { phone: input.phone, wecomUserId: input.wecomUserId, channelConsent: input.channelConsent ?? [] } : {};
 const attributeRows = (input: { attributeKey: string[]; attributeValue: string[] }) =>
   input.attributeKey.map((key, index) => ({ key, value: input.attributeValue[index] ?? "" }));
 
 export const addContact = defineAction({
   permission: "pools.manage",
   input: z.object({ poolId: uuid, email: requiredText(1024), ...contactFields }),
-  run: (ctx, input) => add(ctx, input.poolId, { email: input.email, name: input.name, attributes: attributeRows(input) }),
+  run: (ctx, input) => add(ctx, input.poolId, { email: input.email, name: input.name, attributes: attributeRows(input), ...channelFields(input) }),
 });
 
 export const updateContact = defineAction({
   permission: "pools.manage",
   input: z.object({ poolId: uuid, id: contactId, ...contactFields }),
-  run: (ctx, input) => edit(ctx, input.poolId, input.id, { name: input.name, attributes: attributeRows(input) }),
+  run: (ctx, input) => edit(ctx, input.poolId, input.id, { name: input.name, attributes: attributeRows(input), ...channelFields(input) }),
 });
 
 export const resubscribeContact = defineAction({

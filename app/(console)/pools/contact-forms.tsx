@@ -59,9 +59,44 @@ function AttributeRows({ initial, error }: { initial: Record<string, string>; er
   );
 }
 
+const CONSENT_CHANNELS = ["sms", "whatsapp", "wecom"] as const;
+type ChannelValues = { phone: string | null; wecomUserId: string | null; channelConsent: readonly string[] };
+
+/** Phone, WeCom id and consent boxes; `channelFields` tells the server the form had them (so unticked means no consent). */
+function ChannelFields({ initial, phoneRegion, errors }: { initial: ChannelValues; phoneRegion: string; errors: Record<string, string | undefined> }) {
+  const { t } = useI18n();
+  return (
+    <div className="grid gap-3 md:grid-cols-3" data-testid="contact-channels">
+      <input type="hidden" name="channelFields" value="on" />
+      <Field label={t.channels.phone} hint={format(t.channels.phoneHint, { region: phoneRegion })} error={errors.phone}>
+        <Input name="phone" type="tel" defaultValue={initial.phone ?? ""} maxLength={64} autoComplete="off" data-testid="contact-phone" />
+      </Field>
+      <Field label={t.channels.wecomUserId} error={errors.wecomUserId}>
+        <Input name="wecomUserId" defaultValue={initial.wecomUserId ?? ""} maxLength={64} autoComplete="off" data-testid="contact-wecom" />
+      </Field>
+      <fieldset className="space-y-1">
+        <legend className="text-xs font-medium text-slate-700" title={t.channels.consentHint}>
+          {t.channels.consent}
+        </legend>
+        {CONSENT_CHANNELS.map((channel) => (
+          <label key={channel} className="mr-4 inline-flex items-center gap-2 text-sm">
+            <input type="checkbox" name="channelConsent" value={channel} defaultChecked={initial.channelConsent.includes(channel)} data-testid={`contact-consent-${channel}`} />
+            {t.channels.names[channel]}
+          </label>
+        ))}
+        {errors.channelConsent ? (
+          <span className="block text-xs text-red-600" role="alert">
+            {errors.channelConsent}
+          </span>
+        ) : null}
+      </fieldset>
+    </div>
+  );
+}
+
 type Added = { email: string; existing: boolean; suppressed: "unsubscribed" | "hard_bounce" | "complaint" | "manual" | null };
 
-export function AddContactForm({ poolId }: { poolId: string }) {
+export function AddContactForm({ poolId, phoneRegion }: { poolId: string; phoneRegion: string }) {
   const { t } = useI18n();
   const [done, setDone] = useState<string[]>([]);
   const [round, setRound] = useState(0);
@@ -91,6 +126,7 @@ export function AddContactForm({ poolId }: { poolId: string }) {
                 <Input name="name" maxLength={MAX_NAME} data-testid="contact-name" />
               </Field>
             </div>
+            <ChannelFields key={`channels-${round}`} initial={{ phone: null, wecomUserId: null, channelConsent: [] }} phoneRegion={phoneRegion} errors={errors} />
             <AttributeRows key={round} initial={{}} error={errors.attributes} />
           </div>
         )}
@@ -106,10 +142,10 @@ export function AddContactForm({ poolId }: { poolId: string }) {
   );
 }
 
-type ContactRow = { id: number; email: string; name: string; attributes: Record<string, string>; status: string };
+type ContactRow = { id: number; email: string; name: string; attributes: Record<string, string>; status: string } & ChannelValues;
 
 /** A row's own actions: edit (name and attributes), unsubscribe or resubscribe, delete; each asks first where it cannot be undone. */
-export function ContactRowActions({ poolId, contact }: { poolId: string; contact: ContactRow }) {
+export function ContactRowActions({ poolId, phoneRegion, contact }: { poolId: string; phoneRegion: string; contact: ContactRow }) {
   const { t } = useI18n();
   const [editing, setEditing] = useState(false);
   const hidden = (
@@ -145,8 +181,9 @@ export function ContactRowActions({ poolId, contact }: { poolId: string; contact
             <div className="space-y-3">
               {hidden}
               <Field label={t.contacts.name} error={errors.name}>
-                <Input name="name" defaultValue={contact.name} maxLength={MAX_NAME} className="w-64" />
+                <Input name="name" defaultValue={contact.name} maxLength={MAX_NAME} className="w-64 max-w-full" />
               </Field>
+              <ChannelFields initial={contact} phoneRegion={phoneRegion} errors={errors} />
               <AttributeRows initial={contact.attributes} error={errors.attributes} />
             </div>
           )}

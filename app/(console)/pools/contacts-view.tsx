@@ -14,6 +14,8 @@ import { Card } from "@/components/ui/card";
 import { countMatching } from "@/lib/pools/contact-edits";
 import { listContacts, type ContactScope } from "@/lib/pools/contacts";
 import { HYGIENE_FLAGS, isHygieneFlag } from "@/lib/pools/hygiene/flags";
+import { readPhoneRegion } from "@/lib/accounts/settings";
+import { formatPhone } from "@/lib/channels/phone";
 import { AddContactForm, BulkContactActions, ContactRowActions } from "./contact-forms";
 import { ContactTags } from "./tag-forms";
 
@@ -54,7 +56,7 @@ export async function ContactsView({
   // The filter shows the tag as the vocabulary writes it (the URL may have another case), or as typed when it names none.
   const shownTag = tag && (tagChoices.find((choice) => choice.toLowerCase() === tag.toLowerCase()) ?? tag);
   const choices = shownTag && !tagChoices.includes(shownTag) ? [shownTag, ...tagChoices] : tagChoices;
-  const page = await listContacts(ctx, scope, { q: params.q, status, hygiene, tag, cursor });
+  const [page, phoneRegion] = await Promise.all([listContacts(ctx, scope, { q: params.q, status, hygiene, tag, cursor }), readPhoneRegion(ctx.db)]);
   const q = params.q?.trim() ?? "";
   // A bulk action on the search confirms how many rows it covers, so the page counts them (only when there is a search).
   // Bulk actions on a search do not know the hygiene filter, so none is offered while it is on.
@@ -102,14 +104,14 @@ export async function ContactsView({
       {manage ? (
         <>
           <Card title={t.contacts.addTitle}>
-            <AddContactForm poolId={manage.poolId} />
+            <AddContactForm poolId={manage.poolId} phoneRegion={phoneRegion} />
           </Card>
           <BulkContactActions poolId={manage.poolId} formId={bulkFormId} matching={matching} />
         </>
       ) : null}
       <DataTable
         testId="contacts-table"
-        columns={[manage ? { label: "", className: "w-8" } : null, t.common.email, t.common.name, t.pools.status, t.tags.column, t.pools.attributes, t.pools.added, manage ? t.contacts.actions : null]}
+        columns={[manage ? { label: "", className: "w-8" } : null, t.common.email, t.common.name, t.channels.phone, t.pools.status, t.tags.column, t.pools.attributes, t.pools.added, manage ? t.contacts.actions : null]}
         rows={page.contacts}
         empty={t.common.noRows}
       >
@@ -122,6 +124,14 @@ export async function ContactsView({
             ) : null}
             <Td className="font-medium text-slate-900">{contact.email}</Td>
             <Td>{contact.name || t.common.none}</Td>
+            <Td className="whitespace-nowrap" data-testid={`contact-phone-${contact.email}`}>
+              {contact.phone ? formatPhone(contact.phone) : t.common.none}
+              {contact.channelConsent.map((channel) => (
+                <span key={channel} className="ml-1">
+                  <Badge tone="indigo">{t.channels.names[channel]}</Badge>
+                </span>
+              ))}
+            </Td>
             <Td className="space-x-1">
               <Badge tone={contact.status === "active" ? "green" : contact.status === "pending" ? "amber" : "red"}>{t.pools.statuses[contact.status]}</Badge>
               {contact.suppressedReason ? <Badge tone="red">{`${t.pools.suppressed}: ${t.suppressions.reasons[contact.suppressedReason]}`}</Badge> : null}
@@ -142,7 +152,20 @@ export async function ContactsView({
             <TimeCell at={contact.createdAt} timeZone={ctx.timeZone} />
             {manage ? (
               <Td>
-                <ContactRowActions poolId={manage.poolId} contact={{ id: contact.id, email: contact.email, name: contact.name, attributes: contact.attributes, status: contact.status }} />
+                <ContactRowActions
+                  poolId={manage.poolId}
+                  phoneRegion={phoneRegion}
+                  contact={{
+                    id: contact.id,
+                    email: contact.email,
+                    name: contact.name,
+                    attributes: contact.attributes,
+                    status: contact.status,
+                    phone: contact.phone,
+                    wecomUserId: contact.wecomUserId,
+                    channelConsent: contact.channelConsent,
+                  }}
+                />
               </Td>
             ) : null}
           </tr>

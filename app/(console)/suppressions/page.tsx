@@ -15,14 +15,33 @@ import { isErased } from "@/lib/addresses/erased";
 import { systemNoteKey } from "@/lib/i18n/system-notes";
 import { isSuppressionCursor, listSuppressions } from "@/lib/pools/suppression";
 import { AddSuppressionsForm, RemoveSuppression } from "./suppression-forms";
+import { ChannelSuppressionList, ChannelSwitcher, suppressionChannelOf } from "./channel-list";
 
 export default consolePage("pools.manage", async function SuppressionsPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { t, actor } = ctx;
   const params = await searchParams;
+  const channel = suppressionChannelOf(firstParam(params.channel));
   const q = firstParam(params.q);
   const reasonParam = firstParam(params.reason);
   const reason = (SUPPRESSION_REASONS as readonly string[]).includes(reasonParam ?? "") ? (reasonParam as SuppressionReason) : undefined;
   const before = firstParam(params.before);
+  if (channel !== "email") {
+    const departments = actor.role === "admin" ? await listDepartments(ctx, { offset: 0, limit: 1000 }) : null;
+    return (
+      <div className="space-y-5">
+        <PageHeader title={t.suppressions.title} />
+        <ChannelSwitcher current={channel} t={t} />
+        <ChannelSuppressionList
+          ctx={ctx}
+          t={t}
+          channel={channel}
+          q={q}
+          before={before}
+          departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null}
+        />
+      </div>
+    );
+  }
   const [{ rows, nextBefore }, departments] = await Promise.all([
     listSuppressions(ctx, { q, reason, before: before && isSuppressionCursor(before) ? before : undefined }),
     actor.role === "admin" ? listDepartments(ctx, { offset: 0, limit: 1000 }) : Promise.resolve(null),
@@ -38,6 +57,7 @@ export default consolePage("pools.manage", async function SuppressionsPage(ctx, 
   return (
     <div className="space-y-5">
       <PageHeader title={t.suppressions.title} />
+      <ChannelSwitcher current="email" t={t} />
       <Card title={t.suppressions.add}>
         <AddSuppressionsForm departments={departments?.rows.map((row) => ({ id: row.id, name: row.name })) ?? null} />
       </Card>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { ActionForm } from "@/components/forms/action-form";
+import { ActionForm, type FormActionResult } from "@/components/forms/action-form";
 import { DepartmentField } from "@/components/forms/department-field";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
@@ -11,18 +11,18 @@ import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { addSuppressions, removeSuppression } from "./actions";
 
-type Outcome = { added: number; alreadySuppressed: number; invalid: { line: number; value: string; reason: string; params: ReasonParams }[]; invalidCount: number };
+export type Outcome = { added: number; alreadySuppressed: number; invalid: { line: number; value: string; reason: string; params: ReasonParams }[]; invalidCount: number };
 
-/** What a paste did, naming each line that was not an address (the server sends the first of them). */
-function PasteOutcome({ outcome }: { outcome: Outcome }) {
+/** What a paste did, naming each line that was not an address (or number: `invalidTitle`) (the server sends the first of them). */
+export function PasteOutcome({ outcome, invalidTitle, testId = "suppression-outcome" }: { outcome: Outcome; invalidTitle?: string; testId?: string }) {
   const { t } = useI18n();
   const more = outcome.invalidCount - outcome.invalid.length;
   return (
-    <div className="space-y-1 text-sm md:col-span-3" data-testid="suppression-outcome">
+    <div className="space-y-1 text-sm md:col-span-3" data-testid={testId}>
       <p className="text-emerald-700">{format(t.suppressions.added, { added: outcome.added, already: outcome.alreadySuppressed, invalid: outcome.invalidCount })}</p>
       {outcome.invalid.length > 0 ? (
         <div className="text-amber-800" role="status">
-          <p>{t.suppressions.invalidLines}</p>
+          <p>{invalidTitle ?? t.suppressions.invalidLines}</p>
           <ul className="ml-4 list-disc break-all" data-testid="suppression-invalid-lines">
             {outcome.invalid.map((entry, index) => (
               <li key={index}>{format(t.suppressions.invalidLine, { line: entry.line, text: entry.value, problem: describeReason(t.server, entry.reason, entry.params) })}</li>
@@ -73,6 +73,11 @@ export function AddSuppressionsForm({ departments }: { departments: { id: string
 }
 
 export function RemoveSuppression({ departmentId, email }: { departmentId: string; email: string }) {
+  return <RemoveWithReason action={removeSuppression} fields={{ departmentId, email }} />;
+}
+
+/** Remove, then the reason asked for before the entry goes; `fields` are posted with it. */
+export function RemoveWithReason({ action, fields }: { action: (form: FormData) => Promise<FormActionResult>; fields: Record<string, string> }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   if (!open) {
@@ -83,12 +88,13 @@ export function RemoveSuppression({ departmentId, email }: { departmentId: strin
     );
   }
   return (
-    <ActionForm action={removeSuppression} submitLabel={t.suppressions.remove} variant="danger" className="flex items-end gap-2 [&>div]:mt-0">
+    <ActionForm action={action} submitLabel={t.suppressions.remove} variant="danger" className="flex flex-wrap items-end gap-2 [&>div]:mt-0">
       {(errors) => (
         <>
-          <input type="hidden" name="departmentId" value={departmentId} />
-          <input type="hidden" name="email" value={email} />
-          <Input name="reason" required minLength={3} placeholder={t.suppressions.removeReason} aria-invalid={Boolean(errors.reason)} className="w-56" />
+          {Object.entries(fields).map(([name, value]) => (
+            <input key={name} type="hidden" name={name} value={value} />
+          ))}
+          <Input name="reason" required minLength={3} placeholder={t.suppressions.removeReason} aria-invalid={Boolean(errors.reason)} className="w-56 max-w-full" />
         </>
       )}
     </ActionForm>

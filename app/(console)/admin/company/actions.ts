@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { updateCompanyAccount } from "@/lib/accounts/company";
-import { writeSetting } from "@/lib/accounts/settings";
+import { writePhoneRegion, writeSetting } from "@/lib/accounts/settings";
 import { defineAction } from "@/lib/entry/action";
 import { writeGuardThresholds } from "@/lib/guard/settings";
 import { setRetentionMonths as setMonths } from "@/lib/privacy/retention";
@@ -36,4 +36,11 @@ export const setRetentionMonths = defineAction({
   permission: "company.update",
   input: z.object({ months: z.string().trim().max(4).regex(/^\d*$/, "must be a whole number").transform((value) => (value === "" ? null : Number(value))) }),
   run: (ctx, { months }) => setMonths(ctx, months),
+});
+
+/** The region national phone numbers are read in (issue 21): imports and contact edits. Audited as settings.update. */
+export const setPhoneRegion = defineAction({
+  permission: "company.update",
+  input: z.object({ region: z.string().trim().min(2, "is required").max(2, "is a two-letter region code") }),
+  run: (ctx, { region }) => writePhoneRegion(ctx, region),
 });

@@ -4,23 +4,25 @@ import { entranceAddress } from "@/components/gateway/client-settings";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCompanyAccount } from "@/lib/accounts/company";
-import { readSetting } from "@/lib/accounts/settings";
+import { readPhoneRegion, readSetting } from "@/lib/accounts/settings";
 import { entranceSettings } from "@/lib/gateway/settings";
 import { listDomains } from "@/lib/senders/domains";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { CompanyForm, RequireUnsubscribeToggle } from "./company-form";
 import { GuardThresholdsForm } from "./guard-form";
 import { RetentionForm } from "./retention-form";
+import { PhoneRegionForm } from "./phone-region-form";
 import { readGuardThresholds } from "@/lib/guard/thresholds";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {
   const { t } = ctx;
-  const [company, domains, requireUnsubscribe, guard, retentionMonths] = await Promise.all([
+  const [company, domains, requireUnsubscribe, guard, retentionMonths, phoneRegion] = await Promise.all([
     getCompanyAccount(ctx),
     listDomains(ctx),
     readSetting(ctx.db, "requireUnsubscribeLink"),
     readGuardThresholds(ctx.db),
     readSetting(ctx.db, "personalDataRetentionMonths"),
+    readPhoneRegion(ctx.db),
   ]);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   const entrance = entranceSettings();
@@ -96,6 +98,11 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
         <div className="mt-4">
           <Card title={t.privacy.retentionTitle} testId="retention-settings">
             <RetentionForm months={retentionMonths} />
+          </Card>
+        </div>
+        <div className="mt-4">
+          <Card title={t.channels.region} testId="phone-region-settings">
+            <PhoneRegionForm region={phoneRegion} />
           </Card>
         </div>
       </div>

@@ -23,11 +23,13 @@ export function HoldingsTables({ holdings, t, timeZone, page }: Props): ReactNod
   return (
     <div className="space-y-4">
       <Card title={`${p.contacts} (${holdings.contacts.length})`} testId="privacy-contacts">
-        <DataTable columns={[t.common.department, t.common.name, p.status, p.pools, p.tags, p.attributes]} rows={holdings.contacts} empty={t.common.noRows}>
+        <DataTable columns={[t.common.department, t.common.name, t.channels.phone, t.channels.wecomUserId, p.status, p.pools, p.tags, p.attributes]} rows={holdings.contacts} empty={t.common.noRows}>
           {(row) => (
             <tr key={row.id}>
               <Td>{row.department}</Td>
               <Td>{row.name || t.common.none}</Td>
+              <Td>{row.phone ?? t.common.none}</Td>
+              <Td>{row.wecomUserId ?? t.common.none}</Td>
               <Td>{row.status}</Td>
               <Td className="whitespace-normal">{row.pools.join(", ") || t.common.none}</Td>
               <Td className="whitespace-normal">{row.tags.join(", ") || t.common.none}</Td>
@@ -66,6 +68,19 @@ export function HoldingsTables({ holdings, t, timeZone, page }: Props): ReactNod
             <tr key={`${row.departmentId}-${row.reason}`}>
               <Td>{row.department}</Td>
               <Td>{row.erased ? p.erasedEntry : t.suppressions.reasons[row.reason as keyof typeof t.suppressions.reasons] ?? row.reason}</Td>
+              <TimeCell at={row.createdAt} timeZone={timeZone} />
+            </tr>
+          )}
+        </DataTable>
+      </Card>
+      <Card title={`${p.channelSuppressions} (${holdings.channelSuppressions.length})`} testId="privacy-channel-suppressions">
+        <DataTable columns={[t.common.department, t.channels.suppressionChannel, t.channels.address, p.reason, p.at]} rows={holdings.channelSuppressions} empty={t.common.noRows}>
+          {(row) => (
+            <tr key={`${row.departmentId}-${row.channel}-${row.address}`}>
+              <Td>{row.department}</Td>
+              <Td>{t.channels.names[row.channel as keyof typeof t.channels.names] ?? row.channel}</Td>
+              <Td>{row.address}</Td>
+              <Td>{t.channels.reasons[row.reason as keyof typeof t.channels.reasons] ?? row.reason}</Td>
               <TimeCell at={row.createdAt} timeZone={timeZone} />
             </tr>
           )}

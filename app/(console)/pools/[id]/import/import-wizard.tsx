@@ -13,7 +13,7 @@ import { useI18n } from "@/lib/i18n/client";
 import { describeErrorBody } from "@/lib/i18n/describe";
 import { startImport } from "../../actions";
 
-type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[]; tagsColumn?: number | null };
+type Mapping = { emailColumn: number; nameColumn: number | null; attributeColumns: { index: number; key: string }[]; tagsColumn?: number | null; phoneColumn?: number | null };
 type Upload = {
   id: string;
   format: string;
@@ -36,6 +36,7 @@ type Progress = {
   updated: number;
   duplicates: number;
   invalid: number;
+  badPhones: number;
   error: string | null;
   hygiene: HygieneReport;
 };
@@ -84,7 +85,7 @@ function sizeLabel(bytes: number) {
 }
 
 /** Upload → map columns → watch progress; the job id in the URL lets a reload find the import again. */
-export function ImportWizard({ poolId, jobId, mxAvailable }: { poolId: string; jobId: string | null; mxAvailable: boolean }) {
+export function ImportWizard({ poolId, jobId, mxAvailable, phoneRegion }: { poolId: string; jobId: string | null; mxAvailable: boolean; phoneRegion: string }) {
   const { t } = useI18n();
   const router = useRouter();
   const [upload, setUpload] = useState<Upload | null>(null);
@@ -92,7 +93,7 @@ export function ImportWizard({ poolId, jobId, mxAvailable }: { poolId: string; j
   const [error, setError] = useState<string | null>(null);
 
   if (jobId) return <ImportProgress jobId={jobId} poolId={poolId} />;
-  if (upload) return <MappingStep upload={upload} mxAvailable={mxAvailable} onStarted={() => router.replace(`/pools/${poolId}/import?job=${upload.id}`)} />;
+  if (upload) return <MappingStep upload={upload} mxAvailable={mxAvailable} phoneRegion={phoneRegion} onStarted={() => router.replace(`/pools/${poolId}/import?job=${upload.id}`)} />;
   return (
     <form
       className="space-y-3"
@@ -123,13 +124,15 @@ export function ImportWizard({ poolId, jobId, mxAvailable }: { poolId: string; j
   );
 }
 
-function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAvailable: boolean; onStarted: () => void }) {
+function MappingStep({ upload, mxAvailable, phoneRegion, onStarted }: { upload: Upload; mxAvailable: boolean; phoneRegion: string; onStarted: () => void }) {
   const { t } = useI18n();
   const width = Math.max(...upload.preview.map((row) => row.length));
   const [hasHeader, setHasHeader] = useState(upload.hasHeader);
   const [emailColumn, setEmailColumn] = useState(upload.mapping?.emailColumn ?? 0);
   const [nameColumn, setNameColumn] = useState<number | null>(upload.mapping?.nameColumn ?? null);
   const [tagsColumn, setTagsColumn] = useState<number | null>(upload.mapping?.tagsColumn ?? null);
+  const [phoneColumn, setPhoneColumn] = useState<number | null>(upload.mapping?.phoneColumn ?? null);
+  const mapped = [emailColumn, nameColumn, tagsColumn, phoneColumn];
   const header = hasHeader ? (upload.preview[0] ?? []) : [];
   const columnLabel = (index: number) => header[index]?.trim() || format(t.imports.column, { n: index + 1 });
   const columnChoices = Array.from({ length: width }, (_, index) => ({ value: index, label: columnLabel(index) }));
@@ -149,7 +152,7 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
       : format(t.imports.noAddressInColumn, { column: columnLabel(emailColumn) });
   const attributeColumns = Object.entries(attributes)
     .map(([index, value]) => ({ index: Number(index), key: value.key.trim(), on: value.on }))
-    .filter((column) => column.on && column.index !== emailColumn && column.index !== nameColumn && column.index !== tagsColumn && column.key)
+    .filter((column) => column.on && !mapped.includes(column.index) && column.key)
     .map(({ index, key }) => ({ index, key }));
   return (
     <div className="space-y-4" data-testid="mapping-step">
@@ -219,6 +222,28 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
                 <Input name="tags" maxLength={1000} placeholder={t.tags.placeholder} data-testid="map-tag-all" />
               </Field>
             </div>
+            <div className="grid gap-3 md:grid-cols-2">
+              <Field label={t.channels.importPhoneColumn} hint={format(t.channels.importPhoneHint, { region: phoneRegion })} error={errors.phoneColumn}>
+                <Select
+                  name="phoneColumn"
+                  value={phoneColumn ?? ""}
+                  onChange={(event) => setPhoneColumn(event.target.value === "" ? null : Number(event.target.value))}
+                  data-testid="map-phone"
+                >
+                  <option value="">{t.imports.noName}</option>
+                  <Options choices={columnChoices} />
+                </Select>
+              </Field>
+              <fieldset className="space-y-1" data-testid="map-consent">
+                <legend className="text-xs font-medium text-slate-700">{t.channels.importConsent}</legend>
+                {(["sms", "whatsapp"] as const).map((channel) => (
+                  <label key={channel} className="mr-4 inline-flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="consent" value={channel} data-testid={`map-consent-${channel}`} />
+                    {t.channels.names[channel]}
+                  </label>
+                ))}
+              </fieldset>
+            </div>
             {addressWarning ? (
               <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" role="alert" data-testid="no-address-warning">
                 {addressWarning}
@@ -227,7 +252,7 @@ function MappingStep({ upload, mxAvailable, onStarted }: { upload: Upload; mxAva
             <fieldset className="space-y-1">
               <legend className="text-xs font-medium text-slate-700">{t.imports.attribute}</legend>
               {Array.from({ length: width }, (_, index) =>
-                index === emailColumn || index === nameColumn || index === tagsColumn ? null : (
+                mapped.includes(index) ? null : (
                   <div key={index} className="flex items-center gap-2 text-sm">
                     <input
                       type="checkbox"
@@ -313,6 +338,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
     [t.imports.imported, progress.imported, "count-imported"],
     [t.imports.duplicateCount, progress.duplicates, "count-duplicates"],
     [t.imports.invalid, progress.invalid, "count-invalid"],
+    [t.channels.badPhones, progress.badPhones ?? 0, "count-bad-phones"],
     [t.imports.updated, progress.updated, "count-updated"],
   ];
   return (
@@ -324,7 +350,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
         <div className="h-full bg-indigo-600 transition-all" style={{ width: `${percent}%` }} data-testid="progress-bar" />
       </div>
       {progress.error ? <p className="text-sm text-red-600">{progress.error}</p> : null}
-      <dl className="grid grid-cols-2 gap-3 text-sm md:grid-cols-5">
+      <dl className="grid grid-cols-2 gap-3 text-sm md:grid-cols-6">
         {counts.map(([label, value, testId]) => (
           <div key={testId} className="rounded-md bg-slate-50 px-3 py-2">
             <dt className="text-xs text-slate-500">{label}</dt>
@@ -337,7 +363,7 @@ function ImportProgress({ jobId, poolId }: { jobId: string; poolId: string }) {
       <HygieneSummary report={progress.hygiene} />
       {progress.status === "completed" || progress.status === "failed" ? (
         <div className="flex gap-4 text-sm">
-          {progress.invalid > 0 ? (
+          {progress.invalid > 0 || (progress.badPhones ?? 0) > 0 ? (
             <a className="text-indigo-600 hover:underline" href={`/imports/${jobId}/errors`} data-testid="error-report">
               {t.imports.errorReport}
             </a>

@@ -8,6 +8,7 @@ import { loadPool } from "@/lib/pools/pools";
 import { mxCheckAvailable } from "@/lib/pools/hygiene/mx-job";
 import { ImportWizard } from "./import-wizard";
 import { isUuid } from "@/lib/ids";
+import { readPhoneRegion } from "@/lib/accounts/settings";
 
 export default consolePage("pools.manage", async function ImportPage(ctx, {
   params,
@@ -23,7 +24,7 @@ export default consolePage("pools.manage", async function ImportPage(ctx, {
     <div className="space-y-4">
       <PageHeader title={format(ctx.t.imports.title, { pool: pool.name })} />
       <Card>
-        <ImportWizard poolId={pool.id} jobId={job && isUuid(job) ? job : null} mxAvailable={mxCheckAvailable()} />
+        <ImportWizard poolId={pool.id} jobId={job && isUuid(job) ? job : null} mxAvailable={mxCheckAvailable()} phoneRegion={await readPhoneRegion(ctx.db)} />
       </Card>
     </div>
   );

@@ -9,5 +9,5 @@ export const POST = defineApiRoute(apiRoutes.importContacts, async (ctx, { param
   if (!request.body) throw new AppError("invalid_input", "csvBodyMissing");
   const type = headers["content-type"];
   const format = /tab-separated/i.test(type) ? "tsv" : /spreadsheetml/i.test(type) ? "xlsx" : "csv";
-  return importTable(ctx, params.id, tableUploadChunks(request, MAX_IMPORT_BYTES), { format, skipHygiene: query.skip ?? [], tags: query.tags, tagsColumn: query.tagsColumn });
+  return importTable(ctx, params.id, tableUploadChunks(request, MAX_IMPORT_BYTES), { format, skipHygiene: query.skip ?? [], tags: query.tags, tagsColumn: query.tagsColumn, consent: query.consent });
 });
