@@ -178,12 +178,8 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
     await openHydrated(page, `${server!.url}${target.path}`);
     const ready = page.locator(target.ready).first();
     await ready.waitFor();
-    // Hydrated: React has claimed the server's markup (its fiber key is on the element), so what
-    // client components draw after it is there too; then one frame for effects to paint.
-    await ready.evaluate(async (element) => {
-      while (!Object.keys(element).some((key) => key.startsWith("__reactFiber"))) await new Promise((resolve) => setTimeout(resolve, 20));
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    });
+    // openHydrated waited for React to claim the markup; one more frame for effects to paint.
+    await ready.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     // The message previews are a sender's HTML in an empty sandbox (no scripts, so axe cannot run inside); their frames' titles are checked below.
     const axe = new AxeBuilder({ page }).setLegacyMode(true).options({ resultTypes: ["violations"] }).exclude("iframe[sandbox]");
     // The shell (sidebar and top bar) is the same around every console page: audited with the dashboard, left out after it.

@@ -115,16 +115,19 @@ export class ConsolePage {
    */
   async importPool(name: string, csv: string, timeoutMs = 30_000) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fanout-pool-")), "contacts.csv");
-    fs.writeFileSync(file, csv);
-    await this.visit("/pools");
-    await this.page.getByTestId("pool-name").fill(name);
-    await this.page.getByTestId("pool-create-form").getByRole("button").click();
-    await this.page.getByTestId(`import-pool-${name}`).click();
-    await this.page.getByTestId("upload-file").setInputFiles(file);
-    await this.page.getByTestId("upload-submit").click();
-    await this.page.getByTestId("mapping-form").getByRole("button").click();
-    await this.page.waitForSelector("[data-testid=import-progress][data-status=completed]", { timeout: timeoutMs });
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    try {
+      fs.writeFileSync(file, csv);
+      await this.visit("/pools");
+      await this.page.getByTestId("pool-name").fill(name);
+      await this.page.getByTestId("pool-create-form").getByRole("button").click();
+      await this.page.getByTestId(`import-pool-${name}`).click();
+      await this.page.getByTestId("upload-file").setInputFiles(file);
+      await this.page.getByTestId("upload-submit").click();
+      await this.page.getByTestId("mapping-form").getByRole("button").click();
+      await this.page.waitForSelector("[data-testid=import-progress][data-status=completed]", { timeout: timeoutMs });
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   }
 
   /** A template written in the HTML view, with the files given as attachments, saved as version 1. */
