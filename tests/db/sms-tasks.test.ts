@@ -13,6 +13,7 @@ import { createChannelTransport } from "@/lib/channels";
 import { AppError } from "@/lib/errors";
 import { smsSegments } from "@/lib/channels/sms-segments";
 import type { ChannelTransports } from "@/lib/sending/channel";
+import { planBatches, sendChainLink } from "@/lib/sending/batch-chains";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask, getTask } from "@/lib/sending/tasks";
@@ -190,5 +191,27 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(stored).toMatchObject({ subject: "", html: "", text: SMS_TEMPLATE_TEXT });
     const refused = await rejection(createTemplate(setup.ctx, { name: "empty sms", departmentId: setup.departmentId, channel: "sms", subject: "", html: "", text: " " }), AppError);
     expect({ reason: refused.reason, problem: refused.params.problem }).toEqual({ reason: "templateHasErrorsIn", problem: "lintTextEmpty" });
+  });
+
+  it("plans and sends an SMS task's batches as the Inngest functions do, paced by the SMS transport's batch", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 25, quota: 100 });
+    const created = await createTask(setup.ctx, smsTaskInput(setup));
+    const sms = createChannelTransport("sms", { env: twilioEnv(twilio.url) });
+    const deps = { db: db(), transport: createSmtpTransport({ url: sink.url }), channels: { sms }, config: testSendingConfig({ batchSize: 10, concurrency: 4 }) };
+    await startTask(db(), created.id);
+    await materializeStep(db(), created.id, deps.config);
+    expect(await planBatches(deps, created.id)).toEqual({ taskId: created.id, count: 3, transport: "twilio", domain: "sms" });
+    await expect(planBatches({ ...deps, channels: {} }, created.id)).rejects.toThrow("The sms channel is not configured: set FANOUT_SMS_PROVIDER");
+    const sentBefore = twilio.sent.length;
+    const links = [];
+    for (let link = await sendChainLink(deps, created.id); ; link = await sendChainLink(deps, created.id)) {
+      links.push(link.sent);
+      if (link.next !== "batch") break;
+    }
+    expect(links).toEqual([10, 10, 5, 0]);
+    expect(twilio.sent.length - sentBefore).toBe(25);
+    expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "completed", sent: 25 });
+    await deps.transport.close();
   });
 });
