@@ -740,6 +740,16 @@ export const en = {
     visualDrops: "The visual editor shows this template without its scripts, event handlers, style blocks or document head. The HTML view keeps them; an edit made here replaces the HTML with what is shown here.",
     toolbar: { bold: "Bold", italic: "Italic", underline: "Underline", bullets: "Bulleted list", numbers: "Numbered list", left: "Align left", center: "Center", right: "Align right", size: "Font size", colour: "Colour", link: "Link", image: "Image", linkPrompt: "Link address (https://…)", imagePrompt: "Image address (https://…)" },
   },
+  smsTemplates: {
+    new: "New SMS template",
+    text: "Message",
+    textHint: "The text of the SMS, with the same variables as mail ({{ name }}, {{ attributes.city }} …).",
+    count: "{characters} characters · {segments} segments ({perSegment} characters each)",
+    gsm: "GSM alphabet",
+    ucs2: "Unicode (Chinese and other characters)",
+    suffixIncluded: "Counted with the opt-out sentence the company adds: \"{suffix}\"",
+    channel: "SMS",
+  },
   senders: {
     title: "Senders",
     domains: "Domains",
@@ -778,6 +788,10 @@ export const en = {
     headers: "Headers",
   },
   tasks: {
+    channel: "Send by",
+    channelEmail: "E-mail",
+    channelSms: "SMS",
+    smsNote: "An SMS has no sender: it goes to the contacts with a phone number who agreed to SMS, with the company's opt-out sentence.",
     title: "Send tasks",
     new: "New task",
     edit: "Edit task",

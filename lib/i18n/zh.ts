@@ -742,6 +742,16 @@ export const zh: Messages = {
     visualDrops: "可视化编辑器显示此模板时不含其中的脚本、事件处理属性、样式块和文档头部。HTML 视图保留这些内容；在此处编辑会以此处显示的内容替换模板的 HTML。",
     toolbar: { bold: "加粗", italic: "斜体", underline: "下划线", bullets: "项目符号", numbers: "编号", left: "左对齐", center: "居中", right: "右对齐", size: "字体大小", colour: "颜色", link: "链接", image: "图片", linkPrompt: "链接地址（https://…）", imagePrompt: "图片地址（https://…）" },
   },
+  smsTemplates: {
+    new: "添加短信模板",
+    text: "短信内容",
+    textHint: "短信正文，可使用与邮件相同的变量（{{ name }}、{{ attributes.city }} 等）。",
+    count: "{characters} 个字符 · {segments} 条（每条 {perSegment} 个字符）",
+    gsm: "GSM 字符集",
+    ucs2: "Unicode（含中文等字符）",
+    suffixIncluded: "已计入公司要求附加的退订提示：“{suffix}”",
+    channel: "短信",
+  },
   senders: {
     title: "发件人",
     domains: "域名",
@@ -780,6 +790,10 @@ export const zh: Messages = {
     headers: "邮件头",
   },
   tasks: {
+    channel: "发送方式",
+    channelEmail: "邮件",
+    channelSms: "短信",
+    smsNote: "短信没有发件人：发给有手机号并同意接收短信的联系人，并附加公司要求的退订提示。",
     title: "群发任务管理",
     new: "添加群发任务",
     edit: "修改任务",

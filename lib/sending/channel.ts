@@ -50,6 +50,15 @@ export function smsCost(context: Pick<ChannelSendContext, "template" | "optOutSu
   return Math.max(1, smsSegments(renderSms(context, recipient)).segments);
 }
 
+/** Whether this server can send SMS (FANOUT_SMS_PROVIDER and its settings); settings that cannot be read count as none. */
+export function smsConfigured(): boolean {
+  try {
+    return readChannelSettings(process.env).sms !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export type ChannelTransports = Partial<Record<MessagingChannel, ChannelTransport>>;
 
 /**

@@ -8,6 +8,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput } from "@/lib/errors";
 import { PLACEHOLDER_CONTACT, renderContent, type SampleContact } from "@/lib/templates/store";
+import { smsConfigured, type OfferedChannel } from "./channel";
 import { countAudience, nextCandidates, type Audience } from "./recipients";
 import { segmentsOfDepartment } from "@/lib/audiences/segments/store";
 import { checkTask, hasUnsubscribeLink, loadTask, planAudience, smtpTaskFixed, trialReservation, type TaskInput } from "./tasks";
@@ -57,7 +58,7 @@ export async function taskFormOptions(ctx: Ctx) {
     choices(ctx, db.select({ id: departments.id, name: departments.name }).from(departments).$dynamic(), departments.id, departments.name),
     choices(
       ctx,
-      db.select({ id: templates.id, departmentId: templates.departmentId, name: templates.name, version: templates.currentVersion }).from(templates).$dynamic(),
+      db.select({ id: templates.id, departmentId: templates.departmentId, name: templates.name, version: templates.currentVersion, channel: templates.channel }).from(templates).$dynamic(),
       templates.departmentId,
       templates.name,
     ),
@@ -80,7 +81,8 @@ export async function taskFormOptions(ctx: Ctx) {
     ),
     choices(ctx, db.select({ id: segments.id, departmentId: segments.departmentId, name: segments.name }).from(segments).$dynamic(), segments.departmentId, segments.name),
   ]);
-  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows, segments: segmentRows };
+  /** Whether the form offers SMS: the server has an SMS provider configured. */
+  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows, segments: segmentRows, smsConfigured: smsConfigured() };
 }
 
 /** A form's choices: the rows of `query` in the departments the caller may see, in `order`, a thousand at most. */
@@ -93,7 +95,7 @@ function choices<T extends PgSelect>(ctx: Ctx, query: T, department: Column, ...
 export type TaskFormOptions = Awaited<ReturnType<typeof taskFormOptions>>;
 
 /** How many a task for these pools (or all addresses) and segments would send to now, and how many are suppressed. */
-export async function audienceSize(ctx: Ctx, input: { departmentId?: string | null; poolIds: string[] | "all"; segmentIds?: string[] }) {
+export async function audienceSize(ctx: Ctx, input: { departmentId?: string | null; poolIds: string[] | "all"; segmentIds?: string[]; channel?: OfferedChannel }) {
   const departmentId = resolveTargetDepartment(ctx.actor, input.departmentId);
   authorize(ctx.actor, "tasks.manage", { departmentId });
   const chosen = await segmentsOfDepartment(ctx.db, departmentId, input.segmentIds ?? []);
@@ -105,7 +107,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
     const found = poolIds.length === 0 ? [] : await ctx.db.select({ id: pools.id }).from(pools).where(and(inArray(pools.id, poolIds), eq(pools.departmentId, departmentId)));
     if (found.length !== poolIds.length) throw invalidInput("poolOfOtherDepartment", { field: "poolIds" });
   }
-  return countAudience(ctx.db, { departmentId, poolIds, segments: chosen.map((segment) => segment.rule) });
+  return countAudience(ctx.db, { departmentId, poolIds, segments: chosen.map((segment) => segment.rule), channel: input.channel ?? "email" });
 }
 
 /** A task with the names of what it refers to, for its detail page and its forms. */

@@ -18,8 +18,7 @@ import { countAudience, type Audience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
-import { readChannelSettings } from "@/lib/channels/env";
-import { estimateSmsSegments, type OfferedChannel } from "./channel";
+import { estimateSmsSegments, smsConfigured, type OfferedChannel } from "./channel";
 
 export type TaskInput = {
   name: string;
@@ -78,15 +77,6 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   const fromName = (input.fromName ?? "").trim();
   if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("fromNameInvalid", { field: "fromName" });
   return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "" };
-}
-
-/** Whether this server can send SMS (FANOUT_SMS_PROVIDER and its settings); settings that cannot be read count as none. */
-function smsConfigured(): boolean {
-  try {
-    return readChannelSettings(process.env).sms !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 /** The task columns a checked plan decides, the same on creation and on an edit. */

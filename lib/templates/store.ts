@@ -42,8 +42,10 @@ export async function listTemplates(ctx: Ctx) {
       departmentId: templates.departmentId,
       departmentName: departments.name,
       name: templates.name,
+      channel: templates.channel,
       version: templates.currentVersion,
       subject: templateVersions.subject,
+      text: templateVersions.text,
       lint: templateVersions.lint,
       updatedAt: templates.updatedAt,
     })

@@ -82,7 +82,7 @@ describeOnDatabases("content check of stored versions", (db) => {
     if (!reviewed.ok) return;
     expect(reviewed.data.template.version).toBe(3);
     expect(reviewed.data.contentCheck).toMatchObject({ templateId: spamId, version: 3, level: "high" });
-    expect(reviewed.data.contentCheck.findings[0]!.points).toBeGreaterThanOrEqual(reviewed.data.contentCheck.findings.at(-1)!.points);
+    expect(reviewed.data.contentCheck!.findings[0]!.points).toBeGreaterThanOrEqual(reviewed.data.contentCheck!.findings.at(-1)!.points);
 
     const clean = await reviewTask(posted({ ...form, templateId: setup.templateId }));
     expect(clean.ok && clean.data.contentCheck).toMatchObject({ templateId: setup.templateId, level: "low" });

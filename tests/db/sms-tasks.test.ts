@@ -6,9 +6,10 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
-import { channelSuppressions, deliveries, departments, suppressions, templateVersions } from "@/db/schema";
+import { channelSuppressions, deliveries, departments, suppressions, templates, templateVersions } from "@/db/schema";
 import { writeSetting } from "@/lib/accounts/settings";
 import { createTemplate } from "@/lib/templates/store";
+import { sessionCookieName } from "@/lib/auth/session";
 import { createChannelTransport } from "@/lib/channels";
 import { AppError } from "@/lib/errors";
 import { smsSegments } from "@/lib/channels/sms-segments";
@@ -19,11 +20,15 @@ import { LocalRunner } from "@/lib/sending/runner";
 import { createTask, getTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
+import { makeUser, unique } from "../helpers/factories";
+import { serveAs } from "../helpers/next-headers";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio";
 import { rejection } from "../helpers/rejection";
 import { taskInput, testSendingConfig } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { expectedSms, makeSmsSetup, SMS_BODY, SMS_TEMPLATE_TEXT, smsTaskInput, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
+
+vi.mock("next/headers", () => import("../helpers/next-headers"));
 
 /** What a refusal tells the caller: its code, reason and field. */
 async function refusal(run: Promise<unknown>) {
@@ -214,4 +219,45 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "completed", sent: 25 });
     await deps.transport.close();
   });
+
+  it("from the console: saves an SMS template, counts the audience SMS reaches, reviews and creates an SMS task without a sender", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 3, quota: 100, extra: [{ email: "mail-only@sms.test" }] });
+    const admin = await makeUser(db(), "admin");
+    const token = await serveAs(admin);
+    const { saveTemplate } = await import("@/app/(console)/templates/actions");
+    const saved = await saveTemplate({ departmentId: setup.departmentId, channel: "sms", name: unique("console-sms"), subject: "", html: "", text: "{{ name }}，周末八折" });
+    expect(saved.ok).toBe(true);
+    const templateId = saved.ok ? (saved.data as { id: string }).id : "";
+    const [template] = await db().select({ channel: templates.channel }).from(templates).where(eq(templates.id, templateId));
+    expect(template).toEqual({ channel: "sms" });
+
+    const { GET: audience } = await import("@/app/(console)/tasks/audience/route");
+    const count = async (channel: string) => (
+        await audience(
+          new Request(`http://fanout.test/tasks/audience?department=${setup.departmentId}&pool=${setup.poolId}&channel=${channel}`, {
+            headers: { cookie: `${sessionCookieName()}=${token}`, "x-fanout-peer": "198.51.100.7" },
+          }),
+          { params: Promise.resolve({}) },
+        )
+      ).json();
+    expect(await count("sms")).toEqual({ sendable: 3, suppressed: 0 });
+    expect(await count("email")).toEqual({ sendable: 4, suppressed: 0 });
+
+    const { createTask: createAction, reviewTask } = await import("@/app/(console)/tasks/actions");
+    const form = { departmentId: setup.departmentId, name: unique("console-sms-task"), channel: "sms", templateId, audience: "pools", poolIds: setup.poolId, amount: "all", when: "now" };
+    const reviewed = await reviewTask(posted(form));
+    expect(reviewed.ok && { recipients: reviewed.data.recipients, sender: reviewed.data.sender, contentCheck: reviewed.data.contentCheck }).toEqual({ recipients: 3, sender: null, contentCheck: null });
+    const created = await createAction(posted(form));
+    expect(created.ok && created.data).toMatchObject({ channel: "sms", senderId: null, templateId });
+    // An e-mail task from the same form still needs its sender, worded on the field.
+    const mail = await createAction(posted({ ...form, channel: "email", templateId: setup.templateId }));
+    expect(mail.ok ? null : mail.error).toMatchObject({ field: "senderId", reason: "required" });
+  });
 });
+
+const posted = (fields: Record<string, string>) => {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields)) data.append(name, value);
+  return data;
+};

@@ -17,10 +17,12 @@ const taskForm = z.object({
   departmentId: optionalUuid,
   name: requiredText(200),
   templateId: choice,
+  channel: z.enum(["email", "sms"]).default("email"),
   audience: z.enum(["all", "pools"]).default("pools"),
   poolIds: idList,
   segmentIds: idList,
-  senderId: choice,
+  /** Required for e-mail (checkChoices); an SMS task has none. */
+  senderId: z.string().max(100).optional().default(""),
   fromName: optionalText(200),
   amount: z.enum(["all", "some"]).default("all"),
   limit: z.preprocess(blankToNull, z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000).nullable()),
@@ -31,6 +33,7 @@ const taskForm = z.object({
 type TaskForm = z.output<typeof taskForm>;
 
 function checkChoices(form: TaskForm, context: z.RefinementCtx) {
+  if (form.channel === "email" && !choice.safeParse(form.senderId).success) context.addIssue({ code: "custom", path: ["senderId"], message: "choose one", params: { rule: form.senderId.trim() ? "notId" : "required" } });
   if (form.amount === "some" && form.limit === null) context.addIssue({ code: "custom", path: ["limit"], message: "say how many to send", params: { rule: "sayHowMany" } });
   if (form.when !== "later") return;
   let at: Date;
@@ -49,7 +52,8 @@ function toTaskInput(form: TaskForm): TaskInput {
     templateId: form.templateId,
     poolIds: form.audience === "all" ? "all" : form.poolIds,
     segmentIds: form.audience === "all" ? [] : form.segmentIds,
-    senderId: form.senderId,
+    channel: form.channel,
+    senderId: form.channel === "email" ? form.senderId : null,
     fromName: form.fromName,
     limit: form.amount === "some" ? form.limit : null,
     scheduledAt: form.when === "later" ? instantOfZonedTime(form.scheduledAt, readEnv().timeZone) : null,
@@ -63,8 +67,8 @@ export const reviewTask = defineAction({
   input: taskForm.extend({ id: optionalUuid }).superRefine(checkChoices),
   run: async (ctx, { id, ...form }) => {
     const reviewed = await review(ctx, toTaskInput(form), id);
-    // The spam-risk check of the very version the task will freeze and send.
-    const contentCheck = await checkTemplateVersion(ctx, reviewed.template.id, { version: reviewed.template.version, permission: "tasks.manage" });
+    // The spam-risk check of the very version the task will freeze and send (of mail: an SMS has none).
+    const contentCheck = form.channel === "email" ? await checkTemplateVersion(ctx, reviewed.template.id, { version: reviewed.template.version, permission: "tasks.manage" }) : null;
     return { ...reviewed, contentCheck };
   },
 });

@@ -16,7 +16,7 @@ import { formatInZone } from "@/lib/time/zone";
 import { createTask, updateTask } from "./actions";
 
 /** What the confirmation step shows: the review, and the content check of the version that will be sent. */
-export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck };
+export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck | null };
 
 /** One line of the confirmation: its label, what it says and, below, any warning. */
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId: string }) {
@@ -133,9 +133,11 @@ export function TaskConfirm({
             <Warning testId="confirm-not-tested">{format(c.notTested, { version: review.template.version })}</Warning>
           )}
         </Row>
-        <Row label={t.deliverability.title} testId="confirm-content-check">
-          <ContentCheckPanel check={review.contentCheck} linkBase={`/templates/${review.template.id}`} limit={3} newTab testId="confirm-content-findings" />
-        </Row>
+        {review.contentCheck ? (
+          <Row label={t.deliverability.title} testId="confirm-content-check">
+            <ContentCheckPanel check={review.contentCheck} linkBase={`/templates/${review.template.id}`} limit={3} newTab testId="confirm-content-findings" />
+          </Row>
+        ) : null}
         <Row label={c.preview} testId="confirm-preview">
           {review.template.unsubscribeLink ? null : <Warning testId="confirm-no-unsubscribe">{c.noUnsubscribe}</Warning>}
           {review.preview ? (

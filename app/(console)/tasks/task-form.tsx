@@ -19,6 +19,8 @@ export type TaskDraft = {
   departmentId: string | null;
   name: string;
   templateId: string;
+  /** E-mail, or SMS (an SMS template, no sender). */
+  channel: "email" | "sms";
   poolIds: string[] | "all";
   segmentIds: string[];
   senderId: string;
@@ -92,6 +94,7 @@ export function TaskForm({
   const [name, setName] = useState(draft.name);
   const [nameTouched, setNameTouched] = useState(draft.name !== "");
   const [templateId, setTemplateId] = useState(draft.templateId);
+  const [channel, setChannel] = useState<"email" | "sms">(draft.channel);
   const [audience, setAudience] = useState<"all" | "pools">(draft.poolIds === "all" ? "all" : "pools");
   const [poolIds, setPoolIds] = useState<string[]>(draft.poolIds === "all" ? [] : draft.poolIds);
   const [segmentIds, setSegmentIds] = useState<string[]>(draft.segmentIds);
@@ -106,7 +109,7 @@ export function TaskForm({
   const [confirmErrors, setConfirmErrors] = useState<Record<string, string>>({});
 
   const inDepartment = <T extends { departmentId: string }>(rows: T[]) => rows.filter((row) => !departmentId || row.departmentId === departmentId);
-  const templates = inDepartment(options.templates);
+  const templates = inDepartment(options.templates).filter((template) => template.channel === channel);
   const pools = inDepartment(options.pools);
   const senders = inDepartment(options.senders);
   const domains = [...new Set(senders.map((sender) => sender.domain))];
@@ -114,6 +117,7 @@ export function TaskForm({
 
   const audienceQuery = new URLSearchParams([
     ...(departmentId ? [["department", departmentId]] : []),
+    ...(channel === "sms" ? [["channel", "sms"]] : []),
     ...(audience === "all" ? [["all", "1"]] : [...poolIds.map((id) => ["pool", id]), ...segmentIds.map((id) => ["segment", id])]),
   ]).toString();
   const measurable = audience === "all" || poolIds.length > 0 || segmentIds.length > 0;
@@ -139,6 +143,10 @@ export function TaskForm({
     setSenderId("");
     setPoolIds([]);
     setSegmentIds([]);
+  };
+  const chooseChannel = (chosen: "email" | "sms") => {
+    setChannel(chosen);
+    setTemplateId("");
   };
   const chooseTemplate = (id: string) => {
     setTemplateId(id);
@@ -180,6 +188,16 @@ export function TaskForm({
                 </Field>
               ) : (
                 <input type="hidden" name="departmentId" value={departmentId} />
+              )}
+              {options.smsConfigured || channel === "sms" ? (
+                <ChoiceGroup legend={t.tasks.channel} error={errors.channel}>
+                  <div className="flex flex-wrap gap-4 text-sm">
+                    <RadioChoice name="channel" value="email" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelEmail}</RadioChoice>
+                    <RadioChoice name="channel" value="sms" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelSms}</RadioChoice>
+                  </div>
+                </ChoiceGroup>
+              ) : (
+                <input type="hidden" name="channel" value="email" />
               )}
               <Field label={t.tasks.template} error={errors.templateId}>
                 <Select name="templateId" value={templateId} onChange={(event) => chooseTemplate(event.target.value)} required data-testid="task-template">
@@ -228,36 +246,40 @@ export function TaskForm({
                   </p>
                 ) : null}
               </ChoiceGroup>
-              <div className="grid gap-4 md:grid-cols-2">
-                <Field label={t.tasks.sender} error={errors.senderId}>
-                  <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
-                    <option value="">{t.tasks.chooseSender}</option>
-                    {domains.map((domain) => (
-                      <optgroup key={domain} label={domain}>
-                        {senders
-                          .filter((sender) => sender.domain === domain)
-                          .map((sender) => (
-                            <option key={sender.id} value={sender.id}>
-                              {sender.address}
-                            </option>
-                          ))}
-                      </optgroup>
-                    ))}
-                  </Select>
-                </Field>
-                <Field label={t.tasks.fromName} hint={t.tasks.fromNameHint} error={errors.fromName}>
-                  <Input
-                    name="fromName"
-                    value={fromName}
-                    onChange={(event) => {
-                      setFromName(event.target.value);
-                      setFromNameTouched(true);
-                    }}
-                    maxLength={200}
-                    data-testid="task-from-name"
-                  />
-                </Field>
-              </div>
+              {channel === "email" ? (
+                <div className="grid gap-4 md:grid-cols-2">
+                  <Field label={t.tasks.sender} error={errors.senderId}>
+                    <Select name="senderId" value={senderId} onChange={(event) => chooseSender(event.target.value)} required data-testid="task-sender">
+                      <option value="">{t.tasks.chooseSender}</option>
+                      {domains.map((domain) => (
+                        <optgroup key={domain} label={domain}>
+                          {senders
+                            .filter((sender) => sender.domain === domain)
+                            .map((sender) => (
+                              <option key={sender.id} value={sender.id}>
+                                {sender.address}
+                              </option>
+                            ))}
+                        </optgroup>
+                      ))}
+                    </Select>
+                  </Field>
+                  <Field label={t.tasks.fromName} hint={t.tasks.fromNameHint} error={errors.fromName}>
+                    <Input
+                      name="fromName"
+                      value={fromName}
+                      onChange={(event) => {
+                        setFromName(event.target.value);
+                        setFromNameTouched(true);
+                      }}
+                      maxLength={200}
+                      data-testid="task-from-name"
+                    />
+                  </Field>
+                </div>
+              ) : (
+                <p className="text-xs text-slate-600" data-testid="task-sms-note">{t.tasks.smsNote}</p>
+              )}
               <ChoiceGroup legend={t.tasks.amount} error={errors.limit}>
                 <RadioChoice name="amount" value="all" chosen={amount} onChoose={setAmount} className="flex items-center gap-1.5 text-sm">{t.tasks.amountAll}</RadioChoice>
                 <RadioChoice name="amount" value="some" chosen={amount} onChoose={setAmount} className="flex flex-wrap items-center gap-1.5 text-sm">

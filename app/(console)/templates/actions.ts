@@ -12,6 +12,8 @@ const content = {
   html: z.string().max(2_000_000),
   text: z.string().max(2_000_000).optional(),
   attachmentIds: z.array(z.string().uuid()).max(20).optional(),
+  /** A new template's channel (an existing one keeps its own). */
+  channel: z.enum(["email", "sms"]).optional(),
 };
 
 export const saveTemplate = defineAction({

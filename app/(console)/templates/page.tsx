@@ -12,7 +12,15 @@ export default consolePage("templates.manage", async function TemplatesPage(ctx)
   const rows = await listTemplates(ctx);
   return (
     <div className="space-y-4">
-      <PageHeader title={t.templates.title} actions={<LinkButton href="/templates/new" testId="new-template">{t.templates.new}</LinkButton>} />
+      <PageHeader
+        title={t.templates.title}
+        actions={
+          <div className="flex gap-2">
+            <LinkButton href="/templates/new" testId="new-template">{t.templates.new}</LinkButton>
+            <LinkButton href="/templates/new?channel=sms" testId="new-sms-template">{t.smsTemplates.new}</LinkButton>
+          </div>
+        }
+      />
       <DataTable
         testId="templates-table"
         columns={[
@@ -33,8 +41,9 @@ export default consolePage("templates.manage", async function TemplatesPage(ctx)
               <Link className="font-medium text-indigo-600 hover:underline" href={`/templates/${row.id}`}>
                 {row.name}
               </Link>
+              {row.channel === "sms" ? <Badge tone="slate">{t.smsTemplates.channel}</Badge> : null}
             </Td>
-            <Td className="max-w-md truncate">{row.subject}</Td>
+            <Td className="max-w-md truncate">{row.channel === "sms" ? row.text : row.subject}</Td>
             <Td className="text-right tabular-nums">{row.version}</Td>
             <Td>{row.lint.warnings.length > 0 ? <Badge tone="amber">{row.lint.warnings.length}</Badge> : <Badge tone="green">0</Badge>}</Td>
             <TimeCell at={row.updatedAt} timeZone={ctx.timeZone} />

@@ -9,6 +9,8 @@ import { listSenders } from "@/lib/senders/senders";
 import { listVersions, loadTemplate, previewContacts } from "@/lib/templates/store";
 import { format } from "@/lib/i18n";
 import { formatInZone } from "@/lib/time/zone";
+import { readPhoneRegion, readSetting } from "@/lib/accounts/settings";
+import { SmsTemplateEditor } from "./sms-template-editor";
 import { TemplateEditor } from "./template-editor";
 
 const STARTER = {
@@ -17,13 +19,30 @@ const STARTER = {
 };
 
 /** /templates/new and /templates/{id}: the editor with preview, test send and versions. */
-export default consolePage("templates.manage", async function TemplatePage(ctx, { params }: { params: Promise<{ id: string }> }) {
+export default consolePage("templates.manage", async function TemplatePage(
+  ctx,
+  { params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ channel?: string | string[] }> },
+) {
   const { t, actor } = ctx;
   const { id } = await params;
   const template = id === "new" ? null : await loadOrDeny(loadTemplate(ctx, id));
   if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
   const departments = actor.role === "admin" && !template ? (await listDepartments(ctx, { offset: 0, limit: 1000 })).rows : [];
   const departmentId = template?.departmentId ?? actor.departmentId ?? departments[0]?.id ?? null;
+  if (template ? template.channel === "sms" : (await searchParams).channel === "sms") {
+    const suffix = (await readSetting(ctx.db, "smsOptOutSuffix")) ? ((await readPhoneRegion(ctx.db)) === "CN" ? "zh" : "en") : null;
+    return (
+      <div className="space-y-4">
+        <PageHeader title={template ? `${template.name} · v${template.currentVersion}` : t.smsTemplates.new} />
+        <SmsTemplateEditor
+          template={{ id: template?.id ?? null, name: template?.name ?? "", text: template?.content.text ?? "" }}
+          departments={departments.map((row) => ({ id: row.id, name: row.name }))}
+          departmentId={departmentId}
+          optOutSuffix={suffix}
+        />
+      </div>
+    );
+  }
   // The saved version's content check; saving refreshes the page, which checks the new version.
   const [senders, contacts, versions, attributes, contentCheck] = await Promise.all([
     listSenders(ctx),

@@ -1,0 +1,88 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { wordRefusal } from "@/components/forms/action-form";
+import { Button } from "@/components/ui/button";
+import { Field, Input, Select } from "@/components/ui/field";
+import { Options } from "@/components/ui/options";
+import { StatusMessage } from "@/components/ui/status-message";
+import { appendOptOutSuffix, smsSegments } from "@/lib/channels/sms-segments";
+import { format } from "@/lib/i18n";
+import { useI18n } from "@/lib/i18n/client";
+import { saveTemplate } from "../actions";
+
+type Draft = { id: string | null; name: string; text: string };
+
+/**
+ * An SMS template: its text alone (Liquid, the same variables as mail), with the characters and
+ * segments it costs counted as it is typed, the opt-out sentence included when the company adds it.
+ * Variables count as written: the real text is known per contact (the engine counts each one).
+ */
+export function SmsTemplateEditor({
+  template,
+  departments,
+  departmentId: initialDepartment,
+  optOutSuffix,
+}: {
+  template: Draft;
+  departments: { id: string; name: string }[];
+  departmentId: string | null;
+  /** The opt-out sentence the company appends ("zh" for a Chinese phone region), or null when it is off. */
+  optOutSuffix: "zh" | "en" | null;
+}) {
+  const { t } = useI18n();
+  const s = t.smsTemplates;
+  const router = useRouter();
+  const [draft, setDraft] = useState(template);
+  const [departmentId, setDepartmentId] = useState(initialDepartment);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  const sent = optOutSuffix && draft.text.trim() ? appendOptOutSuffix(draft.text.trim(), optOutSuffix) : draft.text.trim();
+  const count = smsSegments(sent);
+
+  const save = () =>
+    startTransition(async () => {
+      const result = await saveTemplate({ id: draft.id ?? undefined, departmentId: departmentId ?? undefined, channel: "sms", name: draft.name, subject: "", html: "", text: draft.text });
+      if (!result.ok) return setMessage({ ok: false, text: wordRefusal(t, result.error).message });
+      const saved = result.data as { id: string; version: number };
+      setMessage({ ok: true, text: format(t.templates.saved, { version: saved.version }) });
+      if (!draft.id) router.push(`/templates/${saved.id}`);
+      else router.refresh();
+    });
+
+  return (
+    <div className="max-w-2xl space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="sms-template-editor">
+      {departments.length > 0 && !draft.id ? (
+        <Field label={t.common.department}>
+          <Select value={departmentId ?? ""} onChange={(event) => setDepartmentId(event.target.value)} data-testid="template-department">
+            <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
+          </Select>
+        </Field>
+      ) : null}
+      <Field label={t.templates.name}>
+        <Input value={draft.name} onChange={(event) => setDraft({ ...draft, name: event.target.value })} data-testid="template-name" />
+      </Field>
+      <Field label={s.text} hint={s.textHint}>
+        <textarea rows={6} value={draft.text} onChange={(event) => setDraft({ ...draft, text: event.target.value })} className="block w-full rounded-md p-2 text-sm ring-1 ring-inset ring-slate-300" data-testid="sms-text" />
+      </Field>
+      <p className="text-xs text-slate-600" data-testid="sms-count" data-segments={count.segments}>
+        {format(s.count, { characters: count.characters, segments: count.segments, perSegment: count.perSegment })} · {count.encoding === "GSM-7" ? s.gsm : s.ucs2}
+      </p>
+      {optOutSuffix ? (
+        <p className="text-xs text-slate-500" data-testid="sms-suffix">
+          {format(s.suffixIncluded, { suffix: appendOptOutSuffix("", optOutSuffix).trim() })}
+        </p>
+      ) : null}
+      <div className="flex items-center gap-3">
+        <Button onClick={save} disabled={pending} data-testid="template-save">
+          {pending ? t.common.working : t.templates.save}
+        </Button>
+        <StatusMessage ok={message?.ok} testId="template-message">
+          {message?.text}
+        </StatusMessage>
+      </div>
+    </div>
+  );
+}
