@@ -13,7 +13,7 @@ import { notifyTaskFailed } from "@/lib/notifications/triggers";
  */
 export async function stopTask(
   tx: Executor,
-  task: Pick<Task, "id" | "departmentId" | "queued" | "reserved">,
+  task: Pick<Task, "id" | "departmentId" | "queued" | "reserved" | "channel">,
   stop: { status: "cancelled" | "failed"; error: string; note?: string },
 ): Promise<{ task: Task; cancelled: number; released: number }> {
   const cancelled = await queryRows<{ id: string }>(
@@ -22,7 +22,9 @@ export async function stopTask(
         where task_id = ${task.id} and status = 'queued' returning id`,
   );
   const inFlight = task.queued - cancelled.length;
-  const released = Math.max(0, task.reserved - inFlight);
+  // What the rows in flight hold stays reserved until their batch is recorded: one unit each, an SMS's segments.
+  const heldInFlight = task.channel === "email" ? inFlight : await unitsInFlight(tx, task.id);
+  const released = Math.max(0, task.reserved - heldInFlight);
   await releaseQuota(tx, task.departmentId, released);
   const [row] = await tx
     .update(tasks)
@@ -39,6 +41,11 @@ export async function stopTask(
     .where(eq(tasks.id, task.id))
     .returning();
   return { task: row!, cancelled: cancelled.length, released };
+}
+
+async function unitsInFlight(tx: Executor, taskId: string): Promise<number> {
+  const [row] = await queryRows<{ units: string | number }>(tx, sql`select coalesce(sum(coalesce(segments, 1)), 0) as units from deliveries where task_id = ${taskId} and status = 'sending'`);
+  return Number(row?.units ?? 0);
 }
 
 /** Marks a task failed when it cannot go on (its template version or sender is gone). */

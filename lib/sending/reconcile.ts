@@ -48,22 +48,24 @@ async function releaseClaims(db: Executor, over: SQL): Promise<{ task_id: string
  */
 async function abandonStoppedInFlight(db: Executor, over: SQL) {
   await db.transaction(async (tx) => {
-    const abandoned = await queryRows<{ task_id: string; department_id: string; count: string | number }>(
+    // Quota units: one per e-mail, an SMS's segments.
+    const abandoned = await queryRows<{ task_id: string; department_id: string; count: string | number; units: string | number }>(
       tx,
       sql`with stopped as (
             update deliveries d set status = 'cancelled', lease_until = null, claim_token = null, updated_at = now(),
                    error = 'The task stopped while this message was in flight; whether it went out is unknown'
             from tasks t
             where t.id = d.task_id and t.status in ('cancelled', 'failed') and d.status = 'sending' and ${over}
-            returning d.task_id, d.department_id
-          ) select task_id, department_id, count(*) as count from stopped group by task_id, department_id`,
+            returning d.task_id, d.department_id, d.segments
+          ) select task_id, department_id, count(*) as count, sum(coalesce(segments, 1)) as units from stopped group by task_id, department_id`,
     );
     for (const row of abandoned) {
       const count = Number(row.count);
+      const units = Number(row.units);
       await tx.execute(
-        sql`update tasks set queued = greatest(queued - ${count}, 0), cancelled = cancelled + ${count}, reserved = greatest(reserved - ${count}, 0), updated_at = now() where id = ${row.task_id}`,
+        sql`update tasks set queued = greatest(queued - ${count}, 0), cancelled = cancelled + ${count}, reserved = greatest(reserved - ${units}, 0), updated_at = now() where id = ${row.task_id}`,
       );
-      await releaseQuota(tx, row.department_id, count);
+      await releaseQuota(tx, row.department_id, units);
     }
   });
 }

@@ -4,7 +4,7 @@
  * the opt-out sentence, counts a 71-character Chinese text as 2 segments and charges quota by
  * segments; suppression is per channel; contacts without a phone or consent are not recipients.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries, departments, suppressions, templates, templateVersions } from "@/db/schema";
 import { writeSetting } from "@/lib/accounts/settings";
@@ -17,7 +17,7 @@ import type { ChannelTransports } from "@/lib/sending/channel";
 import { planBatches, sendChainLink } from "@/lib/sending/batch-chains";
 import { materializeStep, startTask } from "@/lib/sending/materialize";
 import { LocalRunner } from "@/lib/sending/runner";
-import { createTask, getTask } from "@/lib/sending/tasks";
+import { cancelTask, createTask, getTask } from "@/lib/sending/tasks";
 import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeUser, unique } from "../helpers/factories";
@@ -220,13 +220,31 @@ describeOnDatabases("SMS tasks", (db) => {
     await deps.transport.close();
   });
 
+  it("gives back a cancelled SMS task's segments, keeping those of a batch in flight until the claim is over", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 5, quota: 100 });
+    const created = await createTask(setup.ctx, smsTaskInput(setup));
+    const engine = runner();
+    await startTask(db(), created.id);
+    await materializeStep(db(), created.id, engine.config);
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 10 });
+    // Two rows claimed by a worker that then died.
+    const claimed = (await db().select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.taskId, created.id))).slice(0, 2).map((row) => row.id);
+    await db().update(deliveries).set({ status: "sending", leaseUntil: new Date(Date.now() - 1000), claimToken: "dead-worker" }).where(inArray(deliveries.id, claimed));
+    await cancelTask(setup.ctx, created.id);
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 4 });
+    await drain(engine);
+    expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "cancelled", queued: 0, cancelled: 5, sent: 0, reserved: 0 });
+    expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
+  });
+
   it("from the console: saves an SMS template, counts the audience SMS reaches, reviews and creates an SMS task without a sender", async () => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 3, quota: 100, extra: [{ email: "mail-only@sms.test" }] });
     const admin = await makeUser(db(), "admin");
     const token = await serveAs(admin);
     const { saveTemplate } = await import("@/app/(console)/templates/actions");
-    const saved = await saveTemplate({ departmentId: setup.departmentId, channel: "sms", name: unique("console-sms"), subject: "", html: "", text: "{{ name }}，周末八折" });
+    const saved = await saveTemplate({ id: undefined, departmentId: setup.departmentId, channel: "sms", name: unique("console-sms"), subject: "", html: "", text: "{{ name }}，周末八折" });
     expect(saved.ok).toBe(true);
     const templateId = saved.ok ? (saved.data as { id: string }).id : "";
     const [template] = await db().select({ channel: templates.channel }).from(templates).where(eq(templates.id, templateId));
