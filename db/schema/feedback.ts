@@ -10,7 +10,7 @@ import { deliveries, tasks } from "./tasks";
 export const FEEDBACK_EVENT_TYPES = ["retry", "sent", "delivered", "delayed", "bounced", "failed", "complained", "opened", "clicked", "unsubscribed", "auto_reply"] as const;
 export type FeedbackEventType = (typeof FEEDBACK_EVENT_TYPES)[number];
 
-export const FEEDBACK_SOURCES = ["smtp", "resend", "inbound", "tracking", "recipient", "sms"] as const;
+export const FEEDBACK_SOURCES = ["smtp", "resend", "inbound", "tracking", "recipient", "channel"] as const;
 export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
 
 export const deliveryEvents = pgTable(

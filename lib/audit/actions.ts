@@ -43,6 +43,7 @@ export const AUDIT_ACTIONS = [
   "suppression.remove",
   "channel_suppression.add",
   "channel_suppression.remove",
+  "channel_suppression.reply",
   "suppression.unsubscribe",
   "delivery.export",
   "domain.create",

@@ -12,7 +12,8 @@ import type { WeComConfig } from "./wecom-client";
  * a value that cannot be right, is an error that names the variable.
  */
 
-export type SmsSettings = ({ provider: "aliyun" } & AliyunSmsConfig) | ({ provider: "twilio" } & TwilioSmsConfig);
+/** `pushToken`: the secret path segment of the route Aliyun pushes receipts and replies to (its push is unsigned). */
+export type SmsSettings = ({ provider: "aliyun"; pushToken?: string } & AliyunSmsConfig) | ({ provider: "twilio" } & TwilioSmsConfig);
 export type ChannelSettings = {
   sms?: SmsSettings;
   whatsapp?: WhatsAppConfig & { appSecret?: string; verifyToken?: string };
@@ -49,6 +50,7 @@ function readSms(env: Env): SmsSettings | undefined {
       templateCode: optional("FANOUT_SMS_ALIYUN_TEMPLATE_CODE"),
       textParam: optional("FANOUT_SMS_ALIYUN_TEXT_PARAM"),
       baseUrl: url("FANOUT_SMS_ALIYUN_BASE_URL"),
+      pushToken: pushToken(optional("FANOUT_SMS_ALIYUN_PUSH_TOKEN")),
     };
   }
   if (provider === "twilio") {
@@ -66,6 +68,12 @@ function readSms(env: Env): SmsSettings | undefined {
     };
   }
   return invalid(`FANOUT_SMS_PROVIDER must be "aliyun" or "twilio" (got "${provider}")`);
+}
+
+/** A token someone could guess would open the unsigned push to anyone: at least 32 URL-safe characters. */
+function pushToken(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[A-Za-z0-9_-]{32,200}$/.test(value)) invalid("FANOUT_SMS_ALIYUN_PUSH_TOKEN must be 32 to 200 letters, digits, - or _ (e.g. openssl rand -hex 24)");
+  return value;
 }
 
 function readWhatsApp(env: Env): ChannelSettings["whatsapp"] {

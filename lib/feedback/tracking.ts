@@ -10,7 +10,8 @@ import { classifyClick, classifyOpen, type MachineVerdict } from "./machine";
  * Open and click tracking: what a fetch of a delivery's open pixel or a click through one of its
  * links records. The links and their tokens are made and read in lib/tokens/delivery-links.ts.
  */
-export type Visit = { at?: Date; userAgent?: string | null; ip?: string | null };
+/** `readReceipt`: a provider said a person read the message (WhatsApp), so no machine verdict applies. */
+export type Visit = { at?: Date; userAgent?: string | null; ip?: string | null; readReceipt?: { channel: string } };
 
 export type VisitOutcome = { recorded: false } | { recorded: true; machine: boolean; first: boolean };
 
@@ -28,7 +29,7 @@ export async function recordOpen(db: Executor, deliveryId: number, visit: Visit 
     const delivery = await lockDelivery(tx, deliveryId);
     if (!delivery || !COUNTED.has(delivery.status)) return { recorded: false as const };
     const at = visit.at ?? new Date();
-    const verdict = classifyOpen({ userAgent: visit.userAgent, at, sentAt: delivery.sentAt });
+    const verdict = visit.readReceipt ? { machine: false as const } : classifyOpen({ userAgent: visit.userAgent, at, sentAt: delivery.sentAt });
     let first: boolean;
     if (verdict.machine) {
       first = await countMachine(tx, delivery, "machine_open_count");
@@ -41,7 +42,9 @@ export async function recordOpen(db: Executor, deliveryId: number, visit: Visit 
         await addToRollup(tx, delivery, { opened: 1 }, at);
       }
     }
-    await recordEvent(tx, delivery, { type: "opened", source: "tracking", machine: verdict.machine, detail: detailOf(visit, verdict), occurredAt: at });
+    const source = visit.readReceipt ? ("channel" as const) : ("tracking" as const);
+    const detail = visit.readReceipt ? { readReceipt: visit.readReceipt.channel } : detailOf(visit, verdict);
+    await recordEvent(tx, delivery, { type: "opened", source, machine: verdict.machine, detail, occurredAt: at });
     return { recorded: true as const, machine: verdict.machine, first };
   });
 }

@@ -69,6 +69,7 @@ export const auditSummariesEn = {
     "suppression.remove": "Removed {email} from the suppression list (was {reason}): {why}",
     "suppression.unsubscribe": "{email} unsubscribed ({method})",
     "channelSuppression.add": "Suppressed {count} {count|number|numbers} on {channel} ({channelReason})",
+    "channelSuppression.reply": "{address} replied \"{word}\" and was opted out of {channel}",
     "channelSuppression.remove": "Removed {address} from the {channel} suppression list (was {channelReason}): {why}",
     "delivery.export": "Exported the delivery log",
     "domain.create": "Added sender domain {domain}",

@@ -64,6 +64,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "suppression.remove": "将 {email} 移出屏蔽列表（原因：{reason}）：{why}",
     "suppression.unsubscribe": "{email} 已退订（{method}）",
     "channelSuppression.add": "在{channel}渠道屏蔽 {count} 个号码（{channelReason}）",
+    "channelSuppression.reply": "{address} 回复“{word}”，已退订{channel}",
     "channelSuppression.remove": "将 {address} 移出{channel}屏蔽列表（原因：{channelReason}）：{why}",
     "delivery.export": "导出投递日志",
     "domain.create": "添加发件域名 {domain}",

@@ -329,6 +329,8 @@ export const reasonsEn = {
     svixHeadersMissing: "The svix-id, svix-timestamp and svix-signature headers are required",
     svixMismatch: "The svix signature does not match this body, or its timestamp is more than five minutes off",
     notResendEvent: "The body is not a Resend event",
+    channelWebhookNotConfigured: "{channel} is not configured here, so its webhook takes nothing",
+    channelSignatureMismatch: "The {channel} webhook's signature is missing or does not match this request",
     inboundEmpty: "The body is empty: post the raw message (message/rfc822)",
     inboundNotOurs: "The message is not addressed to a Fanout return path (bounce+…@) or unsubscribe address (unsubscribe+…@)",
     inboundBadToken: "{address} names no delivery: its token is malformed or its signature does not match",
@@ -467,6 +469,7 @@ export const reasonsEn = {
       delivery: "Delivery",
       import: "Import",
       reportTable: "Report table",
+      webhookEndpoint: "Webhook endpoint",
     },
     status: {
       draft: "draft",

@@ -309,6 +309,8 @@ export const reasonsZh: ReasonCatalogue = {
     svixHeadersMissing: "必须提供 svix-id、svix-timestamp 和 svix-signature 请求头。",
     svixMismatch: "svix 签名与请求内容不符，或时间戳已超过五分钟。",
     notResendEvent: "请求内容不是 Resend 事件。",
+    channelWebhookNotConfigured: "此处未配置{channel}，其回调不接收任何内容。",
+    channelSignatureMismatch: "{channel}回调的签名缺失，或与请求内容不符。",
     inboundEmpty: "请求内容为空：请提交原始邮件（message/rfc822）。",
     inboundNotOurs: "该邮件的收件地址不是 Fanout 的退信地址（bounce+…@）或退订地址（unsubscribe+…@）。",
     inboundBadToken: "{address} 没有对应的投递：其令牌格式不对或签名不符。",
@@ -445,6 +447,7 @@ export const reasonsZh: ReasonCatalogue = {
       delivery: "投递",
       import: "导入",
       reportTable: "报表",
+      webhookEndpoint: "回调地址",
     },
     status: {
       draft: "是草稿",

@@ -387,7 +387,7 @@ async function recordOutcomes(
     const hardBounces = guarded((row) => row.status === "failed" && row.answered && refusedForGood.has(Number(row.id)));
     const unknownUsers = guarded((row) => row.status === "failed" && row.answered && row.category === "user_unknown" && refusedForGood.has(Number(row.id)));
 
-    await recordRetryReplies(tx, context.departmentId, rows, recorded, channel !== "email" ? "sms" : deps.transport.name === "resend" ? "resend" : "smtp");
+    await recordRetryReplies(tx, context.departmentId, rows, recorded, channel !== "email" ? "channel" : deps.transport.name === "resend" ? "resend" : "smtp");
     await emitSendWebhooks(tx, context, recorded);
     if (finals > 0) {
       const [task] = await queryRows<{ department_id: string }>(
@@ -422,7 +422,7 @@ async function emitSendWebhooks(tx: Executor, context: TaskSendContext, recorded
 }
 
 /** A retried attempt's reply is overwritten on the row by the next one; the delivery's trail keeps it. */
-async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend" | "sms") {
+async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend" | "channel") {
   const retried = new Set(recorded.filter((row) => row.status === "queued" && row.answered).map((row) => Number(row.id)));
   if (retried.size === 0) return;
   const events = rows.filter((row) => retried.has(row.id)).map((row) => ({ id: row.id, detail: { code: row.code, status: row.enhanced, reply: row.error } }));

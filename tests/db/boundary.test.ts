@@ -20,6 +20,9 @@ import { POST as createPoolRoute } from "@/app/api/v1/pools/route";
 import { GET as taskGet } from "@/app/api/v1/tasks/[id]/route";
 import { POST as inboundPost } from "@/app/api/webhooks/inbound/route";
 import { POST as resendPost } from "@/app/api/webhooks/resend/route";
+import { POST as aliyunPost } from "@/app/api/webhooks/sms/aliyun/[token]/[kind]/route";
+import { POST as twilioPost } from "@/app/api/webhooks/sms/twilio/route";
+import { POST as whatsappPost } from "@/app/api/webhooks/whatsapp/route";
 import { POST as oneClickPost } from "@/app/u/[token]/one-click/route";
 import { auditLog, imports, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
@@ -46,7 +49,21 @@ vi.mock("next/headers", () => import("../helpers/next-headers"));
 
 const DASHES = "-".repeat(36);
 const MiB = 1024 * 1024;
-const ENV_KEYS = ["FANOUT_TRUSTED_PROXIES", "RESEND_WEBHOOK_SECRET"] as const;
+const ENV_KEYS = [
+  "FANOUT_TRUSTED_PROXIES",
+  "RESEND_WEBHOOK_SECRET",
+  "FANOUT_SMS_PROVIDER",
+  "FANOUT_SMS_ALIYUN_ACCESS_KEY_ID",
+  "FANOUT_SMS_ALIYUN_ACCESS_KEY_SECRET",
+  "FANOUT_SMS_ALIYUN_SIGN_NAME",
+  "FANOUT_SMS_ALIYUN_PUSH_TOKEN",
+  "FANOUT_SMS_TWILIO_ACCOUNT_SID",
+  "FANOUT_SMS_TWILIO_AUTH_TOKEN",
+  "FANOUT_SMS_TWILIO_FROM",
+  "FANOUT_WHATSAPP_TOKEN",
+  "FANOUT_WHATSAPP_PHONE_NUMBER_ID",
+  "FANOUT_WHATSAPP_APP_SECRET",
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
 
 afterEach(() => {
@@ -147,6 +164,17 @@ describeOnDatabases("the request boundary", (db) => {
 
   it("refuses a 50 MB chunked body to every public endpoint that takes one, early, pulling little more than its limit", async () => {
     process.env.RESEND_WEBHOOK_SECRET = `whsec_${Buffer.from("boundary test secret").toString("base64")}`;
+    const pushToken = "p".repeat(40);
+    Object.assign(process.env, {
+      FANOUT_SMS_PROVIDER: "aliyun",
+      FANOUT_SMS_ALIYUN_ACCESS_KEY_ID: "LTAI-boundary",
+      FANOUT_SMS_ALIYUN_ACCESS_KEY_SECRET: "boundary",
+      FANOUT_SMS_ALIYUN_SIGN_NAME: "边界测试",
+      FANOUT_SMS_ALIYUN_PUSH_TOKEN: pushToken,
+      FANOUT_WHATSAPP_TOKEN: "boundary",
+      FANOUT_WHATSAPP_PHONE_NUMBER_ID: "1",
+      FANOUT_WHATSAPP_APP_SECRET: "boundary",
+    });
     const unsubscribe = signToken(UNSUBSCRIBE_PURPOSE, { d: 1 });
     const svix = { "svix-id": "msg_1", "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": "v1,AAAA" };
     const endpoints: { name: string; limit: number; send: (stream: ReadableStream<Uint8Array>) => Promise<Response> }[] = [
@@ -166,6 +194,17 @@ describeOnDatabases("the request boundary", (db) => {
             nextauth: ["callback", "credentials"],
           }),
       },
+      { name: "Aliyun SMS push", limit: MiB, send: (stream) => call(aliyunPost, postStream(`http://fanout.test/api/webhooks/sms/aliyun/${pushToken}/reply`, stream), { token: pushToken, kind: "reply" }) },
+      {
+        name: "Twilio SMS webhook",
+        limit: MiB,
+        send: (stream) => {
+          // One SMS provider at a time: Twilio's variables stand in for Aliyun's for this call.
+          Object.assign(process.env, { FANOUT_SMS_PROVIDER: "twilio", FANOUT_SMS_TWILIO_ACCOUNT_SID: "AC1", FANOUT_SMS_TWILIO_AUTH_TOKEN: "boundary", FANOUT_SMS_TWILIO_FROM: "+15005550006" });
+          return twilioPost(postStream("http://fanout.test/api/webhooks/sms/twilio", stream, { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": "AAAA" }));
+        },
+      },
+      { name: "WhatsApp webhook", limit: MiB, send: (stream) => whatsappPost(postStream("http://fanout.test/api/webhooks/whatsapp", stream, { "x-hub-signature-256": "sha256=00" })) },
       { name: "Inngest", limit: 32 * MiB, send: (stream) => inngestPost(postStream("http://fanout.test/api/inngest", stream)) },
       {
         name: "an API JSON body",

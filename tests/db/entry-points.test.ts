@@ -474,6 +474,18 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "public",
     why: "Resend's events, verified with the svix signature (RESEND_WEBHOOK_SECRET); tests/db/feedback.test.ts proves unsigned, mis-signed, tampered and stale ones change nothing",
   },
+  "app/api/webhooks/sms/twilio/route.ts#POST": {
+    auth: "public",
+    why: "Twilio's receipts and incoming SMS, verified with X-Twilio-Signature (the auth token); tests/db/channel-webhooks.test.ts proves unsigned and mis-signed ones change nothing",
+  },
+  "app/api/webhooks/sms/aliyun/[token]/[kind]/route.ts#POST": {
+    auth: "public",
+    why: "Aliyun's unsigned push of SMS receipts and replies; the secret path token (FANOUT_SMS_ALIYUN_PUSH_TOKEN) is the authority, and tests/db/channel-webhooks.test.ts proves another path gets 404 with nothing changed",
+  },
+  "app/api/webhooks/whatsapp/route.ts#POST": {
+    auth: "public",
+    why: "Meta's WhatsApp statuses and messages, verified with X-Hub-Signature-256 over the raw body (the app secret); tests/db/channel-webhooks.test.ts proves a mis-signed one changes nothing",
+  },
   "app/(auth)/setup/actions.ts#createFirstAdmin": {
     auth: "public",
     why: "first-run setup, only while no admin exists and only from this machine or with the setup token the server printed; tests/db/setup.test.ts proves other callers change nothing",
