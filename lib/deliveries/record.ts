@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import type { BounceCategory, DeliveryStatus, FeedbackEventType, FeedbackSource, WebhookEventType } from "@/db/schema";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
+import { recipientDomainOf } from "./rollups";
 
 /**
  * The delivery record that every kind of feedback (bounce, complaint, provider event, open, click,
@@ -28,6 +29,8 @@ export type LockedDelivery = {
   firstClickAt: Date | null;
   clientIp: string;
   senderDomain: string;
+  /** What rollups key the recipient by: the address's domain, or for a channel's delivery (SMS) the channel, as the engine writes them. */
+  recipientDomain: string;
 };
 
 export async function lockDelivery(tx: Executor, deliveryId: number): Promise<LockedDelivery | null> {
@@ -49,14 +52,17 @@ export async function lockDelivery(tx: Executor, deliveryId: number): Promise<Lo
     first_click_at: string | Date | null;
     client_ip: string;
     sender_domain: string;
+    channel: string;
   }>(
     tx,
     sql`select d.id, d.task_id, d.department_id, d.contact_id, d.email, d.status, d.category, d.sent_at, d.delivered_at, d.bounced_at,
-               d.complained_at, d.unsubscribed_at, d.first_open_at, d.first_click_at, t.client_ip, lower(sd.domain) as sender_domain
+               d.complained_at, d.unsubscribed_at, d.first_open_at, d.first_click_at, t.client_ip,
+               coalesce(lower(sd.domain), t.channel) as sender_domain, t.channel
         from deliveries d
         join tasks t on t.id = d.task_id
-        join senders s on s.id = t.sender_id
-        join sender_domains sd on sd.id = s.domain_id
+        -- A task on another channel (SMS) has no sender: its rollups stand under the channel's name, as the engine writes them.
+        left join senders s on s.id = t.sender_id
+        left join sender_domains sd on sd.id = s.domain_id
         where d.id = ${deliveryId}
         for update of d`,
   );
@@ -79,6 +85,7 @@ export async function lockDelivery(tx: Executor, deliveryId: number): Promise<Lo
     firstClickAt: time(row.first_click_at),
     clientIp: row.client_ip,
     senderDomain: row.sender_domain,
+    recipientDomain: row.channel === "email" ? recipientDomainOf(row.email) : row.channel,
   };
 }
 

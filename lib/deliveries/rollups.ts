@@ -85,8 +85,8 @@ function countColumns(columns: readonly RollupCount[]) {
 }
 
 /** Adds one delivery's feedback to the rollups of the day it arrived, keyed like the send it follows. */
-export async function addToRollup(tx: Executor, delivery: RollupKey & Pick<LockedDelivery, "email">, counts: RollupCounts, at: Date = new Date()): Promise<void> {
-  await addToRollups(tx, delivery, [{ recipientDomain: recipientDomainOf(delivery.email), counts }], at);
+export async function addToRollup(tx: Executor, delivery: RollupKey & Pick<LockedDelivery, "email"> & Partial<Pick<LockedDelivery, "recipientDomain">>, counts: RollupCounts, at: Date = new Date()): Promise<void> {
+  await addToRollups(tx, delivery, [{ recipientDomain: delivery.recipientDomain ?? recipientDomainOf(delivery.email), counts }], at);
 }
 
 export function recipientDomainOf(email: string): string {

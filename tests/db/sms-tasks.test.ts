@@ -6,7 +6,8 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
-import { channelSuppressions, deliveries, departments, suppressions, templates, templateVersions } from "@/db/schema";
+import { channelSuppressions, deliveries, deliveryDaily, departments, suppressions, templates, templateVersions } from "@/db/schema";
+import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
 import { writeSetting } from "@/lib/accounts/settings";
 import { createTemplate } from "@/lib/templates/store";
 import { sessionCookieName } from "@/lib/auth/session";
@@ -22,7 +23,7 @@ import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeUser, unique } from "../helpers/factories";
 import { serveAs } from "../helpers/next-headers";
-import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio";
+import { startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
 import { rejection } from "../helpers/rejection";
 import { taskInput, testSendingConfig } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
@@ -236,6 +237,30 @@ describeOnDatabases("SMS tasks", (db) => {
     await drain(engine);
     expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "cancelled", queued: 0, cancelled: 5, sent: 0, reserved: 0 });
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
+  });
+
+  it("applies the provider's receipts to an SMS task's deliveries (no sender): delivered and failed counted on the task and in the rollups", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 2, quota: 100 });
+    const sentBefore = twilio.sent.length;
+    const created = await createTask(setup.ctx, smsTaskInput(setup));
+    await drain(runner());
+    const [first, second] = twilio.sent.slice(sentBefore) as [TwilioSent, TwilioSent];
+    expect(await applyChannelReceipt(db(), "sms", { providerId: first.sid, status: "delivered", at: new Date() })).toBe("applied");
+    expect(await applyChannelReceipt(db(), "sms", { providerId: second.sid, status: "failed", at: new Date(), reason: "30003 Unreachable destination handset" })).toBe("applied");
+    const rows = await db().select({ address: deliveries.address, status: deliveries.status }).from(deliveries).where(eq(deliveries.taskId, created.id));
+    expect(rows.sort((a, b) => a.address!.localeCompare(b.address!))).toEqual(
+      [
+        { address: first.to, status: "delivered" },
+        { address: second.to, status: "failed" },
+      ].sort((a, b) => a.address.localeCompare(b.address)),
+    );
+    expect(await getTask(setup.ctx, created.id)).toMatchObject({ sent: 2, delivered: 1, failed: 1 });
+    const [rollup] = await db()
+      .select({ sent: deliveryDaily.sent, delivered: deliveryDaily.delivered, failed: deliveryDaily.failed })
+      .from(deliveryDaily)
+      .where(and(eq(deliveryDaily.departmentId, setup.departmentId), eq(deliveryDaily.senderDomain, "sms"), eq(deliveryDaily.recipientDomain, "sms")));
+    expect(rollup).toEqual({ sent: 2, delivered: 1, failed: 1 });
   });
 
   it("from the console: saves an SMS template, counts the audience SMS reaches, reviews and creates an SMS task without a sender", async () => {
