@@ -45,9 +45,18 @@ export function renderSms(context: Pick<ChannelSendContext, "template" | "optOut
   return context.optOutSuffix ? appendOptOutSuffix(text, suffixLocale(recipient.address)) : text;
 }
 
-/** The SMS parts the recipient's text costs (at least 1: an empty text is not sent for free). */
+/**
+ * The SMS parts the recipient's text costs (at least 1: an empty text is not sent for free). A text
+ * that cannot be rendered holds 1: its batch fails it as unsendable and gives that back.
+ */
 export function smsCost(context: Pick<ChannelSendContext, "template" | "optOutSuffix">, recipient: SmsRecipient): number {
-  return Math.max(1, smsSegments(renderSms(context, recipient)).segments);
+  let text: string;
+  try {
+    text = renderSms(context, recipient);
+  } catch {
+    return 1;
+  }
+  return Math.max(1, smsSegments(text).segments);
 }
 
 /** Whether this server can send SMS (FANOUT_SMS_PROVIDER and its settings); settings that cannot be read count as none. */
@@ -84,11 +93,7 @@ export function channelTransportsFromEnv(env: Record<string, string | undefined>
 export async function estimateSmsSegments(db: Executor, text: string): Promise<number> {
   const region = await readPhoneRegion(db);
   const template = compileTemplate({ id: `sms-estimate:${crypto.createHash("sha256").update(text).digest("hex")}`, version: 0, subject: "", html: "", text });
-  try {
-    return smsCost({ template, optOutSuffix: await readSetting(db, "smsOptOutSuffix") }, { email: "", name: "", attributes: {}, address: region === "CN" ? "+86" : "+1" });
-  } catch {
-    return 1;
-  }
+  return smsCost({ template, optOutSuffix: await readSetting(db, "smsOptOutSuffix") }, { email: "", name: "", attributes: {}, address: region === "CN" ? "+86" : "+1" });
 }
 
 /** A messaging-channel task's context: its frozen template version compiled, and the company's opt-out rule. */
