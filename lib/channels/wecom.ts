@@ -8,7 +8,7 @@ import { createWeComClient, WECOM_PROVIDER, type WeComConfig } from "./wecom-cli
 export { WECOM_DEFAULT_BASE_URL, type WeComConfig } from "./wecom-client";
 
 /** A WeCom userid: 1–64 letters, digits and _ - . @ (a `|` would split `touser`). */
-const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const WECOM_USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /** `touser` takes at most 1,000 user ids per request. */
 export const WECOM_MAX_USERS = 1000;
@@ -41,7 +41,7 @@ export function createWeComTransport(config: WeComConfig): ChannelTransport {
     const groups = new Map<string, ChannelMessage[]>();
     for (const message of messages) {
       if (!message.text) results.set(message.id, { id: message.id, ok: false, retry: false, reply: channelReason("needsText", { provider: WECOM_PROVIDER }) });
-      else if (!USER_ID.test(message.to)) results.set(message.id, { id: message.id, ok: false, retry: false, reply: channelReason("invalidRecipient", { provider: WECOM_PROVIDER, detail: `"${message.to.slice(0, 64)}" is not a WeCom userid` }) });
+      else if (!WECOM_USER_ID.test(message.to)) results.set(message.id, { id: message.id, ok: false, retry: false, reply: channelReason("invalidRecipient", { provider: WECOM_PROVIDER, detail: `"${message.to.slice(0, 64)}" is not a WeCom userid` }) });
       else groups.set(message.text, [...(groups.get(message.text) ?? []), message]);
     }
     for (const [text, group] of groups) {

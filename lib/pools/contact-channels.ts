@@ -1,6 +1,7 @@
 import "server-only";
 import { CONTACT_CHANNELS, type ContactChannel } from "@/db/schema";
 import type { MessagingChannel } from "@/lib/channels/types";
+import { WECOM_USER_ID } from "@/lib/channels/wecom";
 import { invalidInput } from "@/lib/errors";
 import type { Reason } from "@/lib/i18n/reasons-en";
 import { readPhoneCell } from "./phone-cell";
@@ -10,8 +11,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameChannels: Same<ContactChannel, MessagingChannel> = true;
 void sameChannels;
 
-/** A WeCom (企业微信) userid as its API accepts one (and lib/channels/wecom.ts checks): 1–64 letters, digits and . _ - @. */
-export const WECOM_USER_ID = /^[A-Za-z0-9._@-]{1,64}$/;
+export { WECOM_USER_ID };
 
 export type ChannelFields = { phone: string | null; wecomUserId: string | null; channelConsent: ContactChannel[] };
 
