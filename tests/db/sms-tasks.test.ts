@@ -7,6 +7,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries, deliveryDaily, departments, suppressions, templates, templateVersions } from "@/db/schema";
+import { POST as twilioWebhook } from "@/app/api/webhooks/sms/twilio/route";
 import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
 import { writeSetting } from "@/lib/accounts/settings";
 import { createTemplate } from "@/lib/templates/store";
@@ -23,7 +24,7 @@ import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeUser, unique } from "../helpers/factories";
 import { serveAs } from "../helpers/next-headers";
-import { startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
+import { signTwilio, startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
 import { rejection } from "../helpers/rejection";
 import { taskInput, testSendingConfig } from "../helpers/sending";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
@@ -144,6 +145,33 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(mailed.sort()).toEqual([setup.emails[0], setup.emails[2]].sort());
     expect(await getTask(setup.ctx, mailTask.id)).toMatchObject({ channel: "email", status: "completed", sent: 2, suppressed: 1 });
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 6, reserved: 0 });
+  });
+
+  it("takes a number that replies TD through the webhook off SMS at once: the next SMS task skips it, and e-mail still reaches the contact", async () => {
+    configureSms();
+    const setup = await makeSmsSetup(db(), { count: 3, quota: 100 });
+    const replier = setup.phones[0]!;
+    const webhookUrl = "http://fanout.test/api/webhooks/sms/twilio";
+    const reply = { MessageSid: `SM${unique("reply").replace(/[^a-z0-9]/g, "")}`, From: replier, To: "+15005550006", Body: "TD", SmsStatus: "received" };
+    const answer = await twilioWebhook(
+      new Request(webhookUrl, {
+        method: "POST",
+        body: new URLSearchParams(reply).toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilio(TWILIO_ACCOUNT.authToken, webhookUrl, reply) },
+      }),
+    );
+    expect(answer.status).toBe(200);
+
+    const sentBefore = twilio.sent.length;
+    const smsTask = await createTask(setup.ctx, smsTaskInput(setup));
+    await drain(runner());
+    expect(twilio.sent.slice(sentBefore).map((message) => message.to).sort()).toEqual(setup.phones.filter((phone) => phone !== replier).sort());
+    expect(await getTask(setup.ctx, smsTask.id)).toMatchObject({ status: "completed", sent: 2, suppressed: 1 });
+
+    const mailBefore = sink.messages.length;
+    await createTask(setup.ctx, taskInput(setup));
+    await drain(runner());
+    expect(sink.messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]).sort()).toEqual([...setup.emails].sort());
   });
 
   it("refuses an SMS task with a mail template, a sender or no SMS configured, and a mail task with an SMS template", async () => {
