@@ -15,7 +15,7 @@ import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { resolvePeriod, type Period } from "@/lib/reports/periods";
 import { failureCategoriesPerDay, reportSummary } from "@/lib/reports/queries";
-import { listTasks } from "@/lib/sending/tasks";
+import { listTasks } from "@/lib/sending/task-pages";
 
 const GLANCE = [
   { period: "today", testId: "dashboard-today" },

@@ -1,28 +1,20 @@
 import "server-only";
 import crypto from "node:crypto";
-import { sql } from "drizzle-orm";
-import { queryRows, type Executor } from "@/db/client";
-import type { BounceCategory } from "@/db/schema";
-import { consumeQuota, releaseQuota } from "@/lib/accounts/quota";
-import { suppressionMatches } from "@/lib/addresses/erased";
-import { categoryOfReply } from "@/lib/feedback/reply";
+import type { Executor } from "@/db/client";
 import { buildMessage, trackHtml } from "@/lib/templates/message";
-import { addToRollups, recipientDomainOf, type RollupCounts, type RollupKey } from "@/lib/deliveries/rollups";
-import { suppressHardFailures } from "@/lib/feedback/suppress";
-import { SYSTEM_SUPPRESSION_NOTES } from "@/lib/i18n/system-notes";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
-import { emitWebhookEvents } from "@/lib/webhooks/emit";
-import { announceGuardPauses, guardTask } from "@/lib/guard/guard";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
-import { retryDelayMs, type SendingConfig } from "./config";
 import { ChannelNotConfiguredError } from "@/lib/channels";
 import type { ChannelMessage, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
-import type { TaskChannel } from "@/db/schema";
 import { renderSms } from "./channel";
-import { isChannelContext, taskContextFor, type ChannelSendContext, type SendContext, type TaskSendContext } from "./context";
-import { completeIfFinished } from "./materialize";
+import { claimBatch, type Claimed } from "./claim";
+import type { SendingConfig } from "./config";
+import { isChannelContext, taskContextFor, type ChannelSendContext, type SendContext } from "./context";
+import { addAnswers, recordOutcomes, renderingFailed, type Outcome } from "./record";
 import type { RateLimiter } from "./throttle";
-import { claimTokenOf, countSent } from "./workers";
+import { claimTokenOf } from "./workers";
+
+export { claimBatch, type Claimed } from "./claim";
 
 export type EngineDeps = {
   db: Executor;
@@ -45,20 +37,6 @@ export type BatchOutcome = {
   failed: number;
   retrying: number;
   suppressed: number;
-};
-
-export type Claimed = {
-  id: number;
-  email: string;
-  contactId: number | null;
-  attempts: number;
-  name: string | null;
-  attributes: Record<string, string> | null;
-  suppressed: boolean;
-  /** A messaging channel's address (the E.164 number of an SMS); null for e-mail. */
-  address: string | null;
-  /** Quota the row holds: its SMS segments; null (one unit) for e-mail. */
-  segments: number | null;
 };
 
 const IDLE = (idle: BatchOutcome["idle"]): BatchOutcome => ({ idle, claimed: 0, sent: 0, failed: 0, retrying: 0, suppressed: 0 });
@@ -91,7 +69,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
     try {
       messages.push(messageFor(context, recipient));
     } catch (error) {
-      outcomes.set(recipient.id, { kind: "unsendable", reply: `Rendering failed: ${error instanceof Error ? error.message : String(error)}` });
+      outcomes.set(recipient.id, renderingFailed(error));
     }
     if (performance.now() - sliceStarted >= RENDER_SLICE_MS) {
       await yieldToEventLoop();
@@ -100,12 +78,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
   }
 
   if (messages.length > 0) {
-    const results = await send(deps, context, messages, batchIdempotencyKey(taskId, claimed));
-    const byId = new Map(claimed.map((row) => [row.id, row]));
-    results.forEach((result, index) => {
-      const id = Number(messages[index]!.id);
-      outcomes.set(id, outcomeOf(result, byId.get(id)!, config));
-    });
+    addAnswers(outcomes, claimed, messages, await send(deps, context, messages, batchIdempotencyKey(taskId, claimed)), config);
   }
   return recordOutcomes(deps, context, claimed, outcomes, claimToken);
 }
@@ -133,77 +106,15 @@ async function runChannelBatch(deps: EngineDeps, context: ChannelSendContext): P
       try {
         messages.push({ id: String(recipient.id), channel: context.channel, to: recipient.address, text: renderSms(context, { ...recipient, address: recipient.address }) });
       } catch (error) {
-        outcomes.set(recipient.id, { kind: "unsendable", reply: `Rendering failed: ${error instanceof Error ? error.message : String(error)}` });
+        outcomes.set(recipient.id, renderingFailed(error));
       }
     }
   }
   if (messages.length > 0) {
     if (deps.limiter) await deps.limiter.acquire(`transport:${transport.name}`, config.transportRatePerSecond, messages.length, deps.signal);
-    const results = await transport.sendBatch(messages, { signal: deps.signal });
-    const byId = new Map(claimed.map((row) => [row.id, row]));
-    results.forEach((result, index) => {
-      const id = Number(messages[index]!.id);
-      outcomes.set(id, outcomeOf(result, byId.get(id)!, config));
-    });
+    addAnswers(outcomes, claimed, messages, await transport.sendBatch(messages, { signal: deps.signal }), config);
   }
   return recordOutcomes({ ...deps, transport: { name: transport.name } }, context, claimed, outcomes, claimToken);
-}
-
-/** Claims due rows of the first batch that has any, or says the task is not sending. */
-export async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
-  return db.transaction(async (tx) => {
-    // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
-    const [task] = await queryRows<{ status: string; channel: TaskChannel; transactional: boolean }>(
-      tx,
-      sql`select t.status, t.channel, coalesce((select m.transactional from messages m where m.task_id = t.id), false) as transactional from tasks t where t.id = ${taskId} for update`,
-    );
-    if (task?.status !== "sending") return "not_sending" as const;
-    // A message sent with `transactional: true` goes to an unsubscribed address; a hard bounce, a complaint or a manual suppression still stops it.
-    const suppressingReason = task.transactional ? sql`s.reason <> 'unsubscribed'` : sql`true`;
-    // Each channel its own list: an SMS task asks channel_suppressions for the number, never e-mail's list or the contact's mail status.
-    const suppressedNow =
-      task.channel === "email"
-        ? sql`(c.status is not null and c.status <> 'active') or exists (select 1 from suppressions s where s.department_id = claimed.department_id and ${suppressionMatches(sql`s.email`, sql`claimed.email`)} and ${suppressingReason})`
-        : sql`exists (select 1 from channel_suppressions cs where cs.department_id = claimed.department_id and cs.channel = ${task.channel} and cs.address = claimed.address)`;
-    const rows = await queryRows<{
-      id: string | number;
-      email: string;
-      contact_id: string | number | null;
-      attempts: number;
-      name: string | null;
-      attributes: Record<string, string> | null;
-      suppressed: boolean;
-      address: string | null;
-      segments: number | null;
-    }>(
-      tx,
-      sql`with picked as (
-            select id, batch_no from deliveries
-            where task_id = ${taskId} and status = 'queued' and next_attempt_at <= now()
-            order by batch_no, id limit ${size} for update skip locked
-          ), first_batch as (select min(batch_no) as batch_no from picked),
-          claimed as (
-            update deliveries d set status = 'sending', lease_until = now() + ${leaseMs} * interval '1 millisecond', claim_token = ${claimToken}, updated_at = now()
-            from picked, first_batch where d.id = picked.id and picked.batch_no = first_batch.batch_no
-            returning d.id, d.email, d.contact_id, d.attempts, d.department_id, d.address, d.segments
-          )
-          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes, claimed.address, claimed.segments,
-                 ${suppressedNow} as suppressed
-          from claimed left join contacts c on c.id = claimed.contact_id
-          order by claimed.id`,
-    );
-    return rows.map(({ id, email, contact_id, attempts, name, attributes, suppressed, address, segments }) => ({
-      id: Number(id),
-      email,
-      contactId: contact_id === null ? null : Number(contact_id),
-      attempts,
-      name,
-      attributes,
-      suppressed,
-      address,
-      segments,
-    }));
-  });
 }
 
 /** The message of one claimed recipient (exported for the send benchmark's transport-only baseline). */
@@ -285,166 +196,4 @@ async function send(deps: EngineDeps, context: SendContext, messages: OutgoingMe
     }
   }
   return results;
-}
-
-type Outcome =
-  | { kind: "sent"; providerId?: string; code?: number; reply?: string }
-  | { kind: "failed"; category: BounceCategory; code?: number; enhancedStatus?: string; reply: string }
-  | { kind: "retry"; code?: number; enhancedStatus?: string; reply: string; delayMs: number }
-  | { kind: "suppressed" }
-  /** Never reached the transport (e.g. rendering failed): final, and its quota is given back. */
-  | { kind: "unsendable"; reply: string };
-
-function outcomeOf(result: SendResult, recipient: Claimed, config: SendingConfig): Outcome {
-  if (result.ok) return { kind: "sent", providerId: result.providerId, code: result.code, reply: result.reply };
-  const answers = recipient.attempts + 1;
-  if (result.retry && answers < config.maxAttempts) {
-    return { kind: "retry", code: result.code, enhancedStatus: result.enhancedStatus, reply: result.reply, delayMs: retryDelayMs(config, answers, result.retryAfterMs) };
-  }
-  return { kind: "failed", category: categoryOfReply(result), code: result.code, enhancedStatus: result.enhancedStatus, reply: result.reply };
-}
-
-type RecordRow = {
-  id: number;
-  status: "sent" | "failed" | "queued" | "suppressed";
-  answered: boolean;
-  category: BounceCategory | null;
-  code: number | null;
-  enhanced: string | null;
-  error: string | null;
-  provider_id: string | null;
-  message_id: string | null;
-  delay_ms: number;
-};
-
-/** Records every outcome of a claim, its counters, quota and rollups in one transaction. */
-async function recordOutcomes(
-  deps: Omit<EngineDeps, "transport"> & { transport: Pick<Transport | ChannelTransport, "name"> },
-  context: TaskSendContext,
-  claimed: Claimed[],
-  outcomes: Map<number, Outcome>,
-  claimToken: string,
-): Promise<BatchOutcome> {
-  const channel = isChannelContext(context) ? context.channel : "email";
-  // Rollups and reports group by sender domain; a channel's sends stand under the channel's name there.
-  const rollupKey = { departmentId: context.departmentId, clientIp: context.clientIp, senderDomain: isChannelContext(context) ? context.channel : context.senderDomain };
-  const rows: RecordRow[] = claimed.map((recipient) => {
-    const outcome = outcomes.get(recipient.id) ?? { kind: "retry", reply: "No answer from the transport", delayMs: retryDelayMs(deps.config, recipient.attempts + 1) };
-    const messageId = isChannelContext(context) ? null : `<${context.taskId}.${recipient.id}@${context.senderDomain}>`;
-    switch (outcome.kind) {
-      case "sent":
-        return { id: recipient.id, status: "sent", answered: true, category: null, code: outcome.code ?? null, enhanced: null, error: null, provider_id: outcome.providerId ?? null, message_id: messageId, delay_ms: 0 };
-      case "failed":
-        return { id: recipient.id, status: "failed", answered: true, category: outcome.category, code: outcome.code ?? null, enhanced: outcome.enhancedStatus ?? null, error: outcome.reply, provider_id: null, message_id: messageId, delay_ms: 0 };
-      case "retry":
-        return { id: recipient.id, status: "queued", answered: true, category: null, code: outcome.code ?? null, enhanced: outcome.enhancedStatus ?? null, error: outcome.reply, provider_id: null, message_id: null, delay_ms: outcome.delayMs };
-      case "suppressed":
-        return { id: recipient.id, status: "suppressed", answered: false, category: null, code: null, enhanced: null, error: "Suppressed at send time", provider_id: null, message_id: null, delay_ms: 0 };
-      case "unsendable":
-        return { id: recipient.id, status: "failed", answered: false, category: "other", code: null, enhanced: null, error: outcome.reply, provider_id: null, message_id: null, delay_ms: 0 };
-    }
-  });
-
-  let guardPaused: string[] = [];
-  const outcome = await deps.db.transaction(async (tx) => {
-    // Only rows this claim still holds are recorded: if the lease ran out and another worker took them, its answer counts.
-    const recorded = await queryRows<{
-      id: string | number;
-      status: RecordRow["status"];
-      answered: boolean;
-      category: BounceCategory | null;
-      email: string;
-      contact_id: string | number | null;
-      segments: number | null;
-    }>(
-      tx,
-      sql`update deliveries d set
-            status = r.status, attempts = d.attempts + case when r.answered then 1 else 0 end,
-            category = r.category, code = r.code, enhanced_status = r.enhanced, error = r.error,
-            provider_id = coalesce(r.provider_id, d.provider_id), message_id = coalesce(r.message_id, d.message_id),
-            sent_at = case when r.status in ('sent', 'failed') and r.answered then now() else d.sent_at end,
-            next_attempt_at = now() + r.delay_ms * interval '1 millisecond',
-            lease_until = null, claim_token = null, updated_at = now()
-          from json_to_recordset(${JSON.stringify(rows)}::json) as r(id bigint, status text, answered boolean, category text, code int, enhanced text, error text, provider_id text, message_id text, delay_ms bigint)
-          where d.id = r.id and d.status = 'sending' and d.claim_token = ${claimToken}
-          returning d.id, r.status, r.answered, r.category, d.email, d.contact_id, d.segments`,
-    );
-    const count = (predicate: (row: (typeof recorded)[number]) => boolean) => recorded.filter(predicate).length;
-    // Quota units: one per e-mail, an SMS's segments.
-    const units = (predicate: (row: (typeof recorded)[number]) => boolean) => recorded.filter(predicate).reduce((sum, row) => sum + (row.segments ?? 1), 0);
-    const sent = count((row) => row.status === "sent");
-    const failed = count((row) => row.status === "failed");
-    const suppressed = count((row) => row.status === "suppressed");
-    const retrying = count((row) => row.status === "queued");
-    const consumed = units((row) => row.answered && row.status !== "queued");
-    const released = units((row) => !row.answered && row.status !== "queued");
-    const finals = sent + failed + suppressed;
-    // The guard's counts: answers from receiving servers, and of the refusals the permanent (5xx) ones and their unknown users.
-    const refusedForGood = new Set(rows.filter((row) => row.status === "failed" && row.answered && ((row.code ?? 0) >= 500 || row.enhanced?.startsWith("5."))).map((row) => row.id));
-    // The reputation guard judges mail (its receiving servers' answers); a channel's answers are not counted.
-    const guarded = (predicate: (row: (typeof recorded)[number]) => boolean) => (channel === "email" ? count(predicate) : 0);
-    const answers = guarded((row) => row.answered && (row.status === "sent" || row.status === "failed"));
-    const hardBounces = guarded((row) => row.status === "failed" && row.answered && refusedForGood.has(Number(row.id)));
-    const unknownUsers = guarded((row) => row.status === "failed" && row.answered && row.category === "user_unknown" && refusedForGood.has(Number(row.id)));
-
-    await recordRetryReplies(tx, context.departmentId, rows, recorded, channel !== "email" ? "channel" : deps.transport.name === "resend" ? "resend" : "smtp");
-    await emitSendWebhooks(tx, context, recorded);
-    if (finals > 0) {
-      const [task] = await queryRows<{ department_id: string }>(
-        tx,
-        sql`update tasks set queued = queued - ${finals}, sent = sent + ${sent}, failed = failed + ${failed}, suppressed = suppressed + ${suppressed},
-              reserved = greatest(reserved - ${consumed + released}, 0),
-              guard_answers = guard_answers + ${answers}, guard_hard_bounces = guard_hard_bounces + ${hardBounces}, guard_unknown_users = guard_unknown_users + ${unknownUsers}, updated_at = now()
-            where id = ${context.taskId} returning department_id`,
-      );
-      if (task) {
-        await consumeQuota(tx, task.department_id, consumed);
-        await releaseQuota(tx, task.department_id, released);
-      }
-      await addToDailyRollup(tx, rollupKey, recorded.filter((row) => row.answered && (row.status === "sent" || row.status === "failed")), channel);
-      // A refused e-mail suppresses the address for mail; a failed SMS says nothing about the contact's mailbox.
-      if (channel === "email") await suppressHardFailures(tx, context.departmentId, recorded.filter((row) => row.status === "failed" && row.answered), SYSTEM_SUPPRESSION_NOTES.bouncedWhenSent);
-      await completeIfFinished(tx, context.taskId);
-      if (answers > 0) guardPaused = await guardTask(tx, context.taskId);
-      if (deps.workerId) await countSent(tx, deps.workerId, sent);
-    }
-    return { claimed: claimed.length, sent, failed, retrying, suppressed };
-  });
-  await announceGuardPauses(deps.db, guardPaused);
-  return outcome;
-}
-
-/** A message handed over is `sent`; one the receiving server refused for good is `bounced`. */
-async function emitSendWebhooks(tx: Executor, context: TaskSendContext, recorded: { id: string | number; status: string; answered: boolean; category: BounceCategory | null; email: string }[]) {
-  const of = (status: string) => recorded.filter((row) => row.answered && row.status === status);
-  await emitWebhookEvents(tx, context.departmentId, "sent", of("sent").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email })));
-  await emitWebhookEvents(tx, context.departmentId, "bounced", of("failed").map((row) => ({ deliveryId: Number(row.id), taskId: context.taskId, email: row.email, category: row.category ?? "other" })));
-}
-
-/** A retried attempt's reply is overwritten on the row by the next one; the delivery's trail keeps it. */
-async function recordRetryReplies(tx: Executor, departmentId: string, rows: RecordRow[], recorded: { id: string | number; status: string; answered: boolean }[], source: "smtp" | "resend" | "channel") {
-  const retried = new Set(recorded.filter((row) => row.status === "queued" && row.answered).map((row) => Number(row.id)));
-  if (retried.size === 0) return;
-  const events = rows.filter((row) => retried.has(row.id)).map((row) => ({ id: row.id, detail: { code: row.code, status: row.enhanced, reply: row.error } }));
-  await tx.execute(sql`
-    insert into delivery_events (delivery_id, department_id, type, source, detail)
-    select e.id, ${departmentId}, 'retry', ${source}, e.detail from json_to_recordset(${JSON.stringify(events)}::json) as e(id bigint, detail jsonb)`);
-}
-
-async function addToDailyRollup(tx: Executor, key: RollupKey, rows: { status: string; category: BounceCategory | null; email: string }[], channel: TaskChannel) {
-  if (rows.length === 0) return;
-  const groups = new Map<string, RollupCounts>();
-  for (const row of rows) {
-    // A number has no domain: a channel's sends are counted under the channel's name.
-    const recipientDomain = channel === "email" ? recipientDomainOf(row.email) : channel;
-    const counts = groups.get(recipientDomain) ?? {};
-    if (row.status === "sent") counts.sent = (counts.sent ?? 0) + 1;
-    else {
-      const category = row.category ?? "other";
-      counts.failed = (counts.failed ?? 0) + 1;
-      counts[category] = (counts[category] ?? 0) + 1;
-    }
-    groups.set(recipientDomain, counts);
-  }
-  await addToRollups(tx, key, [...groups].map(([recipientDomain, counts]) => ({ recipientDomain, counts })));
 }

@@ -1,9 +1,9 @@
 import "server-only";
-import { and, asc, desc, eq, gte, inArray, sql, type Column } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql, type Column, type SQL } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import { queryRows } from "@/db/client";
 import { toArray } from "@/db/sql";
-import { auditLog, contacts, departments, pools, segments, senderDomains, senders, smtpAccounts, smtpSubmissions, templates, type Task } from "@/db/schema";
+import { auditLog, contacts, departments, pools, segments, senderDomains, senders, smtpAccounts, smtpSubmissions, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput } from "@/lib/errors";
@@ -253,4 +253,42 @@ async function firstRecipient(ctx: Ctx, audience: Audience): Promise<SampleConta
     .from(contacts)
     .where(and(eq(contacts.id, first.id), eq(contacts.departmentId, audience.departmentId)));
   return row ?? PLACEHOLDER_CONTACT;
+}
+
+export const TASK_PAGE_SIZE = 20;
+
+/** The caller's tasks, newest first, with template (or SMTP account), sender and department names. */
+export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?: number; pageSize?: number } = {}) {
+  authorize(ctx.actor, "reports.view");
+  const pageSize = options.pageSize ?? TASK_PAGE_SIZE;
+  const page = Math.max(1, options.page ?? 1);
+  const filters: (SQL | undefined)[] = [departmentScope(ctx.actor, tasks.departmentId), options.status ? eq(tasks.status, options.status) : undefined];
+  const where = and(...filters);
+  const [rows, [counted]] = await Promise.all([
+    ctx.db
+      .select({ task: tasks, templateName: templates.name, smtpUsername: smtpAccounts.username, senderAddress: senders.address, departmentName: departments.name })
+      .from(tasks)
+      .leftJoin(templates, eq(templates.id, tasks.templateId))
+      .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, tasks.smtpAccountId), eq(smtpAccounts.departmentId, tasks.departmentId)))
+      .leftJoin(senders, eq(senders.id, tasks.senderId))
+      .innerJoin(departments, eq(departments.id, tasks.departmentId))
+      .where(where)
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    ctx.db.select({ value: sql<number>`count(*)::int` }).from(tasks).where(where),
+  ]);
+  return {
+    tasks: rows.map((row) => ({
+      ...taskView(row.task),
+      templateName: row.templateName,
+      /** The submitting account's user name for an smtp task; null once the account is deleted. */
+      smtpUsername: row.smtpUsername,
+      senderAddress: row.senderAddress,
+      departmentName: row.departmentName,
+    })),
+    total: counted?.value ?? 0,
+    page,
+    pageSize,
+  };
 }

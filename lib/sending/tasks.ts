@@ -1,13 +1,13 @@
 import "server-only";
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
-import { companies, departments, pools, senders, smtpAccounts, tasks, templates, type Task, type TaskStatus } from "@/db/schema";
+import { companies, departments, pools, tasks, type Task, type TaskStatus } from "@/db/schema";
 import { releaseQuota, remainingQuota, reserveQuota } from "@/lib/accounts/quota";
 import { readSetting } from "@/lib/accounts/settings";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditNote, AuditSummary } from "@/lib/i18n/audit-summaries-en";
-import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
+import { authorize, resolveTargetDepartment } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { loadSender } from "@/lib/senders/senders";
@@ -310,42 +310,4 @@ export async function loadTask(ctx: Ctx, id: string, permission: "tasks.manage" 
 
 export async function getTask(ctx: Ctx, id: string): Promise<TaskView> {
   return taskView(await loadTask(ctx, id));
-}
-
-export const TASK_PAGE_SIZE = 20;
-
-/** The caller's tasks, newest first, with template (or SMTP account), sender and department names. */
-export async function listTasks(ctx: Ctx, options: { status?: TaskStatus; page?: number; pageSize?: number } = {}) {
-  authorize(ctx.actor, "reports.view");
-  const pageSize = options.pageSize ?? TASK_PAGE_SIZE;
-  const page = Math.max(1, options.page ?? 1);
-  const filters: (SQL | undefined)[] = [departmentScope(ctx.actor, tasks.departmentId), options.status ? eq(tasks.status, options.status) : undefined];
-  const where = and(...filters);
-  const [rows, [counted]] = await Promise.all([
-    ctx.db
-      .select({ task: tasks, templateName: templates.name, smtpUsername: smtpAccounts.username, senderAddress: senders.address, departmentName: departments.name })
-      .from(tasks)
-      .leftJoin(templates, eq(templates.id, tasks.templateId))
-      .leftJoin(smtpAccounts, and(eq(smtpAccounts.id, tasks.smtpAccountId), eq(smtpAccounts.departmentId, tasks.departmentId)))
-      .leftJoin(senders, eq(senders.id, tasks.senderId))
-      .innerJoin(departments, eq(departments.id, tasks.departmentId))
-      .where(where)
-      .orderBy(desc(tasks.createdAt), desc(tasks.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-    ctx.db.select({ value: sql<number>`count(*)::int` }).from(tasks).where(where),
-  ]);
-  return {
-    tasks: rows.map((row) => ({
-      ...taskView(row.task),
-      templateName: row.templateName,
-      /** The submitting account's user name for an smtp task; null once the account is deleted. */
-      smtpUsername: row.smtpUsername,
-      senderAddress: row.senderAddress,
-      departmentName: row.departmentName,
-    })),
-    total: counted?.value ?? 0,
-    page,
-    pageSize,
-  };
 }

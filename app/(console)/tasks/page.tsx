@@ -13,7 +13,7 @@ import { firstParam, pageNumber } from "@/app/(console)/_page/search-params";
 import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { taskProgress } from "@/lib/sending/task-pages";
-import { listTasks } from "@/lib/sending/tasks";
+import { listTasks } from "@/lib/sending/task-pages";
 
 /** 群发任务管理: every task of the caller's departments, newest first, with live progress; read-only for managers. */
 export default consolePage("tasks.view", async function TasksPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -1,16 +1,13 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { wordRefusal } from "@/components/forms/action-form";
 import { Button } from "@/components/ui/button";
-import { Field, Input, Select } from "@/components/ui/field";
-import { Options } from "@/components/ui/options";
+import { Field, Input } from "@/components/ui/field";
 import { StatusMessage } from "@/components/ui/status-message";
 import { appendOptOutSuffix, smsSegments } from "@/lib/channels/sms-segments";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import { saveTemplate } from "../actions";
+import { TemplateDepartmentField, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
 
 type Draft = { id: string | null; name: string; text: string };
 
@@ -33,34 +30,20 @@ export function SmsTemplateEditor({
 }) {
   const { t } = useI18n();
   const s = t.smsTemplates;
-  const router = useRouter();
   const [draft, setDraft] = useState(template);
   const [departmentId, setDepartmentId] = useState(initialDepartment);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<EditorMessage>(null);
   const [pending, startTransition] = useTransition();
 
   const sent = optOutSuffix && draft.text.trim() ? appendOptOutSuffix(draft.text.trim(), optOutSuffix) : draft.text.trim();
   const count = smsSegments(sent);
 
-  const save = () =>
-    startTransition(async () => {
-      const result = await saveTemplate({ id: draft.id ?? undefined, departmentId: departmentId ?? undefined, channel: "sms", name: draft.name, subject: "", html: "", text: draft.text });
-      if (!result.ok) return setMessage({ ok: false, text: wordRefusal(t, result.error).message });
-      const saved = result.data as { id: string; version: number };
-      setMessage({ ok: true, text: format(t.templates.saved, { version: saved.version }) });
-      if (!draft.id) router.push(`/templates/${saved.id}`);
-      else router.refresh();
-    });
+  const saveDraft = useTemplateSaver(draft.id, setMessage);
+  const save = () => startTransition(() => saveDraft({ id: draft.id ?? undefined, departmentId: departmentId ?? undefined, channel: "sms", name: draft.name, subject: "", html: "", text: draft.text }));
 
   return (
     <div className="max-w-2xl space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="sms-template-editor">
-      {departments.length > 0 && !draft.id ? (
-        <Field label={t.common.department}>
-          <Select value={departmentId ?? ""} onChange={(event) => setDepartmentId(event.target.value)} data-testid="template-department">
-            <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
-          </Select>
-        </Field>
-      ) : null}
+      <TemplateDepartmentField departments={departments} departmentId={departmentId} saved={Boolean(draft.id)} onChange={setDepartmentId} />
       <Field label={t.templates.name}>
         <Input value={draft.name} onChange={(event) => setDraft({ ...draft, name: event.target.value })} data-testid="template-name" />
       </Field>

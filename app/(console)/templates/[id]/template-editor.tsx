@@ -1,7 +1,6 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, useTransition, type ClipboardEvent, type DragEvent } from "react";
 import { ContentRiskBadge } from "@/components/deliverability/content-check-panel";
 import { SandboxedHtml } from "@/components/html/sandboxed-html";
@@ -15,7 +14,8 @@ import type { RiskLevel } from "@/lib/deliverability/content-check";
 import { format } from "@/lib/i18n";
 import { describeErrorBody, describeReason } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
-import { saveTemplate, testSend } from "../actions";
+import { testSend } from "../actions";
+import { TemplateDepartmentField, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
 import { MergeTagPicker } from "./merge-tag-picker";
 import { RichTextToolbar } from "./rich-text-toolbar";
 
@@ -43,14 +43,13 @@ export function TemplateEditor({
   attributes: string[];
 }) {
   const { t } = useI18n();
-  const router = useRouter();
   const [draft, setDraft] = useState(template);
   const [departmentId, setDepartmentId] = useState(initialDepartment);
   const [chosenMode, setMode] = useState<"rich" | "html" | null>(null);
   const [shownDrops, setShownDrops] = useState<boolean | null>(null);
   const [contactId, setContactId] = useState<number | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<EditorMessage>(null);
   const [uploads, setUploads] = useState<{ id: string; fileName: string }[]>([]);
   const [pending, startTransition] = useTransition();
   const editor = useRef<HTMLDivElement>(null);
@@ -174,9 +173,10 @@ export function TemplateEditor({
     update({ attachmentIds: [...draft.attachmentIds, body.id] });
   };
 
+  const saveDraft = useTemplateSaver(draft.id, setMessage);
   const save = () =>
-    startTransition(async () => {
-      const result = await saveTemplate({
+    startTransition(() =>
+      saveDraft({
         id: draft.id ?? undefined,
         departmentId: departmentId ?? undefined,
         name: draft.name,
@@ -184,25 +184,14 @@ export function TemplateEditor({
         html: draft.html,
         text: draft.text || undefined,
         attachmentIds: draft.attachmentIds,
-      });
-      if (!result.ok) return setMessage({ ok: false, text: wordRefusal(t, result.error).message });
-      const saved = result.data as { id: string; version: number };
-      setMessage({ ok: true, text: format(t.templates.saved, { version: saved.version }) });
-      if (!draft.id) router.push(`/templates/${saved.id}`);
-      else router.refresh();
-    });
+      }),
+    );
 
   const issues = preview?.lint;
   return (
     <div className="grid gap-4 xl:grid-cols-2">
       <div className="space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="template-editor">
-        {departments.length > 0 && !draft.id ? (
-          <Field label={t.common.department}>
-            <Select value={departmentId ?? ""} onChange={(event) => setDepartmentId(event.target.value)}>
-              <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
-            </Select>
-          </Field>
-        ) : null}
+        <TemplateDepartmentField departments={departments} departmentId={departmentId} saved={Boolean(draft.id)} onChange={setDepartmentId} />
         <Field label={t.templates.name}>
           <Input value={draft.name} onChange={(event) => update({ name: event.target.value })} data-testid="template-name" />
         </Field>
