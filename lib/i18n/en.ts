@@ -144,6 +144,8 @@ export const en = {
     invalidLines: "These lines are not numbers or ids and were not added:",
     region: "Phone region",
     regionHint: "National phone numbers (without + or 00) in imports and contact forms are read as this region's: a two-letter code such as CN, HK or US.",
+    optOutSuffix: "End every SMS with the opt-out sentence",
+    optOutSuffixHint: "Carriers require it of marketing texts: \"拒收请回复R\" for Chinese numbers, \"Reply STOP to opt out\" elsewhere. Its characters count toward the SMS segments.",
   },
   common: {
     save: "Save",

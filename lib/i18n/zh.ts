@@ -139,6 +139,8 @@ export const zh: Messages = {
     invalidLines: "以下各行不是号码或 ID，未添加：",
     region: "电话号码地区",
     regionHint: "导入和联系人表单中的国内号码（不带 + 或 00）按此地区解析：两位字母代码，如 CN、HK、US。",
+    optOutSuffix: "每条短信末尾附加退订提示",
+    optOutSuffixHint: "运营商要求营销短信附带：中国号码为“拒收请回复R”，其他地区为“Reply STOP to opt out”。提示的字数计入短信条数。",
   },
   roles: { admin: "管理员", department: "部门用户", manager: "经理" },
   common: {

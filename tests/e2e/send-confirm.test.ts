@@ -103,9 +103,16 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     const other = await page.context().newPage();
     const otherConsole = new ConsolePage(other, app.url());
     await otherConsole.visit("/admin/company");
-    expect(await other.getByTestId("require-unsubscribe").getAttribute("data-required")).toBe("false");
+    expect(await other.getByTestId("require-unsubscribe").getAttribute("data-on")).toBe("false");
     await other.getByTestId("require-unsubscribe-form").getByRole("button").click();
-    await other.waitForSelector("[data-testid=require-unsubscribe][data-required=true]");
+    await other.waitForSelector("[data-testid=require-unsubscribe][data-on=true]");
+    // The SMS opt-out sentence is the same kind of switch, on by default; turned off, it stays off on the next visit.
+    expect(await other.getByTestId("sms-opt-out-suffix").getAttribute("data-on")).toBe("true");
+    await other.getByTestId("sms-opt-out-suffix-form").getByRole("button").click();
+    await other.waitForSelector("[data-testid=sms-opt-out-suffix][data-on=false]");
+    await otherConsole.visit("/admin/company");
+    expect(await other.getByTestId("sms-opt-out-suffix").getAttribute("data-on")).toBe("false");
+    expect(await other.getByTestId("require-unsubscribe").getAttribute("data-on")).toBe("true");
     await other.close();
     await confirm.getByTestId("confirm-submit").click();
     await form.waitFor();

@@ -22,6 +22,13 @@ export const setRequireUnsubscribeLink = defineAction({
   run: (ctx, { required }) => writeSetting(ctx, "requireUnsubscribeLink", required),
 });
 
+/** Whether every SMS ends with the carriers' opt-out sentence (lib/sending/channel.ts); audited as settings.update. */
+export const setSmsOptOutSuffix = defineAction({
+  permission: "company.update",
+  input: z.object({ on: z.enum(["true", "false"]).transform((value) => value === "true") }),
+  run: (ctx, { on }) => writeSetting(ctx, "smsOptOutSuffix", on),
+});
+
 const percent = z.coerce.number().gt(0, "must be above 0").max(100, "must be at most 100");
 
 /** The reputation guard's thresholds (lib/guard); each change audited as settings.update. */

@@ -1,6 +1,6 @@
 "use client";
 
-import { ActionForm } from "@/components/forms/action-form";
+import { ActionForm, type FormActionResult } from "@/components/forms/action-form";
 import { Field, Input } from "@/components/ui/field";
 import { useI18n } from "@/lib/i18n/client";
 import { setRequireUnsubscribeLink, updateCompany } from "./actions";
@@ -23,15 +23,20 @@ export function CompanyForm({ name, quotaTotal }: { name: string; quotaTotal: nu
   );
 }
 
+/** A company rule that is on or off: one button that turns it the other way, and what it does. */
+export function SettingToggle({ on, action, name, label, hint, testId }: { on: boolean; action: (form: FormData) => Promise<FormActionResult>; name: string; label: string; hint: string; testId: string }) {
+  return (
+    <div className="space-y-1" data-testid={testId} data-on={String(on)}>
+      <ActionForm action={action} submitLabel={`${on ? "☑" : "☐"} ${label}`} variant="secondary" className="[&>div]:mt-0" testId={`${testId}-form`}>
+        <input type="hidden" name={name} value={String(!on)} />
+      </ActionForm>
+      <p className="text-xs text-slate-500">{hint}</p>
+    </div>
+  );
+}
+
 /** The company's rule that every task's template has an unsubscribe link: a toggle, as the senders page's rule on verified domains. */
 export function RequireUnsubscribeToggle({ required }: { required: boolean }) {
   const { t } = useI18n();
-  return (
-    <div className="space-y-1" data-testid="require-unsubscribe" data-required={String(required)}>
-      <ActionForm action={setRequireUnsubscribeLink} submitLabel={`${required ? "☑" : "☐"} ${t.confirmSend.requireUnsubscribe}`} variant="secondary" className="[&>div]:mt-0" testId="require-unsubscribe-form">
-        <input type="hidden" name="required" value={String(!required)} />
-      </ActionForm>
-      <p className="text-xs text-slate-500">{t.confirmSend.requireUnsubscribeHint}</p>
-    </div>
-  );
+  return <SettingToggle on={required} action={setRequireUnsubscribeLink} name="required" label={t.confirmSend.requireUnsubscribe} hint={t.confirmSend.requireUnsubscribeHint} testId="require-unsubscribe" />;
 }

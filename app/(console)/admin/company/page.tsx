@@ -11,18 +11,19 @@ import { consolePage } from "@/app/(console)/_page/console-page";
 import { CompanyForm, RequireUnsubscribeToggle } from "./company-form";
 import { GuardThresholdsForm } from "./guard-form";
 import { RetentionForm } from "./retention-form";
-import { PhoneRegionForm } from "./phone-region-form";
+import { PhoneRegionForm, SmsOptOutSuffixToggle } from "./phone-region-form";
 import { readGuardThresholds } from "@/lib/guard/thresholds";
 
 export default consolePage("company.view", async function CompanyPage(ctx) {
   const { t } = ctx;
-  const [company, domains, requireUnsubscribe, guard, retentionMonths, phoneRegion] = await Promise.all([
+  const [company, domains, requireUnsubscribe, guard, retentionMonths, phoneRegion, smsOptOutSuffix] = await Promise.all([
     getCompanyAccount(ctx),
     listDomains(ctx),
     readSetting(ctx.db, "requireUnsubscribeLink"),
     readGuardThresholds(ctx.db),
     readSetting(ctx.db, "personalDataRetentionMonths"),
     readPhoneRegion(ctx.db),
+    readSetting(ctx.db, "smsOptOutSuffix"),
   ]);
   const number = (value: number | null) => (value === null ? t.common.unlimited : value.toLocaleString(ctx.locale));
   const entrance = entranceSettings();
@@ -103,6 +104,9 @@ export default consolePage("company.view", async function CompanyPage(ctx) {
         <div className="mt-4">
           <Card title={t.channels.region} testId="phone-region-settings">
             <PhoneRegionForm region={phoneRegion} />
+            <div className="mt-4">
+              <SmsOptOutSuffixToggle on={smsOptOutSuffix} />
+            </div>
           </Card>
         </div>
       </div>

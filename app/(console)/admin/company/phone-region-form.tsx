@@ -3,7 +3,8 @@
 import { ActionForm } from "@/components/forms/action-form";
 import { Field, Input } from "@/components/ui/field";
 import { useI18n } from "@/lib/i18n/client";
-import { setPhoneRegion } from "./actions";
+import { setPhoneRegion, setSmsOptOutSuffix } from "./actions";
+import { SettingToggle } from "./company-form";
 
 /** The company's phone region: national numbers in imports and contact forms are read as this region's. */
 export function PhoneRegionForm({ region }: { region: string }) {
@@ -20,4 +21,10 @@ export function PhoneRegionForm({ region }: { region: string }) {
       )}
     </ActionForm>
   );
+}
+
+/** Whether every SMS of a task ends with the carriers' opt-out sentence ("拒收请回复R" for Chinese numbers, "Reply STOP to opt out" elsewhere). */
+export function SmsOptOutSuffixToggle({ on }: { on: boolean }) {
+  const { t } = useI18n();
+  return <SettingToggle on={on} action={setSmsOptOutSuffix} name="on" label={t.channels.optOutSuffix} hint={t.channels.optOutSuffixHint} testId="sms-opt-out-suffix" />;
 }
