@@ -20,6 +20,7 @@ const EVENT_TONES: Record<Extract<TrailEntry, { kind: "event" }>["type"], Tone> 
   clicked: "indigo",
   unsubscribed: "amber",
   auto_reply: "slate",
+  replied: "indigo",
 };
 
 function answerTone(entry: Extract<TrailEntry, { kind: "answer" }>): Tone {

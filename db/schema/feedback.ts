@@ -7,7 +7,7 @@ import { deliveries, tasks } from "./tasks";
  * The delivery log shows them as the delivery's trail; `dedupe_key` (a webhook's id) makes a
  * redelivered event a no-op.
  */
-export const FEEDBACK_EVENT_TYPES = ["retry", "sent", "delivered", "delayed", "bounced", "failed", "complained", "opened", "clicked", "unsubscribed", "auto_reply"] as const;
+export const FEEDBACK_EVENT_TYPES = ["retry", "sent", "delivered", "delayed", "bounced", "failed", "complained", "opened", "clicked", "unsubscribed", "auto_reply", "replied"] as const;
 export type FeedbackEventType = (typeof FEEDBACK_EVENT_TYPES)[number];
 
 export const FEEDBACK_SOURCES = ["smtp", "resend", "inbound", "tracking", "recipient", "channel"] as const;

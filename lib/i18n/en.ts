@@ -962,6 +962,15 @@ export const en = {
       noLinks: "No clicks yet.",
     },
   },
+  conversation: {
+    title: "Conversation with {contact}",
+    messages: "Texts and replies",
+    empty: "No text has been sent to this contact on SMS, WhatsApp or WeCom yet.",
+    read: "Read",
+    replied: "Replied by {channel} · {at}",
+    erased: "(erased)",
+    open: "Texts and replies of {contact}",
+  },
   deliveryLog: {
     tabs: { operations: "Operation log", deliveries: "Delivery log" },
     title: "Delivery log",
@@ -1022,6 +1031,7 @@ export const en = {
       clicked: "Clicked",
       unsubscribed: "Unsubscribed",
       auto_reply: "Automatic reply",
+      replied: "Replied",
     },
     sources: { smtp: "SMTP", resend: "Resend", inbound: "Bounce mailbox", tracking: "Tracking", recipient: "Recipient", channel: "SMS / WhatsApp provider" },
     detailKeys: { reply: "Reply", code: "Code", enhancedStatus: "Enhanced status", status: "Status", category: "Category", url: "URL", userAgent: "User agent", ip: "IP", reason: "Reason", hard: "Hard bounce" },

@@ -964,6 +964,15 @@ export const zh: Messages = {
       noLinks: "尚无点击。",
     },
   },
+  conversation: {
+    title: "与 {contact} 的消息往来",
+    messages: "发送的消息与回复",
+    empty: "尚未通过短信、WhatsApp 或企业微信向该联系人发送消息。",
+    read: "已读",
+    replied: "{channel} 回复 · {at}",
+    erased: "（已删除）",
+    open: "{contact} 的消息与回复",
+  },
   deliveryLog: {
     tabs: { operations: "操作日志", deliveries: "数据投递日志" },
     title: "数据投递日志",
@@ -1024,6 +1033,7 @@ export const zh: Messages = {
       clicked: "点击",
       unsubscribed: "退订",
       auto_reply: "自动回复",
+      replied: "收到回复",
     },
     sources: { smtp: "SMTP", resend: "Resend", inbound: "退信邮箱", tracking: "跟踪", recipient: "收件人", channel: "短信 / WhatsApp 服务商" },
     detailKeys: { reply: "回复", code: "回复码", enhancedStatus: "扩展状态码", status: "状态", category: "类型", url: "链接", userAgent: "用户代理", ip: "IP", reason: "原因", hard: "硬退信" },

@@ -89,13 +89,14 @@ async function deleteContacts(tx: Executor, email: string): Promise<number> {
 
 /**
  * The address of each delivery becomes its placeholder (unique per task as the address was, the
- * recipient domain kept for the rollups of later feedback), the contact link and the reply text
- * lose it; events lose IP and user agent, auto replies their text, and any other mention.
+ * recipient domain kept for the rollups of later feedback), the contact link, the phone number an
+ * SMS went to and the reply text lose it; events lose IP and user agent, replies (automatic, or by
+ * SMS and WhatsApp) their text, and any other mention.
  */
 async function redactDeliveries(tx: Executor, scrub: Scrub): Promise<{ deliveries: number; events: number; taskIds: string[] }> {
   const rows = await queryRows<{ id: string | number; task_id: string }>(
     tx,
-    sql`update deliveries set email = ${scrub.placeholder}, contact_id = null, error = ${scrubbedText(scrub, sql`error`)}, updated_at = now()
+    sql`update deliveries set email = ${scrub.placeholder}, contact_id = null, address = null, error = ${scrubbedText(scrub, sql`error`)}, updated_at = now()
         where email = ${scrub.email} returning id, task_id`,
   );
   const ids = rows.map((row) => Number(row.id));
@@ -105,7 +106,7 @@ async function redactDeliveries(tx: Executor, scrub: Scrub): Promise<{ deliverie
 
 /** The events of some deliveries without what identifies a person: also what the retention job runs. */
 export function redactEventsOf(deliveryIds: SQL, scrub?: Scrub): SQL {
-  const stripped = sql`(case when type = 'auto_reply' then detail - 'reply' else detail end) - 'ip' - 'userAgent'`;
+  const stripped = sql`(case when type in ('auto_reply', 'replied') then detail - 'reply' else detail end) - 'ip' - 'userAgent'`;
   return sql`update delivery_events set detail = ${scrub ? scrubbedJson(scrub, stripped) : stripped}
              where delivery_id = any(${deliveryIds}) and (detail ?| array['ip', 'userAgent', 'reply'] ${scrub ? sql`or ${mentions(scrub, sql`detail::text`)}` : sql``})`;
 }

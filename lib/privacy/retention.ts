@@ -50,7 +50,7 @@ export async function runRetention(db: Executor, now = new Date(), batch = RETEN
               order by id limit ${batch} for update skip locked
             )
             update deliveries d set email = ${erasedKeySql(sql`d.email`)} || '@' || regexp_replace(d.email, '^.*@', ''),
-                   contact_id = null, error = replace(d.error, d.email, ${erasedKeySql(sql`d.email`)})
+                   contact_id = null, address = null, error = replace(d.error, d.email, ${erasedKeySql(sql`d.email`)})
             from old where d.id = old.id returning d.id`,
       );
       if (rows.length > 0) {

@@ -5,9 +5,8 @@
  * segments; suppression is per channel; contacts without a phone or consent are not recipients.
  */
 import { and, eq, inArray } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries, deliveryDaily, departments, suppressions, templates, templateVersions } from "@/db/schema";
-import { POST as twilioWebhook } from "@/app/api/webhooks/sms/twilio/route";
 import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
 import { writeSetting } from "@/lib/accounts/settings";
 import { createTemplate } from "@/lib/templates/store";
@@ -24,11 +23,10 @@ import { createSmtpTransport } from "@/lib/transports";
 import { describeOnDatabases } from "../helpers/db";
 import { makeUser, unique } from "../helpers/factories";
 import { serveAs } from "../helpers/next-headers";
-import { signTwilio, startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
+import type { TwilioSent } from "../helpers/fake-twilio";
 import { rejection } from "../helpers/rejection";
 import { taskInput, testSendingConfig } from "../helpers/sending";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { expectedSms, makeSmsSetup, SMS_BODY, SMS_TEMPLATE_TEXT, smsTaskInput, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
+import { expectedSms, makeSmsSetup, postTwilioReply, SMS_BODY, SMS_TEMPLATE_TEXT, smsTaskInput, twilioEnv, useSmsProviders } from "../helpers/sms-task";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
@@ -39,27 +37,15 @@ async function refusal(run: Promise<unknown>) {
 }
 
 describeOnDatabases("SMS tasks", (db) => {
-  let twilio: FakeTwilio;
-  let sink: SmtpSink;
-  beforeAll(async () => {
-    twilio = await startFakeTwilio(TWILIO_ACCOUNT);
-    sink = await startSmtpSink();
-  });
-  afterAll(async () => {
-    await twilio?.close();
-    await sink?.close();
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  const providers = useSmsProviders();
 
   /** SMS configured on the server, as an operator sets it. */
   function configureSms() {
-    for (const [name, value] of Object.entries(twilioEnv(twilio.url))) vi.stubEnv(name, value);
+    for (const [name, value] of Object.entries(twilioEnv(providers.twilio().url))) vi.stubEnv(name, value);
   }
 
-  function runner(channels: ChannelTransports = { sms: createChannelTransport("sms", { env: twilioEnv(twilio.url) }) }) {
-    return new LocalRunner(db(), { transport: createSmtpTransport({ url: sink.url }), channels, config: testSendingConfig({ batchSize: 100 }), log: () => undefined });
+  function runner(channels: ChannelTransports = { sms: createChannelTransport("sms", { env: twilioEnv(providers.twilio().url) }) }) {
+    return new LocalRunner(db(), { transport: createSmtpTransport({ url: providers.sink().url }), channels, config: testSendingConfig({ batchSize: 100 }), log: () => undefined });
   }
 
   async function drain(engine: LocalRunner) {
@@ -85,7 +71,7 @@ describeOnDatabases("SMS tasks", (db) => {
         { email: "no-phone@sms.test", channelConsent: ["sms"] },
       ],
     });
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const created = await createTask(setup.ctx, smsTaskInput(setup));
     expect(created).toMatchObject({ channel: "sms", senderId: null });
     // Creating it reserves the estimate: the text for a contact without a name is 67 characters, 1 segment each.
@@ -96,10 +82,10 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(await materializeStep(db(), created.id, { ...engine.config, materializeStep: 5000 })).toMatchObject({ done: true, added: 1000 });
     expect((await getTask(setup.ctx, created.id)).reserved).toBe(2000);
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 2000 });
-    expect(twilio.sent.length).toBe(sentBefore);
+    expect(providers.twilio().sent.length).toBe(sentBefore);
     await drain(engine);
 
-    const received = twilio.sent.slice(sentBefore);
+    const received = providers.twilio().sent.slice(sentBefore);
     expect(received).toHaveLength(1000);
     expect(new Set(received.map((message) => message.to)).size).toBe(1000);
     expect(new Set(received.map((message) => message.to))).toEqual(new Set(setup.phones));
@@ -125,12 +111,12 @@ describeOnDatabases("SMS tasks", (db) => {
     await db().insert(channelSuppressions).values({ departmentId: setup.departmentId, channel: "sms", address: optedOut, reason: "opted_out" });
     // An e-mail suppression of another contact leaves its SMS alone.
     await db().insert(suppressions).values({ departmentId: setup.departmentId, email: setup.emails[1]!, reason: "manual" });
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const smsTask = await createTask(setup.ctx, smsTaskInput(setup));
     expect(smsTask.reserved).toBe(2);
     await drain(runner());
 
-    const texts = twilio.sent.slice(sentBefore).map((message) => message.to);
+    const texts = providers.twilio().sent.slice(sentBefore).map((message) => message.to);
     expect(texts.sort()).toEqual([mailSuppressed, plain].sort());
     const sms = await getTask(setup.ctx, smsTask.id);
     expect(sms).toMatchObject({ status: "completed", total: 3, sent: 2, suppressed: 1, reserved: 0 });
@@ -138,10 +124,10 @@ describeOnDatabases("SMS tasks", (db) => {
     expect(suppressedRow).toMatchObject({ status: "suppressed", segments: null });
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 4, reserved: 0 });
 
-    const mailBefore = sink.messages.length;
+    const mailBefore = providers.sink().messages.length;
     const mailTask = await createTask(setup.ctx, taskInput(setup));
     await drain(runner());
-    const mailed = sink.messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]);
+    const mailed = providers.sink().messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]);
     expect(mailed.sort()).toEqual([setup.emails[0], setup.emails[2]].sort());
     expect(await getTask(setup.ctx, mailTask.id)).toMatchObject({ channel: "email", status: "completed", sent: 2, suppressed: 1 });
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 6, reserved: 0 });
@@ -151,27 +137,19 @@ describeOnDatabases("SMS tasks", (db) => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 3, quota: 100 });
     const replier = setup.phones[0]!;
-    const webhookUrl = "http://fanout.test/api/webhooks/sms/twilio";
-    const reply = { MessageSid: `SM${unique("reply").replace(/[^a-z0-9]/g, "")}`, From: replier, To: "+15005550006", Body: "TD", SmsStatus: "received" };
-    const answer = await twilioWebhook(
-      new Request(webhookUrl, {
-        method: "POST",
-        body: new URLSearchParams(reply).toString(),
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilio(TWILIO_ACCOUNT.authToken, webhookUrl, reply) },
-      }),
-    );
+    const answer = await postTwilioReply(replier, "TD");
     expect(answer.status).toBe(200);
 
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const smsTask = await createTask(setup.ctx, smsTaskInput(setup));
     await drain(runner());
-    expect(twilio.sent.slice(sentBefore).map((message) => message.to).sort()).toEqual(setup.phones.filter((phone) => phone !== replier).sort());
+    expect(providers.twilio().sent.slice(sentBefore).map((message) => message.to).sort()).toEqual(setup.phones.filter((phone) => phone !== replier).sort());
     expect(await getTask(setup.ctx, smsTask.id)).toMatchObject({ status: "completed", sent: 2, suppressed: 1 });
 
-    const mailBefore = sink.messages.length;
+    const mailBefore = providers.sink().messages.length;
     await createTask(setup.ctx, taskInput(setup));
     await drain(runner());
-    expect(sink.messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]).sort()).toEqual([...setup.emails].sort());
+    expect(providers.sink().messages.slice(mailBefore).map((message) => message.envelope.rcptTo[0]).sort()).toEqual([...setup.emails].sort());
   });
 
   it("refuses an SMS task with a mail template, a sender or no SMS configured, and a mail task with an SMS template", async () => {
@@ -188,32 +166,32 @@ describeOnDatabases("SMS tasks", (db) => {
   it("fails an SMS task with the reason when the engine has no SMS transport, giving its quota back", async () => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 5, quota: 100 });
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const created = await createTask(setup.ctx, smsTaskInput(setup));
     await drain(runner({}));
     const task = await getTask(setup.ctx, created.id);
     expect(task).toMatchObject({ status: "failed", sent: 0, queued: 0 });
     expect(task.note).toBe("The sms channel is not configured: set FANOUT_SMS_PROVIDER");
-    expect(twilio.sent.length).toBe(sentBefore);
+    expect(providers.twilio().sent.length).toBe(sentBefore);
     expect(await quotaOf(setup.departmentId)).toEqual({ used: 0, reserved: 0 });
   });
 
   it("appends the opt-out sentence by the number's country, and not at all when the company turns it off", async () => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 1, quota: 100, extra: [{ email: "us@sms.test", phone: "+12025550123", channelConsent: ["sms"] }] });
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     await createTask(setup.ctx, smsTaskInput(setup));
     await drain(runner());
-    const withSuffix = new Map(twilio.sent.slice(sentBefore).map((message) => [message.to, message.body]));
+    const withSuffix = new Map(providers.twilio().sent.slice(sentBefore).map((message) => [message.to, message.body]));
     expect(withSuffix.get(setup.phones[0]!)).toBe(expectedSms(setup, setup.phones[0]!));
     expect(withSuffix.get("+12025550123")).toBe(`${SMS_BODY} Reply STOP to opt out`);
 
     await writeSetting(setup.ctx, "smsOptOutSuffix", false);
     try {
-      const before = twilio.sent.length;
+      const before = providers.twilio().sent.length;
       await createTask(setup.ctx, smsTaskInput(setup));
       await drain(runner());
-      expect(twilio.sent.slice(before).map((message) => message.body).sort()).toEqual([`${setup.names.get(setup.phones[0]!)}${SMS_BODY}`, SMS_BODY].sort());
+      expect(providers.twilio().sent.slice(before).map((message) => message.body).sort()).toEqual([`${setup.names.get(setup.phones[0]!)}${SMS_BODY}`, SMS_BODY].sort());
     } finally {
       await writeSetting(setup.ctx, "smsOptOutSuffix", true);
     }
@@ -231,20 +209,20 @@ describeOnDatabases("SMS tasks", (db) => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 25, quota: 100 });
     const created = await createTask(setup.ctx, smsTaskInput(setup));
-    const sms = createChannelTransport("sms", { env: twilioEnv(twilio.url) });
-    const deps = { db: db(), transport: createSmtpTransport({ url: sink.url }), channels: { sms }, config: testSendingConfig({ batchSize: 10, concurrency: 4 }) };
+    const sms = createChannelTransport("sms", { env: twilioEnv(providers.twilio().url) });
+    const deps = { db: db(), transport: createSmtpTransport({ url: providers.sink().url }), channels: { sms }, config: testSendingConfig({ batchSize: 10, concurrency: 4 }) };
     await startTask(db(), created.id);
     await materializeStep(db(), created.id, deps.config);
     expect(await planBatches(deps, created.id)).toEqual({ taskId: created.id, count: 3, transport: "twilio", domain: "sms" });
     await expect(planBatches({ ...deps, channels: {} }, created.id)).rejects.toThrow("The sms channel is not configured: set FANOUT_SMS_PROVIDER");
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const links = [];
     for (let link = await sendChainLink(deps, created.id); ; link = await sendChainLink(deps, created.id)) {
       links.push(link.sent);
       if (link.next !== "batch") break;
     }
     expect(links).toEqual([10, 10, 5, 0]);
-    expect(twilio.sent.length - sentBefore).toBe(25);
+    expect(providers.twilio().sent.length - sentBefore).toBe(25);
     expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "completed", sent: 25 });
     await deps.transport.close();
   });
@@ -270,10 +248,10 @@ describeOnDatabases("SMS tasks", (db) => {
   it("applies the provider's receipts to an SMS task's deliveries (no sender): delivered and failed counted on the task and in the rollups", async () => {
     configureSms();
     const setup = await makeSmsSetup(db(), { count: 2, quota: 100 });
-    const sentBefore = twilio.sent.length;
+    const sentBefore = providers.twilio().sent.length;
     const created = await createTask(setup.ctx, smsTaskInput(setup));
     await drain(runner());
-    const [first, second] = twilio.sent.slice(sentBefore) as [TwilioSent, TwilioSent];
+    const [first, second] = providers.twilio().sent.slice(sentBefore) as [TwilioSent, TwilioSent];
     expect(await applyChannelReceipt(db(), "sms", { providerId: first.sid, status: "delivered", at: new Date() })).toBe("applied");
     expect(await applyChannelReceipt(db(), "sms", { providerId: second.sid, status: "failed", at: new Date(), reason: "30003 Unreachable destination handset" })).toBe("applied");
     const rows = await db().select({ address: deliveries.address, status: deliveries.status }).from(deliveries).where(eq(deliveries.taskId, created.id));

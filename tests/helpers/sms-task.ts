@@ -1,10 +1,14 @@
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import type { Database } from "@/db/client";
+import { POST as twilioWebhook } from "@/app/api/webhooks/sms/twilio/route";
 import type { ContactChannel } from "@/db/schema";
 import { addContacts } from "@/lib/pools/contacts";
 import type { TaskInput } from "@/lib/sending/tasks";
 import { createTemplate } from "@/lib/templates/store";
 import { makeSendingSetup, type SendingSetup } from "./sending";
 import { unique } from "./factories";
+import { signTwilio, startFakeTwilio, type FakeTwilio } from "./fake-twilio";
+import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 
 /** The fake Twilio's account, and the environment that points the server's SMS channel at it. */
 export const TWILIO_ACCOUNT = { accountSid: "AC0123456789abcdef0123456789abcdef", authToken: "sms-task-auth-token" };
@@ -67,4 +71,38 @@ export function smsTaskInput(setup: SmsSetup, overrides: Partial<TaskInput> = {}
 /** What the contact with this number is sent: its name, the body and the Chinese opt-out sentence. */
 export function expectedSms(setup: SmsSetup, phone: string): string {
   return `${setup.names.get(phone)}${SMS_BODY}拒收请回复R`;
+}
+
+/**
+ * A fake Twilio and an SMTP sink for the file's tests, started once and closed at its end; the
+ * environment stubs of each test are undone after it.
+ */
+export function useSmsProviders(): { twilio: () => FakeTwilio; sink: () => SmtpSink } {
+  let twilio: FakeTwilio | undefined;
+  let sink: SmtpSink | undefined;
+  beforeAll(async () => {
+    twilio = await startFakeTwilio(TWILIO_ACCOUNT);
+    sink = await startSmtpSink();
+  });
+  afterAll(async () => {
+    await twilio?.close();
+    await sink?.close();
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  return { twilio: () => twilio!, sink: () => sink! };
+}
+
+/** A message from `from` reaching the company's number, posted to the Twilio webhook as Twilio signs it; resolves with the webhook's answer. */
+export async function postTwilioReply(from: string, body: string, messageSid = `SM${unique("reply").replace(/[^a-z0-9]/g, "")}`): Promise<Response> {
+  const url = "http://fanout.test/api/webhooks/sms/twilio";
+  const params = { MessageSid: messageSid, From: from, To: "+15005550006", Body: body, SmsStatus: "received" };
+  return twilioWebhook(
+    new Request(url, {
+      method: "POST",
+      body: new URLSearchParams(params).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilio(TWILIO_ACCOUNT.authToken, url, params) },
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import Link from "next/link";
 import { FilterForm } from "@/components/forms/filter-form";
 import { DataTable } from "@/components/ui/data-table";
 import { Input, Select } from "@/components/ui/field";
@@ -125,7 +126,13 @@ export async function ContactsView({
             <Td className="font-medium text-slate-900">{contact.email}</Td>
             <Td>{contact.name || t.common.none}</Td>
             <Td className="whitespace-nowrap" data-testid={`contact-phone-${contact.email}`}>
-              {contact.phone ? formatPhone(contact.phone) : t.common.none}
+              {contact.phone || contact.wecomUserId ? (
+                <Link href={`/contacts/${contact.id}`} className="text-indigo-700 hover:underline" aria-label={format(t.conversation.open, { contact: contact.email })}>
+                  {contact.phone ? formatPhone(contact.phone) : contact.wecomUserId}
+                </Link>
+              ) : (
+                t.common.none
+              )}
               {contact.channelConsent.map((channel) => (
                 <span key={channel} className="ml-1">
                   <Badge tone="indigo">{t.channels.names[channel]}</Badge>
