@@ -437,6 +437,7 @@ export const reasonsEn = {
     all: "All matching",
     companyWide: "Company-wide",
     required: "Required",
+    optOutSuffix: "Opt-out sentence",
     note: "Note",
     maxRecipients: "Recipients per message",
     tracking: "Tracking",

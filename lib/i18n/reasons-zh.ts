@@ -416,6 +416,7 @@ export const reasonsZh: ReasonCatalogue = {
     all: "全部匹配项",
     companyWide: "全公司",
     required: "必须",
+    optOutSuffix: "退订提示",
     note: "备注",
     maxRecipients: "每封收件人数",
     tracking: "跟踪",

@@ -25,8 +25,8 @@ export const setRequireUnsubscribeLink = defineAction({
 /** Whether every SMS ends with the carriers' opt-out sentence (lib/sending/channel.ts); audited as settings.update. */
 export const setSmsOptOutSuffix = defineAction({
   permission: "company.update",
-  input: z.object({ on: z.enum(["true", "false"]).transform((value) => value === "true") }),
-  run: (ctx, { on }) => writeSetting(ctx, "smsOptOutSuffix", on),
+  input: z.object({ optOutSuffix: z.enum(["true", "false"]).transform((value) => value === "true") }),
+  run: (ctx, { optOutSuffix }) => writeSetting(ctx, "smsOptOutSuffix", optOutSuffix),
 });
 
 const percent = z.coerce.number().gt(0, "must be above 0").max(100, "must be at most 100");

@@ -26,5 +26,5 @@ export function PhoneRegionForm({ region }: { region: string }) {
 /** Whether every SMS of a task ends with the carriers' opt-out sentence ("拒收请回复R" for Chinese numbers, "Reply STOP to opt out" elsewhere). */
 export function SmsOptOutSuffixToggle({ on }: { on: boolean }) {
   const { t } = useI18n();
-  return <SettingToggle on={on} action={setSmsOptOutSuffix} name="on" label={t.channels.optOutSuffix} hint={t.channels.optOutSuffixHint} testId="sms-opt-out-suffix" />;
+  return <SettingToggle on={on} action={setSmsOptOutSuffix} name="optOutSuffix" label={t.channels.optOutSuffix} hint={t.channels.optOutSuffixHint} testId="sms-opt-out-suffix" />;
 }
