@@ -33,3 +33,8 @@ export function channelCondition(channel: ReportChannel | null | undefined): SQL
  */
 const messagingList = sql.raw(messaging.map((channel) => `'${channel}'`).join(", "));
 export const rollupChannel = sql<ReportChannel>`case when ${deliveryDailySender.senderDomain} in (${messagingList}) then ${deliveryDailySender.senderDomain} else 'email' end`;
+
+/** The messaging channel a rollup's sender domain stands for, or null for a mail domain. */
+export function channelOfDomain(domain: string): Exclude<ReportChannel, "email"> | null {
+  return MESSAGING_CHANNELS.find((channel) => channel === domain) ?? null;
+}

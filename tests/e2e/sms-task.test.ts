@@ -2,15 +2,15 @@
  * An SMS task from the console (issue 21, Done means 4), in the Chinese UI: an SMS template and its
  * segment count, a pool of contacts with phones and SMS consent imported through the wizard, an
  * SMS task to it started and completed by the server's engine over the fake Twilio, which must
- * receive exactly those numbers; then the task list's channel, the by-channel report and the
- * delivery log's numbers.
+ * receive exactly those numbers; Twilio's receipts and a TD reply through the server's webhook; then
+ * the task list's channel, the by-channel report, the delivery log's numbers and the trails.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
-import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio";
+import { startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
 import { SMS_BODY, SMS_TEMPLATE_TEXT, TWILIO_ACCOUNT, twilioEnv } from "../helpers/sms-task";
 import { ADMIN, useConsole } from "./harness";
 import { ConsolePage, LoginPage } from "./pages";
@@ -89,6 +89,16 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
       expect(twilio.sent.find((message) => message.to === member.phone)!.body).toBe(`${member.name}${SMS_BODY}拒收请回复R`);
     }
 
+    // Twilio's receipts and a TD reply reach the server's webhook: one delivered, one undelivered (30003), the third number opts out.
+    // Signed for the URL the server reads back: without FANOUT_PUBLIC_URL, Next names its host "localhost" (scripts/start.mjs).
+    const webhook = `${app.url().replace("127.0.0.1", "localhost")}/api/webhooks/sms/twilio`;
+    const byPhone = (phone: string) => twilio.sent.find((message) => message.to === phone)!;
+    const [delivered, failed, replier] = MEMBERS.map((m) => byPhone(m.phone)) as [TwilioSent, TwilioSent, TwilioSent];
+    const accepted = async (posted: Promise<{ status: number }>) => expect(Math.floor((await posted).status / 100)).toBe(2);
+    await accepted(twilio.sendStatus(webhook, delivered, "delivered"));
+    await accepted(twilio.sendStatus(webhook, failed, "undelivered", "30003"));
+    await accepted(twilio.sendInbound(webhook, replier.to, "TD"));
+
     // 群发任务管理 shows the channel.
     await console.visit("/tasks");
     expect(await page.getByTestId("task-row-周末促销").getByTestId("task-channel").textContent()).toBe("短信");
@@ -96,7 +106,12 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
     // 群发统计: the by-channel breakdown counts the sends under SMS, and the SMS filter keeps them.
     await console.visit("/reports?period=today");
     await page.getByTestId("channel-breakdown").waitFor();
-    expect(await page.getByTestId("channel-sms-sent").textContent()).toBe("3");
+    const figures = async () =>
+      Object.fromEntries(
+        await Promise.all((["sent", "delivered", "failed", "replies", "optOuts"] as const).map(async (key) => [key, await page.getByTestId(`channel-sms-${key}`).textContent()])),
+      );
+    expect(await figures()).toEqual({ sent: "3", delivered: "1", failed: "1", replies: "1", optOuts: "1" });
+    expect(await page.getByTestId("channel-reason-row").allTextContents()).toEqual(["短信300031"]);
     expect(await page.getByTestId("channel-row-email").count()).toBe(0);
     await page.getByTestId("channel-switch").getByText("短信", { exact: true }).click();
     await page.waitForURL(/channel=sms/);
@@ -109,6 +124,18 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
     const addresses = await page.getByTestId("delivery-log-address").allTextContents();
     expect(addresses.sort()).toEqual(MEMBERS.map((m) => m.phone).sort());
     expect(await page.getByTestId("delivery-log-channel").allTextContents()).toEqual(["短信", "短信", "短信"]);
+
+    // A delivery's trail: the number and its segments, the provider's receipt with its reason; the replier's trail has the reply.
+    await page.getByTestId("delivery-log-address").getByText(failed.to, { exact: true }).click();
+    await page.getByTestId("delivery-trail").waitFor();
+    expect(await page.getByTestId("delivery-detail-channel").textContent()).toBe("短信");
+    // The editor counted "{{ name }}" as written (2 segments); 韩梅梅's own text is 3 + 61 + 6 = 70 characters, one segment.
+    expect(await page.getByTestId("delivery-detail-number").textContent()).toBe(`${failed.to} · 1 条计费短信`);
+    expect(await page.getByTestId("trail-failed").textContent()).toContain("30003");
+    await console.visit("/logs/deliveries");
+    await page.getByTestId("delivery-log-address").getByText(replier.to, { exact: true }).click();
+    await page.getByTestId("trail-reply").waitFor();
+    expect(await page.getByTestId("trail-reply").textContent()).toContain('Replied "TD"');
     expect(errors).toEqual([]);
   });
 });

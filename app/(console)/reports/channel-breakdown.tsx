@@ -3,12 +3,18 @@ import { reportHref, type ReportQuery } from "@/components/reports/report-query"
 import { DataTable } from "@/components/ui/data-table";
 import { Td } from "@/components/ui/table";
 import type { Messages } from "@/lib/i18n";
-import { REPORT_CHANNELS, type ReportChannel } from "@/lib/reports/channel-dimension";
+import { channelOfDomain, REPORT_CHANNELS, type ReportChannel } from "@/lib/reports/channel-dimension";
 import type { ChannelRow, FailureReason } from "@/lib/reports/channels";
 import { ChannelChart } from "./channel-chart";
 
 const toggleClass = (active: boolean) =>
   `rounded-md px-2.5 py-1 ${active ? "bg-slate-800 text-white" : "text-slate-600 ring-1 ring-slate-300 hover:bg-slate-50"}`;
+
+/** A sender domain as a report shows it: a messaging channel's rows by the channel's name ("短信"), a mail domain as it is. */
+export function domainLabel(domain: string, t: Messages): string {
+  const channel = channelOfDomain(domain);
+  return channel ? t.channels.names[channel] : domain;
+}
 
 /** 全部 / 邮件 / 短信 / WhatsApp / 企业微信: the channel the page's figures are of, keeping the period. */
 export function ChannelSwitch({ channel, query, t }: { channel: ReportChannel | null; query: ReportQuery; t: Messages }) {

@@ -12,7 +12,7 @@ import { readChannel } from "@/lib/reports/channel-dimension";
 import { channelBreakdown } from "@/lib/reports/channels";
 import { PERIODS } from "@/lib/reports/periods";
 import { engagementPerDay, reportSummary, sendReport, sendsPerDay } from "@/lib/reports/queries";
-import { ChannelBreakdown, ChannelSwitch } from "./channel-breakdown";
+import { ChannelBreakdown, ChannelSwitch, domainLabel } from "./channel-breakdown";
 import { pageOf, readRange, type SearchParams } from "./range";
 
 /** 群发统计: what the caller's departments sent in a period, by day, department, IP and sender domain. */
@@ -76,7 +76,7 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
             <Td className="tabular-nums">{row.ip || t.common.none}</Td>
-            <Td>{row.domain}</Td>
+            <Td>{domainLabel(row.domain, t)}</Td>
             <Td className="text-right tabular-nums">{count(row.sent)}</Td>
           </tr>
         )}
