@@ -902,7 +902,6 @@ export const en = {
       noReason: "No reason given",
       number: "Number",
       segments: "{count} segments",
-      receipt: "Receipt from the {channel} provider",
       read: "Read",
     },
     columns: {

@@ -904,7 +904,6 @@ export const zh: Messages = {
       noReason: "未给出原因",
       number: "号码",
       segments: "{count} 条计费短信",
-      receipt: "{channel} 服务商回执",
       read: "已读",
     },
     columns: {
