@@ -38,6 +38,23 @@ function detailValue(t: Messages, name: string, value: string): string {
   return value;
 }
 
+/** An entry's dot, title and test id: a channel's read receipt is "read", a kept reply is the reply. */
+function heading(entry: TrailEntry, t: Messages): { tone: Tone; title: string; testId: string } {
+  const labels = t.deliveryLog;
+  switch (entry.kind) {
+    case "queued":
+      return { tone: "slate", title: labels.queued, testId: "trail-queued" };
+    case "answer":
+      return { tone: answerTone(entry), title: labels.answer, testId: "trail-answer" };
+    case "reply":
+      return { tone: "amber", title: t.channels.reasons.opted_out, testId: "trail-reply" };
+    case "event": {
+      const read = entry.source === "channel" && entry.type === "opened";
+      return { tone: EVENT_TONES[entry.type], title: read ? t.reports.channels.read : labels.eventTypes[entry.type], testId: `trail-${entry.type}` };
+    }
+  }
+}
+
 /** One delivery's trail as a vertical timeline: queued, every recorded event, the send's answer where its time falls. */
 export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEntry[]; timeZone: string; t: Messages }) {
   const labels = t.deliveryLog;
@@ -47,15 +64,13 @@ export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEnt
     <div className="space-y-3">
       <ol className="relative ml-2 border-l border-slate-200" data-testid="delivery-trail">
         {timeline.map((entry, index) => {
-          const tone = entry.kind === "queued" ? "slate" : entry.kind === "answer" ? answerTone(entry) : EVENT_TONES[entry.type];
+          const { tone, title, testId } = heading(entry, t);
           const key = entry.kind === "event" ? `event-${entry.id}` : `${entry.kind}-${index}`;
           return (
-            <li key={key} className="relative pb-5 pl-5 last:pb-0" data-testid={`trail-${entry.kind === "event" ? entry.type : entry.kind}`}>
+            <li key={key} className="relative pb-5 pl-5 last:pb-0" data-testid={testId}>
               <span className={`absolute -left-[7px] top-1 h-3 w-3 rounded-full ring-4 ring-white ${DOT[tone]}`} aria-hidden />
               <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-                <span className="text-sm font-medium text-slate-900">
-                  {entry.kind === "queued" ? labels.queued : entry.kind === "answer" ? labels.answer : labels.eventTypes[entry.type]}
-                </span>
+                <span className="text-sm font-medium text-slate-900">{title}</span>
                 <span className="text-xs tabular-nums text-slate-500">{when(entry.at)}</span>
                 {entry.kind === "event" ? <Badge>{labels.sources[entry.source]}</Badge> : null}
                 {entry.kind === "event" && entry.machine ? (
@@ -66,6 +81,7 @@ export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEnt
                 {entry.kind === "answer" ? <DeliveryStatusBadge status={entry.status} labels={t.tasks.deliveryStatuses} /> : null}
               </div>
               {entry.kind === "answer" ? <AnswerDetails entry={entry} t={t} timeZone={timeZone} /> : null}
+              {entry.kind === "reply" ? <p className="mt-1 text-xs text-slate-700">{entry.note}</p> : null}
               {entry.kind === "event" && entry.detail.length > 0 ? (
                 <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs">
                   {entry.detail.map(([name, value]) => (

@@ -892,6 +892,20 @@ export const en = {
     byRecipient: "By recipient domain",
     otherDomains: "Other domains",
     topDomainsNote: "Each day and department lists its {count} recipient domains with the most failures; the rest are summed as “Other domains”.",
+    /** By channel (issue 21, decision 0090): the reports' channel filter and breakdown, and the channel on the task list, delivery log and trail. */
+    channels: {
+      filter: "Channel",
+      all: "All channels",
+      title: "By channel",
+      channel: "Channel",
+      columns: { sent: "Sent", delivered: "Delivered", failed: "Failed", opened: "Opened / read", replies: "Replies", optOuts: "Opt-outs" },
+      note: "Delivered, failed and read come from the providers' receipts; e-mail's opt-outs are unsubscribes. Replies counts the opt-out replies (TD, 退订, STOP), the only replies Fanout keeps.",
+      reason: "Provider's reason",
+      noReason: "No reason given",
+      number: "Number",
+      segments: "{count} segments",
+      read: "Read",
+    },
     columns: {
       date: "Date",
       department: "Department",

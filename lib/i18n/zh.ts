@@ -894,6 +894,20 @@ export const zh: Messages = {
     byRecipient: "按收件域名",
     otherDomains: "其他域名",
     topDomainsNote: "每天每个部门列出失败最多的 {count} 个收件域名，其余合计为“其他域名”。",
+    /** By channel (issue 21, decision 0090): the reports' channel filter and breakdown, and the channel on the task list, delivery log and trail. */
+    channels: {
+      filter: "渠道",
+      all: "全部渠道",
+      title: "按渠道",
+      channel: "渠道",
+      columns: { sent: "发送", delivered: "送达", failed: "失败", opened: "打开 / 已读", replies: "回复", optOuts: "退订" },
+      note: "送达、失败和已读来自服务商的回执；邮件的退订即退订链接。回复只统计退订回复（TD、退订、STOP），Fanout 只保存这类回复。",
+      reason: "服务商给出的原因",
+      noReason: "未给出原因",
+      number: "号码",
+      segments: "{count} 条计费短信",
+      read: "已读",
+    },
     columns: {
       date: "日期",
       department: "部门",

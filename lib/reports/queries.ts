@@ -6,6 +6,7 @@ import { authorize, departmentScope } from "@/lib/access/policy";
 import type { Ctx } from "@/lib/access/context";
 import { notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
+import { channelCondition, type ReportChannel } from "./channel-dimension";
 import { daysOf, type ReportRange } from "./periods";
 import { recipientFailureRows, type RecipientFailureRow } from "./recipient-failures";
 
@@ -22,16 +23,17 @@ const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.
 /** Every report but failures by recipient domain reads the rollup without the recipient's domain: a few rows per department and day. */
 const rollup = deliveryDailySender;
 
-function inRange(ctx: Ctx, range: ReportRange): SQL {
+/** The caller's rollup rows of the range, of one channel when one is chosen (./channel-dimension.ts). */
+export function inRange(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): SQL {
   authorize(ctx.actor, "reports.view");
-  return and(between(rollup.day, range.from, range.to), departmentScope(ctx.actor, rollup.departmentId))!;
+  return and(between(rollup.day, range.from, range.to), departmentScope(ctx.actor, rollup.departmentId), channelCondition(channel))!;
 }
 
 export type SendRow = { date: string; departmentId: string; department: string; ip: string; domain: string; sent: number };
 
 /** Messages sent per day × department × client IP × sender domain (群发统计 / 发送量). */
-export async function sendReport(ctx: Ctx, range: ReportRange): Promise<{ from: string; to: string; total: number; rows: SendRow[] }> {
-  const where = inRange(ctx, range);
+export async function sendReport(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<{ from: string; to: string; total: number; rows: SendRow[] }> {
+  const where = inRange(ctx, range, channel);
   const sent = total(rollup.sent);
   const rows: SendRow[] = await ctx.db
     .select({
@@ -93,8 +95,8 @@ async function senderFailureRows(ctx: Ctx, range: ReportRange): Promise<FailureR
 export type DailyPoint = { date: string; byDepartment: Record<string, number>; total: number };
 
 /** Sends per day stacked by department (keyed by department name), every day of the range present. */
-export async function sendsPerDay(ctx: Ctx, range: ReportRange): Promise<{ departments: string[]; points: DailyPoint[] }> {
-  const where = inRange(ctx, range);
+export async function sendsPerDay(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<{ departments: string[]; points: DailyPoint[] }> {
+  const where = inRange(ctx, range, channel);
   const rows = await ctx.db
     .select({ date: rollup.day, department: departments.name, sent: total(rollup.sent) })
     .from(rollup)
@@ -114,8 +116,13 @@ export async function sendsPerDay(ctx: Ctx, range: ReportRange): Promise<{ depar
 }
 
 /** Per-day sums of some rollup columns, every day of the range present (zeros where nothing happened). */
-async function perDay<K extends string>(ctx: Ctx, range: ReportRange, columns: Record<K, AnyPgColumn>): Promise<({ date: string } & Record<K, number>)[]> {
-  const where = inRange(ctx, range);
+async function perDay<K extends string>(
+  ctx: Ctx,
+  range: ReportRange,
+  columns: Record<K, AnyPgColumn>,
+  channel?: ReportChannel | null,
+): Promise<({ date: string } & Record<K, number>)[]> {
+  const where = inRange(ctx, range, channel);
   const keys = Object.keys(columns) as K[];
   const selection = Object.fromEntries(keys.map((key) => [key, total(columns[key])])) as Record<K, SQL.Aliased<number> | SQL<number>>;
   const rows = (await ctx.db
@@ -147,6 +154,7 @@ export async function failureCategoriesPerDay(
 export async function engagementPerDay(
   ctx: Ctx,
   range: ReportRange,
+  channel?: ReportChannel | null,
 ): Promise<{ date: string; sent: number; delivered: number; opened: number; clicked: number; unsubscribed: number; machineOpened: number; machineClicked: number }[]> {
   return perDay(ctx, range, {
     sent: rollup.sent,
@@ -156,7 +164,7 @@ export async function engagementPerDay(
     unsubscribed: rollup.unsubscribed,
     machineOpened: rollup.machineOpened,
     machineClicked: rollup.machineClicked,
-  });
+  }, channel);
 }
 
 export type ReportSummary = {
@@ -176,8 +184,8 @@ export type ReportSummary = {
 };
 
 /** The range's totals and rates (machine opens and clicks are counted apart and left out of the rates). */
-export async function reportSummary(ctx: Ctx, range: ReportRange): Promise<ReportSummary> {
-  const where = inRange(ctx, range);
+export async function reportSummary(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<ReportSummary> {
+  const where = inRange(ctx, range, channel);
   const [row] = await ctx.db
     .select({
       sent: total(rollup.sent),

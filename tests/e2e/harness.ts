@@ -7,13 +7,15 @@ export const ADMIN = { email: "admin@fanout.test", password: "admin password 1" 
 
 /**
  * The production server (with ADMIN as its first admin) and a Chromium, started once for the
- * calling suite and stopped after it. Call inside a `describe`.
+ * calling suite and stopped after it. Call inside a `describe`; `env` adds to the server's
+ * environment, read when the server starts (after the suite's earlier `beforeAll`s, so it may name
+ * a fake service they started).
  */
-export function useConsole() {
+export function useConsole(env: () => Record<string, string> = () => ({})) {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    server = await startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
+    server = await startServer({ ...env(), FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password });
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -8,8 +8,11 @@ import { Td } from "@/components/ui/table";
 import { consolePage } from "@/app/(console)/_page/console-page";
 import { pageNumber } from "@/app/(console)/_page/search-params";
 import { format } from "@/lib/i18n";
+import { readChannel } from "@/lib/reports/channel-dimension";
+import { channelBreakdown } from "@/lib/reports/channels";
 import { PERIODS } from "@/lib/reports/periods";
 import { engagementPerDay, reportSummary, sendReport, sendsPerDay } from "@/lib/reports/queries";
+import { ChannelBreakdown, ChannelSwitch, domainLabel } from "./channel-breakdown";
 import { pageOf, readRange, type SearchParams } from "./range";
 
 /** 群发统计: what the caller's departments sent in a period, by day, department, IP and sender domain. */
@@ -17,13 +20,15 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
   const { t, locale } = ctx;
   const params = await searchParams;
   const { range, error } = readRange(params, ctx.timeZone);
-  const [report, perDay, engagement, summary] = await Promise.all([
-    sendReport(ctx, range),
-    sendsPerDay(ctx, range),
-    engagementPerDay(ctx, range),
-    reportSummary(ctx, range),
+  const channel = readChannel(params.channel);
+  const [report, perDay, engagement, summary, byChannel] = await Promise.all([
+    sendReport(ctx, range, channel),
+    sendsPerDay(ctx, range, channel),
+    engagementPerDay(ctx, range, channel),
+    reportSummary(ctx, range, channel),
+    channelBreakdown(ctx, range, channel),
   ]);
-  const query = rangeQuery(range);
+  const query = { ...rangeQuery(range), channel: channel ?? undefined };
   const table = pageOf(report.rows, pageNumber(params.page));
   const number = (value: number) => value.toLocaleString(locale);
   const count = (value: number) => format(t.reports.count, { count: number(value) });
@@ -35,7 +40,12 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
       current="sends"
       report={report}
       query={query}
-      controls={<PeriodSwitch path="/reports" periods={PERIODS} range={range} keep={{}} labels={r} />}
+      controls={
+        <div className="space-y-2">
+          <PeriodSwitch path="/reports" periods={PERIODS} range={range} keep={{ channel: query.channel }} labels={r} />
+          <ChannelSwitch channel={channel} query={query} t={t} />
+        </div>
+      }
       error={error}
       rows={table}
     >
@@ -53,6 +63,7 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
           labels={{ ...r.charts, title: r.charts.engagement }}
         />
       </div>
+      <ChannelBreakdown rows={byChannel.rows} reasons={byChannel.reasons} locale={locale} t={t} />
       <ReportTable
         testId="send-report-table"
         columns={[{ label: r.columns.date }, { label: r.columns.department }, { label: r.columns.ip }, { label: r.columns.domain }, { label: r.columns.sent, total: true }]}
@@ -65,7 +76,7 @@ export default consolePage("reports.view", async function SendReportPage(ctx, { 
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
             <Td className="tabular-nums">{row.ip || t.common.none}</Td>
-            <Td>{row.domain}</Td>
+            <Td>{domainLabel(row.domain, t)}</Td>
             <Td className="text-right tabular-nums">{count(row.sent)}</Td>
           </tr>
         )}

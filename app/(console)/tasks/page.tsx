@@ -48,6 +48,7 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
           showDepartment && t.common.department,
           t.tasks.name,
           t.tasks.templateOrAccount,
+          t.reports.channels.channel,
           t.tasks.columns.sender,
           { label: t.tasks.status, className: "whitespace-nowrap" },
           t.tasks.progress,
@@ -73,6 +74,7 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
             <Td className="max-w-48 truncate">
               {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.templateName}
             </Td>
+            <Td data-testid="task-channel">{t.channels.names[task.channel]}</Td>
             <Td className="max-w-56 truncate">{task.fromName ? `${task.fromName} <${task.senderAddress}>` : task.senderAddress}</Td>
             <Td>
               <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />

@@ -115,8 +115,13 @@ export default consolePage("reports.view", async function DeliveryLogPage(ctx, {
               </Td>
               <Td>
                 <Link className="font-medium text-indigo-700 hover:underline" href={`/logs/deliveries/${row.id}`} data-testid="delivery-log-address">
-                  {row.email}
+                  {row.channel === "email" ? row.email : (row.address ?? row.email)}
                 </Link>
+                {row.channel !== "email" ? (
+                  <span className="ml-1.5 text-xs text-slate-500" data-testid="delivery-log-channel" title={row.email}>
+                    {t.channels.names[row.channel]}
+                  </span>
+                ) : null}
               </Td>
               <Td className="max-w-48 truncate" title={row.taskName}>
                 <Link className="text-slate-700 hover:underline" href={taskHref(row.taskId)}>

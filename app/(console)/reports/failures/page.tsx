@@ -10,6 +10,7 @@ import { format } from "@/lib/i18n";
 import { PERIODS } from "@/lib/reports/periods";
 import { failureCategoriesPerDay, failureReport } from "@/lib/reports/queries";
 import { TOP_RECIPIENT_DOMAINS } from "@/lib/reports/recipient-failures";
+import { domainLabel } from "../channel-breakdown";
 import { pageOf, readBy, readRange, type SearchParams } from "../range";
 
 const toggleClass = (active: boolean) =>
@@ -96,7 +97,7 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
           <tr key={`${row.date}|${row.departmentId}|${row.domain}`} data-testid="failure-report-row">
             <Td className="tabular-nums">{row.date}</Td>
             <Td>{row.department}</Td>
-            <Td className={row.others ? "italic text-slate-600" : undefined}>{row.others ? r.otherDomains : row.domain}</Td>
+            <Td className={row.others ? "italic text-slate-600" : undefined}>{row.others ? r.otherDomains : domainLabel(row.domain, t)}</Td>
             <Td className="text-right tabular-nums">{number(row.failed)}</Td>
             <Td className="whitespace-normal text-slate-600" data-testid="failure-details">
               {details(row)}

@@ -35,6 +35,16 @@ export default consolePage("reports.view", async function DeliveryTrailPage(ctx,
       "task",
     ],
     ...(actor.role !== "department" ? ([[labels.department, delivery.department, "department"]] as [string, ReactNode, string][]) : []),
+    ...(delivery.channel !== "email"
+      ? ([
+          [t.reports.channels.channel, t.channels.names[delivery.channel], "channel"],
+          [
+            t.reports.channels.number,
+            delivery.segments ? `${delivery.address ?? t.common.none} · ${format(t.reports.channels.segments, { count: delivery.segments })}` : (delivery.address ?? t.common.none),
+            "number",
+          ],
+        ] as [string, ReactNode, string][])
+      : []),
     [labels.sender, delivery.sender ? (delivery.sender.name ? `${delivery.sender.name} <${delivery.sender.address}>` : delivery.sender.address) : t.common.none, "sender"],
     [labels.status, <DeliveryStatusBadge key="status" status={delivery.status} labels={t.tasks.deliveryStatuses} />, "status"],
     [labels.category, delivery.category ? t.tasks.categories[delivery.category] : t.common.none, "category"],

@@ -3,6 +3,7 @@ import { readEnv } from "@/lib/config/env";
 import { defineRoute } from "@/lib/entry/route";
 import { notFound } from "@/lib/errors";
 import { getMessages } from "@/lib/i18n/server";
+import { readChannel } from "@/lib/reports/channel-dimension";
 import { rangeOfQuery } from "@/lib/reports/periods";
 import { failureReportCsv, sendReportCsv } from "@/lib/reports/csv";
 import { failureReport, sendReport } from "@/lib/reports/queries";
@@ -10,7 +11,7 @@ import { readBy } from "../../range";
 
 /**
  * /reports/export/sends and /reports/export/failures: the whole table of the page (every page of
- * it) for the same period, headed in the reader's language. A range that cannot be read is a 400,
+ * it) for the same period (and, for sends, the same channel), headed in the reader's language. A range that cannot be read is a 400,
  * not a silently different file.
  */
 export const GET = defineRoute<{ table: string }>({
@@ -23,7 +24,7 @@ export const GET = defineRoute<{ table: string }>({
     const c = t.reports.columns;
     const name = (kind: string) => `${kind}-${range.from}-${range.to}.csv`;
     if (table === "sends") {
-      const report = await sendReport(ctx, range);
+      const report = await sendReport(ctx, range, readChannel(params.get("channel")));
       return csvResponse(sendReportCsv(report.rows, [c.date, c.department, c.ip, c.domain, c.sent]), name("sends"));
     }
     if (table === "failures") {

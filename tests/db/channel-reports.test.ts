@@ -1,0 +1,162 @@
+/**
+ * Reports by channel (issue 21, decision 0090): mail and SMS sent through the real engine (SMTP
+ * sink, fake Twilio), receipts and a TD reply through the real feedback paths, then the by-channel
+ * figures, the channel filter, the delivery log and trail checked against hand-computed answers,
+ * each department seeing only its own.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { channelSuppressions, deliveries } from "@/db/schema";
+import { POST as twilioWebhook } from "@/app/api/webhooks/sms/twilio/route";
+import type { Ctx } from "@/lib/access/context";
+import { createChannelTransport } from "@/lib/channels";
+import { readEnv } from "@/lib/config/env";
+import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
+import { recordOpen } from "@/lib/feedback/tracking";
+import { channelBreakdown } from "@/lib/reports/channels";
+import { searchDeliveries } from "@/lib/reports/delivery-log";
+import { deliveryTrail } from "@/lib/reports/delivery-trail";
+import { resolvePeriod } from "@/lib/reports/periods";
+import { reportSummary, sendReport } from "@/lib/reports/queries";
+import { LocalRunner } from "@/lib/sending/runner";
+import { listTasks } from "@/lib/sending/task-pages";
+import { createTask } from "@/lib/sending/tasks";
+import { createSmtpTransport } from "@/lib/transports";
+import { addDays, zonedDate } from "@/lib/time/zone";
+import { describeOnDatabases } from "../helpers/db";
+import { actorFor, makeUser, unique } from "../helpers/factories";
+import { signTwilio, startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
+import { taskInput, testSendingConfig } from "../helpers/sending";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
+import { makeSmsSetup, smsTaskInput, TWILIO_ACCOUNT, twilioEnv, type SmsSetup } from "../helpers/sms-task";
+
+vi.mock("next/headers", () => import("../helpers/next-headers"));
+
+describeOnDatabases("reports by channel", (db) => {
+  /** The fake SMS gateway and the SMTP sink the engine sends through. */
+  let twilio: FakeTwilio;
+  let sink: SmtpSink;
+  beforeAll(async () => void ([twilio, sink] = await Promise.all([startFakeTwilio(TWILIO_ACCOUNT), startSmtpSink()])));
+  afterAll(() => Promise.all([twilio?.close(), sink?.close()]));
+  afterEach(() => vi.unstubAllEnvs());
+
+  async function send(task: Promise<unknown>) {
+    await task;
+    const engine = new LocalRunner(db(), {
+      transport: createSmtpTransport({ url: sink.url }),
+      channels: { sms: createChannelTransport("sms", { env: twilioEnv(twilio.url) }) },
+      config: testSendingConfig({ batchSize: 100 }),
+      log: () => undefined,
+    });
+    try {
+      await engine.drain();
+    } finally {
+      await engine.stop();
+    }
+  }
+
+  /** Sends one SMS task of the setup and answers the texts it sent. */
+  async function smsTask(setup: SmsSetup): Promise<{ taskId: string; texts: TwilioSent[] }> {
+    const before = twilio.sent.length;
+    const task = await createTask(setup.ctx, smsTaskInput(setup));
+    await send(Promise.resolve());
+    return { taskId: task.id, texts: twilio.sent.slice(before) };
+  }
+
+  async function replyTd(from: string) {
+    const url = "http://fanout.test/api/webhooks/sms/twilio";
+    const reply = { MessageSid: `SM${unique("reply").replace(/[^a-z0-9]/g, "")}`, From: from, To: "+15005550006", Body: "TD", SmsStatus: "received" };
+    const answer = await twilioWebhook(
+      new Request(url, {
+        method: "POST",
+        body: new URLSearchParams(reply).toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilio(TWILIO_ACCOUNT.authToken, url, reply) },
+      }),
+    );
+    expect(answer.status).toBe(200);
+  }
+
+  async function departmentCtx(setup: SmsSetup): Promise<Ctx> {
+    const user = await makeUser(db(), "department", { departmentId: setup.departmentId });
+    return { db: db(), actor: actorFor(user, "department", setup.departmentId) };
+  }
+
+  it("counts each channel's sends, receipts, opens, replies and opt-outs, filters by channel, and keeps each department to its own", async () => {
+    for (const [name, value] of Object.entries(twilioEnv(twilio.url))) vi.stubEnv(name, value);
+    // Alpha: 3 contacts with phones and SMS consent, and one with an address only.
+    const alpha = await makeSmsSetup(db(), { count: 3, quota: 100, extra: [{ email: `${unique("mail-only")}@example.net` }] });
+    const beta = await makeSmsSetup(db(), { count: 2, quota: 100 });
+    // Day boundaries: the period runs from yesterday to tomorrow, so an open a few minutes ahead is inside it.
+    const today = zonedDate(new Date(), readEnv().timeZone);
+    const range = resolvePeriod({ from: addDays(today, -1), to: addDays(today, 1) }, new Date(), readEnv().timeZone);
+
+    // Mail: 4 messages to alpha's pool, one of them opened by a person.
+    const mailBefore = sink.messages.length;
+    const mailTask = await createTask(alpha.ctx, taskInput(alpha));
+    await send(Promise.resolve());
+    expect(sink.messages.length - mailBefore).toBe(4);
+    const [mailed] = await db().select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.taskId, mailTask.id)).limit(1);
+    const opened = await recordOpen(db(), mailed!.id, { at: new Date(Date.now() + 5 * 60_000), userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36" });
+    expect(opened).toMatchObject({ recorded: true, machine: false });
+
+    // SMS: alpha's 3 numbers, one delivered, one failed with the carrier's reason, the third replies TD.
+    const a = await smsTask(alpha);
+    expect(a.texts.map((text) => text.to).sort()).toEqual([...alpha.phones].sort());
+    const [delivered, failed, replier] = a.texts as [TwilioSent, TwilioSent, TwilioSent];
+    expect(await applyChannelReceipt(db(), "sms", { providerId: delivered.sid, status: "delivered", at: new Date() })).toBe("applied");
+    expect(await applyChannelReceipt(db(), "sms", { providerId: failed.sid, status: "failed", at: new Date(), reason: "30003 Unreachable destination handset" })).toBe("applied");
+    // Beta: 2 numbers, one failed for another reason.
+    const b = await smsTask(beta);
+    expect(await applyChannelReceipt(db(), "sms", { providerId: b.texts[0]!.sid, status: "failed", at: new Date(), reason: "30005 Unknown destination handset" })).toBe("applied");
+    // The TD reply opts the number out in every department; alpha also takes one number off by hand.
+    await replyTd(replier.to);
+    await db().insert(channelSuppressions).values({ departmentId: alpha.departmentId, channel: "sms", address: "+8613900009999", reason: "opted_out", createdBy: "someone@example.com" });
+
+    const alphaCtx = await departmentCtx(alpha);
+    const alphaReport = await channelBreakdown(alphaCtx, range);
+    expect(alphaReport.rows).toEqual([
+      { channel: "email", sent: 4, delivered: 0, failed: 0, opened: 1, replies: null, optOuts: 0 },
+      { channel: "sms", sent: 3, delivered: 1, failed: 1, opened: 0, replies: 1, optOuts: 2 },
+    ]);
+    expect(alphaReport.reasons).toEqual([{ channel: "sms", reason: "30003 Unreachable destination handset", failed: 1 }]);
+
+    // The filter narrows every figure of the page to the channel.
+    expect(await channelBreakdown(alphaCtx, range, "sms")).toEqual({ rows: [alphaReport.rows[1]], reasons: alphaReport.reasons });
+    expect(await channelBreakdown(alphaCtx, range, "email")).toEqual({ rows: [alphaReport.rows[0]], reasons: [] });
+    expect(await channelBreakdown(alphaCtx, range, "whatsapp")).toEqual({ rows: [], reasons: [] });
+    expect(await reportSummary(alphaCtx, range)).toMatchObject({ sent: 7, delivered: 1, failed: 1, opened: 1 });
+    expect(await reportSummary(alphaCtx, range, "sms")).toMatchObject({ sent: 3, delivered: 1, failed: 1, opened: 0 });
+    expect(await reportSummary(alphaCtx, range, "email")).toMatchObject({ sent: 4, delivered: 0, failed: 0, opened: 1 });
+    const smsRows = (await sendReport(alphaCtx, range, "sms")).rows;
+    expect(smsRows.map((row) => [row.domain, row.sent])).toEqual([["sms", 3]]);
+    expect((await sendReport(alphaCtx, range, "email")).rows.every((row) => row.domain !== "sms")).toBe(true);
+
+    // Beta sees its own sends and failure, and the reply that opted the number out of its SMS too.
+    const betaReport = await channelBreakdown(await departmentCtx(beta), range);
+    expect(betaReport).toEqual({
+      rows: [{ channel: "sms", sent: 2, delivered: 0, failed: 1, opened: 0, replies: 1, optOuts: 1 }],
+      reasons: [{ channel: "sms", reason: "30005 Unknown destination handset", failed: 1 }],
+    });
+
+    // The task list carries the channel; the delivery log the number; the trail the receipts and the reply.
+    expect((await listTasks(alphaCtx)).tasks.map((task) => [task.id, task.channel]).sort()).toEqual([[mailTask.id, "email"], [a.taskId, "sms"]].sort());
+    const log = await searchDeliveries(alphaCtx, { taskId: a.taskId });
+    expect(log.rows.map((row) => [row.channel, row.address]).sort()).toEqual(alpha.phones.map((phone) => ["sms", phone]).sort());
+    const mailLog = await searchDeliveries(alphaCtx, { taskId: mailTask.id });
+    expect(mailLog.rows.every((row) => row.channel === "email" && row.address === null)).toBe(true);
+
+    const idOf = (phone: string) => log.rows.find((row) => row.address === phone)!.id;
+    const failedTrail = await deliveryTrail(alphaCtx, idOf(failed.to));
+    expect(failedTrail.delivery).toMatchObject({ channel: "sms", address: failed.to, segments: 2, status: "failed", error: "30003 Unreachable destination handset" });
+    expect(failedTrail.timeline.filter((entry) => entry.kind === "event").map((entry) => entry.kind === "event" && [entry.type, entry.source])).toContainEqual(["failed", "channel"]);
+    const deliveredTrail = await deliveryTrail(alphaCtx, idOf(delivered.to));
+    expect(deliveredTrail.timeline.some((entry) => entry.kind === "event" && entry.type === "delivered" && entry.source === "channel")).toBe(true);
+    expect(deliveredTrail.timeline.some((entry) => entry.kind === "reply")).toBe(false);
+    const replierTrail = await deliveryTrail(alphaCtx, idOf(replier.to));
+    expect(replierTrail.timeline.map((entry) => entry.kind)).toEqual(["queued", "answer", "reply"]);
+    expect(replierTrail.timeline[2]).toMatchObject({ kind: "reply", note: 'Replied "TD"' });
+
+    // Another department's delivery is not found.
+    await expect(deliveryTrail(await departmentCtx(beta), idOf(failed.to))).rejects.toMatchObject({ code: "not_found" });
+  });
+});
