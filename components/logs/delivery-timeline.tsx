@@ -38,7 +38,7 @@ function detailValue(t: Messages, name: string, value: string): string {
   return value;
 }
 
-/** An entry's dot, title and test id: a channel's read receipt is "read", a kept reply is the reply. */
+/** An entry's dot, title and test id: a channel's read receipt is "read". */
 function heading(entry: TrailEntry, t: Messages): { tone: Tone; title: string; testId: string } {
   const labels = t.deliveryLog;
   switch (entry.kind) {
@@ -46,8 +46,6 @@ function heading(entry: TrailEntry, t: Messages): { tone: Tone; title: string; t
       return { tone: "slate", title: labels.queued, testId: "trail-queued" };
     case "answer":
       return { tone: answerTone(entry), title: labels.answer, testId: "trail-answer" };
-    case "reply":
-      return { tone: "amber", title: t.channels.reasons.opted_out, testId: "trail-reply" };
     case "event": {
       const read = entry.source === "channel" && entry.type === "opened";
       return { tone: EVENT_TONES[entry.type], title: read ? t.reports.channels.read : labels.eventTypes[entry.type], testId: `trail-${entry.type}` };
@@ -81,7 +79,6 @@ export function DeliveryTimeline({ timeline, timeZone, t }: { timeline: TrailEnt
                 {entry.kind === "answer" ? <DeliveryStatusBadge status={entry.status} labels={t.tasks.deliveryStatuses} /> : null}
               </div>
               {entry.kind === "answer" ? <AnswerDetails entry={entry} t={t} timeZone={timeZone} /> : null}
-              {entry.kind === "reply" ? <p className="mt-1 text-xs text-slate-700">{entry.note}</p> : null}
               {entry.kind === "event" && entry.detail.length > 0 ? (
                 <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs">
                   {entry.detail.map(([name, value]) => (

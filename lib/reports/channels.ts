@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, desc, eq, gte, lt, ne, sql } from "drizzle-orm";
-import { channelSuppressions, deliveries, deliveryDailySender, tasks } from "@/db/schema";
+import { channelSuppressions, deliveries, deliveryDailySender, deliveryEvents, tasks } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { departmentScope } from "@/lib/access/policy";
 import { readEnv } from "@/lib/config/env";
@@ -11,8 +11,8 @@ import { inRange } from "./queries";
 /*
  * 按渠道: the period's figures per channel (decision 0090). Sends, receipts and opens or reads come
  * from the daily rollups (a few rows per department and day, whatever the number of deliveries);
- * opt-outs and replies of the messaging channels from `channel_suppressions` (one row per number
- * that said "TD"), and the providers' reasons for failures from the failed deliveries of the
+ * opt-outs of the messaging channels from `channel_suppressions` (one row per number that said
+ * "TD"), replies from the `replied` events (decision 0091, their own partial index), and the providers' reasons for failures from the failed deliveries of the
  * period's channel tasks only, so mail's millions of rows are never read.
  */
 
@@ -23,7 +23,7 @@ export type ChannelRow = {
   failed: number;
   /** Opens by people for e-mail; read receipts for WhatsApp. */
   opened: number;
-  /** Replies the provider passed on that Fanout keeps (opt-out words); null for e-mail. */
+  /** Replies by SMS or WhatsApp (opt-out words included); null for e-mail. */
   replies: number | null;
   /** Unsubscribes for e-mail; numbers that opted out of the channel for the others. */
   optOuts: number;
@@ -39,13 +39,14 @@ const total = (expression: unknown) => sql<number>`coalesce(sum(${expression}), 
 export async function channelBreakdown(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<{ rows: ChannelRow[]; reasons: FailureReason[] }> {
   const where = inRange(ctx, range, channel);
   const r = deliveryDailySender;
-  const [sums, optOuts, reasons] = await Promise.all([
+  const [sums, optOuts, replies, reasons] = await Promise.all([
     ctx.db
       .select({ channel: rollupChannel, sent: total(r.sent), delivered: total(r.delivered), failed: total(r.failed), opened: total(r.opened), unsubscribed: total(r.unsubscribed) })
       .from(r)
       .where(where)
       .groupBy(rollupChannel),
     channelOptOuts(ctx, range, channel),
+    channelReplies(ctx, range, channel),
     failureReasons(ctx, range, channel),
   ]);
   const rows: ChannelRow[] = [];
@@ -59,7 +60,7 @@ export async function channelBreakdown(ctx: Ctx, range: ReportRange, channel?: R
       delivered: sum?.delivered ?? 0,
       failed: sum?.failed ?? 0,
       opened: sum?.opened ?? 0,
-      replies: name === "email" ? null : outs.reduce((n, out) => n + out.replies, 0),
+      replies: name === "email" ? null : (replies.find((row) => row.channel === name)?.replies ?? 0),
       optOuts: name === "email" ? (sum?.unsubscribed ?? 0) : outs.reduce((n, out) => n + out.optOuts, 0),
     };
     if (row.sent || row.delivered || row.failed || row.opened || row.replies || row.optOuts) rows.push(row);
@@ -69,10 +70,7 @@ export async function channelBreakdown(ctx: Ctx, range: ReportRange, channel?: R
 
 const instants = (range: ReportRange) => rangeInstants(range, readEnv().timeZone);
 
-/**
- * Opt-outs per messaging channel added in the range, and of them those a reply made (the webhook
- * writes `created_by` = "<channel> reply"); a reply that is not an opt-out word is not kept.
- */
+/** Opt-outs per messaging channel added in the range, by reply or by hand. */
 async function channelOptOuts(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null) {
   if (channel === "email") return [];
   const s = channelSuppressions;
@@ -81,11 +79,23 @@ async function channelOptOuts(ctx: Ctx, range: ReportRange, channel?: ReportChan
     .select({
       channel: s.channel,
       optOuts: sql<number>`count(*)`.mapWith(Number),
-      replies: sql<number>`count(*) filter (where ${s.createdBy} = ${s.channel} || ' reply')`.mapWith(Number),
     })
     .from(s)
     .where(and(departmentScope(ctx.actor, s.departmentId), eq(s.reason, "opted_out"), gte(s.createdAt, start), lt(s.createdAt, end), channel ? eq(s.channel, channel) : undefined))
     .groupBy(s.channel);
+}
+
+/** Replies per messaging channel that came in during the range (each stored on the message it answers). */
+async function channelReplies(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null) {
+  if (channel === "email") return [];
+  const e = deliveryEvents;
+  const { start, end } = instants(range);
+  const replyChannel = sql<string>`${e.detail}->>'channel'`;
+  return ctx.db
+    .select({ channel: replyChannel, replies: sql<number>`count(*)`.mapWith(Number) })
+    .from(e)
+    .where(and(eq(e.type, "replied"), departmentScope(ctx.actor, e.departmentId), gte(e.occurredAt, start), lt(e.occurredAt, end), channel ? sql`${replyChannel} = ${channel}` : undefined))
+    .groupBy(replyChannel);
 }
 
 /**

@@ -1,6 +1,6 @@
 import "server-only";
-import { and, asc, eq, gte } from "drizzle-orm";
-import { channelSuppressions, deliveries, deliveryEvents, departments, senders, tasks, type BounceCategory, type DeliveryStatus, type FeedbackEventType, type FeedbackSource } from "@/db/schema";
+import { and, asc, eq } from "drizzle-orm";
+import { deliveries, deliveryEvents, departments, senders, tasks, type BounceCategory, type DeliveryStatus, type FeedbackEventType, type FeedbackSource } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope } from "@/lib/access/policy";
 import { DELIVERY_COLUMNS } from "@/lib/deliveries/listing";
@@ -9,8 +9,6 @@ import { notFound } from "@/lib/errors";
 export type TrailEntry =
   | { kind: "queued"; at: Date | null }
   | { kind: "event"; id: number; at: Date; type: FeedbackEventType; source: FeedbackSource; machine: boolean; detail: [string, string][] }
-  /** A reply from the number this delivery went to that took it off the channel (the only replies kept). */
-  | { kind: "reply"; at: Date; note: string }
   | {
       kind: "answer";
       at: Date | null;
@@ -124,7 +122,6 @@ export async function deliveryTrail(ctx: Ctx, deliveryId: number) {
     timeline.push({ kind: "event", id: event.id, at: event.occurredAt, type: event.type, source: event.source, machine: event.machine, detail: plainDetail(event.detail) });
   }
   if (!placed) timeline.push(answer);
-  for (const reply of await optOutReplies(ctx, delivery, delivery.sentAt ?? delivery.taskStartedAt)) placeByTime(timeline, reply);
 
   const { taskStartedAt: _started, taskScheduledAt: _scheduled, senderAddress, senderName, fromName, ...rest } = delivery;
   return {
@@ -135,28 +132,6 @@ export async function deliveryTrail(ctx: Ctx, deliveryId: number) {
     },
     timeline,
   };
-}
-
-/** The opt-out replies the delivery's number sent on its channel after the delivery went out. */
-async function optOutReplies(
-  ctx: Ctx,
-  delivery: { departmentId: string; channel: string; address: string | null },
-  since: Date | null,
-): Promise<Extract<TrailEntry, { kind: "reply" }>[]> {
-  if (delivery.channel === "email" || !delivery.address || !since) return [];
-  const s = channelSuppressions;
-  const channel = delivery.channel as (typeof s.$inferSelect)["channel"];
-  const rows = await ctx.db
-    .select({ at: s.createdAt, note: s.note })
-    .from(s)
-    .where(and(eq(s.departmentId, delivery.departmentId), eq(s.channel, channel), eq(s.address, delivery.address), eq(s.createdBy, `${channel} reply`), gte(s.createdAt, since)));
-  return rows.map((row) => ({ kind: "reply" as const, at: row.at, note: row.note }));
-}
-
-/** Puts an entry before the first later one (the queued entry stays first; an answer not yet given stays last). */
-function placeByTime(timeline: TrailEntry[], entry: TrailEntry & { at: Date }): void {
-  const index = timeline.findIndex((other, position) => position > 0 && (other.at === null || other.at.getTime() > entry.at.getTime()));
-  timeline.splice(index < 0 ? timeline.length : index, 0, entry);
 }
 
 export type DeliveryTrail = Awaited<ReturnType<typeof deliveryTrail>>;

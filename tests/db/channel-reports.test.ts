@@ -5,9 +5,8 @@
  * each department seeing only its own.
  */
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries } from "@/db/schema";
-import { POST as twilioWebhook } from "@/app/api/webhooks/sms/twilio/route";
 import type { Ctx } from "@/lib/access/context";
 import { createChannelTransport } from "@/lib/channels";
 import { readEnv } from "@/lib/config/env";
@@ -25,20 +24,17 @@ import { createSmtpTransport } from "@/lib/transports";
 import { addDays, zonedDate } from "@/lib/time/zone";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeUser, unique } from "../helpers/factories";
-import { signTwilio, startFakeTwilio, type FakeTwilio, type TwilioSent } from "../helpers/fake-twilio";
+import type { TwilioSent } from "../helpers/fake-twilio";
 import { taskInput, testSendingConfig } from "../helpers/sending";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
-import { makeSmsSetup, smsTaskInput, TWILIO_ACCOUNT, twilioEnv, type SmsSetup } from "../helpers/sms-task";
+import { makeSmsSetup, postTwilioReply, smsTaskInput, twilioEnv, useSmsProviders, type SmsSetup } from "../helpers/sms-task";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
 
 describeOnDatabases("reports by channel", (db) => {
   /** The fake SMS gateway and the SMTP sink the engine sends through. */
-  let twilio: FakeTwilio;
-  let sink: SmtpSink;
-  beforeAll(async () => void ([twilio, sink] = await Promise.all([startFakeTwilio(TWILIO_ACCOUNT), startSmtpSink()])));
-  afterAll(() => Promise.all([twilio?.close(), sink?.close()]));
-  afterEach(() => vi.unstubAllEnvs());
+  const providers = useSmsProviders();
+  const twilio = { get sent() { return providers.twilio().sent; }, get url() { return providers.twilio().url; } };
+  const sink = { get messages() { return providers.sink().messages; }, get url() { return providers.sink().url; } };
 
   async function send(task: Promise<unknown>) {
     await task;
@@ -64,16 +60,7 @@ describeOnDatabases("reports by channel", (db) => {
   }
 
   async function replyTd(from: string) {
-    const url = "http://fanout.test/api/webhooks/sms/twilio";
-    const reply = { MessageSid: `SM${unique("reply").replace(/[^a-z0-9]/g, "")}`, From: from, To: "+15005550006", Body: "TD", SmsStatus: "received" };
-    const answer = await twilioWebhook(
-      new Request(url, {
-        method: "POST",
-        body: new URLSearchParams(reply).toString(),
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilio(TWILIO_ACCOUNT.authToken, url, reply) },
-      }),
-    );
-    expect(answer.status).toBe(200);
+    expect((await postTwilioReply(from, "TD")).status).toBe(200);
   }
 
   async function departmentCtx(setup: SmsSetup): Promise<Ctx> {
@@ -102,7 +89,9 @@ describeOnDatabases("reports by channel", (db) => {
     // SMS: alpha's 3 numbers, one delivered, one failed with the carrier's reason, the third replies TD.
     const a = await smsTask(alpha);
     expect(a.texts.map((text) => text.to).sort()).toEqual([...alpha.phones].sort());
-    const [delivered, failed, replier] = a.texts as [TwilioSent, TwilioSent, TwilioSent];
+    // The replier's number is alpha's alone (beta's pool holds the first two): a reply belongs to the last text sent to its number.
+    const replier = a.texts.find((text) => text.to === alpha.phones[2])!;
+    const [delivered, failed] = a.texts.filter((text) => text !== replier) as [TwilioSent, TwilioSent];
     expect(await applyChannelReceipt(db(), "sms", { providerId: delivered.sid, status: "delivered", at: new Date() })).toBe("applied");
     expect(await applyChannelReceipt(db(), "sms", { providerId: failed.sid, status: "failed", at: new Date(), reason: "30003 Unreachable destination handset" })).toBe("applied");
     // Beta: 2 numbers, one failed for another reason.
@@ -131,10 +120,10 @@ describeOnDatabases("reports by channel", (db) => {
     expect(smsRows.map((row) => [row.domain, row.sent])).toEqual([["sms", 3]]);
     expect((await sendReport(alphaCtx, range, "email")).rows.every((row) => row.domain !== "sms")).toBe(true);
 
-    // Beta sees its own sends and failure, and the reply that opted the number out of its SMS too.
+    // Beta sees its own sends and failure, and the opt-out the reply made in every department, not the reply.
     const betaReport = await channelBreakdown(await departmentCtx(beta), range);
     expect(betaReport).toEqual({
-      rows: [{ channel: "sms", sent: 2, delivered: 0, failed: 1, opened: 0, replies: 1, optOuts: 1 }],
+      rows: [{ channel: "sms", sent: 2, delivered: 0, failed: 1, opened: 0, replies: 0, optOuts: 1 }],
       reasons: [{ channel: "sms", reason: "30005 Unknown destination handset", failed: 1 }],
     });
 
@@ -151,10 +140,10 @@ describeOnDatabases("reports by channel", (db) => {
     expect(failedTrail.timeline.filter((entry) => entry.kind === "event").map((entry) => entry.kind === "event" && [entry.type, entry.source])).toContainEqual(["failed", "channel"]);
     const deliveredTrail = await deliveryTrail(alphaCtx, idOf(delivered.to));
     expect(deliveredTrail.timeline.some((entry) => entry.kind === "event" && entry.type === "delivered" && entry.source === "channel")).toBe(true);
-    expect(deliveredTrail.timeline.some((entry) => entry.kind === "reply")).toBe(false);
+    expect(deliveredTrail.timeline.some((entry) => entry.kind === "event" && entry.type === "replied")).toBe(false);
     const replierTrail = await deliveryTrail(alphaCtx, idOf(replier.to));
-    expect(replierTrail.timeline.map((entry) => entry.kind)).toEqual(["queued", "answer", "reply"]);
-    expect(replierTrail.timeline[2]).toMatchObject({ kind: "reply", note: 'Replied "TD"' });
+    expect(replierTrail.timeline.map((entry) => (entry.kind === "event" ? entry.type : entry.kind))).toEqual(["queued", "answer", "replied"]);
+    expect(replierTrail.timeline[2]).toMatchObject({ kind: "event", source: "channel", detail: expect.arrayContaining([["reply", "TD"]]) });
 
     // Another department's delivery is not found.
     await expect(deliveryTrail(await departmentCtx(beta), idOf(failed.to))).rejects.toMatchObject({ code: "not_found" });

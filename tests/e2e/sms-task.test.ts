@@ -2,8 +2,9 @@
  * An SMS task from the console (issue 21, Done means 4), in the Chinese UI: an SMS template and its
  * segment count, a pool of contacts with phones and SMS consent imported through the wizard, an
  * SMS task to it started and completed by the server's engine over the fake Twilio, which must
- * receive exactly those numbers; Twilio's receipts and a TD reply through the server's webhook; then
- * the task list's channel, the by-channel report, the delivery log's numbers and the trails.
+ * receive exactly those numbers; Twilio's receipts and two replies (one "TD") through the server's
+ * webhook; then the task list's channel, the by-channel report, the delivery log's numbers, the
+ * trails and the replier's conversation.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -97,6 +98,7 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
     const accepted = async (posted: Promise<{ status: number }>) => expect(Math.floor((await posted).status / 100)).toBe(2);
     await accepted(twilio.sendStatus(webhook, delivered, "delivered"));
     await accepted(twilio.sendStatus(webhook, failed, "undelivered", "30003"));
+    await accepted(twilio.sendInbound(webhook, replier.to, "好的，周六到店"));
     await accepted(twilio.sendInbound(webhook, replier.to, "TD"));
 
     // 群发任务管理 shows the channel.
@@ -110,7 +112,7 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
       Object.fromEntries(
         await Promise.all((["sent", "delivered", "failed", "replies", "optOuts"] as const).map(async (key) => [key, await page.getByTestId(`channel-sms-${key}`).textContent()])),
       );
-    expect(await figures()).toEqual({ sent: "3", delivered: "1", failed: "1", replies: "1", optOuts: "1" });
+    expect(await figures()).toEqual({ sent: "3", delivered: "1", failed: "1", replies: "2", optOuts: "1" });
     expect(await page.getByTestId("channel-reason-row").allTextContents()).toEqual(["短信300031"]);
     expect(await page.getByTestId("channel-row-email").count()).toBe(0);
     await page.getByTestId("channel-switch").getByText("短信", { exact: true }).click();
@@ -134,8 +136,20 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
     expect(await page.getByTestId("trail-failed").textContent()).toContain("30003");
     await console.visit("/logs/deliveries");
     await page.getByTestId("delivery-log-address").getByText(replier.to, { exact: true }).click();
-    await page.getByTestId("trail-reply").waitFor();
-    expect(await page.getByTestId("trail-reply").textContent()).toContain('Replied "TD"');
+    await page.getByTestId("trail-replied").first().waitFor();
+    const replies = await page.getByTestId("trail-replied").allTextContents();
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toContain("收到回复");
+    expect(replies[0]).toContain("好的，周六到店");
+    expect(replies[1]).toContain("TD");
+
+    // The contact's phone in the pool opens the conversation: the text sent and both replies, newest first.
+    await console.visit("/pools");
+    await page.getByTestId("view-pool-短信会员").click();
+    await page.getByTestId(`contact-phone-${MEMBERS[2]!.email}`).getByRole("link").click();
+    await page.getByTestId("conversation").waitFor();
+    expect(await page.getByTestId("conversation-reply").allTextContents()).toEqual([expect.stringContaining("TD"), expect.stringContaining("好的，周六到店")]);
+    expect(await page.getByTestId("conversation-sent").textContent()).toContain("周末促销");
     expect(errors).toEqual([]);
   });
 });
