@@ -899,7 +899,7 @@ export const en = {
       title: "By channel",
       channel: "Channel",
       columns: { sent: "Sent", delivered: "Delivered", failed: "Failed", opened: "Opened / read", replies: "Replies", optOuts: "Opt-outs" },
-      note: "Delivered, failed and read come from the providers' receipts; e-mail's opt-outs are unsubscribes. Replies counts the opt-out replies (TD, 退订, STOP), the only replies Fanout keeps.",
+      note: "Delivered, failed and read come from the providers' receipts; e-mail's opt-outs are unsubscribes. Replies are the SMS and WhatsApp messages people sent back, opt-out words (TD, 退订, STOP) included.",
       reason: "Provider's reason",
       noReason: "No reason given",
       number: "Number",

@@ -901,7 +901,7 @@ export const zh: Messages = {
       title: "按渠道",
       channel: "渠道",
       columns: { sent: "发送", delivered: "送达", failed: "失败", opened: "打开 / 已读", replies: "回复", optOuts: "退订" },
-      note: "送达、失败和已读来自服务商的回执；邮件的退订即退订链接。回复只统计退订回复（TD、退订、STOP），Fanout 只保存这类回复。",
+      note: "送达、失败和已读来自服务商的回执；邮件的退订即退订链接。回复为联系人通过短信和 WhatsApp 发回的消息，含退订回复（TD、退订、STOP）。",
       reason: "服务商给出的原因",
       noReason: "未给出原因",
       number: "号码",
