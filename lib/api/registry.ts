@@ -24,7 +24,7 @@ import { health, openApiDocumentBody } from "./schemas/meta";
 import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importQuery, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
 import { segmentRoutes } from "./segment-routes";
 import { senderList } from "./schemas/senders";
-import { failureReport, failuresQuery, periodQuery, sendReport } from "./schemas/stats";
+import { failureReport, failuresQuery, sendReport, sendsQuery } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
 import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, resumeTaskQuery, task } from "./schemas/tasks";
@@ -297,7 +297,7 @@ export const apiRoutes = {
     summary: "Messages sent per day, department, client IP and sender domain, from the daily rollup",
     auth: "apikey",
     permission: "reports.view",
-    query: periodQuery,
+    query: sendsQuery,
     status: 200,
     answer: { description: "The send report", schema: sendReport },
     errors: [400, 403],

@@ -8,6 +8,8 @@ import { eq } from "drizzle-orm";
 import { expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
+import { createApiKey } from "@/lib/accounts/api-keys";
+import { GET as sendsRoute } from "@/app/api/v1/stats/sends/route";
 import { createChannelTransport } from "@/lib/channels";
 import { readEnv } from "@/lib/config/env";
 import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
@@ -119,6 +121,16 @@ describeOnDatabases("reports by channel", (db) => {
     const smsRows = (await sendReport(alphaCtx, range, "sms")).rows;
     expect(smsRows.map((row) => [row.domain, row.sent])).toEqual([["sms", 3]]);
     expect((await sendReport(alphaCtx, range, "email")).rows.every((row) => row.domain !== "sms")).toBe(true);
+    // The stats API takes the same filter; an unknown channel is refused on its field.
+    const key = (await createApiKey(alpha.ctx, { name: unique("stats"), scope: { company: false, departmentId: alpha.departmentId } })).secret;
+    const stats = (query: string) => sendsRoute(new Request(`http://fanout.test/api/v1/stats/sends?period=custom&from=${range.from}&to=${range.to}${query}`, { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
+    const smsStats = (await (await stats("&channel=sms")).json()) as { total: number; rows: { domain: string; sent: number }[] };
+    expect([smsStats.total, smsStats.rows.map((row) => [row.domain, row.sent])]).toEqual([3, [["sms", 3]]]);
+    expect(((await (await stats("&channel=email")).json()) as { total: number }).total).toBe(4);
+    expect(((await (await stats("")).json()) as { total: number }).total).toBe(7);
+    const refused = await stats("&channel=fax");
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("channel");
 
     // Beta sees its own sends and failure, and the opt-out the reply made in every department, not the reply.
     const betaReport = await channelBreakdown(await departmentCtx(beta), range);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PERIODS } from "@/lib/reports/periods";
+import { TASK_CHANNELS } from "@/db/schema";
 
 const day = z.iso.date();
 
@@ -8,6 +9,10 @@ export const periodQuery = z.object({
   period: z.enum(PERIODS).optional().meta({ description: "Absent: custom when from or to is given, else this_month" }),
   from: day.optional().meta({ description: "First day of a custom period (YYYY-MM-DD)" }),
   to: day.optional().meta({ description: "Last day of a custom period (YYYY-MM-DD), at most 366 days after from" }),
+});
+
+export const sendsQuery = periodQuery.extend({
+  channel: z.enum(TASK_CHANNELS).optional().meta({ description: "Only this channel's sends (an SMS, WhatsApp or WeCom row's domain is the channel's name); absent: all channels" }),
 });
 
 export const failuresQuery = periodQuery.extend({

@@ -6,5 +6,5 @@ import { sendReport } from "@/lib/reports/queries";
 
 export const GET = defineApiRoute(apiRoutes.sendReport, async (ctx, { query }) => {
   const range = resolvePeriod(query, new Date(), readEnv().timeZone);
-  return { period: range.period, ...(await sendReport(ctx, range)) };
+  return { period: range.period, ...(await sendReport(ctx, range, query.channel)) };
 });
