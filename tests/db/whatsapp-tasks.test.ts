@@ -7,8 +7,13 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
-import { channelSuppressions, deliveries, deliveryEvents, departments, templateVersions } from "@/db/schema";
+import { auditLog, channelSuppressions, deliveries, deliveryEvents, departments, templates, templateVersions } from "@/db/schema";
 import { POST as whatsappWebhook } from "@/app/api/webhooks/whatsapp/route";
+import { POST as createTemplateRoute } from "@/app/api/v1/templates/route";
+import { POST as createTaskRoute } from "@/app/api/v1/tasks/route";
+import { systemActor } from "@/lib/access/actor";
+import { createApiKey } from "@/lib/accounts/api-keys";
+import { loadTemplate, saveTemplateVersion } from "@/lib/templates/store";
 import { createChannelTransport } from "@/lib/channels";
 import { AppError } from "@/lib/errors";
 import type { ChannelTransports } from "@/lib/sending/channel";
@@ -163,5 +168,38 @@ describeOnDatabases("WhatsApp tasks", (db) => {
     expect(await getTask(setup.ctx, created.id)).toMatchObject({ status: "completed", sent: 0, failed: 2 });
     // Charged as any final failure the transport answers is (mail's 5xx too): nothing is left reserved.
     expect(await quotaOf(setup.departmentId)).toEqual([2, 0]);
+  });
+
+  it("saves a WhatsApp template through the store and the API, refusing fields Meta would not take; the API then makes a WhatsApp task of it", async () => {
+    configureWhatsApp();
+    const setup = await makeWhatsAppSetup(db(), { count: 2, quota: 10 });
+    const saved = await saveTemplateVersion(setup.ctx, setup.whatsappTemplateId, { name: "Pickup", subject: "ignored", html: "<p>ignored</p>", whatsapp: { ...APPROVED, variables: ["{{ name }}"] } });
+    const template = await loadTemplate(setup.ctx, setup.whatsappTemplateId);
+    expect(template).toMatchObject({ channel: "whatsapp", currentVersion: saved.version });
+    expect(template.content).toMatchObject({ subject: "", html: "", whatsapp: { name: APPROVED.name, language: APPROVED.language, variables: ["{{ name }}"] } });
+    const versionsBefore = await db().select({ version: templateVersions.version }).from(templateVersions).where(eq(templateVersions.templateId, setup.whatsappTemplateId));
+    const bad = await rejection(saveTemplateVersion(setup.ctx, setup.whatsappTemplateId, { name: "Pickup", subject: "", html: "", whatsapp: { ...APPROVED, variables: ["{{ name | nosuchfilter }}"] } }), AppError);
+    expect(bad).toMatchObject({ code: "invalid_input", reason: "whatsappVariableInvalid", field: "whatsapp.variables.0", params: { position: 1 } });
+    expect(await db().select({ version: templateVersions.version }).from(templateVersions).where(eq(templateVersions.templateId, setup.whatsappTemplateId))).toHaveLength(versionsBefore.length);
+    const audits = await db().select({ action: auditLog.action }).from(auditLog).where(and(eq(auditLog.objectId, setup.whatsappTemplateId), eq(auditLog.action, "template.update")));
+    expect(audits).toHaveLength(1);
+
+    const key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "crm", scope: { company: false, departmentId: setup.departmentId } })).secret;
+    const post = (path: string, body: unknown) =>
+      new Request(`http://fanout.test/api/v1${path}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const noParams = { params: Promise.resolve({}) };
+    const refusedByApi = await createTemplateRoute(post("/templates", { name: "Bad language", subject: "", html: "", channel: "whatsapp", whatsapp: { name: "order_ready", language: "english" } }), noParams);
+    expect(refusedByApi.status).toBe(400);
+    expect(((await refusedByApi.json()) as { error: { code: string } }).error.code).toBe("invalid_input");
+    const created = await createTemplateRoute(post("/templates", { name: "From the CRM", subject: "", html: "", channel: "whatsapp", whatsapp: APPROVED }), noParams);
+    expect(created.status).toBe(201);
+    const { id: templateId } = (await created.json()) as { id: string };
+    const [stored] = await db().select({ channel: templates.channel, whatsapp: templateVersions.whatsapp }).from(templates).innerJoin(templateVersions, eq(templateVersions.templateId, templates.id)).where(eq(templates.id, templateId));
+    expect(stored).toEqual({ channel: "whatsapp", whatsapp: APPROVED });
+    const task = await createTaskRoute(post("/tasks", { name: "CRM pickup", templateId, poolIds: [setup.poolId], channel: "whatsapp" }), noParams);
+    expect(task.status).toBe(201);
+    const freeText = await createTaskRoute(post("/tasks", { name: "CRM free text", templateId: setup.freeTextTemplateId, poolIds: [setup.poolId], channel: "whatsapp" }), noParams);
+    expect(freeText.status).toBe(400);
+    expect(((await freeText.json()) as { error: { message: string } }).error.message).toContain("Outside the 24-hour window WhatsApp takes only approved templates");
   });
 });
