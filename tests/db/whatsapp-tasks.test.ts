@@ -14,6 +14,10 @@ import { POST as createTaskRoute } from "@/app/api/v1/tasks/route";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { loadTemplate, saveTemplateVersion } from "@/lib/templates/store";
+import { sessionCookieName } from "@/lib/auth/session";
+import { taskFormOptions } from "@/lib/sending/task-pages";
+import { makeUser, unique } from "../helpers/factories";
+import { serveAs } from "../helpers/next-headers";
 import { createChannelTransport } from "@/lib/channels";
 import { AppError } from "@/lib/errors";
 import type { ChannelTransports } from "@/lib/sending/channel";
@@ -32,6 +36,15 @@ async function refused(creating: Promise<unknown>): Promise<[string, string | un
   const error = await rejection(creating, AppError);
   expect(error.code).toBe("invalid_input");
   return [error.reason, error.field];
+}
+
+vi.mock("next/headers", () => import("../helpers/next-headers"));
+
+/** A console form as the browser posts it. */
+function formData(fields: Record<string, string>) {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields)) data.append(name, value);
+  return data;
 }
 
 type Parameter = { type: string; text: string };
@@ -201,5 +214,37 @@ describeOnDatabases("WhatsApp tasks", (db) => {
     const freeText = await createTaskRoute(post("/tasks", { name: "CRM free text", templateId: setup.freeTextTemplateId, poolIds: [setup.poolId], channel: "whatsapp" }), noParams);
     expect(freeText.status).toBe(400);
     expect(((await freeText.json()) as { error: { message: string } }).error.message).toContain("Outside the 24-hour window WhatsApp takes only approved templates");
+  });
+
+  it("from the console: saves a WhatsApp template, offers the channel, counts whom WhatsApp reaches, and refuses a free-text task with the reason", async () => {
+    configureWhatsApp();
+    const setup = await makeWhatsAppSetup(db(), { count: 3, quota: 100, extra: [{ email: "mail-only@wa.test" }] });
+    const admin = await makeUser(db(), "admin");
+    const token = await serveAs(admin);
+    const { saveTemplate } = await import("@/app/(console)/templates/actions");
+    const bad = await saveTemplate({ id: undefined, departmentId: setup.departmentId, channel: "whatsapp", name: unique("console-wa"), subject: "", html: "", whatsapp: { name: "Order Ready", language: "en", variables: [] } });
+    expect(bad.ok ? null : bad.error).toMatchObject({ reason: "whatsappNameInvalid", field: "whatsapp.name" });
+    const saved = await saveTemplate({ id: undefined, departmentId: setup.departmentId, channel: "whatsapp", name: unique("console-wa"), subject: "", html: "", text: "", whatsapp: APPROVED });
+    expect(saved.ok).toBe(true);
+    const templateId = saved.ok ? (saved.data as { id: string }).id : "";
+
+    expect(await taskFormOptions(setup.ctx)).toMatchObject({ whatsappConfigured: true });
+    const { GET: audience } = await import("@/app/(console)/tasks/audience/route");
+    const answer = await audience(
+      new Request(`http://fanout.test/tasks/audience?department=${setup.departmentId}&pool=${setup.poolId}&channel=whatsapp`, {
+        headers: { cookie: `${sessionCookieName()}=${token}`, "x-fanout-peer": "198.51.100.7" },
+      }),
+      { params: Promise.resolve({}) },
+    );
+    expect(await answer.json()).toEqual({ sendable: 3, suppressed: 0 });
+
+    const { createTask: createAction, reviewTask } = await import("@/app/(console)/tasks/actions");
+    const form = { departmentId: setup.departmentId, name: unique("console-wa-task"), channel: "whatsapp", templateId, audience: "pools", poolIds: setup.poolId, amount: "all", when: "now" };
+    const reviewed = await reviewTask(formData(form));
+    expect(reviewed.ok && { recipients: reviewed.data.recipients, sender: reviewed.data.sender }).toEqual({ recipients: 3, sender: null });
+    const freeText = await createAction(formData({ ...form, templateId: setup.freeTextTemplateId }));
+    expect(freeText.ok ? null : freeText.error).toMatchObject({ reason: "whatsappTemplateRequired", field: "templateId" });
+    const created = await createAction(formData(form));
+    expect(created.ok && created.data).toMatchObject({ channel: "whatsapp", senderId: null, templateId });
   });
 });
