@@ -81,8 +81,7 @@ export const whatsappConfigured = () => channelConfigured("whatsapp");
  */
 export function channelMessageFor(context: ChannelSendContext, recipient: SmsRecipient & { id: number }): ChannelMessage {
   const base = { id: String(recipient.id), channel: context.channel, to: recipient.address };
-  if (context.channel !== "whatsapp") return { ...base, text: renderSms(context, recipient) };
-  const approved = context.whatsapp;
+  const approved = context.channel === "whatsapp" ? context.whatsapp : null;
   if (!approved) return { ...base, text: renderSms(context, recipient) };
   const variables = renderWhatsAppVariables(approved.variables, { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} });
   return { ...base, template: { name: approved.name, language: approved.language, variables } };
