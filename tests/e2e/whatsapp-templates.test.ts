@@ -1,3 +1,4 @@
+import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
@@ -57,6 +58,9 @@ describe.skipIf(!run)("WhatsApp templates and tasks in Chromium, in Chinese on a
     await page.getByTestId("whatsapp-template-editor").waitFor();
     expect(await page.getByTestId("whatsapp-name").inputValue()).toBe("order_ready");
     expect(await page.getByTestId("whatsapp-variable-2").inputValue()).toBe("{{ attributes.city }}");
+    // No serious or critical accessibility violation in the editor (the shell is audited by accessibility.test.ts).
+    const audit = await new AxeBuilder({ page }).setLegacyMode(true).options({ resultTypes: ["violations"] }).exclude("[data-testid=sidebar]").exclude("header").analyze();
+    expect(audit.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical").map((violation) => violation.id)).toEqual([]);
 
     await console.visit("/tasks/new");
     await page.getByTestId("task-channel-whatsapp").click();
