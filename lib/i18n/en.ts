@@ -764,6 +764,8 @@ export const en = {
     removeVariable: "Remove",
     freeText: "Free text (optional)",
     freeTextHint: "Used only inside the 24-hour window after a contact wrote to you; outside it only the approved template may be sent.",
+    previewFor: "For {name}, the variables are:",
+    emptyValue: "(empty: a contact like this would not be sent the message)",
   },
   senders: {
     title: "Senders",

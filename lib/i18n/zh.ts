@@ -766,6 +766,8 @@ export const zh: Messages = {
     removeVariable: "删除",
     freeText: "自由文本（可选）",
     freeTextHint: "仅在联系人给您发消息后的 24 小时窗口内使用；窗口之外只能发送已审核通过的模板。",
+    previewFor: "对于 {name}，各变量的值为：",
+    emptyValue: "（为空：这样的联系人不会收到该消息）",
   },
   senders: {
     title: "发件人",

@@ -6,6 +6,7 @@
  * `text`) is kept for replies inside the window and is never what a task sends.
  */
 import "server-only";
+import crypto from "node:crypto";
 import type { WhatsAppTemplateFields } from "@/db/schema";
 import { invalidInput } from "@/lib/errors";
 import { compileTemplate } from "./compile";
@@ -38,6 +39,12 @@ export function checkWhatsAppFields(fields: WhatsAppTemplateFields | null | unde
   if (!NAME.test(name)) throw invalidInput("whatsappNameInvalid", { field: "whatsapp.name" });
   const language = fields?.language.trim() ?? "";
   if (!LANGUAGE.test(language)) throw invalidInput("whatsappLanguageInvalid", { field: "whatsapp.language", params: { examples: "en, en_US, zh_CN" } });
+  checkVariables(variables);
+  return { name, language, variables };
+}
+
+/** Refuses more variables than a template holds, and one that is empty, too long or does not compile, naming its position. */
+function checkVariables(variables: string[]) {
   if (variables.length > WHATSAPP_MAX_VARIABLES) throw invalidInput("whatsappTooManyVariables", { field: "whatsapp.variables", params: { max: WHATSAPP_MAX_VARIABLES } });
   variables.forEach((variable, index) => {
     const position = index + 1;
@@ -51,7 +58,6 @@ export function checkWhatsAppFields(fields: WhatsAppTemplateFields | null | unde
       throw invalidInput("whatsappVariableInvalid", { field, params: { ...error.issue.params, position, problem: error.issue.reason } });
     }
   });
-  return { name, language, variables };
 }
 
 /** The variables of a stored WhatsApp template, compiled once per template version. */
@@ -69,5 +75,22 @@ export function renderWhatsAppVariables(variables: readonly CompiledTemplate[], 
     const value = cleanSubject(variable.render(contact).text.replace(/\t/g, " ")).replace(/ {4,}/g, "   ");
     if (!value) throw new Error(`WhatsApp variable {{${index + 1}}} is empty for this contact`);
     return value;
+  });
+}
+
+/**
+ * The editor's preview: each draft variable rendered for the contact as it would be sent ("" where
+ * it is empty: the send would fail that delivery); refused as saving would refuse it.
+ */
+export function previewWhatsAppVariables(draft: string[], contact: Contact): string[] {
+  const variables = draft.map((variable) => variable.trim());
+  checkVariables(variables);
+  const key = crypto.createHash("sha1").update(variables.join("\u0000")).digest("hex");
+  return compileWhatsAppVariables(`preview:${key}`, 0, { name: "", language: "", variables }).map((compiled) => {
+    try {
+      return renderWhatsAppVariables([compiled], contact)[0]!;
+    } catch {
+      return "";
+    }
   });
 }

@@ -228,6 +228,21 @@ describeOnDatabases("WhatsApp tasks", (db) => {
     expect(saved.ok).toBe(true);
     const templateId = saved.ok ? (saved.data as { id: string }).id : "";
 
+    const { POST: preview } = await import("@/app/(console)/templates/preview/route");
+    const previewOf = async (variables: string[]) =>
+      (
+        await preview(
+          new Request("http://fanout.test/templates/preview", {
+            method: "POST",
+            body: JSON.stringify({ subject: "", html: "", departmentId: setup.departmentId, whatsapp: { variables } }),
+            headers: { "content-type": "application/json", cookie: `${sessionCookieName()}=${token}`, "sec-fetch-site": "same-origin", "x-fanout-peer": "198.51.100.7" },
+          }),
+          { params: Promise.resolve({}) },
+        )
+      ).json();
+    expect(await previewOf(APPROVED.variables)).toMatchObject({ whatsapp: [expect.any(String), ""] });
+    expect(await previewOf(["{{ name | nosuchfilter }}"])).toMatchObject({ whatsapp: null, refusal: { code: "invalid_input", reason: "whatsappVariableInvalid" } });
+
     expect(await taskFormOptions(setup.ctx)).toMatchObject({ whatsappConfigured: true });
     const { GET: audience } = await import("@/app/(console)/tasks/audience/route");
     const answer = await audience(

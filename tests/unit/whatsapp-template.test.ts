@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { checkWhatsAppFields, compileWhatsAppVariables, renderWhatsAppVariables, WHATSAPP_MAX_VARIABLES } from "@/lib/templates/whatsapp";
+import { checkWhatsAppFields, compileWhatsAppVariables, previewWhatsAppVariables, renderWhatsAppVariables, WHATSAPP_MAX_VARIABLES } from "@/lib/templates/whatsapp";
 
 /** The refusal's reason, field and params, or null when the fields were accepted. */
 function refusal(run: () => unknown) {
@@ -57,5 +57,11 @@ describe("WhatsApp template fields", () => {
     const variables = compileWhatsAppVariables("unit-wa", 1, fields({ variables: ["{{ name }}", "{{ attributes.city }}", "{{ attributes.note }}"] }));
     expect(renderWhatsAppVariables(variables, { email: "a@b.test", name: "李雷", attributes: { city: "上海", note: "line one\nline\ttwo      end" } })).toEqual(["李雷", "上海", "line one line two   end"]);
     expect(() => renderWhatsAppVariables(variables, { email: "a@b.test", name: "李雷", attributes: { city: "" , note: "x" } })).toThrow("{{2}} is empty");
+  });
+
+  it("previews a draft's variables for a contact, an empty value as empty, and refuses what saving would refuse", () => {
+    const contact = { email: "a@b.test", name: "韩梅梅", attributes: { city: "北京" } };
+    expect(previewWhatsAppVariables([" {{ name }} ", "{{ attributes.city }}", "{{ attributes.missing }}"], contact)).toEqual(["韩梅梅", "北京", ""]);
+    expect(refusal(() => previewWhatsAppVariables(["{{ name | nosuchfilter }}"], contact))).toMatchObject({ reason: "whatsappVariableInvalid", params: { position: 1 } });
   });
 });

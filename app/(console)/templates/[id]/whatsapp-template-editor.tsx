@@ -1,12 +1,16 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
+import { format } from "@/lib/i18n";
+import { describeRefusal, type Refusal } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
 import { TemplateDepartmentField, TemplateSaveRow, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
 
 type Draft = { id: string | null; name: string; approvedName: string; language: string; variables: string[]; text: string };
+/** What /templates/preview answers for a WhatsApp draft: each variable's value for the sample contact, or why the variables cannot be saved. */
+type Preview = { whatsapp: string[]; contact: { name: string } } | { whatsapp: null; refusal: Refusal };
 
 /** What saving sends: no subject or HTML; the approved template's fields and the free text. */
 function saveInput(draft: Draft, departmentId: string | null) {
@@ -26,6 +30,19 @@ export function WhatsAppTemplateEditor({ template, departments, departmentId: in
   const [departmentId, setDepartmentId] = useState(initialDepartment);
   const [message, setMessage] = useState<EditorMessage>(null);
   const [pending, startTransition] = useTransition();
+  const [preview, setPreview] = useState<Preview | null>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(async () => {
+      const response = await fetch("/templates/preview", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ subject: "", html: "", departmentId: departmentId ?? undefined, whatsapp: { variables: draft.variables } }),
+      });
+      if (response.ok) setPreview((await response.json()) as Preview);
+    }, 350);
+    return () => clearTimeout(timer);
+  }, [draft.variables, departmentId]);
 
   const saveDraft = useTemplateSaver(draft.id, setMessage);
   const save = () => startTransition(() => saveDraft(saveInput(draft, departmentId)));
@@ -63,6 +80,24 @@ export function WhatsAppTemplateEditor({ template, departments, departmentId: in
           </Button>
         ) : null}
       </fieldset>
+      {preview && draft.variables.length > 0 ? (
+        <div className="rounded-md bg-slate-50 p-2 text-xs text-slate-700" data-testid="whatsapp-preview">
+          {preview.whatsapp === null ? (
+            <p className="text-red-600">{describeRefusal(t.server, preview.refusal)}</p>
+          ) : (
+            <>
+              <p className="mb-1 font-medium">{format(w.previewFor, { name: preview.contact.name })}</p>
+              <ul className="space-y-0.5">
+                {preview.whatsapp.map((value, index) => (
+                  <li key={index} className="break-words" data-testid={`whatsapp-preview-${index + 1}`}>
+                    <span className="font-mono text-slate-500">{`{{${index + 1}}}`}</span> {value || <span className="text-amber-700">{w.emptyValue}</span>}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      ) : null}
       <Field label={w.freeText} hint={w.freeTextHint}>
         <textarea rows={4} value={draft.text} onChange={(event) => setDraft({ ...draft, text: event.target.value })} className="block w-full rounded-md p-2 text-sm ring-1 ring-inset ring-slate-300" data-testid="whatsapp-text" />
       </Field>
