@@ -48,6 +48,9 @@ describe.skipIf(!run)("WhatsApp templates and tasks in Chromium, in Chinese on a
     await page.getByTestId("whatsapp-variable-add").click();
     await page.getByTestId("whatsapp-variable-1").fill("{{ name }}");
     await page.getByTestId("whatsapp-variable-2").fill("{{ attributes.city }}");
+    // The variables as a contact would get them: the placeholder contact has a name and no city.
+    await expect.poll(() => page.getByTestId("whatsapp-preview-1").textContent(), { timeout: 10_000 }).toContain("张三");
+    expect(await page.getByTestId("whatsapp-preview-2").textContent()).toContain("为空");
     expect(await scrollsSideways(page)).toBe(false);
     await page.getByTestId("template-save").click();
     await expect.poll(() => page.getByTestId("template-message").textContent()).toContain("模板名称须与 WhatsApp 审核通过的一致");
