@@ -6,6 +6,13 @@ import { departments } from "./accounts";
 export const TASK_CHANNELS = ["email", "sms", "whatsapp", "wecom"] as const;
 export type TaskChannel = (typeof TASK_CHANNELS)[number];
 
+/**
+ * A WhatsApp template version's approved Meta template: its name and language code as Meta
+ * approved them, and for each positional variable {{1}}, {{2}} … the Liquid expression over the
+ * contact that fills it (lib/templates/whatsapp.ts checks them).
+ */
+export type WhatsAppTemplateFields = { name: string; language: string; variables: string[] };
+
 export type LintIssue = { code: string; message: string; part: "subject" | "html" | "text"; line?: number; column?: number };
 export type LintReport = { errors: LintIssue[]; warnings: LintIssue[] };
 
@@ -40,6 +47,8 @@ export const templateVersions = pgTable(
     /** Null when the plain text is generated from the HTML. */
     text: text("text"),
     attachmentIds: jsonb("attachment_ids").$type<string[]>().notNull().default([]),
+    /** A WhatsApp template's approved Meta template; null for other channels and for free text only (sent only inside the 24-hour window). */
+    whatsapp: jsonb("whatsapp").$type<WhatsAppTemplateFields>(),
     lint: jsonb("lint").$type<LintReport>().notNull(),
     usable: boolean("usable").notNull(),
     createdBy: text("created_by").notNull().default(""),

@@ -6,7 +6,7 @@ import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { ChannelNotConfiguredError } from "@/lib/channels";
 import type { ChannelMessage, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
-import { renderSms } from "./channel";
+import { channelMessageFor } from "./channel";
 import { claimBatch, type Claimed } from "./claim";
 import type { SendingConfig } from "./config";
 import { isChannelContext, taskContextFor, type ChannelSendContext, type SendContext } from "./context";
@@ -84,7 +84,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
 }
 
 /**
- * runBatch for a task on a messaging channel (SMS): each claimed recipient's text rendered and sent
+ * runBatch for a task on a messaging channel (SMS, WhatsApp): each claimed recipient's message rendered and sent
  * through the channel's transport, one message per delivery, recorded as mail's are; quota is
  * consumed by the row's segments. No transport for the channel fails the task with the reason.
  */
@@ -104,7 +104,7 @@ async function runChannelBatch(deps: EngineDeps, context: ChannelSendContext): P
     else if (!recipient.address) outcomes.set(recipient.id, { kind: "unsendable", reply: `No ${context.channel} address` });
     else {
       try {
-        messages.push({ id: String(recipient.id), channel: context.channel, to: recipient.address, text: renderSms(context, { ...recipient, address: recipient.address }) });
+        messages.push(channelMessageFor(context, { ...recipient, address: recipient.address }));
       } catch (error) {
         outcomes.set(recipient.id, renderingFailed(error));
       }

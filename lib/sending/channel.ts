@@ -6,16 +6,19 @@ import { tasks, templateVersions, type TaskChannel } from "@/db/schema";
 import { readPhoneRegion, readSetting } from "@/lib/accounts/settings";
 import { appendOptOutSuffix, smsSegments } from "@/lib/channels/sms-segments";
 import { configuredChannels, createChannelTransport, readChannelSettings, type ChannelSettings } from "@/lib/channels";
-import type { Channel, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
+import type { Channel, ChannelMessage, ChannelTransport, MessagingChannel } from "@/lib/channels/types";
 import { compileTemplate } from "@/lib/templates/compile";
+import { compileWhatsAppVariables, renderWhatsAppVariables } from "@/lib/templates/whatsapp";
 import type { ChannelSendContext } from "./context";
 
 /*
- * Tasks on a messaging channel (issue 21): SMS today. What a recipient of an SMS task is sent is
- * its template version's `text`, rendered with the same Liquid variables as mail, plus the opt-out
- * sentence where the company requires it. It is rendered once when the delivery row is written, to
- * count (and reserve) its segments, and again when its batch is sent: the same template and contact
- * give the same text, and the row's `segments` is what quota is charged.
+ * Tasks on a messaging channel (issue 21): SMS and WhatsApp. What a recipient of an SMS task is
+ * sent is its template version's `text`, rendered with the same Liquid variables as mail, plus the
+ * opt-out sentence where the company requires it. It is rendered once when the delivery row is
+ * written, to count (and reserve) its segments, and again when its batch is sent: the same template
+ * and contact give the same text, and the row's `segments` is what quota is charged. A recipient of
+ * a WhatsApp task is sent the version's approved Meta template with its variables rendered for the
+ * contact (decision 0089); it costs one unit.
  */
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -23,8 +26,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameChannels: Same<TaskChannel, Channel> = true;
 void sameChannels;
 
-/** The channels a task may be created on today (the others have transports but no task path yet). */
-export const TASK_CHANNELS_OFFERED = ["email", "sms"] as const satisfies readonly Channel[];
+/** The channels a task may be created on today (WeCom has a transport but no task path yet). */
+export const TASK_CHANNELS_OFFERED = ["email", "sms", "whatsapp"] as const satisfies readonly Channel[];
 export type OfferedChannel = (typeof TASK_CHANNELS_OFFERED)[number];
 
 /** The opt-out sentence's language: Chinese carriers require "拒收请回复R", elsewhere "Reply STOP". */
@@ -59,13 +62,34 @@ export function smsCost(context: Pick<ChannelSendContext, "template" | "optOutSu
   return Math.max(1, smsSegments(text).segments);
 }
 
-/** Whether this server can send SMS (FANOUT_SMS_PROVIDER and its settings); settings that cannot be read count as none. */
-export function smsConfigured(): boolean {
+/** Whether this server can send on the channel (FANOUT_SMS_PROVIDER …, FANOUT_WHATSAPP_TOKEN …); settings that cannot be read count as none. */
+export function channelConfigured(channel: MessagingChannel): boolean {
   try {
-    return readChannelSettings(process.env).sms !== undefined;
+    return readChannelSettings(process.env)[channel] !== undefined;
   } catch {
     return false;
   }
+}
+
+export const smsConfigured = () => channelConfigured("sms");
+export const whatsappConfigured = () => channelConfigured("whatsapp");
+
+/**
+ * The message one recipient of a messaging-channel task is sent. A WhatsApp version without an
+ * approved template (refused at task creation) goes as free text and no window: the transport
+ * refuses it with its reason (whatsappOutsideWindow), and the delivery fails with that.
+ */
+export function channelMessageFor(context: ChannelSendContext, recipient: SmsRecipient & { id: number }): ChannelMessage {
+  const base = { id: String(recipient.id), channel: context.channel, to: recipient.address };
+  const approved = context.channel === "whatsapp" ? context.whatsapp : null;
+  if (!approved) return { ...base, text: renderSms(context, recipient) };
+  const variables = renderWhatsAppVariables(approved.variables, { email: recipient.email, name: recipient.name ?? "", attributes: recipient.attributes ?? {} });
+  return { ...base, template: { name: approved.name, language: approved.language, variables } };
+}
+
+/** Quota units a recipient's row holds on the channel: an SMS its segments; null (one unit) for the others. */
+export function channelCost(context: ChannelSendContext, recipient: SmsRecipient): number | null {
+  return context.channel === "sms" ? smsCost(context, recipient) : null;
 }
 
 export type ChannelTransports = Partial<Record<MessagingChannel, ChannelTransport>>;
@@ -96,10 +120,10 @@ export async function estimateSmsSegments(db: Executor, text: string): Promise<n
   return smsCost({ template, optOutSuffix: await readSetting(db, "smsOptOutSuffix") }, { email: "", name: "", attributes: {}, address: region === "CN" ? "+86" : "+1" });
 }
 
-/** A messaging-channel task's context: its frozen template version compiled, and the company's opt-out rule. */
+/** A messaging-channel task's context: its frozen template version compiled (a WhatsApp one's variables too), and the company's SMS opt-out rule. */
 export async function loadChannelContext(db: Executor, taskId: string, channel: Exclude<TaskChannel, "email">): Promise<{ context: ChannelSendContext; bytes: number }> {
   const [row] = await db
-    .select({ departmentId: tasks.departmentId, clientIp: tasks.clientIp, templateId: tasks.templateId, version: tasks.templateVersion, text: templateVersions.text })
+    .select({ departmentId: tasks.departmentId, clientIp: tasks.clientIp, templateId: tasks.templateId, version: tasks.templateVersion, text: templateVersions.text, whatsapp: templateVersions.whatsapp })
     .from(tasks)
     .innerJoin(templateVersions, and(eq(templateVersions.templateId, tasks.templateId), eq(templateVersions.version, tasks.templateVersion)))
     .where(eq(tasks.id, taskId));
@@ -111,7 +135,10 @@ export async function loadChannelContext(db: Executor, taskId: string, channel: 
     departmentId: row.departmentId,
     clientIp: row.clientIp,
     template: compileTemplate({ id: row.templateId, version: row.version, subject: "", html: "", text }),
-    optOutSuffix: await readSetting(db, "smsOptOutSuffix"),
+    optOutSuffix: channel === "sms" && (await readSetting(db, "smsOptOutSuffix")),
+    ...(channel === "whatsapp"
+      ? { whatsapp: row.whatsapp ? { name: row.whatsapp.name, language: row.whatsapp.language, variables: compileWhatsAppVariables(row.templateId, row.version, row.whatsapp) } : null }
+      : {}),
   };
-  return { context, bytes: text.length };
+  return { context, bytes: text.length + JSON.stringify(row.whatsapp ?? "").length };
 }

@@ -30,7 +30,7 @@ export type SendContext = {
   recipientData?: ReadonlyMap<string, { name: string; data: Record<string, unknown> }>;
 };
 
-/** Everything a batch of a task on a messaging channel (SMS) needs besides its recipients. */
+/** Everything a batch of a task on a messaging channel (SMS, WhatsApp) needs besides its recipients. */
 export type ChannelSendContext = {
   channel: MessagingChannel;
   taskId: string;
@@ -38,8 +38,10 @@ export type ChannelSendContext = {
   clientIp: string;
   /** The template version's `text` is the message; subject and HTML are empty. */
   template: CompiledTemplate;
-  /** Append the opt-out sentence (the company's `smsOptOutSuffix`). */
+  /** Append the opt-out sentence (the company's `smsOptOutSuffix`; SMS only). */
   optOutSuffix: boolean;
+  /** WhatsApp: the approved template each recipient is sent, its variables compiled; null when the version has free text only. */
+  whatsapp?: { name: string; language: string; variables: CompiledTemplate[] } | null;
 };
 
 export type TaskSendContext = SendContext | ChannelSendContext;

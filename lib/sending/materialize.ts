@@ -7,7 +7,7 @@ import type { SendingConfig } from "./config";
 import { toArray } from "@/db/sql";
 import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
 import type { TaskChannel } from "@/db/schema";
-import { smsCost } from "./channel";
+import { channelCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
 import { countUnreachable, nextCandidates, type Audience, type Candidate } from "./recipients";
 
@@ -93,9 +93,9 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
     const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules, channel: task.channel };
     const candidates = await nextCandidates(tx, audience, cursor, config.materializeStep);
-    // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail one unit.
+    // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail and WhatsApp one unit.
     const channelContext = task.channel === "email" ? null : await taskContextFor(tx, taskId);
-    const costOf = (candidate: Candidate) => (channelContext && isChannelContext(channelContext) ? smsCost(channelContext, candidate) : null);
+    const costOf = (candidate: Candidate) => (channelContext && isChannelContext(channelContext) ? channelCost(channelContext, candidate) : null);
 
     const rows: MaterializedRow[] = [];
     let lastId = cursor;

@@ -8,7 +8,7 @@ export function taskView(task: Task) {
     status: task.status,
     /** "campaign" (a template and pools) or "smtp" (one message a group-send client submitted through the SMTP entrance). */
     kind: task.kind,
-    /** What it sends over: "email", or "sms" (no sender: senderId is null). */
+    /** What it sends over: "email", or "sms" or "whatsapp" (no sender: senderId is null). */
     channel: task.channel,
     departmentId: task.departmentId,
     /** Null for an smtp task, as is its templateVersion 0; the submitting account is smtpAccountId. */

@@ -18,7 +18,7 @@ import { countAudience, type Audience } from "./recipients";
 import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
-import { estimateSmsSegments, smsConfigured, type OfferedChannel } from "./channel";
+import { channelConfigured, estimateSmsSegments, type OfferedChannel } from "./channel";
 
 export type TaskInput = {
   name: string;
@@ -26,9 +26,9 @@ export type TaskInput = {
   poolIds: string[] | "all";
   /** Saved segments sent to beside the pools (evaluated at materialisation); with them, poolIds may be []. */
   segmentIds?: string[];
-  /** What the task sends over; absent: e-mail. An SMS task names an SMS template and no sender. */
+  /** What the task sends over; absent: e-mail. An SMS or WhatsApp task names a template of its channel and no sender. */
   channel?: OfferedChannel;
-  /** The mail sender; required for e-mail, absent for SMS. */
+  /** The mail sender; required for e-mail, absent for SMS and WhatsApp. */
   senderId?: string | null;
   fromName?: string | null;
   limit?: number | null;
@@ -49,11 +49,13 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
     throw withField(error, "templateId");
   });
   if (template.departmentId !== departmentId) throw invalidInput("templateOfOtherDepartment", { field: "templateId" });
-  if (template.channel !== channel) throw invalidInput(channel === "sms" ? "templateNotSms" : "templateNotEmail", { field: "templateId" });
+  if (template.channel !== channel) throw invalidInput(templateMismatch(channel, template.channel), { field: "templateId" });
   let sender: Awaited<ReturnType<typeof loadSender>> | null = null;
-  if (channel === "sms") {
-    if (input.senderId) throw invalidInput("senderNotForSms", { field: "senderId" });
-    if (!smsConfigured()) throw invalidInput("smsNotConfigured", { field: "channel" });
+  if (channel !== "email") {
+    if (input.senderId) throw invalidInput(channel === "sms" ? "senderNotForSms" : "senderNotForWhatsApp", { field: "senderId" });
+    if (!channelConfigured(channel)) throw invalidInput(channel === "sms" ? "smsNotConfigured" : "whatsappNotConfigured", { field: "channel" });
+    // Outside the 24-hour window (a task's recipients have not written first) Meta takes approved templates only.
+    if (channel === "whatsapp" && !template.content.whatsapp) throw invalidInput("whatsappTemplateRequired", { field: "templateId" });
   } else {
     if (!hasUnsubscribeLink(template.content.html) && (await readSetting(ctx.db, "requireUnsubscribeLink"))) throw invalidInput("unsubscribeLinkRequired", { field: "templateId" });
     sender = await loadSender(ctx, input.senderId ?? "").catch((error) => {
@@ -92,6 +94,13 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
     fromName: plan.fromName,
     recipientLimit: plan.limit,
   };
+}
+
+/** Why a template of `given` channel does not fit a task on `channel`. */
+function templateMismatch(channel: OfferedChannel, given: string) {
+  if (channel === "whatsapp") return "templateNotWhatsApp";
+  if (given === "whatsapp") return "templateIsWhatsApp";
+  return channel === "sms" ? "templateNotSms" : "templateNotEmail";
 }
 
 function withField(error: unknown, field: string) {

@@ -26,8 +26,11 @@ import type { ReasonParams } from "@/lib/i18n/reasons-en";
 export type { Issue } from "./diagnostics";
 export type { TemplatePart } from "./engine";
 
-/** `channel: "sms"`: the text alone is the message (subject and HTML unused, the text required). */
-export type LintInput = { subject: string; html: string; text?: string | null; channel?: "email" | "sms" };
+/**
+ * `channel: "sms"`: the text alone is the message (subject and HTML unused, the text required);
+ * `"whatsapp"`: the text is the optional free text (its approved template is checked in whatsapp.ts).
+ */
+export type LintInput = { subject: string; html: string; text?: string | null; channel?: "email" | "sms" | "whatsapp" };
 export type LintResult = { errors: Issue[]; warnings: Issue[] };
 
 /** Variables every message has: the contact's own fields (`attributes.<column>` for any column). */
@@ -71,6 +74,8 @@ export function lintTemplate(input: LintInput): LintResult {
   if (input.channel === "sms") {
     if (text !== null) parse("text", text);
     else errors.push(issue({ code: "text_empty", reason: "lintTextEmpty" }, "text"));
+  } else if (input.channel === "whatsapp") {
+    if (text !== null) parse("text", text);
   } else {
     if (!input.subject.trim()) errors.push(issue({ code: "subject_empty", reason: "lintSubjectEmpty" }, "subject"));
     else parse("subject", input.subject);

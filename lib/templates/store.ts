@@ -11,9 +11,22 @@ import { AppError, conflict, invalidInput, notFound } from "@/lib/errors";
 import { lintTemplate } from "./lint";
 import { compileTemplate } from "./compile";
 import { isUuid } from "@/lib/ids";
+import { checkWhatsAppFields, type WhatsAppTemplateFields } from "./whatsapp";
 
-/** `channel`: "sms" for an SMS template, whose message is `text` alone (subject and HTML stored empty); absent: e-mail. */
-export type TemplateContent = { subject: string; html: string; text?: string | null; attachmentIds?: string[]; channel?: "email" | "sms" };
+/**
+ * `channel`: "sms" for an SMS template, whose message is `text` alone (subject and HTML stored
+ * empty); "whatsapp" for a WhatsApp template, its approved Meta template in `whatsapp` and `text`
+ * the optional free text for inside the 24-hour window; absent: e-mail.
+ */
+export type TemplateContent = {
+  subject: string;
+  html: string;
+  text?: string | null;
+  attachmentIds?: string[];
+  channel?: TemplateChannel;
+  whatsapp?: WhatsAppTemplateFields | null;
+};
+export type TemplateChannel = "email" | "sms" | "whatsapp";
 
 /** Lints content and refuses it when it has errors, naming each with its line and column. */
 export function checkContent(content: TemplateContent): LintReport {
@@ -29,9 +42,19 @@ export function checkContent(content: TemplateContent): LintReport {
   return report;
 }
 
-/** The content as a template of `channel` stores it: an SMS template's subject, HTML and attachments are empty. */
-function forChannel<T extends TemplateContent>(content: T, channel: "email" | "sms"): T {
-  return channel === "sms" ? { ...content, channel, subject: "", html: "", attachmentIds: [] } : { ...content, channel };
+/**
+ * The content as a template of `channel` stores it: an SMS or WhatsApp template's subject, HTML and
+ * attachments are empty; only a WhatsApp template has WhatsApp fields, checked here.
+ */
+function forChannel<T extends TemplateContent>(content: T, channel: TemplateChannel): T & { whatsapp: WhatsAppTemplateFields | null } {
+  if (channel === "email") return { ...content, channel, whatsapp: null };
+  const whatsapp = channel === "whatsapp" ? checkWhatsAppFields(content.whatsapp, content.text) : null;
+  return { ...content, channel, subject: "", html: "", attachmentIds: [], whatsapp };
+}
+
+/** A stored template's channel as content is checked for. */
+function channelOf(stored: string | undefined): TemplateChannel {
+  return stored === "sms" || stored === "whatsapp" ? stored : "email";
 }
 
 export async function listTemplates(ctx: Ctx) {
@@ -46,6 +69,7 @@ export async function listTemplates(ctx: Ctx) {
       version: templates.currentVersion,
       subject: templateVersions.subject,
       text: templateVersions.text,
+      whatsapp: templateVersions.whatsapp,
       lint: templateVersions.lint,
       updatedAt: templates.updatedAt,
     })
@@ -102,6 +126,7 @@ export async function createTemplate(ctx: Ctx, given: TemplateContent & { name: 
       html: input.html,
       text: input.text?.trim() ? input.text : null,
       attachmentIds: input.attachmentIds ?? [],
+      whatsapp: input.whatsapp,
       lint,
       usable: true,
       createdBy: operatorId(ctx.actor),
@@ -121,7 +146,7 @@ export async function createTemplate(ctx: Ctx, given: TemplateContent & { name: 
 export async function saveTemplateVersion(ctx: Ctx, id: string, given: TemplateContent & { name: string }) {
   // A template keeps its channel: the new version is checked as what it is.
   const [stored] = isUuid(id) ? await ctx.db.select({ channel: templates.channel }).from(templates).where(eq(templates.id, id)) : [];
-  const input = forChannel(given, stored?.channel === "sms" ? "sms" : "email");
+  const input = forChannel(given, channelOf(stored?.channel));
   const lint = checkContent(input);
   return ctx.db.transaction(async (tx) => {
     const template = await loadTemplate({ ...ctx, db: tx }, id);
@@ -134,6 +159,7 @@ export async function saveTemplateVersion(ctx: Ctx, id: string, given: TemplateC
       html: input.html,
       text: input.text?.trim() ? input.text : null,
       attachmentIds: input.attachmentIds ?? template.content.attachmentIds,
+      whatsapp: input.whatsapp,
       lint,
       usable: true,
       createdBy: operatorId(ctx.actor),
@@ -153,7 +179,7 @@ export async function saveTemplateVersion(ctx: Ctx, id: string, given: TemplateC
 /** A task may use a version only when it lints without errors today. */
 export async function assertTemplateUsable(ctx: Ctx, id: string, version?: number) {
   const template = await loadTemplate(ctx, id, version);
-  checkContent({ ...template.content, channel: template.channel === "sms" ? "sms" : "email" });
+  checkContent({ ...template.content, channel: channelOf(template.channel) });
   return template;
 }
 

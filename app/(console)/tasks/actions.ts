@@ -5,6 +5,7 @@ import { readEnv } from "@/lib/config/env";
 import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
+import { TASK_CHANNELS_OFFERED } from "@/lib/sending/channel";
 import { reviewTask as review } from "@/lib/sending/task-pages";
 import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
 import { instantOfZonedTime } from "@/lib/time/zone";
@@ -17,7 +18,7 @@ const taskForm = z.object({
   departmentId: optionalUuid,
   name: requiredText(200),
   templateId: choice,
-  channel: z.enum(["email", "sms"]).default("email"),
+  channel: z.enum(TASK_CHANNELS_OFFERED).default("email"),
   audience: z.enum(["all", "pools"]).default("pools"),
   poolIds: idList,
   segmentIds: idList,

@@ -23,7 +23,7 @@ export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Parti
     templateId: task.templateId ?? "",
     poolIds: task.poolIds === "all" ? "all" : detail.pools.map((pool) => pool.id),
     segmentIds: detail.segments.filter((segment) => segment.name !== null).map((segment) => segment.id),
-    channel: task.channel === "sms" ? "sms" : "email",
+    channel: task.channel === "sms" || task.channel === "whatsapp" ? task.channel : "email",
     senderId: task.senderId ?? "",
     fromName: task.fromName,
     limit: task.limit,

@@ -13,14 +13,17 @@ import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
 
+/** What a task form sends over (lib/sending/channel.ts TASK_CHANNELS_OFFERED). */
+export type TaskFormChannel = "email" | "sms" | "whatsapp";
+
 export type TaskDraft = {
   /** Set when editing a scheduled task; null for a new one (or a duplicate). */
   id: string | null;
   departmentId: string | null;
   name: string;
   templateId: string;
-  /** E-mail, or SMS (an SMS template, no sender). */
-  channel: "email" | "sms";
+  /** E-mail, or SMS or WhatsApp (a template of that channel, no sender). */
+  channel: TaskFormChannel;
   poolIds: string[] | "all";
   segmentIds: string[];
   senderId: string;
@@ -94,7 +97,7 @@ export function TaskForm({
   const [name, setName] = useState(draft.name);
   const [nameTouched, setNameTouched] = useState(draft.name !== "");
   const [templateId, setTemplateId] = useState(draft.templateId);
-  const [channel, setChannel] = useState<"email" | "sms">(draft.channel);
+  const [channel, setChannel] = useState<TaskFormChannel>(draft.channel);
   const [audience, setAudience] = useState<"all" | "pools">(draft.poolIds === "all" ? "all" : "pools");
   const [poolIds, setPoolIds] = useState<string[]>(draft.poolIds === "all" ? [] : draft.poolIds);
   const [segmentIds, setSegmentIds] = useState<string[]>(draft.segmentIds);
@@ -117,7 +120,7 @@ export function TaskForm({
 
   const audienceQuery = new URLSearchParams([
     ...(departmentId ? [["department", departmentId]] : []),
-    ...(channel === "sms" ? [["channel", "sms"]] : []),
+    ...(channel !== "email" ? [["channel", channel]] : []),
     ...(audience === "all" ? [["all", "1"]] : [...poolIds.map((id) => ["pool", id]), ...segmentIds.map((id) => ["segment", id])]),
   ]).toString();
   const measurable = audience === "all" || poolIds.length > 0 || segmentIds.length > 0;
@@ -144,7 +147,7 @@ export function TaskForm({
     setPoolIds([]);
     setSegmentIds([]);
   };
-  const chooseChannel = (chosen: "email" | "sms") => {
+  const chooseChannel = (chosen: TaskFormChannel) => {
     setChannel(chosen);
     setTemplateId("");
   };
@@ -189,11 +192,16 @@ export function TaskForm({
               ) : (
                 <input type="hidden" name="departmentId" value={departmentId} />
               )}
-              {options.smsConfigured || channel === "sms" ? (
+              {options.smsConfigured || options.whatsappConfigured || channel !== "email" ? (
                 <ChoiceGroup legend={t.tasks.channel} error={errors.channel}>
                   <div className="flex flex-wrap gap-4 text-sm">
                     <RadioChoice name="channel" value="email" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelEmail}</RadioChoice>
-                    <RadioChoice name="channel" value="sms" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelSms}</RadioChoice>
+                    {options.smsConfigured || channel === "sms" ? (
+                      <RadioChoice name="channel" value="sms" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelSms}</RadioChoice>
+                    ) : null}
+                    {options.whatsappConfigured || channel === "whatsapp" ? (
+                      <RadioChoice name="channel" value="whatsapp" chosen={channel} onChoose={chooseChannel}>{t.tasks.channelWhatsApp}</RadioChoice>
+                    ) : null}
                   </div>
                 </ChoiceGroup>
               ) : (
@@ -278,7 +286,7 @@ export function TaskForm({
                   </Field>
                 </div>
               ) : (
-                <p className="text-xs text-slate-600" data-testid="task-sms-note">{t.tasks.smsNote}</p>
+                <p className="text-xs text-slate-600" data-testid={`task-${channel}-note`}>{channel === "whatsapp" ? t.tasks.whatsappNote : t.tasks.smsNote}</p>
               )}
               <ChoiceGroup legend={t.tasks.amount} error={errors.limit}>
                 <RadioChoice name="amount" value="all" chosen={amount} onChoose={setAmount} className="flex items-center gap-1.5 text-sm">{t.tasks.amountAll}</RadioChoice>

@@ -13,7 +13,9 @@ const content = {
   text: z.string().max(2_000_000).optional(),
   attachmentIds: z.array(z.string().uuid()).max(20).optional(),
   /** A new template's channel (an existing one keeps its own). */
-  channel: z.enum(["email", "sms"]).optional(),
+  channel: z.enum(["email", "sms", "whatsapp"]).optional(),
+  /** A WhatsApp template's approved Meta template (lib/templates/whatsapp.ts checks it). */
+  whatsapp: z.object({ name: z.string().max(512), language: z.string().max(20), variables: z.array(z.string().max(1000)).max(20) }).optional(),
 };
 
 export const saveTemplate = defineAction({

@@ -18,6 +18,7 @@ export default consolePage("templates.manage", async function TemplatesPage(ctx)
           <div className="flex gap-2">
             <LinkButton href="/templates/new" testId="new-template">{t.templates.new}</LinkButton>
             <LinkButton href="/templates/new?channel=sms" testId="new-sms-template">{t.smsTemplates.new}</LinkButton>
+            <LinkButton href="/templates/new?channel=whatsapp" testId="new-whatsapp-template">{t.whatsappTemplates.new}</LinkButton>
           </div>
         }
       />
@@ -42,8 +43,9 @@ export default consolePage("templates.manage", async function TemplatesPage(ctx)
                 {row.name}
               </Link>
               {row.channel === "sms" ? <Badge tone="slate">{t.smsTemplates.channel}</Badge> : null}
+              {row.channel === "whatsapp" ? <Badge tone="slate">{t.whatsappTemplates.channel}</Badge> : null}
             </Td>
-            <Td className="max-w-md truncate">{row.channel === "sms" ? row.text : row.subject}</Td>
+            <Td className="max-w-md truncate">{row.channel === "whatsapp" ? (row.whatsapp ? `${row.whatsapp.name} · ${row.whatsapp.language}` : row.text) : row.channel === "sms" ? row.text : row.subject}</Td>
             <Td className="text-right tabular-nums">{row.version}</Td>
             <Td>{row.lint.warnings.length > 0 ? <Badge tone="amber">{row.lint.warnings.length}</Badge> : <Badge tone="green">0</Badge>}</Td>
             <TimeCell at={row.updatedAt} timeZone={ctx.timeZone} />

@@ -12,8 +12,11 @@ export const createTaskBody = z.object({
     .max(100)
     .optional()
     .meta({ description: "Saved segments sent to beside the pools, evaluated when the task starts; a contact in several pools or segments receives one copy" }),
-  channel: z.enum(["email", "sms"]).optional().meta({ description: "What the task sends over; absent: email. An sms task names an SMS template and no sender, and needs SMS configured on the server" }),
-  senderId: z.string().max(100).optional().meta({ description: "The mail sender; required for email, left out for sms" }),
+  channel: z
+    .enum(["email", "sms", "whatsapp"])
+    .optional()
+    .meta({ description: "What the task sends over; absent: email. An sms or whatsapp task names a template of its channel (a whatsapp one with its approved template) and no sender, and needs the channel configured on the server" }),
+  senderId: z.string().max(100).optional().meta({ description: "The mail sender; required for email, left out for sms and whatsapp" }),
   fromName: z.string().max(200).optional(),
   limit: z.number().int().positive().nullable().optional().meta({ description: "At most this many recipients; absent: all" }),
   scheduledAt: isoDateTime.nullable().optional().meta({ description: "ISO 8601 with offset; absent: now" }),
@@ -37,7 +40,7 @@ export const task = z
     segmentIds: z.array(z.string()),
     segmentCounts: z.record(z.string(), count).nullable().meta({ description: "Contacts each segment held when the task started (segment id → count); null before" }),
     channel: z.enum(TASK_CHANNELS).meta({ description: "What the task sends over" }),
-    senderId: z.string().nullable().meta({ description: "Null for an sms task, which has no sender" }),
+    senderId: z.string().nullable().meta({ description: "Null for an sms or whatsapp task, which has no sender" }),
     fromName: z.string(),
     limit: z.number().int().nullable(),
     scheduledAt: z.iso.datetime(),

@@ -11,6 +11,7 @@ import { format } from "@/lib/i18n";
 import { formatInZone } from "@/lib/time/zone";
 import { readPhoneRegion, readSetting } from "@/lib/accounts/settings";
 import { SmsTemplateEditor } from "./sms-template-editor";
+import { WhatsAppTemplateEditor } from "./whatsapp-template-editor";
 import { TemplateEditor } from "./template-editor";
 
 const STARTER = {
@@ -29,7 +30,21 @@ export default consolePage("templates.manage", async function TemplatePage(
   if (id !== "new" && !template) return <Forbidden message={t.errors.forbidden} />;
   const departments = actor.role === "admin" && !template ? (await listDepartments(ctx, { offset: 0, limit: 1000 })).rows : [];
   const departmentId = template?.departmentId ?? actor.departmentId ?? departments[0]?.id ?? null;
-  if (template ? template.channel === "sms" : (await searchParams).channel === "sms") {
+  const channel = template ? template.channel : (await searchParams).channel;
+  if (channel === "whatsapp") {
+    const approved = template?.content.whatsapp;
+    return (
+      <div className="space-y-4">
+        <PageHeader title={template ? `${template.name} · v${template.currentVersion}` : t.whatsappTemplates.new} />
+        <WhatsAppTemplateEditor
+          template={{ id: template?.id ?? null, name: template?.name ?? "", approvedName: approved?.name ?? "", language: approved?.language ?? "", variables: approved?.variables ?? [], text: template?.content.text ?? "" }}
+          departments={departments.map((row) => ({ id: row.id, name: row.name }))}
+          departmentId={departmentId}
+        />
+      </div>
+    );
+  }
+  if (channel === "sms") {
     const suffix = (await readSetting(ctx.db, "smsOptOutSuffix")) ? ((await readPhoneRegion(ctx.db)) === "CN" ? "zh" : "en") : null;
     return (
       <div className="space-y-4">

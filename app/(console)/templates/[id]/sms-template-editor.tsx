@@ -1,13 +1,11 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
-import { StatusMessage } from "@/components/ui/status-message";
 import { appendOptOutSuffix, smsSegments } from "@/lib/channels/sms-segments";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
-import { TemplateDepartmentField, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
+import { TemplateDepartmentField, TemplateSaveRow, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
 
 type Draft = { id: string | null; name: string; text: string };
 
@@ -58,14 +56,7 @@ export function SmsTemplateEditor({
           {format(s.suffixIncluded, { suffix: appendOptOutSuffix("", optOutSuffix).trim() })}
         </p>
       ) : null}
-      <div className="flex items-center gap-3">
-        <Button onClick={save} disabled={pending} data-testid="template-save">
-          {pending ? t.common.working : t.templates.save}
-        </Button>
-        <StatusMessage ok={message?.ok} testId="template-message">
-          {message?.text}
-        </StatusMessage>
-      </div>
+      <TemplateSaveRow pending={pending} onSave={save} message={message} />
     </div>
   );
 }

@@ -2,13 +2,15 @@
 
 import { useRouter } from "next/navigation";
 import { wordRefusal } from "@/components/forms/action-form";
+import { Button } from "@/components/ui/button";
 import { Field, Select } from "@/components/ui/field";
+import { StatusMessage } from "@/components/ui/status-message";
 import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import { saveTemplate } from "../actions";
 
-/** What the mail and SMS template editors share: saving a draft and choosing a new template's department. */
+/** What the mail, SMS and WhatsApp template editors share: saving a draft and choosing a new template's department. */
 
 export type EditorMessage = { ok: boolean; text: string } | null;
 
@@ -46,5 +48,20 @@ export function TemplateDepartmentField({
         <Options choices={departments.map((department) => ({ value: department.id, label: department.name }))} />
       </Select>
     </Field>
+  );
+}
+
+/** The SMS and WhatsApp editors' save button, with what the last save said. */
+export function TemplateSaveRow({ pending, onSave, message }: { pending: boolean; onSave: () => void; message: EditorMessage }) {
+  const { t } = useI18n();
+  return (
+    <div className="flex items-center gap-3">
+      <Button onClick={onSave} disabled={pending} data-testid="template-save">
+        {pending ? t.common.working : t.templates.save}
+      </Button>
+      <StatusMessage ok={message?.ok} testId="template-message">
+        {message?.text}
+      </StatusMessage>
+    </div>
   );
 }
