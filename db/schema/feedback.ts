@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { deliveries, tasks } from "./tasks";
 
@@ -30,7 +31,12 @@ export const deliveryEvents = pgTable(
     dedupeKey: text("dedupe_key"),
     occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index("delivery_events_delivery_idx").on(table.deliveryId, table.id), uniqueIndex("delivery_events_dedupe_unique").on(table.dedupeKey)],
+  (table) => [
+    index("delivery_events_delivery_idx").on(table.deliveryId, table.id),
+    uniqueIndex("delivery_events_dedupe_unique").on(table.dedupeKey),
+    // Replies by SMS or WhatsApp per department and time, for the reports' reply counts (decision 0091): a few rows beside the opens and clicks.
+    index("delivery_events_replied_idx").on(table.departmentId, table.occurredAt).where(sql`${table.type} = 'replied'`),
+  ],
 );
 
 /** Clicks per link of a task (the per-task report's top links), moved with each click. */

@@ -1,0 +1,1 @@
+CREATE INDEX "delivery_events_replied_idx" ON "delivery_events" USING btree ("department_id","occurred_at") WHERE "delivery_events"."type" = 'replied';
