@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { PERIODS } from "@/lib/reports/periods";
 import { TASK_CHANNELS } from "@/db/schema";
