@@ -153,6 +153,10 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "setRetentionMonths", { months: String(24 + Math.floor(Math.random() * 90)) }),
   },
+  "app/(console)/admin/company/actions.ts#setSmsOptOutSuffix": {
+    auth: "session",
+    call: () => action("app/(console)/admin/company/actions.ts", "setSmsOptOutSuffix", { optOutSuffix: "true" }),
+  },
   "app/(console)/admin/company/actions.ts#setPhoneRegion": {
     auth: "session",
     call: () => action("app/(console)/admin/company/actions.ts", "setPhoneRegion", { region: "CN" }),
