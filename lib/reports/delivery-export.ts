@@ -75,8 +75,11 @@ function csvHeader(timeZone: string): string {
     "unsubscribed_at",
     "delivery_id",
     "task_id",
-    // Last, so that columns read by position keep theirs: the IP the task came from (for an SMTP submission, the client's).
+    // Last, so that columns read by position keep theirs: the IP the task came from (for an SMTP submission, the client's),
+    // then the channel and, for SMS, WhatsApp and WeCom, the number or user id the message went to.
     "client_ip",
+    "channel",
+    "number",
   ]);
 }
 
@@ -106,5 +109,7 @@ function csvRow(row: DeliveryLogRow, timeZone: string): string {
     row.id,
     row.taskId,
     row.clientIp,
+    row.channel,
+    row.address ?? "",
   ]);
 }

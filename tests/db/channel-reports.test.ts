@@ -16,6 +16,7 @@ import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
 import { recordOpen } from "@/lib/feedback/tracking";
 import { channelBreakdown } from "@/lib/reports/channels";
 import { searchDeliveries } from "@/lib/reports/delivery-log";
+import { exportDeliveries } from "@/lib/reports/delivery-export";
 import { deliveryTrail } from "@/lib/reports/delivery-trail";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { reportSummary, sendReport } from "@/lib/reports/queries";
@@ -143,6 +144,12 @@ describeOnDatabases("reports by channel", (db) => {
     expect((await listTasks(alphaCtx)).tasks.map((task) => [task.id, task.channel]).sort()).toEqual([[mailTask.id, "email"], [a.taskId, "sms"]].sort());
     const log = await searchDeliveries(alphaCtx, { taskId: a.taskId });
     expect(log.rows.map((row) => [row.channel, row.address]).sort()).toEqual(alpha.phones.map((phone) => ["sms", phone]).sort());
+    // The log's CSV ends with the channel and the number (a leading + is quoted, as every cell a spreadsheet would read as a formula).
+    const csv: string[] = [];
+    for await (const chunk of await exportDeliveries(alphaCtx, { taskId: a.taskId }, { timeZone: readEnv().timeZone })) csv.push(chunk);
+    const [header, ...lines] = csv.join("").trim().split("\r\n");
+    expect(header!.split(",").slice(-2)).toEqual(["channel", "number"]);
+    expect(lines.map((line) => line.split(",").slice(-2).join(" ")).sort()).toEqual(alpha.phones.map((phone) => `sms '${phone}`).sort());
     const mailLog = await searchDeliveries(alphaCtx, { taskId: mailTask.id });
     expect(mailLog.rows.every((row) => row.channel === "email" && row.address === null)).toBe(true);
 
