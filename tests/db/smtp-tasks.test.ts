@@ -243,9 +243,9 @@ describeOnDatabases("smtp tasks in the send engine", (db) => {
     const lines: string[] = [];
     for await (const chunk of await exportDeliveries(run.setup.ctx, { taskId: run.taskId }, { timeZone: "Asia/Shanghai" })) lines.push(chunk);
     const csv = lines.join("").trim().split("\r\n");
-    expect(csv[0]).toMatch(/,client_ip$/);
+    expect(csv[0]).toMatch(/,client_ip,channel,number$/);
     expect(csv.slice(1)).toHaveLength(4);
-    for (const line of csv.slice(1)) expect(line.endsWith(`,${CLIENT_IP}`)).toBe(true);
+    for (const line of csv.slice(1)) expect(line.endsWith(`,${CLIENT_IP},email,`)).toBe(true);
 
     const detail = await taskDetail(run.setup.ctx, run.taskId);
     expect(detail.submission).toEqual({ accountName: run.account.username, clientIp: CLIENT_IP, envelopeFrom: run.senderAddress, size: run.raw.byteLength });
