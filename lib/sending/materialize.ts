@@ -4,12 +4,12 @@ import { queryRows, type Executor } from "@/db/client";
 import { tasks } from "@/db/schema";
 import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
-import { toArray } from "@/db/sql";
 import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
 import type { TaskChannel } from "@/db/schema";
 import { channelCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
-import { countUnreachable, nextCandidates, type Audience, type Candidate } from "./recipients";
+import { insertMailRows, insertRenderedRows, trimStepToUnits, type StepRows } from "./materialize-rows";
+import { countUnreachable, type Audience } from "./recipients";
 
 /**
  * Moves a scheduled task whose time has come to "sending"; only one caller wins. Answers
@@ -88,71 +88,42 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
 
     const cursor = Number(task.materialize_cursor);
     const sendableSoFar = task.total - task.suppressed;
-    const limitLeft = task.recipient_limit === null ? Number.POSITIVE_INFINITY : task.recipient_limit - sendableSoFar;
     // Segments are evaluated now, as each step runs; the first step records what each one held.
     const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
     const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules, channel: task.channel };
-    const candidates = await nextCandidates(tx, audience, cursor, config.materializeStep);
+    const bounds = { taskId, cursor, step: config.materializeStep, limitLeft: task.recipient_limit === null ? null : task.recipient_limit - sendableSoFar, sendableSoFar, batchSize: config.batchSize };
     // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail and WhatsApp one unit.
     const channelContext = task.channel === "email" ? null : await taskContextFor(tx, taskId);
-    const costOf = (candidate: Candidate) => (channelContext && isChannelContext(channelContext) ? channelCost(channelContext, candidate) : null);
-
-    const rows: MaterializedRow[] = [];
-    let lastId = cursor;
-    let sendable = 0;
-    let reachedLimit = candidates.length < config.materializeStep;
-    for (const candidate of candidates) {
-      if (!candidate.suppressed && sendable >= limitLeft) {
-        reachedLimit = true;
-        break;
-      }
-      const batchNo = candidate.suppressed ? -1 : Math.floor((sendableSoFar + sendable) / config.batchSize);
-      if (!candidate.suppressed) sendable++;
-      const status = candidate.suppressed ? "suppressed" : "queued";
-      rows.push({ contactId: candidate.id, email: candidate.email, address: channelContext ? candidate.address : null, segments: status === "queued" ? costOf(candidate) : null, status, batchNo });
-      lastId = candidate.id;
-    }
+    // Quota units the task's rows held before this step: a row each on e-mail, its segments on SMS.
+    const queuedUnits = channelContext ? await unitsHeld(tx, taskId) : task.queued;
+    const step = channelContext
+      ? await insertRenderedRows(tx, audience, bounds, (candidate) => (isChannelContext(channelContext) ? channelCost(channelContext, candidate) : null))
+      : await insertMailRows(tx, audience, bounds);
+    let done = step.ended;
+    let written: Omit<StepRows, "ended"> = step;
 
     let note = task.note;
-    // Quota units: a row each on e-mail, its segments on SMS.
-    const queuedUnits = channelContext ? await unitsHeld(tx, taskId) : task.queued;
     const unassigned = Math.max(0, task.reserved - queuedUnits);
-    const wanted = unitsOf(rows);
     let extraReserved = 0;
-    if (wanted > unassigned) {
-      const fits = await reserveAsMuchAs(tx, task.department_id, wanted - unassigned);
+    if (written.units > unassigned) {
+      const fits = await reserveAsMuchAs(tx, task.department_id, written.units - unassigned);
       extraReserved = fits;
       const keep = unassigned + fits;
-      if (keep < wanted) {
-        const kept = trimToUnits(rows, keep);
-        note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + kept} recipients).`;
-        lastId = rows.at(-1)?.contactId ?? cursor;
-        sendable = kept;
-        // What the trimmed rows would have held, given back now (on SMS a row's segments may not fill what was reserved).
-        const over = keep - unitsOf(rows);
+      if (keep < written.units) {
+        written = await trimStepToUnits(tx, taskId, written.firstId!, keep);
+        note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + written.queued} recipients).`;
+        // What the cut rows would have held, given back now (on SMS a row's segments may not fill what was reserved).
+        const over = keep - written.units;
         if (over > 0) {
           await releaseQuota(tx, task.department_id, over);
           extraReserved -= over;
         }
-        reachedLimit = true;
+        done = true;
       }
     }
 
-    if (rows.length > 0) {
-      await tx.execute(sql`
-        insert into deliveries (task_id, department_id, contact_id, email, address, segments, status, batch_no)
-        select ${taskId}, ${task.department_id}, r.contact_id, r.email, r.address, r.segments, r.status, r.batch_no
-        from unnest(${toArray(rows.map((row) => row.contactId))}::bigint[], ${toArray(rows.map((row) => row.email))}::text[],
-                    ${toArray(rows.map((row) => row.address))}::text[], ${toArray(rows.map((row) => row.segments))}::int[],
-                    ${toArray(rows.map((row) => row.status))}::text[], ${toArray(rows.map((row) => row.batchNo))}::int[])
-             as r(contact_id, email, address, segments, status, batch_no)
-        on conflict (task_id, email) do nothing`);
-    }
-    const suppressedAdded = rows.length - sendable;
-    const done = reachedLimit;
-    const queued = task.queued + sendable;
     let reserved = task.reserved + extraReserved;
-    const held = queuedUnits + unitsOf(rows);
+    const held = queuedUnits + written.units;
     if (done && reserved > held) {
       // Every recipient now has its row: give back what the estimate held beyond them.
       await releaseQuota(tx, task.department_id, reserved - held);
@@ -162,26 +133,19 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     await tx
       .update(tasks)
       .set({
-        total: task.total + rows.length,
-        queued,
-        suppressed: task.suppressed + suppressedAdded,
+        total: task.total + written.queued + written.suppressed,
+        queued: task.queued + written.queued,
+        suppressed: task.suppressed + written.suppressed,
         reserved,
         note,
-        materializeCursor: done ? null : lastId,
+        materializeCursor: done ? null : (written.lastContactId ?? cursor),
         ...(segments.counts ? { segmentCounts: segments.counts } : {}),
         updatedAt: new Date(),
       })
       .where(eq(tasks.id, taskId));
     if (done) await completeIfFinished(tx, taskId);
-    return { done, added: sendable, suppressed: suppressedAdded };
+    return { done, added: written.queued, suppressed: written.suppressed };
   });
-}
-
-type MaterializedRow = { contactId: number; email: string; address: string | null; segments: number | null; status: "queued" | "suppressed"; batchNo: number };
-
-/** Quota units the queued rows hold: one each, or their segments. */
-function unitsOf(rows: MaterializedRow[]): number {
-  return rows.reduce((sum, row) => sum + (row.status === "queued" ? (row.segments ?? 1) : 0), 0);
 }
 
 /** Quota units a task's waiting and in-flight rows hold (SMS: their segments). */
@@ -216,25 +180,6 @@ export async function materializeWithin(db: Executor, taskId: string, config: Se
   } while (!total.done && Date.now() - started < budgetMs);
   return total;
 }
-
-/** Cuts the rows after the queued ones that fit `units`; answers how many queued rows were kept. */
-function trimToUnits(rows: MaterializedRow[], units: number): number {
-  let used = 0;
-  let kept = 0;
-  for (let index = 0; index < rows.length; index++) {
-    const row = rows[index]!;
-    if (row.status !== "queued") continue;
-    const cost = row.segments ?? 1;
-    if (used + cost > units) {
-      rows.length = index;
-      return kept;
-    }
-    used += cost;
-    kept++;
-  }
-  return kept;
-}
-
 
 /**
  * Marks a sending task completed once every recipient has a row and none is waiting or in

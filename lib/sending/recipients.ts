@@ -76,15 +76,24 @@ export async function countUnreachable(db: Executor, audience: Audience): Promis
 /** `address`: where the channel reaches the contact (the e-mail address on e-mail, the E.164 number on SMS). */
 export type Candidate = { id: number; email: string; address: string; name: string | null; attributes: Record<string, string> | null; suppressed: boolean };
 
+/**
+ * The statement of the next contacts of the audience the channel reaches after `afterId`, in id
+ * order: id, email, address, name, attributes (those two only where a channel's text is rendered
+ * from them: mail's rows need neither), suppressed. Read by nextCandidates, and written straight
+ * into deliveries by a mail task's materialisation.
+ */
+export function candidatesQuery(audience: Audience, afterId: number, limit: number): SQL {
+  const rendered = (audience.channel ?? "email") === "email" ? sql`null::text as name, null::jsonb as attributes` : sql`c.name, c.attributes`;
+  return sql`select c.id, c.email, ${addressExpression(audience)} as address, ${rendered}, ${suppressedExpression(audience)} as suppressed from contacts c
+      where ${audienceWhere(audience)} and ${reachableWhere(audience)} and c.id > ${afterId}
+      order by c.id limit ${limit}`;
+}
+
 /** The next contacts of the audience the channel reaches after `afterId`, in id order. */
 export async function nextCandidates(db: Executor, audience: Audience, afterId: number, limit: number): Promise<Candidate[]> {
-  // Name and attributes only where materialisation renders the text (to count an SMS's segments); mail's rows need neither.
-  const rendered = (audience.channel ?? "email") === "email" ? sql`null::text as name, null::jsonb as attributes` : sql`c.name, c.attributes`;
   const rows = await queryRows<{ id: string | number; email: string; address: string; name: string | null; attributes: Record<string, string> | null; suppressed: boolean }>(
     db,
-    sql`select c.id, c.email, ${addressExpression(audience)} as address, ${rendered}, ${suppressedExpression(audience)} as suppressed from contacts c
-        where ${audienceWhere(audience)} and ${reachableWhere(audience)} and c.id > ${afterId}
-        order by c.id limit ${limit}`,
+    candidatesQuery(audience, afterId, limit),
   );
   return rows.map((row) => ({ id: Number(row.id), email: row.email, address: row.address, name: row.name, attributes: row.attributes, suppressed: row.suppressed }));
 }
