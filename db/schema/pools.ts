@@ -71,6 +71,14 @@ export const contacts = pgTable(
     wecomUserId: text("wecom_user_id"),
     /** Channels beyond e-mail the person consented to (CONTACT_CHANNELS); e-mail is governed by status and suppressions. */
     channelConsent: text("channel_consent").array().$type<ContactChannel[]>().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The newest first open and first click by a person among the contact's deliveries (machines
+     * left out; a WhatsApp read counts as an open), kept by lib/feedback/tracking.ts as it sets a
+     * delivery's first_open_at / first_click_at. Segments' "opened / clicked in the last N days"
+     * read these instead of probing the deliveries of every contact (0078).
+     */
+    latestOpenAt: timestamp("latest_open_at", { withTimezone: true }),
+    latestClickAt: timestamp("latest_click_at", { withTimezone: true }),
     /** True until the search indexer has (re)written this contact's row in contact_search. */
     searchPending: boolean("search_pending").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

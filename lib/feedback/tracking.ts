@@ -40,6 +40,7 @@ export async function recordOpen(db: Executor, deliveryId: number, visit: Visit 
       if (first) {
         await tx.execute(sql`update tasks set opened = opened + 1 where id = ${delivery.taskId}`);
         await addToRollup(tx, delivery, { opened: 1 }, at);
+        await noteEngagement(tx, delivery, { opened: true, clicked: false }, at);
       }
     }
     const source = visit.readReceipt ? ("channel" as const) : ("tracking" as const);
@@ -78,6 +79,7 @@ export async function recordClick(db: Executor, deliveryId: number, url: string,
       if (first || impliedOpen) {
         await tx.execute(sql`update tasks set opened = opened + ${impliedOpen ? 1 : 0}, clicked = clicked + ${first ? 1 : 0} where id = ${delivery.taskId}`);
         await addToRollup(tx, delivery, { opened: impliedOpen ? 1 : 0, clicked: first ? 1 : 0 }, at);
+        await noteEngagement(tx, delivery, { opened: impliedOpen, clicked: first }, at);
       }
       if (impliedOpen) {
         await recordEvent(tx, delivery, { type: "opened", source: "tracking", detail: { ...detailOf(visit, verdict), inferredFrom: "click" }, occurredAt: at });
@@ -91,6 +93,20 @@ export async function recordClick(db: Executor, deliveryId: number, url: string,
     await recordEvent(tx, delivery, { type: "clicked", source: "tracking", machine: verdict.machine, detail, occurredAt: at });
     return { recorded: true as const, machine: verdict.machine, first };
   });
+}
+
+/**
+ * Moves the contact's newest first open / first click (contacts.latest_open_at, latest_click_at)
+ * as a delivery gets its first one by a person: segments read them (0078). A delivery without a
+ * contact (an API message, an SMTP submission, a redacted one) has nobody to note.
+ */
+async function noteEngagement(tx: Executor, delivery: LockedDelivery, what: { opened: boolean; clicked: boolean }, at: Date) {
+  if (delivery.contactId === null) return;
+  const stamp = sql`${at.toISOString()}::timestamptz`;
+  await tx.execute(sql`
+    update contacts set latest_open_at = ${what.opened ? sql`greatest(latest_open_at, ${stamp})` : sql`latest_open_at`},
+                        latest_click_at = ${what.clicked ? sql`greatest(latest_click_at, ${stamp})` : sql`latest_click_at`}
+    where id = ${delivery.contactId}`);
 }
 
 /** Adds a machine visit to the delivery; true when it is the first of its kind. */

@@ -27,7 +27,8 @@ export type RetentionRun = { months: number | null; deliveries: number; events: 
 /**
  * Redacts what each delivery older than the retention setting holds about its person, as an erasure
  * does for one address: the address becomes its placeholder (the domain kept), the contact link and
- * reply text go, events lose IP, user agent and auto-reply text. Only finished deliveries, by the
+ * reply text go, events lose IP, user agent and auto-reply text, and contacts forget a first open or click
+ * of that age (what segments read). Only finished deliveries, by the
  * time they were sent (or last changed, for those never sent); counts, task counters and rollups
  * stay. Stored outbox mail of that age is deleted. In batches of RETENTION_BATCH, one transaction
  * each; one operation-log row per run that changed anything, as the system.
@@ -63,6 +64,11 @@ export async function runRetention(db: Executor, now = new Date(), batch = RETEN
     });
     if (done) break;
   }
+  // A contact's newest first open or click older than the cutoff was held by deliveries just redacted: it goes with them.
+  await db.execute(sql`
+    update contacts set latest_open_at = case when latest_open_at < ${cutoff} then null else latest_open_at end,
+                        latest_click_at = case when latest_click_at < ${cutoff} then null else latest_click_at end
+    where latest_open_at < ${cutoff} or latest_click_at < ${cutoff}`);
   const outbox = await queryRows<{ count: number }>(db, sql`with gone as (delete from outbox_messages where created_at < ${cutoff} returning 1) select count(*)::int as count from gone`);
   run.outboxMessages = outbox[0]?.count ?? 0;
   if (run.deliveries + run.outboxMessages > 0) {

@@ -246,6 +246,14 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     old.setUTCMonth(old.getUTCMonth() - 7);
     await db().update(deliveries).set({ sentAt: old }).where(inArray(deliveries.id, [rows[0]!.id, rows[1]!.id]));
     await recordOpen(db(), rows[0]!.id, { userAgent: UA, ip: IP, at: new Date(old.getTime() + 3_600_000) });
+    // A minute after the send: one within two seconds of it would be a machine's.
+    const recent = new Date(now.getTime() + 60_000);
+    await recordOpen(db(), rows[2]!.id, { userAgent: UA, ip: IP, at: recent });
+    const latestOpens = async () =>
+      (await db().select({ email: contacts.email, latestOpenAt: contacts.latestOpenAt }).from(contacts).where(inArray(contacts.email, [rows[0]!.email, rows[2]!.email])).orderBy(contacts.id)).map(
+        (row) => row.latestOpenAt?.toISOString() ?? null,
+      );
+    expect(await latestOpens()).toEqual([new Date(old.getTime() + 3_600_000).toISOString(), recent.toISOString()]);
 
     const off = await runRetention(db(), now, 1);
     expect(off).toMatchObject({ months: null, deliveries: 0 });
@@ -261,6 +269,8 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     expect(openEvent!.detail).not.toHaveProperty("ip");
     expect(openEvent!.detail).not.toHaveProperty("userAgent");
     expect((await db().select().from(tasks).where(eq(tasks.id, taskId)))[0]).toEqual(counters);
+    // The contact forgets the open its redacted delivery held (segments read it); a recent one stays.
+    expect(await latestOpens()).toEqual([null, recent.toISOString()]);
     // The daily Inngest function runs the same job: nothing is left to do; the operation log has one system row, for the first run.
     const engine = new InngestTestEngine({ function: redactOldDeliveriesFunction(async () => ({ db: db() }) as EngineDeps), events: [{ name: "inngest/scheduled.timer", data: {} }] });
     expect((await engine.execute()).result).toMatchObject({ months: 6, deliveries: 0 });

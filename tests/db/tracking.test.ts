@@ -9,6 +9,8 @@ import { GET as oneClickGet, POST as oneClickPost } from "@/app/u/[token]/one-cl
 import UnsubscribePage from "@/app/u/[token]/page";
 import { queryRows } from "@/db/client";
 import { auditLog, contacts, deliveries, deliveryEvents, suppressions, taskLinks, tasks } from "@/db/schema";
+import { sampleMatching } from "@/lib/audiences/segments/evaluate";
+import { parseRule } from "@/lib/audiences/segments/store";
 import { signToken } from "@/lib/tokens/signed";
 import { clickUrl, openPixelUrl } from "@/lib/tokens/delivery-links";
 import { messageFor } from "@/lib/sending/batch";
@@ -211,6 +213,19 @@ describeOnDatabases("open and click tracking, unsubscribe", (db) => {
       ["opened", true, "within 2 s of sending"],
       ["clicked", true, "Barracuda"],
     ]);
+  });
+
+  it("lets a segment find the people who opened or clicked here in the last day, and not the machines", async () => {
+    const who = async (event: "opened" | "clicked", op: "did" | "did_not" = "did") => {
+      const rule = parseRule({ match: "all", conditions: [{ field: "engagement", op, event, days: 1 }] });
+      return (await sampleMatching(db(), setup.departmentId, rule, 20)).map((contact) => contact.email.replace("@tracking.test", ""));
+    };
+    // bob clicked (the open it implies counts), cai opened; dan's open and click were machines'.
+    expect(await who("clicked")).toEqual(["bob"]);
+    expect(await who("opened")).toEqual(["bob", "cai"]);
+    expect(await who("opened", "did_not")).toEqual(["ann", "dan", "eve", "fay", "unknown"]);
+    const [bob] = await db().select().from(contacts).where(and(eq(contacts.departmentId, setup.departmentId), eq(contacts.email, "bob@tracking.test")));
+    expect(bob!.latestClickAt).toEqual((await delivery(message("bob").deliveryId)).firstClickAt);
   });
 
   it("changes nothing for HEAD requests and forged, altered or misused tokens", async () => {

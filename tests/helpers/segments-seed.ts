@@ -82,6 +82,9 @@ async function insertDelivery(db: Database, departmentId: string, taskId: string
                 ${at(seed.firstClickAt)}, ${seed.firstClickAt ? 1 : 0}, ${at(seed.bouncedAt)}, ${seed.machineOpens ?? 0})
         returning id`,
   );
+  // The contact's newest first open and click, moved as lib/feedback/tracking.ts moves them.
+  await db.execute(sql`update contacts set latest_open_at = greatest(latest_open_at, ${at(seed.firstOpenAt)}), latest_click_at = greatest(latest_click_at, ${at(seed.firstClickAt)})
+    where id = ${contactId}`);
   for (const click of seed.clicks ?? []) {
     await db.execute(sql`insert into delivery_events (delivery_id, department_id, type, source, machine, detail, occurred_at)
       values (${row!.id}, ${departmentId}, 'clicked', 'tracking', ${click.machine ?? false}, ${JSON.stringify({ url: click.url })}::jsonb, ${click.at}::timestamptz)`);

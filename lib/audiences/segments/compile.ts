@@ -119,9 +119,19 @@ const EVENTS: Record<EngagementEvent, { happened: SQL; at: SQL }> = {
   bounced: { happened: sql`d.status = 'failed' and d.sent_at is not null`, at: sql`coalesce(d.bounced_at, d.sent_at)` },
 };
 
+/** A person's opens and clicks in any task: the contact's newest first one (contacts.latest_open_at, latest_click_at) says it. */
+const LATEST: Partial<Record<EngagementEvent, SQL>> = { opened: sql`c.latest_open_at`, clicked: sql`c.latest_click_at` };
+
 function compileEngagement(leaf: Extract<Leaf, { field: "engagement" }>, options: CompileOptions): SQL {
   const event = EVENTS[leaf.event];
   const since = leaf.days === undefined ? undefined : new Date((options.now ?? new Date()).getTime() - leaf.days * DAY_MS).toISOString();
+  const latest = LATEST[leaf.event];
+  if (latest && leaf.taskId === undefined && leaf.url === undefined) {
+    // One comparison on the contact's row instead of a probe of its deliveries: a delivery first opened
+    // (clicked) since then exists exactly when the newest first open (click) is since then.
+    const happened = since ? sql`coalesce(${latest} >= ${since}::timestamptz, false)` : sql`(${latest} is not null)`;
+    return leaf.op === "did" ? happened : sql`not ${happened}`;
+  }
   const parts: SQL[] = [sql`d.contact_id = c.id`, sql`d.department_id = ${options.departmentId}`];
   if (leaf.taskId !== undefined) parts.push(sql`d.task_id = ${leaf.taskId}`);
   if (leaf.url === undefined) {
