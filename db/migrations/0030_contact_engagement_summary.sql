@@ -6,4 +6,6 @@ FROM (
   FROM "deliveries" WHERE "contact_id" IS NOT NULL AND "first_open_at" IS NOT NULL
   GROUP BY "contact_id"
 ) e
-WHERE e."contact_id" = c."id";
+WHERE e."contact_id" = c."id";--> statement-breakpoint
+DROP INDEX "deliveries_contact_opened_idx";--> statement-breakpoint
+DROP INDEX "deliveries_contact_clicked_idx";

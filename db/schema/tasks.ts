@@ -174,10 +174,6 @@ export const deliveries = pgTable(
     // Segments' engagement conditions (opened / clicked / was sent / bounced) look a contact's deliveries up.
     // Partial: deliveries of the API's messages and the SMTP entrance carry no contact and are left out.
     index("deliveries_contact_idx").on(table.contactId, table.taskId).where(sql`${table.contactId} is not null`),
-    // "Opened / clicked in the last N days": a contact's opened or clicked deliveries alone, with the
-    // department in the key so the probe is index-only. Written once per delivery, at its first open or click.
-    index("deliveries_contact_opened_idx").on(table.contactId, table.firstOpenAt, table.departmentId).where(sql`${table.firstOpenAt} is not null`),
-    index("deliveries_contact_clicked_idx").on(table.contactId, table.firstClickAt, table.departmentId).where(sql`${table.firstClickAt} is not null`),
   ],
 );
 

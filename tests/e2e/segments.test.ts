@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { contacts, deliveries, tasks } from "@/db/schema";
+import { recordClick } from "@/lib/feedback/tracking";
 import { createTask } from "@/lib/sending/tasks";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { makeUser, unique } from "../helpers/factories";
@@ -24,6 +25,7 @@ import { LoginPage, openHydrated } from "./pages";
 const run = browserTestsEnabled();
 const USER = { email: "segments.user@fanout.test", password: "segments password 1" };
 const DAY = 24 * 60 * 60_000;
+const PERSON = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 // makeSendingSetup puts odd-numbered contacts in 上海 and even-numbered ones in Berlin.
 const EMAILS = Array.from({ length: 10 }, (_, index) => `reader${index}@segments.example`);
 /** Who clicked the earlier task's link, and how many days ago. */
@@ -52,14 +54,15 @@ describe.skipIf(!run)("a segment as a send target in Chromium", () => {
       await handle.db.update(tasks).set({ status: "completed", materializeCursor: null, finishedAt: new Date() }).where(eq(tasks.id, earlier.id));
       const rows = await handle.db.select({ id: contacts.id, email: contacts.email }).from(contacts).where(inArray(contacts.email, EMAILS));
       const now = Date.now();
-      await handle.db.insert(deliveries).values(
-        rows.map((contact) => {
-          const index = EMAILS.indexOf(contact.email);
-          const clickedAt = CLICKED_DAYS_AGO[index] === undefined ? null : new Date(now - CLICKED_DAYS_AGO[index]! * DAY);
-          const sentAt = new Date(now - 130 * DAY);
-          return { taskId: earlier.id, departmentId: setup.departmentId, contactId: contact.id, email: contact.email, status: "sent" as const, sentAt, clickCount: clickedAt ? 1 : 0, firstClickAt: clickedAt };
-        }),
-      );
+      const sent = await handle.db
+        .insert(deliveries)
+        .values(rows.map((contact) => ({ taskId: earlier.id, departmentId: setup.departmentId, contactId: contact.id, email: contact.email, status: "sent" as const, sentAt: new Date(now - 130 * DAY) })))
+        .returning({ id: deliveries.id, email: deliveries.email });
+      // The clicks go through tracking, as a person's click on the link would.
+      for (const delivery of sent) {
+        const daysAgo = CLICKED_DAYS_AGO[EMAILS.indexOf(delivery.email)];
+        if (daysAgo !== undefined) await recordClick(handle.db, delivery.id, "https://example.com/offer", { at: new Date(now - daysAgo * DAY), userAgent: PERSON });
+      }
       templateId = setup.templateId;
       senderId = setup.senderId;
     } finally {
