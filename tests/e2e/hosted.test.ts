@@ -125,14 +125,8 @@ describe.skipIf(!run)("hosted-shaped: no local disk, Postgres, a bucket, Inngest
     fs.writeFileSync(attachment, "Prices for 2027\n");
     await console.writeTemplate({ name: "Launch", subject: "Launch for {{ name }}", html: '<p>Hello {{ name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>', attachments: [attachment] });
 
-    const form = page.getByTestId("task-form");
     await console.visit("/tasks/new");
-    await form.getByTestId("task-template").selectOption({ label: "Launch · v1" });
-    await form.getByTestId("task-pool-Everyone").check();
-    await form.getByTestId("task-sender").selectOption({ label: "news@hosted.example.com" });
-    await form.getByTestId("task-name").fill("Hosted launch");
-    await form.getByTestId("task-amount-some").check();
-    await form.getByTestId("task-limit").fill(String(SENT));
+    const form = await console.fillTask({ template: { label: "Launch · v1" }, pools: ["Everyone"], sender: { label: "news@hosted.example.com" }, name: "Hosted launch", limit: SENT });
     await form.getByRole("button", { name: "Review and send" }).click();
     await page.getByTestId("task-confirm").getByTestId("confirm-submit").click();
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);

@@ -5,6 +5,9 @@ import type { Page } from "playwright-core";
 
 /** Page objects: the console as a person uses it, found by test ids. */
 
+/** A select's option as the task form is filled: its value or label, or `{ label }`. */
+type TaskOption = string | { label: string };
+
 /**
  * Opens a console page and waits until React has hydrated it: typing or clicking before then
  * reaches plain HTML (a form submits natively and loses what it would have shown).
@@ -13,6 +16,7 @@ export async function openHydrated(page: Page, url: string) {
   await page.goto(url);
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
+
 export class LoginPage {
   constructor(
     private readonly page: Page,
@@ -143,6 +147,26 @@ export class ConsolePage {
     }
     await this.page.getByTestId("template-save").click();
     await this.page.waitForURL(/\/templates\/[0-9a-f-]{36}$/);
+  }
+
+  /**
+   * On the new-task form of the current page: the channel when not e-mail, the template, the pools
+   * and segments, the sender, and a name and a limit when given (a string is an option's value or
+   * label; `{ label }` only the label). Nothing is submitted; answers the form.
+   */
+  async fillTask(task: { channel?: "sms"; template: TaskOption; pools?: string[]; segments?: string[]; sender?: TaskOption; name?: string; limit?: number }) {
+    const form = this.page.getByTestId("task-form");
+    if (task.channel) await form.getByTestId(`task-channel-${task.channel}`).check();
+    await form.getByTestId("task-template").selectOption(task.template);
+    if (task.name !== undefined) await form.getByTestId("task-name").fill(task.name);
+    for (const pool of task.pools ?? []) await form.getByTestId(`task-pool-${pool}`).check();
+    for (const segment of task.segments ?? []) await form.getByTestId(`task-segment-${segment}`).check();
+    if (task.sender !== undefined) await form.getByTestId("task-sender").selectOption(task.sender);
+    if (task.limit !== undefined) {
+      await form.getByTestId("task-amount-some").check();
+      await form.getByTestId("task-limit").fill(String(task.limit));
+    }
+    return form;
   }
 
   /** Forms and buttons that create or change something on the current page. */

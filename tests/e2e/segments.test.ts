@@ -20,7 +20,7 @@ import { makeSendingSetup, taskInput } from "../helpers/sending";
 import { startServer, type RunningServer } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { ADMIN } from "./harness";
-import { LoginPage, openHydrated } from "./pages";
+import { ConsolePage, LoginPage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 const USER = { email: "segments.user@fanout.test", password: "segments password 1" };
@@ -118,12 +118,9 @@ describe.skipIf(!run)("a segment as a send target in Chromium", () => {
     expect(await page.getByTestId("segment-count-Shanghai clickers").textContent()).toMatch(/\b3\b/);
 
     // A task to the segment alone.
-    await openHydrated(page, `${server!.url}/tasks/new`);
-    const form = page.getByTestId("task-form");
-    await form.getByTestId("task-template").selectOption(templateId);
-    await form.getByTestId("task-name").fill("To Shanghai clickers");
-    await form.getByTestId("task-segment-Shanghai clickers").check();
-    await form.getByTestId("task-sender").selectOption(senderId);
+    const console = new ConsolePage(page, server!.url);
+    await console.visit("/tasks/new");
+    const form = await console.fillTask({ template: templateId, name: "To Shanghai clickers", segments: ["Shanghai clickers"], sender: senderId });
     await form.locator("button[type=submit]").click();
     await page.getByTestId("confirm-submit").click();
     await page.waitForSelector("[data-testid=task-progress][data-status=completed]", { timeout: 60_000 });

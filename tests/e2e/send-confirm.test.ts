@@ -28,17 +28,11 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     await page.getByTestId("suppression-add-form").getByRole("button").click();
     await page.getByTestId(`suppression-row-${READERS[0]}`).waitFor();
 
-    const form = page.getByTestId("task-form");
     const confirm = page.getByTestId("task-confirm");
+    const welcome = { template: { label: "Welcome · v1" }, pools: ["Five"], sender: { label: "news@confirm.example.com" } };
     await console.visit("/tasks/new");
-    await form.getByTestId("task-template").selectOption({ label: "Welcome · v1" });
-    await form.getByTestId("task-pool-Five").check();
-    await form.getByTestId("task-sender").selectOption({ label: "news@confirm.example.com" });
-    await form.getByTestId("task-name").fill("Welcome, checked");
-
     // Five to send where four can receive it: refused on the form, before any confirmation.
-    await form.getByTestId("task-amount-some").check();
-    await form.getByTestId("task-limit").fill("5");
+    const form = await console.fillTask({ ...welcome, name: "Welcome, checked", limit: 5 });
     await form.getByRole("button", { name: "Review and send" }).click();
     const refusal = "The number to send (5) is more than the audience holds: 4 after suppressed addresses are left out";
     await expect.poll(() => form.getByTestId("form-error").textContent()).toBe(refusal);
@@ -77,9 +71,7 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
     // The whole panel: a refusal shown instead of results is then in the failure's message. Generous for a loaded CI machine.
     await expect.poll(() => page.getByTestId("test-send").textContent(), { timeout: 45_000 }).toMatch(/tester@example\.org: /);
     await console.visit("/tasks/new");
-    await form.getByTestId("task-template").selectOption({ label: "Welcome · v1" });
-    await form.getByTestId("task-pool-Five").check();
-    await form.getByTestId("task-sender").selectOption({ label: "news@confirm.example.com" });
+    await console.fillTask(welcome);
     await form.getByRole("button", { name: "Review and send" }).click();
     await confirm.waitFor();
     expect(await confirm.getByTestId("confirm-tested").textContent()).toMatch(/^Version 1 was test-sent .* by admin@fanout\.test$/);
@@ -91,9 +83,7 @@ describe.skipIf(!run)("send with confidence in Chromium", () => {
 
     // A template without an unsubscribe link: a warning while the company allows it ...
     await console.visit("/tasks/new");
-    await form.getByTestId("task-template").selectOption({ label: "Bare · v1" });
-    await form.getByTestId("task-pool-Five").check();
-    await form.getByTestId("task-sender").selectOption({ label: "news@confirm.example.com" });
+    await console.fillTask({ ...welcome, template: { label: "Bare · v1" } });
     await form.getByTestId("task-when-later").check();
     await form.getByRole("button", { name: "Review and schedule" }).click();
     await confirm.getByTestId("confirm-no-unsubscribe").waitFor();

@@ -71,11 +71,7 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
 
     // 群发任务 → 新建: the SMS channel, the template, the pool; no sender is asked for.
     await console.visit("/tasks/new");
-    const form = page.getByTestId("task-form");
-    await form.getByTestId("task-channel-sms").check();
-    await form.getByTestId("task-template").selectOption({ label: "周末促销短信 · v1" });
-    await form.getByTestId("task-name").fill("周末促销");
-    await form.getByTestId("task-pool-短信会员").check();
+    const form = await console.fillTask({ channel: "sms", template: { label: "周末促销短信 · v1" }, name: "周末促销", pools: ["短信会员"] });
     await form.getByTestId("task-sms-note").waitFor();
     expect(await form.getByTestId("task-sender").count()).toBe(0);
     await form.locator("button[type=submit]").click();
