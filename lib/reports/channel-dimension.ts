@@ -1,5 +1,6 @@
 import "server-only";
 import { eq, notInArray, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { deliveryDailySender, TASK_CHANNELS, type TaskChannel } from "@/db/schema";
 import { MESSAGING_CHANNELS } from "@/lib/channels/types";
 
@@ -21,10 +22,13 @@ export function readChannel(value: string | string[] | null | undefined): Report
   return REPORT_CHANNELS.find((channel) => channel === first) ?? null;
 }
 
-/** The rollup rows of one channel, or undefined (no condition) for all of them. */
-export function channelCondition(channel: ReportChannel | null | undefined): SQL | undefined {
+/**
+ * The rollup rows of one channel, or undefined (no condition) for all of them: by the sender domain,
+ * or by another column keyed the same way (delivery_daily_failures' recipient domain).
+ */
+export function channelCondition(channel: ReportChannel | null | undefined, column: AnyPgColumn = deliveryDailySender.senderDomain): SQL | undefined {
   if (!channel) return undefined;
-  return channel === "email" ? notInArray(deliveryDailySender.senderDomain, messaging) : eq(deliveryDailySender.senderDomain, channel);
+  return channel === "email" ? notInArray(column, messaging) : eq(column, channel);
 }
 
 /**

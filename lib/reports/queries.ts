@@ -64,14 +64,15 @@ export async function failureReport(
   ctx: Ctx,
   range: ReportRange,
   by: "sender" | "recipient" = "sender",
+  channel?: ReportChannel | null,
 ): Promise<{ from: string; to: string; total: number; rows: FailureRow[] }> {
-  const rows = by === "recipient" ? await recipientFailureRows(ctx, range) : await senderFailureRows(ctx, range);
+  const rows = by === "recipient" ? await recipientFailureRows(ctx, range, channel) : await senderFailureRows(ctx, range, channel);
   return { from: range.from, to: range.to, total: rows.reduce((sum, row) => sum + row.failed, 0), rows };
 }
 
-async function senderFailureRows(ctx: Ctx, range: ReportRange): Promise<FailureRow[]> {
+async function senderFailureRows(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<FailureRow[]> {
   // Counts never go below zero, so rows without failures can be left out before grouping.
-  const where = and(inRange(ctx, range), gt(rollup.failed, 0))!;
+  const where = and(inRange(ctx, range, channel), gt(rollup.failed, 0))!;
   return ctx.db
     .select({
       date: rollup.day,
@@ -141,13 +142,19 @@ async function perDay<K extends string>(
 export async function failureCategoriesPerDay(
   ctx: Ctx,
   range: ReportRange,
+  channel?: ReportChannel | null,
 ): Promise<{ date: string; user_unknown: number; mailbox_full: number; rejected: number; other: number }[]> {
-  return perDay(ctx, range, {
-    user_unknown: rollup.userUnknown,
-    mailbox_full: rollup.mailboxFull,
-    rejected: rollup.rejected,
-    other: rollup.other,
-  });
+  return perDay(
+    ctx,
+    range,
+    {
+      user_unknown: rollup.userUnknown,
+      mailbox_full: rollup.mailboxFull,
+      rejected: rollup.rejected,
+      other: rollup.other,
+    },
+    channel,
+  );
 }
 
 /** Sent, delivered and what people did with it, per day, zero-filled; machine opens and clicks apart. */

@@ -1,9 +1,10 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { and, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { departments, deliveryDailyFailures, deliveryDailySender } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope } from "@/lib/access/policy";
+import { channelCondition, type ReportChannel } from "./channel-dimension";
 import type { ReportRange } from "./periods";
 
 /**
@@ -35,13 +36,17 @@ export type RecipientFailureRow = {
   others?: true;
 };
 
-/** The rows of failures by recipient domain for the range, oldest day first, departments by name, domains by name and the others last. */
-export async function recipientFailureRows(ctx: Ctx, range: ReportRange): Promise<RecipientFailureRow[]> {
+/**
+ * The rows of failures by recipient domain for the range, oldest day first, departments by name,
+ * domains by name and the others last; of one channel when given (a messaging channel's failures
+ * are keyed by the channel's name on both rollups, 0090).
+ */
+export async function recipientFailureRows(ctx: Ctx, range: ReportRange, channel?: ReportChannel | null): Promise<RecipientFailureRow[]> {
   authorize(ctx.actor, "reports.view");
   const s = deliveryDailySender;
   const f = deliveryDailyFailures;
-  const daysScope = departmentScope(ctx.actor, s.departmentId);
-  const topScope = departmentScope(ctx.actor, f.departmentId);
+  const daysScope = and(departmentScope(ctx.actor, s.departmentId), channelCondition(channel, s.senderDomain));
+  const topScope = and(departmentScope(ctx.actor, f.departmentId), channelCondition(channel, f.recipientDomain));
   // One JSON value instead of a row per domain: at 90 days for an admin that is a couple of thousand
   // rows, and reading them field by field cost the Node side more than Postgres took to find them.
   const [result] = await queryRows<{ rows: RecipientFailureRow[] | string | null }>(

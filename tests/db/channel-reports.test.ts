@@ -9,7 +9,9 @@ import { expect, it, vi } from "vitest";
 import { channelSuppressions, deliveries } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { createApiKey } from "@/lib/accounts/api-keys";
+import { GET as failuresRoute } from "@/app/api/v1/stats/failures/route";
 import { GET as sendsRoute } from "@/app/api/v1/stats/sends/route";
+import { GET as exportRoute } from "@/app/(console)/reports/export/[table]/route";
 import { createChannelTransport } from "@/lib/channels";
 import { readEnv } from "@/lib/config/env";
 import { applyChannelReceipt } from "@/lib/feedback/channel-feedback";
@@ -19,7 +21,7 @@ import { searchDeliveries } from "@/lib/reports/delivery-log";
 import { exportDeliveries } from "@/lib/reports/delivery-export";
 import { deliveryTrail } from "@/lib/reports/delivery-trail";
 import { resolvePeriod } from "@/lib/reports/periods";
-import { reportSummary, sendReport } from "@/lib/reports/queries";
+import { failureCategoriesPerDay, failureReport, reportSummary, sendReport } from "@/lib/reports/queries";
 import { LocalRunner } from "@/lib/sending/runner";
 import { listTasks } from "@/lib/sending/task-pages";
 import { createTask } from "@/lib/sending/tasks";
@@ -27,6 +29,8 @@ import { createSmtpTransport } from "@/lib/transports";
 import { addDays, zonedDate } from "@/lib/time/zone";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeUser, unique } from "../helpers/factories";
+import { serveAs } from "../helpers/next-headers";
+import { sessionCookieName } from "@/lib/auth/session";
 import type { TwilioSent } from "../helpers/fake-twilio";
 import { taskInput, testSendingConfig } from "../helpers/sending";
 import { makeSmsSetup, postTwilioReply, smsTaskInput, twilioEnv, useSmsProviders, type SmsSetup } from "../helpers/sms-task";
@@ -166,5 +170,49 @@ describeOnDatabases("reports by channel", (db) => {
 
     // Another department's delivery is not found.
     await expect(deliveryTrail(await departmentCtx(beta), idOf(failed.to))).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("reads failures by channel: mail's bounces apart from the texts' failures, on the page's queries, its CSV's and the stats API", async () => {
+    for (const [name, value] of Object.entries(twilioEnv(twilio.url))) vi.stubEnv(name, value);
+    // The sink refuses unknown@… with 550 5.1.1; the two contacts with phones get both a mail and a text.
+    const bounceDomain = `${unique("bounce")}.example.org`;
+    const setup = await makeSmsSetup(db(), { count: 2, quota: 100, extra: [{ email: `unknown@${bounceDomain}` }] });
+    const today = zonedDate(new Date(), readEnv().timeZone);
+    const range = resolvePeriod({ from: addDays(today, -1), to: addDays(today, 1) }, new Date(), readEnv().timeZone);
+    await send(createTask(setup.ctx, taskInput(setup)));
+    const { texts } = await smsTask(setup);
+    expect(await applyChannelReceipt(db(), "sms", { providerId: texts[0]!.sid, status: "failed", at: new Date(), reason: "30003 Unreachable destination handset" })).toBe("applied");
+
+    const ctx = await departmentCtx(setup);
+    const failures = async (by: "sender" | "recipient", channel?: "email" | "sms" | "whatsapp") =>
+      (await failureReport(ctx, range, by, channel)).rows.map((row) => [row.domain, row.failed]).sort();
+    const all = await failures("sender");
+    const mailDomain = all.find(([domain]) => domain !== "sms")![0];
+    expect(all).toEqual([[mailDomain, 1], ["sms", 1]].sort());
+    expect(await failures("sender", "email")).toEqual([[mailDomain, 1]]);
+    expect(await failures("sender", "sms")).toEqual([["sms", 1]]);
+    expect(await failures("recipient", "email")).toEqual([[bounceDomain, 1]]);
+    expect(await failures("recipient", "sms")).toEqual([["sms", 1]]);
+    expect(await failures("recipient", "whatsapp")).toEqual([]);
+    const categories = async (channel: "email" | "sms") =>
+      (await failureCategoriesPerDay(ctx, range, channel)).reduce((sum, day) => ({ userUnknown: sum.userUnknown + day.user_unknown, all: sum.all + day.user_unknown + day.mailbox_full + day.rejected + day.other }), { userUnknown: 0, all: 0 });
+    expect(await categories("email")).toEqual({ userUnknown: 1, all: 1 });
+    expect(await categories("sms")).toMatchObject({ userUnknown: 0, all: 1 });
+
+    // The stats API and the page's CSV take the same filter.
+    const key = (await createApiKey(setup.ctx, { name: unique("stats"), scope: { company: false, departmentId: setup.departmentId } })).secret;
+    const stats = (query: string) =>
+      failuresRoute(new Request(`http://fanout.test/api/v1/stats/failures?period=custom&from=${range.from}&to=${range.to}${query}`, { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
+    const smsStats = (await (await stats("&by=recipient&channel=sms")).json()) as { total: number; rows: { domain: string }[] };
+    expect([smsStats.total, smsStats.rows.map((row) => row.domain)]).toEqual([1, ["sms"]]);
+    expect(((await (await stats("&channel=email")).json()) as { total: number }).total).toBe(1);
+    expect(((await (await stats("")).json()) as { total: number }).total).toBe(2);
+    const refused = await stats("&channel=fax");
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("channel");
+    const token = await serveAs(await makeUser(db(), "department", { departmentId: setup.departmentId }));
+    const csvUrl = `http://fanout.test/reports/export/failures?period=custom&from=${range.from}&to=${range.to}&by=recipient&channel=email`;
+    const csv = await (await exportRoute(new Request(csvUrl, { headers: { cookie: `${sessionCookieName()}=${token}` } }), { params: Promise.resolve({ table: "failures" }) })).text();
+    expect(csv.trim().split("\r\n").slice(1).map((line) => line.split(",")[2])).toEqual([bounceDomain]);
   });
 });

@@ -17,7 +17,7 @@ export function domainLabel(domain: string, t: Messages): string {
 }
 
 /** 全部 / 邮件 / 短信 / WhatsApp / 企业微信: the channel the page's figures are of, keeping the period. */
-export function ChannelSwitch({ channel, query, t }: { channel: ReportChannel | null; query: ReportQuery; t: Messages }) {
+export function ChannelSwitch({ channel, query, t, path = "/reports" }: { channel: ReportChannel | null; query: ReportQuery; t: Messages; path?: string }) {
   const choices: (ReportChannel | null)[] = [null, ...REPORT_CHANNELS];
   return (
     <nav className="flex flex-wrap items-center gap-1.5 text-sm" aria-label={t.reports.channels.filter} data-testid="channel-switch">
@@ -27,7 +27,7 @@ export function ChannelSwitch({ channel, query, t }: { channel: ReportChannel | 
           key={choice ?? "all"}
           className={toggleClass(choice === channel)}
           aria-current={choice === channel ? "page" : undefined}
-          href={reportHref("/reports", { ...query, channel: choice ?? undefined, page: undefined })}
+          href={reportHref(path, { ...query, channel: choice ?? undefined, page: undefined })}
           data-testid={`channel-${choice ?? "all"}`}
         >
           {choice ? t.channels.names[choice] : t.reports.channels.all}

@@ -12,12 +12,14 @@ export const periodQuery = z.object({
   to: day.optional().meta({ description: "Last day of a custom period (YYYY-MM-DD), at most 366 days after from" }),
 });
 
-export const sendsQuery = periodQuery.extend({
-  channel: z.enum(TASK_CHANNELS).optional().meta({ description: "Only this channel's sends (an SMS, WhatsApp or WeCom row's domain is the channel's name); absent: all channels" }),
-});
+const channelQuery = (what: string) =>
+  z.enum(TASK_CHANNELS).optional().meta({ description: `Only this channel's ${what} (an SMS, WhatsApp or WeCom row's domain is the channel's name); absent: all channels` });
+
+export const sendsQuery = periodQuery.extend({ channel: channelQuery("sends") });
 
 export const failuresQuery = periodQuery.extend({
   by: z.enum(["sender", "recipient"]).default("sender").meta({ description: "Group by the sender's domain or the recipient's" }),
+  channel: channelQuery("failures"),
 });
 
 const rowBase = { date: day, departmentId: z.string(), department: z.string() };

@@ -10,7 +10,8 @@ import { format } from "@/lib/i18n";
 import { PERIODS } from "@/lib/reports/periods";
 import { failureCategoriesPerDay, failureReport } from "@/lib/reports/queries";
 import { TOP_RECIPIENT_DOMAINS } from "@/lib/reports/recipient-failures";
-import { domainLabel } from "../channel-breakdown";
+import { readChannel } from "@/lib/reports/channel-dimension";
+import { ChannelSwitch, domainLabel } from "../channel-breakdown";
 import { pageOf, readBy, readRange, type SearchParams } from "../range";
 
 const toggleClass = (active: boolean) =>
@@ -22,8 +23,9 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
   const params = await searchParams;
   const { range, error } = readRange(params, ctx.timeZone);
   const by = readBy(params.by);
-  const [report, categories] = await Promise.all([failureReport(ctx, range, by), failureCategoriesPerDay(ctx, range)]);
-  const query = { ...rangeQuery(range), by: by === "recipient" ? "recipient" : undefined };
+  const channel = readChannel(params.channel);
+  const [report, categories] = await Promise.all([failureReport(ctx, range, by, channel), failureCategoriesPerDay(ctx, range, channel)]);
+  const query = { ...rangeQuery(range), by: by === "recipient" ? "recipient" : undefined, channel: channel ?? undefined };
   const table = pageOf(report.rows, pageNumber(params.page));
   const number = (value: number) => value.toLocaleString(locale);
   const r = t.reports;
@@ -47,7 +49,8 @@ export default consolePage("reports.view", async function FailureReportPage(ctx,
       query={query}
       controls={
         <div className="flex flex-wrap items-end justify-between gap-3">
-          <PeriodSwitch path="/reports/failures" periods={PERIODS} range={range} keep={{ by: query.by }} labels={r} />
+          <PeriodSwitch path="/reports/failures" periods={PERIODS} range={range} keep={{ by: query.by, channel: query.channel }} labels={r} />
+          <ChannelSwitch path="/reports/failures" channel={channel} query={query} t={t} />
           <nav className="flex text-sm" aria-label={r.columns.domain} data-testid="failure-by">
             <Link className={toggleClass(by === "sender")} href={reportHref("/reports/failures", { ...query, by: undefined })} data-testid="failure-by-sender">
               {r.bySender}

@@ -11,7 +11,7 @@ import { readBy } from "../../range";
 
 /**
  * /reports/export/sends and /reports/export/failures: the whole table of the page (every page of
- * it) for the same period (and, for sends, the same channel), headed in the reader's language. A range that cannot be read is a 400,
+ * it) for the same period and channel, headed in the reader's language. A range that cannot be read is a 400,
  * not a silently different file.
  */
 export const GET = defineRoute<{ table: string }>({
@@ -29,7 +29,7 @@ export const GET = defineRoute<{ table: string }>({
     }
     if (table === "failures") {
       const by = readBy(params.get("by"));
-      const report = await failureReport(ctx, range, by);
+      const report = await failureReport(ctx, range, by, readChannel(params.get("channel")));
       const k = t.reports.categories;
       const domain = by === "recipient" ? c.recipientDomain : c.senderDomain;
       return csvResponse(

@@ -6,5 +6,5 @@ import { failureReport } from "@/lib/reports/queries";
 
 export const GET = defineApiRoute(apiRoutes.failureReport, async (ctx, { query }) => {
   const range = resolvePeriod(query, new Date(), readEnv().timeZone);
-  return { period: range.period, by: query.by, ...(await failureReport(ctx, range, query.by)) };
+  return { period: range.period, by: query.by, ...(await failureReport(ctx, range, query.by, query.channel)) };
 });
