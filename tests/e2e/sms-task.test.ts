@@ -117,6 +117,16 @@ describe.skipIf(!run)("an SMS task from the console in Chromium", { timeout: 180
     expect(await page.getByTestId("send-report-total").textContent()).toContain("3");
     expect(await page.getByTestId("channel-chart").getAttribute("data-empty")).toBe("false");
 
+    // 投递失败统计 has the same filter: the undelivered text is under SMS, and e-mail has no failures.
+    await console.visit("/reports/failures?period=today");
+    await page.getByTestId("channel-switch").getByText("短信", { exact: true }).click();
+    await page.waitForURL(/\/reports\/failures\?.*channel=sms/);
+    expect(await page.getByTestId("failure-report-total").textContent()).toContain("1");
+    expect(await page.getByTestId("failure-report-row").count()).toBe(1);
+    await page.getByTestId("channel-switch").getByText("邮件", { exact: true }).click();
+    await page.waitForURL(/channel=email/);
+    expect(await page.getByTestId("failure-report-row").count()).toBe(0);
+
     // 数据投递日志 lists the numbers, marked as SMS.
     await console.visit("/logs/deliveries");
     const addresses = await page.getByTestId("delivery-log-address").allTextContents();
