@@ -71,9 +71,6 @@ export function channelConfigured(channel: MessagingChannel): boolean {
   }
 }
 
-export const smsConfigured = () => channelConfigured("sms");
-export const whatsappConfigured = () => channelConfigured("whatsapp");
-
 /**
  * The message one recipient of a messaging-channel task is sent. A WhatsApp version without an
  * approved template (refused at task creation) goes as free text and no window: the transport

@@ -8,7 +8,7 @@ import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/acces
 import type { Ctx } from "@/lib/access/context";
 import { conflict, invalidInput } from "@/lib/errors";
 import { PLACEHOLDER_CONTACT, renderContent, type SampleContact } from "@/lib/templates/store";
-import { smsConfigured, whatsappConfigured, type OfferedChannel } from "./channel";
+import { channelConfigured, type OfferedChannel } from "./channel";
 import { countAudience, nextCandidates, type Audience } from "./recipients";
 import { segmentsOfDepartment } from "@/lib/audiences/segments/store";
 import { checkTask, hasUnsubscribeLink, loadTask, planAudience, smtpTaskFixed, trialReservation, type TaskInput } from "./tasks";
@@ -82,7 +82,7 @@ export async function taskFormOptions(ctx: Ctx) {
     choices(ctx, db.select({ id: segments.id, departmentId: segments.departmentId, name: segments.name }).from(segments).$dynamic(), segments.departmentId, segments.name),
   ]);
   /** Whether the form offers SMS and WhatsApp: the server has the channel's provider configured. */
-  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows, segments: segmentRows, smsConfigured: smsConfigured(), whatsappConfigured: whatsappConfigured() };
+  return { departments: departmentRows, templates: templateRows, pools: poolRows, senders: senderRows, segments: segmentRows, smsConfigured: channelConfigured("sms"), whatsappConfigured: channelConfigured("whatsapp") };
 }
 
 /** A form's choices: the rows of `query` in the departments the caller may see, in `order`, a thousand at most. */

@@ -1,12 +1,12 @@
 "use client";
 
-import { useEffect, useState, useTransition } from "react";
+import { useEffect, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { format } from "@/lib/i18n";
 import { describeRefusal, type Refusal } from "@/lib/i18n/describe";
 import { useI18n } from "@/lib/i18n/client";
-import { TemplateDepartmentField, TemplateSaveRow, useTemplateSaver, type EditorMessage } from "./template-editor-parts";
+import { ChannelTemplateFrame, useChannelTemplateDraft } from "./template-editor-parts";
 
 type Draft = { id: string | null; name: string; approvedName: string; language: string; variables: string[]; text: string };
 /** What /templates/preview answers for a WhatsApp draft: each variable's value for the sample contact, or why the variables cannot be saved. */
@@ -26,10 +26,8 @@ function saveInput(draft: Draft, departmentId: string | null) {
 export function WhatsAppTemplateEditor({ template, departments, departmentId: initialDepartment }: { template: Draft; departments: { id: string; name: string }[]; departmentId: string | null }) {
   const { t } = useI18n();
   const w = t.whatsappTemplates;
-  const [draft, setDraft] = useState(template);
-  const [departmentId, setDepartmentId] = useState(initialDepartment);
-  const [message, setMessage] = useState<EditorMessage>(null);
-  const [pending, startTransition] = useTransition();
+  const editor = useChannelTemplateDraft(template, initialDepartment, saveInput);
+  const { draft, setDraft, departmentId } = editor;
   const [preview, setPreview] = useState<Preview | null>(null);
 
   useEffect(() => {
@@ -44,16 +42,10 @@ export function WhatsAppTemplateEditor({ template, departments, departmentId: in
     return () => clearTimeout(timer);
   }, [draft.variables, departmentId]);
 
-  const saveDraft = useTemplateSaver(draft.id, setMessage);
-  const save = () => startTransition(() => saveDraft(saveInput(draft, departmentId)));
   const setVariable = (index: number, value: string) => setDraft({ ...draft, variables: draft.variables.map((variable, at) => (at === index ? value : variable)) });
 
   return (
-    <div className="max-w-2xl space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" data-testid="whatsapp-template-editor">
-      <TemplateDepartmentField departments={departments} departmentId={departmentId} saved={Boolean(draft.id)} onChange={setDepartmentId} />
-      <Field label={t.templates.name}>
-        <Input value={draft.name} onChange={(event) => setDraft({ ...draft, name: event.target.value })} data-testid="template-name" />
-      </Field>
+    <ChannelTemplateFrame testId="whatsapp-template-editor" departments={departments} editor={editor}>
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label={w.approvedName} hint={w.approvedNameHint}>
           <Input value={draft.approvedName} onChange={(event) => setDraft({ ...draft, approvedName: event.target.value })} data-testid="whatsapp-name" />
@@ -101,7 +93,6 @@ export function WhatsAppTemplateEditor({ template, departments, departmentId: in
       <Field label={w.freeText} hint={w.freeTextHint}>
         <textarea rows={4} value={draft.text} onChange={(event) => setDraft({ ...draft, text: event.target.value })} className="block w-full rounded-md p-2 text-sm ring-1 ring-inset ring-slate-300" data-testid="whatsapp-text" />
       </Field>
-      <TemplateSaveRow pending={pending} onSave={save} message={message} />
-    </div>
+    </ChannelTemplateFrame>
   );
 }
