@@ -40,3 +40,12 @@ vi.mock("bcryptjs", async (importOriginal) => {
   const memoised = { ...bcrypt, hash, hashSync } as typeof bcrypt;
   return { ...memoised, default: memoised };
 });
+
+// Every sender domain gets an RSA-2048 DKIM key, and generating one costs 50–500 ms of CPU (about
+// 190 ms on average here); the suite adds hundreds of domains. A test process generates one real key
+// and gives it to every domain it adds: signing and verifying with it are unchanged.
+vi.mock("@/lib/senders/dns", async (importOriginal) => {
+  const dns = await importOriginal<typeof import("@/lib/senders/dns")>();
+  let key: ReturnType<typeof dns.generateDkimKey> | undefined;
+  return { ...dns, generateDkimKey: () => (key ??= dns.generateDkimKey()) };
+});
