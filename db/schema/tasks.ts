@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { departments } from "./accounts";
 import { senders } from "./senders";
 import { TASK_CHANNELS, templates } from "./templates";
@@ -52,6 +52,14 @@ export const tasks = pgTable(
     segmentIds: jsonb("segment_ids").$type<string[]>().notNull().default([]),
     /** What each segment counted when materialisation began (segment id → contacts), shown on the task page; null until then. */
     segmentCounts: jsonb("segment_counts").$type<Record<string, number> | null>(),
+    /**
+     * A follow-up ("resend to non-openers", lib/sending/follow-up.ts): it also sends to those this task
+     * sent to who have not opened it, evaluated when the follow-up starts. Null for any other task, and
+     * once the original is deleted (its deliveries with it: the follow-up then reaches nobody).
+     */
+    followUpOf: uuid("follow_up_of").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
+    /** The subject sent instead of the template version's (a follow-up's new subject, Liquid like it); null: the version's. */
+    subject: text("subject"),
     /** The mail sender; null for a task on another channel (an SMS task has no From), never for e-mail (tasks_email_sender_check). */
     senderId: uuid("sender_id").references(() => senders.id, { onDelete: "restrict" }),
     fromName: text("from_name").notNull().default(""),
@@ -103,6 +111,7 @@ export const tasks = pgTable(
     index("tasks_department_created_idx").on(table.departmentId, table.createdAt),
     index("tasks_due_idx").on(table.scheduledAt).where(sql`${table.status} = 'scheduled'`),
     index("tasks_active_idx").on(table.status).where(sql`${table.status} = 'sending'`),
+    index("tasks_follow_up_of_idx").on(table.followUpOf).where(sql`${table.followUpOf} is not null`),
     check("tasks_email_sender_check", sql`${table.channel} <> 'email' or ${table.senderId} is not null`),
   ],
 );

@@ -27,7 +27,7 @@ import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, sendReport, sendsQuery } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
-import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, resumeTaskQuery, task } from "./schemas/tasks";
+import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, followUpBody, resumeTaskQuery, task } from "./schemas/tasks";
 import { changeContactTagsBody, changeContactTagsResult, createTagBody, deletedTag, listTagsQuery, renameTagBody, tag, tagList } from "./schemas/tags";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
@@ -279,6 +279,19 @@ export const apiRoutes = {
   pauseTask: { ...taskAction("Stop taking new batches (the batch in flight finishes)"), path: "/tasks/{id}/pause" },
   resumeTask: { ...taskAction("Continue where the task stopped"), path: "/tasks/{id}/resume", query: resumeTaskQuery },
   cancelTask: { ...taskAction("Stop for good; waiting recipients are cancelled and their quota given back"), path: "/tasks/{id}/cancel" },
+  createFollowUp: {
+    method: "post",
+    path: "/tasks/{id}/follow-up",
+    summary:
+      "Resend a completed, tracked e-mail task to its non-openers: a new task of the same template version and sender, perhaps under a new subject, afterDays after the task finished; who has not opened it (people's opens, a click counts) is decided when it starts",
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    body: followUpBody,
+    status: 201,
+    answer: { description: "The follow-up task", schema: createdTask },
+    errors: [400, 403, 404, 409],
+  },
   listDeliveries: {
     method: "get",
     path: "/tasks/{id}/deliveries",

@@ -64,6 +64,7 @@ export const AUDIT_ACTIONS = [
   "task.cancel",
   "task.guard_pause",
   "task.guard_override",
+  "task.follow_up",
   "smtp_account.create",
   "smtp_account.delete",
   "smtp_account.disable",

@@ -89,6 +89,7 @@ export const auditSummariesEn = {
     "task.cancel": 'Cancelled task "{name}": {sent} sent, {notSent} not sent, {released} quota given back',
     "task.guardPause": 'The reputation guard paused task "{name}": {guardRule} at {percent}% (threshold {threshold}%) after {answers} answers',
     "task.guardOverride": 'Resumed task "{name}" ignoring the reputation guard for it',
+    "task.followUp": 'Created task "{name}" to resend "{original}" to those who did not open it (about {recipients} {recipients|recipient|recipients} now)',
     "smtpAccount.create": 'Added SMTP account "{username}" to {department}',
     "smtpAccount.password": 'Changed the password of SMTP account "{username}"',
     "smtpAccount.disable": 'Disabled SMTP account "{username}"',

@@ -84,6 +84,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "task.cancel": "取消任务“{name}”：已发送 {sent} 封，未发送 {notSent} 封，退回配额 {released}",
     "task.guardPause": "信誉保护暂停了任务“{name}”：{guardRule}达到 {percent}%（阈值 {threshold}%），已收到 {answers} 个应答",
     "task.guardOverride": "继续任务“{name}”，并对该任务忽略信誉保护",
+    "task.followUp": "新建任务“{name}”，向未打开“{original}”的收件人重发（目前约 {recipients} 人）",
     "smtpAccount.create": "为{department}添加 SMTP 帐号“{username}”",
     "smtpAccount.password": "修改 SMTP 帐号“{username}”的密码",
     "smtpAccount.disable": "停用 SMTP 帐号“{username}”",

@@ -120,6 +120,7 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
       kind: tasks.kind,
       templateId: tasks.templateId,
       version: tasks.templateVersion,
+      subject: tasks.subject,
       address: senders.address,
       senderName: senders.name,
       domainId: senders.domainId,
@@ -152,7 +153,7 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
 type Content = Pick<SendContext, "template" | "attachments" | "replyTo" | "recipientData"> & { fromName: string; bytes: number };
 
 /** A campaign's frozen template version, compiled, and the files it attaches. */
-async function templateContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number }): Promise<Content> {
+async function templateContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number; subject: string | null }): Promise<Content> {
   const [version] = task.templateId
     ? await db
         .select({ subject: templateVersions.subject, html: templateVersions.html, text: templateVersions.text, attachmentIds: templateVersions.attachmentIds })
@@ -162,7 +163,10 @@ async function templateContent(db: Executor, taskId: string, task: { departmentI
   if (!version) throw new Error(`Task ${taskId} has no template version or sender`);
   const attachments = await loadAttachments(db, task.departmentId, version.attachmentIds);
   return {
-    template: compileTemplate({ id: task.templateId!, version: task.version, subject: version.subject, html: version.html, text: version.text }),
+    // A task's own subject (a follow-up's) is compiled apart from the version's, so neither evicts the other from the cache.
+    template: task.subject === null
+      ? compileTemplate({ id: task.templateId!, version: task.version, subject: version.subject, html: version.html, text: version.text })
+      : compileTemplate({ id: `${task.templateId!}/task:${taskId}`, version: task.version, subject: task.subject, html: version.html, text: version.text }),
     attachments,
     fromName: "",
     bytes: attachments.reduce((sum, attachment) => sum + attachment.content.byteLength, 0),
@@ -177,7 +181,7 @@ async function submittedContent(db: Executor, taskId: string, departmentId: stri
 }
 
 /** A `message` task's template version (or the request's inline content) and each recipient's name and data. */
-async function messageContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number }): Promise<Content> {
+async function messageContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number; subject: string | null }): Promise<Content> {
   const [message] = await db
     .select({ subject: messages.subject, html: messages.html, text: messages.text, data: messages.data, recipients: messages.recipients })
     .from(messages)

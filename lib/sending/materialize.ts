@@ -9,6 +9,7 @@ import type { TaskChannel } from "@/db/schema";
 import { channelCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
 import { insertMailRows, insertRenderedRows, trimStepToUnits, type StepRows } from "./materialize-rows";
+import { nonOpenersRule } from "./non-openers";
 import { countUnreachable, type Audience } from "./recipients";
 
 /**
@@ -69,6 +70,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       pool_ids: string[] | null;
       segment_ids: string[];
       segment_counts: Record<string, number> | null;
+      follow_up_of: string | null;
       recipient_limit: number | null;
       materialize_cursor: string | number | null;
       status: string;
@@ -80,7 +82,7 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       note: string;
     }>(
       tx,
-      sql`select department_id, channel, pool_ids, segment_ids, segment_counts, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
+      sql`select department_id, channel, pool_ids, segment_ids, segment_counts, follow_up_of, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
           from tasks where id = ${taskId} for update`,
     );
     // A task paused before its time keeps no rows: an edit after resuming may still change its audience.
@@ -90,7 +92,9 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const sendableSoFar = task.total - task.suppressed;
     // Segments are evaluated now, as each step runs; the first step records what each one held.
     const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
-    const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: segments.rules, channel: task.channel };
+    // A follow-up's non-openers are evaluated the same way, as each step runs.
+    const rules = task.follow_up_of ? [...segments.rules, nonOpenersRule(task.follow_up_of)] : segments.rules;
+    const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: rules, channel: task.channel };
     const bounds = { taskId, cursor, step: config.materializeStep, limitLeft: task.recipient_limit === null ? null : task.recipient_limit - sendableSoFar, sendableSoFar, batchSize: config.batchSize };
     // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail and WhatsApp one unit.
     const channelContext = task.channel === "email" ? null : await taskContextFor(tx, taskId);

@@ -113,7 +113,7 @@ export async function audienceSize(ctx: Ctx, input: { departmentId?: string | nu
 /** A task with the names of what it refers to, for its detail page and its forms. */
 export async function taskDetail(ctx: Ctx, id: string) {
   const task = await loadReadableTask(ctx, id);
-  const [[template], [sender], [department], poolRows, segmentRows] = await Promise.all([
+  const [[template], [sender], [department], poolRows, segmentRows, [original]] = await Promise.all([
     task.templateId ? ctx.db.select({ name: templates.name }).from(templates).where(eq(templates.id, task.templateId)) : Promise.resolve([]),
     task.senderId ? ctx.db.select({ address: senders.address, name: senders.name }).from(senders).where(eq(senders.id, task.senderId)) : Promise.resolve([]),
     ctx.db.select({ name: departments.name }).from(departments).where(eq(departments.id, task.departmentId)),
@@ -122,6 +122,9 @@ export async function taskDetail(ctx: Ctx, id: string) {
       : Promise.resolve([]),
     task.segmentIds.length > 0
       ? ctx.db.select({ id: segments.id, name: segments.name }).from(segments).where(and(inArray(segments.id, task.segmentIds), eq(segments.departmentId, task.departmentId)))
+      : Promise.resolve([]),
+    task.followUpOf
+      ? ctx.db.select({ id: tasks.id, name: tasks.name }).from(tasks).where(and(eq(tasks.id, task.followUpOf), eq(tasks.departmentId, task.departmentId)))
       : Promise.resolve([]),
   ]);
   const view = taskView(task);
@@ -142,6 +145,8 @@ export async function taskDetail(ctx: Ctx, id: string) {
       name: segmentRows.find((row) => row.id === segmentId)?.name ?? null,
       countAtMaterialisation: task.segmentCounts?.[segmentId] ?? null,
     })),
+    /** A follow-up's original task (its non-openers are the audience). */
+    followUpOf: original ?? null,
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof taskDetail>>;

@@ -18,6 +18,10 @@ export function taskView(task: Task) {
     /** Saved segments it also sends to, and what each held when materialisation began (null until then). */
     segmentIds: task.segmentIds,
     segmentCounts: task.segmentCounts,
+    /** A follow-up ("resend to non-openers"): the task whose non-openers it sends to, when it starts; null otherwise. */
+    followUpOf: task.followUpOf,
+    /** The subject sent instead of the template version's (a follow-up's new subject); null: the version's. */
+    subject: task.subject,
     senderId: task.senderId,
     fromName: task.fromName,
     limit: task.recipientLimit,

@@ -172,27 +172,30 @@ export async function createTask(ctx: Ctx, input: TaskInput): Promise<TaskView> 
   const scheduledAt = input.scheduledAt ?? new Date();
   const reserve = await estimate(ctx, plan, planAudience(plan, departmentId));
   const task = await ctx.db.transaction(async (tx) => {
-    await reserveQuota(tx, departmentId, reserve);
-    const [row] = await tx
-      .insert(tasks)
-      .values({
-        departmentId,
-        ...planColumns(plan),
-        tracking: input.tracking ?? true,
-        status: "scheduled",
-        scheduledAt,
-        reserved: reserve,
-        createdBy: ctx.actor.label,
-        clientIp: ctx.actor.ip ?? "",
-      })
-      .returning();
+    const row = await insertScheduledTask(ctx, tx, { departmentId, ...planColumns(plan), tracking: input.tracking ?? true }, scheduledAt, reserve);
     const params = { name: plan.name, recipients: reserve, pools: plan.poolIds?.length ?? null, at: scheduledAt.toISOString() };
     const notes: AuditNote[] = [plan.poolIds ? "fromPools" : "allAddresses", input.scheduledAt ? "scheduledAt" : "now"];
-    await recordAudit(tx, ctx.actor, { action: "task.create", objectType: "task", objectId: row!.id, departmentId, summary: { key: "task.create", params, notes } });
-    return row!;
+    await recordAudit(tx, ctx.actor, { action: "task.create", objectType: "task", objectId: row.id, departmentId, summary: { key: "task.create", params, notes } });
+    return row;
   });
   await notifyEngine("scheduled", { id: task.id, scheduledAt: task.scheduledAt });
   return taskView(task);
+}
+
+/** A new task waiting for its time, holding `reserve` of its department's quota, reserved in the same transaction (409 when it does not fit). */
+export async function insertScheduledTask(
+  ctx: Ctx,
+  tx: Ctx["db"],
+  columns: Omit<typeof tasks.$inferInsert, "status" | "scheduledAt" | "reserved" | "createdBy" | "clientIp">,
+  scheduledAt: Date,
+  reserve: number,
+): Promise<Task> {
+  await reserveQuota(tx, columns.departmentId, reserve);
+  const [row] = await tx
+    .insert(tasks)
+    .values({ ...columns, status: "scheduled", scheduledAt, reserved: reserve, createdBy: ctx.actor.label, clientIp: ctx.actor.ip ?? "" })
+    .returning();
+  return row!;
 }
 
 async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
@@ -208,6 +211,8 @@ async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
 export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promise<TaskView> {
   const current = await loadTask(ctx, id, "tasks.manage");
   if (current.kind === "smtp") throw smtpTaskFixed();
+  // Its audience is the original's non-openers, not pools: cancel it and make another instead.
+  if (current.followUpOf) throw conflict("followUpFixed");
   const plan = await resolvePlan(ctx, input, current.departmentId);
   const reserve = await estimate(ctx, plan, planAudience(plan, current.departmentId));
   const task = await ctx.db.transaction(async (tx) => {

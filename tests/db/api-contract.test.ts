@@ -2,7 +2,7 @@ import path from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { contacts } from "@/db/schema";
+import { contacts, tasks } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createTag } from "@/lib/audiences/tags";
 import { createApiKey } from "@/lib/accounts/api-keys";
@@ -21,7 +21,8 @@ import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sendi
  * here fails the test.
  */
 
-type Fixture = SendingSetup & { taskId: string; email: string; deliveryId: string; tagId: string; contactId: number; segmentId: string };
+/** completedTaskId: a tracked e-mail task that finished, whose non-openers a follow-up can be sent to. */
+type Fixture = SendingSetup & { taskId: string; completedTaskId: string; email: string; deliveryId: string; tagId: string; contactId: number; segmentId: string };
 type Sample = { params?: Record<string, string>; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown; raw?: string };
 type Samples = {
   valid: (fixture: Fixture) => Sample;
@@ -83,6 +84,10 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
   pauseTask: { valid: (f) => ({ params: { id: f.taskId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   resumeTask: { valid: (f) => ({ params: { id: f.taskId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   cancelTask: { valid: (f) => ({ params: { id: f.taskId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  createFollowUp: {
+    valid: (f) => ({ params: { id: f.completedTaskId }, body: { subject: "Did you miss this, {{ name }}?", afterDays: 2 } }),
+    invalid: (f) => ({ params: { id: f.completedTaskId }, body: { afterDays: "two" }, field: "afterDays" }),
+  },
   listDeliveries: {
     valid: (f) => ({ params: { id: f.taskId }, query: { status: "cancelled", limit: "10" } }),
     invalid: (f) => ({ params: { id: f.taskId }, query: { status: "lost" }, field: "status" }),
@@ -182,11 +187,14 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
   beforeAll(async () => {
     const setup = await makeSendingSetup(db(), { emails: ["first@contract.test", "second@contract.test"], quota: 1000 });
     const task = await createTask(setup.ctx, taskInput(setup, { scheduledAt: new Date(Date.now() + 86_400_000) }));
+    // Finished as the engine leaves a task: started, materialised, nothing held.
+    const completed = await createTask(setup.ctx, taskInput(setup));
+    await db().update(tasks).set({ status: "completed", startedAt: new Date(), finishedAt: new Date(), materializeCursor: null }).where(eq(tasks.id, completed.id));
     const message = await sendMessage(setup.ctx, { templateId: setup.templateId, senderId: setup.senderId, to: "message@contract.test", data: { city: "Hangzhou" }, sendAt: later(), departmentId: setup.departmentId });
     const tag = await createTag(setup.ctx, { name: "Fixture tag", departmentId: setup.departmentId });
     const [contact] = await db().select({ id: contacts.id }).from(contacts).where(and(eq(contacts.email, "first@contract.test"), eq(contacts.departmentId, setup.departmentId)));
     const segment = await createSegment(setup.ctx, { name: "Contract fixture", rule: { match: "all", conditions: [] }, departmentId: setup.departmentId });
-    fixture = { ...setup, taskId: task.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id, segmentId: segment.id };
+    fixture = { ...setup, taskId: task.id, completedTaskId: completed.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id, segmentId: segment.id };
     key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "contract", scope: { company: false, departmentId: setup.departmentId } })).secret;
   });
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, imports, notifications, users } from "@/db/schema";
+import { auditLog, imports, notifications, tasks, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { createTag } from "@/lib/audiences/tags";
@@ -58,6 +58,8 @@ type Other = {
   /** A task scheduled far ahead, and one paused before it started. */
   taskId: string;
   pausedTaskId: string;
+  /** A tracked e-mail task that has finished sending: one its non-openers can be sent again. */
+  completedTaskId: string;
   /** An enabled SMTP account (域帐号) that never submitted anything. */
   smtpAccountId: string;
   webhookId: string;
@@ -410,6 +412,7 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
+  [`${TASK_ACTIONS}#createFollowUp`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createFollowUp", { id: other.completedTaskId, subject: "Did you miss this?", afterDays: "2" }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
     auth: "session",
     call: (other) => action(SMTP_ACCOUNT_ACTIONS, "createSmtpAccount", { departmentId: other.departmentId, username: unique("desk"), password: "client password 1" }),
@@ -441,6 +444,10 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/api/v1/tasks/[id]/pause/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/tasks/[id]/pause/route.ts", "POST", caller, { params: { id: other.taskId } }),
+  },
+  "app/api/v1/tasks/[id]/follow-up/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tasks/[id]/follow-up/route.ts", "POST", caller, { params: { id: other.completedTaskId }, json: { afterDays: 1 } }),
   },
   "app/api/v1/tasks/[id]/resume/route.ts#POST": {
     auth: "apikey",
@@ -583,6 +590,9 @@ describeOnDatabases("mutating entry points", (db) => {
     const task = await createTask(system, { name: unique("task"), ...taskInput });
     const pausedTask = await createTask(system, { name: unique("paused"), ...taskInput });
     await pauseTask(system, pausedTask.id);
+    // Finished as the engine leaves a task with nobody to send to: started, materialised, nothing held.
+    const completedTask = await createTask(system, { name: unique("done"), ...taskInput, scheduledAt: new Date() });
+    await database.update(tasks).set({ status: "completed", startedAt: new Date(), finishedAt: new Date(), materializeCursor: null }).where(eq(tasks.id, completedTask.id));
     const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
     const webhook = await createWebhookEndpoint(system, { url: PUBLIC_HOOK, events: ["sent"], departmentId: department.id });
     const webhookMessage = await sendTestWebhook(system, webhook.id);
@@ -598,6 +608,7 @@ describeOnDatabases("mutating entry points", (db) => {
       smtpAccountId: smtpAccount.id,
       taskId: task.id,
       pausedTaskId: pausedTask.id,
+      completedTaskId: completedTask.id,
       departmentId: department.id,
       userId: user.id,
       apiKeyId: key.id,

@@ -77,7 +77,7 @@ class TasksPage {
 describe.skipIf(!run)("send tasks in Chromium", () => {
   const app = useConsole();
 
-  it("creates a task for a pool, watches it complete, reads the delivery log, then schedules, edits, pauses, resumes and cancels a copy", async () => {
+  it("creates a task for a pool, watches it complete, reads the delivery log, schedules, edits, pauses, resumes and cancels a copy, and resends to non-openers in Chinese", async () => {
     const page = await app.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -204,6 +204,33 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
     await expect.poll(() => page.locator("h1").textContent()).toBe("群发任务管理");
     expect(await page.getByTestId("nav-tasks").textContent()).toBe("群发任务管理");
     expect(await page.getByTestId("task-row-Spring news").textContent()).toContain("已完成");
+
+    // 重发给未打开者, in Chinese: nobody opened the three messages, so all three get it again, under a new subject.
+    await openHydrated(page, taskUrl);
+    const followUp = page.getByTestId("follow-up-card");
+    expect(await followUp.locator("h2").textContent()).toBe("重发给未打开者");
+    expect(await page.getByTestId("follow-up-count").textContent()).toContain("目前有 3 人尚未打开");
+    await page.getByTestId("follow-up-subject").fill("再提醒一次：{{ name }}");
+    await page.getByTestId("follow-up-days").fill("0");
+    await followUp.locator("button[type=submit]").click();
+    // One of the four sends is left: the follow-up does not fit, and the form says so and stays.
+    await expect.poll(() => followUp.getByRole("alert").first().textContent()).toBe("部门“Outreach”剩余配额 1 封，此操作需要 3 封。");
+    await console.visit("/admin/departments");
+    await page.getByTestId("edit-department-Outreach").click();
+    await page.getByTestId("department-edit-form-Outreach").getByTestId("department-quota").fill("10");
+    await page.getByTestId("department-edit-form-Outreach").locator("button[type=submit]").click();
+    await page.getByTestId("edit-department-Outreach").waitFor();
+    await openHydrated(page, taskUrl);
+    await page.getByTestId("follow-up-subject").fill("再提醒一次：{{ name }}");
+    await page.getByTestId("follow-up-days").fill("0");
+    await followUp.locator("button[type=submit]").click();
+    await page.waitForURL((url) => /\/tasks\/[0-9a-f-]{36}$/.test(url.pathname) && url.href !== taskUrl);
+    expect(await page.getByTestId("task-detail-follow-up-of").textContent()).toBe("任务开始时仍未打开“Spring news”的收件人");
+    expect(await page.getByTestId("task-detail-subject").textContent()).toBe("再提醒一次：{{ name }}");
+    await page.waitForSelector("[data-testid=task-progress][data-status=completed]", { timeout: 60_000 });
+    await expect.poll(() => page.getByTestId("count-sent").textContent()).toBe("3");
+    await expect.poll(() => page.getByTestId("task-actions").locator("a[data-testid=task-edit]").count()).toBe(0);
+    await tasks.visitList();
     await page.getByTestId("locale-en").click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("Send tasks");
 

@@ -6,6 +6,7 @@ import { checkTemplateVersion } from "@/lib/deliverability/version-check";
 import { defineAction } from "@/lib/entry/action";
 import { checkbox, idList, optionalText, optionalUuid, requiredText, uuid } from "@/lib/entry/form-schemas";
 import { TASK_CHANNELS_OFFERED } from "@/lib/sending/channel";
+import { createFollowUp as followUp, FOLLOW_UP_MAX_DAYS } from "@/lib/sending/follow-up";
 import { reviewTask as review } from "@/lib/sending/task-pages";
 import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
 import { instantOfZonedTime } from "@/lib/time/zone";
@@ -103,4 +104,15 @@ export const cancelTask = defineAction({
   permission: "tasks.manage",
   input: z.object({ id: uuid }),
   run: (ctx, { id }) => cancel(ctx, id),
+});
+
+/** Resend to non-openers: a follow-up of a completed task, `afterDays` after it finished, perhaps under a new subject. */
+export const createFollowUp = defineAction({
+  permission: "tasks.manage",
+  input: z.object({
+    id: uuid,
+    subject: optionalText(500),
+    afterDays: z.coerce.number().int("must be a whole number").min(0, "must be at least 0").max(FOLLOW_UP_MAX_DAYS, `must be at most ${FOLLOW_UP_MAX_DAYS}`),
+  }),
+  run: (ctx, { id, subject, afterDays }) => followUp(ctx, id, { subject, afterDays }),
 });

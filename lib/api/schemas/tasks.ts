@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_CHANNELS, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
+import { FOLLOW_UP_MAX_DAYS } from "@/lib/sending/non-openers";
 import { departmentIdField, isoDateTime, nextCursor } from "./common";
 
 export const createTaskBody = z.object({
@@ -39,6 +40,8 @@ export const task = z
     poolIds: z.union([z.array(z.string()), z.literal("all")]),
     segmentIds: z.array(z.string()),
     segmentCounts: z.record(z.string(), count).nullable().meta({ description: "Contacts each segment held when the task started (segment id → count); null before" }),
+    followUpOf: z.string().nullable().meta({ description: "A follow-up (resend to non-openers): the task whose recipients who had not opened it when this one started it sends to; null otherwise" }),
+    subject: z.string().nullable().meta({ description: "The subject sent instead of the template version's (a follow-up's new subject); null: the version's" }),
     channel: z.enum(TASK_CHANNELS).meta({ description: "What the task sends over" }),
     senderId: z.string().nullable().meta({ description: "Null for an sms or whatsapp task, which has no sender" }),
     fromName: z.string(),
@@ -81,6 +84,11 @@ export const task = z
   .meta({ id: "Task" });
 
 export const createdTask = task;
+
+export const followUpBody = z.object({
+  subject: z.string().max(500).nullable().optional().meta({ description: "The follow-up's subject (Liquid, as a template's); absent, null or blank: the original's" }),
+  afterDays: z.number().int().min(0).max(FOLLOW_UP_MAX_DAYS).meta({ description: "Days after the original finished; 0, or a day already past: at once" }),
+});
 
 export const resumeTaskQuery = z.object({
   ignoreGuard: z

@@ -11,9 +11,11 @@ import { firstParam } from "@/app/(console)/_page/search-params";
 import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/task-pages";
+import { FOLLOW_UP_MAX_DAYS, followUpOffer } from "@/lib/sending/follow-up";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
+import { FollowUpForm } from "./follow-up-form";
 import { GuardReason } from "@/components/notifications/guard-reason";
 
 /** 群发任务状态: one task's live counters, what it sends, its actions (not for managers, who only read) and its delivery log. */
@@ -32,6 +34,8 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   const { task } = detail;
   const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
   const { submission } = detail;
+  // 重发给未打开者: offered on a completed, tracked e-mail task to those who may manage it.
+  const followUp = can(actor.role, "tasks.manage") && task.status === "completed" && task.kind === "campaign" && task.channel === "email" ? await followUpOffer(ctx, task.id) : null;
   // What it sends: a template to pools, or (an smtp task) the message a client submitted, from where.
   const content: [string, ReactNode, string][] = submission
     ? [
@@ -43,7 +47,18 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
       ]
     : [
         [t.tasks.columns.template, `${detail.templateName} · v${task.templateVersion}`, "template"],
-        [t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"],
+        ...(task.subject !== null ? ([[t.tasks.followUp.subjectSent, task.subject, "subject"]] as [string, ReactNode, string][]) : []),
+        ...(detail.followUpOf
+          ? ([
+              [
+                t.tasks.followUp.of,
+                <Link key="original" href={`/tasks/${detail.followUpOf.id}`} className="text-indigo-600 hover:underline">
+                  {format(t.tasks.followUp.audience, { name: detail.followUpOf.name })}
+                </Link>,
+                "follow-up-of",
+              ],
+            ] as [string, ReactNode, string][])
+          : [[t.tasks.columns.pools, task.poolIds === "all" ? t.tasks.allAddresses : detail.pools.map((pool) => pool.name).join(", ") || t.common.none, "pools"] as [string, ReactNode, string]]),
         ...(detail.segments.length > 0
           ? ([
               [
@@ -68,7 +83,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   ];
   return (
     <div className="space-y-5">
-      <PageHeader title={task.name} actions={can(actor.role, "tasks.manage") ? <TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind, guardPaused: task.guardPause !== null && !task.guardOverride }} /> : null}>
+      <PageHeader title={task.name} actions={can(actor.role, "tasks.manage") ? <TaskActions task={{ id: task.id, name: task.name, status: task.status, kind: task.kind, guardPaused: task.guardPause !== null && !task.guardOverride, followUp: task.followUpOf !== null }} /> : null}>
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>
@@ -95,6 +110,11 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
           ))}
         </dl>
       </Card>
+      {followUp?.available ? (
+        <Card title={t.tasks.followUp.title} testId="follow-up-card">
+          <FollowUpForm taskId={task.id} nonOpeners={followUp.nonOpeners} subject={followUp.subject} maxDays={FOLLOW_UP_MAX_DAYS} />
+        </Card>
+      ) : null}
       <DeliveryLog ctx={ctx} taskId={task.id} params={{ q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) }} />
     </div>
   );

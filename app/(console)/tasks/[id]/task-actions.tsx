@@ -12,15 +12,16 @@ const link = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-
 
 /**
  * What can be done with a task in its status: edit while scheduled, pause, resume, cancel, duplicate.
- * An smtp task is sent as its client wrote it: no edit, no duplicate.
+ * An smtp task is sent as its client wrote it: no edit, no duplicate. A follow-up's audience is its
+ * original's non-openers: no edit either.
  */
-export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind; guardPaused?: boolean } }) {
+export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind; guardPaused?: boolean; followUp?: boolean } }) {
   const { t } = useI18n();
   const { status } = task;
   const changeable = task.kind !== "smtp";
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="task-actions">
-      {changeable && status === "scheduled" ? (
+      {changeable && !task.followUp && status === "scheduled" ? (
         <Link className={link} href={`/tasks/${task.id}/edit`} data-testid="task-edit">
           {t.tasks.edit}
         </Link>

@@ -1,0 +1,21 @@
+import type { Rule } from "@/lib/audiences/segments/rule";
+import type { Audience } from "./recipients";
+
+/** The longest wait a follow-up may take after its original finished, in days. */
+export const FOLLOW_UP_MAX_DAYS = 30;
+
+/** Those `taskId` sent to and who have not (humanly) opened it: a segment rule, compiled like any other. */
+export function nonOpenersRule(taskId: string): Rule {
+  return {
+    match: "all",
+    conditions: [
+      { field: "engagement", op: "did", event: "sent", taskId },
+      { field: "engagement", op: "did_not", event: "opened", taskId },
+    ],
+  };
+}
+
+/** The audience of a task that follows up `original` (its department's contacts, on e-mail). */
+export function followUpAudience(departmentId: string, original: string): Audience {
+  return { departmentId, poolIds: [], segments: [nonOpenersRule(original)], channel: "email" };
+}
