@@ -860,6 +860,9 @@ export const en = {
     details: "Details",
     followUp: {
       title: "Resend to non-openers",
+      badge: "Follow-up",
+      name: "Name of the follow-up",
+      defaultName: "{name} · follow-up",
       nonOpeners: "{count} of this task's recipients have not opened it so far. The follow-up sends this task's message again to those who still have not opened it when it starts; a suppressed or unsubscribed address is left out.",
       subject: "Subject",
       subjectHint: "The original subject, to change if you like; merge tags work as in the template.",

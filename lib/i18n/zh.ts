@@ -862,6 +862,9 @@ export const zh: Messages = {
     details: "任务信息",
     followUp: {
       title: "重发给未打开者",
+      badge: "重发",
+      name: "重发任务名称",
+      defaultName: "{name} · 重发",
       nonOpeners: "此任务的收件人中目前有 {count} 人尚未打开。重发任务开始时，会把此任务的邮件再次发给届时仍未打开的人；已屏蔽或已退订的地址不会收到。",
       subject: "主题",
       subjectHint: "默认为原主题，可以修改；可使用与模板相同的变量。",

@@ -412,7 +412,7 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
-  [`${TASK_ACTIONS}#createFollowUp`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createFollowUp", { id: other.completedTaskId, subject: "Did you miss this?", afterDays: "2" }) },
+  [`${TASK_ACTIONS}#createFollowUp`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createFollowUp", { id: other.completedTaskId, name: "Reminder", subject: "Did you miss this?", afterDays: "2" }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
     auth: "session",
     call: (other) => action(SMTP_ACCOUNT_ACTIONS, "createSmtpAccount", { departmentId: other.departmentId, username: unique("desk"), password: "client password 1" }),

@@ -92,7 +92,7 @@ describeOnDatabases("resend to non-openers", (db) => {
     expect(offer).toEqual({ available: true, nonOpeners: 4, subject: "Hello {{ name }}" });
     const quotaBefore = await reservedQuota();
     const followUp = await createFollowUp(ctx, originalId, { subject: "In case you missed it, {{ name }}", afterDays: 0 });
-    expect(followUp).toMatchObject({ followUpOf: originalId, subject: "In case you missed it, {{ name }}", status: "scheduled", reserved: 4, poolIds: [], templateVersion: 1 });
+    expect(followUp).toMatchObject({ name: "Spring letter · follow-up", followUpOf: originalId, subject: "In case you missed it, {{ name }}", status: "scheduled", reserved: 4, poolIds: [], templateVersion: 1 });
     expect(await reservedQuota()).toBe(quotaBefore + 4);
     const [audit] = await db().select().from(auditLog).where(eq(auditLog.objectId, followUp.id));
     expect(audit).toMatchObject({ action: "task.follow_up", operatorLabel: ctx.actor.label });
@@ -121,10 +121,10 @@ describeOnDatabases("resend to non-openers", (db) => {
     expect(await followUpOffer(ctx, followUp.id)).toEqual({ available: true, nonOpeners: 2, subject: "In case you missed it, {{ name }}" });
   });
 
-  it("keeps the original subject when none is given, and waits the given days after the task finished", async () => {
+  it("takes the name given, keeps the original subject when none is given, and waits the given days after the task finished", async () => {
     const [original] = await db().select({ finishedAt: tasks.finishedAt }).from(tasks).where(eq(tasks.id, originalId));
-    const later = await createFollowUp(ctx, originalId, { subject: "  ", afterDays: 3 });
-    expect(later.subject).toBeNull();
+    const later = await createFollowUp(ctx, originalId, { name: "  Last call ", subject: "  ", afterDays: 3 });
+    expect(later).toMatchObject({ name: "Last call", subject: null });
     expect(new Date(later.scheduledAt).getTime()).toBe(original!.finishedAt!.getTime() + 3 * 86_400_000);
     // Its audience is not pools: an edit is refused, and nothing changed.
     expect(await rejection(updateTask(ctx, later.id, taskInput(setup)), AppError)).toMatchObject({ code: "conflict", reason: "followUpFixed" });

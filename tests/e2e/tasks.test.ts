@@ -231,6 +231,7 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
     await expect.poll(() => page.getByTestId("count-sent").textContent()).toBe("3");
     await expect.poll(() => page.getByTestId("task-actions").locator("a[data-testid=task-edit]").count()).toBe(0);
     await tasks.visitList();
+    expect(await page.getByTestId("task-row-Spring news · 重发").getByTestId("task-kind-follow-up").textContent()).toBe("重发");
     await page.getByTestId("locale-en").click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("Send tasks");
 

@@ -111,8 +111,9 @@ export const createFollowUp = defineAction({
   permission: "tasks.manage",
   input: z.object({
     id: uuid,
+    name: requiredText(200),
     subject: optionalText(500),
     afterDays: z.coerce.number().int("must be a whole number").min(0, "must be at least 0").max(FOLLOW_UP_MAX_DAYS, `must be at most ${FOLLOW_UP_MAX_DAYS}`),
   }),
-  run: (ctx, { id, subject, afterDays }) => followUp(ctx, id, { subject, afterDays }),
+  run: (ctx, { id, name, subject, afterDays }) => followUp(ctx, id, { name, subject, afterDays }),
 });

@@ -70,6 +70,11 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
                   <Badge tone="indigo">{t.tasks.smtpBadge}</Badge>
                 </span>
               ) : null}
+              {task.followUpOf ? (
+                <span className="ml-1.5" data-testid="task-kind-follow-up">
+                  <Badge tone="indigo">{t.tasks.followUp.badge}</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td className="max-w-48 truncate">
               {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.templateName}

@@ -86,6 +86,7 @@ export const task = z
 export const createdTask = task;
 
 export const followUpBody = z.object({
+  name: z.string().max(200).optional().meta({ description: 'The follow-up\'s name; absent or blank: the original\'s followed by " · follow-up"' }),
   subject: z.string().max(500).nullable().optional().meta({ description: "The follow-up's subject (Liquid, as a template's); absent, null or blank: the original's" }),
   afterDays: z.number().int().min(0).max(FOLLOW_UP_MAX_DAYS).meta({ description: "Days after the original finished; 0, or a day already past: at once" }),
 });

@@ -112,7 +112,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
       </Card>
       {followUp?.available ? (
         <Card title={t.tasks.followUp.title} testId="follow-up-card">
-          <FollowUpForm taskId={task.id} nonOpeners={followUp.nonOpeners} subject={followUp.subject} maxDays={FOLLOW_UP_MAX_DAYS} />
+          <FollowUpForm taskId={task.id} taskName={task.name} nonOpeners={followUp.nonOpeners} subject={followUp.subject} maxDays={FOLLOW_UP_MAX_DAYS} />
         </Card>
       ) : null}
       <DeliveryLog ctx={ctx} taskId={task.id} params={{ q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) }} />
