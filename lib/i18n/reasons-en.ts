@@ -165,7 +165,6 @@ export const reasonsEn = {
     followUpNotCompleted: "Only a completed task can be resent to its non-openers; this one is {status}",
     followUpNeedsTracking: "This task did not track opens, so nobody is known to have opened it: a resend would reach everyone again",
     followUpDaysOutOfRange: "The wait must be a whole number of days from 0 to {max}",
-    followUpVersionGone: "The template version this task sent no longer exists",
     followUpSubjectInvalid: "The subject must be one line of at most 500 characters",
     followUpFixed: "A follow-up to non-openers cannot be edited; cancel it and create another from the original task",
     // Messages (POST /api/v1/messages)

@@ -156,7 +156,6 @@ export const reasonsZh: ReasonCatalogue = {
     followUpNotCompleted: "只有已完成的任务可以重发给未打开者；此任务{status}。",
     followUpNeedsTracking: "此任务未跟踪打开，无法知道谁打开过：重发会再次发给所有人。",
     followUpDaysOutOfRange: "等待天数必须是 0 到 {max} 之间的整数。",
-    followUpVersionGone: "此任务所发送的模板版本已不存在。",
     followUpSubjectInvalid: "主题只能是一行，最多 500 个字符。",
     followUpFixed: "重发给未打开者的任务不能编辑；请取消后从原任务重新创建。",
     messageContentMissing: "请指定模板，或者给出主题和 HTML 正文。",

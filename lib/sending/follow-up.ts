@@ -1,12 +1,11 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
-import { templateVersions, type Task } from "@/db/schema";
+import type { Task } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { recordAudit } from "@/lib/audit/record";
 import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { AppError, conflict, invalidInput } from "@/lib/errors";
 import { loadSender } from "@/lib/senders/senders";
-import { assertTemplateUsable, checkContent } from "@/lib/templates/store";
+import { assertTemplateUsable, checkContent, loadTemplate } from "@/lib/templates/store";
 import { FOLLOW_UP_MAX_DAYS, followUpAudience } from "./non-openers";
 import { countAudience } from "./recipients";
 import { insertScheduledTask, loadTask } from "./tasks";
@@ -40,15 +39,7 @@ export async function followUpOffer(ctx: Ctx, taskId: string): Promise<{ availab
   const task = await loadTask(ctx, taskId, "tasks.manage");
   if (refusal(task)) return { available: false };
   const { sendable } = await countAudience(ctx.db, followUpAudience(task.departmentId, task.id));
-  return { available: true, nonOpeners: sendable, subject: task.subject ?? (await versionSubject(ctx, task)) };
-}
-
-async function versionSubject(ctx: Ctx, task: Task): Promise<string> {
-  const [version] = await ctx.db
-    .select({ subject: templateVersions.subject })
-    .from(templateVersions)
-    .where(and(eq(templateVersions.templateId, task.templateId!), eq(templateVersions.version, task.templateVersion)));
-  return version?.subject ?? "";
+  return { available: true, nonOpeners: sendable, subject: task.subject ?? (await loadTemplate(ctx, task.templateId!, task.templateVersion)).content.subject };
 }
 
 /**
@@ -64,12 +55,8 @@ export async function createFollowUp(ctx: Ctx, taskId: string, input: FollowUpIn
   if (!Number.isInteger(afterDays) || afterDays < 0 || afterDays > FOLLOW_UP_MAX_DAYS) {
     throw invalidInput("followUpDaysOutOfRange", { field: "afterDays", params: { max: FOLLOW_UP_MAX_DAYS } });
   }
-  const template = await assertTemplateUsable(ctx, original.templateId!);
-  const [version] = await ctx.db
-    .select({ subject: templateVersions.subject, html: templateVersions.html, text: templateVersions.text })
-    .from(templateVersions)
-    .where(and(eq(templateVersions.templateId, template.id), eq(templateVersions.version, original.templateVersion)));
-  if (!version) throw conflict("followUpVersionGone");
+  // The version the original froze, not the template's current one.
+  const { content: version } = await assertTemplateUsable(ctx, original.templateId!, original.templateVersion);
   const subject = followUpSubject(input.subject, original.subject ?? version.subject, version);
   await loadSender(ctx, original.senderId!);
   const name = (input.name ?? "").trim() || `${original.name} · follow-up`.slice(0, 200);

@@ -34,8 +34,8 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   const { task } = detail;
   const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
   const { submission } = detail;
-  // 重发给未打开者: offered on a completed, tracked e-mail task to those who may manage it.
-  const followUp = can(actor.role, "tasks.manage") && task.status === "completed" && task.kind === "campaign" && task.channel === "email" ? await followUpOffer(ctx, task.id) : null;
+  // 重发给未打开者: offered to those who may manage tasks, when followUpOffer finds the task can be followed up.
+  const followUp = can(actor.role, "tasks.manage") ? await followUpOffer(ctx, task.id) : null;
   // What it sends: a template to pools, or (an smtp task) the message a client submitted, from where.
   const content: [string, ReactNode, string][] = submission
     ? [
