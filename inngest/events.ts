@@ -23,6 +23,11 @@ export const taskCancelledEvent = eventType(TASK_EVENTS.cancelled, { schema: sta
 export const messageAcceptedEvent = eventType(TASK_EVENTS.message, { schema: staticSchema<TaskEventData>() });
 export const taskBatchEvent = eventType(TASK_EVENTS.batch, { schema: staticSchema<BatchEventData>() });
 
+/** An A/B test's share has all been answered and its wait started (lib/sending/ab-test.ts): decide at decideAt. */
+export const AB_TEST_WAITING = "fanout/ab-test.waiting";
+export type AbTestWaitingData = { taskId: string; decideAt: string };
+export const abTestWaitingEvent = eventType(AB_TEST_WAITING, { schema: staticSchema<AbTestWaitingData>() });
+
 /** An import was started (lib/dispatch/import-runs.ts): inngest/functions/import-file.ts runs it in steps. */
 export const IMPORT_STARTED = "fanout/import.started";
 export type ImportEventData = { importId: string };

@@ -14,3 +14,4 @@ export * from "./notifications";
 export * from "./workers";
 export * from "./audiences";
 export * from "./segments";
+export * from "./automations";

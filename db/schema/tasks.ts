@@ -1,8 +1,30 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { departments } from "./accounts";
 import { senders } from "./senders";
 import { TASK_CHANNELS, templates } from "./templates";
+
+export const AB_PHASES = ["testing", "waiting", "rest"] as const;
+export type AbPhase = (typeof AB_PHASES)[number];
+export const AB_METRICS = ["opens", "clicks"] as const;
+export type AbMetric = (typeof AB_METRICS)[number];
+/** What one variant changes; an absent or null field is the task's own (its frozen version, its subject, its display name). */
+export type AbVariant = { subject?: string | null; fromName?: string | null; templateVersion?: number | null };
+/** An A/B test on a task (lib/campaigns/ab-test.ts): 2–4 variants, A first. */
+export type AbTestConfig = { variants: AbVariant[]; sharePercent: number; metric: AbMetric; waitHours: number; winnerBy: "rule" | "hand" };
+/** One variant's figures when the winner was chosen: recipients sent, and of them people who opened and who clicked. */
+export type AbTally = { sent: number; opened: number; clicked: number };
+/**
+ * How the winner was chosen: the rule's verdict over the metric (lib/campaigns/ab-winner.ts), and
+ * the variant sent to the rest (the rule's, or one chosen by hand: `chosenBy` names who).
+ */
+export type AbDecisionRecord = {
+  tallies: AbTally[];
+  rule: { winner: number; clear: boolean; reason: "significant" | "noClearWinner" | "tooFewSent"; leader: number; rates: number[]; comparisons: { against: number; z: number; p: number }[]; threshold: number };
+  chosen: number;
+  chosenBy: "rule" | { label: string };
+  at: string;
+};
 
 export const TASK_STATUSES = ["scheduled", "sending", "paused", "completed", "cancelled", "failed"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -60,6 +82,24 @@ export const tasks = pgTable(
     followUpOf: uuid("follow_up_of").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
     /** The subject sent instead of the template version's (a follow-up's new subject, Liquid like it); null: the version's. */
     subject: text("subject"),
+    /**
+     * An A/B test (lib/campaigns/ab-test.ts): the variants, the test share, the metric, the wait and
+     * who picks the winner; null for a task without one. Fixed once the task starts.
+     */
+    abTest: jsonb("ab_test").$type<AbTestConfig | null>(),
+    /** Where the test is: "testing" (the share is being sent), "waiting" (for the wait or a hand), "rest" (the winner goes to the rest); null without a test. */
+    abPhase: text("ab_phase", { enum: AB_PHASES }),
+    /** When the test share's last message was answered: the wait runs from here. */
+    abTestSentAt: timestamp("ab_test_sent_at", { withTimezone: true }),
+    /** When the rule decides (abTestSentAt plus the wait). */
+    abDecideAt: timestamp("ab_decide_at", { withTimezone: true }),
+    /** The decision: each variant's figures, the rule's verdict and reason, the variant sent to the rest and who chose it. */
+    abDecision: jsonb("ab_decision").$type<AbDecisionRecord | null>(),
+    /**
+     * Send-time optimisation (lib/sending/send-time.ts): deliver within 24 hours of the start, each
+     * recipient at their best hour of day, planned when materialised.
+     */
+    sendTimeOptimized: boolean("send_time_optimized").notNull().default(false),
     /** The mail sender; null for a task on another channel (an SMS task has no From), never for e-mail (tasks_email_sender_check). */
     senderId: uuid("sender_id").references(() => senders.id, { onDelete: "restrict" }),
     fromName: text("from_name").notNull().default(""),
@@ -111,6 +151,7 @@ export const tasks = pgTable(
     index("tasks_department_created_idx").on(table.departmentId, table.createdAt),
     index("tasks_due_idx").on(table.scheduledAt).where(sql`${table.status} = 'scheduled'`),
     index("tasks_active_idx").on(table.status).where(sql`${table.status} = 'sending'`),
+    index("tasks_ab_waiting_idx").on(table.abPhase).where(sql`${table.abPhase} = 'waiting'`),
     index("tasks_follow_up_of_idx").on(table.followUpOf).where(sql`${table.followUpOf} is not null`),
     check("tasks_email_sender_check", sql`${table.channel} <> 'email' or ${table.senderId} is not null`),
   ],
@@ -134,6 +175,8 @@ export const deliveries = pgTable(
     email: text("email").notNull(),
     /** Where a non-mail delivery goes: the E.164 number of an SMS; null for e-mail. */
     address: text("address"),
+    /** The A/B variant (0 = A) this recipient was sent; null for a task without a test. */
+    variant: smallint("variant"),
     /** SMS parts the rendered text costs, charged to quota instead of 1; null for e-mail. */
     segments: integer("segments"),
     status: text("status", { enum: DELIVERY_STATUSES }).notNull(),

@@ -4,6 +4,8 @@ import { RateLimiter } from "@/lib/sending/throttle";
 import { getDb } from "@/lib/database";
 import { transportFromEnv } from "@/lib/transports";
 import { channelTransportsFromEnv } from "@/lib/sending/channel";
+import { abTestWinnerFunction } from "./ab-test-winner";
+import { automationsFunction } from "./automations";
 import { continueTaskFunction } from "./continue-task";
 import { deliverWebhooksFunction } from "./deliver-webhooks";
 import { importFileFunction } from "./import-file";
@@ -48,6 +50,8 @@ export function createFunctions(engine: EngineSource, options: SendingFunctionOp
     messageSender: sendMessageFunction(engine, config),
     importer: importFileFunction(async () => (await engine()).db, options.importBudgetMs ?? 20_000),
     retention: redactOldDeliveriesFunction(engine),
+    abTestWinner: abTestWinnerFunction(engine),
+    automations: automationsFunction(engine),
   };
 }
 

@@ -23,11 +23,12 @@ import { idPath } from "./schemas/common";
 import { health, openApiDocumentBody } from "./schemas/meta";
 import { addContactsBody, addContactsResult, contactPage, createPoolBody, importHeaders, importQuery, importReport, listContactsQuery, pool, poolList } from "./schemas/pools";
 import { segmentRoutes } from "./segment-routes";
+import { automationRoutes } from "./automation-routes";
 import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, sendReport, sendsQuery } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
-import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, followUpBody, resumeTaskQuery, task } from "./schemas/tasks";
+import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, abWinnerBody, followUpBody, resumeTaskQuery, task } from "./schemas/tasks";
 import { changeContactTagsBody, changeContactTagsResult, createTagBody, deletedTag, listTagsQuery, renameTagBody, tag, tagList } from "./schemas/tags";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
@@ -292,6 +293,19 @@ export const apiRoutes = {
     answer: { description: "The follow-up task", schema: createdTask },
     errors: [400, 403, 404, 409],
   },
+  chooseAbWinner: {
+    method: "post",
+    path: "/tasks/{id}/ab-winner",
+    summary:
+      "End a task's A/B test by hand: the variant goes to the rest of its audience, whatever the rule says (both are kept in abTest.decision); 409 while the test share is still being sent or once a winner was chosen",
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    body: abWinnerBody,
+    status: 200,
+    answer: { description: "The task", schema: task },
+    errors: [400, 403, 404, 409],
+  },
   listDeliveries: {
     method: "get",
     path: "/tasks/{id}/deliveries",
@@ -373,6 +387,7 @@ export const apiRoutes = {
     errors: [400, 403, 404],
   },
   ...segmentRoutes,
+  ...automationRoutes,
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiRouteId = keyof typeof apiRoutes;

@@ -11,6 +11,7 @@ import { MAX_BULK_CONTACTS } from "@/lib/pools/contact-limits";
 import { contactConditions, resolveScope, type ContactFilters } from "@/lib/pools/contacts";
 import { checkTagNames } from "@/lib/pools/tag-names";
 import { ensureTags, tagIdsNamed } from "@/lib/pools/tag-vocabulary";
+import { tagAddedEnrolments } from "@/lib/triggers/enrol";
 
 /*
  * Tags put on and taken off contacts (decision 0077): one contact, a list of ids, or every contact
@@ -78,7 +79,9 @@ export async function changeContactTags(ctx: Ctx, target: TagTarget, change: Tag
           added as (
             insert into ${contactTags} (tag_id, contact_id)
             select named.id, targets.id from targets cross join ${tagIdsNamed(scope.departmentId, add)} as named
-            on conflict do nothing returning 1
+            on conflict do nothing returning tag_id, contact_id
+          ), enrolled as (
+            ${tagAddedEnrolments(scope.departmentId, sql`added`)}
           ), removed as (
             delete from ${contactTags} where tag_id in ${tagIdsNamed(scope.departmentId, remove)} and contact_id in (select id from targets) returning 1
           )

@@ -12,6 +12,9 @@ import { errorFunction } from "simple-statistics";
  * the time whatever the number of variants.
  */
 
+/** A, B, C, D: how variants are named to people and in the API. */
+export const variantLetter = (index: number) => String.fromCharCode(65 + index);
+
 export const AB_ALPHA = 0.05;
 /** Below this many sent per variant a difference in rates says too little to act on. */
 export const MIN_SENT = 30;

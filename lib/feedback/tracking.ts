@@ -5,6 +5,7 @@ import type { DeliveryStatus } from "@/db/schema";
 import { lockDelivery, recordEvent, type LockedDelivery } from "@/lib/deliveries/record";
 import { addToRollup } from "@/lib/deliveries/rollups";
 import { classifyClick, classifyOpen, type MachineVerdict } from "./machine";
+import { enrolOnEvent } from "@/lib/triggers/enrol";
 
 /**
  * Open and click tracking: what a fetch of a delivery's open pixel or a click through one of its
@@ -80,6 +81,10 @@ export async function recordClick(db: Executor, deliveryId: number, url: string,
         await tx.execute(sql`update tasks set opened = opened + ${impliedOpen ? 1 : 0}, clicked = clicked + ${first ? 1 : 0} where id = ${delivery.taskId}`);
         await addToRollup(tx, delivery, { opened: impliedOpen ? 1 : 0, clicked: first ? 1 : 0 }, at);
         await noteEngagement(tx, delivery, { opened: impliedOpen, clicked: first }, at);
+      }
+      // A person's first click on the task's message starts the automations waiting for it.
+      if (first && delivery.contactId !== null) {
+        await enrolOnEvent(tx, delivery.departmentId, { type: "clicked", taskId: delivery.taskId }, sql`select ${delivery.contactId}::bigint as contact_id`, at);
       }
       if (impliedOpen) {
         await recordEvent(tx, delivery, { type: "opened", source: "tracking", detail: { ...detailOf(visit, verdict), inferredFrom: "click" }, occurredAt: at });

@@ -34,8 +34,9 @@ export function describeReason(catalogue: ReasonCatalogue, reason: string, param
 /** The label of a field in a catalogue's language; a field it does not know is "this field", never its property name. */
 export function fieldLabel(catalogue: ReasonCatalogue, field: string | undefined): string {
   const fields = catalogue.fields as Record<string, string>;
-  const last = field?.split(".")[0];
-  return last && Object.hasOwn(fields, last) ? fields[last]! : catalogue.unknownField;
+  // The whole path when the catalogue labels it ("abTest.sharePercent"), else its first part ("to.3.email" → "to").
+  const labelled = [field, field?.split(".")[0]].find((key) => key && Object.hasOwn(fields, key));
+  return labelled ? fields[labelled]! : catalogue.unknownField;
 }
 
 /**

@@ -15,6 +15,7 @@ import { normalizeAddress } from "@/lib/addresses/normalize";
 import { loadPool } from "./pools";
 import { markContacts } from "./suppression";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
+import { enrolOnEvent } from "@/lib/triggers/enrol";
 
 const CONFIRM_PURPOSE = "subscribe-confirm";
 const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
@@ -95,6 +96,8 @@ export async function subscribe(ctx: Ctx, input: SubscribeInput): Promise<{ stat
       summary: { key: "pool.subscribe", params: { email: checked.email, pool: pool.name }, notes: [confirmation && awaiting[confirmation]] },
     });
     if (!pending) await emitWebhookEvent(tx, pool.departmentId, "subscribed", { email: checked.email, poolId: pool.id, contactId: contact!.id, doubleOptIn: false });
+    // A new member (not a repeated call) starts the pool's automations (a welcome series); a pending one when it confirms.
+    if (!pending && added > 0) await enrolOnEvent(tx, pool.departmentId, { type: "subscribed", poolId: pool.id }, sql`select ${contact!.id}::bigint as contact_id`);
     return { status: pending ? "pending" : "subscribed" };
   });
 }
@@ -127,6 +130,7 @@ export async function confirmSubscription(db: Database, token: string): Promise<
       summary: { key: "pool.subscribeConfirm", params: { email: contact.email } },
     });
     await emitWebhookEvent(tx, contact.departmentId, "subscribed", { email: contact.email, poolId: payload.p, contactId: contact.id, doubleOptIn: true });
+    await enrolOnEvent(tx, contact.departmentId, { type: "subscribed", poolId: payload.p }, sql`select ${contact.id}::bigint as contact_id`);
     return { status: "confirmed" as const, email: contact.email };
   });
 }

@@ -9,7 +9,7 @@ import type { ChannelMessage, ChannelTransport, MessagingChannel } from "@/lib/c
 import { channelMessageFor } from "./channel";
 import { claimBatch, type Claimed } from "./claim";
 import type { SendingConfig } from "./config";
-import { isChannelContext, taskContextFor, type ChannelSendContext, type SendContext } from "./context";
+import { contextOfVariant, isChannelContext, taskContextFor, type ChannelSendContext, type SendContext } from "./context";
 import { addAnswers, recordOutcomes, renderingFailed, type Outcome } from "./record";
 import type { RateLimiter } from "./throttle";
 import { claimTokenOf } from "./workers";
@@ -27,6 +27,8 @@ export type EngineDeps = {
   signal?: AbortSignal;
   /** The heartbeating runner claiming (workers.ts): its claims are taken over when it stops, not only when their lease ends. */
   workerId?: string;
+  /** What time it is for the claim's "due" (a recipient waiting for a retry or a planned hour): tests' fake clocks; absent: the database's. */
+  clock?: () => Date;
 };
 
 export type BatchOutcome = {
@@ -54,7 +56,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
   const context = taskContext;
   const batchSize = Math.min(config.batchSize, deps.transport.maxBatch);
   const claimToken = claimTokenOf(deps.workerId);
-  const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken);
+  const claimed = await claimBatch(db, taskId, batchSize, config.leaseMs, claimToken, deps.clock?.());
   if (claimed === "not_sending") return IDLE("not_sending");
   if (claimed.length === 0) return IDLE("nothing_due");
 
@@ -67,7 +69,7 @@ export async function runBatch(deps: EngineDeps, taskId: string): Promise<BatchO
       continue;
     }
     try {
-      messages.push(messageFor(context, recipient));
+      messages.push(messageFor(contextOfVariant(context, recipient.variant), recipient));
     } catch (error) {
       outcomes.set(recipient.id, renderingFailed(error));
     }
@@ -93,7 +95,7 @@ async function runChannelBatch(deps: EngineDeps, context: ChannelSendContext): P
   const transport = deps.channels?.[context.channel];
   if (!transport) throw new ChannelNotConfiguredError(context.channel);
   const claimToken = claimTokenOf(deps.workerId);
-  const claimed = await claimBatch(db, context.taskId, Math.min(config.batchSize, transport.maxBatch), config.leaseMs, claimToken);
+  const claimed = await claimBatch(db, context.taskId, Math.min(config.batchSize, transport.maxBatch), config.leaseMs, claimToken, deps.clock?.());
   if (claimed === "not_sending") return IDLE("not_sending");
   if (claimed.length === 0) return IDLE("nothing_due");
 

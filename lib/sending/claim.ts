@@ -17,10 +17,12 @@ export type Claimed = {
   address: string | null;
   /** Quota the row holds: its SMS segments; null (one unit) for e-mail. */
   segments: number | null;
+  /** An A/B test's share: the variant it is sent; null otherwise. */
+  variant: number | null;
 };
 
 /** Claims due rows of the first batch that has any, or says the task is not sending. */
-export async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string): Promise<Claimed[] | "not_sending"> {
+export async function claimBatch(db: Executor, taskId: string, size: number, leaseMs: number, claimToken: string, at?: Date): Promise<Claimed[] | "not_sending"> {
   return db.transaction(async (tx) => {
     // One claim of a task at a time: concurrent SKIP LOCKED claims could split a batch, and a split batch re-sent after a crash gets other idempotency keys.
     const [task] = await queryRows<{ status: string; channel: TaskChannel; transactional: boolean }>(
@@ -39,15 +41,15 @@ export async function claimBatch(db: Executor, taskId: string, size: number, lea
       tx,
       sql`with picked as (
             select id, batch_no from deliveries
-            where task_id = ${taskId} and status = 'queued' and next_attempt_at <= now()
+            where task_id = ${taskId} and status = 'queued' and next_attempt_at <= ${at ? sql`${at.toISOString()}::timestamptz` : sql`now()`}
             order by batch_no, id limit ${size} for update skip locked
           ), first_batch as (select min(batch_no) as batch_no from picked),
           claimed as (
             update deliveries d set status = 'sending', lease_until = now() + ${leaseMs} * interval '1 millisecond', claim_token = ${claimToken}, updated_at = now()
             from picked, first_batch where d.id = picked.id and picked.batch_no = first_batch.batch_no
-            returning d.id, d.email, d.contact_id, d.attempts, d.department_id, d.address, d.segments
+            returning d.id, d.email, d.contact_id, d.attempts, d.department_id, d.address, d.segments, d.variant
           )
-          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes, claimed.address, claimed.segments,
+          select claimed.id, claimed.email, claimed.contact_id, claimed.attempts, c.name, c.attributes, claimed.address, claimed.segments, claimed.variant,
                  ${suppressedNow} as suppressed
           from claimed left join contacts c on c.id = claimed.contact_id
           order by claimed.id`,

@@ -28,7 +28,17 @@ export type SendContext = {
   tracking?: boolean;
   /** A `message` task's recipients by address: the name and data each was sent with (the request's shared data under its own). */
   recipientData?: ReadonlyMap<string, { name: string; data: Record<string, unknown> }>;
+  /**
+   * An A/B test's variants (0 = A), each a whole context: a test row is sent its variant's; a row
+   * without one (the rest) is sent this context, which is the chosen variant's once there is one.
+   */
+  variants?: SendContext[];
 };
+
+/** The context a recipient of an A/B test's share is sent with (its variant's), else the task's. */
+export function contextOfVariant(context: SendContext, variant: number | null): SendContext {
+  return variant === null ? context : (context.variants?.[variant] ?? context);
+}
 
 /** Everything a batch of a task on a messaging channel (SMS, WhatsApp) needs besides its recipients. */
 export type ChannelSendContext = {
@@ -70,11 +80,12 @@ export async function sendContextFor(db: Executor, taskId: string): Promise<Send
 /** The send context of a task on any channel (cached as sendContextFor's). */
 export async function taskContextFor(db: Executor, taskId: string): Promise<TaskSendContext> {
   const [task] = await db
-    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId, tracking: tasks.tracking, channel: tasks.channel })
+    .select({ version: tasks.templateVersion, senderId: tasks.senderId, fromName: tasks.fromName, templateId: tasks.templateId, tracking: tasks.tracking, channel: tasks.channel, abPhase: tasks.abPhase })
     .from(tasks)
     .where(eq(tasks.id, taskId));
   if (!task) throw new Error(`Task ${taskId} does not exist`);
-  const key = `${taskId}:${task.templateId}:${task.version}:${task.senderId}:${task.fromName}:${task.tracking}`;
+  // An A/B test's phase too: once the winner is chosen the rest are sent its variant.
+  const key = `${taskId}:${task.templateId}:${task.version}:${task.senderId}:${task.fromName}:${task.tracking}:${task.abPhase}`;
   const entry = cache.get(key);
   if (entry) {
     // Most recently used last: eviction takes the oldest first.
@@ -121,6 +132,8 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
       templateId: tasks.templateId,
       version: tasks.templateVersion,
       subject: tasks.subject,
+      abTest: tasks.abTest,
+      abDecision: tasks.abDecision,
       address: senders.address,
       senderName: senders.name,
       domainId: senders.domainId,
@@ -131,29 +144,48 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
     .innerJoin(senderDomains, eq(senderDomains.id, senders.domainId))
     .where(eq(tasks.id, taskId));
   if (!row) throw new Error(`Task ${taskId} has no template version or sender`);
+  const dkim = await dkimKeyFor(db, row.domainId);
+  const contextOf = (content: Content, fromName: string): SendContext => {
+    const name = content.fromName || fromName || row.senderName;
+    return {
+      taskId,
+      departmentId: row.departmentId,
+      clientIp: row.clientIp,
+      template: content.template,
+      from: { address: row.address, ...(name ? { name } : {}) },
+      senderDomain: row.domain.toLowerCase(),
+      dkim,
+      attachments: content.attachments,
+      ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+      tracking: row.tracking,
+      ...(content.recipientData ? { recipientData: content.recipientData } : {}),
+    };
+  };
+  if (row.kind === "campaign" && row.abTest) {
+    const variants = await Promise.all(
+      row.abTest.variants.map(async (variant, index) => {
+        const content = await templateContent(db, taskId, { ...row, version: variant.templateVersion ?? row.version, subject: variant.subject ?? row.subject }, index);
+        return { context: contextOf(content, variant.fromName || row.fromName), bytes: content.bytes };
+      }),
+    );
+    const contexts = variants.map((variant) => variant.context);
+    const rest = contexts[row.abDecision?.chosen ?? 0] ?? contexts[0]!;
+    return { context: { ...rest, variants: contexts }, bytes: variants.reduce((sum, variant) => sum + variant.bytes, 0) };
+  }
   const content =
     row.kind === "smtp" ? await submittedContent(db, taskId, row.departmentId) : row.kind === "message" ? await messageContent(db, taskId, row) : await templateContent(db, taskId, row);
-  const name = content.fromName || row.fromName || row.senderName;
-  const context: SendContext = {
-    taskId,
-    departmentId: row.departmentId,
-    clientIp: row.clientIp,
-    template: content.template,
-    from: { address: row.address, ...(name ? { name } : {}) },
-    senderDomain: row.domain.toLowerCase(),
-    dkim: await dkimKeyFor(db, row.domainId),
-    attachments: content.attachments,
-    ...(content.replyTo ? { replyTo: content.replyTo } : {}),
-    tracking: row.tracking,
-    ...(content.recipientData ? { recipientData: content.recipientData } : {}),
-  };
-  return { context, bytes: content.bytes };
+  return { context: contextOf(content, row.fromName), bytes: content.bytes };
 }
 
 type Content = Pick<SendContext, "template" | "attachments" | "replyTo" | "recipientData"> & { fromName: string; bytes: number };
 
-/** A campaign's frozen template version, compiled, and the files it attaches. */
-async function templateContent(db: Executor, taskId: string, task: { departmentId: string; templateId: string | null; version: number; subject: string | null }): Promise<Content> {
+/** A campaign's frozen template version (an A/B variant's: `variant`), compiled, and the files it attaches. */
+async function templateContent(
+  db: Executor,
+  taskId: string,
+  task: { departmentId: string; templateId: string | null; version: number; subject: string | null },
+  variant?: number,
+): Promise<Content> {
   const [version] = task.templateId
     ? await db
         .select({ subject: templateVersions.subject, html: templateVersions.html, text: templateVersions.text, attachmentIds: templateVersions.attachmentIds })
@@ -166,7 +198,7 @@ async function templateContent(db: Executor, taskId: string, task: { departmentI
     // A task's own subject (a follow-up's) is compiled apart from the version's, so neither evicts the other from the cache.
     template: task.subject === null
       ? compileTemplate({ id: task.templateId!, version: task.version, subject: version.subject, html: version.html, text: version.text })
-      : compileTemplate({ id: `${task.templateId!}/task:${taskId}`, version: task.version, subject: task.subject, html: version.html, text: version.text }),
+      : compileTemplate({ id: `${task.templateId!}/task:${taskId}${variant === undefined ? "" : `/${variant}`}`, version: task.version, subject: task.subject, html: version.html, text: version.text }),
     attachments,
     fromName: "",
     bytes: attachments.reduce((sum, attachment) => sum + attachment.content.byteLength, 0),

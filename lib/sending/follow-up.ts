@@ -3,9 +3,10 @@ import type { Task } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { recordAudit } from "@/lib/audit/record";
 import { notifyEngine } from "@/lib/dispatch/task-changes";
-import { AppError, conflict, invalidInput } from "@/lib/errors";
+import { conflict, invalidInput, type AppError } from "@/lib/errors";
 import { loadSender } from "@/lib/senders/senders";
-import { assertTemplateUsable, checkContent, loadTemplate } from "@/lib/templates/store";
+import { assertTemplateUsable, loadTemplate } from "@/lib/templates/store";
+import { checkedSubject } from "./task-subject";
 import { FOLLOW_UP_MAX_DAYS, followUpAudience } from "./non-openers";
 import { countAudience } from "./recipients";
 import { insertScheduledTask, loadTask } from "./tasks";
@@ -102,14 +103,5 @@ export async function createFollowUp(ctx: Ctx, taskId: string, input: FollowUpIn
 
 /** The follow-up's subject: the one given (checked as a template's subject is), else the original's. */
 function followUpSubject(given: string | null | undefined, current: string, version: { html: string; text: string | null }): string {
-  const subject = (given ?? "").trim();
-  if (!subject) return current;
-  if (subject.length > 500 || /[\r\n]/.test(subject)) throw invalidInput("followUpSubjectInvalid", { field: "subject" });
-  try {
-    checkContent({ subject, html: version.html, text: version.text });
-  } catch (error) {
-    if (error instanceof AppError) throw new AppError("invalid_input", error.reason, { field: "subject", params: error.params });
-    throw error;
-  }
-  return subject;
+  return checkedSubject(given, version, { field: "subject", reason: "followUpSubjectInvalid" }) ?? current;
 }

@@ -3,6 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
 import { candidatesQuery, nextCandidates, type Audience, type Candidate } from "./recipients";
+import { KNOWN_ZONES, plannedBatchNo, plannedSendColumns, type SendTimePlan } from "./send-time";
 
 /**
  * The delivery rows one materialisation step wrote, in contact id order: how many wait to be sent
@@ -13,8 +14,21 @@ import { candidatesQuery, nextCandidates, type Audience, type Candidate } from "
  */
 export type StepRows = { firstId: number | null; lastContactId: number | null; queued: number; suppressed: number; units: number; ended: boolean };
 
-/** Where a step starts and what bounds it. `limitLeft` null: no recipient limit. */
-export type StepBounds = { taskId: string; cursor: number; step: number; limitLeft: number | null; sendableSoFar: number; batchSize: number };
+/**
+ * Where a step starts and what bounds it. `limitLeft` null: no recipient limit. `variants`: an A/B
+ * test's share deals its sendable rows to this many variants in turn (0 = A); absent: no variant.
+ */
+export type StepBounds = {
+  taskId: string;
+  cursor: number;
+  step: number;
+  limitLeft: number | null;
+  sendableSoFar: number;
+  batchSize: number;
+  variants?: number | null;
+  /** Send-time optimisation (send-time.ts): each row waits for its contact's best hour, its batch numbered by that hour. */
+  sendTime?: SendTimePlan | null;
+};
 
 type CountsRow = { first_id: string | number | null; last_contact_id: string | number | null; queued: string | number; suppressed: string | number; units: string | number | null };
 
@@ -33,17 +47,22 @@ const stepCounts = (row: CountsRow | undefined): Omit<StepRows, "ended"> => ({
  * before it, as the rendered path does.
  */
 export async function insertMailRows(tx: Executor, audience: Audience, bounds: StepBounds): Promise<StepRows> {
+  const batchInOrder = sql`((${bounds.sendableSoFar}::bigint + position - 1) / ${bounds.batchSize}::int)::int`;
+  const plan = bounds.sendTime;
   const [row] = await queryRows<CountsRow & { picked: string | number; kept: string | number }>(
     tx,
-    sql`with picked as materialized (${candidatesQuery(audience, bounds.cursor, bounds.step)}),
+    sql`with ${plan ? sql`${KNOWN_ZONES}, ` : sql``}picked as materialized (${candidatesQuery(audience, bounds.cursor, bounds.step)}),
       ranked as (select id, email, suppressed, count(*) filter (where not suppressed) over (order by id) as position from picked),
       beyond as (select min(id) as id from ranked where not suppressed and position > ${bounds.limitLeft}::bigint),
       kept as (select ranked.* from ranked, beyond where beyond.id is null or ranked.id < beyond.id),
+      timed as (${plan ? sql`select kept.*, ${plannedSendColumns(plan)} from kept join contacts c on c.id = kept.id` : sql`select kept.*, now() as send_at from kept`}),
       inserted as (
-        insert into deliveries (task_id, department_id, contact_id, email, status, batch_no)
+        insert into deliveries (task_id, department_id, contact_id, email, status, batch_no, variant, next_attempt_at)
         select ${bounds.taskId}, ${audience.departmentId}, id, email, case when suppressed then 'suppressed' else 'queued' end,
-               case when suppressed then -1 else ((${bounds.sendableSoFar}::bigint + position - 1) / ${bounds.batchSize}::int)::int end
-        from kept order by id
+               case when suppressed then -1 else ${plan ? plannedBatchNo(plan, batchInOrder) : batchInOrder} end,
+               ${bounds.variants ? sql`case when suppressed then null else ((${bounds.sendableSoFar}::bigint + position - 1) % ${bounds.variants}::int)::smallint end` : sql`null::smallint`},
+               send_at
+        from timed order by id
         on conflict (task_id, email) do nothing
         returning id, status)
       select (select count(*) from picked) as picked, (select count(*) from kept) as kept, (select max(id) from kept) as last_contact_id,

@@ -5,7 +5,10 @@ import { tasks } from "@/db/schema";
 import { releaseQuota, reserveAsMuchAs } from "@/lib/accounts/quota";
 import type { SendingConfig } from "./config";
 import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
-import type { TaskChannel } from "@/db/schema";
+import type { AbPhase, AbTestConfig, TaskChannel } from "@/db/schema";
+import { abStep } from "./ab-test";
+import { departmentBestHour, type SendTimePlan } from "./send-time";
+import { readEnv } from "@/lib/config/env";
 import { channelCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
 import { insertMailRows, insertRenderedRows, trimStepToUnits, type StepRows } from "./materialize-rows";
@@ -22,7 +25,7 @@ export async function startTask(db: Executor, taskId: string, now: Date = new Da
   return db.transaction(async (tx) => {
     const [started] = await queryRows<{ id: string; materialized: boolean }>(
       tx,
-      sql`update tasks set status = 'sending', started_at = coalesce(started_at, now()), updated_at = now()
+      sql`update tasks set status = 'sending', started_at = coalesce(started_at, ${now.toISOString()}::timestamptz), updated_at = now()
           where id = ${taskId} and status = 'scheduled' and scheduled_at <= ${now.toISOString()}::timestamptz
           returning id, materialize_cursor is null as materialized`,
     );
@@ -47,7 +50,8 @@ export async function dueTasks(db: Executor, now: Date = new Date(), limit = 20,
 export async function tasksToMaterialize(db: Executor, limit = 20): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select id from tasks where status in ('sending', 'paused') and started_at is not null and materialize_cursor is not null order by started_at limit ${limit}`,
+    sql`select id from tasks where status in ('sending', 'paused') and started_at is not null and materialize_cursor is not null and ab_phase is distinct from 'waiting'
+        order by started_at limit ${limit}`,
   );
   return rows.map((row) => row.id);
 }
@@ -71,6 +75,10 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       segment_ids: string[];
       segment_counts: Record<string, number> | null;
       follow_up_of: string | null;
+      ab_test: AbTestConfig | null;
+      ab_phase: AbPhase | null;
+      send_time_optimized: boolean;
+      started_at: Date | string | null;
       recipient_limit: number | null;
       materialize_cursor: string | number | null;
       status: string;
@@ -82,11 +90,14 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
       note: string;
     }>(
       tx,
-      sql`select department_id, channel, pool_ids, segment_ids, segment_counts, follow_up_of, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
+      sql`select department_id, channel, pool_ids, segment_ids, segment_counts, follow_up_of, ab_test, ab_phase, send_time_optimized, started_at, recipient_limit, materialize_cursor, status, started_at is not null as started, total, queued, suppressed, reserved, note
           from tasks where id = ${taskId} for update`,
     );
     // A task paused before its time keeps no rows: an edit after resuming may still change its audience.
     if (!task || task.materialize_cursor === null || !task.started || !["sending", "paused"].includes(task.status)) return { done: true, added: 0, suppressed: 0 };
+    // An A/B test waiting for its winner materialises nothing; its share and then the rest are walks of their own.
+    const ab = task.ab_test && task.ab_phase ? abStep(taskId, task.ab_test, task.ab_phase) : null;
+    if (ab === "wait") return { done: true, added: 0, suppressed: 0 };
 
     const cursor = Number(task.materialize_cursor);
     const sendableSoFar = task.total - task.suppressed;
@@ -94,8 +105,18 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     const segments = await segmentsToMaterialize(tx, task.department_id, task.segment_ids, { count: task.segment_counts === null });
     // A follow-up's non-openers are evaluated the same way, as each step runs.
     const rules = task.follow_up_of ? [...segments.rules, nonOpenersRule(task.follow_up_of)] : segments.rules;
-    const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: rules, channel: task.channel };
-    const bounds = { taskId, cursor, step: config.materializeStep, limitLeft: task.recipient_limit === null ? null : task.recipient_limit - sendableSoFar, sendableSoFar, batchSize: config.batchSize };
+    const audience: Audience = { departmentId: task.department_id, poolIds: task.pool_ids, segments: rules, channel: task.channel, ...(ab ? { sample: ab.sample } : {}) };
+    const bounds = {
+      taskId,
+      cursor,
+      step: config.materializeStep,
+      limitLeft: task.recipient_limit === null ? null : task.recipient_limit - sendableSoFar,
+      sendableSoFar,
+      batchSize: config.batchSize,
+      variants: ab?.variants ?? null,
+      // Each recipient at their best hour within 24 hours of the start.
+      sendTime: task.send_time_optimized && task.started_at !== null ? await sendTimePlan(tx, task.department_id, new Date(task.started_at)) : null,
+    };
     // On SMS each queued row holds the quota of its text's segments, counted by rendering it now; on e-mail and WhatsApp one unit.
     const channelContext = task.channel === "email" ? null : await taskContextFor(tx, taskId);
     // Quota units the task's rows held before this step: a row each on e-mail, its segments on SMS.
@@ -109,12 +130,14 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     let note = task.note;
     const unassigned = Math.max(0, task.reserved - queuedUnits);
     let extraReserved = 0;
+    let cut = false;
     if (written.units > unassigned) {
       const fits = await reserveAsMuchAs(tx, task.department_id, written.units - unassigned);
       extraReserved = fits;
       const keep = unassigned + fits;
       if (keep < written.units) {
         written = await trimStepToUnits(tx, taskId, written.firstId!, keep);
+        cut = true;
         note = `Recipients beyond the quota were left out (quota ran out after ${sendableSoFar + written.queued} recipients).`;
         // What the cut rows would have held, given back now (on SMS a row's segments may not fill what was reserved).
         const over = keep - written.units;
@@ -127,8 +150,10 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
     }
 
     let reserved = task.reserved + extraReserved;
+    // The end of an A/B test's share (not cut short by the quota) is not the end: the walk starts again for the rest after the wait.
+    const shareWalked = done && !cut && task.ab_phase === "testing";
     const held = queuedUnits + written.units;
-    if (done && reserved > held) {
+    if (done && !shareWalked && reserved > held) {
       // Every recipient now has its row: give back what the estimate held beyond them.
       await releaseQuota(tx, task.department_id, reserved - held);
       reserved = held;
@@ -142,14 +167,20 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
         suppressed: task.suppressed + written.suppressed,
         reserved,
         note,
-        materializeCursor: done ? null : (written.lastContactId ?? cursor),
+        materializeCursor: shareWalked ? 0 : done ? null : (written.lastContactId ?? cursor),
+        ...(shareWalked ? { abPhase: "waiting" as const } : {}),
         ...(segments.counts ? { segmentCounts: segments.counts } : {}),
         updatedAt: new Date(),
       })
       .where(eq(tasks.id, taskId));
-    if (done) await completeIfFinished(tx, taskId);
+    if (done && !shareWalked) await completeIfFinished(tx, taskId);
     return { done, added: written.queued, suppressed: written.suppressed };
   });
+}
+
+async function sendTimePlan(tx: Executor, departmentId: string, start: Date): Promise<SendTimePlan> {
+  const companyZone = readEnv().timeZone;
+  return { start, companyZone, departmentHour: await departmentBestHour(tx, departmentId, companyZone) };
 }
 
 /** Quota units a task's waiting and in-flight rows hold (SMS: their segments). */

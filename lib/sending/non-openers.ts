@@ -1,8 +1,7 @@
 import type { Rule } from "@/lib/audiences/segments/rule";
 import type { Audience } from "./recipients";
 
-/** The longest wait a follow-up may take after its original finished, in days. */
-export const FOLLOW_UP_MAX_DAYS = 30;
+export { FOLLOW_UP_MAX_DAYS } from "@/lib/campaigns/limits";
 
 /** Those `taskId` sent to and who have not (humanly) opened it: a segment rule, compiled like any other. */
 export function nonOpenersRule(taskId: string): Rule {

@@ -12,7 +12,14 @@ import type { TaskChannel } from "@/db/schema";
  * segments' rules hold (evaluated as each step runs: at materialisation time). A contact in
  * several is one candidate.
  */
-export type Audience = { departmentId: string; poolIds: string[] | null; segments?: Rule[]; channel?: TaskChannel };
+export type Audience = {
+  departmentId: string;
+  poolIds: string[] | null;
+  segments?: Rule[];
+  channel?: TaskChannel;
+  /** A condition on the contact `c` narrowing the audience further (an A/B test's share, or the rest: lib/sending/ab-test.ts). */
+  sample?: SQL;
+};
 
 /** Contacts of the audience that are recipients at all (a pending double opt-in is not). */
 function audienceWhere(audience: Audience): SQL {
@@ -22,7 +29,7 @@ function audienceWhere(audience: Audience): SQL {
     targets.unshift(sql`exists (select 1 from pool_members pm where pm.contact_id = c.id and pm.pool_id = any(${toArray(audience.poolIds)}::uuid[]))`);
   }
   const inAudience = targets.length === 0 ? sql`false` : sql`(${sql.join(targets, sql` or `)})`;
-  return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inAudience}`;
+  return sql`c.department_id = ${audience.departmentId} and c.status <> 'pending' and ${inAudience}${audience.sample ? sql` and ${audience.sample}` : sql``}`;
 }
 
 /**

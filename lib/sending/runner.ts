@@ -8,6 +8,8 @@ import { sendingConfig, type SendingConfig } from "./config";
 import { onTaskEvent } from "@/lib/dispatch/task-changes";
 import { channelTransportsFromEnv, type ChannelTransports } from "./channel";
 import { failTask, isTaskUnusable } from "./lifecycle";
+import { advanceAbTests } from "./ab-test";
+import { advanceAutomations, dueEnrolments } from "@/lib/automations/engine";
 import { dueTasks, materializeStep, startTask, tasksToMaterialize } from "./materialize";
 import { reconcile, takeOverStoppedWorkers, tasksWithDueWork } from "./reconcile";
 import { RateLimiter } from "./throttle";
@@ -262,6 +264,9 @@ export class LocalRunner {
     await this.registered;
     await reconcile(this.db);
     for (const id of await dueTasks(this.db)) await startTask(this.db, id);
+    // The runner's timer is the clock of A/B tests (a wait starts, a rule decides) and of automations (due steps run).
+    await advanceAbTests(this.db);
+    await advanceAutomations(this.db);
     for (const id of await tasksToMaterialize(this.db)) {
       // A first step of a few batches, so that sending starts at once and the rest is materialised meanwhile.
       const small = { ...this.config, materializeStep: Math.min(this.config.materializeStep, this.config.batchSize * this.config.concurrency) };
@@ -319,7 +324,7 @@ export class LocalRunner {
     for (;;) {
       await Promise.all([this.tick(), this.express()]);
       while (this.workers.size > 0) await Promise.race(this.workers);
-      const busy = (await dueTasks(this.db)).length + (await tasksToMaterialize(this.db)).length + (await tasksWithDueWork(this.db)).length;
+      const busy = (await Promise.all([dueTasks(this.db), tasksToMaterialize(this.db), tasksWithDueWork(this.db), dueEnrolments(this.db, new Date(), 1)])).flat().length;
       if (busy === 0 && this.workers.size === 0) {
         await reconcile(this.db);
         return;

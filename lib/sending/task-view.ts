@@ -1,4 +1,33 @@
 import type { Task } from "@/db/schema";
+import { variantLetter } from "@/lib/campaigns/ab-winner";
+
+/** A task's A/B test as the API answers it: variants named by letter. */
+function abTestView(task: Task) {
+  if (!task.abTest || !task.abPhase) return null;
+  const decision = task.abDecision;
+  return {
+    ...task.abTest,
+    phase: task.abPhase,
+    testSentAt: task.abTestSentAt?.toISOString() ?? null,
+    decideAt: task.abDecideAt?.toISOString() ?? null,
+    decision: decision
+      ? {
+          chosen: variantLetter(decision.chosen),
+          chosenBy: decision.chosenBy === "rule" ? "rule" : decision.chosenBy.label,
+          at: decision.at,
+          tallies: decision.tallies,
+          rule: {
+            winner: variantLetter(decision.rule.winner),
+            clear: decision.rule.clear,
+            reason: decision.rule.reason,
+            rates: decision.rule.rates,
+            comparisons: decision.rule.comparisons.map((comparison) => ({ ...comparison, against: variantLetter(comparison.against) })),
+            threshold: decision.rule.threshold,
+          },
+        }
+      : null,
+  };
+}
 
 /** The task as API.md answers it, plus what the console shows. */
 export function taskView(task: Task) {
@@ -50,6 +79,10 @@ export function taskView(task: Task) {
     /** Why the reputation guard paused it (null: it never did), and whether someone chose to ignore the guard for it. */
     guardPause: task.guardPause,
     guardOverride: task.guardOverride,
+    /** Its A/B test (variants, share, metric, wait, who chooses) and where it is; null without one. */
+    abTest: abTestView(task),
+    /** Each recipient sent at their best hour within 24 hours of the start (send-time.ts). */
+    sendTimeOptimization: task.sendTimeOptimized,
   };
 }
 export type TaskView = ReturnType<typeof taskView>;

@@ -19,6 +19,7 @@ import { stopTask } from "./lifecycle";
 import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
 import { channelConfigured, estimateSmsSegments, type OfferedChannel } from "./channel";
+import { checkAbTest, type AbTestInput } from "./ab-test-check";
 
 export type TaskInput = {
   name: string;
@@ -37,6 +38,10 @@ export type TaskInput = {
   tracking?: boolean;
   /** Required of company-wide callers; a department caller may leave it out. */
   departmentId?: string | null;
+  /** An A/B test of 2–4 variants on a share of the audience, the winner going to the rest (e-mail only); absent or null: none. */
+  abTest?: AbTestInput | null;
+  /** Deliver within 24 hours of the start, each recipient at their best hour of day (e-mail; not with an A/B test). */
+  sendTimeOptimization?: boolean;
 };
 
 /** Checks what a task names (template, sender, pools) against its department and freezes the template version. */
@@ -78,7 +83,20 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidInput("limitNotPositive", { field: "limit" });
   const fromName = (input.fromName ?? "").trim();
   if (fromName.length > 200 || /[\r\n]/.test(fromName)) throw invalidInput("fromNameInvalid", { field: "fromName" });
-  return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "" };
+  const unsubscribeRequired = channel === "email" && (await readSetting(ctx.db, "requireUnsubscribeLink"));
+  const abTest = input.abTest
+    ? await checkAbTest(ctx, input.abTest, {
+        channel,
+        templateId: template.id,
+        templateVersion: template.currentVersion,
+        fromName,
+        limit,
+        requireUnsubscribe: (html) => !unsubscribeRequired || hasUnsubscribeLink(html),
+      })
+    : null;
+  const sendTimeOptimized = input.sendTimeOptimization === true;
+  if (sendTimeOptimized && (channel !== "email" || abTest)) throw invalidInput(abTest ? "sendTimeWithAbTest" : "sendTimeEmailOnly", { field: "sendTimeOptimization" });
+  return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "", abTest, sendTimeOptimized };
 }
 
 /** The task columns a checked plan decides, the same on creation and on an edit. */
@@ -93,6 +111,9 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
     senderId: plan.sender?.id ?? null,
     fromName: plan.fromName,
     recipientLimit: plan.limit,
+    abTest: plan.abTest,
+    abPhase: plan.abTest ? ("testing" as const) : null,
+    sendTimeOptimized: plan.sendTimeOptimized,
   };
 }
 

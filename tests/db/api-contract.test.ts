@@ -1,4 +1,5 @@
 import path from "node:path";
+import { createAutomation } from "@/lib/automations/store";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
@@ -21,8 +22,11 @@ import { makeSendingSetup, taskInput, type SendingSetup } from "../helpers/sendi
  * here fails the test.
  */
 
-/** completedTaskId: a tracked e-mail task that finished, whose non-openers a follow-up can be sent to. */
-type Fixture = SendingSetup & { taskId: string; completedTaskId: string; email: string; deliveryId: string; tagId: string; contactId: number; segmentId: string };
+/**
+ * completedTaskId: a tracked e-mail task that finished, whose non-openers a follow-up can be sent to;
+ * abTaskId: a task whose A/B test share was sent and that waits for its winner.
+ */
+type Fixture = SendingSetup & { taskId: string; completedTaskId: string; abTaskId: string; automationId: string; email: string; deliveryId: string; tagId: string; contactId: number; segmentId: string };
 type Sample = { params?: Record<string, string>; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown; raw?: string };
 type Samples = {
   valid: (fixture: Fixture) => Sample;
@@ -88,6 +92,18 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
     valid: (f) => ({ params: { id: f.completedTaskId }, body: { subject: "Did you miss this, {{ name }}?", afterDays: 2 } }),
     invalid: (f) => ({ params: { id: f.completedTaskId }, body: { afterDays: "two" }, field: "afterDays" }),
   },
+  chooseAbWinner: {
+    valid: (f) => ({ params: { id: f.abTaskId }, body: { variant: "B" } }),
+    invalid: (f) => ({ params: { id: f.abTaskId }, body: { variant: "E" }, field: "variant" }),
+  },
+  listAutomations: { valid: () => ({}), invalid: null },
+  createAutomation: {
+    valid: (f) => ({ body: { name: "Welcome", trigger: { type: "subscribed", poolId: f.poolId }, steps: [{ type: "send", templateId: f.templateId }, { type: "wait", hours: 48 }], senderId: f.senderId } }),
+    invalid: (f) => ({ body: { name: "Welcome", trigger: { type: "subscribed", poolId: f.poolId }, steps: [], senderId: f.senderId }, field: "steps" }),
+  },
+  getAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  pauseAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  resumeAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   listDeliveries: {
     valid: (f) => ({ params: { id: f.taskId }, query: { status: "cancelled", limit: "10" } }),
     invalid: (f) => ({ params: { id: f.taskId }, query: { status: "lost" }, field: "status" }),
@@ -190,11 +206,14 @@ describeOnDatabases("every /api/v1 operation against its schemas", (db) => {
     // Finished as the engine leaves a task: started, materialised, nothing held.
     const completed = await createTask(setup.ctx, taskInput(setup));
     await db().update(tasks).set({ status: "completed", startedAt: new Date(), finishedAt: new Date(), materializeCursor: null }).where(eq(tasks.id, completed.id));
+    const abTask = await createTask(setup.ctx, { ...taskInput(setup), abTest: { variants: [{}, { subject: "Another subject" }], sharePercent: 50, metric: "opens", waitHours: 4, winnerBy: "hand" } });
+    await db().update(tasks).set({ status: "sending", startedAt: new Date(), abPhase: "waiting", abTestSentAt: new Date() }).where(eq(tasks.id, abTask.id));
+    const welcome = await createAutomation(setup.ctx, { name: "Fixture welcome", trigger: { type: "subscribed", poolId: setup.poolId }, steps: [{ type: "send", templateId: setup.templateId }], senderId: setup.senderId, departmentId: setup.departmentId });
     const message = await sendMessage(setup.ctx, { templateId: setup.templateId, senderId: setup.senderId, to: "message@contract.test", data: { city: "Hangzhou" }, sendAt: later(), departmentId: setup.departmentId });
     const tag = await createTag(setup.ctx, { name: "Fixture tag", departmentId: setup.departmentId });
     const [contact] = await db().select({ id: contacts.id }).from(contacts).where(and(eq(contacts.email, "first@contract.test"), eq(contacts.departmentId, setup.departmentId)));
     const segment = await createSegment(setup.ctx, { name: "Contract fixture", rule: { match: "all", conditions: [] }, departmentId: setup.departmentId });
-    fixture = { ...setup, taskId: task.id, completedTaskId: completed.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id, segmentId: segment.id };
+    fixture = { ...setup, taskId: task.id, completedTaskId: completed.id, abTaskId: abTask.id, automationId: welcome.id, email: "first@contract.test", deliveryId: message.answer.deliveries[0]!.id, tagId: tag.id, contactId: contact!.id, segmentId: segment.id };
     key = (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "contract", scope: { company: false, departmentId: setup.departmentId } })).secret;
   });
 

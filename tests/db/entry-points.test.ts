@@ -5,6 +5,7 @@
  * company key's) call is recorded in the operation log with operator and IP. A new entry
  * point that is not in the table fails the first test.
  */
+import { createAutomation } from "@/lib/automations/store";
 import fs from "node:fs";
 import path from "node:path";
 import { desc, eq, gt } from "drizzle-orm";
@@ -60,6 +61,11 @@ type Other = {
   pausedTaskId: string;
   /** A tracked e-mail task that has finished sending: one its non-openers can be sent again. */
   completedTaskId: string;
+  /** A task whose A/B test share has been sent and waits for its winner to be chosen by hand. */
+  abWaitingTaskId: string;
+  /** An active automation (a welcome series on `poolId`), and one paused. */
+  automationId: string;
+  pausedAutomationId: string;
   /** An enabled SMTP account (域帐号) that never submitted anything. */
   smtpAccountId: string;
   webhookId: string;
@@ -412,6 +418,7 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${TASK_ACTIONS}#pauseTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "pauseTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#resumeTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "resumeTask", { id: other.pausedTaskId }) },
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
+  [`${TASK_ACTIONS}#chooseAbWinner`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "chooseAbWinner", { id: other.abWaitingTaskId, variant: "1" }) },
   [`${TASK_ACTIONS}#createFollowUp`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createFollowUp", { id: other.completedTaskId, name: "Reminder", subject: "Did you miss this?", afterDays: "2" }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
     auth: "session",
@@ -448,6 +455,25 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/api/v1/tasks/[id]/follow-up/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/tasks/[id]/follow-up/route.ts", "POST", caller, { params: { id: other.completedTaskId }, json: { afterDays: 1 } }),
+  },
+  "app/api/v1/tasks/[id]/ab-winner/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/tasks/[id]/ab-winner/route.ts", "POST", caller, { params: { id: other.abWaitingTaskId }, json: { variant: "B" } }),
+  },
+  "app/api/v1/automations/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) =>
+      route("app/api/v1/automations/route.ts", "POST", caller, {
+        json: { name: unique("welcome"), trigger: { type: "subscribed", poolId: other.poolId }, steps: [{ type: "send", templateId: other.templateId }], senderId: other.senderId, departmentId: other.departmentId },
+      }),
+  },
+  "app/api/v1/automations/[id]/pause/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/automations/[id]/pause/route.ts", "POST", caller, { params: { id: other.automationId } }),
+  },
+  "app/api/v1/automations/[id]/resume/route.ts#POST": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/automations/[id]/resume/route.ts", "POST", caller, { params: { id: other.pausedAutomationId } }),
   },
   "app/api/v1/tasks/[id]/resume/route.ts#POST": {
     auth: "apikey",
@@ -593,6 +619,16 @@ describeOnDatabases("mutating entry points", (db) => {
     // Finished as the engine leaves a task with nobody to send to: started, materialised, nothing held.
     const completedTask = await createTask(system, { name: unique("done"), ...taskInput, scheduledAt: new Date() });
     await database.update(tasks).set({ status: "completed", startedAt: new Date(), finishedAt: new Date(), materializeCursor: null }).where(eq(tasks.id, completedTask.id));
+    // As the engine leaves an A/B test whose share has all been answered: sending, waiting, the wait begun.
+    const abTest = { variants: [{}, { subject: "Another subject" }], sharePercent: 10, metric: "opens" as const, waitHours: 1, winnerBy: "hand" as const };
+    const abWaitingTask = await createTask(system, { name: unique("ab"), ...taskInput, abTest });
+    await database
+      .update(tasks)
+      .set({ status: "sending", startedAt: new Date(), materializeCursor: 0, abPhase: "waiting", abTestSentAt: new Date(), abDecideAt: new Date(Date.now() + 3_600_000) })
+      .where(eq(tasks.id, abWaitingTask.id));
+    const welcome = { trigger: { type: "subscribed" as const, poolId: pool.id }, steps: [{ type: "send" as const, templateId: template.id }], senderId: taskSender.id, departmentId: department.id };
+    const automation = await createAutomation(system, { name: unique("welcome"), ...welcome });
+    const pausedAutomation = await createAutomation(system, { name: unique("paused welcome"), ...welcome, status: "paused" });
     const smtpAccount = await createSmtpAccount(system, { departmentId: department.id, username: unique("theirs"), password: "their client password" });
     const webhook = await createWebhookEndpoint(system, { url: PUBLIC_HOOK, events: ["sent"], departmentId: department.id });
     const webhookMessage = await sendTestWebhook(system, webhook.id);
@@ -609,6 +645,9 @@ describeOnDatabases("mutating entry points", (db) => {
       taskId: task.id,
       pausedTaskId: pausedTask.id,
       completedTaskId: completedTask.id,
+      abWaitingTaskId: abWaitingTask.id,
+      automationId: automation.id,
+      pausedAutomationId: pausedAutomation.id,
       departmentId: department.id,
       userId: user.id,
       apiKeyId: key.id,

@@ -269,7 +269,7 @@ describeOnDatabases("Inngest sending functions", (db) => {
       .where(eq(deliveries.id, lost!.id));
 
     const run = await reconcileOnce();
-    expect(run.runs).toEqual(["reconcile", "find-lost-work", "notification-emails"]);
+    expect(run.runs).toEqual(["reconcile", "find-lost-work", "ab-tests", "notification-emails"]);
     expect(run.result).toMatchObject({ requeued: 1 });
     const [requeued] = await db().select().from(deliveries).where(eq(deliveries.id, lost!.id));
     expect(requeued).toMatchObject({ status: "queued", leaseUntil: null, claimToken: null, attempts: 0 });

@@ -10,6 +10,8 @@ import type { TaskInput } from "@/lib/sending/tasks";
 import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 import { createTemplate } from "@/lib/templates/store";
+import { LocalRunner } from "@/lib/sending/runner";
+import { createSmtpTransport } from "@/lib/transports";
 import { makeDepartment, unique } from "./factories";
 
 export const PERSONAL_TEMPLATE = {
@@ -68,3 +70,16 @@ export async function addVerifiedDomain(ctx: Ctx, name: string, departmentId: st
 export function taskInput(setup: SendingSetup, overrides: Partial<TaskInput> = {}): TaskInput {
   return { name: unique("task"), templateId: setup.templateId, poolIds: [setup.poolId], senderId: setup.senderId, departmentId: setup.departmentId, ...overrides };
 }
+
+/** Sends everything due through the SMTP server at `smtpUrl` with a local runner of its own, stopped after. */
+export async function sendAllDue(db: Database, smtpUrl: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  const engine = new LocalRunner(db, { transport: createSmtpTransport({ url: smtpUrl }), config: testSendingConfig({ batchSize: 100 }), log: () => undefined });
+  try {
+    await engine.drain(options);
+  } finally {
+    await engine.stop();
+  }
+}
+
+/** A person's browser (an open or click an hour after the send is taken for a person's, not a prefetcher's or scanner's). */
+export const PERSON_VISIT = { userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36" };

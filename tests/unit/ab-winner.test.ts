@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decideWinner, MIN_SENT, twoProportionTest, type VariantTally } from "@/lib/campaigns/ab-winner";
+import { seeded } from "../helpers/seeded";
 
 /*
  * Issue 18, Done-means 1 (the decision): 10,000 recipients, a 20% test share split evenly and at
  * random, a fake engagement generator. Where B truly opens 30% more the rule picks B; with equal
  * variants it declares no clear winner in at least 90% of 50 seeded runs.
  */
-
-/** mulberry32: a small seeded generator, so each run is the same run every time. */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The test share of `recipients` dealt evenly to the variants in a shuffled order; each opens with its variant's true rate. */
 function simulate(seed: number, openRates: number[], recipients = 10_000, share = 0.2): VariantTally[] {

@@ -1,8 +1,31 @@
 import "server-only";
 import { z } from "zod";
-import { BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_CHANNELS, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
-import { FOLLOW_UP_MAX_DAYS } from "@/lib/sending/non-openers";
+import { AB_METRICS, AB_PHASES, BOUNCE_CATEGORIES, DELIVERY_STATUSES, GUARD_RULES, TASK_CHANNELS, TASK_KINDS, TASK_STATUSES } from "@/db/schema";
+import { AB_LIMITS, FOLLOW_UP_MAX_DAYS } from "@/lib/campaigns/limits";
 import { departmentIdField, isoDateTime, nextCursor } from "./common";
+
+const VARIANT_LETTERS = ["A", "B", "C", "D"] as const;
+
+const abVariant = z
+  .object({
+    subject: z.string().max(500).nullable().optional().meta({ description: "The subject this variant sends (Liquid, as a template's); absent, null or blank: the template version's" }),
+    fromName: z.string().max(200).nullable().optional().meta({ description: "The sender's display name this variant sends; absent, null or blank: the task's" }),
+    templateVersion: z.number().int().positive().nullable().optional().meta({ description: "A version of the task's template this variant sends; absent or null: the current one, which the task freezes" }),
+  })
+  .meta({ id: "AbVariant" });
+
+const abTestBody = z
+  .object({
+    variants: z.array(abVariant).min(AB_LIMITS.minVariants).max(AB_LIMITS.maxVariants).meta({ description: "Variants A, B, … in order; each differs from the others in subject, sender name or template version" }),
+    sharePercent: z.number().int().min(AB_LIMITS.minShare).max(AB_LIMITS.maxShare).meta({ description: "Percent of the audience the variants are tested on (a random sample, dealt evenly); the rest get the winner" }),
+    metric: z.enum(AB_METRICS).meta({ description: "opens or clicks: unique ones by people (machine opens and scanner clicks are left out)" }),
+    waitHours: z.number().int().min(1).max(AB_LIMITS.maxWaitHours).meta({ description: "Hours after the test share's last message was answered before the winner is chosen" }),
+    winnerBy: z
+      .enum(["rule", "hand"])
+      .optional()
+      .meta({ description: "rule (default): after the wait, the rule chooses (the leader must beat every other variant by a two-sided two-proportion z-test at 5%, Bonferroni-corrected; no clear winner: A) and the rest are sent at once; hand: a person chooses (POST /tasks/{id}/ab-winner)" }),
+  })
+  .meta({ id: "AbTestInput" });
 
 export const createTaskBody = z.object({
   name: z.string().max(200),
@@ -23,10 +46,46 @@ export const createTaskBody = z.object({
   scheduledAt: isoDateTime.nullable().optional().meta({ description: "ISO 8601 with offset; absent: now" }),
   tracking: z.boolean().optional().meta({ description: "Open and click tracking; absent: on" }),
   departmentId: departmentIdField,
+  abTest: abTestBody.nullable().optional().meta({ description: "An A/B test (e-mail tasks, no limit); absent or null: none" }),
+  sendTimeOptimization: z
+    .boolean()
+    .optional()
+    .meta({ description: "Deliver within 24 hours of the start, each recipient at the hour of day they opened and clicked most (in their timezone attribute, else the company's; else the department's best hour; else at once). E-mail only, not with an A/B test. Absent: false" }),
 });
 
 const count = z.number().int();
 const nullableTime = z.iso.datetime().nullable();
+
+const abTally = z.object({ sent: count, opened: count.meta({ description: "People who opened (a click counts)" }), clicked: count });
+
+const abTest = z
+  .object({
+    variants: z.array(abVariant),
+    sharePercent: z.number().int(),
+    metric: z.enum(AB_METRICS),
+    waitHours: z.number().int(),
+    winnerBy: z.enum(["rule", "hand"]),
+    phase: z.enum(AB_PHASES).meta({ description: "testing: the share is being sent; waiting: for the wait to end (or a person); rest: the chosen variant goes to the rest" }),
+    testSentAt: nullableTime.meta({ description: "When the test share's last message was answered: the wait runs from here" }),
+    decideAt: nullableTime.meta({ description: "When the rule chooses (winnerBy rule)" }),
+    decision: z
+      .object({
+        chosen: z.enum(VARIANT_LETTERS).meta({ description: "The variant sent to the rest" }),
+        chosenBy: z.string().meta({ description: '"rule", or who chose by hand' }),
+        at: z.iso.datetime(),
+        tallies: z.array(abTally).meta({ description: "Each variant's test share figures when it was chosen" }),
+        rule: z.object({
+          winner: z.enum(VARIANT_LETTERS).meta({ description: "The rule's choice (A when there is no clear winner)" }),
+          clear: z.boolean(),
+          reason: z.enum(["significant", "noClearWinner", "tooFewSent"]),
+          rates: z.array(z.number()).meta({ description: "Each variant's rate of the metric" }),
+          comparisons: z.array(z.object({ against: z.enum(VARIANT_LETTERS), z: z.number(), p: z.number() })).meta({ description: "The leader against each other variant" }),
+          threshold: z.number().meta({ description: "The p each comparison had to be under: 0.05 / (variants − 1)" }),
+        }),
+      })
+      .nullable(),
+  })
+  .meta({ id: "AbTest" });
 
 export const task = z
   .object({
@@ -80,6 +139,8 @@ export const task = z
       .nullable()
       .meta({ description: "Why the reputation guard paused the task (it stays after a resume); null if it never did" }),
     guardOverride: z.boolean().meta({ description: "Resumed with the reputation guard ignored for this task" }),
+    abTest: abTest.nullable().meta({ description: "The task's A/B test and where it is; null without one" }),
+    sendTimeOptimization: z.boolean().meta({ description: "Each recipient is sent at their best hour within 24 hours of the start" }),
   })
   .meta({ id: "Task" });
 
@@ -89,6 +150,10 @@ export const followUpBody = z.object({
   name: z.string().max(200).optional().meta({ description: 'The follow-up\'s name; absent or blank: the original\'s followed by " · follow-up"' }),
   subject: z.string().max(500).nullable().optional().meta({ description: "The follow-up's subject (Liquid, as a template's); absent, null or blank: the original's" }),
   afterDays: z.number().int().min(0).max(FOLLOW_UP_MAX_DAYS).meta({ description: "Days after the original finished; 0, or a day already past: at once" }),
+});
+
+export const abWinnerBody = z.object({
+  variant: z.enum(VARIANT_LETTERS).meta({ description: "The variant sent to the rest of the audience" }),
 });
 
 export const resumeTaskQuery = z.object({

@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "send_time_optimized" boolean DEFAULT false NOT NULL;

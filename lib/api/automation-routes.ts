@@ -1,0 +1,62 @@
+import "server-only";
+import type { ApiRoute } from "./registry";
+import { automation, automationList, createAutomationBody } from "./schemas/automations";
+import { idPath } from "./schemas/common";
+
+/** The /api/v1/automations operations (registry.ts spreads them into apiRoutes). */
+export const automationRoutes = {
+  listAutomations: {
+    method: "get",
+    path: "/automations",
+    summary: "Automations the key may see, newest first, with how their enrolments stand",
+    auth: "apikey",
+    permission: "tasks.view",
+    status: 200,
+    answer: { description: "Automations", schema: automationList },
+    errors: [403],
+  },
+  createAutomation: {
+    method: "post",
+    path: "/automations",
+    summary: "Create an automation: a trigger (a subscription to a pool, a tag added, a date attribute coming round, a click in a task) and steps (wait, send, tag, branch on opened or clicked)",
+    auth: "apikey",
+    permission: "tasks.manage",
+    body: createAutomationBody,
+    status: 201,
+    answer: { description: "The automation", schema: automation },
+    errors: [400, 403],
+  },
+  getAutomation: {
+    method: "get",
+    path: "/automations/{id}",
+    summary: "An automation with its enrolments and each step's figures",
+    auth: "apikey",
+    permission: "tasks.view",
+    params: idPath,
+    status: 200,
+    answer: { description: "The automation", schema: automation },
+    errors: [400, 403, 404],
+  },
+  pauseAutomation: {
+    method: "post",
+    path: "/automations/{id}/pause",
+    summary: "Pause: every enrolment waits at its step until the automation is resumed",
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    status: 200,
+    answer: { description: "The automation", schema: automation },
+    errors: [400, 403, 404, 409],
+  },
+  resumeAutomation: {
+    method: "post",
+    path: "/automations/{id}/resume",
+    summary: "Resume: enrolments go on from the step they were at (waits already over run at once)",
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    status: 200,
+    answer: { description: "The automation", schema: automation },
+    errors: [400, 403, 404, 409],
+  },
+} as const satisfies Record<string, ApiRoute>;
