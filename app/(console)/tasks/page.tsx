@@ -75,6 +75,11 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
                   <Badge tone="indigo">{t.tasks.followUp.badge}</Badge>
                 </span>
               ) : null}
+              {task.abTest ? (
+                <span className="ml-1.5" data-testid="task-kind-ab-test">
+                  <Badge tone="indigo">{t.tasks.abTest.badge}</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td className="max-w-48 truncate">
               {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.templateName}

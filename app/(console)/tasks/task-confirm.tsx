@@ -14,6 +14,8 @@ import { useI18n } from "@/lib/i18n/client";
 import type { TaskReview } from "@/lib/sending/task-pages";
 import { formatInZone } from "@/lib/time/zone";
 import { createTask, updateTask } from "./actions";
+import { abTestOfForm } from "./ab-test-form";
+import { AbTestSummary } from "./ab-test-summary";
 
 /** What the confirmation step shows: the review, and the content check of the version that will be sent. */
 export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck | null };
@@ -68,6 +70,7 @@ export function TaskConfirm({
   const later = form.get("when") === "later";
   const at = String(form.get("scheduledAt") ?? "").replace("T", " ");
   const { quotaLeft, domain, sender } = review;
+  const abTest = abTestOfForm(form);
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -124,6 +127,11 @@ export function TaskConfirm({
               <span>{domain.checkedAt ? format(c.checkedAt, { at: formatInZone(new Date(domain.checkedAt), timeZone) }) : c.neverChecked}</span>
             </p>
             {domain.status !== "verified" ? <Warning testId="confirm-domain-warning">{c.domainWarning}</Warning> : null}
+          </Row>
+        ) : null}
+        {abTest ? (
+          <Row label={t.tasks.abTest.title} testId="confirm-ab-test">
+            <AbTestSummary test={abTest} recipients={review.recipients} />
           </Row>
         ) : null}
         <Row label={c.testSend} testId="confirm-test-send">

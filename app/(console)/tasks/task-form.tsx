@@ -9,6 +9,9 @@ import { Options } from "@/components/ui/options";
 import { format } from "@/lib/i18n";
 import { useI18n } from "@/lib/i18n/client";
 import type { TaskFormOptions } from "@/lib/sending/task-pages";
+import type { AbTestConfig } from "@/db/schema";
+import { AbTestFields } from "./ab-test-fields";
+import type { AbLimits } from "./ab-test-form";
 import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
@@ -31,6 +34,8 @@ export type TaskDraft = {
   limit: number | null;
   /** datetime-local in FANOUT_TIMEZONE; null: now. */
   scheduledAt: string | null;
+  /** An e-mail task's A/B test as saved (a blank variant field is the task's own); null: none. */
+  abTest: AbTestConfig | null;
 };
 
 /** A set of choices under its legend, with the error the server gave for it. */
@@ -76,13 +81,14 @@ function RadioChoice<Value extends string>({
   );
 }
 
-/** 添加群发任务: template, pools (or all addresses), sender, display name, how many and when. */
+/** 添加群发任务: template, pools (or all addresses), sender, display name, how many, an A/B test (e-mail) and when. */
 export function TaskForm({
   draft,
   options,
   showDepartment,
   timeZone,
   laterDefault,
+  abLimits,
 }: {
   draft: TaskDraft;
   options: TaskFormOptions;
@@ -90,6 +96,7 @@ export function TaskForm({
   timeZone: string;
   /** What the date field offers when "At" is chosen and the draft has no time. */
   laterDefault: string;
+  abLimits: AbLimits;
 }) {
   const { t, locale } = useI18n();
   const editing = draft.id !== null;
@@ -305,6 +312,9 @@ export function TaskForm({
                   {t.tasks.amountSomeSuffix}
                 </RadioChoice>
               </ChoiceGroup>
+              {channel === "email" ? (
+                <AbTestFields initial={draft.abTest} currentVersion={templates.find((template) => template.id === templateId)?.version ?? null} limits={abLimits} errors={errors} />
+              ) : null}
               <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>
                 <div className="flex flex-wrap items-center gap-4 text-sm">
                   <RadioChoice name="when" value="now" chosen={when} onChoose={setWhen}>{t.tasks.now}</RadioChoice>

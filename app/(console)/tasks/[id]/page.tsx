@@ -12,13 +12,16 @@ import { can } from "@/lib/access/policy";
 import { format } from "@/lib/i18n";
 import { taskDetail } from "@/lib/sending/task-pages";
 import { FOLLOW_UP_MAX_DAYS, followUpOffer } from "@/lib/sending/follow-up";
+import { abReport } from "@/lib/sending/ab-test-actions";
+import { loadTask } from "@/lib/sending/tasks";
 import { formatInZone } from "@/lib/time/zone";
 import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
 import { FollowUpForm } from "./follow-up-form";
+import { AbTestCard } from "./ab-test-card";
 import { GuardReason } from "@/components/notifications/guard-reason";
 
-/** 群发任务状态: one task's live counters, what it sends, its actions (not for managers, who only read) and its delivery log. */
+/** 群发任务状态: one task's live counters, what it sends, its A/B test, its actions (not for managers, who only read) and its delivery log. */
 export default consolePage("tasks.view", async function TaskPage(ctx, {
   params,
   searchParams,
@@ -36,6 +39,8 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   const { submission } = detail;
   // 重发给未打开者: offered to those who may manage tasks, when followUpOffer finds the task can be followed up.
   const followUp = can(actor.role, "tasks.manage") ? await followUpOffer(ctx, task.id) : null;
+  // The A/B test's live figures are counted from the stored row.
+  const ab = task.abTest ? await abReport(ctx, await loadTask(ctx, task.id, "reports.view")) : null;
   // What it sends: a template to pools, or (an smtp task) the message a client submitted, from where.
   const content: [string, ReactNode, string][] = submission
     ? [
@@ -110,6 +115,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
           ))}
         </dl>
       </Card>
+      {ab ? <AbTestCard ctx={ctx} report={ab} task={task} canManage={can(actor.role, "tasks.manage")} /> : null}
       {followUp?.available ? (
         <Card title={t.tasks.followUp.title} testId="follow-up-card">
           <FollowUpForm taskId={task.id} taskName={task.name} nonOpeners={followUp.nonOpeners} subject={followUp.subject} maxDays={FOLLOW_UP_MAX_DAYS} />
