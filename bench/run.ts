@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runBouncesBenchmark } from "./bounces";
+import { runCampaignsBenchmark } from "./campaigns";
 import { runGateBenchmark } from "./gate";
 import { runGatewayBenchmark } from "./gateway";
 import { runImportBenchmark } from "./import";
@@ -29,6 +30,7 @@ type BenchOptions = { rows?: string; contacts?: string };
 
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<object>> = {
   bounces: runBouncesBenchmark,
+  campaigns: runCampaignsBenchmark,
   gate: runGateBenchmark,
   gateway: runGatewayBenchmark,
   import: runImportBenchmark,

@@ -20,7 +20,7 @@
  *   task to a pool of the same contacts (the path every task took before segments).
  */
 import { performance } from "node:perf_hooks";
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import pg from "pg";
 import { openDatabase, queryRows } from "@/db/client";
 import { senderDomains } from "@/db/schema";
@@ -37,14 +37,14 @@ import { addDomain } from "@/lib/senders/domains";
 import { createSender } from "@/lib/senders/senders";
 
 const DEFAULT_CONTACTS = 100_000;
-const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
+export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
 const RUNS = 30;
 export const TARGETS = { countP95Ms: 300, materializePerSecond: 100_000 };
 
 const log = (message: string) => console.error(`[bench segments] ${message}`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-function contactCount(option: string | undefined): number {
+export function contactCount(option: string | undefined): number {
   const text = option ?? process.env.BENCH_CONTACTS;
   if (text === undefined || text === "") return DEFAULT_CONTACTS;
   const count = Number(text.replaceAll("_", ""));
@@ -118,13 +118,18 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** A task to these pools and segments, started and materialised step by step as the engine does: recipients a second. */
-async function materializeTask(ctx: Ctx, departmentId: string, senderId: string, poolIds: string[], segmentIds: string[]) {
+/**
+ * A task to these pools and segments (with `columns` of its own: an A/B test, send-time
+ * optimisation), started and materialised step by step as the engine does: recipients a second.
+ * An A/B test's walk stops when its share is written; `afterPause` then lets it go on (the decision).
+ */
+export async function materializeTask(ctx: Ctx, departmentId: string, senderId: string, poolIds: string[], segmentIds: string[], options: { columns?: SQL; afterPause?: (taskId: string) => Promise<boolean> } = {}) {
   const [task] = await queryRows<{ id: string }>(
     ctx.db,
     sql`insert into tasks (department_id, name, template_version, sender_id, status, scheduled_at, segment_ids, pool_ids)
         values (${departmentId}, 'Materialised', 1, ${senderId}, 'scheduled', now() - interval '1 minute', ${JSON.stringify(segmentIds)}::jsonb, ${JSON.stringify(poolIds)}::jsonb) returning id`,
   );
+  if (options.columns) await ctx.db.execute(sql`update tasks set ${options.columns} where id = ${task!.id}`);
   await startTask(ctx.db, task!.id);
   const config = sendingConfig({});
   const started = performance.now();
@@ -132,37 +137,50 @@ async function materializeTask(ctx: Ctx, departmentId: string, senderId: string,
   for (;;) {
     const step = await materializeStep(ctx.db, task!.id, config);
     recipients += step.added + step.suppressed;
-    if (step.done) break;
+    if (step.done && !(await options.afterPause?.(task!.id))) break;
   }
   const elapsed = (performance.now() - started) / 1000;
-  return { recipients, seconds: round(elapsed, 2), perSecond: Math.round(recipients / elapsed), step: config.materializeStep };
+  return { taskId: task!.id, recipients, seconds: round(elapsed, 2), perSecond: Math.round(recipients / elapsed), step: config.materializeStep };
+}
+
+/** A scratch database seeded as the module's comment says: its handle, the department and sender, and how long each seed statement took. */
+export async function seededDepartment(scratchUrl: string, contacts: number) {
+  const handle = await openDatabase({ driver: "pg", url: scratchUrl });
+  const ctx: Ctx = { db: handle.db, actor: systemActor("bench") };
+  const { id: departmentId } = await createDepartment(ctx, { name: "Segments bench", quotaAllocated: null });
+  const domain = await addDomain(ctx, { domain: "news.segments.example.com", departmentId });
+  await ctx.db.update(senderDomains).set({ status: "verified", checkedAt: new Date() }).where(eq(senderDomains.id, domain.id));
+  const sender = await createSender(ctx, { departmentId, address: `news@${domain.domain}`, name: "Bench" });
+  const seedSeconds: Record<string, number> = {};
+  const client = new pg.Client({ connectionString: scratchUrl });
+  await client.connect();
+  try {
+    for (const [name, statement] of seedStatements(departmentId, sender.id, contacts)) {
+      log(`seeding ${name}`);
+      const started = performance.now();
+      await client.query(statement);
+      seedSeconds[name] = round((performance.now() - started) / 1000);
+    }
+  } finally {
+    await client.end();
+  }
+  return { handle, ctx, departmentId, sender, seedSeconds };
+}
+
+/** A pool of the department's contacts in 上海 (a fifth of them). */
+export async function shanghaiPool(ctx: Ctx, departmentId: string): Promise<string> {
+  const [pool] = await queryRows<{ id: string }>(ctx.db, sql`insert into pools (department_id, name) values (${departmentId}, '上海') returning id`);
+  await ctx.db.execute(sql`insert into pool_members (pool_id, contact_id) select ${pool!.id}, id from contacts where department_id = ${departmentId} and attributes @> '{"city": "上海"}'`);
+  await ctx.db.execute(sql`analyze pool_members`);
+  return pool!.id;
 }
 
 export async function runSegmentsBenchmark(options: { contacts?: string }) {
   const contacts = contactCount(options.contacts);
   const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || DEFAULT_SERVER_URL;
   const scratch = await createScratchDatabase(serverUrl, "fanout_bench_segments");
-  const handle = await openDatabase({ driver: "pg", url: scratch.url });
+  const { handle, ctx, departmentId, sender, seedSeconds } = await seededDepartment(scratch.url, contacts);
   try {
-    const ctx: Ctx = { db: handle.db, actor: systemActor("bench") };
-    const { id: departmentId } = await createDepartment(ctx, { name: "Segments bench", quotaAllocated: null });
-    const domain = await addDomain(ctx, { domain: "news.segments.example.com", departmentId });
-    await ctx.db.update(senderDomains).set({ status: "verified", checkedAt: new Date() }).where(eq(senderDomains.id, domain.id));
-    const sender = await createSender(ctx, { departmentId, address: `news@${domain.domain}`, name: "Bench" });
-
-    const seedSeconds: Record<string, number> = {};
-    const client = new pg.Client({ connectionString: scratch.url });
-    await client.connect();
-    try {
-      for (const [name, statement] of seedStatements(departmentId, sender.id, contacts)) {
-        log(`seeding ${name}`);
-        const started = performance.now();
-        await client.query(statement);
-        seedSeconds[name] = round((performance.now() - started) / 1000);
-      }
-    } finally {
-      await client.end();
-    }
     const [events] = await queryRows<{ count: string }>(ctx.db, sql`select count(*)::text as count from delivery_events`);
     const [deliveryRows] = await queryRows<{ count: string }>(ctx.db, sql`select count(*)::text as count from deliveries`);
     const [firstTag] = await queryRows<{ id: string }>(ctx.db, sql`select id from tags where department_id = ${departmentId} order by name limit 1`);
@@ -193,11 +211,9 @@ export async function runSegmentsBenchmark(options: { contacts?: string }) {
 
     log("materialising a task to a segment, and one to a pool of the same contacts (the baseline)");
     const segment = await createSegment(ctx, { name: "上海", rule: { match: "all", conditions: [{ field: "attribute", key: "city", op: "equals", value: "上海" }] }, departmentId });
-    const [pool] = await queryRows<{ id: string }>(ctx.db, sql`insert into pools (department_id, name) values (${departmentId}, '上海') returning id`);
-    await ctx.db.execute(sql`insert into pool_members (pool_id, contact_id) select ${pool!.id}, id from contacts where department_id = ${departmentId} and attributes @> '{"city": "上海"}'`);
-    await ctx.db.execute(sql`analyze pool_members`);
+    const poolId = await shanghaiPool(ctx, departmentId);
     const toSegment = await materializeTask(ctx, departmentId, sender.id, [], [segment.id]);
-    const toPool = await materializeTask(ctx, departmentId, sender.id, [pool!.id], []);
+    const toPool = await materializeTask(ctx, departmentId, sender.id, [poolId], []);
     const result = {
       contacts,
       deliveries: Number(deliveryRows!.count),

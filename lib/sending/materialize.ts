@@ -7,7 +7,7 @@ import type { SendingConfig } from "./config";
 import { segmentsToMaterialize } from "@/lib/audiences/segments/store";
 import type { AbPhase, AbTestConfig, TaskChannel } from "@/db/schema";
 import { abStep } from "./ab-test";
-import { departmentBestHour, type SendTimePlan } from "./send-time";
+import { departmentBestHour, knownZones, type SendTimePlan } from "./send-time";
 import { readEnv } from "@/lib/config/env";
 import { channelCost } from "./channel";
 import { isChannelContext, taskContextFor } from "./context";
@@ -180,7 +180,8 @@ export async function materializeStep(db: Executor, taskId: string, config: Send
 
 async function sendTimePlan(tx: Executor, departmentId: string, start: Date): Promise<SendTimePlan> {
   const companyZone = readEnv().timeZone;
-  return { start, companyZone, departmentHour: await departmentBestHour(tx, departmentId, companyZone) };
+  const zones = await knownZones(tx);
+  return { start, companyZone, zones, departmentHour: await departmentBestHour(tx, departmentId, companyZone, zones) };
 }
 
 /** Quota units a task's waiting and in-flight rows hold (SMS: their segments). */
