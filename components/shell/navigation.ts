@@ -17,6 +17,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/suppressions", label: "suppressions", permission: "pools.manage", testId: "nav-suppressions" },
       { href: "/templates", label: "templates", permission: "templates.manage", testId: "nav-templates" },
       { href: "/tasks", label: "tasks", permission: "tasks.view", testId: "nav-tasks" },
+      { href: "/automations", label: "automations", permission: "tasks.view", testId: "nav-automations" },
       { href: "/senders", label: "senders", permission: "senders.manage", testId: "nav-senders" },
       { href: "/outbox", label: "outbox", permission: "senders.manage", testId: "nav-outbox" },
       // 域帐号管理 is where a department works, so its entry is for those who manage accounts; managers may still open the page to read it.

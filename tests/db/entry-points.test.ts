@@ -137,6 +137,7 @@ const WEBHOOK_ACTIONS = "app/(console)/webhooks/actions.ts";
 const PUBLIC_HOOK = "https://93.184.215.14/hooks/fanout";
 const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
 const TAG_ACTIONS = "app/(console)/tags/actions.ts";
+const AUTOMATION_ACTIONS = "app/(console)/automations/actions.ts";
 const SMTP_ACCOUNT_ACTIONS = "app/(console)/smtp-accounts/actions.ts";
 /** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
 const taskForm = (other: Other) => ({ departmentId: other.departmentId, name: unique("console task"), templateId: other.templateId, audience: "pools", poolIds: other.poolId, senderId: other.senderId, amount: "all", when: "later", scheduledAt: "2099-01-01T08:00" });
@@ -420,6 +421,19 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${TASK_ACTIONS}#cancelTask`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "cancelTask", { id: other.taskId }) },
   [`${TASK_ACTIONS}#chooseAbWinner`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "chooseAbWinner", { id: other.abWaitingTaskId, variant: "1" }) },
   [`${TASK_ACTIONS}#createFollowUp`]: { auth: "session", call: (other) => action(TASK_ACTIONS, "createFollowUp", { id: other.completedTaskId, name: "Reminder", subject: "Did you miss this?", afterDays: "2" }) },
+  [`${AUTOMATION_ACTIONS}#createAutomation`]: {
+    auth: "session",
+    call: (other) =>
+      action(AUTOMATION_ACTIONS, "createAutomation", {
+        name: unique("welcome"),
+        trigger: { type: "subscribed", poolId: other.poolId },
+        steps: [{ type: "send", templateId: other.templateId }, { type: "wait", hours: 48 }, { type: "branch", on: "opened", sendStep: 0, yes: null, no: 3 }, { type: "send", templateId: other.templateId }],
+        senderId: other.senderId,
+        departmentId: other.departmentId,
+      }),
+  },
+  [`${AUTOMATION_ACTIONS}#pauseAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "pauseAutomation", { id: other.automationId }) },
+  [`${AUTOMATION_ACTIONS}#resumeAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "resumeAutomation", { id: other.pausedAutomationId }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
     auth: "session",
     call: (other) => action(SMTP_ACCOUNT_ACTIONS, "createSmtpAccount", { departmentId: other.departmentId, username: unique("desk"), password: "client password 1" }),

@@ -18,10 +18,7 @@ describe.skipIf(!run)("an A/B test in Chromium", () => {
     page.on("dialog", (dialog) => void dialog.accept());
     await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
     const console = new ConsolePage(page, app.url());
-    await console.createDepartment("Testers", 100);
-    await console.allowUnverifiedDomains();
-    await console.addDomain("ab.example.com");
-    await console.addSender("news@ab.example.com", "Newsroom");
+    await console.departmentWithSender("Testers", 100, { address: "news@ab.example.com", name: "Newsroom" });
     await console.writeTemplate({ name: "Autumn", subject: "Autumn news", html: '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>' });
     await console.importPool("Twenty", `email,name\n${READERS.map((email, index) => `${email},Reader ${index + 1}`).join("\n")}\n`);
 
@@ -96,5 +93,38 @@ describe.skipIf(!run)("an A/B test in Chromium", () => {
     expect(await page.getByTestId("task-row-秋季 A/B").getByTestId("task-kind-ab-test").textContent()).toBe("A/B");
     expect(errors).toEqual([]);
   }, 300_000);
-});
 
+  it("sends at each contact's best hour instead of a test, never beside one, and says so on the confirmation and the task page", async () => {
+    const page = await app.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
+    const console = new ConsolePage(page, app.url());
+    await console.visit("/tasks/new");
+    const form = await console.fillTask({ template: { label: "Autumn · v1" }, pools: ["Twenty"], sender: { label: "news@ab.example.com" }, name: "Autumn at the best hour" });
+    const sendTime = form.getByTestId("send-time-on");
+    const abTest = form.getByTestId("ab-test-on");
+
+    // Either box, never both: each one ticked disables the other.
+    await abTest.check();
+    expect(await sendTime.isDisabled()).toBe(true);
+    await abTest.uncheck();
+    await sendTime.check();
+    expect(await abTest.isDisabled()).toBe(true);
+
+    await form.locator("button[type=submit]").click();
+    const confirm = page.getByTestId("task-confirm");
+    await confirm.waitFor();
+    expect(await confirm.getByTestId("confirm-send-time").textContent()).toContain("At each contact's best hour, within 24 hours of the start");
+    await confirm.getByTestId("confirm-submit").click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    expect(await page.getByTestId("task-detail-send-time").textContent()).toBe("At each contact's best hour, within 24 hours of the start");
+
+    // Duplicating keeps the choice.
+    await page.getByTestId("task-duplicate").click();
+    await page.waitForURL(/\/tasks\/new\?from=/);
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    expect(await page.getByTestId("send-time-on").isChecked()).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});

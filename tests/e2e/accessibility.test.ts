@@ -18,6 +18,7 @@ import { getSecrets } from "@/lib/config/secrets";
 import { readEnv } from "@/lib/config/env";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { changeContactTags } from "@/lib/audiences/contact-tags";
+import { createAutomation, welcomeSeries } from "@/lib/automations/store";
 import { addSuppressions } from "@/lib/pools/suppression";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { LocalRunner } from "@/lib/sending/runner";
@@ -41,7 +42,7 @@ const LOCALES = [
 const REPORT = path.join(ROOT, "tests", ".artifacts", "accessibility");
 const RECIPIENTS = ["ada@example.net", "grace@example.net", "linus@example.net", "gone@example.net"];
 
-type Ids = { pool: string; template: string; sentTask: string; scheduledTask: string; delivery: string; outbox: string; unsubscribe: string };
+type Ids = { pool: string; template: string; sentTask: string; scheduledTask: string; automation: string; delivery: string; outbox: string; unsubscribe: string };
 type Target = { path: string; ready: string };
 type Finding = { page: string; locale: string; id: string; impact: string; help: string; targets: string[] };
 
@@ -67,6 +68,9 @@ function consolePages(ids: Ids): Target[] {
     { path: `/tasks/${ids.sentTask}/report`, ready: "[data-testid=task-funnel]" },
     { path: `/tasks/${ids.scheduledTask}`, ready: "[data-testid=task-progress]" },
     { path: `/tasks/${ids.scheduledTask}/edit`, ready: "[data-testid=task-form]" },
+    { path: "/automations", ready: "[data-testid=automations-table]" },
+    { path: "/automations/new", ready: "[data-testid=welcome-form]" },
+    { path: `/automations/${ids.automation}`, ready: "[data-testid=automation-steps]" },
     { path: "/senders", ready: h1 },
     { path: "/outbox", ready: h1 },
     { path: `/outbox/${ids.outbox}`, ready: "[data-testid=outbox-text]" },
@@ -103,7 +107,7 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
 
   beforeAll(async () => {
     // Seeded before the server starts, owning the embedded database: a department with a pool, a
-    // template, a sender and a task sent through the outbox, a scheduled task, a suppression, users,
+    // template, a sender and a task sent through the outbox, a scheduled task, an automation, a suppression, users,
     // an API key, an SMTP account and report rows.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-e2e-a11y-"));
     const handle = await openDatabase({ dataDir });
@@ -142,6 +146,8 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
       await engine.stop();
     }
     const scheduled = await createTask(setup.ctx, taskInput(setup, { name: "Summer letter", scheduledAt: new Date(Date.now() + 7 * 86_400_000) }));
+    const welcome = welcomeSeries({ welcome: setup.templateId, followUp: setup.templateId, reminder: setup.templateId });
+    const automation = await createAutomation(setup.ctx, { name: "Welcome", trigger: { type: "subscribed", poolId: setup.poolId }, steps: welcome, senderId: setup.senderId, departmentId: setup.departmentId });
     const today = resolvePeriod({ period: "today" }, new Date(), readEnv().timeZone);
     await addRollupRows(db, [
       { day: today.from, departmentId: setup.departmentId, clientIp: "203.0.113.7", senderDomain: "example.org", recipientDomain: "example.net", sent: 40, failed: 6, userUnknown: 4, other: 2, bounced: 5, opened: 12, clicked: 3 },
@@ -153,6 +159,7 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
       template: setup.templateId,
       sentTask: sent.id,
       scheduledTask: scheduled.id,
+      automation: automation.id,
       delivery: String(delivery!.id),
       outbox: String(message!.id),
       unsubscribe: new URL(unsubscribeLinks(String(delivery!.id), "example.org").url).pathname,

@@ -48,8 +48,9 @@ describe.skipIf(!run)("console in Chromium", () => {
     expect(managerNav).toContain("nav-reports");
     expect(managerNav).not.toContain("nav-pools");
     expect(managerNav).toContain("nav-tasks");
+    expect(managerNav).toContain("nav-automations");
     expect(managerNav).not.toContain("nav-departments");
-    for (const path of ["/", "/tasks", "/reports", "/logs", "/admin/departments", "/admin/users", "/admin/api-keys", "/admin/company"]) {
+    for (const path of ["/", "/tasks", "/automations", "/reports", "/logs", "/admin/departments", "/admin/users", "/admin/api-keys", "/admin/company"]) {
       await console.visit(path);
       await page.getByTestId("sidebar").waitFor();
       expect(await console.mutatingControls(), path).toBe(0);

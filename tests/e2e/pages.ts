@@ -114,6 +114,26 @@ export class ConsolePage {
   }
 
   /**
+   * What a sending test starts from: a department with its quota, unverified domains allowed, and
+   * one sender on the domain of `sender.address`.
+   */
+  async departmentWithSender(department: string, quota: number, sender: { address: string; name?: string }) {
+    await this.createDepartment(department, quota);
+    await this.allowUnverifiedDomains();
+    await this.addDomain(sender.address.split("@")[1]!);
+    await this.addSender(sender.address, sender.name);
+  }
+
+  /** On the API keys page: a key named `name` for the department named `department`; answers its secret, shown this once. */
+  async createApiKey(name: string, department: string): Promise<string> {
+    await this.visit("/admin/api-keys");
+    await this.page.getByTestId("api-key-name").fill(name);
+    await this.page.getByTestId("api-key-scope").selectOption({ label: department });
+    await this.page.getByTestId("api-key-create-form").getByRole("button").click();
+    return ((await this.page.getByTestId("api-key-secret").textContent()) ?? "").trim();
+  }
+
+  /**
    * Creates a pool named `name` and fills it from a CSV file through the import wizard (upload,
    * mapping as detected), waiting up to `timeoutMs` for the import to complete.
    */

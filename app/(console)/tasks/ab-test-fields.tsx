@@ -50,12 +50,17 @@ export function AbTestFields({
   currentVersion,
   limits,
   errors,
+  disabled = false,
+  onToggle,
 }: {
   initial: AbTestConfig | null;
   /** The chosen template's current version; null before one is chosen. */
   currentVersion: number | null;
   limits: AbLimits;
   errors: Record<string, string>;
+  /** Its box cannot be ticked (sending at each contact's best hour is chosen). */
+  disabled?: boolean;
+  onToggle?: (on: boolean) => void;
 }) {
   const { t } = useI18n();
   const words = t.tasks.abTest;
@@ -75,7 +80,11 @@ export function AbTestFields({
           type="checkbox"
           name={AB_FIELDS.on}
           checked={on}
-          onChange={(event) => setOn(event.target.checked)}
+          disabled={disabled && !on}
+          onChange={(event) => {
+            setOn(event.target.checked);
+            onToggle?.(event.target.checked);
+          }}
           className="mt-0.5 h-4 w-4 shrink-0 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
           data-testid="ab-test-on"
         />

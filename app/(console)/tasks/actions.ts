@@ -47,6 +47,8 @@ const taskForm = z.object({
   [AB_FIELDS.metric]: z.enum(AB_METRICS).default("opens"),
   [AB_FIELDS.waitHours]: z.coerce.number().default(0),
   [AB_FIELDS.winnerBy]: z.enum(["rule", "hand"]).default("rule"),
+  /** Each contact's best hour within a day; refused by the server beside an A/B test or off e-mail. */
+  sendTimeOptimization: checkbox,
 });
 type TaskForm = z.output<typeof taskForm>;
 
@@ -91,6 +93,7 @@ function toTaskInput(form: TaskForm): TaskInput {
     scheduledAt: form.when === "later" ? instantOfZonedTime(form.scheduledAt, readEnv().timeZone) : null,
     departmentId: form.departmentId,
     abTest: abTestInput(form),
+    sendTimeOptimization: form.sendTimeOptimization,
   };
 }
 

@@ -14,7 +14,7 @@ export async function taskFormProps(ctx: PageContext) {
   return { options, showDepartment: ctx.actor.role === "admin", timeZone: ctx.timeZone, laterDefault: zonedLocalTime(nextHour, ctx.timeZone), abLimits: { ...AB_LIMITS, minSent: MIN_SENT } };
 }
 
-/** A draft from an existing console task (never an smtp task, which has no template or pools): the same choices and A/B test, its time only if it is still ahead. */
+/** A draft from an existing console task (never an smtp task, which has no template or pools): the same choices, A/B test and send-time choice, its time only if it is still ahead. */
 export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Partial<TaskDraft>): TaskDraft {
   const { task } = detail;
   const at = new Date(task.scheduledAt);
@@ -33,6 +33,7 @@ export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Parti
     scheduledAt: at.getTime() > Date.now() + 60_000 ? zonedLocalTime(at, timeZone) : null,
     // The test as set, without where a sent task's test stood.
     abTest: abTest ? { variants: abTest.variants, sharePercent: abTest.sharePercent, metric: abTest.metric, waitHours: abTest.waitHours, winnerBy: abTest.winnerBy } : null,
+    sendTimeOptimization: task.sendTimeOptimization,
     ...overrides,
   };
 }

@@ -16,6 +16,7 @@ import { formatInZone } from "@/lib/time/zone";
 import { createTask, updateTask } from "./actions";
 import { abTestOfForm } from "./ab-test-form";
 import { AbTestSummary } from "./ab-test-summary";
+import { SEND_TIME_FIELD } from "./send-time-field";
 
 /** What the confirmation step shows: the review, and the content check of the version that will be sent. */
 export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck | null };
@@ -132,6 +133,11 @@ export function TaskConfirm({
         {abTest ? (
           <Row label={t.tasks.abTest.title} testId="confirm-ab-test">
             <AbTestSummary test={abTest} recipients={review.recipients} />
+          </Row>
+        ) : null}
+        {form.get(SEND_TIME_FIELD) ? (
+          <Row label={t.tasks.sendTime.title} testId="confirm-send-time">
+            <p>{t.tasks.sendTime.value}</p>
           </Row>
         ) : null}
         <Row label={c.testSend} testId="confirm-test-send">

@@ -12,6 +12,7 @@ import type { TaskFormOptions } from "@/lib/sending/task-pages";
 import type { AbTestConfig } from "@/db/schema";
 import { AbTestFields } from "./ab-test-fields";
 import type { AbLimits } from "./ab-test-form";
+import { SEND_TIME_FIELD, SendTimeField } from "./send-time-field";
 import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
@@ -36,6 +37,8 @@ export type TaskDraft = {
   scheduledAt: string | null;
   /** An e-mail task's A/B test as saved (a blank variant field is the task's own); null: none. */
   abTest: AbTestConfig | null;
+  /** Each contact's message at their best hour within a day (e-mail, never with an A/B test). */
+  sendTimeOptimization: boolean;
 };
 
 /** A set of choices under its legend, with the error the server gave for it. */
@@ -81,7 +84,7 @@ function RadioChoice<Value extends string>({
   );
 }
 
-/** 添加群发任务: template, pools (or all addresses), sender, display name, how many, an A/B test (e-mail) and when. */
+/** 添加群发任务: template, pools (or all addresses), sender, display name, how many, an A/B test or each contact's best hour (e-mail) and when. */
 export function TaskForm({
   draft,
   options,
@@ -113,6 +116,8 @@ export function TaskForm({
   const [fromNameTouched, setFromNameTouched] = useState(draft.fromName !== "");
   const [amount, setAmount] = useState<"all" | "some">(draft.limit === null ? "all" : "some");
   const [when, setWhen] = useState<"now" | "later">(draft.scheduledAt ? "later" : "now");
+  const [abTestOn, setAbTestOn] = useState(draft.abTest !== null);
+  const [sendTime, setSendTime] = useState(draft.sendTimeOptimization);
   const [measured, setMeasured] = useState<{ query: string; sendable: number; suppressed: number } | null>(null);
   // The confirmation step: while it shows, the form stays mounted (hidden), so going back finds it as typed.
   const [review, setReview] = useState<{ data: ReviewedTask; form: FormData } | null>(null);
@@ -313,7 +318,17 @@ export function TaskForm({
                 </RadioChoice>
               </ChoiceGroup>
               {channel === "email" ? (
-                <AbTestFields initial={draft.abTest} currentVersion={templates.find((template) => template.id === templateId)?.version ?? null} limits={abLimits} errors={errors} />
+                <>
+                  <AbTestFields
+                    initial={draft.abTest}
+                    currentVersion={templates.find((template) => template.id === templateId)?.version ?? null}
+                    limits={abLimits}
+                    errors={errors}
+                    disabled={sendTime}
+                    onToggle={setAbTestOn}
+                  />
+                  <SendTimeField checked={sendTime} abTestOn={abTestOn} error={errors[SEND_TIME_FIELD]} onChange={setSendTime} />
+                </>
               ) : null}
               <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>
                 <div className="flex flex-wrap items-center gap-4 text-sm">

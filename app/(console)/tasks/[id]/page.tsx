@@ -77,6 +77,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
           : []),
         [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
         [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
+        ...(task.sendTimeOptimization ? ([[t.tasks.sendTime.title, t.tasks.sendTime.value, "send-time"]] as [string, ReactNode, string][]) : []),
       ];
   const rows: [string, ReactNode, string][] = [
     ...(actor.role !== "department" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),

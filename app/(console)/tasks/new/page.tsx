@@ -10,7 +10,7 @@ import { taskDetail } from "@/lib/sending/task-pages";
 import { draftFrom, taskFormProps } from "../form-page";
 import { TaskForm, type TaskDraft } from "../task-form";
 
-const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", channel: "email", poolIds: [], segmentIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null, abTest: null };
+const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", channel: "email", poolIds: [], segmentIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null, abTest: null, sendTimeOptimization: false };
 
 /** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate), unless it is an smtp task. */
 export default consolePage("tasks.manage", async function NewTaskPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
