@@ -32,6 +32,8 @@ export type Holdings = {
     wecomUserId: string | null;
     channelConsent: string[];
   }[];
+  /** The automations the contacts were enrolled in (a welcome series, a birthday): where each stands. */
+  automations: { departmentId: string; department: string; automation: string; status: string; step: number; enrolledAt: string; finishedAt: string | null }[];
   /** Opt-outs of the contacts' phone numbers and WeCom ids (SMS, WhatsApp, WeCom) in their departments. */
   channelSuppressions: { departmentId: string; department: string; channel: string; address: string; reason: string; createdAt: string }[];
   deliveries: { id: number; departmentId: string; taskId: string; task: string; status: string; category: string | null; error: string | null; sentAt: string | null; deliveredAt: string | null; bouncedAt: string | null; complainedAt: string | null; unsubscribedAt: string | null; openCount: number; clickCount: number }[];
@@ -105,6 +107,13 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
           and ((s.channel in ('sms', 'whatsapp') and s.address = c.phone) or (s.channel = 'wecom' and s.address = c.wecom_user_id))
         order by d.name, s.channel limit ${limit}`,
   );
+  const automations = await queryRows<Holdings["automations"][number]>(
+    db,
+    sql`select e.department_id as "departmentId", d.name as department, a.name as automation, e.status, e.step,
+               ${at("e.enrolled_at")} as "enrolledAt", case when e.finished_at is null then null else ${at("e.finished_at")} end as "finishedAt"
+        from automation_enrolments e join contacts c on c.id = e.contact_id join automations a on a.id = e.automation_id join departments d on d.id = e.department_id
+        where c.email = ${email} order by e.id desc limit ${limit}`,
+  );
   const auditMentions = await queryRows<Holdings["auditMentions"][number]>(
     db,
     sql`select a.id::int as id, ${at("a.at")} as at, a.action, a.operator_label as operator, a.summary from audit_log a
@@ -112,13 +121,14 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
   );
   const [redacted] = await queryRows<{ count: number }>(db, sql`select count(*)::int as count from deliveries where email = ${scrub.placeholder}`);
   const stored = await readStored(db, scrub, limit);
-  const lists = [contacts, deliveries, events, suppressions, channelSuppressions, auditMentions, ...Object.values(stored).filter(Array.isArray)];
+  const lists = [contacts, deliveries, events, suppressions, channelSuppressions, automations, auditMentions, ...Object.values(stored).filter(Array.isArray)];
   const truncated = lists.some((list) => list.length > HOLDINGS_LIMIT);
   const cut = <T>(list: T[]) => list.slice(0, HOLDINGS_LIMIT);
   return {
     email,
     contacts: cut(contacts).map((row) => ({ ...row, hygiene: row.hygiene ?? [], channelConsent: row.channelConsent ?? [] })),
     channelSuppressions: cut(channelSuppressions),
+    automations: cut(automations),
     deliveries: cut(deliveries),
     events: cut(events),
     suppressions: cut(suppressions),

@@ -1,4 +1,6 @@
 import { InngestTestEngine } from "@inngest/test";
+import { changeContactTags } from "@/lib/audiences/contact-tags";
+import { createAutomation } from "@/lib/automations/store";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
@@ -6,7 +8,7 @@ import { beforeAll, expect, it, vi } from "vitest";
 import { HoldingsTables } from "@/app/(console)/admin/personal-data/holdings-tables";
 import { GET as exportRoute } from "@/app/(console)/admin/personal-data/export/route";
 import { queryRows } from "@/db/client";
-import { contacts, contactTags, deliveries, deliveryEvents, pools, suppressions, tags, tasks } from "@/db/schema";
+import { contacts, deliveries, deliveryEvents, pools, suppressions, tags, tasks } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import type { Ctx } from "@/lib/access/context";
 import { writeSetting } from "@/lib/accounts/settings";
@@ -74,9 +76,11 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     // A second pool in alpha holding the person too, and a tag on alpha's contact.
     secondPool = (await createPool(alpha.ctx, { name: unique("vip"), departmentId: alpha.departmentId })).id;
     await addContacts(alpha.ctx, secondPool, [{ email: PERSON, name: "王芳", attributes: { city: "上海", note: `reach me at ${PERSON}` } }]);
-    const [vip] = await db().insert(tags).values({ departmentId: alpha.departmentId, name: unique("vip") }).returning({ id: tags.id });
+    const [vip] = await db().insert(tags).values({ departmentId: alpha.departmentId, name: unique("vip") }).returning({ id: tags.id, name: tags.name });
     const [alphaContact] = await db().select({ id: contacts.id }).from(contacts).where(sql`${contacts.departmentId} = ${alpha.departmentId} and ${contacts.email} = ${PERSON}`);
-    await db().insert(contactTags).values({ tagId: vip!.id, contactId: alphaContact!.id });
+    // The tag enrols the contact into an automation: its enrolment is the person's data too.
+    await createAutomation(alpha.ctx, { name: "VIP welcome", trigger: { type: "tag_added", tagId: vip!.id }, steps: [{ type: "wait", hours: 24 }, { type: "send", templateId: alpha.templateId }], senderId: alpha.senderId, departmentId: alpha.departmentId });
+    await changeContactTags(alpha.ctx, { contactIds: [alphaContact!.id] }, { add: [vip!.name] });
 
     // Every change is heard by a company-wide webhook (its payloads name the address).
     await createWebhookEndpoint(admin, { url: "https://93.184.215.14/hooks/fanout", events: ["sent", "opened", "clicked", "bounced"] });
@@ -118,6 +122,7 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
     expect(held.events.map((event) => event.type).sort()).toEqual(expect.arrayContaining(["bounced", "clicked", "opened"]));
     expect(held.events.find((event) => event.type === "clicked")!.detail).toMatchObject({ ip: IP, userAgent: UA });
     expect(held.suppressions.map((entry) => entry.reason).sort()).toEqual(["hard_bounce", "manual"]);
+    expect(held.automations).toEqual([expect.objectContaining({ departmentId: alpha.departmentId, automation: "VIP welcome", status: "active", step: 1 })]);
     expect(held.auditMentions.some((entry) => entry.action === "suppression.add")).toBe(true);
     expect(held.stored.outboxMessages).toHaveLength(4);
     expect(held.stored.apiMessages).toHaveLength(1);
@@ -181,6 +186,8 @@ describeOnDatabases("personal data: lookup, export, erasure, retention", (db) =>
 
     const erased = await eraseAddress(admin, { email: TYPED, confirm: ` ${PERSON}` });
     expect(erased).toMatchObject({ contacts: 2, deliveries: 4, departments: 2 });
+    // The automation enrolment went with the contact.
+    expect((await lookupAddress(admin, PERSON)).automations).toEqual([]);
 
     // Every text, json, bytea and array column of every table, from the catalogue: the address appears nowhere.
     const columns = await queryRows<{ schema: string; table: string; column: string; type: string }>(

@@ -86,6 +86,18 @@ export function HoldingsTables({ holdings, t, timeZone, page }: Props): ReactNod
           )}
         </DataTable>
       </Card>
+      <Card title={`${p.automations} (${holdings.automations.length})`} testId="privacy-automations">
+        <DataTable columns={[t.common.department, p.automation, p.status, p.at]} rows={holdings.automations} empty={t.common.noRows}>
+          {(row) => (
+            <tr key={`${row.departmentId}-${row.automation}-${row.enrolledAt}`}>
+              <Td>{row.department}</Td>
+              <Td>{row.automation}</Td>
+              <Td>{format(p.automationStatus[row.status as keyof typeof p.automationStatus] ?? row.status, { step: row.step + 1 })}</Td>
+              <TimeCell at={row.enrolledAt} timeZone={timeZone} />
+            </tr>
+          )}
+        </DataTable>
+      </Card>
       <Card title={`${p.audit} (${holdings.auditMentions.length})`} testId="privacy-audit">
         <DataTable columns={[p.at, p.type, t.common.name]} rows={slice(holdings.auditMentions)} empty={t.common.noRows}>
           {(row) => (
