@@ -3,6 +3,19 @@ import type { ApiRoute } from "./registry";
 import { automation, automationList, createAutomationBody } from "./schemas/automations";
 import { idPath } from "./schemas/common";
 
+/** Pause and resume: a POST on one automation answering it (as registry.ts's taskAction for tasks). */
+const statusChange = (summary: string) =>
+  ({
+    method: "post",
+    summary,
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    status: 200,
+    answer: { description: "The automation", schema: automation },
+    errors: [400, 403, 404, 409],
+  }) as const;
+
 /** The /api/v1/automations operations (registry.ts spreads them into apiRoutes). */
 export const automationRoutes = {
   listAutomations: {
@@ -37,26 +50,6 @@ export const automationRoutes = {
     answer: { description: "The automation", schema: automation },
     errors: [400, 403, 404],
   },
-  pauseAutomation: {
-    method: "post",
-    path: "/automations/{id}/pause",
-    summary: "Pause: every enrolment waits at its step until the automation is resumed",
-    auth: "apikey",
-    permission: "tasks.manage",
-    params: idPath,
-    status: 200,
-    answer: { description: "The automation", schema: automation },
-    errors: [400, 403, 404, 409],
-  },
-  resumeAutomation: {
-    method: "post",
-    path: "/automations/{id}/resume",
-    summary: "Resume: enrolments go on from the step they were at (waits already over run at once)",
-    auth: "apikey",
-    permission: "tasks.manage",
-    params: idPath,
-    status: 200,
-    answer: { description: "The automation", schema: automation },
-    errors: [400, 403, 404, 409],
-  },
+  pauseAutomation: { ...statusChange("Pause: every enrolment waits at its step until the automation is resumed"), path: "/automations/{id}/pause" },
+  resumeAutomation: { ...statusChange("Resume: enrolments go on from the step they were at (waits already over run at once)"), path: "/automations/{id}/resume" },
 } as const satisfies Record<string, ApiRoute>;

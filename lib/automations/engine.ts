@@ -1,5 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
 import { toArray } from "@/db/sql";
 import type { AutomationStep } from "@/db/schema";
@@ -23,7 +23,32 @@ const HOUR_MS = 3_600_000;
 /** Steps one enrolment may run in one go before the others get a turn (a series has at most this many steps anyway). */
 const MAX_STEPS_AT_ONCE = 50;
 
-type EnrolmentRow = { id: number; contact_id: number; department_id: string; step: number; steps: AutomationStep[]; sender_id: string; email: string; name: string; attributes: Record<string, string> | null };
+type EnrolmentRow = {
+  id: number;
+  contact_id: number;
+  department_id: string;
+  step: number;
+  status: string;
+  due: boolean;
+  due_at: Date | string;
+  steps: AutomationStep[];
+  sender_id: string;
+  automation_status: string;
+  email: string;
+  name: string;
+  attributes: Record<string, string> | null;
+};
+
+/** The enrolments `where` picks (over e, a and c), with their automation and contact, locked: one held by another runner is left out. */
+function lockEnrolments(tx: Executor, where: SQL, now: Date): Promise<EnrolmentRow[]> {
+  return queryRows<EnrolmentRow>(
+    tx,
+    sql`select e.id, e.contact_id, e.department_id, e.step, e.status, e.due_at <= ${now.toISOString()}::timestamptz as due, e.due_at,
+               a.steps, a.sender_id, a.status as automation_status, c.email, c.name, c.attributes
+        from automation_enrolments e join automations a on a.id = e.automation_id join contacts c on c.id = e.contact_id
+        where ${where} order by e.id for update of e skip locked`,
+  );
+}
 
 export type Advance = { state: "waiting"; dueAt: string } | { state: "done" | "stopped" | "paused" | "busy" | "gone" };
 
@@ -40,23 +65,14 @@ export async function advanceEnrolment(db: Executor, enrolmentId: number, now: D
 }
 
 async function runOneStep(tx: Executor, enrolmentId: number, now: Date): Promise<Advance | "ran"> {
-  const [row] = await queryRows<EnrolmentRow & { status: string; due: boolean; automation_status: string }>(
-    tx,
-    sql`select e.id, e.contact_id, e.department_id, e.step, e.status, e.due_at <= ${now.toISOString()}::timestamptz as due, e.due_at,
-               a.steps, a.sender_id, a.status as automation_status, c.email, c.name, c.attributes
-        from automation_enrolments e join automations a on a.id = e.automation_id join contacts c on c.id = e.contact_id
-        where e.id = ${enrolmentId} for update of e skip locked`,
-  );
+  const [row] = await lockEnrolments(tx, sql`e.id = ${enrolmentId}`, now);
   if (!row) {
     const [exists] = await queryRows<{ id: number }>(tx, sql`select id from automation_enrolments where id = ${enrolmentId}`);
     return { state: exists ? "busy" : "gone" };
   }
   if (row.status !== "active") return { state: row.status === "done" ? "done" : "stopped" };
   if (row.automation_status !== "active") return { state: "paused" };
-  if (!row.due) {
-    const [due] = await queryRows<{ due_at: Date | string }>(tx, sql`select due_at from automation_enrolments where id = ${enrolmentId}`);
-    return { state: "waiting", dueAt: new Date(due!.due_at).toISOString() };
-  }
+  if (!row.due) return { state: "waiting", dueAt: new Date(row.due_at).toISOString() };
   const step = row.steps[row.step];
   if (!step) {
     await tx.execute(sql`update automation_enrolments set status = 'done', finished_at = ${now.toISOString()}::timestamptz where id = ${enrolmentId}`);
@@ -157,13 +173,11 @@ const SEND_GROUP = 100;
 async function sendGroup(db: Executor, ids: number[], automationId: string, stepIndex: number, now: Date): Promise<number[]> {
   try {
     return await db.transaction(async (tx) => {
-      const rows = await queryRows<EnrolmentRow>(
+      const rows = await lockEnrolments(
         tx,
-        sql`select e.id, e.contact_id, e.department_id, e.step, a.steps, a.sender_id, c.email, c.name, c.attributes
-            from automation_enrolments e join automations a on a.id = e.automation_id join contacts c on c.id = e.contact_id
-            where e.id = any(${toArray(ids)}::bigint[]) and e.automation_id = ${automationId} and e.step = ${stepIndex} and e.status = 'active'
-              and e.due_at <= ${now.toISOString()}::timestamptz and a.status = 'active'
-            order by e.id for update of e skip locked`,
+        sql`e.id = any(${toArray(ids)}::bigint[]) and e.automation_id = ${automationId} and e.step = ${stepIndex} and e.status = 'active'
+            and e.due_at <= ${now.toISOString()}::timestamptz and a.status = 'active'`,
+        now,
       );
       const step = rows[0]?.steps[stepIndex];
       if (!step || step.type !== "send") return [];
@@ -176,12 +190,8 @@ async function sendGroup(db: Executor, ids: number[], automationId: string, step
         sql`insert into automation_step_runs (enrolment_id, step, ran_at, task_id, outcome)
             select id, ${stepIndex}, ${now.toISOString()}::timestamptz, ${sent.taskId}, 'sent' from unnest(${toArray(moved)}::bigint[]) as id`,
       );
-      const last = rows[0]!.steps.length - 1;
-      await tx.execute(
-        sql`update automation_enrolments set step = step + 1, due_at = ${now.toISOString()}::timestamptz,
-                   status = case when step >= ${last} then 'done' else status end, finished_at = case when step >= ${last} then ${now.toISOString()}::timestamptz end
-            where id = any(${toArray(moved)}::bigint[])`,
-      );
+      // Moved on and due now: the one-by-one pass that follows runs their next steps, or marks the last one's series done.
+      await tx.execute(sql`update automation_enrolments set step = step + 1, due_at = ${now.toISOString()}::timestamptz where id = any(${toArray(moved)}::bigint[])`);
       return moved;
     });
   } catch (error) {

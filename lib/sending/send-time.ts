@@ -87,7 +87,7 @@ export function plannedSendColumns(plan: SendTimePlan): SQL {
       when tz.hour > extract(hour from ${localStart}) then (date_trunc('day', ${localStart}) + tz.hour * interval '1 hour') at time zone tz.zone
       else (date_trunc('day', ${localStart}) + interval '1 day' + tz.hour * interval '1 hour') at time zone tz.zone end`;
   // A 25-hour day (daylight saving ends) could put tomorrow's hour just beyond the window: the window's last minute then.
-  const sendAt = sql`least(${slot}, ${start} + interval '${sql.raw(String(SEND_TIME_WINDOW_HOURS))} hours' - interval '1 minute')`;
+  const sendAt = sql`least(${slot}, ${start} + ${SEND_TIME_WINDOW_HOURS} * interval '1 hour' - interval '1 minute')`;
   return sql`(select ${sendAt} from (select ${zone} as zone, ${hour} as hour) tz) as send_at`;
 }
 

@@ -1,7 +1,6 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "@/db/client";
-import type { AutomationTrigger } from "@/db/schema";
 
 /*
  * Enrolment: a trigger event puts the contacts it concerns into the department's automations with
@@ -74,10 +73,4 @@ export function tagAddedEnrolments(departmentId: string, added: SQL, at: Date = 
     select a.id, a.department_id, x.contact_id, 'tag:' || x.tag_id::text || ':' || ${at.toISOString()}, ${at.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz
     from ${added} x join automations a on a.department_id = ${departmentId} and a.trigger->>'type' = 'tag_added' and a.trigger->>'tagId' = x.tag_id::text
     on conflict do nothing returning 1`;
-}
-
-/** Whether a trigger of this kind may concern a department at all: a cheap look before an event's statement. */
-export async function departmentHasTrigger(tx: Executor, departmentId: string, type: AutomationTrigger["type"]): Promise<boolean> {
-  const [row] = await queryRows<{ yes: boolean }>(tx, sql`select exists (select 1 from automations where department_id = ${departmentId} and trigger->>'type' = ${type}) as yes`);
-  return row?.yes === true;
 }
