@@ -2,7 +2,8 @@ import { boolean, customType, index, integer, jsonb, pgTable, text, timestamp, u
 import { departments } from "./accounts";
 import { tasks } from "./tasks";
 
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+/** Raw bytes (a message as received). */
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => "bytea",
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 });

@@ -15,3 +15,4 @@ export * from "./workers";
 export * from "./audiences";
 export * from "./segments";
 export * from "./automations";
+export * from "./groups";

@@ -39,7 +39,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  * through POST /api/v1/messages (its content and recipients' data in `messages`; sent in the
  * engine's priority lane).
  */
-export const TASK_KINDS = ["campaign", "smtp", "message"] as const;
+export const TASK_KINDS = ["campaign", "smtp", "message", "group"] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const BOUNCE_CATEGORIES = ["user_unknown", "mailbox_full", "rejected", "other"] as const;
@@ -100,6 +100,13 @@ export const tasks = pgTable(
      * recipient at their best hour of day, planned when materialised.
      */
     sendTimeOptimized: boolean("send_time_optimized").notNull().default(false),
+    /**
+     * Replies (lib/feedback/replies.ts): each message's Reply-To is its own `reply+<token>@…` address, so a reply
+     * that comes back through the SMTP entrance is recorded on its delivery (a `replied` event, or
+     * `auto_reply`) and, when `replyForwardTo` is set, forwarded to that mailbox.
+     */
+    replyTracking: boolean("reply_tracking").notNull().default(false),
+    replyForwardTo: text("reply_forward_to"),
     /** The mail sender; null for a task on another channel (an SMS task has no From), never for e-mail (tasks_email_sender_check). */
     senderId: uuid("sender_id").references(() => senders.id, { onDelete: "restrict" }),
     fromName: text("from_name").notNull().default(""),
@@ -125,6 +132,9 @@ export const tasks = pgTable(
     /** Bounces that came back after the message was accepted (counted in both `sent` and `failed`). */
     bounced: integer("bounced").notNull().default(0),
     complained: integer("complained").notNull().default(0),
+    /** Deliveries with a person's reply (replyTracking), and those whose only answer was an automatic one: each delivery counted once. */
+    replied: integer("replied").notNull().default(0),
+    autoReplied: integer("auto_replied").notNull().default(0),
     /**
      * The reputation guard's counts (lib/guard), moved with the answers they count: answers from
      * receiving servers (sent, or refused for good), permanent (5xx) refusals and hard bounces,
