@@ -6,6 +6,7 @@ import { MAX_HEADER_BLOCK_CHARS, parseHeaderBlock, splitHeadBody, toBinaryString
 import { parseFeedbackAddress, type AddressPurpose } from "@/lib/tokens/delivery-addresses";
 import { applyFeedback, type FeedbackResult } from "./apply";
 import { unsubscribeDelivery } from "./unsubscribe";
+import { recordReply, type ReplyOutcome } from "./replies";
 
 /** The largest message the inbound path reads (bounces quote the original; 10 MB is generous). */
 export const MAX_INBOUND_BYTES = 10 * 1024 * 1024;
@@ -14,6 +15,7 @@ export type InboundResult =
   | { outcome: "no_feedback_address" }
   | { outcome: "invalid_token"; address: string }
   | { outcome: "unsubscribed"; deliveryId: number; already: boolean }
+  | ReplyOutcome
   | { outcome: FeedbackResult | "ignored"; deliveryId: number; kind: string; category: string | null; status: string | null };
 
 // Headers where relays and mailbox servers keep the envelope recipient once the envelope is gone.
@@ -21,15 +23,21 @@ const RECIPIENT_HEADERS = ["x-original-to", "delivered-to", "envelope-to", "x-en
 
 /**
  * Mail that comes back to a per-delivery address: asynchronous bounces, delay notices and
- * complaints sent to the return path `bounce+<token>@…`, and unsubscribe requests sent to
- * `unsubscribe+<token>@…`. The signed token is the only credential: a message whose address has
+ * complaints sent to the return path `bounce+<token>@…`, unsubscribe requests sent to
+ * `unsubscribe+<token>@…`, and replies to a task's messages at `reply+<token>@…` (lib/feedback/replies.ts). The signed token is the only credential: a message whose address has
  * no valid token changes nothing. Used by `POST /api/webhooks/inbound` and by the SMTP entrance.
  */
-export async function receiveInboundMail(db: Database, raw: Buffer, envelopeRecipients: readonly string[] = []): Promise<InboundResult> {
+export async function receiveInboundMail(
+  db: Database,
+  raw: Buffer,
+  envelopeRecipients: readonly string[] = [],
+  log?: (message: string, error: unknown) => void,
+): Promise<InboundResult> {
   const target = findFeedbackAddress([...envelopeRecipients, ...headerRecipients(raw)]);
   if (!target) return { outcome: "no_feedback_address" };
   if (target.deliveryId === null) return { outcome: "invalid_token", address: target.address };
 
+  if (target.purpose === "reply") return recordReply(db, target.deliveryId, raw, log);
   if (target.purpose === "unsubscribe") {
     const result = await unsubscribeDelivery(db, target.deliveryId, { method: "mailto" });
     return result ? { outcome: "unsubscribed", deliveryId: target.deliveryId, already: result.already } : { outcome: "invalid_token", address: target.address };

@@ -106,9 +106,9 @@ async function redactDeliveries(tx: Executor, scrub: Scrub): Promise<{ deliverie
 
 /** The events of some deliveries without what identifies a person: also what the retention job runs. */
 export function redactEventsOf(deliveryIds: SQL, scrub?: Scrub): SQL {
-  const stripped = sql`(case when type in ('auto_reply', 'replied') then detail - 'reply' else detail end) - 'ip' - 'userAgent'`;
+  const stripped = sql`(case when type in ('auto_reply', 'replied') then detail - 'reply' - 'subject' else detail end) - 'ip' - 'userAgent'`;
   return sql`update delivery_events set detail = ${scrub ? scrubbedJson(scrub, stripped) : stripped}
-             where delivery_id = any(${deliveryIds}) and (detail ?| array['ip', 'userAgent', 'reply'] ${scrub ? sql`or ${mentions(scrub, sql`detail::text`)}` : sql``})`;
+             where delivery_id = any(${deliveryIds}) and (detail ?| array['ip', 'userAgent', 'reply', 'subject'] ${scrub ? sql`or ${mentions(scrub, sql`detail::text`)}` : sql``})`;
 }
 
 /** Each department that held the address suppresses its key instead of the address. */
@@ -141,6 +141,7 @@ async function scrubStored(tx: Executor, scrub: Scrub, taskIds: string[]): Promi
       changed++;
     }
   }
+  await scrubGroupPosts(tx, scrub, run);
   await run(sql`update tasks set name = ${scrubbedText(scrub, sql`name`)}, note = ${scrubbedText(scrub, sql`note`)} where ${mentions(scrub, sql`concat_ws(' ', name, note)`)}`);
   await run(sql`update webhook_messages set payload = ${scrubbedJson(scrub, sql`payload`)}, last_response = ${scrubbedText(scrub, sql`last_response`)}
                 where ${mentions(scrub, sql`concat_ws(' ', payload::text, last_response)`)}`);
@@ -152,4 +153,25 @@ async function scrubStored(tx: Executor, scrub: Scrub, taskIds: string[]): Promi
                 where ${mentions(scrub, sql`concat_ws(' ', name, attributes::text)`)}`);
   await run(sql`update contact_search set search_text = ${scrubbedText(scrub, sql`search_text`)} where ${mentions(scrub, sql`search_text`)}`);
   return changed;
+}
+
+/**
+ * A group archive: the person's own posts are deleted; a post that quotes or names them keeps its
+ * text with the address replaced by its key (its bytes too, found by the text read from them or,
+ * for an address only in a header, a search of the bytes). Their place on a moderator or always-allowed list goes.
+ */
+async function scrubGroupPosts(tx: Executor, scrub: Scrub, run: (statement: SQL) => Promise<number>) {
+  const { email } = scrub;
+  await run(sql`delete from group_posts where from_address = ${email}`);
+  await run(sql`update groups set moderators = moderators - ${email}::text, allowed_posters = allowed_posters - ${email}::text, updated_at = now()
+                where moderators ? ${email} or allowed_posters ? ${email}`);
+  const posts = await queryRows<{ id: string; raw: Buffer | Uint8Array }>(
+    tx,
+    sql`select id, raw from group_posts where ${mentions(scrub, sql`concat_ws(' ', subject, body_text, from_name)`)} or strpos(lower(encode(raw, 'escape')), ${email}) > 0`,
+  );
+  for (const post of posts) {
+    const raw = Buffer.from(post.raw);
+    await run(sql`update group_posts set subject = ${scrubbedText(scrub, sql`subject`)}, body_text = ${scrubbedText(scrub, sql`body_text`)}, from_name = ${scrubbedText(scrub, sql`from_name`)},
+                    raw = ${bytesMention(scrub, raw) ? scrubbedBytes(scrub, raw) : raw} where id = ${post.id}`);
+  }
 }

@@ -43,7 +43,7 @@ export async function loadTaskProgress(ctx: Ctx, id: string): Promise<TaskProgre
 }
 
 /** A task whose page the caller may open: managers read their readable departments' tasks, never change them. */
-async function loadReadableTask(ctx: Ctx, id: string): Promise<Task> {
+export async function loadReadableTask(ctx: Ctx, id: string): Promise<Task> {
   authorize(ctx.actor, "tasks.view");
   const task = await loadTask(ctx, id, "reports.view");
   authorize(ctx.actor, "tasks.view", { departmentId: task.departmentId });
@@ -173,7 +173,7 @@ export async function reviewTask(ctx: Ctx, input: TaskInput, taskId: string | nu
   let releasing = 0;
   if (taskId) {
     const current = await loadTask(ctx, taskId, "tasks.manage");
-    if (current.kind === "smtp") throw smtpTaskFixed();
+    if (current.kind === "smtp" || current.kind === "group") throw smtpTaskFixed();
     if (current.status !== "scheduled") throw conflict("onlyScheduledEditable", { params: { status: current.status } });
     departmentId = current.departmentId;
     releasing = current.reserved;

@@ -35,7 +35,7 @@ export function taskView(task: Task) {
     id: task.id,
     name: task.name,
     status: task.status,
-    /** "campaign" (a template and pools) or "smtp" (one message a group-send client submitted through the SMTP entrance). */
+    /** "campaign" (a template and pools), "smtp" (one message a group-send client submitted through the SMTP entrance), "message" (the transactional API) or "group" (a post to a group address, sent on to its members). */
     kind: task.kind,
     /** What it sends over: "email", or "sms" or "whatsapp" (no sender: senderId is null). */
     channel: task.channel,
@@ -83,6 +83,12 @@ export function taskView(task: Task) {
     abTest: abTestView(task),
     /** Each recipient sent at their best hour within 24 hours of the start (send-time.ts). */
     sendTimeOptimization: task.sendTimeOptimized,
+    /** Replies are collected (each message's Reply-To is its own address at Fanout) and forwarded to replyForwardTo when set. */
+    replyTracking: task.replyTracking,
+    replyForwardTo: task.replyForwardTo,
+    /** Deliveries with a person's reply, and with an automatic answer (out of office): each delivery counted once. */
+    replied: task.replied,
+    autoReplied: task.autoReplied,
   };
 }
 export type TaskView = ReturnType<typeof taskView>;

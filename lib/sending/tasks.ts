@@ -20,8 +20,9 @@ import { isUuid } from "@/lib/ids";
 import { taskView, type TaskView } from "./task-view";
 import { channelConfigured, estimateSmsSegments, type OfferedChannel } from "./channel";
 import { checkAbTest, type AbTestInput } from "./ab-test-check";
+import { checkReplySettings, type ReplyInput } from "./reply-settings";
 
-export type TaskInput = {
+export type TaskInput = ReplyInput & {
   name: string;
   templateId: string;
   poolIds: string[] | "all";
@@ -50,9 +51,7 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
   if (!name) throw invalidInput("taskNameMissing", { field: "name" });
   if (name.length > 200) throw invalidInput("taskNameTooLong", { field: "name" });
   const channel = input.channel ?? "email";
-  const template = await assertTemplateUsable(ctx, input.templateId).catch((error) => {
-    throw withField(error, "templateId");
-  });
+  const template = await assertTemplateUsable(ctx, input.templateId).catch((error: unknown) => Promise.reject(withField(error, "templateId")));
   if (template.departmentId !== departmentId) throw invalidInput("templateOfOtherDepartment", { field: "templateId" });
   if (template.channel !== channel) throw invalidInput(templateMismatch(channel, template.channel), { field: "templateId" });
   let sender: Awaited<ReturnType<typeof loadSender>> | null = null;
@@ -96,7 +95,7 @@ async function resolvePlan(ctx: Ctx, input: TaskInput, departmentId: string) {
     : null;
   const sendTimeOptimized = input.sendTimeOptimization === true;
   if (sendTimeOptimized && (channel !== "email" || abTest)) throw invalidInput(abTest ? "sendTimeWithAbTest" : "sendTimeEmailOnly", { field: "sendTimeOptimization" });
-  return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "", abTest, sendTimeOptimized };
+  return { name, channel, template, sender, poolIds, segments, limit, fromName: channel === "email" ? fromName : "", abTest, sendTimeOptimized, replies: checkReplySettings(input, channel) };
 }
 
 /** The task columns a checked plan decides, the same on creation and on an edit. */
@@ -114,6 +113,7 @@ function planColumns(plan: Awaited<ReturnType<typeof resolvePlan>>) {
     abTest: plan.abTest,
     abPhase: plan.abTest ? ("testing" as const) : null,
     sendTimeOptimized: plan.sendTimeOptimized,
+    ...plan.replies,
   };
 }
 
@@ -231,7 +231,7 @@ async function lockTask(ctx: Ctx, tx: Ctx["db"], id: string) {
 /** Changes a task that has not started yet; its quota reservation follows the new audience. */
 export async function updateTask(ctx: Ctx, id: string, input: TaskInput): Promise<TaskView> {
   const current = await loadTask(ctx, id, "tasks.manage");
-  if (current.kind === "smtp") throw smtpTaskFixed();
+  if (current.kind === "smtp" || current.kind === "group") throw smtpTaskFixed();
   // Its audience is the original's non-openers, not pools: cancel it and make another instead.
   if (current.followUpOf) throw conflict("followUpFixed");
   const plan = await resolvePlan(ctx, input, current.departmentId);

@@ -6,11 +6,11 @@ import { mailHosts } from "@/lib/senders/dns";
 /**
  * Per-delivery mail addresses that come back to Fanout: the return path of every message (VERP,
  * `bounce+<token>@…`, where asynchronous bounces arrive) and the mailto unsubscribe address
- * (`unsubscribe+<token>@…`). The token is the delivery id in base 36 and 80 bits of an HMAC over
+ * (`unsubscribe+<token>@…`), and the Reply-To of a task that collects replies (`reply+<token>@…`). The token is the delivery id in base 36 and 80 bits of an HMAC over
  * purpose and id, all lower case: short enough for the 64-octet local part, and unharmed by mail
  * systems that fold the case of local parts.
  */
-export type AddressPurpose = "bounce" | "unsubscribe";
+export type AddressPurpose = "bounce" | "unsubscribe" | "reply";
 
 const TOKEN = /^([0-9a-z]{1,12})-([0-9a-f]{20})$/;
 
@@ -43,9 +43,9 @@ export function feedbackAddress(purpose: AddressPurpose, deliveryId: number | st
   return `${purpose}+${addressToken(purpose, deliveryId)}@${returnPathDomain(senderDomain)}`;
 }
 
-/** Reads `bounce+<token>@…` / `unsubscribe+<token>@…` from an address; null when it is neither. */
+/** Reads `bounce+<token>@…` / `unsubscribe+<token>@…` / `reply+<token>@…` from an address; null when it is none of them. */
 export function parseFeedbackAddress(address: string): { purpose: AddressPurpose; deliveryId: number | null } | null {
-  const match = /^(bounce|unsubscribe)\+([^@]+)@/i.exec(address.trim().replace(/^<|>$/g, ""));
+  const match = /^(bounce|unsubscribe|reply)\+([^@]+)@/i.exec(address.trim().replace(/^<|>$/g, ""));
   if (!match) return null;
   const purpose = match[1]!.toLowerCase() as AddressPurpose;
   return { purpose, deliveryId: readAddressToken(purpose, match[2]!) };

@@ -4,7 +4,16 @@ import type { Executor } from "@/db/client";
 import { readEnv } from "@/lib/config/env";
 import { transportFromEnv } from "./index";
 
-export type SystemMessage = { departmentId: string | null; kind: string; to: string; subject: string; text: string; html: string };
+export type SystemMessage = {
+  departmentId: string | null;
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  replyTo?: string;
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
+};
 
 export function publicBaseUrl(): string {
   const env = readEnv();
@@ -35,6 +44,8 @@ export async function sendSystemMessage(db: Executor, message: SystemMessage): P
         subject: message.subject,
         text: message.text,
         html: message.html,
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+        ...(message.attachments ? { attachments: message.attachments } : {}),
         messageId,
         headers: {},
       },

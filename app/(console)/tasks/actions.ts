@@ -14,6 +14,7 @@ import { reviewTask as review } from "@/lib/sending/task-pages";
 import { cancelTask as cancel, createTask as create, pauseTask as pause, resumeTask as resume, updateTask as update, type TaskInput } from "@/lib/sending/tasks";
 import { instantOfZonedTime } from "@/lib/time/zone";
 import { AB_FIELDS } from "./ab-test-form";
+import { REPLY_FIELDS } from "./reply-form";
 
 const choice = z.string().uuid("choose one");
 const blankToNull = (value: unknown) => (value === "" || value === undefined || value === null ? null : value);
@@ -49,6 +50,9 @@ const taskForm = z.object({
   [AB_FIELDS.winnerBy]: z.enum(["rule", "hand"]).default("rule"),
   /** Each contact's best hour within a day; refused by the server beside an A/B test or off e-mail. */
   sendTimeOptimization: checkbox,
+  /** Replies collected (e-mail only) and, when named, forwarded; the server checks the address and the channel (lib/sending/reply-settings.ts). */
+  [REPLY_FIELDS.on]: checkbox,
+  [REPLY_FIELDS.forwardTo]: optionalText(320),
 });
 type TaskForm = z.output<typeof taskForm>;
 
@@ -94,6 +98,8 @@ function toTaskInput(form: TaskForm): TaskInput {
     departmentId: form.departmentId,
     abTest: abTestInput(form),
     sendTimeOptimization: form.sendTimeOptimization,
+    replyTracking: form[REPLY_FIELDS.on],
+    replyForwardTo: form[REPLY_FIELDS.forwardTo] || null,
   };
 }
 

@@ -14,7 +14,7 @@ export async function taskFormProps(ctx: PageContext) {
   return { options, showDepartment: ctx.actor.role === "admin", timeZone: ctx.timeZone, laterDefault: zonedLocalTime(nextHour, ctx.timeZone), abLimits: { ...AB_LIMITS, minSent: MIN_SENT } };
 }
 
-/** A draft from an existing console task (never an smtp task, which has no template or pools): the same choices, A/B test and send-time choice, its time only if it is still ahead. */
+/** A draft from an existing console task (never an smtp task, which has no template or pools): the same choices, A/B test, send-time and reply choices, its time only if it is still ahead. */
 export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Partial<TaskDraft>): TaskDraft {
   const { task } = detail;
   const at = new Date(task.scheduledAt);
@@ -34,6 +34,8 @@ export function draftFrom(detail: TaskDetail, timeZone: string, overrides: Parti
     // The test as set, without where a sent task's test stood.
     abTest: abTest ? { variants: abTest.variants, sharePercent: abTest.sharePercent, metric: abTest.metric, waitHours: abTest.waitHours, winnerBy: abTest.winnerBy } : null,
     sendTimeOptimization: task.sendTimeOptimization,
+    replyTracking: task.replyTracking,
+    replyForwardTo: task.replyForwardTo ?? "",
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
+import { TaskKindBadge } from "./kind-badge";
 import { Badge } from "@/components/ui/badge";
 import { LinkButton } from "@/components/ui/link-button";
 import { PageHeader } from "@/components/ui/page-header";
@@ -65,11 +66,7 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
               <Link className="font-medium text-indigo-600 hover:underline" href={`/tasks/${task.id}`} data-testid={`task-link-${task.name}`}>
                 {task.name}
               </Link>
-              {task.kind === "smtp" ? (
-                <span className="ml-1.5" data-testid="task-kind-smtp">
-                  <Badge tone="indigo">{t.tasks.smtpBadge}</Badge>
-                </span>
-              ) : null}
+              <TaskKindBadge kind={task.kind} labels={t.tasks} />
               {task.followUpOf ? (
                 <span className="ml-1.5" data-testid="task-kind-follow-up">
                   <Badge tone="indigo">{t.tasks.followUp.badge}</Badge>
@@ -82,7 +79,7 @@ export default consolePage("tasks.view", async function TasksPage(ctx, { searchP
               ) : null}
             </Td>
             <Td className="max-w-48 truncate">
-              {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.templateName}
+              {task.kind === "smtp" ? <span data-testid="task-smtp-account">{task.smtpUsername ?? <span className="text-slate-500">{t.tasks.deletedAccount}</span>}</span> : task.kind === "group" ? task.senderAddress : task.templateName}
             </Td>
             <Td data-testid="task-channel">{t.channels.names[task.channel]}</Td>
             <Td className="max-w-56 truncate">{task.fromName ? `${task.fromName} <${task.senderAddress}>` : task.senderAddress}</Td>

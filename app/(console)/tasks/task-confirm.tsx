@@ -17,6 +17,7 @@ import { createTask, updateTask } from "./actions";
 import { abTestOfForm } from "./ab-test-form";
 import { AbTestSummary } from "./ab-test-summary";
 import { SEND_TIME_FIELD } from "./send-time-field";
+import { repliesOfForm } from "./reply-form";
 
 /** What the confirmation step shows: the review, and the content check of the version that will be sent. */
 export type ReviewedTask = TaskReview & { contentCheck: VersionContentCheck | null };
@@ -72,6 +73,7 @@ export function TaskConfirm({
   const at = String(form.get("scheduledAt") ?? "").replace("T", " ");
   const { quotaLeft, domain, sender } = review;
   const abTest = abTestOfForm(form);
+  const replies = repliesOfForm(form);
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -138,6 +140,11 @@ export function TaskConfirm({
         {form.get(SEND_TIME_FIELD) ? (
           <Row label={t.tasks.sendTime.title} testId="confirm-send-time">
             <p>{t.tasks.sendTime.value}</p>
+          </Row>
+        ) : null}
+        {replies.on ? (
+          <Row label={t.tasks.replies.title} testId="confirm-replies">
+            <p className="break-words">{replies.forwardTo ? format(t.tasks.replies.valueForwarded, { address: replies.forwardTo }) : t.tasks.replies.value}</p>
           </Row>
         ) : null}
         <Row label={c.testSend} testId="confirm-test-send">

@@ -13,6 +13,7 @@ import type { AbTestConfig } from "@/db/schema";
 import { AbTestFields } from "./ab-test-fields";
 import type { AbLimits } from "./ab-test-form";
 import { SEND_TIME_FIELD, SendTimeField } from "./send-time-field";
+import { ReplyFields } from "./reply-fields";
 import { CheckboxList, SegmentChoices } from "./task-segments";
 import { reviewTask } from "./actions";
 import { TaskConfirm, type ReviewedTask } from "./task-confirm";
@@ -39,6 +40,9 @@ export type TaskDraft = {
   abTest: AbTestConfig | null;
   /** Each contact's message at their best hour within a day (e-mail, never with an A/B test). */
   sendTimeOptimization: boolean;
+  /** Replies collected on the task (e-mail), and the mailbox they are forwarded to ("" for none). */
+  replyTracking: boolean;
+  replyForwardTo: string;
 };
 
 /** A set of choices under its legend, with the error the server gave for it. */
@@ -84,7 +88,7 @@ function RadioChoice<Value extends string>({
   );
 }
 
-/** 添加群发任务: template, pools (or all addresses), sender, display name, how many, an A/B test or each contact's best hour (e-mail) and when. */
+/** 添加群发任务: template, pools (or all addresses), sender, display name, how many, an A/B test or each contact's best hour and reply collection (e-mail) and when. */
 export function TaskForm({
   draft,
   options,
@@ -118,6 +122,8 @@ export function TaskForm({
   const [when, setWhen] = useState<"now" | "later">(draft.scheduledAt ? "later" : "now");
   const [abTestOn, setAbTestOn] = useState(draft.abTest !== null);
   const [sendTime, setSendTime] = useState(draft.sendTimeOptimization);
+  const [replyTracking, setReplyTracking] = useState(draft.replyTracking);
+  const [replyForwardTo, setReplyForwardTo] = useState(draft.replyForwardTo);
   const [measured, setMeasured] = useState<{ query: string; sendable: number; suppressed: number } | null>(null);
   // The confirmation step: while it shows, the form stays mounted (hidden), so going back finds it as typed.
   const [review, setReview] = useState<{ data: ReviewedTask; form: FormData } | null>(null);
@@ -328,6 +334,7 @@ export function TaskForm({
                     onToggle={setAbTestOn}
                   />
                   <SendTimeField checked={sendTime} abTestOn={abTestOn} error={errors[SEND_TIME_FIELD]} onChange={setSendTime} />
+                  <ReplyFields checked={replyTracking} forwardTo={replyForwardTo} errors={errors} onChange={setReplyTracking} onForwardToChange={setReplyForwardTo} />
                 </>
               ) : null}
               <ChoiceGroup legend={t.tasks.when} error={errors.scheduledAt}>

@@ -51,6 +51,11 @@ export const createTaskBody = z.object({
     .boolean()
     .optional()
     .meta({ description: "Deliver within 24 hours of the start, each recipient at the hour of day they opened and clicked most (in their timezone attribute, else the company's; else the department's best hour; else at once). E-mail only, not with an A/B test. Absent: false" }),
+  replyTracking: z
+    .boolean()
+    .optional()
+    .meta({ description: "Collect replies: each message's Reply-To is its own reply+<token>@ address, and replies that come back through the SMTP entrance (or the inbound webhook) are recorded on their delivery. E-mail only. Absent: false" }),
+  replyForwardTo: z.string().max(320).nullable().optional().meta({ description: "Forward each person's reply to this mailbox (turns replyTracking on); absent or null: none" }),
 });
 
 const count = z.number().int();
@@ -92,7 +97,7 @@ export const task = z
     id: z.string(),
     name: z.string(),
     status: z.enum(TASK_STATUSES),
-    kind: z.enum(TASK_KINDS).meta({ description: "campaign: a template sent to pools; smtp: one message a group-send client submitted through the SMTP entrance" }),
+    kind: z.enum(TASK_KINDS).meta({ description: "campaign: a template sent to pools; smtp: one message a group-send client submitted through the SMTP entrance; message: the transactional API; group: a post to a group address sent on to its members" }),
     departmentId: z.string(),
     templateId: z.string().nullable().meta({ description: "Null for an smtp task" }),
     templateVersion: z.number().int(),
@@ -141,6 +146,10 @@ export const task = z
     guardOverride: z.boolean().meta({ description: "Resumed with the reputation guard ignored for this task" }),
     abTest: abTest.nullable().meta({ description: "The task's A/B test and where it is; null without one" }),
     sendTimeOptimization: z.boolean().meta({ description: "Each recipient is sent at their best hour within 24 hours of the start" }),
+    replyTracking: z.boolean().meta({ description: "Replies are collected on their deliveries" }),
+    replyForwardTo: z.string().nullable().meta({ description: "The mailbox replies are forwarded to; null: none" }),
+    replied: count.meta({ description: "Deliveries with a reply a person wrote (each counted once)" }),
+    autoReplied: count.meta({ description: "Deliveries with an automatic answer such as an out-of-office (each counted once)" }),
   })
   .meta({ id: "Task" });
 

@@ -26,6 +26,17 @@ export function kindOf(headers: HeaderFields, parts: ReportParts, hasFailureEvid
   return "bounce";
 }
 
+/**
+ * Sent by a machine rather than written by a person: an out-of-office or other automatic answer
+ * (RFC 3834 Auto-Submitted, the X-Autoreply family, its usual subjects) or bulk or list mail
+ * (Precedence). Replies count these apart, and group addresses never pass them on.
+ */
+export function isAutomatic(headers: HeaderFields): boolean {
+  const precedence = headerValue(headers, "precedence")?.trim().toLowerCase() ?? "";
+  const autoSubmitted = headerValue(headers, "auto-submitted")?.trim().toLowerCase() ?? "no";
+  return isAutoReply(headers) || autoSubmitted !== "no" || ["bulk", "junk", "list", "auto_reply"].includes(precedence);
+}
+
 function isAutoReply(headers: HeaderFields): boolean {
   const autoSubmitted = headerValue(headers, "auto-submitted")?.toLowerCase() ?? "";
   return (

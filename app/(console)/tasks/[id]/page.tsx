@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import Link from "next/link";
 import { TaskProgressBar } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status";
-import { Badge } from "@/components/ui/badge";
+import { TaskKindBadge } from "../kind-badge";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -19,9 +19,10 @@ import { DeliveryLog } from "./delivery-log";
 import { TaskActions } from "./task-actions";
 import { FollowUpForm } from "./follow-up-form";
 import { AbTestCard } from "./ab-test-card";
+import { RepliesCard, repliesQuery } from "./replies-card";
 import { GuardReason } from "@/components/notifications/guard-reason";
 
-/** 群发任务状态: one task's live counters, what it sends, its A/B test, its actions (not for managers, who only read) and its delivery log. */
+/** 群发任务状态: one task's live counters, what it sends, its A/B test, its replies, its actions (not for managers, who only read) and its delivery log. */
 export default consolePage("tasks.view", async function TaskPage(ctx, {
   params,
   searchParams,
@@ -35,6 +36,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
   const detail = await loadOrDeny(taskDetail(ctx, id));
   if (!detail) return <Forbidden message={t.errors.forbidden} />;
   const { task } = detail;
+  const logParams = { q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) };
   const when = (value: string | null) => (value ? formatInZone(new Date(value), ctx.timeZone) : t.common.none);
   const { submission } = detail;
   // 重发给未打开者: offered to those who may manage tasks, when followUpOffer finds the task can be followed up.
@@ -78,6 +80,9 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
         [t.tasks.columns.sender, task.fromName ? `${task.fromName} <${detail.senderAddress}>` : detail.senderAddress, "sender"],
         [t.tasks.limit, task.limit === null ? t.tasks.amountAll : task.limit.toLocaleString(ctx.locale), "limit"],
         ...(task.sendTimeOptimization ? ([[t.tasks.sendTime.title, t.tasks.sendTime.value, "send-time"]] as [string, ReactNode, string][]) : []),
+        ...(task.replyTracking
+          ? ([[t.tasks.replies.title, task.replyForwardTo ? format(t.tasks.replies.valueForwarded, { address: task.replyForwardTo }) : t.tasks.replies.value, "replies"]] as [string, ReactNode, string][])
+          : []),
       ];
   const rows: [string, ReactNode, string][] = [
     ...(actor.role !== "department" ? ([[t.common.department, detail.departmentName, "department"]] as [string, ReactNode, string][]) : []),
@@ -93,11 +98,7 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
         <span data-testid="task-header-status">
           <TaskStatusBadge status={task.status} labels={t.tasks.statuses} />
         </span>
-        {task.kind === "smtp" ? (
-          <span className="ml-1.5" data-testid="task-kind-smtp">
-            <Badge tone="indigo">{t.tasks.smtpBadge}</Badge>
-          </span>
-        ) : null}
+        <TaskKindBadge kind={task.kind} labels={t.tasks} />
         <Link href={`/tasks/${task.id}/report`} className="ml-3 text-indigo-600 hover:underline" data-testid="task-report-link">{t.reports.task.link}</Link>
       </PageHeader>
       {task.guardPause ? <GuardReason pause={task.guardPause} overridden={task.guardOverride} paused={task.status === "paused"} t={t} locale={ctx.locale} /> : null}
@@ -122,7 +123,10 @@ export default consolePage("tasks.view", async function TaskPage(ctx, {
           <FollowUpForm taskId={task.id} taskName={task.name} nonOpeners={followUp.nonOpeners} subject={followUp.subject} maxDays={FOLLOW_UP_MAX_DAYS} />
         </Card>
       ) : null}
-      <DeliveryLog ctx={ctx} taskId={task.id} params={{ q: firstParam(query.q), status: firstParam(query.status), category: firstParam(query.category), cursor: firstParam(query.cursor) }} />
+      {task.replyTracking ? (
+        <RepliesCard ctx={ctx} taskId={task.id} sent={task.sent} forwardTo={task.replyForwardTo} query={repliesQuery(firstParam(query.replies), firstParam(query.autoReplies), logParams)} />
+      ) : null}
+      <DeliveryLog ctx={ctx} taskId={task.id} params={logParams} />
     </div>
   );
 });

@@ -18,7 +18,7 @@ const link = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-
 export function TaskActions({ task }: { task: { id: string; name: string; status: TaskStatus; kind: TaskKind; guardPaused?: boolean; followUp?: boolean } }) {
   const { t } = useI18n();
   const { status } = task;
-  const changeable = task.kind !== "smtp";
+  const changeable = task.kind !== "smtp" && task.kind !== "group";
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="task-actions">
       {changeable && !task.followUp && status === "scheduled" ? (

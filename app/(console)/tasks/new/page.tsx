@@ -10,7 +10,7 @@ import { taskDetail } from "@/lib/sending/task-pages";
 import { draftFrom, taskFormProps } from "../form-page";
 import { TaskForm, type TaskDraft } from "../task-form";
 
-const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", channel: "email", poolIds: [], segmentIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null, abTest: null, sendTimeOptimization: false };
+const EMPTY: TaskDraft = { id: null, departmentId: null, name: "", templateId: "", channel: "email", poolIds: [], segmentIds: [], senderId: "", fromName: "", limit: null, scheduledAt: null, abTest: null, sendTimeOptimization: false, replyTracking: false, replyForwardTo: "" };
 
 /** 添加群发任务; `?from=<task id>` opens it filled in from that task (Duplicate), unless it is an smtp task. */
 export default consolePage("tasks.manage", async function NewTaskPage(ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -20,7 +20,7 @@ export default consolePage("tasks.manage", async function NewTaskPage(ctx, { sea
   if (from && !source) return <Forbidden message={t.errors.forbidden} />;
   const props = await taskFormProps(ctx);
   // An smtp task has no template or pools to copy: the form starts empty and says why.
-  const copied = source && source.task.kind !== "smtp" ? source : null;
+  const copied = source && source.task.kind !== "smtp" && source.task.kind !== "group" ? source : null;
   const draft = copied ? draftFrom(copied, ctx.timeZone, { name: format(t.tasks.copyName, { name: copied.task.name }) }) : EMPTY;
   const ready = props.options.templates.length > 0 && props.options.senders.length > 0;
   const missing = [

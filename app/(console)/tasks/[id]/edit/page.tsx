@@ -20,7 +20,7 @@ export default consolePage("tasks.manage", async function EditTaskPage(ctx, { pa
     </LinkButton>
   );
   // An smtp task is sent as its client wrote it; any other task only until it starts.
-  const refusal = detail.task.kind === "smtp" ? t.tasks.smtpFixed : detail.task.status !== "scheduled" ? format(t.tasks.notEditable, { status: t.tasks.statuses[detail.task.status] }) : null;
+  const refusal = detail.task.kind === "smtp" ? t.tasks.smtpFixed : detail.task.kind === "group" ? t.tasks.groupFixed : detail.task.status !== "scheduled" ? format(t.tasks.notEditable, { status: t.tasks.statuses[detail.task.status] }) : null;
   if (refusal) {
     return (
       <div className="space-y-4">
