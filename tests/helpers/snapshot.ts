@@ -33,6 +33,7 @@ const TABLES = [
   "delivery_events",
   "task_links",
   "smtp_accounts",
+  "signup_forms",
 ];
 
 // Using a key stamps its last use; that is bookkeeping of the attempt, not a change the call made.

@@ -33,7 +33,12 @@ export default consolePage("pools.manage", async function PoolPage(ctx, {
         manage={{ poolId: pool.id }}
         tagChoices={tagChoices}
         actions={
-          <LinkButton href={`/pools/${pool.id}/import`}>{ctx.t.pools.import}</LinkButton>
+          <>
+            <LinkButton href={`/pools/${pool.id}/import`}>{ctx.t.pools.import}</LinkButton>
+            <LinkButton href={`/pools/${pool.id}/form`} variant="secondary" testId="pool-signup-form">
+              {ctx.t.forms.open}
+            </LinkButton>
+          </>
         }
       />
       {siblings.length > 0 ? (
