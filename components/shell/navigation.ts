@@ -18,6 +18,7 @@ export const NAVIGATION: NavGroup[] = [
       { href: "/templates", label: "templates", permission: "templates.manage", testId: "nav-templates" },
       { href: "/tasks", label: "tasks", permission: "tasks.view", testId: "nav-tasks" },
       { href: "/automations", label: "automations", permission: "tasks.view", testId: "nav-automations" },
+      { href: "/groups", label: "groups", permission: "tasks.view", testId: "nav-groups" },
       { href: "/senders", label: "senders", permission: "senders.manage", testId: "nav-senders" },
       { href: "/outbox", label: "outbox", permission: "senders.manage", testId: "nav-outbox" },
       // 域帐号管理 is where a department works, so its entry is for those who manage accounts; managers may still open the page to read it.

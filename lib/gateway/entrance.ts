@@ -8,6 +8,10 @@ import { PasswordWorkBusy } from "@/lib/auth/passwords";
 import { readEnv, type FanoutEnv } from "@/lib/config/env";
 import { isLoopbackHost } from "@/lib/transports/smtp";
 import { FEEDBACK_MAX_BYTES, feedbackRecipientRefusal, receiveFeedbackMail } from "./feedback-mail";
+import { groupRecipientRefusal, receiveGroupMail } from "./group-mail";
+import type { TxtResolver } from "@/lib/groups/dmarc";
+import { systemResolver } from "@/lib/senders/dns";
+import { parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";
 import { acceptSubmission, senderPermission, type SenderPermission } from "./intake";
 import { accountRateRefusal, PeerLimits, type PeerLimitSettings } from "./limits";
 import { checkLogin, type GatewayAccount } from "./login";
@@ -15,10 +19,10 @@ import { SubmissionRecorder } from "./recorder";
 import { BAD_CREDENTIALS, quoted, refuse, SmtpRefusal, TRY_AGAIN_LATER } from "./replies";
 
 /*
- * The SMTP entrance (FANOUT_GATEWAY_PORT): one smtp-server that takes two kinds of mail.
+ * The SMTP entrance (FANOUT_GATEWAY_PORT): one smtp-server that takes three kinds of mail.
  *
- * Without AUTH, only mail coming back to Fanout return paths (feedback-mail.ts): any other
- * recipient is relaying and refused at RCPT. With AUTH PLAIN or LOGIN as a department's SMTP
+ * Without AUTH, mail coming back to Fanout return paths (feedback-mail.ts) and mail for group
+ * addresses (group-mail.ts): any other recipient is relaying and refused at RCPT. With AUTH PLAIN or LOGIN as a department's SMTP
  * account (login.ts), a submission from a group-send client: the envelope sender is checked at
  * MAIL FROM, each recipient at RCPT (a valid address, within the account's and the entrance's
  * recipient limits), and at the end of DATA the message's header and From (intake.ts), after
@@ -55,6 +59,8 @@ export type EntranceOptions = {
   maxRecipients?: number;
   /** Groups of submissions recorded at once (recorder.ts; default 1 on the embedded database, 4 on a server). */
   recordingLanes?: number;
+  /** DNS for the DMARC policy of a group post's poster (default: the system's). */
+  resolver?: TxtResolver;
   /** Where an error the peer is not told about goes (default: the server log). */
   logError?: (message: string, error: unknown) => void;
   /** Refused logins and the like (default: the server log). */
@@ -78,7 +84,7 @@ export function entranceOptionsFromEnv(env: FanoutEnv = readEnv()): EntranceOpti
 }
 
 /** One transaction's envelope as the entrance checked it (per envelope: smtp-server makes a new one for each MAIL). */
-type Transaction = { recipients: Set<string>; sender?: SenderPermission };
+type Transaction = { recipients: Set<string>; sender?: SenderPermission; groups: Set<string> };
 
 /**
  * How long a connection trusts what it learnt of an envelope sender: a client sends message after
@@ -94,6 +100,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
   const logError = options.logError ?? ((message, error) => console.error(`[fanout] ${message}`, error));
   const logInfo = options.logInfo ?? ((message) => console.log(`[fanout] ${message}`));
   const limits = new PeerLimits(options.peerLimits);
+  const resolver = options.resolver ?? systemResolver;
   /** Authenticated sessions between an accepted MAIL FROM and the answer to their DATA: what the recorder may expect. */
   const submitting = new Set<string>();
   const recorder = new SubmissionRecorder(db, { inFlight: () => submitting.size, lanes: options.recordingLanes ?? (env.databaseDriver === "pglite" ? 1 : 4) });
@@ -101,7 +108,7 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
   const transactions = new WeakMap<SMTPServerSession["envelope"], Transaction>();
   const transactionOf = (session: SMTPServerSession) => {
     let transaction = transactions.get(session.envelope);
-    if (!transaction) transactions.set(session.envelope, (transaction = { recipients: new Set() }));
+    if (!transaction) transactions.set(session.envelope, (transaction = { recipients: new Set(), groups: new Set() }));
     return transaction;
   };
   const senderChecks = new WeakMap<SMTPServerSession, Map<string, { permission: SenderPermission; until: number }>>();
@@ -196,7 +203,14 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
 
     onRcptTo(address: SMTPServerAddress, session, callback) {
       const account = accountOf(session);
-      if (!account) return callback(feedbackRecipientRefusal(address.address));
+      if (!account) {
+        if (parseFeedbackAddress(address.address)) return callback(feedbackRecipientRefusal(address.address));
+        // Anything else without AUTH is for a group address, or relaying.
+        return void groupRecipientRefusal(db, address.address).then((refusal) => {
+          if (!refusal) transactionOf(session).groups.add(address.address);
+          callback(refusal);
+        }, ours(`SMTP entrance: could not look up the group ${JSON.stringify(address.address.slice(0, 100))}`, callback));
+      }
       const checked = normalizeAddress(address.address);
       if (!checked.ok) return callback(refuse(553, `5.1.3 ${quoted(address.address)}: ${addressProblemInEnglish(checked)}`));
       const { recipients } = transactionOf(session);
@@ -221,8 +235,14 @@ export function createEntrance(db: Database, options: EntranceOptions = {}): SMT
         if (read.kind === "aborted") return answer(refuse(451, "4.3.0 The connection closed before the message was complete"));
         if (read.kind === "oversized") return answer(refuse(552, `5.3.4 The message is larger than ${limit} bytes`));
         if (!account) {
-          const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-          return void receiveFeedbackMail(db, read.raw, recipients, logError).then((text) => answer(null, text), ours("SMTP entrance: feedback mail", answer));
+          const { groups } = transactionOf(session);
+          const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address).filter((recipient) => !groups.has(recipient));
+          const mail = { raw: read.raw, envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", clientIp: clientIp(session.remoteAddress) };
+          return void (async () => {
+            const texts = groups.size > 0 ? [await receiveGroupMail(db, [...groups], mail, resolver)] : [];
+            if (recipients.length > 0) texts.push(await receiveFeedbackMail(db, read.raw, recipients, logError));
+            return texts.join("; ");
+          })().then((text) => answer(null, text), ours("SMTP entrance: mail for return paths or groups", answer));
         }
         const transaction = transactionOf(session);
         const submission = {
@@ -300,6 +320,6 @@ export async function startEntrance(db: Database, env: FanoutEnv = readEnv()): P
   // An error on one connection (a reset, a failed TLS handshake) is that connection's; the entrance goes on.
   server.on("error", (error) => console.error(`[fanout] SMTP entrance: ${error.message}`));
   const port = await listen(server, env.gatewayPort);
-  const summary = `SMTP entrance listening on port ${port}${options.tls ? " with STARTTLS" : ""} (submissions with a department's SMTP account; bounces, complaints and mailed unsubscribes for Fanout return paths)`;
+  const summary = `SMTP entrance listening on port ${port}${options.tls ? " with STARTTLS" : ""} (submissions with a department's SMTP account; bounces, complaints, mailed unsubscribes and replies for Fanout return paths; mail for group addresses)`;
   return { server, port, summary };
 }

@@ -7,19 +7,17 @@ import { quoted, refuse, TRY_AGAIN_LATER, type SmtpRefusal } from "./replies";
 /**
  * The half of the SMTP entrance (lib/gateway/entrance.ts) that takes mail coming back: bounces,
  * delay notices and complaints for `bounce+<token>@…` and mailed unsubscribes for
- * `unsubscribe+<token>@…`, from any server, without authentication — the signed token is the
+ * `unsubscribe+<token>@…` and replies for `reply+<token>@…`, from any server, without authentication — the signed token is the
  * credential, checked at RCPT so a forged or unknown one is refused with a reply that says so.
- * Anything else a client without AUTH addresses is relaying, and refused.
+ * Anything else a client without AUTH addresses is a group address (group-mail.ts) or relaying.
  */
 
 /** The largest such message taken (bounces quote the original; 10 MB is generous), whatever a submission may be. */
 export const FEEDBACK_MAX_BYTES = MAX_INBOUND_BYTES;
 
-/** At RCPT without AUTH: null when `address` is a Fanout return path with a valid token, else the refusal. */
+/** At RCPT without AUTH, for an address of the return-path form: null when its token is valid, else the refusal. */
 export function feedbackRecipientRefusal(address: string): SmtpRefusal | null {
-  const target = parseFeedbackAddress(address);
-  if (!target) return refuse(550, `5.7.1 ${quoted(address)}: relaying denied; this server only takes mail for Fanout return paths`);
-  if (target.deliveryId === null) return refuse(550, `5.1.1 ${quoted(address)}: unknown or forged token`);
+  if (parseFeedbackAddress(address)?.deliveryId === null) return refuse(550, `5.1.1 ${quoted(address)}: unknown or forged token`);
   return null;
 }
 
@@ -27,7 +25,7 @@ export function feedbackRecipientRefusal(address: string): SmtpRefusal | null {
 export async function receiveFeedbackMail(db: Database, raw: Buffer, recipients: string[], log: (message: string, error: unknown) => void): Promise<string> {
   let result;
   try {
-    result = await receiveInboundMail(db, raw, recipients);
+    result = await receiveInboundMail(db, raw, recipients, log);
   } catch (error) {
     log(`SMTP entrance: could not record a message for ${recipients.join(", ")}`, error);
     throw TRY_AGAIN_LATER();

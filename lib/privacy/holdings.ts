@@ -44,6 +44,7 @@ export type Holdings = {
     outboxMessages: { id: string; subject: string; toAddress: string; createdAt: string }[];
     apiMessages: { taskId: string; createdAt: string }[];
     smtpSubmissions: { taskId: string; createdAt: string }[];
+    groupPosts: { id: string; groupId: string; subject: string; status: string; receivedAt: string }[];
     auxiliaryMail: { kind: string; createdAt: string }[];
     webhookMessages: { id: number; type: string; status: string; createdAt: string }[];
     importErrors: { importId: string; line: number }[];
@@ -148,7 +149,7 @@ async function readHoldings(db: Executor, scrub: Scrub): Promise<Holdings> {
 async function readStored(db: Executor, scrub: Scrub, limit: number): Promise<Holdings["stored"]> {
   const { email } = scrub;
   const tasksOfAddress = sql`(select task_id from deliveries where email = ${email})`;
-  const [outboxMessages, apiMessages, smtpSubmissions, auxiliaryMail, webhookMessages, importErrors, users, loginFailures] = await Promise.all([
+  const [outboxMessages, apiMessages, smtpSubmissions, groupPosts, auxiliaryMail, webhookMessages, importErrors, users, loginFailures] = await Promise.all([
     queryRows<Holdings["stored"]["outboxMessages"][number]>(
       db,
       sql`select id, subject, to_address as "toAddress", ${at("created_at")} as "createdAt" from outbox_messages
@@ -161,6 +162,11 @@ async function readStored(db: Executor, scrub: Scrub, limit: number): Promise<Ho
     queryRows<Holdings["stored"]["smtpSubmissions"][number]>(
       db,
       sql`select task_id as "taskId", ${at("created_at")} as "createdAt" from smtp_submissions where task_id in ${tasksOfAddress} order by created_at desc limit ${limit}`,
+    ),
+    queryRows<Holdings["stored"]["groupPosts"][number]>(
+      db,
+      sql`select id, group_id as "groupId", subject, status, ${at("received_at")} as "receivedAt" from group_posts
+          where from_address = ${email} or ${mentions(scrub, sql`concat_ws(' ', subject, body_text, from_name)`)} order by received_at desc limit ${limit}`,
     ),
     queryRows<Holdings["stored"]["auxiliaryMail"][number]>(db, sql`select kind, ${at("created_at")} as "createdAt" from auxiliary_mail where email = ${email} order by id desc limit ${limit}`),
     queryRows<Holdings["stored"]["webhookMessages"][number]>(
@@ -175,5 +181,5 @@ async function readStored(db: Executor, scrub: Scrub, limit: number): Promise<Ho
     queryRows<Holdings["stored"]["users"][number]>(db, sql`select id, role from users where lower(email) = lower(${email})`),
     queryRows<{ count: number }>(db, sql`select count(*)::int as count from login_failures where lower(email) = lower(${email})`),
   ]);
-  return { outboxMessages, apiMessages, smtpSubmissions, auxiliaryMail, webhookMessages, importErrors, users, loginFailures: loginFailures[0]?.count ?? 0 };
+  return { outboxMessages, apiMessages, smtpSubmissions, groupPosts, auxiliaryMail, webhookMessages, importErrors, users, loginFailures: loginFailures[0]?.count ?? 0 };
 }

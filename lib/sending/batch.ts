@@ -2,6 +2,7 @@ import "server-only";
 import crypto from "node:crypto";
 import type { Executor } from "@/db/client";
 import { buildMessage, trackHtml } from "@/lib/templates/message";
+import { feedbackAddress } from "@/lib/tokens/delivery-addresses";
 import { unsubscribeLinks } from "@/lib/tokens/delivery-links";
 import type { OutgoingMessage, SendResult, Transport } from "@/lib/transports/types";
 import { ChannelNotConfiguredError } from "@/lib/channels";
@@ -138,11 +139,13 @@ export function messageFor(context: SendContext, recipient: Pick<Claimed, "id" |
       from: context.from,
       rendered: { ...rendered, html },
       attachments: context.attachments,
-      replyTo: context.replyTo,
+      replyTo: context.replyTracking ? feedbackAddress("reply", deliveryId, context.senderDomain) : context.replyTo,
       dkim: context.dkim,
-      messageId: `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
+      messageId: context.messageId ?? `<${context.taskId}.${deliveryId}@${context.senderDomain}>`,
       verp: true,
       unsubscribe,
+      senderDomain: context.senderDomain,
+      ...(context.headers ? { headers: { ...context.headers, ...context.recipientHeaders?.(recipient.email) } } : {}),
     }),
     departmentId: context.departmentId,
   };

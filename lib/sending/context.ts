@@ -9,6 +9,7 @@ import type { CompiledTemplate } from "@/lib/templates/render";
 import type { MessagingChannel } from "@/lib/channels/types";
 import { loadChannelContext } from "./channel";
 import { loadSubmittedMessage, verbatimTemplate } from "./submitted";
+import { groupPostContent } from "./group-content";
 
 /** Everything a batch of one task needs besides its recipients, loaded once per process. */
 export type SendContext = {
@@ -24,6 +25,12 @@ export type SendContext = {
   attachments: { fileName: string; contentType: string; content: Buffer; cid?: string }[];
   /** The submitted message's own Reply-To, for an `smtp` task that had one. */
   replyTo?: string;
+  /** The task collects replies: each message's Reply-To is its delivery's `reply+<token>@…` (lib/feedback/replies.ts). */
+  replyTracking?: boolean;
+  /** A `group` task (a post sent on to a group's members): the post's Message-ID for every copy, and the list headers. */
+  messageId?: string;
+  headers?: Record<string, string>;
+  recipientHeaders?: (email: string) => Record<string, string>;
   /** Open pixel and click-tracked links in the HTML part: the task's `tracking`; absent means on, the task default. */
   tracking?: boolean;
   /** A `message` task's recipients by address: the name and data each was sent with (the request's shared data under its own). */
@@ -127,6 +134,7 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
       departmentId: tasks.departmentId,
       clientIp: tasks.clientIp,
       tracking: tasks.tracking,
+      replyTracking: tasks.replyTracking,
       fromName: tasks.fromName,
       kind: tasks.kind,
       templateId: tasks.templateId,
@@ -147,18 +155,21 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
   const dkim = await dkimKeyFor(db, row.domainId);
   const contextOf = (content: Content, fromName: string): SendContext => {
     const name = content.fromName || fromName || row.senderName;
+    const group = content.group;
     return {
       taskId,
       departmentId: row.departmentId,
       clientIp: row.clientIp,
       template: content.template,
-      from: { address: row.address, ...(name ? { name } : {}) },
+      from: group?.from ?? { address: row.address, ...(name ? { name } : {}) },
       senderDomain: row.domain.toLowerCase(),
       dkim,
       attachments: content.attachments,
       ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+      ...(row.replyTracking ? { replyTracking: true } : {}),
       tracking: row.tracking,
       ...(content.recipientData ? { recipientData: content.recipientData } : {}),
+      ...(group ? { messageId: group.messageId, headers: group.headers, recipientHeaders: group.recipientHeaders } : {}),
     };
   };
   if (row.kind === "campaign" && row.abTest) {
@@ -173,11 +184,22 @@ async function loadSendContext(db: Executor, taskId: string): Promise<{ context:
     return { context: { ...rest, variants: contexts }, bytes: variants.reduce((sum, variant) => sum + variant.bytes, 0) };
   }
   const content =
-    row.kind === "smtp" ? await submittedContent(db, taskId, row.departmentId) : row.kind === "message" ? await messageContent(db, taskId, row) : await templateContent(db, taskId, row);
+    row.kind === "smtp"
+      ? await submittedContent(db, taskId, row.departmentId)
+      : row.kind === "group"
+        ? await groupPostContent(db, taskId, row.departmentId)
+        : row.kind === "message"
+          ? await messageContent(db, taskId, row)
+          : await templateContent(db, taskId, row);
   return { context: contextOf(content, row.fromName), bytes: content.bytes };
 }
 
-type Content = Pick<SendContext, "template" | "attachments" | "replyTo" | "recipientData"> & { fromName: string; bytes: number };
+export type Content = Pick<SendContext, "template" | "attachments" | "replyTo" | "recipientData"> & {
+  fromName: string;
+  bytes: number;
+  /** A group post's From (the poster's, or the group's on their behalf), Message-ID and list headers. */
+  group?: { from: SendContext["from"]; messageId: string; headers: Record<string, string>; recipientHeaders: (email: string) => Record<string, string> };
+};
 
 /** A campaign's frozen template version (an A/B variant's: `variant`), compiled, and the files it attaches. */
 async function templateContent(

@@ -21,6 +21,10 @@ export type MessageParts = {
   verp?: boolean;
   /** The delivery's unsubscribe links when the caller made them already (for the body). */
   unsubscribe?: UnsubscribeLinks;
+  /** The domain of the return path and links when the From is not on the sending domain (a group post From its poster). */
+  senderDomain?: string;
+  /** More header fields (a group post's list headers); they cannot replace the ones below. */
+  headers?: Record<string, string>;
 };
 
 /**
@@ -39,7 +43,7 @@ export function trackHtml(html: string, deliveryId: number | string): string {
  * List-Unsubscribe pair with one-click POST, and the delivery id for tracing.
  */
 export function buildMessage(parts: MessageParts): OutgoingMessage {
-  const domain = parts.from.address.split("@")[1] ?? "fanout.localhost";
+  const domain = parts.senderDomain ?? parts.from.address.split("@")[1] ?? "fanout.localhost";
   const links = parts.unsubscribe ?? unsubscribeLinks(parts.deliveryId, domain);
   return {
     id: parts.deliveryId,
@@ -53,6 +57,7 @@ export function buildMessage(parts: MessageParts): OutgoingMessage {
     // Bounces of a task's message come back to its own address (VERP); a test message's go to the sender.
     ...(parts.verp ? { envelopeFrom: feedbackAddress("bounce", parts.deliveryId, domain) } : {}),
     headers: {
+      ...parts.headers,
       "List-Unsubscribe": `<${links.oneClickUrl}>, <${links.mailto}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
       "X-Fanout-Delivery": parts.deliveryId,

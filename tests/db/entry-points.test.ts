@@ -11,7 +11,7 @@ import path from "node:path";
 import { desc, eq, gt } from "drizzle-orm";
 import { beforeAll, expect, it, vi } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, imports, notifications, tasks, users } from "@/db/schema";
+import { auditLog, groupPosts, imports, notifications, tasks, users } from "@/db/schema";
 import { systemActor } from "@/lib/access/actor";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { createTag } from "@/lib/audiences/tags";
@@ -28,6 +28,7 @@ import { createTemplate } from "@/lib/templates/store";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { sendTestWebhook } from "@/lib/webhooks/messages";
 import { createSegment } from "@/lib/audiences/segments/store";
+import { createGroup } from "@/lib/groups/groups";
 import { describeOnDatabases } from "../helpers/db";
 import { actorFor, makeDepartment, makeUser, unique } from "../helpers/factories";
 import { serveAnonymous, serveAs } from "../helpers/next-headers";
@@ -76,6 +77,10 @@ type Other = {
   tagId: string;
   /** A saved segment no task targets. */
   segmentId: string;
+  /** A group address on a pool of its own, and a post of it held for a moderator. */
+  groupId: string;
+  groupAddress: string;
+  heldPostId: string;
 };
 /** The credentials of the caller being tested; API routes read `apiKey`, the rest the session. */
 type Caller = { apiKey: string | null; ip: string };
@@ -138,6 +143,8 @@ const PUBLIC_HOOK = "https://93.184.215.14/hooks/fanout";
 const TASK_ACTIONS = "app/(console)/tasks/actions.ts";
 const TAG_ACTIONS = "app/(console)/tags/actions.ts";
 const AUTOMATION_ACTIONS = "app/(console)/automations/actions.ts";
+const GROUP_ACTIONS = "app/(console)/groups/actions.ts";
+const GROUP_SETTINGS = { name: "项目组", posting: "members", strangers: "hold", replyTo: "group", moderators: "boss@example.com" };
 const SMTP_ACCOUNT_ACTIONS = "app/(console)/smtp-accounts/actions.ts";
 /** The console task form as posted: pools, every address, at a time in FANOUT_TIMEZONE far ahead. */
 const taskForm = (other: Other) => ({ departmentId: other.departmentId, name: unique("console task"), templateId: other.templateId, audience: "pools", poolIds: other.poolId, senderId: other.senderId, amount: "all", when: "later", scheduledAt: "2099-01-01T08:00" });
@@ -432,6 +439,18 @@ const ENTRY_POINTS: Record<string, Case> = {
         departmentId: other.departmentId,
       }),
   },
+  [`${GROUP_ACTIONS}#createGroup`]: {
+    auth: "session",
+    call: (other) => action(GROUP_ACTIONS, "createGroup", { poolId: other.secondPoolId, address: `${unique("team")}@${other.domain}`, ...GROUP_SETTINGS }),
+  },
+  [`${GROUP_ACTIONS}#updateGroup`]: {
+    auth: "session",
+    call: (other) => action(GROUP_ACTIONS, "updateGroup", { id: other.groupId, address: other.groupAddress, ...GROUP_SETTINGS, name: unique("renamed"), enabled: "on" }),
+  },
+  [`${GROUP_ACTIONS}#deleteGroup`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "deleteGroup", { id: other.groupId }) },
+  [`${GROUP_ACTIONS}#approvePost`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "approvePost", { postId: other.heldPostId }) },
+  [`${GROUP_ACTIONS}#rejectPost`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "rejectPost", { postId: other.heldPostId, reason: "不相关" }) },
+  [`${GROUP_ACTIONS}#allowPoster`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "allowPoster", { postId: other.heldPostId }) },
   [`${AUTOMATION_ACTIONS}#pauseAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "pauseAutomation", { id: other.automationId }) },
   [`${AUTOMATION_ACTIONS}#resumeAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "resumeAutomation", { id: other.pausedAutomationId }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
@@ -541,6 +560,23 @@ const ENTRY_POINTS: Record<string, Case> = {
     auth: "public",
     why: "first-run setup, only while no admin exists and only from this machine or with the setup token the server printed; tests/db/setup.test.ts proves other callers change nothing",
   },
+  "app/(console)/pools/[id]/form/actions.ts#saveSignupForm": {
+    auth: "session",
+    call: (other) =>
+      action("app/(console)/pools/[id]/form/actions.ts", "saveSignupForm", {
+        poolId: other.poolId,
+        enabled: "on",
+        title: "订阅",
+        askName: "on",
+        fields: JSON.stringify([{ attribute: "城市", label: "城市", required: true }]),
+        colour: "#2563eb",
+        language: "zh",
+      }),
+  },
+  "app/f/[id]/submit/route.ts#POST": {
+    auth: "public",
+    why: "a hosted sign-up form's post, from its page or another site: the form's published id names the one pool it adds to (pending, double opt-in) as that department; tests/db/signup-forms.test.ts proves the honeypot, the per-IP limit and a switched-off form",
+  },
   "app/u/confirm/actions.ts#confirmSubscription": {
     auth: "public",
     why: "the signed confirmation token is the authority; tests/db/pools.test.ts proves forged tokens change nothing",
@@ -649,9 +685,21 @@ describeOnDatabases("mutating entry points", (db) => {
     const tag = await createTag(system, { name: unique("theirs"), departmentId: department.id });
     const [notification] = await database.insert(notifications).values({ departmentId: department.id, kind: "taskFailed", params: { task: "theirs", reason: "test" }, link: "/tasks" }).returning({ id: notifications.id });
     const segment = await createSegment(system, { name: unique("theirs"), rule: SEGMENT_RULE, departmentId: department.id });
+    const groupPool = await createPool(system, { name: unique("group"), departmentId: department.id });
+    const group = await createGroup(system, { poolId: groupPool.id, address: `${unique("team")}@${domain.domain}` });
+    const heldRaw = Buffer.from(`From: stranger@example.net\r\nTo: ${group.address}\r\nSubject: held\r\nMessage-ID: <${unique("held")}@example.net>\r\n\r\nPlease let me in.\r\n`);
+    const [held] = await database
+      .insert(groupPosts)
+      .values({ groupId: group.id, departmentId: department.id, threadId: crypto.randomUUID(), messageId: unique("held"), subject: "held", fromAddress: "stranger@example.net", bodyText: "Please let me in.", raw: heldRaw, size: heldRaw.byteLength, status: "held", reason: "not_member" })
+      .returning({ id: groupPosts.id });
+    // A first post is its own thread.
+    await database.update(groupPosts).set({ threadId: held!.id }).where(eq(groupPosts.id, held!.id));
     return {
       tagId: tag.id,
       segmentId: segment.id,
+      groupId: group.id,
+      groupAddress: group.address,
+      heldPostId: held!.id,
       notificationId: notification!.id,
       webhookId: webhook.id,
       webhookMessageId: webhookMessage.id,

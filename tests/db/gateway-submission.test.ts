@@ -268,7 +268,7 @@ describeOnDatabases("SMTP entrance: submissions", (db) => {
       const relay = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true });
       clients.push(relay);
       const relayed = await refusal(relay.sendMail(message(dept.sender, ["someone@example.net"])));
-      expect(relayed).toMatchObject({ responseCode: 550, response: "550 5.7.1 <someone@example.net>: relaying denied; this server only takes mail for Fanout return paths" });
+      expect(relayed).toMatchObject({ responseCode: 550, response: "550 5.7.1 <someone@example.net>: relaying denied; this server only takes mail for Fanout return paths and group addresses" });
     });
   });
 

@@ -12,14 +12,17 @@ import { and, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
-import { deliveries, outboxMessages } from "@/db/schema";
+import { deliveries, groupPosts, outboxMessages, senders } from "@/db/schema";
 import { createApiKey } from "@/lib/accounts/api-keys";
 import { getSecrets } from "@/lib/config/secrets";
 import { readEnv } from "@/lib/config/env";
 import { createSmtpAccount } from "@/lib/gateway/smtp-accounts";
 import { changeContactTags } from "@/lib/audiences/contact-tags";
 import { createAutomation, welcomeSeries } from "@/lib/automations/store";
+import { archiveLink } from "@/lib/groups/archive-access";
+import { createGroup } from "@/lib/groups/groups";
 import { addSuppressions } from "@/lib/pools/suppression";
+import { saveSignupForm } from "@/lib/forms/store";
 import { resolvePeriod } from "@/lib/reports/periods";
 import { LocalRunner } from "@/lib/sending/runner";
 import { createTask } from "@/lib/sending/tasks";
@@ -42,7 +45,7 @@ const LOCALES = [
 const REPORT = path.join(ROOT, "tests", ".artifacts", "accessibility");
 const RECIPIENTS = ["ada@example.net", "grace@example.net", "linus@example.net", "gone@example.net"];
 
-type Ids = { pool: string; template: string; sentTask: string; scheduledTask: string; automation: string; delivery: string; outbox: string; unsubscribe: string };
+type Ids = { pool: string; form: string; template: string; sentTask: string; scheduledTask: string; automation: string; delivery: string; outbox: string; unsubscribe: string; group: string; groupThread: string; groupArchive: string };
 type Target = { path: string; ready: string };
 type Finding = { page: string; locale: string; id: string; impact: string; help: string; targets: string[] };
 
@@ -55,6 +58,7 @@ function consolePages(ids: Ids): Target[] {
     { path: `/pools/${ids.pool}`, ready: h1 },
     { path: "/pools/uncategorised", ready: h1 },
     { path: `/pools/${ids.pool}/import`, ready: "[data-testid=upload-file]" },
+    { path: `/pools/${ids.pool}/form`, ready: "[data-testid=form-snippet]" },
     { path: "/tags", ready: "[data-testid=tag-row-VIP]" },
     { path: "/segments", ready: "[data-testid=segments-table]" },
     { path: "/segments/new", ready: "[data-testid=segment-count]" },
@@ -71,6 +75,12 @@ function consolePages(ids: Ids): Target[] {
     { path: "/automations", ready: "[data-testid=automations-table]" },
     { path: "/automations/new", ready: "[data-testid=welcome-form]" },
     { path: `/automations/${ids.automation}`, ready: "[data-testid=automation-steps]" },
+    { path: "/groups", ready: "[data-testid=groups-table]" },
+    { path: "/groups/new", ready: "[data-testid=group-form]" },
+    { path: `/groups/${ids.group}`, ready: "[data-testid=group-threads]" },
+    { path: `/groups/${ids.group}?tab=moderation`, ready: "[data-testid=group-held-posts]" },
+    { path: `/groups/${ids.group}?tab=settings`, ready: "[data-testid=group-form]" },
+    { path: `/groups/${ids.group}/threads/${ids.groupThread}`, ready: "[data-testid=group-thread]" },
     { path: "/senders", ready: h1 },
     { path: "/outbox", ready: h1 },
     { path: `/outbox/${ids.outbox}`, ready: "[data-testid=outbox-text]" },
@@ -94,6 +104,10 @@ function publicPages(ids: Ids): Target[] {
   return [
     { path: "/login", ready: "[data-testid=login-form]" },
     { path: ids.unsubscribe, ready: "h1" },
+    { path: ids.groupArchive, ready: "[data-testid=group-archive-title]" },
+    { path: `${ids.groupArchive}/t/${ids.groupThread}`, ready: "[data-testid=group-thread-subject]" },
+    { path: `/f/${ids.form}`, ready: "[data-testid=signup-form]" },
+    { path: `/f/${ids.form}/thanks`, ready: "[data-testid=thanks-title]" },
   ];
 }
 
@@ -148,14 +162,28 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
     const scheduled = await createTask(setup.ctx, taskInput(setup, { name: "Summer letter", scheduledAt: new Date(Date.now() + 7 * 86_400_000) }));
     const welcome = welcomeSeries({ welcome: setup.templateId, followUp: setup.templateId, reminder: setup.templateId });
     const automation = await createAutomation(setup.ctx, { name: "Welcome", trigger: { type: "subscribed", poolId: setup.poolId }, steps: welcome, senderId: setup.senderId, departmentId: setup.departmentId });
+    const signupFields = [{ attribute: "city", label: "City / 城市", required: true }];
+    const form = await saveSignupForm(setup.ctx, setup.poolId, { enabled: true, title: "Newsletter", intro: "Once a month.", askName: true, fields: signupFields, consentText: "I agree", logoUrl: "", colour: "#0f766e", language: "en" });
     const today = resolvePeriod({ period: "today" }, new Date(), readEnv().timeZone);
     await addRollupRows(db, [
       { day: today.from, departmentId: setup.departmentId, clientIp: "203.0.113.7", senderDomain: "example.org", recipientDomain: "example.net", sent: 40, failed: 6, userUnknown: 4, other: 2, bounced: 5, opened: 12, clicked: 3 },
     ]);
     const [delivery] = await db.select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.taskId, sent.id), eq(deliveries.email, "ada@example.net")));
     const [message] = await db.select({ id: outboxMessages.id }).from(outboxMessages).limit(1);
+    // A group address with a post sent on (an attachment listed) and one held for a moderator.
+    const [sender] = await db.select({ address: senders.address }).from(senders).where(eq(senders.id, setup.senderId));
+    const group = await createGroup(setup.ctx, { poolId: setup.poolId, address: `team@${sender!.address.split("@")[1]}`, name: "项目组" });
+    const raw = Buffer.from("From: ada@example.net\r\nSubject: 季度报告\r\n\r\n请查收。\r\n");
+    const post = { groupId: group.id, departmentId: setup.departmentId, fromAddress: "ada@example.net", raw, size: raw.byteLength };
+    const [thread] = await db
+      .insert(groupPosts)
+      .values({ ...post, threadId: crypto.randomUUID(), messageId: "a11y-1@example.net", subject: "季度报告", fromName: "Ada", bodyText: "请查收。\n谢谢", status: "sent", attachments: [{ fileName: "报告.pdf", contentType: "application/pdf", size: 1200 }] })
+      .returning({ id: groupPosts.id });
+    await db.update(groupPosts).set({ threadId: thread!.id }).where(eq(groupPosts.id, thread!.id));
+    await db.insert(groupPosts).values({ ...post, threadId: crypto.randomUUID(), messageId: "a11y-2@example.net", subject: "Held", fromAddress: "stranger@example.org", status: "held", reason: "not_member" });
     return {
       pool: setup.poolId,
+      form: form.id,
       template: setup.templateId,
       sentTask: sent.id,
       scheduledTask: scheduled.id,
@@ -163,6 +191,9 @@ describe.skipIf(!run)("accessibility of every page (axe-core) in English and Chi
       delivery: String(delivery!.id),
       outbox: String(message!.id),
       unsubscribe: new URL(unsubscribeLinks(String(delivery!.id), "example.org").url).pathname,
+      group: group.id,
+      groupThread: thread!.id,
+      groupArchive: archiveLink(group.id, "ada@example.net"),
     };
   }
 

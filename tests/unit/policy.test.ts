@@ -46,8 +46,8 @@ describe("policy", () => {
 
   it("shows each role only the sections it may use", () => {
     const labels = (role: (typeof ROLES)[number]) => navigationFor(role).flatMap((group) => group.items.map((item) => item.label));
-    expect(labels("manager")).toEqual(["dashboard", "tasks", "automations", "reports", "logs"]);
-    expect(labels("department")).toEqual(["dashboard", "pools", "tags", "segments", "suppressions", "templates", "tasks", "automations", "senders", "outbox", "smtpAccounts", "webhooks", "reports", "logs", "apiKeys", "apiReference"]);
+    expect(labels("manager")).toEqual(["dashboard", "tasks", "automations", "groups", "reports", "logs"]);
+    expect(labels("department")).toEqual(["dashboard", "pools", "tags", "segments", "suppressions", "templates", "tasks", "automations", "groups", "senders", "outbox", "smtpAccounts", "webhooks", "reports", "logs", "apiKeys", "apiReference"]);
     expect(labels("admin")).toContain("users");
   });
 
