@@ -11,6 +11,7 @@ import { AppError } from "@/lib/errors";
 import { isAutomatic } from "@/lib/feedback/bounce/kind";
 import { MAX_HEADER_BLOCK_CHARS, headerValue, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { htmlToText } from "@/lib/templates";
+import { isActiveMember } from "./archive-access";
 import { mustRewriteFrom, type TxtResolver } from "./dmarc";
 import { listIdOf } from "./list-headers";
 import { queueGroupPost, recordPostDecision, type QueuedPost } from "./send";
@@ -126,17 +127,12 @@ function refused(status: 550 | 452, text: string): GroupPostOutcome {
   return { outcome: "refused", status, text };
 }
 
-/** Null when the poster may post without a moderator; else why the post is held. */
+/** Null when the poster may post without a moderator (a member counts when active and not suppressed, as for reading the archive); else why the post is held. */
 async function heldReason(db: Executor, group: Group, poster: string): Promise<HeldReason | null> {
   if (group.moderators.includes(poster) || group.allowedPosters.includes(poster)) return null;
   if (group.posting === "anyone") return "moderated";
   if (group.posting === "moderators") return "moderators_only";
-  const [member] = await queryRows<{ found: number }>(
-    db,
-    sql`select 1 as found from pool_members pm join contacts c on c.id = pm.contact_id
-        where pm.pool_id = ${group.poolId} and c.department_id = ${group.departmentId} and c.email = ${poster} and c.status = 'active' limit 1`,
-  );
-  return member ? null : "not_member";
+  return (await isActiveMember(db, group, poster)) ? null : "not_member";
 }
 
 function firstAddress(header: AddressObject | AddressObject[] | undefined): { address: string; name: string } | null {

@@ -1,4 +1,5 @@
 import "server-only";
+import libmime from "libmime";
 import { publicBaseUrl } from "@/lib/transports/system-mail";
 import { archiveLink } from "./archive-access";
 
@@ -16,9 +17,11 @@ export type GroupHeaderSource = { id: string; address: string; name: string };
  * added per recipient.
  */
 export function groupHeaders(group: GroupHeaderSource): Record<string, string> {
-  const label = group.name.replace(/[\r\n"<>]+/g, " ").trim();
+  const label = group.name.replace(/[\r\n"<>\\]+/g, " ").trim();
+  // Only the phrase may be an encoded word: left to the composer, a Chinese name would encode the whole field, <list-id> included.
+  const phrase = !label ? "" : /[^\x20-\x7e]/.test(label) ? `${libmime.encodeWord(label, "Q", 0)} ` : `"${label}" `;
   return {
-    "List-Id": `${label ? `"${label}" ` : ""}<${listIdOf(group.address)}>`,
+    "List-Id": `${phrase}<${listIdOf(group.address)}>`,
     "List-Post": `<mailto:${group.address}>`,
     "X-Loop": group.address,
     Precedence: "list",

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +19,8 @@ import { createPool } from "@/lib/pools/pools";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser";
 import { makeDepartment, makeUser } from "../helpers/factories";
 import { addVerifiedDomain } from "../helpers/sending";
-import { startServer, type RunningServer } from "../helpers/server";
+import { freePort, startServer, type RunningServer } from "../helpers/server";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { socketClient } from "../helpers/socket-client";
 import { ADMIN } from "./harness";
 import { LoginPage, openHydrated } from "./pages";
@@ -35,6 +37,8 @@ const overflow = (page: Page) => page.evaluate(() => document.documentElement.sc
 describe.skipIf(!run)("group addresses in Chromium", () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
+  let sink: SmtpSink | undefined;
+  let gatewayPort = 0;
   let dataDir = "";
   const previousSecret = process.env.FANOUT_TOKEN_SECRET;
 
@@ -48,8 +52,13 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
     } finally {
       await handle.close();
     }
+    // The server's SMTP entrance takes posts for the group; its engine sends the copies to the sink.
+    [sink, gatewayPort] = await Promise.all([startSmtpSink(), freePort()]);
     [server, browser] = await Promise.all([
-      startServer({ FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password, FANOUT_TOKEN_SECRET: TOKEN_SECRET }, dataDir),
+      startServer(
+        { FANOUT_ADMIN_EMAIL: ADMIN.email, FANOUT_ADMIN_PASSWORD: ADMIN.password, FANOUT_TOKEN_SECRET: TOKEN_SECRET, FANOUT_GATEWAY_PORT: String(gatewayPort), SMTP_URL: sink.url },
+        dataDir,
+      ),
       launchChromium(),
     ]);
   });
@@ -67,6 +76,7 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await sink?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     if (previousSecret === undefined) delete process.env.FANOUT_TOKEN_SECRET;
     else process.env.FANOUT_TOKEN_SECRET = previousSecret;
@@ -202,4 +212,44 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
     await context.close();
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it("holds a stranger's post that came through the SMTP entrance until a moderator approves it in Chinese, then sends it to every member", async () => {
+    const baseUrl = server!.url;
+    const client = await socketClient(dataDir);
+    const groupId = (await client.query<{ id: string }>("select id from groups where address = $1", [`team@${DOMAIN}`])).rows[0]!.id;
+    await client.end();
+
+    const poster = nodemailer.createTransport({ host: "127.0.0.1", port: gatewayPort, secure: false, ignoreTLS: true });
+    const answer = await poster.sendMail({ from: "陌生人 <stranger@example.net>", to: `team@${DOMAIN}`, subject: "合作邀请", text: "您好，想和贵组谈谈合作。" });
+    poster.close();
+    expect(answer.response).toMatch(/^250 .*Held for a moderator/);
+
+    const context = await browser!.newContext({ locale: "zh-CN", viewport: PHONE });
+    await context.addCookies([{ name: "fanout-locale", value: "zh-CN", url: baseUrl }]);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await new LoginPage(page, baseUrl).signIn(USER.email, USER.password);
+    await openHydrated(page, `${baseUrl}/groups/${groupId}?tab=moderation`);
+    const held = page.getByTestId("group-held-row");
+    expect(await held.count()).toBe(1);
+    expect(await held.textContent()).toContain("合作邀请");
+    expect(await held.textContent()).toContain("不是地址池的有效成员");
+    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    expect(sink!.messages).toHaveLength(0);
+
+    await held.getByTestId("moderation-approve").getByRole("button").click();
+    await page.getByTestId("moderation-done").waitFor();
+    const copies = await sink!.waitFor(2, 30_000);
+    expect(copies.map((message) => message.envelope.rcptTo[0]).sort()).toEqual(["member@example.org", "wang@example.org"]);
+    for (const copy of copies) {
+      const head = copy.raw.toString("utf8").split("\r\n\r\n")[0]!.replace(/\r\n[ \t]+/g, " ");
+      expect(head).toMatch(new RegExp(`^List-Id: .*<team\\.${DOMAIN.replace(/\./g, "\\.")}>`, "m"));
+      expect((await copy.parse()).text).toContain("想和贵组谈谈合作");
+    }
+    await openHydrated(page, `${baseUrl}/groups/${groupId}?tab=moderation`);
+    expect(await page.getByTestId("group-held-posts").textContent()).toContain("没有待审核的邮件");
+    await context.close();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
