@@ -1293,6 +1293,7 @@ export const en = {
       empty: "No data in this period.",
     },
     task: {
+      replies: "Replies from people: {replied} ({rate}); automatic answers: {automatic}",
       link: "Report",
       title: "Report: {name}",
       back: "Back to the task",

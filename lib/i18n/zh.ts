@@ -1290,6 +1290,7 @@ export const zh: Messages = {
       empty: "该时间段内没有数据。",
     },
     task: {
+      replies: "收到回复：{replied}（{rate}）；自动回复：{automatic}",
       link: "统计报告",
       title: "统计报告：{name}",
       back: "返回任务",

@@ -242,6 +242,8 @@ export type TaskReport = {
     total: number;
   };
   topLinks: { url: string; clicks: number; uniqueClicks: number; machineClicks: number }[];
+  /** Deliveries a person replied to and those answered automatically, when the task collects replies (lib/feedback/replies.ts); else null. */
+  replies: { replied: number; autoReplied: number } | null;
 };
 
 /**
@@ -271,6 +273,9 @@ export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> 
       failed: tasks.failed,
       suppressed: tasks.suppressed,
       total: tasks.total,
+      replyTracking: tasks.replyTracking,
+      replied: tasks.replied,
+      autoReplied: tasks.autoReplied,
     })
     .from(tasks)
     .innerJoin(departments, eq(departments.id, tasks.departmentId))
@@ -307,5 +312,6 @@ export async function taskReport(ctx: Ctx, taskId: string): Promise<TaskReport> 
       total: task.total,
     },
     topLinks,
+    replies: task.replyTracking ? { replied: task.replied, autoReplied: task.autoReplied } : null,
   };
 }

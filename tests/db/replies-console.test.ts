@@ -4,6 +4,7 @@ import { renderToReadableStream, renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import TaskPage from "@/app/(console)/tasks/[id]/page";
 import EditTaskPage from "@/app/(console)/tasks/[id]/edit/page";
+import TaskReportPage from "@/app/(console)/tasks/[id]/report/page";
 import { deliveries } from "@/db/schema";
 import { recordReply } from "@/lib/feedback/replies";
 import { describeRefusal } from "@/lib/i18n/describe";
@@ -140,6 +141,10 @@ describeOnDatabases("replies in the console", (db) => {
     const managed = await page(task.id);
     expect(managed).toContain('data-testid="replies-count">1<');
     expect(managed).toContain('data-testid="reply-subject">Re: 春季新品发布会<');
+    // …and the task's report page (what managers read) carries the replies beside the funnel; a task without collection does not.
+    const report = async (id: string) => renderAll(await TaskReportPage({ params: Promise.resolve({ id }) }));
+    expect(await report(task.id)).toMatch(/data-testid="task-report-replies">收到回复：1（占发送量 33(\.3)?%）；自动回复：1</);
+    expect(await report(plain.id)).not.toContain("task-report-replies");
   });
 
   it("lists replies a page at a time under ?replies=, keeping the delivery log's filters", { timeout: 60_000 }, async () => {

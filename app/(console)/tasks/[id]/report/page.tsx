@@ -24,7 +24,7 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
   const { id } = await params;
   const report = await loadOrDeny(taskReport(ctx, id));
   if (!report) return <Forbidden message={t.errors.forbidden} />;
-  const { task, funnel, topLinks } = report;
+  const { task, funnel, topLinks, replies } = report;
   const r = t.reports.task;
   const number = (value: number) => value.toLocaleString(locale);
   const ofSent = (value: number) => format(r.ofSent, { percent: percent(funnel.sent > 0 ? value / funnel.sent : null, locale) });
@@ -85,6 +85,11 @@ export default consolePage("reports.view", async function TaskReportPage(ctx, { 
               </div>
             ))}
           </dl>
+          {replies ? (
+            <p className="mt-3 border-t border-slate-100 pt-3 text-sm text-slate-700" data-testid="task-report-replies">
+              {format(r.replies, { replied: number(replies.replied), rate: ofSent(replies.replied), automatic: number(replies.autoReplied) })}
+            </p>
+          ) : null}
         </Card>
         <FunnelChart
           stages={FUNNEL.map((stage) => ({ key: stage, label: r.stages[stage], count: funnel[stage] }))}
