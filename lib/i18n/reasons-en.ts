@@ -261,6 +261,7 @@ export const reasonsEn = {
     senderDomainUnverified: "The domain {domain} is not verified, and the company requires verified domains",
     senderNotAscii: "A sender address must be ASCII before the @: internationalised sender addresses reach only servers that accept them (SMTPUTF8)",
     senderTaken: "The sender {address} already exists",
+    senderIsGroupAddress: "<{address}> is a group address: delete the group first",
     senderInUse: "<{address}> is the sender of {count} task(s); it stays so their history stays readable",
     // Templates
     templateNameTaken: "A template named \"{name}\" already exists",

@@ -246,6 +246,7 @@ export const reasonsZh: ReasonCatalogue = {
     senderDomainUnverified: "域名 {domain} 尚未验证，而公司要求使用已验证的域名。",
     senderNotAscii: "发件地址 @ 前面只能用英文字符：国际化的发件地址只能送达支持 SMTP 的 UTF-8 扩展的服务器。",
     senderTaken: "发件人 {address} 已存在。",
+    senderIsGroupAddress: "<{address}> 是群组地址：请先删除该群组。",
     senderInUse: "<{address}> 是 {count} 个任务的发件人；保留它，以便这些任务的记录仍可查看。",
     templateNameTaken: "已有名为“{name}”的模板。",
     templateHasErrors: "模板有错误：{problem}",

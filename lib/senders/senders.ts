@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import { departments, senderDomains, senders, tasks } from "@/db/schema";
+import { departments, groups, senderDomains, senders, tasks } from "@/db/schema";
 import { readSetting } from "@/lib/accounts/settings";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -93,6 +93,8 @@ export async function deleteSender(ctx: Ctx, id: string) {
   await ctx.db.transaction(async (tx) => {
     const [used] = await tx.select({ value: count() }).from(tasks).where(eq(tasks.senderId, id));
     if ((used?.value ?? 0) > 0) throw conflict("senderInUse", { params: { address: sender.address, count: used!.value } });
+    const [group] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.senderId, id));
+    if (group) throw conflict("senderIsGroupAddress", { params: { address: sender.address } });
     await tx.delete(senders).where(eq(senders.id, id));
     await recordAudit(tx, ctx.actor, { action: "sender.delete", objectType: "sender", objectId: id, departmentId: sender.departmentId, summary: { key: "sender.delete", params: { email: sender.address } } });
   });

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { auditLog, groupPosts, groups, senderDomains, senders, tasks } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { createEntrance, listen } from "@/lib/gateway/entrance";
-import { createGroup, updateGroup, type GroupInput } from "@/lib/groups/groups";
+import { createGroup, deleteGroup, updateGroup, type GroupInput } from "@/lib/groups/groups";
+import { deleteSender } from "@/lib/senders/senders";
 import { approvePost, allowPoster, rejectPost } from "@/lib/groups/moderation";
 import { addContacts } from "@/lib/pools/contacts";
 import { eraseAddress } from "@/lib/privacy/erase";
@@ -175,6 +176,15 @@ describeOnDatabases("group addresses", (db) => {
     const relayed = await refusalOf(post(members[1]!, `nobody@${group.address.split("@")[1]}`));
     expect(relayed).toMatchObject({ responseCode: 550 });
     expect(relayed!.response).toMatch(/relaying denied/);
+  });
+
+  it("keeps the group's sender: deleting it is refused with the reason until the group goes", async () => {
+    const { setup, group } = await makeGroup();
+    const refused = await rejection(deleteSender(setup.ctx, group.senderId), AppError);
+    expect(refused).toMatchObject({ code: "conflict", reason: "senderIsGroupAddress", params: { address: group.address } });
+    await deleteGroup(setup.ctx, group.id);
+    await deleteSender(setup.ctx, group.senderId);
+    expect(await db().select().from(senders).where(eq(senders.id, group.senderId))).toEqual([]);
   });
 
   it("threads a reply with the post it answers", { timeout: 60_000 }, async () => {
