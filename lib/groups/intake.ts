@@ -47,7 +47,7 @@ const BODY_TEXT_MAX = 200_000;
 export async function groupOfAddress(db: Executor, address: string): Promise<Group | null> {
   const checked = normalizeAddress(address);
   if (!checked.ok) return null;
-  const [group] = await db.select().from(groups).where(and(eq(groups.address, checked.email), eq(groups.enabled, true)));
+  const [group] = await db.select().from(groups).where(and(eq(groups.address, checked.email.toLowerCase()), eq(groups.enabled, true)));
   return group ?? null;
 }
 
