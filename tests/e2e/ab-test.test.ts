@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, sidewaysOverflow } from "./pages";
 
 const run = browserTestsEnabled();
 const READERS = Array.from({ length: 20 }, (_, index) => `reader${String(index + 1).padStart(2, "0")}@example.org`);
@@ -71,7 +71,7 @@ describe.skipIf(!run)("an A/B test in Chromium", () => {
 
     // On a phone the card scrolls its table inside itself; the page does not widen.
     await page.setViewportSize(PHONE);
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize(DESKTOP);
 
     // B by hand, whatever the rule says: the rest get B and the task completes.

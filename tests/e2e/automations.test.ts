@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { browserTestsEnabled } from "../helpers/browser";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage } from "./pages";
+import { ConsolePage, LoginPage, sidewaysOverflow } from "./pages";
 
 const run = browserTestsEnabled();
 const PHONE = { width: 390, height: 844 };
@@ -11,7 +10,6 @@ const NAME = "新订阅者欢迎";
 const BODY = '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">退订</a></p>';
 
 /** How far the page is wider than the window (0 or less: it fits). */
-const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 describe.skipIf(!run)("automations in Chromium", () => {
   const app = useConsole();
@@ -73,7 +71,7 @@ describe.skipIf(!run)("automations in Chromium", () => {
     await builder.getByTestId("automation-submit").click();
     await expect.poll(() => builder.getByTestId("step-error-5").textContent()).toBe("第 6 步：分支只能跳到之后的步骤，或结束。");
     await page.setViewportSize(PHONE);
-    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize(DESKTOP);
 
     // Back to the series as it was chosen, created as it is.
@@ -116,7 +114,7 @@ describe.skipIf(!run)("automations in Chromium", () => {
     expect(await page.getByTestId("step-answers-4").textContent()).toBe("0 / 0");
     expect(await page.getByTestId("chart-automation-steps").getAttribute("data-empty")).toBe("false");
     await page.setViewportSize(PHONE);
-    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize(DESKTOP);
 
     // Paused: the contact waits where it is, and the page and the list say so.

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import { systemActor } from "@/lib/access/actor";
@@ -23,7 +23,7 @@ import { freePort, startServer, type RunningServer } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { socketClient } from "../helpers/socket-client";
 import { ADMIN } from "./harness";
-import { LoginPage, openHydrated } from "./pages";
+import { LoginPage, openHydrated, sidewaysOverflow } from "./pages";
 
 const run = browserTestsEnabled();
 const USER = { email: "groups@fanout.test", password: "group password 1" };
@@ -32,7 +32,6 @@ const DOMAIN = "lists.groups-e2e.example.com";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
-const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 describe.skipIf(!run)("group addresses in Chromium", () => {
   let server: RunningServer | undefined;
@@ -162,7 +161,7 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
     await expect.poll(() => threads.allTextContents()).toEqual(["第三季度计划"]);
     expect(await page.getByTestId("group-thread-posts").textContent()).toBe("2");
     await page.setViewportSize(PHONE);
-    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize(DESKTOP);
 
     await threads.first().click();
@@ -192,7 +191,7 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
     await visitor.getByTestId("group-archive-submit").click();
     const hostedThreads = visitor.getByTestId("group-thread-link");
     await expect.poll(() => hostedThreads.allTextContents()).toEqual(["第三季度计划"]);
-    await expect.poll(() => overflow(visitor)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(visitor)).toBeLessThanOrEqual(0);
     await hostedThreads.first().click();
     await visitor.getByTestId("group-thread-subject").waitFor();
     expect(await visitor.getByTestId("group-post-body").first().textContent()).toContain("请在周五前提交季度报告。");
@@ -235,7 +234,7 @@ describe.skipIf(!run)("group addresses in Chromium", () => {
     expect(await held.count()).toBe(1);
     expect(await held.textContent()).toContain("合作邀请");
     expect(await held.textContent()).toContain("不是地址池的有效成员");
-    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     expect(sink!.messages).toHaveLength(0);
 
     await held.getByTestId("moderation-approve").getByRole("button").click();

@@ -17,6 +17,11 @@ export async function openHydrated(page: Page, url: string) {
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
+/** How many pixels the page is wider than the window (0 or less: nothing scrolls sideways). */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
 export class LoginPage {
   constructor(
     private readonly page: Page,

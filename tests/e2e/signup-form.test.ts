@@ -4,11 +4,10 @@
  * honeypot is told the same and added nowhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { browserTestsEnabled } from "../helpers/browser";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage, openHydrated } from "./pages";
+import { ConsolePage, LoginPage, openHydrated, sidewaysOverflow } from "./pages";
 
 const run = browserTestsEnabled();
 const PHONE = { width: 390, height: 844 };
@@ -16,7 +15,6 @@ const DESKTOP = { width: 1280, height: 900 };
 const PERSON = "li.na@example.org";
 const BOT = "bot@spam.example";
 
-const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 describe.skipIf(!run)("hosted sign-up form in Chromium", () => {
   let sink: SmtpSink;
@@ -69,7 +67,7 @@ describe.skipIf(!run)("hosted sign-up form in Chromium", () => {
     expect(snippet).toContain('name="website" tabindex="-1"');
     expect(snippet).toContain('<input type="hidden" name="lang" value="zh">');
     await page.setViewportSize(PHONE);
-    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await expect.poll(() => sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize(DESKTOP);
 
     // A visitor whose browser speaks English switches the page to Chinese and signs up.
@@ -82,7 +80,7 @@ describe.skipIf(!run)("hosted sign-up form in Chromium", () => {
     expect(await visitor.getByTestId("form-title").textContent()).toBe("订阅我们的月报");
     expect(await visitor.getByTestId("form-submit").evaluate((button) => getComputedStyle(button).backgroundColor)).toBe("rgb(15, 118, 110)");
     await visitor.setViewportSize(PHONE);
-    expect(await overflow(visitor)).toBeLessThanOrEqual(0);
+    expect(await sidewaysOverflow(visitor)).toBeLessThanOrEqual(0);
     const form = visitor.getByTestId("signup-form");
     await form.getByLabel("邮箱地址").fill(PERSON);
     await form.getByLabel("姓名").fill("李娜");
