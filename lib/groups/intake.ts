@@ -99,7 +99,7 @@ export async function receiveGroupPost(db: Database, mail: GroupMail, resolver: 
         tx,
         sql`insert into group_posts (id, group_id, department_id, thread_id, message_id, in_reply_to, subject, from_address, from_name, from_rewritten,
                                      body_text, attachments, raw, size, status, reason, client_ip)
-            values (${post.id}, ${group.id}, ${group.departmentId}, ${parent?.threadId ?? post.id}, ${messageId}, ${references.at(0) ?? null}, ${post.subject},
+            values (${post.id}, ${group.id}, ${group.departmentId}, ${parent?.threadId ?? post.id}, ${messageId}, ${bare(parsed.inReplyTo) || null}, ${post.subject},
                     ${post.fromAddress}, ${post.fromName}, ${fromRewritten}, ${text.slice(0, BODY_TEXT_MAX)},
                     ${JSON.stringify(parsed.attachments.map((file) => ({ fileName: file.filename ?? "", contentType: file.contentType, size: file.size })))}::jsonb,
                     ${mail.raw}, ${mail.raw.length}, 'held', ${held ?? ""}, ${mail.clientIp})

@@ -193,9 +193,17 @@ describeOnDatabases("group addresses", (db) => {
     await post(members[0]!, group.address, { messageId: "<root@example.net>" });
     await post(members[1]!, group.address, { subject: "Re: Quarterly report", inReplyTo: "<root@example.net>", references: ["<root@example.net>"], messageId: "<r1@example.net>" });
     await post(members[2]!, group.address, { subject: "Re: Quarterly report", inReplyTo: "<r1@example.net>", references: ["<root@example.net>", "<r1@example.net>"] });
-    const posts = await db().select({ id: groupPosts.id, threadId: groupPosts.threadId, messageId: groupPosts.messageId }).from(groupPosts).where(eq(groupPosts.groupId, group.id));
+    // A program that writes References alone: in the thread, answering no post in particular.
+    await post(members[3]!, group.address, { subject: "Re: Quarterly report", references: ["<root@example.net>"] });
+    const posts = await db()
+      .select({ id: groupPosts.id, threadId: groupPosts.threadId, messageId: groupPosts.messageId, inReplyTo: groupPosts.inReplyTo })
+      .from(groupPosts)
+      .where(eq(groupPosts.groupId, group.id))
+      .orderBy(groupPosts.receivedAt);
     const root = posts.find((row) => row.messageId === "root@example.net")!;
-    expect(posts.map((row) => row.threadId)).toEqual([root.id, root.id, root.id]);
+    expect(posts.map((row) => row.threadId)).toEqual([root.id, root.id, root.id, root.id]);
+    // Each keeps the post it answers (In-Reply-To), not the first of its references.
+    expect(posts.map((row) => row.inReplyTo)).toEqual([null, "root@example.net", "r1@example.net", null]);
   });
 
   it("lists a person's posts among what is held about them; erasing them removes their posts and their address from the others", { timeout: 60_000 }, async () => {
