@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { ReactNode } from "react";
-import { renderToReadableStream, renderToStaticMarkup } from "react-dom/server";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import TaskPage from "@/app/(console)/tasks/[id]/page";
 import EditTaskPage from "@/app/(console)/tasks/[id]/edit/page";
@@ -15,6 +14,7 @@ import { describeOnDatabases } from "../helpers/db";
 import { makeUser, unique } from "../helpers/factories";
 import { headers, serveAs } from "../helpers/next-headers";
 import { makeSendingSetup, sendAllDue, taskInput, type SendingSetup } from "../helpers/sending";
+import { renderAll } from "../helpers/render";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink";
 
 vi.mock("next/headers", () => import("../helpers/next-headers"));
@@ -28,12 +28,6 @@ vi.mock("next/navigation", async (importOriginal) => ({ ...(await importOriginal
  * start of its text as text — in Chinese, to a department user and to a manager alike.
  */
 
-/** Server HTML of a page that holds async server components (the delivery log, the replies), once all of it is ready. */
-async function renderAll(node: ReactNode): Promise<string> {
-  const stream = await renderToReadableStream(node);
-  await stream.allReady;
-  return new Response(stream).text();
-}
 
 /** A reply as a mail client writes it: UTF-8 subject (RFC 2047) and a Chinese body in base64. */
 function replyMessage(options: { from: string; subject: string; text: string; messageId: string; headers?: string[] }) {

@@ -4,8 +4,7 @@ import { dkimVerify } from "mailauth/lib/dkim/verify";
 import { eq, sql } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { simpleParser, type ParsedMail } from "mailparser";
-import type { ReactNode } from "react";
-import { renderToReadableStream, renderToStaticMarkup } from "react-dom/server";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import DeliveryLogPage from "@/app/(console)/logs/deliveries/page";
 import TaskPage from "@/app/(console)/tasks/[id]/page";
@@ -34,6 +33,7 @@ import { makeUser, unique } from "../helpers/factories";
 import { serveAs } from "../helpers/next-headers";
 import { rejection } from "../helpers/rejection";
 import { makeSendingSetup, testSendingConfig } from "../helpers/sending";
+import { renderAll } from "../helpers/render";
 import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink";
 import { composeMessage, makeSmtpAccount, writeSmtpSubmission } from "../helpers/smtp-task";
 
@@ -41,12 +41,6 @@ vi.mock("next/headers", () => import("../helpers/next-headers"));
 // The pages' client parts (progress bar, action forms) ask for the router; rendered outside Next there is none to mount.
 vi.mock("next/navigation", async (importOriginal) => ({ ...(await importOriginal<object>()), useRouter: () => ({ refresh() {}, push() {}, replace() {} }) }));
 
-/** Server HTML of a page that holds async server components (the task page's delivery log), once all of it is ready. */
-async function renderAll(node: ReactNode): Promise<string> {
-  const stream = await renderToReadableStream(node);
-  await stream.allReady;
-  return new Response(stream).text();
-}
 
 /** A 1×1 PNG, and a PDF whose body is random bytes (any change in transit shows). */
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
