@@ -28,7 +28,7 @@ import { senderList } from "./schemas/senders";
 import { failureReport, failuresQuery, sendReport, sendsQuery } from "./schemas/stats";
 import { subscribeBody, subscribeResult, unsubscribeBody, unsubscribeResult } from "./schemas/subscriptions";
 import { sendMessageAnswerSchema, sendMessageHeaders, sendMessageRequestSchema } from "./schemas/messages";
-import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, abWinnerBody, followUpBody, resumeTaskQuery, task } from "./schemas/tasks";
+import { createdTask, createTaskBody, deliveriesQuery, delivery, deliveryPage, abWinnerBody, followUpBody, repliesQuery, replyPage, resumeTaskQuery, task } from "./schemas/tasks";
 import { changeContactTagsBody, changeContactTagsResult, createTagBody, deletedTag, listTagsQuery, renameTagBody, tag, tagList } from "./schemas/tags";
 import { createdTemplate, createTemplateBody } from "./schemas/templates";
 import { createWebhookRequest, createWebhookResponse, listWebhooksResponse } from "./schemas/webhooks";
@@ -316,6 +316,18 @@ export const apiRoutes = {
     query: deliveriesQuery,
     status: 200,
     answer: { description: "A page of deliveries", schema: deliveryPage },
+    errors: [400, 403, 404],
+  },
+  listReplies: {
+    method: "get",
+    path: "/tasks/{id}/replies",
+    summary: "Replies to a task that collects them (replyTracking), newest first, 20 a page, with its reply rate",
+    auth: "apikey",
+    permission: "tasks.view",
+    params: idPath,
+    query: repliesQuery,
+    status: 200,
+    answer: { description: "A page of replies", schema: replyPage },
     errors: [400, 403, 404],
   },
   sendReport: {

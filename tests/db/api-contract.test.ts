@@ -108,6 +108,10 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
     valid: (f) => ({ params: { id: f.taskId }, query: { status: "cancelled", limit: "10" } }),
     invalid: (f) => ({ params: { id: f.taskId }, query: { status: "lost" }, field: "status" }),
   },
+  listReplies: {
+    valid: (f) => ({ params: { id: f.taskId }, query: { page: "1", automatic: "true" } }),
+    invalid: (f) => ({ params: { id: f.taskId }, query: { page: "0" }, field: "page" }),
+  },
   sendReport: { valid: () => ({ query: { period: "last_week" } }), invalid: () => ({ query: { period: "fortnight" }, field: "period" }) },
   failureReport: {
     valid: () => ({ query: { period: "custom", from: "2026-01-01", to: "2026-01-31", by: "recipient" } }),

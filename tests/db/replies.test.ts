@@ -5,6 +5,9 @@ import type { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { deliveries, deliveryEvents, outboxMessages, tasks } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { GET as repliesRoute } from "@/app/api/v1/tasks/[id]/replies/route";
+import { createApiKey } from "@/lib/accounts/api-keys";
+import { systemActor } from "@/lib/access/actor";
 import { createEntrance, listen } from "@/lib/gateway/entrance";
 import { createTask, getTask } from "@/lib/sending/tasks";
 import { addressToken, parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";
@@ -92,6 +95,24 @@ describeOnDatabases("replies to a task's messages", (db) => {
 
     const view = await getTask(setup.ctx, task.id);
     expect(view).toMatchObject({ replied: 1, autoReplied: 1, sent: 3 });
+
+    // Through the API: the department's key reads the replies (automatic ones on asking); another department's key is refused, as for the task itself.
+    const keyOf = async (departmentId: string) => (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "crm", scope: { company: false, departmentId } })).secret;
+    const listReplies = async (key: string, query = "") =>
+      repliesRoute(new Request(`http://fanout.test/api/v1/tasks/${task.id}/replies${query}`, { headers: { authorization: `Bearer ${key}`, "x-forwarded-for": "198.51.100.7" } }), {
+        params: Promise.resolve({ id: task.id }),
+      });
+    const key = await keyOf(setup.departmentId);
+    const people = (await (await listReplies(key)).json()) as { replies: { email: string; type: string; subject: string; text: string }[]; replied: number; replyRate: number };
+    expect(people).toMatchObject({ replied: 1, autoReplied: 1, replyRate: 33.3, hasMore: false, page: 1 });
+    expect(people.replies).toEqual([expect.objectContaining({ email: person, type: "replied", subject: "Re: Hello Person 0", text: expect.stringContaining("我们想订 40 份") })]);
+    const all = (await (await listReplies(key, "?automatic=true")).json()) as { replies: { email: string; type: string }[] };
+    expect(all.replies.map((reply) => [reply.email, reply.type])).toEqual([
+      [away, "auto_reply"],
+      [person, "replied"],
+    ]);
+    const stranger = await makeSendingSetup(db(), { count: 1 });
+    expect((await listReplies(await keyOf(stranger.departmentId))).status).toBe(403);
 
     const eventsOf = async (email: string) => {
       const [delivery] = await db().select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.taskId, task.id), eq(deliveries.email, email)));

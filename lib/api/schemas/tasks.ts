@@ -208,3 +208,28 @@ export const delivery = z
   .meta({ id: "Delivery" });
 
 export const deliveryPage = z.object({ deliveries: z.array(delivery), nextCursor });
+
+export const repliesQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).optional().meta({ description: "1 for the newest 20" }),
+  automatic: z.enum(["true", "false"]).optional().meta({ description: "true: automatic answers (out of office) too" }),
+});
+
+export const replyPage = z
+  .object({
+    replies: z.array(
+      z.object({
+        deliveryId: z.number().int(),
+        email: z.string().meta({ description: "The delivery's recipient" }),
+        type: z.enum(["replied", "auto_reply"]).meta({ description: "replied: written by a person; auto_reply: an automatic answer" }),
+        subject: z.string(),
+        text: z.string().meta({ description: "The start of the reply's text (up to 2,000 characters)" }),
+        at: z.iso.datetime(),
+      }),
+    ),
+    page: z.number().int(),
+    hasMore: z.boolean(),
+    replied: count.meta({ description: "Deliveries with a person's reply" }),
+    autoReplied: count.meta({ description: "Deliveries with an automatic answer" }),
+    replyRate: z.number().nullable().meta({ description: "Percent of the messages sent that a person replied to; null before any was sent" }),
+  })
+  .meta({ id: "ReplyPage" });
