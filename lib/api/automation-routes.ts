@@ -1,6 +1,6 @@
 import "server-only";
 import type { ApiRoute } from "./registry";
-import { automation, automationList, createAutomationBody } from "./schemas/automations";
+import { automation, automationList, deletedAutomation, createAutomationBody } from "./schemas/automations";
 import { idPath } from "./schemas/common";
 
 /** Pause and resume: a POST on one automation answering it (as registry.ts's taskAction for tasks). */
@@ -52,4 +52,15 @@ export const automationRoutes = {
   },
   pauseAutomation: { ...statusChange("Pause: every enrolment waits at its step until the automation is resumed"), path: "/automations/{id}/pause" },
   resumeAutomation: { ...statusChange("Resume: enrolments go on from the step they were at (waits already over run at once)"), path: "/automations/{id}/resume" },
+  deleteAutomation: {
+    method: "delete",
+    path: "/automations/{id}",
+    summary: "Delete an automation: its enrolled contacts leave the series at once; what it already sent stays in the tasks and logs",
+    auth: "apikey",
+    permission: "tasks.manage",
+    params: idPath,
+    status: 200,
+    answer: { description: "What was deleted", schema: deletedAutomation },
+    errors: [400, 403, 404],
+  },
 } as const satisfies Record<string, ApiRoute>;

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   "automation.create",
   "automation.pause",
   "automation.resume",
+  "automation.delete",
   "group.create",
   "group.update",
   "group.delete",

@@ -1,8 +1,8 @@
 import "server-only";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { toArray } from "@/db/sql";
-import { automations, pools, tags, tasks, type Automation, type AutomationStatus, type AutomationStep, type AutomationTrigger } from "@/db/schema";
+import { automationEnrolments, automations, pools, tags, tasks, type Automation, type AutomationStatus, type AutomationStep, type AutomationTrigger } from "@/db/schema";
 import type { Ctx } from "@/lib/access/context";
 import { authorize, departmentScope, resolveTargetDepartment } from "@/lib/access/policy";
 import { recordAudit } from "@/lib/audit/record";
@@ -155,6 +155,29 @@ export async function setAutomationStatus(ctx: Ctx, id: string, status: Automati
     return changed;
   });
   return (await automationViews(ctx, [row]))[0]!;
+}
+
+/**
+ * Deletes an automation and its enrolments (their step runs go with them; the messages it sent stay,
+ * as the tasks and deliveries they are). An enrolment in the middle of a step finishes that step
+ * first (the delete waits for its lock) and is then gone. Audited with how many it had enrolled.
+ */
+export async function deleteAutomation(ctx: Ctx, id: string): Promise<{ id: string; name: string; enrolled: number }> {
+  const current = await loadAutomation(ctx, id, "tasks.manage");
+  return ctx.db.transaction(async (tx) => {
+    const [enrolled] = await tx.select({ value: count() }).from(automationEnrolments).where(eq(automationEnrolments.automationId, id));
+    const deleted = await tx.delete(automations).where(eq(automations.id, id)).returning({ id: automations.id });
+    if (deleted.length === 0) throw notFound("automation");
+    const total = enrolled?.value ?? 0;
+    await recordAudit(tx, ctx.actor, {
+      action: "automation.delete",
+      objectType: "automation",
+      objectId: id,
+      departmentId: current.departmentId,
+      summary: { key: "automation.delete", params: { name: current.name, count: total } },
+    });
+    return { id, name: current.name, enrolled: total };
+  });
 }
 
 export async function getAutomation(ctx: Ctx, id: string): Promise<AutomationView> {

@@ -32,6 +32,7 @@ export const auditSummariesEn = {
     "automation.create": 'Created automation "{name}" ({steps} {steps|step|steps})',
     "automation.pause": 'Paused automation "{name}": its contacts wait where they are',
     "automation.resume": 'Resumed automation "{name}": its contacts go on where they were',
+    "automation.delete": 'Deleted automation "{name}" and its {count} {count|enrolment|enrolments}',
     "group.create": 'Created group address {address} for pool "{pool}"',
     "group.update": "Changed the settings of group address {address}",
     "group.delete": "Deleted group address {address} and its archive ({count} {count|post|posts})",

@@ -27,6 +27,7 @@ export const auditSummariesZh: AuditSummaryCatalogue = {
     "automation.create": "新建自动化“{name}”（{steps} 个步骤）",
     "automation.pause": "暂停自动化“{name}”：联系人停在当前步骤",
     "automation.resume": "恢复自动化“{name}”：联系人从原步骤继续",
+    "automation.delete": "删除自动化“{name}”及其 {count} 个登记",
     "group.create": "为地址池“{pool}”新建群组地址 {address}",
     "group.update": "修改群组地址 {address} 的设置",
     "group.delete": "删除群组地址 {address} 及其存档（{count} 封邮件）",

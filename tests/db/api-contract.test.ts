@@ -104,6 +104,8 @@ const SAMPLES: Record<ApiRouteId, Samples> = {
   getAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   pauseAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   resumeAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
+  // After its pause and resume: the fixture's automation goes.
+  deleteAutomation: { valid: (f) => ({ params: { id: f.automationId } }), invalid: () => ({ params: { id: overlongId }, field: "id" }) },
   listDeliveries: {
     valid: (f) => ({ params: { id: f.taskId }, query: { status: "cancelled", limit: "10" } }),
     invalid: (f) => ({ params: { id: f.taskId }, query: { status: "lost" }, field: "status" }),

@@ -8,7 +8,7 @@ import { changeContactTags } from "@/lib/audiences/contact-tags";
 import { createTag } from "@/lib/audiences/tags";
 import { enrolDateTriggers } from "@/lib/automations/dates";
 import { advanceAutomations } from "@/lib/automations/engine";
-import { createAutomation, getAutomation, setAutomationStatus } from "@/lib/automations/store";
+import { createAutomation, deleteAutomation, getAutomation, setAutomationStatus } from "@/lib/automations/store";
 import { AppError } from "@/lib/errors";
 import { recordOpen } from "@/lib/feedback/tracking";
 import { addContacts } from "@/lib/pools/contacts";
@@ -154,6 +154,34 @@ describeOnDatabases("automations", (db) => {
     expect(figures[1]).toMatchObject({ sent: 2, opened: 1 });
     const [tagged] = await queryRows<{ n: number }>(db(), sql`select count(*)::int as n from contact_tags ct join tags t on t.id = ct.tag_id where t.department_id = ${setup.departmentId} and t.name = 'welcomed'`);
     expect(tagged!.n).toBe(2);
+  });
+
+  it("deletes an automation: its waiting contacts leave the series at once, what it sent stays, and the deletion is audited", { timeout: 60_000 }, async () => {
+    const setup = await makeSendingSetup(db(), { emails: [], quota: null });
+    const [welcome, later] = await templates(setup, "Welcome", "A day later");
+    const automation = await createAutomation(setup.ctx, {
+      name: "Short-lived",
+      trigger: { type: "subscribed", poolId: setup.poolId },
+      steps: [{ type: "send", templateId: welcome! }, { type: "wait", hours: 24 }, { type: "send", templateId: later! }],
+      senderId: setup.senderId,
+      departmentId: setup.departmentId,
+    });
+    const domain = `${unique("d")}.example.net`;
+    for (const name of ["ann", "bob"]) await subscribe(setup.ctx, { poolId: setup.poolId, email: `${name}@${domain}` });
+    await drain();
+    expect(inbox(domain).size).toBe(2);
+
+    expect(await deleteAutomation(setup.ctx, automation.id)).toEqual({ id: automation.id, name: "Short-lived", enrolled: 2 });
+    expect(await db().select().from(automationEnrolments).where(eq(automationEnrolments.automationId, automation.id))).toEqual([]);
+    expect(await advanceAt(new Date(Date.now() + 25 * HOUR))).toBe(0);
+    await drain();
+    expect(Object.fromEntries(inbox(domain))).toEqual({ [`ann@${domain}`]: ["Welcome"], [`bob@${domain}`]: ["Welcome"] });
+    const sent = await db().select({ id: deliveries.id }).from(deliveries).where(and(eq(deliveries.departmentId, setup.departmentId), sql`${deliveries.email} like ${`%@${domain}`}`));
+    expect(sent).toHaveLength(2);
+    expect(await rejection(getAutomation(setup.ctx, automation.id), AppError)).toMatchObject({ code: "not_found" });
+    expect(await rejection(deleteAutomation(setup.ctx, automation.id), AppError)).toMatchObject({ code: "not_found" });
+    const [audit] = await queryRows<{ summary: string }>(db(), sql`select summary from audit_log where action = 'automation.delete' and object_id = ${automation.id}`);
+    expect(audit!.summary).toBe('Deleted automation "Short-lived" and its 2 enrolments');
   });
 
   it("enrols on a tag put on, and on a date attribute coming round once a day", async () => {

@@ -452,6 +452,7 @@ const ENTRY_POINTS: Record<string, Case> = {
   [`${GROUP_ACTIONS}#rejectPost`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "rejectPost", { postId: other.heldPostId, reason: "不相关" }) },
   [`${GROUP_ACTIONS}#allowPoster`]: { auth: "session", call: (other) => action(GROUP_ACTIONS, "allowPoster", { postId: other.heldPostId }) },
   [`${AUTOMATION_ACTIONS}#pauseAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "pauseAutomation", { id: other.automationId }) },
+  [`${AUTOMATION_ACTIONS}#deleteAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "deleteAutomation", { id: other.automationId }) },
   [`${AUTOMATION_ACTIONS}#resumeAutomation`]: { auth: "session", call: (other) => action(AUTOMATION_ACTIONS, "resumeAutomation", { id: other.pausedAutomationId }) },
   [`${SMTP_ACCOUNT_ACTIONS}#createSmtpAccount`]: {
     auth: "session",
@@ -503,6 +504,10 @@ const ENTRY_POINTS: Record<string, Case> = {
   "app/api/v1/automations/[id]/pause/route.ts#POST": {
     auth: "apikey",
     call: (other, caller) => route("app/api/v1/automations/[id]/pause/route.ts", "POST", caller, { params: { id: other.automationId } }),
+  },
+  "app/api/v1/automations/[id]/route.ts#DELETE": {
+    auth: "apikey",
+    call: (other, caller) => route("app/api/v1/automations/[id]/route.ts", "DELETE", caller, { params: { id: other.automationId } }),
   },
   "app/api/v1/automations/[id]/resume/route.ts#POST": {
     auth: "apikey",

@@ -14,7 +14,7 @@ const BODY = '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">退�
 describe.skipIf(!run)("automations in Chromium", () => {
   const app = useConsole();
 
-  it("creates a welcome series in Chinese, enrols a new subscriber from the API, reports the welcome sent and pauses it", async () => {
+  it("creates a welcome series in Chinese, enrols a new subscriber from the API, reports the welcome sent, pauses it and deletes it", async () => {
     const page = await app.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -128,6 +128,14 @@ describe.skipIf(!run)("automations in Chromium", () => {
     await console.visit("/automations");
     expect(await page.getByTestId(`automation-row-${NAME}`).getByTestId("automation-status").textContent()).toBe("已暂停");
     expect(await page.getByTestId(`automation-row-${NAME}`).getByTestId("automation-enrolled").getAttribute("data-active")).toBe("1");
+
+    // Deleted (after its confirmation): back on the list, without it.
+    await page.getByTestId(`automation-link-${NAME}`).click();
+    const remove = page.getByTestId("automation-delete-form").getByRole("button");
+    expect(await remove.textContent()).toBe("删除");
+    await remove.click();
+    await page.waitForURL(/\/automations$/);
+    await expect.poll(() => page.getByTestId(`automation-row-${NAME}`).count()).toBe(0);
     expect(errors).toEqual([]);
   }, 300_000);
 });

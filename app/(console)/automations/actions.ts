@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { createAutomationBody } from "@/lib/api/schemas/automations";
-import { createAutomation as create, setAutomationStatus } from "@/lib/automations/store";
+import { createAutomation as create, deleteAutomation as remove, setAutomationStatus } from "@/lib/automations/store";
 import { defineAction } from "@/lib/entry/action";
 import { uuid } from "@/lib/entry/form-schemas";
 
@@ -24,4 +24,11 @@ export const resumeAutomation = defineAction({
   permission: "tasks.manage",
   input: z.object({ id: uuid }),
   run: (ctx, { id }) => setAutomationStatus(ctx, id, "active"),
+});
+
+/** Its enrolled contacts leave the series; what it sent stays. */
+export const deleteAutomation = defineAction({
+  permission: "tasks.manage",
+  input: z.object({ id: uuid }),
+  run: (ctx, { id }) => remove(ctx, id),
 });

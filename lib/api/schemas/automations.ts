@@ -65,3 +65,7 @@ export const automation = z
   .meta({ id: "Automation" });
 
 export const automationList = z.array(automation);
+
+export const deletedAutomation = z
+  .object({ id: z.string(), name: z.string(), enrolled: z.number().int().meta({ description: "Enrolments it had, deleted with it" }) })
+  .meta({ id: "DeletedAutomation" });
