@@ -3,7 +3,7 @@ import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid 
 import { departments } from "./accounts";
 
 /** The kinds of change a business system can hear about (API.md, `POST /api/v1/webhooks`). */
-export const WEBHOOK_EVENT_TYPES = ["sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "subscribed"] as const;
+export const WEBHOOK_EVENT_TYPES = ["sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "subscribed", "replied"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Why an endpoint stopped: its owner turned it off, it answered 410 Gone, or it failed for 24 hours. */

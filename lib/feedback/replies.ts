@@ -5,6 +5,7 @@ import { simpleParser } from "mailparser";
 import { affectedRows, queryRows, type Database } from "@/db/client";
 import { isAutomatic } from "@/lib/feedback/bounce/kind";
 import { MAX_HEADER_BLOCK_CHARS, headerValue, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { forwardReply } from "./reply-forward";
 
 /**
@@ -54,6 +55,8 @@ export async function recordReply(db: Database, deliveryId: number, raw: Buffer,
       tx,
       sql`select count(*)::int as n from delivery_events where delivery_id = ${deliveryId} and type = ${type}`,
     );
+    // A person's reply is news to the department's systems (a CRM); an out-of-office is not.
+    if (!automatic) await emitWebhookEvent(tx, delivery.department_id, "replied", { deliveryId, taskId: delivery.task_id, email: delivery.email, subject });
     if ((earlier?.n ?? 0) === 1) {
       await tx.execute(
         automatic

@@ -375,7 +375,7 @@ export const en = {
     copy: "Copy",
     copied: "Copied",
     copyHint: "If copying is refused, select the secret and copy it by hand.",
-    kinds: { sent: "Sent", delivered: "Delivered", bounced: "Bounced", complained: "Complained", opened: "Opened", clicked: "Clicked", unsubscribed: "Unsubscribed", subscribed: "Subscribed", test: "Test" },
+    kinds: { sent: "Sent", delivered: "Delivered", bounced: "Bounced", complained: "Complained", opened: "Opened", clicked: "Clicked", unsubscribed: "Unsubscribed", subscribed: "Subscribed", replied: "Replied", test: "Test" },
     disabledBecause: { manual: "Disabled by hand", gone: "Disabled: the receiver answered 410 Gone", failing: "Disabled: deliveries failed for 24 hours" },
     sendTest: "Send test event",
     testQueued: "A test event is on its way; see the delivery log.",

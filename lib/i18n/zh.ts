@@ -371,7 +371,7 @@ export const zh: Messages = {
     copy: "复制",
     copied: "已复制",
     copyHint: "如果浏览器不允许复制，请选中密钥后手动复制。",
-    kinds: { sent: "已发送", delivered: "已送达", bounced: "退信", complained: "投诉", opened: "打开", clicked: "点击", unsubscribed: "退订", subscribed: "订阅", test: "测试" },
+    kinds: { sent: "已发送", delivered: "已送达", bounced: "退信", complained: "投诉", opened: "打开", clicked: "点击", unsubscribed: "退订", subscribed: "订阅", replied: "收到回复", test: "测试" },
     disabledBecause: { manual: "已手动停用", gone: "已停用：接收方回复 410（已不存在）", failing: "已停用：连续 24 小时投递失败" },
     sendTest: "发送测试事件",
     testQueued: "测试事件已排队发送，请查看投递记录。",

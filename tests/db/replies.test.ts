@@ -3,7 +3,7 @@ import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
 import type { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { deliveries, deliveryEvents, outboxMessages, tasks } from "@/db/schema";
+import { deliveries, deliveryEvents, outboxMessages, tasks, webhookMessages } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { GET as repliesRoute } from "@/app/api/v1/tasks/[id]/replies/route";
 import { createApiKey } from "@/lib/accounts/api-keys";
@@ -11,6 +11,7 @@ import { systemActor } from "@/lib/access/actor";
 import { createEntrance, listen } from "@/lib/gateway/entrance";
 import { createTask, getTask } from "@/lib/sending/tasks";
 import { addressToken, parseFeedbackAddress } from "@/lib/tokens/delivery-addresses";
+import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { describeOnDatabases } from "../helpers/db";
 import { rejection } from "../helpers/rejection";
 import { makeSendingSetup, sendAllDue, taskInput } from "../helpers/sending";
@@ -45,6 +46,7 @@ describeOnDatabases("replies to a task's messages", (db) => {
 
   it("records a person's reply on its delivery once, counts an out-of-office apart, forwards only the person's", { timeout: 60_000 }, async () => {
     const setup = await makeSendingSetup(db(), { count: 3 });
+    const endpoint = await createWebhookEndpoint(setup.ctx, { url: "https://93.184.215.14/hooks", events: ["replied"], departmentId: setup.departmentId });
     const task = await createTask(setup.ctx, taskInput(setup, { replyTracking: true, replyForwardTo: "Sales@Corp.example" }));
     expect(task).toMatchObject({ replyTracking: true, replyForwardTo: "sales@corp.example", replied: 0, autoReplied: 0 });
     await sendAllDue(db(), sink.url);
@@ -95,6 +97,11 @@ describeOnDatabases("replies to a task's messages", (db) => {
 
     const view = await getTask(setup.ctx, task.id);
     expect(view).toMatchObject({ replied: 1, autoReplied: 1, sent: 3 });
+    // The department's systems hear of the person's reply once, and not of the out-of-office.
+    const events = await db().select({ type: webhookMessages.type, payload: webhookMessages.payload }).from(webhookMessages).where(eq(webhookMessages.endpointId, endpoint.id));
+    expect(events).toEqual([
+      { type: "replied", payload: { type: "replied", createdAt: expect.any(String), data: { deliveryId: expect.any(Number), taskId: task.id, email: person, subject: "Re: Hello Person 0" } } },
+    ]);
 
     // Through the API: the department's key reads the replies (automatic ones on asking); another department's key is refused, as for the task itself.
     const keyOf = async (departmentId: string) => (await createApiKey({ db: db(), actor: systemActor("test") }, { name: "crm", scope: { company: false, departmentId } })).secret;
