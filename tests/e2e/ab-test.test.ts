@@ -12,12 +12,7 @@ describe.skipIf(!run)("an A/B test in Chromium", () => {
   const app = useConsole();
 
   it("tests two subjects on half the audience in Chinese, waits with each variant's figures, sends B to the rest by hand and shows the decision", async () => {
-    const page = await app.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("dialog", (dialog) => void dialog.accept());
-    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
-    const console = new ConsolePage(page, app.url());
+    const { page, errors, console } = await app.signedInAdmin();
     await console.departmentWithSender("Testers", 100, { address: "news@ab.example.com", name: "Newsroom" });
     await console.writeTemplate({ name: "Autumn", subject: "Autumn news", html: '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>' });
     await console.importPool("Twenty", `email,name\n${READERS.map((email, index) => `${email},Reader ${index + 1}`).join("\n")}\n`);

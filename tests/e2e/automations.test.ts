@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { browserTestsEnabled } from "../helpers/browser";
-import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage, sidewaysOverflow } from "./pages";
+import { useConsole } from "./harness";
+import { sidewaysOverflow } from "./pages";
 
 const run = browserTestsEnabled();
 const PHONE = { width: 390, height: 844 };
@@ -9,18 +9,11 @@ const DESKTOP = { width: 1280, height: 900 };
 const NAME = "新订阅者欢迎";
 const BODY = '<p>你好 {{ name }}</p>\n<p><a href="{{ unsubscribe_url }}">退订</a></p>';
 
-/** How far the page is wider than the window (0 or less: it fits). */
-
 describe.skipIf(!run)("automations in Chromium", () => {
   const app = useConsole();
 
   it("creates a welcome series in Chinese, enrols a new subscriber from the API, reports the welcome sent, pauses it and deletes it", async () => {
-    const page = await app.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("dialog", (dialog) => void dialog.accept());
-    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
-    const console = new ConsolePage(page, app.url());
+    const { page, errors, console } = await app.signedInAdmin();
     await console.departmentWithSender("Growth", 100, { address: "hello@welcome.example.com", name: "Hello" });
     for (const [name, subject] of [
       ["Welcome", "欢迎加入"],

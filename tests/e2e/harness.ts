@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../helpers/browser";
 import { startServer, type RunningServer } from "../helpers/server";
+import { ConsolePage, LoginPage } from "./pages";
 
 export const ADMIN = { email: "admin@fanout.test", password: "admin password 1" };
 
@@ -22,9 +23,19 @@ export function useConsole(env: () => Record<string, string> = () => ({})) {
     await browser?.close();
     await server?.stop();
   });
+  const newPage = async (options: { acceptDownloads?: boolean } = {}): Promise<Page> =>
+    (await browser!.newContext({ locale: "en-US", acceptDownloads: options.acceptDownloads ?? false })).newPage();
   return {
     url: () => server!.url,
-    newPage: async (options: { acceptDownloads?: boolean } = {}): Promise<Page> =>
-      (await browser!.newContext({ locale: "en-US", acceptDownloads: options.acceptDownloads ?? false })).newPage(),
+    newPage,
+    /** A page signed in as ADMIN that accepts every confirmation and collects uncaught page errors, with its console page object. */
+    signedInAdmin: async () => {
+      const page = await newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      page.on("dialog", (dialog) => void dialog.accept());
+      await new LoginPage(page, server!.url).signIn(ADMIN.email, ADMIN.password);
+      return { page, errors, console: new ConsolePage(page, server!.url) };
+    },
   };
 }

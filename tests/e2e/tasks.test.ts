@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { readEnv } from "@/lib/config/env";
 import { formatInZone, zonedLocalTime } from "@/lib/time/zone";
 import { browserTestsEnabled } from "../helpers/browser";
-import { ADMIN, useConsole } from "./harness";
-import { ConsolePage, LoginPage, openHydrated } from "./pages";
+import { useConsole } from "./harness";
+import { ConsolePage, openHydrated } from "./pages";
 
 const run = browserTestsEnabled();
 /** The server reads the same environment, so its FANOUT_TIMEZONE is this one. */
@@ -78,12 +78,7 @@ describe.skipIf(!run)("send tasks in Chromium", () => {
   const app = useConsole();
 
   it("creates a task for a pool, watches it complete, reads the delivery log, schedules, edits, pauses, resumes and cancels a copy, and resends to non-openers in Chinese", async () => {
-    const page = await app.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("dialog", (dialog) => void dialog.accept());
-    await new LoginPage(page, app.url()).signIn(ADMIN.email, ADMIN.password);
-    const console = new ConsolePage(page, app.url());
+    const { page, errors, console } = await app.signedInAdmin();
     const tasks = new TasksPage(page, console);
     // Four sends of quota: the pool has five addresses to send to.
     await console.createDepartment("Outreach", 4);
