@@ -6,6 +6,7 @@ import { affectedRows, queryRows, type Database } from "@/db/client";
 import { isAutomatic } from "@/lib/feedback/bounce/kind";
 import { MAX_HEADER_BLOCK_CHARS, headerValue, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
+import { oneLine } from "@/lib/templates/render";
 import { forwardReply } from "./reply-forward";
 
 /**
@@ -82,6 +83,3 @@ export async function recordReply(db: Database, deliveryId: number, raw: Buffer,
   return { outcome: type, deliveryId, duplicate: recorded.duplicate, forwarded };
 }
 
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-}

@@ -1,7 +1,7 @@
 import "server-only";
 import libmime from "libmime";
 import addressparser from "nodemailer/lib/addressparser";
-import { cleanSubject } from "@/lib/templates/render";
+import { cleanSubject, oneLine } from "@/lib/templates/render";
 import { refuse } from "./replies";
 
 /**
@@ -39,8 +39,9 @@ export async function readMessageHeader(raw: Buffer): Promise<MessageHeader> {
   // Groups flattened: "Team: <a@x>;" names one address as well as "<a@x>" does.
   const mailboxes = addressparser(fromFields[0]!.value, { flatten: true }).filter((mailbox) => mailbox.address);
   if (mailboxes.length !== 1) throw refuse(554, "5.6.0 Malformed message: the From header must name exactly one address");
-  const subject = oneLine(cleanSubject(libmime.decodeWords(fields.find((field) => field.name === "subject")?.value ?? "")));
-  return { from: mailboxes[0]!.address, fromName: oneLine(libmime.decodeWords(mailboxes[0]!.name ?? "")), subject: subject === "" ? "(no subject)" : subject };
+  // At most 200 characters each: a task name's limit.
+  const subject = oneLine(cleanSubject(libmime.decodeWords(fields.find((field) => field.name === "subject")?.value ?? ""))).slice(0, 200);
+  return { from: mailboxes[0]!.address, fromName: oneLine(libmime.decodeWords(mailboxes[0]!.name ?? "")).slice(0, 200), subject: subject === "" ? "(no subject)" : subject };
 }
 
 type Field = { name: string; value: string };
@@ -108,7 +109,3 @@ function headerBlock(raw: Buffer): string {
   return block.replace(/\r?\n$/, "");
 }
 
-/** One line without control characters, at most 200 characters (a task name's limit). */
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim().slice(0, 200);
-}

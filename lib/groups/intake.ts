@@ -11,6 +11,7 @@ import { AppError } from "@/lib/errors";
 import { isAutomatic } from "@/lib/feedback/bounce/kind";
 import { MAX_HEADER_BLOCK_CHARS, headerValue, parseHeaderBlock, splitHeadBody, toBinaryString } from "@/lib/feedback/bounce/mime";
 import { htmlToText } from "@/lib/templates";
+import { oneLine } from "@/lib/templates/render";
 import { isActiveMember } from "./archive-access";
 import { mustRewriteFrom, type TxtResolver } from "./dmarc";
 import { listIdOf } from "./list-headers";
@@ -145,6 +146,3 @@ function bare(id: string | undefined): string {
   return (id ?? "").trim().replace(/^<|>$/g, "").slice(0, 250);
 }
 
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-}

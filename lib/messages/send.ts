@@ -17,6 +17,7 @@ import { isUuid } from "@/lib/ids";
 import { notifyEngine } from "@/lib/dispatch/task-changes";
 import { checkTemplateData } from "@/lib/templates/data-check";
 import { checkContent } from "@/lib/templates/store";
+import { oneLine } from "@/lib/templates/render";
 
 /*
  * POST /api/v1/messages: one message to one recipient or up to 100, each with their own data, sent
@@ -300,6 +301,3 @@ async function suppressedAddresses(db: Executor, departmentId: string, recipient
   return suppressedAmong(recipients.map((recipient) => recipient.email), stopping);
 }
 
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-}

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { simpleParser, type AddressObject, type EmailAddress } from "mailparser";
 import type { Executor } from "@/db/client";
 import { smtpSubmissions } from "@/db/schema";
-import { cleanSubject, type CompiledTemplate } from "@/lib/templates/render";
+import { cleanSubject, oneLine, type CompiledTemplate } from "@/lib/templates/render";
 
 /*
  * The message of an `smtp` task: what a group-send client submitted through the SMTP entrance,
@@ -103,7 +103,3 @@ function headerValue(header: AddressObject | AddressObject[] | undefined): strin
   return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
-/** A header value on one line, without control characters. */
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-}

@@ -47,6 +47,11 @@ export interface CompiledTemplate {
 const LINE_BREAKS = /\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g;
 const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
 
+/** A header value as received (a display name, a subject) on one line: each run of control characters a space, trimmed. */
+export function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+}
+
 /** A rendered subject made safe for a header: one line, no control characters, trimmed. */
 export function cleanSubject(subject: string): string {
   return subject.replace(LINE_BREAKS, " ").replace(CONTROL, "").trim();
