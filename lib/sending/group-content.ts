@@ -4,7 +4,7 @@ import type { Executor } from "@/db/client";
 import { groupPosts, groups } from "@/db/schema";
 import { groupHeaders, memberHeaders } from "@/lib/groups/list-headers";
 import type { Content } from "./context";
-import { SUBMISSION_UNUSABLE, parseSubmittedMessage, verbatimTemplate } from "./submitted";
+import { SUBMISSION_UNUSABLE, parseSubmittedMessage, verbatimTemplate, type SubmittedMessage } from "./submitted";
 
 /**
  * A `group` task's message: the post as its poster wrote it (parsed as a submitted message is),
@@ -35,7 +35,7 @@ export async function groupPostContent(db: Executor, taskId: string, departmentI
   const group = { id: row.groupId, address: row.address, name: row.name };
   const poster = row.fromName || row.fromAddress;
   const from = row.fromRewritten ? { address: row.address, name: `${poster} via ${row.name || row.address}` } : { address: row.fromAddress, ...(row.fromName ? { name: row.fromName } : {}) };
-  const threading = threadingHeaders(row.raw);
+  const threading = threadingHeaders(message);
   return {
     template: verbatimTemplate(taskId, message),
     attachments: message.attachments,
@@ -46,15 +46,13 @@ export async function groupPostContent(db: Executor, taskId: string, departmentI
   };
 }
 
-/** In-Reply-To and References as the poster sent them (ids only, on one line each). */
-function threadingHeaders(raw: Buffer): Record<string, string> {
-  const head = raw.subarray(0, 64 * 1024).toString("latin1").split(/\r?\n\r?\n/, 1)[0] ?? "";
-  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
+/** In-Reply-To and References as the poster sent them (well-formed ids only, the last 30 references). */
+function threadingHeaders(message: Pick<SubmittedMessage, "inReplyTo" | "references">): Record<string, string> {
+  const ids = (values: string[]) => values.filter((id) => /^<[^<>\s]{1,250}>$/.test(id));
   const headers: Record<string, string> = {};
-  for (const [name, key] of [["In-Reply-To", "in-reply-to"], ["References", "references"]] as const) {
-    const line = unfolded.split(/\r?\n/).find((entry) => entry.toLowerCase().startsWith(`${key}:`));
-    const ids = line?.slice(key.length + 1).match(/<[^<>\s]{1,250}>/g)?.slice(-30);
-    if (ids?.length) headers[name] = ids.join(" ");
-  }
+  const inReplyTo = ids(message.inReplyTo ? [message.inReplyTo] : []);
+  const references = ids(message.references).slice(-30);
+  if (inReplyTo.length) headers["In-Reply-To"] = inReplyTo.join(" ");
+  if (references.length) headers.References = references.join(" ");
   return headers;
 }

@@ -32,6 +32,9 @@ export type SubmittedMessage = {
   fromName: string;
   /** Bytes of the message as received. */
   size: number;
+  /** The Message-IDs it answers (In-Reply-To) and its conversation (References), with their angle brackets. */
+  inReplyTo?: string;
+  references: string[];
 };
 
 /** Errors that name a task's submitted message as the reason it cannot be sent (lifecycle.ts fails such a task). */
@@ -74,6 +77,8 @@ export async function parseSubmittedMessage(raw: Buffer): Promise<SubmittedMessa
     ...(replyTo ? { replyTo } : {}),
     fromName: oneLine(firstAddress(parsed.from)?.name ?? ""),
     size: raw.byteLength,
+    ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+    references: [parsed.references ?? []].flat(),
   };
 }
 

@@ -204,6 +204,12 @@ describeOnDatabases("group addresses", (db) => {
     expect(posts.map((row) => row.threadId)).toEqual([root.id, root.id, root.id, root.id]);
     // Each keeps the post it answers (In-Reply-To), not the first of its references.
     expect(posts.map((row) => row.inReplyTo)).toEqual([null, "root@example.net", "r1@example.net", null]);
+    // The copies of a reply carry its own Message-ID and threading, so members' programs thread them too.
+    await sendAllDue(db(), sink.url);
+    const copy = sink.messages.find((message) => message.raw.toString("latin1").includes("Message-ID: <r1@example.net>"));
+    const parsed = await copy!.parse();
+    expect(parsed.inReplyTo).toBe("<root@example.net>");
+    expect([parsed.references].flat()).toEqual(["<root@example.net>"]);
   });
 
   it("lists a person's posts among what is held about them; erasing them removes their posts and their address from the others", { timeout: 60_000 }, async () => {
